@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+// Wires the process to run(argv, io): streams, TTY facts, the exit code, and a quiet EPIPE.
+import { run } from '../dist/cli/run.js';
+
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0); // reader went away (| head)
+    throw err;
+  });
+}
+process.on('SIGINT', () => {
+  process.stderr.write('\ninterrupted\n');
+  process.exit(130);
+});
+
+const code = await run(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  stdoutIsTTY: Boolean(process.stdout.isTTY),
+  stdinIsTTY: Boolean(process.stdin.isTTY),
+  columns: process.stdout.columns,
+});
+process.exitCode = code;

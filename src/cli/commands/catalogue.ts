@@ -1,0 +1,71 @@
+// Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
+import { Command, Option } from 'commander';
+import { FAMILIES, type Family } from '../../kb/vocabulary.js';
+import { gpuJson, modelJson, renderFactsText, renderGpusText, renderModelsText, renderTechniqueDetail, renderTechniquesText, techniqueJson } from '../../render/catalogue.js';
+import { FACTS } from '../../engine/facts.js';
+import { outputFormat, type Context } from '../context.js';
+import { resolveTechnique } from '../resolve.js';
+
+interface ListFlags { family?: Family; json?: boolean; color?: boolean; facts?: boolean }
+
+function common(cmd: Command): Command {
+  return cmd.option('--json', 'print only JSON').option('--no-color', 'no colour even on a terminal');
+}
+
+export function registerCatalogue(program: Command, ctx: Context): void {
+  const techniques = common(
+    program
+      .command('techniques')
+      .description('list the techniques the advisor knows')
+      .addOption(new Option('--family <family>', 'only techniques for this model family').choices([...FAMILIES]))
+      .option('--facts', 'list the facts rules can use instead'),
+  )
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`)
+    .action((flags: ListFlags) => {
+      if (flags.facts) {
+        if (flags.json) ctx.printJson(FACTS);
+        else ctx.print(renderFactsText(ctx.renderOptions(flags.color)));
+        return;
+      }
+      const kb = ctx.kb();
+      const list = flags.family ? kb.techniques.filter((t) => t.families.includes(flags.family!)) : kb.techniques;
+      if (outputFormat(flags) === 'json') ctx.printJson(list.map((t) => techniqueJson(kb, t)));
+      else ctx.print(renderTechniquesText(kb, list, ctx.renderOptions(flags.color)));
+    });
+  common(
+    techniques
+      .command('show')
+      .description('every attribute, default, pitfall and source of one technique')
+      .argument('<id>', 'technique id, e.g. dreambooth-lora'),
+  )
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques show dreambooth\n  $ finetune-advisor techniques show qlora --json\n`)
+    .action((id: string, flags: ListFlags) => {
+      const kb = ctx.kb();
+      const t = resolveTechnique(kb, id);
+      if (flags.json) ctx.printJson(techniqueJson(kb, t));
+      else ctx.print(renderTechniqueDetail(kb, t, ctx.renderOptions(flags.color)));
+    });
+
+  common(
+    program
+      .command('models')
+      .description('list the base models, with parameter counts and the names they go by')
+      .addOption(new Option('--family <family>', 'only this family').choices([...FAMILIES])),
+  )
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor models\n  $ finetune-advisor models --family llm --json\n`)
+    .action((flags: ListFlags) => {
+      const kb = ctx.kb();
+      const list = flags.family ? kb.models.filter((m) => m.family === flags.family) : kb.models;
+      if (flags.json) ctx.printJson(list.map((m) => modelJson(kb, m)));
+      else ctx.print(renderModelsText(kb, list, ctx.renderOptions(flags.color)));
+    });
+
+  common(program.command('gpus').description('list the GPUs, with memory, bf16 support, throughput and bandwidth'))
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n`)
+    .action((flags: ListFlags) => {
+      const kb = ctx.kb();
+      const list = [...kb.gpus].sort((a, b) => a.vramGB - b.vramGB || a.tflops - b.tflops);
+      if (flags.json) ctx.printJson(list.map((g) => gpuJson(kb, g)));
+      else ctx.print(renderGpusText(kb, list, ctx.renderOptions(flags.color)));
+    });
+}

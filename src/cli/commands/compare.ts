@@ -1,0 +1,35 @@
+// `finetune-advisor compare [TECHNIQUE...]`: the seed's nine-row comparison for any techniques.
+import { Command, Option } from 'commander';
+import { FAMILIES, type Family } from '../../kb/vocabulary.js';
+import type { Technique } from '../../kb/types.js';
+import { compareToJson, renderCompareMarkdown, renderCompareText } from '../../render/compare.js';
+import { outputFormat, type Context, type OutputFormat } from '../context.js';
+import { resolveTechnique } from '../resolve.js';
+import { UsageError } from '../errors.js';
+
+interface CompareFlags { family?: Family; all?: boolean; json?: boolean; format?: OutputFormat; color?: boolean }
+
+export function registerCompare(program: Command, ctx: Context): void {
+  program
+    .command('compare')
+    .description('compare techniques attribute by attribute (the seed article\'s nine rows, with numbers)')
+    .argument('[technique...]', 'technique ids (default: dreambooth lora)')
+    .addOption(new Option('--family <family>', 'every technique for this model family').choices([...FAMILIES]))
+    .option('--all', 'every technique')
+    .option('--json', 'print only JSON (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
+    .option('--no-color', 'no colour even on a terminal')
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor compare\n  $ finetune-advisor compare lora qlora dora\n  $ finetune-advisor compare --family image --format markdown\n  $ finetune-advisor compare --all --json\n`)
+    .action((ids: string[], flags: CompareFlags) => {
+      const kb = ctx.kb();
+      if (ids.length && (flags.all || flags.family)) throw new UsageError('give technique ids or --all / --family, not both.');
+      let techniques: Technique[];
+      if (flags.all) techniques = kb.techniques;
+      else if (flags.family) techniques = kb.techniques.filter((t) => t.families.includes(flags.family!));
+      else techniques = (ids.length ? ids : ['dreambooth', 'lora']).map((id) => resolveTechnique(kb, id));
+      const format = outputFormat(flags);
+      if (format === 'json') ctx.printJson(compareToJson(techniques));
+      else if (format === 'markdown') ctx.print(renderCompareMarkdown(techniques));
+      else ctx.print(renderCompareText(techniques, ctx.renderOptions(flags.color)));
+    });
+}

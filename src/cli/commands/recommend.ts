@@ -1,0 +1,99 @@
+// `finetune-advisor recommend`: answers -> ranked techniques, explanation and estimates.
+import { Command, Option } from 'commander';
+import { GOALS, GOAL_FAMILY, PRIORITIES, type Goal, type Priority } from '../../kb/vocabulary.js';
+import type { Answers } from '../../engine/answers.js';
+import { recommend } from '../../engine/rank.js';
+import { recommendToJson, renderRecommendMarkdown, renderRecommendText } from '../../render/recommend.js';
+import { EXIT, UsageError } from '../errors.js';
+import { outputFormat, type Context, type OutputFormat } from '../context.js';
+import { parseDuration, parseVram, positiveInt } from '../parse.js';
+import { resolveGpu, resolveModel } from '../resolve.js';
+
+interface RecommendFlags {
+  goal?: Goal;
+  model?: string;
+  gpu?: string;
+  vram?: number;
+  time?: number;
+  priority: Priority;
+  resolution?: number;
+  seqLen?: number;
+  steps?: number;
+  json?: boolean;
+  format?: OutputFormat;
+  color?: boolean;
+  input?: boolean;
+}
+
+export const RECOMMEND_EXAMPLES = [
+  'finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h',
+  'finetune-advisor recommend --goal subject --model sd15 --gpu "RTX 3060" --time 90m --priority quality',
+  'finetune-advisor recommend --goal task --model meta-llama/Llama-3.1-8B --gpu 4090 --time 8h --json',
+  'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
+];
+
+export const REQUIRED_FLAGS = ['--goal', '--model', '--gpu or --vram', '--time'];
+
+/** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
+export function answersFromFlags(ctx: Context, flags: RecommendFlags): Answers {
+  const missing: string[] = [];
+  if (!flags.goal) missing.push('--goal');
+  if (!flags.model) missing.push('--model');
+  if (flags.gpu === undefined && flags.vram === undefined) missing.push('--gpu or --vram');
+  if (flags.time === undefined) missing.push('--time');
+  if (missing.length) {
+    throw new UsageError(
+      `missing ${missing.join(', ')} (no terminal to ask on).`,
+      `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`,
+    );
+  }
+  const kb = ctx.kb();
+  const model = resolveModel(kb, flags.model!);
+  const goal = flags.goal!;
+  if (GOAL_FAMILY[goal] !== model.family) {
+    const kind = model.family === 'llm' ? 'a language model' : 'an image model';
+    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model.family).join(', ');
+    throw new UsageError(`--goal '${goal}' does not apply to ${model.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
+  }
+  const gpu = flags.gpu !== undefined ? resolveGpu(kb, flags.gpu) : null;
+  return {
+    goal,
+    model: model.id,
+    gpu: gpu?.id ?? null,
+    vramGiB: flags.vram ?? null,
+    timeHours: flags.time!,
+    priority: flags.priority,
+    ...(flags.resolution !== undefined ? { resolution: flags.resolution } : {}),
+    ...(flags.seqLen !== undefined ? { seqLen: flags.seqLen } : {}),
+    ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
+  };
+}
+
+export function registerRecommend(program: Command, ctx: Context, setExit: (code: number) => void): void {
+  program
+    .command('recommend')
+    .description('recommend a fine-tuning technique for your goal, model, GPU and time budget')
+    .addOption(new Option('--goal <goal>', 'what to teach the model').choices([...GOALS]))
+    .option('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)')
+    .addOption(new Option('--gpu <name>', 'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`)').conflicts('vram'))
+    .addOption(new Option('--vram <gb>', 'card memory in GB when the GPU is not in the catalogue').argParser(parseVram).conflicts('gpu'))
+    .addOption(new Option('--time <duration>', 'time budget: 90m, 2h, 1.5h, 1d').argParser(parseDuration))
+    .addOption(new Option('--priority <priority>', 'what matters most').choices([...PRIORITIES]).default('balanced'))
+    .addOption(new Option('--resolution <px>', 'training resolution for image models').argParser(positiveInt('a resolution in pixels', 64, 8192)))
+    .addOption(new Option('--seq-len <tokens>', 'sequence length for language models').argParser(positiveInt('a sequence length in tokens', 16, 1048576)))
+    .addOption(new Option('--steps <n>', 'optimizer steps, instead of the typical run').argParser(positiveInt('a number of steps', 1, 10000000)))
+    .option('--json', 'print only JSON (same as --format json)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
+    .option('--no-color', 'no colour even on a terminal')
+    .option('--no-input', 'never prompt; missing answers are an error')
+    .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
+    .action((flags: RecommendFlags) => {
+      const answers = answersFromFlags(ctx, flags);
+      const result = recommend(ctx.kb(), answers);
+      const format = outputFormat(flags);
+      if (format === 'json') ctx.printJson(recommendToJson(result));
+      else if (format === 'markdown') ctx.print(renderRecommendMarkdown(result));
+      else ctx.print(renderRecommendText(result, ctx.renderOptions(flags.color)));
+      setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
+    });
+}

@@ -1,0 +1,20 @@
+// Errors that carry their exit code. One place (run.ts) turns them into a one-line message.
+export class UsageError extends Error {
+  readonly exitCode = 2;
+  constructor(message: string, readonly hint?: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** An invalid knowledge base: every problem as `file:line:column: message`. */
+export class KbError extends Error {
+  readonly exitCode = 1;
+  constructor(readonly problems: string[]) {
+    super(problems[0] ?? 'invalid knowledge base');
+    this.name = 'KbError';
+  }
+}
+
+/** Nothing is eligible; the result is still printed, so this only carries the exit code. */
+export const EXIT = { ok: 0, failure: 1, usage: 2, nothingFits: 3, interrupted: 130 } as const;

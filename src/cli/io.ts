@@ -1,0 +1,27 @@
+// What a command may touch of the outside world; bin/ wires it to the process, tests to buffers.
+export interface Io {
+  stdout: { write(chunk: string): unknown };
+  stderr: { write(chunk: string): unknown };
+  env: Record<string, string | undefined>;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** terminal columns when stdout is a terminal */
+  columns?: number;
+}
+
+/** Colour only for a terminal; NO_COLOR wins over everything, then --no-color, then FORCE_COLOR. */
+export function colorEnabled(io: Io, flag: boolean | undefined): boolean {
+  if (io.env.NO_COLOR !== undefined && io.env.NO_COLOR !== '') return false;
+  if (flag === false) return false;
+  const force = io.env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return io.stdoutIsTTY && io.env.TERM !== 'dumb';
+}
+
+/** Width to fit tables into: COLUMNS, else the terminal's, else 100 for pipes. */
+export function terminalWidth(io: Io): number {
+  const env = Number(io.env.COLUMNS);
+  if (Number.isInteger(env) && env >= 20) return env;
+  if (io.columns && io.columns >= 20) return io.columns;
+  return 100;
+}

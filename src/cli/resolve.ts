@@ -1,0 +1,16 @@
+// Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
+import type { KnowledgeBase } from '../kb/types.js';
+import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
+import { UsageError } from './errors.js';
+
+function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
+  if (lookup.found !== null) return lookup.found;
+  const near = lookup.suggestions.length ? ` Did you mean ${lookup.suggestions.map((s) => `'${s}'`).join(', ')}?` : '';
+  throw new UsageError(`${flag} '${input}' is not in the catalogue.${near}`, `See \`finetune-advisor ${listCommand}\` for the ids and names it knows.`);
+}
+
+export const resolveModel = (kb: KnowledgeBase, input: string) => resolved(findModel(kb, input), '--model', input, 'models');
+export const resolveGpu = (kb: KnowledgeBase, input: string) => resolved(findGpu(kb, input), '--gpu', input, 'gpus');
+export function resolveTechnique(kb: KnowledgeBase, input: string, flag = 'technique') {
+  return resolved(findTechnique(kb, input), flag, input, 'techniques');
+}

@@ -1,0 +1,76 @@
+// run(argv, io) -> exit code. The only place that maps errors to messages and exit codes;
+// nothing below it writes to the console or exits.
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { createContext } from './context.js';
+import { EXIT, KbError, UsageError } from './errors.js';
+import type { Io } from './io.js';
+import { registerRecommend } from './commands/recommend.js';
+import { registerCompare } from './commands/compare.js';
+import { registerCatalogue } from './commands/catalogue.js';
+
+export function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function buildProgram(io: Io, setExit: (code: number) => void): Command {
+  const ctx = createContext(io);
+  const program = new Command('finetune-advisor')
+    .description('Tells you how to fine-tune an image or language model for your goal, GPU and time budget.')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // commander's error and its "(Did you mean ...?)" on one line
+      outputError: (s, write) => write(s.trim().replace(/\s*\n\s*/g, ' ') + '\n'),
+    })
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`);
+  registerRecommend(program, ctx, setExit);
+  registerCompare(program, ctx);
+  registerCatalogue(program, ctx);
+  // every subcommand: errors through the same output, exit codes through run()
+  const configure = (cmd: Command) => {
+    cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
+    cmd.commands.forEach(configure);
+  };
+  configure(program);
+  return program;
+}
+
+export async function run(argv: readonly string[], io: Io): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(io, (code) => (exitCode = code));
+  try {
+    if (argv.length === 0) {
+      io.stderr.write(program.helpInformation());
+      return EXIT.usage;
+    }
+    await program.parseAsync([...argv], { from: 'user' });
+    return exitCode;
+  } catch (err) {
+    return reportError(err, io);
+  }
+}
+
+export function reportError(err: unknown, io: Io): number {
+  if (err instanceof CommanderError) {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) return EXIT.ok;
+    return EXIT.usage; // commander already printed the one-line message
+  }
+  if (err instanceof UsageError) {
+    io.stderr.write(`error: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`);
+    return EXIT.usage;
+  }
+  if (err instanceof KbError) {
+    for (const p of err.problems) io.stderr.write(`${p}\n`);
+    io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);
+    return EXIT.failure;
+  }
+  const e = err as Error;
+  io.stderr.write(`error: ${e?.message ?? String(err)}${io.env.DEBUG ? '' : ' (set DEBUG=1 for details)'}\n`);
+  if (io.env.DEBUG && e?.stack) io.stderr.write(`${e.stack}\n`);
+  return EXIT.failure;
+}

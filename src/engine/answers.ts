@@ -1,0 +1,18 @@
+// The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
+import type { Goal, Priority } from '../kb/vocabulary.js';
+
+export interface Answers {
+  goal: Goal;
+  /** model id (resolved from whatever name the user typed) */
+  model: string;
+  /** GPU id, or null when only the memory is known */
+  gpu: string | null;
+  /** card memory in GiB when no GPU is named (or to override a named card's) */
+  vramGiB: number | null;
+  timeHours: number;
+  priority: Priority;
+  /** optional overrides of the typical run */
+  resolution?: number;
+  seqLen?: number;
+  steps?: number;
+}

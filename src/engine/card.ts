@@ -1,0 +1,43 @@
+// The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed.
+import type { Gpu, KnowledgeBase } from '../kb/types.js';
+import type { Card } from '../estimate/fit.js';
+
+/** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
+export function gpuMemoryGiB(gpu: Gpu): number {
+  return gpu.memoryMiB ? gpu.memoryMiB / 1024 : gpu.vramGB;
+}
+
+export function cardFromGpu(gpu: Gpu): Card {
+  return { id: gpu.id, name: gpu.name, vramGiB: gpuMemoryGiB(gpu), tflops: gpu.tflops, bandwidthGBs: gpu.bandwidthGBs, bf16: gpu.bf16, assumedSpeed: false };
+}
+
+/**
+ * With only the memory known, speed comes from the median-throughput NVIDIA card of the catalogue
+ * with about that much memory (within 15%), or the nearest in memory; the result says so, and
+ * names the card so the user can pass --gpu for their own.
+ */
+export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
+  const nvidia = kb.gpus.filter((g) => g.vendor === 'nvidia');
+  const pool = nvidia.length ? nvidia : kb.gpus;
+  let near = pool.filter((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15);
+  if (!near.length) {
+    const best = Math.min(...pool.map((g) => Math.abs(g.vramGB - vramGiB)));
+    near = pool.filter((g) => Math.abs(g.vramGB - vramGiB) === best);
+  }
+  const sorted = [...near].sort((a, b) => a.tflops - b.tflops || a.id.localeCompare(b.id));
+  // the upper median: with an even count, the newer and faster of the two middle cards
+  const median = sorted[Math.floor(sorted.length / 2)]!;
+  return {
+    id: null,
+    name: `a ${fmt(vramGiB)} GiB card (speed of ${median.name})`,
+    vramGiB,
+    tflops: median.tflops,
+    bandwidthGBs: median.bandwidthGBs,
+    bf16: median.bf16,
+    assumedSpeed: true,
+  };
+}
+
+function fmt(n: number): string {
+  return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}

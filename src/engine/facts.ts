@@ -1,0 +1,112 @@
+// Named facts about one technique for one set of answers. Rules may only name facts listed in
+// FACTS; the knowledge-base checks reject any other name.
+import type { Model, Technique } from '../kb/types.js';
+import { GOAL_FAMILY, type Goal } from '../kb/vocabulary.js';
+import { fitWithSavers, HEADROOM, type Card, type FitResult } from '../estimate/fit.js';
+import { resolveSettings, TYPICAL_SEQUENCE_FILL, type SettingsOverrides, type TrainingSettings } from '../estimate/settings.js';
+import type { Answers } from './answers.js';
+import type { FactValue } from './operators.js';
+
+export const FACTS = {
+  'answers.goal': 'the goal',
+  'answers.priority': 'the priority',
+  'answers.time_hours': 'time budget (h)',
+  'model.family': 'model family',
+  'model.group': 'model group',
+  'model.params_b': 'model size (B parameters)',
+  'gpu.bf16': 'card supports bf16',
+  'technique.family_match': 'applies to this model family',
+  'technique.has_recipe': 'has a published recipe for this model',
+  'technique.goal_fit': 'fit for the goal (0-3)',
+  'technique.method': 'method',
+  'technique.quality': 'result quality (1-5)',
+  'technique.consistency': 'consistency (1-5)',
+  'technique.training_time': 'training time (1 fast - 5 slow)',
+  'technique.resource_use': 'resource use (1-5)',
+  'technique.overfitting_risk': 'overfitting risk (1-5)',
+  'technique.flexibility': 'flexibility (1-5)',
+  'technique.modifies_whole_model': 'modifies the whole model',
+  'vram.peak_gib': 'peak VRAM (GiB)',
+  'vram.card_gib': 'card memory (GiB)',
+  'vram.limit_gib': 'usable memory at 90% (GiB)',
+  'vram.usage': 'share of the card used',
+  'vram.savers_count': 'memory savers needed',
+  'vram.savers': 'memory savers',
+  'vram.quantized_base': 'quantized base',
+  'time.hours': 'estimated training time (h)',
+  'time.budget_share': 'share of the time budget used',
+  'output.size_mb': 'output size (MB)',
+  'output.size_class': 'output size class (1 <10 MB ... 5 >=5 GB)',
+} as const;
+export type FactName = keyof typeof FACTS;
+export const FACT_NAMES = Object.keys(FACTS) as FactName[];
+export type Facts = Record<FactName, FactValue>;
+
+export interface TechniqueFacts {
+  facts: Facts;
+  fit: FitResult | null;
+}
+
+export function sizeClass(mb: number): number {
+  return mb < 10 ? 1 : mb < 200 ? 2 : mb < 1000 ? 3 : mb < 5000 ? 4 : 5;
+}
+
+export function overridesFrom(answers: Answers, model: Model): SettingsOverrides {
+  const o: SettingsOverrides = {};
+  if (answers.steps) o.steps = answers.steps;
+  if (model.family === 'image' && answers.resolution) o.resolution = answers.resolution;
+  if (model.family === 'llm' && answers.seqLen) o.seqLen = answers.seqLen;
+  return o;
+}
+
+/** The typical run of a recommendation: language-model sequences average well below their cut-off. */
+export function typicalRun(s: TrainingSettings | null): TrainingSettings | null {
+  if (!s || s.seqLen === null || s.meanSeqLen !== null) return s;
+  return { ...s, meanSeqLen: Math.round(s.seqLen * TYPICAL_SEQUENCE_FILL) };
+}
+
+export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
+  const goal: Goal = answers.goal;
+  const a = technique.attributes;
+  const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
+  const settings = familyMatch ? typicalRun(resolveSettings(technique, model, overridesFrom(answers, model))) : null;
+  const fit = settings ? fitWithSavers(model, settings, card) : null;
+  const run = fit?.run;
+  const facts: Facts = {
+    'answers.goal': goal,
+    'answers.priority': answers.priority,
+    'answers.time_hours': answers.timeHours,
+    'model.family': model.family,
+    'model.group': model.group,
+    'model.params_b': model.params / 1e9,
+    'gpu.bf16': card.bf16,
+    'technique.family_match': familyMatch,
+    'technique.has_recipe': settings !== null,
+    'technique.goal_fit': technique.goals[goal]?.fit ?? 0,
+    'technique.method': technique.method,
+    'technique.quality': a.quality.level,
+    'technique.consistency': a.consistency.level,
+    'technique.training_time': a.trainingTime.level,
+    'technique.resource_use': a.resourceUse.level,
+    'technique.overfitting_risk': a.overfittingRisk.level,
+    'technique.flexibility': a.flexibility.level,
+    'technique.modifies_whole_model': a.modifiesWholeModel.value,
+    'vram.peak_gib': run ? round(run.memory.peakGiB, 2) : null,
+    'vram.card_gib': round(card.vramGiB, 2),
+    'vram.limit_gib': round(card.vramGiB * HEADROOM, 2),
+    'vram.usage': run ? round(run.memory.peakGiB / card.vramGiB, 2) : null,
+    'vram.savers_count': fit ? fit.savers.length : null,
+    'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'none') : null,
+    'vram.quantized_base': run ? run.settings.quantize : null,
+    'time.hours': run ? round(run.hours, 2) : null,
+    'time.budget_share': run ? round(run.hours / answers.timeHours, 2) : null,
+    'output.size_mb': run ? round(run.sizeMB, run.sizeMB < 1 ? 3 : 1) : null,
+    'output.size_class': run ? sizeClass(run.sizeMB) : null,
+  };
+  return { facts, fit };
+}
+
+export function round(n: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(n * f) / f;
+}

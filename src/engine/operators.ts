@@ -1,0 +1,32 @@
+// The small operator table rules may use. Each operator guards its input types: comparing a
+// number with a string is an evaluation error, not a silent false.
+import type { Operator } from '../kb/vocabulary.js';
+
+export type FactValue = number | string | boolean | null;
+export type Threshold = number | string | boolean | Array<string | number>;
+
+export const OPERATOR_SYMBOLS: Record<Operator, string> = {
+  eq: '=', ne: '≠', lt: '<', lte: '≤', gt: '>', gte: '≥', in: 'in', nin: 'not in',
+};
+
+function numbers(op: Operator, a: FactValue, b: Threshold): [number, number] {
+  if (typeof a !== 'number' || typeof b !== 'number') throw new TypeError(`operator ${op} needs numbers, got ${typeof a} and ${Array.isArray(b) ? 'list' : typeof b}`);
+  return [a, b];
+}
+
+export function applyOperator(op: Operator, value: FactValue, threshold: Threshold): boolean {
+  switch (op) {
+    case 'eq': return value === threshold;
+    case 'ne': return value !== threshold;
+    case 'lt': { const [a, b] = numbers(op, value, threshold); return a < b; }
+    case 'lte': { const [a, b] = numbers(op, value, threshold); return a <= b; }
+    case 'gt': { const [a, b] = numbers(op, value, threshold); return a > b; }
+    case 'gte': { const [a, b] = numbers(op, value, threshold); return a >= b; }
+    case 'in':
+    case 'nin': {
+      if (!Array.isArray(threshold)) throw new TypeError(`operator ${op} needs a list`);
+      const found = threshold.some((t) => t === value);
+      return op === 'in' ? found : !found;
+    }
+  }
+}

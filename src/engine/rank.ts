@@ -1,0 +1,125 @@
+// recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
+// run and, when nothing is eligible, what would make it work. Pure.
+import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
+import type { Source } from '../kb/schema.js';
+import type { Card, FitResult } from '../estimate/fit.js';
+import { ESTIMATE_SOURCES } from '../estimate/sources.js';
+import type { TrainingSettings } from '../estimate/settings.js';
+import type { Answers } from './answers.js';
+import { cardFromGpu, typicalCardFor } from './card.js';
+import { evaluateRules, type RuleRecord } from './evaluate.js';
+import { computeFacts, type Facts } from './facts.js';
+
+export interface RankedTechnique {
+  id: string;
+  name: string;
+  eligible: boolean;
+  score: number;
+  facts: Facts;
+  rules: RuleRecord[];
+  fit: FitResult | null;
+}
+
+export interface Suggestion {
+  kind: 'gpu' | 'time' | 'model';
+  text: string;
+  technique: string;
+}
+
+export interface RecommendResult {
+  answers: Answers;
+  model: Model;
+  card: Card;
+  ranking: RankedTechnique[];
+  recommendation: RankedTechnique | null;
+  runnerUp: RankedTechnique | null;
+  suggestions: Suggestion[];
+  sources: Source[];
+}
+
+export function resolveCard(kb: KnowledgeBase, answers: Answers): Card {
+  const gpu = answers.gpu ? kb.gpus.find((g) => g.id === answers.gpu) : undefined;
+  if (gpu) {
+    const card = cardFromGpu(gpu);
+    return answers.vramGiB ? { ...card, vramGiB: answers.vramGiB } : card;
+  }
+  if (answers.vramGiB === null) throw new Error('answers need a GPU or its memory');
+  return typicalCardFor(kb, answers.vramGiB);
+}
+
+export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique[] {
+  const ranked = kb.techniques.map((t: Technique): RankedTechnique => {
+    const { facts, fit } = computeFacts(t, model, card, answers);
+    const evaluation = evaluateRules(kb.rules, facts);
+    return { id: t.id, name: t.name, eligible: evaluation.eligible, score: evaluation.score, facts, rules: evaluation.records, fit };
+  });
+  return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || a.id.localeCompare(b.id));
+}
+
+function firstEligible(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique | null {
+  const top = rankTechniques(kb, model, card, answers)[0];
+  return top?.eligible ? top : null;
+}
+
+function fmtHours(h: number): string {
+  return h < 1 ? `${Math.ceil(h * 60)} min` : `${Math.ceil(h * 10) / 10} h`;
+}
+
+/** What would make something eligible: a bigger card, more time, or a smaller model of the family. */
+export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card, answers: Answers, ranking: RankedTechnique[]): Suggestion[] {
+  const out: Suggestion[] = [];
+  const byVram = [...kb.gpus].filter((g) => g.vendor === 'nvidia').sort((a, b) => a.vramGB - b.vramGB || b.tflops - a.tflops);
+  for (const gpu of byVram) {
+    if (gpu.vramGB <= card.vramGiB) continue;
+    const top = firstEligible(kb, model, cardFromGpu(gpu), { ...answers, gpu: gpu.id, vramGiB: null });
+    if (top) {
+      out.push({ kind: 'gpu', technique: top.id, text: `an ${gpu.name} (${gpu.vramGB} GB) would fit ${top.name}` });
+      break;
+    }
+  }
+  // more time: a technique that fails only its time rule
+  const timeOnly = ranking
+    .filter((r) => !r.eligible && r.rules.every((x) => x.effect !== 'ineligible' || x.fact === 'time.hours'))
+    .filter((r) => typeof r.facts['time.hours'] === 'number')
+    .sort((a, b) => (a.facts['time.hours'] as number) - (b.facts['time.hours'] as number))[0];
+  if (timeOnly) {
+    out.push({ kind: 'time', technique: timeOnly.id, text: `a time budget of ${fmtHours(timeOnly.facts['time.hours'] as number)} would fit ${timeOnly.name}` });
+  }
+  const smaller = kb.models
+    .filter((m) => m.group === model.group && m.params < model.params)
+    .sort((a, b) => b.params - a.params);
+  for (const m of smaller) {
+    const top = firstEligible(kb, m, card, { ...answers, model: m.id });
+    if (top) {
+      out.push({ kind: 'model', technique: top.id, text: `the smaller ${m.name} would fit ${top.name} on this card` });
+      break;
+    }
+  }
+  return out;
+}
+
+export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult {
+  const model = kb.models.find((m) => m.id === answers.model);
+  if (!model) throw new Error(`unknown model id '${answers.model}'`);
+  const card = resolveCard(kb, answers);
+  const ranking = rankTechniques(kb, model, card, answers);
+  const eligible = ranking.filter((r) => r.eligible);
+  const recommendation = eligible[0] ?? null;
+  const runnerUp = eligible[1] ?? null;
+  const suggestions = recommendation ? [] : suggestAlternatives(kb, model, card, answers, ranking);
+  const sources: Source[] = [];
+  const technique = recommendation ? kb.techniques.find((t) => t.id === recommendation.id) : undefined;
+  if (technique) sources.push(...technique.sources);
+  sources.push(...model.sources);
+  const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
+  if (gpu) sources.push(...gpu.sources);
+  sources.push(...ESTIMATE_SOURCES);
+  return { answers, model, card, ranking, recommendation, runnerUp, suggestions, sources: dedupeSources(sources) };
+}
+
+function dedupeSources(list: Source[]): Source[] {
+  const seen = new Set<string>();
+  return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
+}
+
+export type { TrainingSettings };

@@ -1,0 +1,118 @@
+// The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
+// order until it fits under the headroom limit. Pure.
+import type { Model } from '../kb/types.js';
+import { estimateMemory, type MemoryEstimate } from './memory.js';
+import { EIGHT_BIT } from './precision.js';
+import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
+import { estimateStepTime, totalHours, type GpuPerf, type StepTime } from './time.js';
+import { outputSizeMB } from './size.js';
+
+/** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
+export const HEADROOM = 0.9;
+
+export interface Card extends GpuPerf {
+  id: string | null;
+  name: string;
+  vramGiB: number;
+  /** true when no GPU was named and a typical card with this memory stands in for speed */
+  assumedSpeed: boolean;
+}
+
+export interface Saver {
+  id: 'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
+  label: string;
+  apply: (s: TrainingSettings, model: Model, card: Card) => TrainingSettings | null;
+}
+
+export const SAVERS: readonly Saver[] = [
+  {
+    id: 'gradient-checkpointing',
+    label: 'gradient checkpointing',
+    apply: (s) => (s.gradientCheckpointing ? null : { ...s, gradientCheckpointing: true }),
+  },
+  {
+    id: '8-bit-optimizer',
+    label: '8-bit optimizer',
+    apply: (s) => {
+      const eight = EIGHT_BIT[s.optimizer];
+      return eight ? { ...s, optimizer: eight } : null;
+    },
+  },
+  {
+    id: 'cache',
+    label: 'cached latents and text embeddings',
+    apply: (s, model) => (model.family === 'image' && !s.cache ? { ...s, cache: true } : null),
+  },
+  {
+    // kohya --full_bf16, LLaMA-Factory pure_bf16, litgpt bf16-true: weights, gradients and states in bf16
+    id: 'bf16-weights',
+    label: 'bf16 weights (no fp32 master copy)',
+    apply: (s, _m, card) => (s.method === 'full' && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
+  },
+  {
+    // the same effective batch through gradient accumulation (per_device_train_batch_size=1)
+    id: 'micro-batch-1',
+    label: 'micro-batch 1 with gradient accumulation',
+    apply: (s) => (s.batch > 1 ? { ...s, gradAccum: s.gradAccum * s.batch, batch: 1 } : null),
+  },
+  {
+    id: 'int8-base',
+    label: '8-bit quantized base',
+    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
+  },
+  {
+    id: 'nf4-base',
+    label: 'NF4 quantized base',
+    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
+  },
+];
+
+export interface RunEstimate {
+  settings: TrainingSettings;
+  memory: MemoryEstimate;
+  step: StepTime;
+  hours: number;
+  sizeMB: number;
+}
+
+export function estimateRun(model: Model, s: TrainingSettings, card: GpuPerf): RunEstimate {
+  const memory = estimateMemory(model, s);
+  const step = estimateStepTime(model, s, card, memory.trainableParams);
+  return { settings: s, memory, step, hours: totalHours(s, step), sizeMB: outputSizeMB(model, s, memory.trainableParams) };
+}
+
+export interface FitResult {
+  fits: boolean;
+  limitGiB: number;
+  /** savers added, in order, to reach `run` (all of them when it still does not fit) */
+  savers: Saver['id'][];
+  saverLabels: string[];
+  /** peak after each rung: the defaults first, then each saver */
+  ladder: Array<{ saver: Saver['id'] | 'defaults'; peakGiB: number }>;
+  run: RunEstimate;
+}
+
+export function fitWithSavers(model: Model, start: TrainingSettings, card: Card): FitResult {
+  const limitGiB = card.vramGiB * HEADROOM;
+  let settings = start;
+  let run = estimateRun(model, settings, card);
+  const ladder: FitResult['ladder'] = [{ saver: 'defaults', peakGiB: run.memory.peakGiB }];
+  const used: Saver[] = [];
+  for (const saver of SAVERS) {
+    if (run.memory.peakGiB <= limitGiB) break;
+    const next = saver.apply(settings, model, card);
+    if (!next) continue;
+    settings = next;
+    run = estimateRun(model, settings, card);
+    used.push(saver);
+    ladder.push({ saver: saver.id, peakGiB: run.memory.peakGiB });
+  }
+  return {
+    fits: run.memory.peakGiB <= limitGiB,
+    limitGiB,
+    savers: used.map((s) => s.id),
+    saverLabels: used.map((s) => s.label),
+    ladder,
+    run,
+  };
+}

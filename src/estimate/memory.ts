@@ -1,0 +1,148 @@
+// Peak training memory, part by part. Pure: no I/O.
+// Activation model: the tensors autograd keeps per token per layer (Korthikanti et al., "Reducing
+// Activation Recomputation in Large Transformer Models", arXiv 2205.05198, as summarised in
+// EleutherAI's "Transformer Math 101"), counted for SwiGLU / GQA decoders and for diffusion
+// transformer blocks, with FlashAttention-style kernels that do not keep the s x s score matrix
+// (PyTorch SDPA, the default in diffusers and transformers). With gradient checkpointing only
+// each layer's input is kept, plus one layer recomputed during the backward pass.
+import type { ImageModel, LlmModel, Model } from '../kb/types.js';
+import { activationBytes, autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
+import { llmParamSplit, trainableParams } from './parameters.js';
+import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
+
+export const GiB = 2 ** 30;
+
+/** CUDA context and kernels: gpu_poor assumes 650 MB (RahulSChand/gpu_poor src/App.js); Unsloth and oumi quote 1.3-1.4 GB. */
+export const CUDA_CONTEXT_GIB = 0.6;
+/** PyTorch's caching allocator rounds and fragments; measured peaks are reserved memory. */
+export const FRAGMENTATION = 0.05;
+/**
+ * UNet resnet blocks keep their own activations (GroupNorm, SiLU and conv inputs) beside the
+ * transformer blocks: about 6 x channels per pixel for the 22 resnets of an SD-style UNet against
+ * 28 x width for each transformer block at the same levels, i.e. about a quarter more.
+ */
+export const UNET_RESNET_SHARE = 1.25;
+
+export type MemoryPart = 'base weights' | 'trainable parameters' | 'gradients' | 'optimizer states' | 'activations' | 'frozen encoders / VAE' | 'framework overhead';
+
+export interface MemoryEstimate {
+  peakGiB: number;
+  breakdown: Array<{ part: MemoryPart; gib: number }>;
+  trainableParams: number;
+}
+
+/** Elements autograd keeps per token for one decoder layer: norm in/out (x2), q, k, v, attention output, gate, up, activation, product. */
+export function llmLayerElementsPerToken(model: LlmModel): number {
+  const a = model.architecture;
+  return 4 * a.hidden + 2 * a.heads * a.headDim + 2 * a.kvHeads * a.headDim + 4 * a.intermediate;
+}
+
+export function llmSequenceLength(s: TrainingSettings): number {
+  // prompt tuning prepends its virtual tokens to every sequence
+  return (s.seqLen ?? 1024) + (s.method === 'prompt' ? s.virtualTokens ?? 20 : 0);
+}
+
+function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
+  const a = model.architecture;
+  const tokens = s.batch * llmSequenceLength(s);
+  const bytes = activationBytes(s.precision);
+  const layer = llmLayerElementsPerToken(model) * bytes;
+  const kept = s.gradientCheckpointing ? tokens * a.layers * a.hidden * bytes + tokens * layer : tokens * a.layers * layer;
+  // logits in half precision, the fp32 copy the loss is computed on, and its gradient
+  const logits = tokens * a.vocab * (bytes + 4 + 4);
+  return kept + logits;
+}
+
+export function latentPixels(model: ImageModel, resolution: number): number {
+  return (resolution / model.latent.downscale) ** 2;
+}
+
+/** Tokens one block group sees per image (joint-attention transformers also carry the text tokens). */
+export function blockTokens(model: ImageModel, group: ImageModel['components']['denoiser']['blocks'][number], resolution: number): number {
+  const image = latentPixels(model, resolution) * group.tokensPerLatentPixel;
+  return model.components.denoiser.kind === 'unet' ? image : image + model.components.denoiser.textTokens;
+}
+
+function imageActivationBytes(model: ImageModel, s: TrainingSettings): number {
+  const res = s.resolution ?? model.nativeResolution;
+  const samples = s.batch * (s.priorPreservation ? 2 : 1);
+  const bytes = activationBytes(s.precision);
+  let kept = 0;
+  let largestBlock = 0;
+  for (const g of model.components.denoiser.blocks) {
+    const tokens = blockTokens(model, g, res) * samples;
+    // self-attention 6w, cross-attention 4w, projections 2w, feed-forward 2w + 4 x mlpRatio x w
+    const block = tokens * (12 + 4 * g.mlpRatio) * g.width * bytes;
+    largestBlock = Math.max(largestBlock, block);
+    kept += g.count * (s.gradientCheckpointing ? tokens * g.width * bytes : block);
+  }
+  if (s.gradientCheckpointing) kept += largestBlock;
+  return model.components.denoiser.kind === 'unet' ? kept * UNET_RESNET_SHARE : kept;
+}
+
+/** Parameters of the network being trained or adapted, and how many of them sit in quantizable linear layers. */
+function baseNetwork(model: Model): { params: number; linear: number; width: number } {
+  if (model.family === 'llm') {
+    const split = llmParamSplit(model);
+    return { params: model.params, linear: split.linear, width: model.architecture.hidden };
+  }
+  const d = model.components.denoiser;
+  // Quantizers (bitsandbytes, quanto, torchao) replace nn.Linear only: transformer denoisers are
+  // almost all linear layers (FLUX: 11.9 B of 11.9 B in its 57 blocks); a UNet keeps its convolutions.
+  const linearShare = d.kind === 'unet' ? 0.7 : 0.98;
+  const width = Math.max(...d.blocks.map((b) => b.width));
+  return { params: d.params, linear: d.params * linearShare, width };
+}
+
+export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimate {
+  const trainable = trainableParams(model, s);
+  const net = baseNetwork(model);
+  let baseBytes: number;
+  let trainableBytes = 0;
+  let gradBytes: number;
+  let optBytes: number;
+  if (s.method === 'full') {
+    const w = trainedWeightBytes(s.precision);
+    // The text encoders trained with --train-text-encoder are counted with the encoders.
+    const denoiserOrAll = model.family === 'llm' ? model.params : net.params;
+    baseBytes = denoiserOrAll * (w + autocastCopyBytes(s.precision));
+    gradBytes = trainable * w;
+    optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
+  } else {
+    const quantized = s.quantize !== 'none' ? net.linear : 0;
+    baseBytes = quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
+    // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
+    const w = trainedWeightBytes(s.precision);
+    trainableBytes = trainable * w;
+    gradBytes = trainable * w;
+    optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
+  }
+  let activations: number;
+  let encoders = 0;
+  if (model.family === 'llm') {
+    activations = llmActivationBytes(model, s);
+  } else {
+    activations = imageActivationBytes(model, s);
+    const te = model.components.textEncoders.reduce((t, c) => t + c.params, 0);
+    const vae = model.components.vae.params;
+    const teOnGpu = !s.cache || s.trainTextEncoder || s.method === 'embedding';
+    if (teOnGpu) encoders += te * 2;
+    if (!s.cache) encoders += vae * 2;
+    if (s.trainTextEncoder && s.method === 'full') {
+      const w = trainedWeightBytes(s.precision);
+      encoders += te * (w - 2 + autocastCopyBytes(s.precision) + w + optimizerBytes(s.optimizer, w, net.width));
+    }
+  }
+  const overhead = CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * activations;
+  const parts: Array<[MemoryPart, number]> = [
+    ['base weights', baseBytes],
+    ['trainable parameters', trainableBytes],
+    ['gradients', gradBytes],
+    ['optimizer states', optBytes],
+    ['activations', activations],
+    ['frozen encoders / VAE', encoders],
+    ['framework overhead', overhead],
+  ];
+  const breakdown = parts.map(([part, bytes]) => ({ part, gib: bytes / GiB }));
+  return { peakGiB: breakdown.reduce((t, p) => t + p.gib, 0), breakdown, trainableParams: trainable };
+}

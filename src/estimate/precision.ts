@@ -1,0 +1,53 @@
+// Bytes per parameter by precision, quantization and optimizer.
+// Sources: huggingface/transformers docs/source/en/model_memory_anatomy.md (fp32 4 B, mixed
+// precision 6 B = fp32 + half copy, gradients 4 B, AdamW 8 B, 8-bit AdamW 2 B, SGD momentum 4 B);
+// EleutherAI "Transformer Math 101" (https://blog.eleuther.ai/transformer-math/); QLoRA paper
+// arXiv 2305.14314 §3 (NF4 with double quantization: 4 + 0.127 bits per parameter).
+import type { Optimizer, Precision, Quantization } from '../kb/vocabulary.js';
+
+export const NF4_BITS = 4 + 8 / 64 + 32 / (64 * 256); // 4.127 bits: NF4 + double-quantized block constants
+
+export const isHalf = (p: Precision) => p === 'fp16' || p === 'bf16';
+export const isMixed = (p: Precision) => p === 'mixed-fp16' || p === 'mixed-bf16';
+
+/** Bytes of a trained weight as stored (master copy). */
+export function trainedWeightBytes(p: Precision): number {
+  return isHalf(p) ? 2 : 4;
+}
+
+/** Extra bytes of the half-precision copy autocast keeps for the backward pass. */
+export function autocastCopyBytes(p: Precision): number {
+  return isMixed(p) ? 2 : 0;
+}
+
+/** Bytes of a frozen weight: scripts cast frozen weights to the compute dtype (diffusers weight_dtype, PEFT torch_dtype). */
+export function frozenWeightBytes(p: Precision, q: Quantization): number {
+  if (q === 'nf4') return NF4_BITS / 8;
+  if (q === 'int8' || q === 'fp8') return 1;
+  return p === 'fp32' ? 4 : 2;
+}
+
+/** Bytes of activations: half precision unless the whole run is fp32. */
+export function activationBytes(p: Precision): number {
+  return p === 'fp32' ? 4 : 2;
+}
+
+/**
+ * Optimizer state bytes per trained parameter. Full-precision states follow the weight dtype
+ * (torch keeps AdamW moments in the parameter's dtype; pure-bf16 recipes hold them in bf16).
+ * `width` is the typical matrix side, for Adafactor's factored second moment (rows + columns).
+ */
+export function optimizerBytes(o: Optimizer, weightBytes: number, width: number): number {
+  switch (o) {
+    case 'adamw': return 2 * weightBytes;
+    case 'adamw-8bit':
+    case 'paged-adamw-8bit': return 2; // two 1-byte states (bitsandbytes)
+    case 'lion': return weightBytes; // one momentum state
+    case 'lion-8bit': return 1;
+    case 'sgd': return weightBytes; // momentum
+    case 'adafactor': return (4 * 2) / width; // fp32 row + column statistics, no first moment (transformers default beta1=None)
+    case 'prodigy': return 4 * weightBytes; // exp_avg, exp_avg_sq, s and p0 (konstmish/prodigy)
+  }
+}
+
+export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = { adamw: 'adamw-8bit', lion: 'lion-8bit', prodigy: 'adamw-8bit', sgd: 'adamw-8bit' };

@@ -1,0 +1,17 @@
+// Output file size: saved parameters x bytes of the saved dtype. MB = 10^6 bytes.
+import type { Model } from '../kb/types.js';
+import type { TrainingSettings } from './settings.js';
+import { isHalf } from './precision.js';
+
+export function outputSizeMB(model: Model, s: TrainingSettings, trainable: number): number {
+  if (s.method === 'full') {
+    // a full checkpoint in half precision: Llama-3.2-3B 6,425.5 MB = 3.21 B x 2 B (huggingface/peft
+    // method_comparison results); SD 1.5 single-file fp16 2.13 GB with text encoder and VAE
+    // (Comfy-Org/stable-diffusion-v1-5-archive file listing)
+    return (model.params * 2) / 1e6;
+  }
+  // adapters and embeddings are saved in their training dtype: fp32 under mixed precision
+  // (PEFT 9,175,040 params -> 36.7 MB; diffusers SD 1.x rank-4 LoRA 3.29 MB), half when trained in half
+  const bytes = isHalf(s.precision) ? 2 : 4;
+  return (trainable * bytes) / 1e6;
+}

@@ -1,0 +1,115 @@
+// Step time from the work per step and the GPU's dense tensor throughput. Pure.
+// Work: training FLOPs ~ 6 x params x tokens (forward 2, backward 4; EleutherAI "Transformer Math
+// 101"); a frozen base skips weight gradients (forward 2 + input gradients 2); gradient
+// checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
+import type { ImageModel, LlmModel, Model } from '../kb/types.js';
+import { blockTokens, latentPixels, llmSequenceLength } from './memory.js';
+import { llmParamSplit } from './parameters.js';
+import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
+import type { TrainingSettings } from './settings.js';
+
+export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
+
+/**
+ * Share of the dense tensor peak a training step achieves, per model kind. EleutherAI: about
+ * 120 of 312 TFLOP/s on an A100 "should always be achievable" at scale (0.38); single-GPU
+ * fine-tuning stacks reach less: LLaMA-Factory measured 2,392 tokens/s for Llama-2-7B LoRA on one
+ * A100 (hiyouga/LLaMA-Factory wiki, Performance comparison), 0.32 of peak by the FLOP count here.
+ * UNets spend much of a step in memory-bound convolutions and GroupNorm: 1.23 s/it for SDXL LoRA at
+ * 1024 px on an RTX 3090 (bmaltais/kohya_ss issue #1288) is about 0.2 of peak. Transformer
+ * denoisers are matmul-bound: 3.5 s/step for FLUX LoRA at 1024 px on an RTX 4090 (bghira/SimpleTuner
+ * documentation/quickstart/FLUX.md) is about 0.45 of peak.
+ */
+export const UTILISATION = { llm: 0.3, unet: 0.2, transformer: 0.45 } as const;
+/** Dequantizing kernels (bitsandbytes, quanto) reach about half of peak memory bandwidth. */
+export const DEQUANT_BANDWIDTH_SHARE = 0.5;
+
+export interface StepTime {
+  stepSeconds: number;
+  samplesPerStep: number;
+  tokensPerSecond?: number;
+  imagesPerSecond?: number;
+  flopsPerStep: number;
+}
+
+/** Tokens per sequence that the matmuls see: the mean length when known, else the full length. */
+function computedSequenceLength(s: TrainingSettings): number {
+  const full = llmSequenceLength(s);
+  return s.meanSeqLen !== null ? Math.min(full, s.meanSeqLen + (full - (s.seqLen ?? full))) : full;
+}
+
+function passes(s: TrainingSettings): number {
+  const backward = s.method === 'full' ? 2 : 1;
+  return 1 + backward + (s.gradientCheckpointing ? 1 : 0);
+}
+
+function llmForwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
+  const a = model.architecture;
+  const split = llmParamSplit(model);
+  const matmulParams = split.linear + a.vocab * a.hidden; // decoder layers + output head; the embedding lookup is free
+  const seq = computedSequenceLength(s);
+  const attention = 2 * seq * a.heads * a.headDim * a.layers; // QK^T and AV, causal half: 4 x (s/2) x d x L
+  return 2 * matmulParams + attention;
+}
+
+/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
+function unetTokenShare(model: ImageModel): number {
+  const blocks = model.components.denoiser.blocks;
+  const weight = blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
+  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * b.tokensPerLatentPixel, 0) / weight;
+}
+
+function imageForwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
+  const d = model.components.denoiser;
+  const res = s.resolution ?? model.nativeResolution;
+  const tokens = d.kind === 'unet'
+    ? latentPixels(model, res) * unetTokenShare(model)
+    : latentPixels(model, res) * Math.max(...d.blocks.map((b) => b.tokensPerLatentPixel)) + d.textTokens;
+  const attention = d.blocks.reduce((t, b) => t + b.count * 4 * blockTokens(model, b, res) ** 2 * b.width, 0);
+  return 2 * d.params * tokens + attention;
+}
+
+function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {
+  // fp32 matmuls run on TF32 (Ampere+) or CUDA cores: about a quarter of the half-precision tensor rate.
+  return s.precision === 'fp32' ? gpu.tflops / 4 : gpu.tflops;
+}
+
+export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf, trainable: number): StepTime {
+  const util = model.family === 'llm' ? UTILISATION.llm : model.components.denoiser.kind === 'unet' ? UTILISATION.unet : UTILISATION.transformer;
+  let flops: number;
+  let samples: number;
+  let quantizedParams = 0;
+  if (model.family === 'llm') {
+    samples = s.batch;
+    flops = s.batch * computedSequenceLength(s) * llmForwardFlopsPerToken(model, s) * passes(s);
+    quantizedParams = s.quantize !== 'none' ? llmParamSplit(model).linear : 0;
+  } else {
+    samples = s.batch * (s.priorPreservation ? 2 : 1);
+    flops = samples * imageForwardFlopsPerSample(model, s) * passes(s);
+    quantizedParams = s.quantize !== 'none' ? model.components.denoiser.params * (model.components.denoiser.kind === 'unet' ? 0.7 : 0.98) : 0;
+  }
+  const compute = flops / (effectiveTflops(gpu, s) * 1e12 * util);
+  // A quantized base is dequantized to half precision for every matmul of every pass:
+  // read the packed weight, write and re-read the half-precision copy.
+  const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
+  const dequant = quantizedParams * (packed + 2 + 2) * (passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  // The optimizer step reads and writes weights, gradients and states once per optimizer step.
+  const w = trainedWeightBytes(s.precision);
+  const optimizerStep = (trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
+  // DoRA renormalises every adapted weight (W + BA) / ||W + BA|| on each pass: read the weight,
+  // write and re-read the merged copy (arXiv 2402.09353 §4.3; measured ~1.9x slower than LoRA in
+  // modelscope/ms-swift docs/source_en/LLM/Benchmark.md).
+  const dora = s.method === 'dora'
+    ? (model.family === 'llm' ? llmParamSplit(model).linear : model.components.denoiser.params * 0.5) * 6 * passes(s) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE)
+    : 0;
+  const stepSeconds = compute + dequant + dora + optimizerStep;
+  const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
+  if (model.family === 'llm') result.tokensPerSecond = (s.batch * computedSequenceLength(s)) / stepSeconds;
+  else result.imagesPerSecond = samples / stepSeconds;
+  return result;
+}
+
+/** Total hours of a run: optimizer steps x accumulated micro-steps x step time. */
+export function totalHours(s: TrainingSettings, step: StepTime): number {
+  return (s.steps * s.gradAccum * step.stepSeconds) / 3600;
+}

@@ -1,0 +1,222 @@
+// zod schemas of the knowledge-base files. Strict objects everywhere: an unknown field is an
+// error (with the nearest known field suggested by the loader), never silently ignored.
+import { z } from 'zod';
+
+const id = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lowercase kebab-case (a-z, 0-9, "-", ".")');
+const text = z.string().min(1);
+
+export const SourceSchema = z.strictObject({
+  ref: text,
+  url: z.string().url().optional(),
+  for: z.array(text).optional(),
+  quote: text.optional(),
+  derived: text.optional(),
+});
+const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
+
+import {
+  FAMILIES, GROUPS, METHODS, PRECISIONS, QUANTIZATIONS, OPTIMIZERS, TARGETS, OPERATORS,
+} from './vocabulary.js';
+
+// ---------- GPUs ----------
+export const GpuSchema = z.strictObject({
+  id,
+  name: text,
+  vendor: z.enum(['nvidia', 'amd', 'apple']),
+  generation: text.optional(),
+  segment: z.enum(['consumer', 'workstation', 'datacenter']).optional(),
+  vramGB: z.number().positive().max(2048, 'a GPU with more than 2048 GB is not plausible'),
+  memoryMiB: z.number().int().positive().optional(),
+  smiMemoryMiB: z.number().int().positive().optional(),
+  computeCapability: text.optional(),
+  bf16: z.boolean(),
+  tflops: z.number().positive().max(100000),
+  bandwidthGBs: z.number().positive().max(100000),
+  aliases: z.array(text).default([]),
+  notes: text.optional(),
+  sources,
+});
+
+// ---------- models ----------
+const LlmArchitectureSchema = z.strictObject({
+  layers: z.number().int().positive(),
+  hidden: z.number().int().positive(),
+  intermediate: z.number().int().positive(),
+  heads: z.number().int().positive(),
+  kvHeads: z.number().int().positive(),
+  headDim: z.number().int().positive(),
+  vocab: z.number().int().positive(),
+  tiedEmbeddings: z.boolean(),
+  qkvBias: z.boolean().default(false),
+  fusedQkv: z.boolean().default(false),
+  normsPerLayer: z.number().int().positive().default(2),
+});
+
+const BlockGroupSchema = z.strictObject({
+  count: z.number().int().positive(),
+  width: z.number().int().positive(),
+  tokensPerLatentPixel: z.number().positive().max(1),
+  mlpRatio: z.number().positive().default(4),
+  kind: text.optional(),
+});
+
+const ComponentSchema = z.strictObject({
+  name: text,
+  params: z.number().int().positive(),
+  // token-embedding width (text encoders): what a textual-inversion vector and cross-attention K/V see
+  width: z.number().int().positive().optional(),
+});
+
+const ImageComponentsSchema = z.strictObject({
+  denoiser: z.strictObject({
+    name: text,
+    kind: z.enum(['unet', 'mmdit', 'dit']),
+    params: z.number().int().positive(),
+    blocks: z.array(BlockGroupSchema).min(1),
+    textTokens: z.number().int().nonnegative(),
+  }),
+  textEncoders: z.array(ComponentSchema).min(1),
+  vae: ComponentSchema,
+});
+
+const LoraDimsSchema = z.strictObject({
+  qv: z.number().int().positive(),
+  attention: z.number().int().positive(),
+  'attention-mlp': z.number().int().positive(),
+  all: z.number().int().positive(),
+});
+
+const ModelCommon = {
+  id,
+  name: text,
+  group: z.enum(GROUPS),
+  publisher: text.optional(),
+  license: text.optional(),
+  aliases: z.array(text).default([]),
+  params: z.number().int().positive(),
+  notes: text.optional(),
+  sources,
+};
+
+export const LlmModelSchema = z.strictObject({
+  ...ModelCommon,
+  family: z.literal('llm'),
+  contextLength: z.number().int().positive(),
+  architecture: LlmArchitectureSchema,
+});
+
+export const ImageModelSchema = z.strictObject({
+  ...ModelCommon,
+  family: z.literal('image'),
+  nativeResolution: z.number().int().min(64).max(8192),
+  latent: z.strictObject({ downscale: z.number().int().positive(), channels: z.number().int().positive() }),
+  components: ImageComponentsSchema,
+  loraDims: LoraDimsSchema,
+  loraDimsDerivation: text.optional(),
+});
+
+export const ModelSchema = z.discriminatedUnion('family', [LlmModelSchema, ImageModelSchema]);
+
+// ---------- techniques ----------
+const level = z.number().int().min(1).max(5);
+const LevelAttr = z.strictObject({ level, text });
+const GoalFit = z.strictObject({ fit: z.number().int().min(0).max(3), text });
+
+export const DefaultsSchema = z.strictObject({
+  steps: z.number().int().positive(),
+  learningRate: z.number().positive().max(10),
+  rank: z.number().int().positive().optional(),
+  batch: z.number().int().positive(),
+  microBatch: z.number().int().positive().optional(),
+  seqLen: z.number().int().positive().optional(),
+  resolution: z.number().int().min(64).max(8192).optional(),
+  targets: z.enum(TARGETS).optional(),
+  optimizer: z.enum(OPTIMIZERS),
+  precision: z.enum(PRECISIONS).optional(),
+  quantize: z.enum(QUANTIZATIONS).optional(),
+  trainTextEncoder: z.boolean().optional(),
+  priorPreservation: z.boolean().optional(),
+  virtualTokens: z.number().int().positive().optional(),
+  notes: text.optional(),
+});
+
+export const TechniqueSchema = z.strictObject({
+  id,
+  name: text,
+  families: z.array(z.enum(FAMILIES)).min(1),
+  summary: text,
+  method: z.enum(METHODS),
+  attributes: z.strictObject({
+    trains: z.strictObject({ value: text, text }),
+    trainingTime: LevelAttr,
+    resourceUse: LevelAttr,
+    storage: z.strictObject({ minMB: z.number().nonnegative(), maxMB: z.number().positive(), text }),
+    quality: LevelAttr,
+    consistency: LevelAttr,
+    modifiesWholeModel: z.strictObject({ value: z.boolean(), text }),
+    overfittingRisk: LevelAttr,
+    flexibility: LevelAttr,
+  }),
+  goals: z.strictObject({
+    subject: GoalFit.optional(),
+    style: GoalFit.optional(),
+    concept: GoalFit.optional(),
+    task: GoalFit.optional(),
+    domain: GoalFit.optional(),
+    chat: GoalFit.optional(),
+  }),
+  data: z.strictObject({
+    image: z.strictObject({ minImages: z.number().int().nonnegative(), typicalImages: z.number().int().positive().optional(), text }).optional(),
+    llm: z.strictObject({ minExamples: z.number().int().nonnegative(), typicalExamples: z.number().int().positive().optional(), text }).optional(),
+  }),
+  defaults: z.strictObject({
+    sd1: DefaultsSchema.optional(),
+    sd2: DefaultsSchema.optional(),
+    sdxl: DefaultsSchema.optional(),
+    sd3: DefaultsSchema.optional(),
+    flux: DefaultsSchema.optional(),
+    llm: DefaultsSchema.optional(),
+  }),
+  pitfalls: z.array(text).min(1),
+  sources,
+});
+
+// ---------- rules ----------
+const scalar = z.union([z.number(), z.string(), z.boolean()]);
+const FactRef = z.strictObject({ fact: text });
+export const ConditionSchema = z.strictObject({
+  fact: text,
+  op: z.enum(OPERATORS),
+  value: z.union([scalar, z.array(z.union([z.string(), z.number()])), FactRef]),
+});
+
+export const RuleSchema = z.strictObject({
+  id,
+  kind: z.enum(['hard', 'soft']),
+  description: text,
+  when: z.array(ConditionSchema).optional(),
+  check: ConditionSchema.optional(),
+  score: z.strictObject({ points: z.number().optional(), weight: z.number().optional(), fact: text.optional() }).optional(),
+  reason: z.strictObject({ pass: text, fail: text.optional() }),
+  disabled: z.boolean().optional(),
+  sources: z.array(SourceSchema).optional(),
+});
+
+export const FileSchemas = {
+  gpus: z.strictObject({ gpus: z.array(GpuSchema).min(1) }),
+  models: z.strictObject({ models: z.array(ModelSchema).min(1) }),
+  techniques: z.strictObject({ techniques: z.array(TechniqueSchema).min(1) }),
+  rules: z.strictObject({ rules: z.array(RuleSchema).min(1) }),
+};
+export type KbKind = keyof typeof FileSchemas;
+
+export type Source = z.infer<typeof SourceSchema>;
+export type Gpu = z.infer<typeof GpuSchema>;
+export type LlmModel = z.infer<typeof LlmModelSchema>;
+export type ImageModel = z.infer<typeof ImageModelSchema>;
+export type Model = z.infer<typeof ModelSchema>;
+export type Technique = z.infer<typeof TechniqueSchema>;
+export type TechniqueDefaults = z.infer<typeof DefaultsSchema>;
+export type Rule = z.infer<typeof RuleSchema>;
+export type Condition = z.infer<typeof ConditionSchema>;
+export type { Family, Group, Goal, Priority, Method, Precision, Quantization, Optimizer, Targets } from './vocabulary.js';

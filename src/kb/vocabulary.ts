@@ -1,0 +1,38 @@
+// The closed vocabularies of the knowledge base and the answers. Kept free of zod so the engine
+// and the fast paths can use them without loading the validator.
+export const FAMILIES = ['image', 'llm'] as const;
+export const GROUPS = ['sd1', 'sd2', 'sdxl', 'sd3', 'flux', 'llm'] as const;
+export const IMAGE_GOALS = ['subject', 'style', 'concept'] as const;
+export const LLM_GOALS = ['task', 'domain', 'chat'] as const;
+export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS] as const;
+export const PRIORITIES = ['balanced', 'quality', 'speed', 'size'] as const;
+export const METHODS = ['full', 'lora', 'loha', 'lokr', 'dora', 'qlora', 'embedding', 'crossattn-kv', 'ia3', 'prompt', 'prefix'] as const;
+export const PRECISIONS = ['fp32', 'mixed-fp16', 'mixed-bf16', 'fp16', 'bf16'] as const;
+export const QUANTIZATIONS = ['none', 'fp8', 'int8', 'nf4'] as const;
+export const OPTIMIZERS = ['adamw', 'adamw-8bit', 'paged-adamw-8bit', 'adafactor', 'sgd', 'lion', 'lion-8bit', 'prodigy'] as const;
+export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
+
+export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
+
+export type Family = (typeof FAMILIES)[number];
+export type Group = (typeof GROUPS)[number];
+export type Goal = (typeof GOALS)[number];
+export type Priority = (typeof PRIORITIES)[number];
+export type Method = (typeof METHODS)[number];
+export type Precision = (typeof PRECISIONS)[number];
+export type Quantization = (typeof QUANTIZATIONS)[number];
+export type Optimizer = (typeof OPTIMIZERS)[number];
+export type Targets = (typeof TARGETS)[number];
+export type Operator = (typeof OPERATORS)[number];
+
+export const GOAL_FAMILY: Record<Goal, Family> = {
+  subject: 'image', style: 'image', concept: 'image', task: 'llm', domain: 'llm', chat: 'llm',
+};
+export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
+  subject: 'a specific subject: a face, a pet, a product, a character',
+  style: 'an art style, lighting or look',
+  concept: 'a new concept, object class or pose',
+  task: 'a language model that does one task well (extraction, classification, SQL, ...)',
+  domain: 'a language model that knows a domain (medicine, law, your codebase) from lots of text',
+  chat: 'a chat assistant with a behaviour, tone or persona',
+};

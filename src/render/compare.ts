@@ -1,0 +1,78 @@
+// The seed article's comparison table (its nine rows) for any techniques, with numbers.
+import type { Technique } from '../kb/types.js';
+import type { Source } from '../kb/schema.js';
+import { createStyle, type RenderOptions } from './style.js';
+import { renderTable } from './table.js';
+import { fmtMB } from './format.js';
+
+type AttrKey = keyof Technique['attributes'];
+
+export const COMPARE_ROWS: Array<{ key: AttrKey; label: string; levels?: string[] }> = [
+  { key: 'trains', label: 'Training' },
+  { key: 'trainingTime', label: 'Training time', levels: ['fastest', 'fast', 'moderate', 'slow', 'slowest'] },
+  { key: 'resourceUse', label: 'Resource usage / computational cost', levels: ['very low', 'low', 'moderate', 'high', 'very high'] },
+  { key: 'storage', label: 'Storage space' },
+  { key: 'quality', label: 'Result quality', levels: ['low', 'fair', 'good', 'high', 'highest'] },
+  { key: 'consistency', label: 'Consistency', levels: ['low', 'fair', 'good', 'high', 'highest'] },
+  { key: 'modifiesWholeModel', label: 'Modifies the entire model?' },
+  { key: 'overfittingRisk', label: 'Overfitting risk', levels: ['very low', 'low', 'moderate', 'high', 'very high'] },
+  { key: 'flexibility', label: 'Flexibility', levels: ['rigid', 'limited', 'moderate', 'flexible', 'most flexible'] },
+];
+
+export function compareCell(t: Technique, key: AttrKey): { headline: string; text: string } {
+  const row = COMPARE_ROWS.find((r) => r.key === key)!;
+  const attr = t.attributes[key] as Record<string, unknown> & { text: string };
+  if (key === 'storage') {
+    const s = t.attributes.storage;
+    return { headline: `${fmtMB(s.minMB)} – ${fmtMB(s.maxMB)}`, text: s.text };
+  }
+  if (key === 'modifiesWholeModel') return { headline: t.attributes.modifiesWholeModel.value ? 'Yes' : 'No', text: attr.text };
+  if (key === 'trains') return { headline: t.attributes.trains.value, text: attr.text };
+  const level = attr['level'] as number;
+  return { headline: `${row.levels![level - 1]} (${level}/5)`, text: attr.text };
+}
+
+export function renderCompareText(techniques: Technique[], opts: RenderOptions): string {
+  const style = createStyle(opts.color);
+  const labelWidth = Math.min(22, Math.max(12, Math.floor(opts.width * 0.22)));
+  const perTable = Math.max(1, Math.floor((opts.width - labelWidth - 3) / 28));
+  const out: string[] = [];
+  for (let i = 0; i < techniques.length; i += perTable) {
+    const chunk = techniques.slice(i, i + perTable);
+    const rows = COMPARE_ROWS.map((r) => [r.label, ...chunk.map((t) => {
+      const c = compareCell(t, r.key);
+      return `${style.accent(c.headline)}\n${c.text}`;
+    })]);
+    out.push(renderTable([{ header: 'Feature', min: labelWidth - 2, weight: 0 }, ...chunk.map((t) => ({ header: t.name, weight: 3, min: 14 }))], rows, opts.width, style));
+  }
+  out.push('', style.heading('Sources'));
+  out.push(...compareSources(techniques).map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`));
+  return out.join('\n') + '\n';
+}
+
+function compareSources(techniques: Technique[]): Source[] {
+  const seen = new Set<string>();
+  return techniques.flatMap((t) => t.sources).filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
+}
+
+export function renderCompareMarkdown(techniques: Technique[]): string {
+  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  const out = [`| Feature | ${techniques.map((t) => esc(t.name)).join(' | ')} |`, `|---|${techniques.map(() => '---').join('|')}|`];
+  for (const r of COMPARE_ROWS) {
+    out.push(`| ${r.label} | ${techniques.map((t) => { const c = compareCell(t, r.key); return `**${esc(c.headline)}**: ${esc(c.text)}`; }).join(' | ')} |`);
+  }
+  out.push('', '## Sources', '', ...compareSources(techniques).map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`));
+  return out.join('\n') + '\n';
+}
+
+export function compareToJson(techniques: Technique[]): unknown {
+  return {
+    techniques: techniques.map((t) => ({ id: t.id, name: t.name, families: t.families })),
+    attributes: COMPARE_ROWS.map((r) => ({
+      attribute: r.key,
+      label: r.label,
+      values: Object.fromEntries(techniques.map((t) => [t.id, { ...t.attributes[r.key], headline: compareCell(t, r.key).headline }])),
+    })),
+    sources: compareSources(techniques),
+  };
+}

@@ -1,0 +1,66 @@
+// Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
+import Table from 'cli-table3';
+import type { Style } from './style.js';
+
+export interface Column {
+  header: string;
+  /** relative share of the spare width */
+  weight?: number;
+  /** never narrower than this (characters of content) */
+  min?: number;
+  /** keep the natural width (ids) when the table can afford it */
+  keep?: boolean;
+}
+
+const visibleLength = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').split('\n').reduce((m, l) => Math.max(m, [...l].length), 0);
+
+export function renderTable(columns: Column[], rows: string[][], width: number, style: Style): string {
+  const n = columns.length;
+  const available = Math.max(n * 6, width - (n + 1)); // borders take n + 1 characters
+  // natural width of each column (content + 2 padding), capped by its share
+  const natural = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2);
+  let mins = columns.map((c, i) => Math.min(natural[i]!, Math.max((c.min ?? 4) + 2, 5)));
+  const kept = columns.map((c, i) => (c.keep ? natural[i]! : mins[i]!));
+  if (kept.reduce((a, b) => a + b, 0) <= available) mins = kept;
+  let widths = [...natural];
+  if (widths.reduce((a, b) => a + b, 0) > available) {
+    widths = [...mins];
+    let spare = available - widths.reduce((a, b) => a + b, 0);
+    // hand out the rest by weight, never beyond a column's natural width
+    for (let round = 0; round < 5 && spare > 0; round++) {
+      const open = columns.map((c, i) => (widths[i]! < natural[i]! ? c.weight ?? 1 : 0));
+      const total = open.reduce((a, b) => a + b, 0);
+      if (total === 0) break;
+      let given = 0;
+      widths = widths.map((w, i) => {
+        const add = Math.min(natural[i]! - w, Math.floor((spare * open[i]!) / total));
+        given += add;
+        return w + add;
+      });
+      spare -= given;
+      if (given === 0) {
+        const i = widths.findIndex((w, k) => w < natural[k]!);
+        if (i < 0) break;
+        widths[i]! += 1;
+        spare -= 1;
+      }
+    }
+  }
+  const table = new Table({
+    head: columns.map((c) => style.heading(c.header)),
+    colWidths: widths,
+    wordWrap: true,
+    wrapOnWordBoundary: true,
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+  });
+  for (const r of rows) table.push(r);
+  return hardWrap(table.toString(), width);
+}
+
+/** cli-table3 cannot break a word longer than its column; as a last resort cut lines at the width. */
+function hardWrap(text: string, width: number): string {
+  return text
+    .split('\n')
+    .map((line) => (visibleLength(line) > width && !line.includes('\u001b') ? line.slice(0, width) : line))
+    .join('\n');
+}
