@@ -17,8 +17,11 @@ export function cardFromGpu(gpu: Gpu): Card {
  * names the card so the user can pass --gpu for their own.
  */
 export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
+  // Cards bought for training today have bf16 tensor cores (Ampere or newer); older ones are
+  // only taken when nothing newer has that memory, and whoever has one can name it with --gpu.
   const nvidia = kb.gpus.filter((g) => g.vendor === 'nvidia');
-  const pool = nvidia.length ? nvidia : kb.gpus;
+  const modern = nvidia.filter((g) => g.bf16);
+  const pool = [modern, nvidia, kb.gpus].find((p) => p.some((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15)) ?? (nvidia.length ? nvidia : kb.gpus);
   let near = pool.filter((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15);
   if (!near.length) {
     const best = Math.min(...pool.map((g) => Math.abs(g.vramGB - vramGiB)));

@@ -2,7 +2,7 @@
 // FACTS; the knowledge-base checks reject any other name.
 import type { Model, Technique } from '../kb/types.js';
 import { GOAL_FAMILY, type Goal } from '../kb/vocabulary.js';
-import { fitWithSavers, HEADROOM, type Card, type FitResult } from '../estimate/fit.js';
+import { fitTimeBudget, fitWithSavers, HEADROOM, type Card, type FitResult, type TimePlan } from '../estimate/fit.js';
 import { resolveSettings, TYPICAL_SEQUENCE_FILL, type SettingsOverrides, type TrainingSettings } from '../estimate/settings.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
@@ -34,6 +34,10 @@ export const FACTS = {
   'vram.savers': 'memory savers',
   'vram.quantized_base': 'quantized base',
   'time.hours': 'estimated training time (h)',
+  'time.hours_typical': 'time of a typical run (h)',
+  'time.steps': 'optimizer steps planned',
+  'time.steps_share': 'share of a typical run planned',
+  'time.fits': 'a run of at least half the typical length fits the budget',
   'time.budget_share': 'share of the time budget used',
   'output.size_mb': 'output size (MB)',
   'output.size_class': 'output size class (1 <10 MB ... 5 >=5 GB)',
@@ -45,6 +49,7 @@ export type Facts = Record<FactName, FactValue>;
 export interface TechniqueFacts {
   facts: Facts;
   fit: FitResult | null;
+  time: TimePlan | null;
 }
 
 export function sizeClass(mb: number): number {
@@ -71,7 +76,8 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
   const settings = familyMatch ? typicalRun(resolveSettings(technique, model, overridesFrom(answers, model))) : null;
   const fit = settings ? fitWithSavers(model, settings, card) : null;
-  const run = fit?.run;
+  const time = fit ? fitTimeBudget(model, fit.run, card, answers.timeHours) : null;
+  const run = time?.run;
   const facts: Facts = {
     'answers.goal': goal,
     'answers.priority': answers.priority,
@@ -99,11 +105,15 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'none') : null,
     'vram.quantized_base': run ? run.settings.quantize : null,
     'time.hours': run ? round(run.hours, 2) : null,
+    'time.hours_typical': time ? round(time.typicalHours, 2) : null,
+    'time.steps': run ? run.settings.steps : null,
+    'time.steps_share': time ? round(time.stepsShare, 2) : null,
+    'time.fits': time ? time.fits : null,
     'time.budget_share': run ? round(run.hours / answers.timeHours, 2) : null,
     'output.size_mb': run ? round(run.sizeMB, run.sizeMB < 1 ? 3 : 1) : null,
     'output.size_class': run ? sizeClass(run.sizeMB) : null,
   };
-  return { facts, fit };
+  return { facts, fit, time };
 }
 
 export function round(n: number, digits: number): number {

@@ -2,8 +2,9 @@
 // run and, when nothing is eligible, what would make it work. Pure.
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Source } from '../kb/schema.js';
-import type { Card, FitResult } from '../estimate/fit.js';
+import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
+import { MIN_STEPS_SHARE } from '../estimate/fit.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import type { Answers } from './answers.js';
 import { cardFromGpu, typicalCardFor } from './card.js';
@@ -18,6 +19,7 @@ export interface RankedTechnique {
   facts: Facts;
   rules: RuleRecord[];
   fit: FitResult | null;
+  time: TimePlan | null;
 }
 
 export interface Suggestion {
@@ -49,9 +51,9 @@ export function resolveCard(kb: KnowledgeBase, answers: Answers): Card {
 
 export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique[] {
   const ranked = kb.techniques.map((t: Technique): RankedTechnique => {
-    const { facts, fit } = computeFacts(t, model, card, answers);
+    const { facts, fit, time } = computeFacts(t, model, card, answers);
     const evaluation = evaluateRules(kb.rules, facts);
-    return { id: t.id, name: t.name, eligible: evaluation.eligible, score: evaluation.score, facts, rules: evaluation.records, fit };
+    return { id: t.id, name: t.name, eligible: evaluation.eligible, score: evaluation.score, facts, rules: evaluation.records, fit, time };
   });
   return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || a.id.localeCompare(b.id));
 }
@@ -77,13 +79,13 @@ export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card,
       break;
     }
   }
-  // more time: a technique that fails only its time rule
+  // more time: a technique that fails only its time rule; half its typical run is the least that counts
   const timeOnly = ranking
-    .filter((r) => !r.eligible && r.rules.every((x) => x.effect !== 'ineligible' || x.fact === 'time.hours'))
-    .filter((r) => typeof r.facts['time.hours'] === 'number')
-    .sort((a, b) => (a.facts['time.hours'] as number) - (b.facts['time.hours'] as number))[0];
+    .filter((r) => !r.eligible && r.time && !r.time.fits && r.rules.every((x) => x.effect !== 'ineligible' || x.fact === 'time.fits'))
+    .sort((a, b) => a.time!.typicalHours - b.time!.typicalHours)[0];
   if (timeOnly) {
-    out.push({ kind: 'time', technique: timeOnly.id, text: `a time budget of ${fmtHours(timeOnly.facts['time.hours'] as number)} would fit ${timeOnly.name}` });
+    const least = timeOnly.time!.typicalHours * MIN_STEPS_SHARE;
+    out.push({ kind: 'time', technique: timeOnly.id, text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.time!.typicalHours)} for a typical one)` });
   }
   const smaller = kb.models
     .filter((m) => m.group === model.group && m.params < model.params)

@@ -92,6 +92,31 @@ export interface FitResult {
   run: RunEstimate;
 }
 
+/**
+ * Published step counts span a range of two to three (DreamBooth 400-1200, ai-toolkit FLUX LoRA
+ * "500 - 4000 is a good range", 1-3 epochs for language models), so a run may be cut to half of the
+ * typical one to meet a time budget; below that the result is no longer the technique's recipe.
+ */
+export const MIN_STEPS_SHARE = 0.5;
+
+export interface TimePlan {
+  /** the run that fits the budget: the typical one, or one with fewer steps */
+  run: RunEstimate;
+  typicalHours: number;
+  stepsShare: number;
+  fits: boolean;
+}
+
+/** Shortens a run (fewer optimizer steps) to meet the time budget, down to MIN_STEPS_SHARE of it. */
+export function fitTimeBudget(model: Model, typical: RunEstimate, card: GpuPerf, budgetHours: number): TimePlan {
+  if (typical.hours <= budgetHours) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true };
+  const steps = Math.floor((typical.settings.steps * budgetHours) / typical.hours);
+  const share = steps / typical.settings.steps;
+  if (share < MIN_STEPS_SHARE || steps < 1) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false };
+  const run = estimateRun(model, { ...typical.settings, steps }, card);
+  return { run, typicalHours: typical.hours, stepsShare: share, fits: true };
+}
+
 export function fitWithSavers(model: Model, start: TrainingSettings, card: Card): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;

@@ -18,9 +18,9 @@ export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
  * UNets spend much of a step in memory-bound convolutions and GroupNorm: 1.23 s/it for SDXL LoRA at
  * 1024 px on an RTX 3090 (bmaltais/kohya_ss issue #1288) is about 0.2 of peak. Transformer
  * denoisers are matmul-bound: 3.5 s/step for FLUX LoRA at 1024 px on an RTX 4090 (bghira/SimpleTuner
- * documentation/quickstart/FLUX.md) is about 0.45 of peak.
+ * documentation/quickstart/FLUX.md) is about 0.4 of peak.
  */
-export const UTILISATION = { llm: 0.3, unet: 0.2, transformer: 0.45 } as const;
+export const UTILISATION = { llm: 0.3, unet: 0.2, transformer: 0.4 } as const;
 /** Dequantizing kernels (bitsandbytes, quanto) reach about half of peak memory bandwidth. */
 export const DEQUANT_BANDWIDTH_SHARE = 0.5;
 
@@ -62,11 +62,16 @@ function unetTokenShare(model: ImageModel): number {
 function imageForwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
   const d = model.components.denoiser;
   const res = s.resolution ?? model.nativeResolution;
-  const tokens = d.kind === 'unet'
-    ? latentPixels(model, res) * unetTokenShare(model)
-    : latentPixels(model, res) * Math.max(...d.blocks.map((b) => b.tokensPerLatentPixel)) + d.textTokens;
   const attention = d.blocks.reduce((t, b) => t + b.count * 4 * blockTokens(model, b, res) ** 2 * b.width, 0);
-  return 2 * d.params * tokens + attention;
+  if (d.kind === 'unet') {
+    // every UNet weight (convolutions included) runs once per pixel of its own level
+    return 2 * d.params * latentPixels(model, res) * unetTokenShare(model) + attention;
+  }
+  // Transformer blocks: attention projections 4w^2 and MLP 2 x mlpRatio x w^2 per token. In joint
+  // (MMDiT) blocks the image and text streams have their own weights and each sees its own tokens,
+  // so image + text tokens pass one stream's weights; modulation layers see one vector per sample.
+  const matmuls = d.blocks.reduce((t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res), 0);
+  return matmuls + attention;
 }
 
 function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {

@@ -45,12 +45,12 @@ function cardLine(result: RecommendResult): string {
 
 function estimatesLines(t: RankedTechnique): string[] {
   const fit = t.fit!;
-  const run = fit.run;
+  const run = t.time?.run ?? fit.run;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const throughput = run.step.tokensPerSecond !== undefined ? `${fmtNum(run.step.tokensPerSecond, 0)} tokens/s` : `${fmtNum(run.step.imagesPerSecond ?? 0, 2)} images/s`;
   return [
     `VRAM    ${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
-    `Time    ${fmtHours(run.hours)}: ${run.settings.steps} steps x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+    `Time    ${fmtHours(run.hours)}${t.time && t.time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(t.time.typicalHours)})` : ''}: ${run.settings.steps} steps x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
     `Output  ${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     `Setup   ${describeSettings(run.settings).join(', ')}`,
   ];
@@ -119,7 +119,7 @@ export function renderRecommendMarkdown(result: RecommendResult): string {
 }
 
 function techniqueJson(t: RankedTechnique) {
-  const run = t.fit?.run;
+  const run = t.time?.run ?? t.fit?.run;
   return {
     id: t.id,
     name: t.name,
@@ -128,7 +128,7 @@ function techniqueJson(t: RankedTechnique) {
     estimates: run && t.fit
       ? {
           vram: { peakGiB: round(run.memory.peakGiB), limitGiB: round(t.fit.limitGiB), savers: t.fit.savers, breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: round(p.gib) })) },
-          time: { hours: round(run.hours), stepSeconds: round(run.step.stepSeconds), steps: run.settings.steps, ...(run.step.tokensPerSecond !== undefined ? { tokensPerSecond: round(run.step.tokensPerSecond) } : { imagesPerSecond: round(run.step.imagesPerSecond ?? 0) }) },
+          time: { hours: round(run.hours), typicalHours: round(t.time?.typicalHours ?? run.hours), stepSeconds: round(run.step.stepSeconds), steps: run.settings.steps, ...(run.step.tokensPerSecond !== undefined ? { tokensPerSecond: round(run.step.tokensPerSecond) } : { imagesPerSecond: round(run.step.imagesPerSecond ?? 0) }) },
           output: { sizeMB: round(run.sizeMB), trainableParams: run.memory.trainableParams },
         }
       : null,
