@@ -1,0 +1,32 @@
+// Shared test helpers: the bundled knowledge base (loaded once) and an in-memory Io for run().
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import type { KnowledgeBase } from '../src/kb/types.js';
+import type { Io } from '../src/cli/io.js';
+import { run } from '../src/cli/run.js';
+
+let cached: KnowledgeBase | null = null;
+export function bundledKb(): KnowledgeBase {
+  return (cached ??= loadKnowledgeBase());
+}
+
+export interface Captured { code: number; stdout: string; stderr: string }
+
+export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, tty = false): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env: { ...env },
+    stdoutIsTTY: tty,
+    stdinIsTTY: tty,
+    columns: 100,
+  };
+  const code = await run(argv, io);
+  return { code, stdout, stderr };
+}
+
+/** Splits a flags string the way a shell would (double quotes only). */
+export function splitFlags(flags: string): string[] {
+  return (flags.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"|"$/g, ''));
+}
