@@ -1,6 +1,7 @@
 // What every command gets: the I/O, the knowledge base (loaded once, on first use) and output helpers.
+import { delimiter } from 'node:path';
 import type { KnowledgeBase } from '../kb/types.js';
-import { loadKnowledgeBase } from '../kb/load.js';
+import { bundledDataDir, loadKnowledgeBase } from '../kb/load.js';
 import { colorEnabled, terminalWidth, type Io } from './io.js';
 import type { RenderOptions } from '../render/style.js';
 
@@ -12,11 +13,18 @@ export interface Context {
   print(text: string): void;
 }
 
-export function createContext(io: Io, kbPaths?: string[]): Context {
+/** Extra knowledge-base files: --kb (repeatable), else FINETUNE_ADVISOR_KB (path-list separated). */
+export function userKbPaths(io: Io, flag: string[] | undefined): string[] {
+  if (flag?.length) return flag;
+  const env = io.env.FINETUNE_ADVISOR_KB;
+  return env ? env.split(delimiter).filter(Boolean) : [];
+}
+
+export function createContext(io: Io, extraKbPaths: () => string[]): Context {
   let kb: KnowledgeBase | null = null;
   return {
     io,
-    kb: () => (kb ??= loadKnowledgeBase(kbPaths)),
+    kb: () => (kb ??= loadKnowledgeBase([bundledDataDir(), ...extraKbPaths()])),
     renderOptions: (colorFlag) => ({ color: colorEnabled(io, colorFlag), width: terminalWidth(io) }),
     printJson: (value) => io.stdout.write(JSON.stringify(value, null, 2) + '\n'),
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : text + '\n'),

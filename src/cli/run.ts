@@ -2,7 +2,7 @@
 // nothing below it writes to the console or exits.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { createContext } from './context.js';
+import { createContext, userKbPaths } from './context.js';
 import { EXIT, KbError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { registerRecommend } from './commands/recommend.js';
@@ -15,11 +15,13 @@ export function packageVersion(): string {
 }
 
 function buildProgram(io: Io, setExit: (code: number) => void): Command {
-  const ctx = createContext(io);
-  const program = new Command('finetune-advisor')
+  const program: Command = new Command('finetune-advisor');
+  const ctx = createContext(io, () => userKbPaths(io, program.opts<{ kb?: string[] }>().kb));
+  program
     .description('Tells you how to fine-tune an image or language model for your goal, GPU and time budget.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
+    .option('--kb <path>', 'add or override knowledge-base entries from a YAML file or folder (repeatable; or FINETUNE_ADVISOR_KB)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),

@@ -49,13 +49,25 @@ export function formatFact(v: FactValue | Threshold | null): string {
   return String(v);
 }
 
-/** Fills `{fact.name}` placeholders (and `{value}`, `{threshold}`) in a reason template. */
+/** Hours as people say them: "40 min", "5.4 h", "2.5 days". */
+export function formatDuration(hours: number): string {
+  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+  if (hours < 48) return `${Number(hours.toFixed(1))} h`;
+  return `${Number((hours / 24).toFixed(1))} days`;
+}
+
+/**
+ * Fills `{fact.name}` placeholders (and `{value}`, `{threshold}`) in a reason template;
+ * `{fact.name:duration}` prints hours as a duration.
+ */
 export function fillTemplate(template: string, facts: Facts, value: FactValue, threshold: Threshold | null): string {
-  return template.replace(/\{([a-z_.]+)\}/g, (whole, name: string) => {
-    if (name === 'value') return formatFact(value);
-    if (name === 'threshold') return formatFact(threshold);
-    if (name in FACTS) return formatFact(facts[name as FactName]);
-    return whole;
+  return template.replace(/\{([a-z_.]+)(?::(duration))?\}/g, (whole, name: string, format?: string) => {
+    let v: FactValue | Threshold | null;
+    if (name === 'value') v = value;
+    else if (name === 'threshold') v = threshold;
+    else if (name in FACTS) v = facts[name as FactName];
+    else return whole;
+    return format === 'duration' && typeof v === 'number' ? formatDuration(v) : formatFact(v);
   });
 }
 

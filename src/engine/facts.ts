@@ -102,7 +102,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'vram.limit_gib': round(card.vramGiB * HEADROOM, 2),
     'vram.usage': run ? round(run.memory.peakGiB / card.vramGiB, 2) : null,
     'vram.savers_count': fit ? fit.savers.length : null,
-    'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'none') : null,
+    'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'no memory savers') : null,
     'vram.quantized_base': run ? run.settings.quantize : null,
     'time.hours': run ? round(run.hours, 2) : null,
     'time.hours_typical': time ? round(time.typicalHours, 2) : null,

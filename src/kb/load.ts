@@ -122,8 +122,25 @@ function formatIssue(pf: ParsedFile, issue: z.core.$ZodIssue): string {
       .join('\n');
   }
   const p = locatePath(pf.doc, pf.lineCounter, path);
-  const where = path.length ? `${path.map(String).join('.')}: ` : '';
-  return `${shown}:${p.line}:${p.col}: ${where}${issue.message}`;
+  const where = path.length ? `${describePath(pf.value, path)}: ` : '';
+  const missing = /^Invalid input: expected (\w+), received undefined$/.exec(issue.message);
+  const message = missing ? `missing required field (expected ${missing[1]})` : issue.message;
+  return `${shown}:${p.line}:${p.col}: ${where}${message}`;
+}
+
+/** `gpus[3] my-card .vramGB`: the list index with the entry's id, so the message names the entry. */
+function describePath(root: unknown, path: PropertyKey[]): string {
+  let node = root as Record<PropertyKey, unknown> | undefined;
+  let out = '';
+  for (const key of path) {
+    const next = node?.[key as string] as Record<string, unknown> | undefined;
+    if (typeof key === 'number') {
+      const id = next && typeof next === 'object' && typeof next['id'] === 'string' ? ` (${next['id']})` : '';
+      out += `[${key}]${id}`;
+    } else out += out ? `.${String(key)}` : String(key);
+    node = next;
+  }
+  return out;
 }
 
 let fieldNames: string[] | null = null;

@@ -7,7 +7,7 @@ import { FACTS } from '../engine/facts.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
-import { fmtLr, fmtMB, fmtNum } from './format.js';
+import { fmtLr, fmtMB, fmtNum, wrapLines } from './format.js';
 
 /** Drops the last ("from") column when every entry is bundled. */
 function dropBundledOrigin(columns: Column[], rows: string[][]): [Column[], string[][]] {
@@ -50,7 +50,7 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
   out.push(renderTable([{ header: 'group', min: 5 }, { header: 'steps', min: 5 }, { header: 'lr', min: 6 }, { header: 'rank', min: 4 }, { header: 'batch', min: 5 }, { header: 'other', weight: 3, min: 14 }], rows, opts.width, style));
   out.push('', style.heading('Pitfalls'), ...t.pitfalls.map((p) => `- ${p}`));
   out.push('', style.heading('Sources'), ...sourceLines(t.sources));
-  return out.join('\n') + '\n';
+  return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
 export function modelSummary(m: Model): string {

@@ -3,7 +3,7 @@ import type { Technique } from '../kb/types.js';
 import type { Source } from '../kb/schema.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-import { fmtMB } from './format.js';
+import { fmtMB, wrapLines } from './format.js';
 
 type AttrKey = keyof Technique['attributes'];
 
@@ -47,7 +47,7 @@ export function renderCompareText(techniques: Technique[], opts: RenderOptions):
   }
   out.push('', style.heading('Sources'));
   out.push(...compareSources(techniques).map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`));
-  return out.join('\n') + '\n';
+  return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
 function compareSources(techniques: Technique[]): Source[] {

@@ -1,3 +1,4 @@
+import { formatDuration } from '../engine/evaluate.js';
 // Number and setting formatting shared by every renderer.
 import type { TrainingSettings } from '../estimate/settings.js';
 
@@ -8,11 +9,8 @@ export function fmtNum(n: number, digits = 1): string {
   return Number(n.toFixed(abs < 1 ? Math.max(digits, 2) : digits)).toLocaleString('en-US');
 }
 
-export function fmtHours(h: number): string {
-  if (h < 1) return `${Math.max(1, Math.round(h * 60))} min`;
-  if (h < 48) return `${fmtNum(h, 1)} h`;
-  return `${fmtNum(h / 24, 1)} days`;
-}
+/** Durations are formatted where the rule reasons are, so the tables and the reasons agree. */
+export const fmtHours = formatDuration;
 
 export function fmtMB(mb: number): string {
   if (mb < 1) return `${fmtNum(mb * 1000, 0)} KB`;
@@ -38,4 +36,40 @@ export function describeSettings(s: TrainingSettings): string[] {
   if (s.priorPreservation) parts.push('prior preservation');
   if (s.virtualTokens !== null && ['prompt', 'prefix', 'embedding'].includes(s.method)) parts.push(`${s.virtualTokens} virtual tokens`);
   return parts;
+}
+
+const visible = (s: string) => [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
+
+/**
+ * Wraps prose to the terminal width at word boundaries; continuation lines get `indent` spaces
+ * (a hanging indent under list bullets and labels). Words longer than a line are cut.
+ */
+export function wrapText(text: string, width: number, indent = 0): string {
+  const out: string[] = [];
+  for (const para of text.split('\n')) {
+    let line = '';
+    for (const word of para.split(' ')) {
+      const candidate = line ? `${line} ${word}` : word;
+      if (visible(candidate) <= width || !line) {
+        line = candidate;
+      } else {
+        out.push(line);
+        line = ' '.repeat(indent) + word;
+      }
+      while (visible(line) > width && !line.includes('\u001b')) {
+        out.push(line.slice(0, width));
+        line = ' '.repeat(indent) + line.slice(width);
+      }
+    }
+    out.push(line);
+  }
+  return out.join('\n');
+}
+
+/** Wraps each line; lines starting with "- " or a "Label   " column get a matching hanging indent. */
+export function wrapLines(lines: string[], width: number): string[] {
+  return lines.map((l) => {
+    const hang = /^(- |[A-Za-z]+\s{2,})/.exec(l)?.[0].length ?? 0;
+    return wrapText(l, width, hang);
+  });
 }

@@ -6,7 +6,10 @@ import { OPERATOR_SYMBOLS } from '../engine/operators.js';
 import type { Source } from '../kb/schema.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum } from './format.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, wrapLines } from './format.js';
+
+/** Below this width the explanation reads better as a list than as a four-column table. */
+const NARROW = 72;
 
 function verdict(r: RuleRecord, style: Style): string {
   switch (r.effect) {
@@ -69,7 +72,9 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     out.push('', style.heading('Estimates'), ...estimatesLines(rec));
     if (result.card.assumedSpeed) out.push(style.dim(`(no GPU named: speed assumed from ${result.card.name.replace(/^.*speed of /, '').replace(/\)$/, '')}; pass --gpu for yours)`));
     out.push('', style.heading(`Why ${rec.name}`));
-    out.push(renderTable([{ header: 'rule', min: 10 }, { header: 'value', min: 10, weight: 2 }, { header: 'verdict', min: 7 }, { header: 'why', weight: 4, min: 16 }], explanationRows(rec, style), opts.width, style));
+    const rows = explanationRows(rec, style);
+    if (opts.width < NARROW) out.push(...rows.map(([rule, value, verdict, why]) => `- ${verdict} ${rule} (${value}): ${why}`));
+    else out.push(renderTable([{ header: 'rule', min: 10, keep: true }, { header: 'value', min: 10, weight: 2 }, { header: 'verdict', min: 7 }, { header: 'why', weight: 4, min: 16 }], rows, opts.width, style));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
     if (result.suggestions.length) {
@@ -88,9 +93,10 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
       r.facts['time.hours'] === null ? '—' : fmtHours(r.facts['time.hours'] as number),
       r.eligible ? (r.fit?.saverLabels.join(', ') || 'no savers') : exclusionReason(r),
     ]);
-  out.push(renderTable([{ header: 'technique', min: 10, keep: true }, { header: 'eligible', min: 3 }, { header: 'score', min: 5 }, { header: 'VRAM', min: 8 }, { header: 'time', min: 6 }, { header: 'savers / why not', weight: 4, min: 16 }], rows, opts.width, style));
+  if (opts.width < NARROW) out.push(...rows.map(([id, eligible, score, vram, time, why]) => `- ${id}: ${eligible === style.good('yes') ? `score ${score}, ` : ''}${vram}, ${time}; ${why}`));
+  else out.push(renderTable([{ header: 'technique', min: 10, keep: true }, { header: 'eligible', min: 3 }, { header: 'score', min: 5 }, { header: 'VRAM', min: 8 }, { header: 'time', min: 6 }, { header: 'savers / why not', weight: 4, min: 16 }], rows, opts.width, style));
   out.push('', style.heading('Sources'), ...sourcesText(result.sources));
-  return out.join('\n') + '\n';
+  return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
 const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
