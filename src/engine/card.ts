@@ -32,7 +32,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
   const median = sorted[Math.floor(sorted.length / 2)]!;
   return {
     id: null,
-    name: `a ${fmt(vramGiB)} GiB card (speed of ${median.name})`,
+    name: `a card with ${fmt(vramGiB)} GiB (speed of ${median.name})`,
     vramGiB,
     tflops: median.tflops,
     bandwidthGBs: median.bandwidthGBs,

@@ -75,7 +75,7 @@ export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card,
     if (gpu.vramGB <= card.vramGiB) continue;
     const top = firstEligible(kb, model, cardFromGpu(gpu), { ...answers, gpu: gpu.id, vramGiB: null });
     if (top) {
-      out.push({ kind: 'gpu', technique: top.id, text: `an ${gpu.name} (${gpu.vramGB} GB) would fit ${top.name}` });
+      out.push({ kind: 'gpu', technique: top.id, text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top.name} in the same time budget` });
       break;
     }
   }
@@ -87,9 +87,11 @@ export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card,
     const least = timeOnly.time!.typicalHours * MIN_STEPS_SHARE;
     out.push({ kind: 'time', technique: timeOnly.id, text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.time!.typicalHours)} for a typical one)` });
   }
+  // the same publisher's smaller models first (same tokenizer and chat format), then any of the group
+  const samePublisher = (m: Model) => Number(m.publisher !== undefined && m.publisher === model.publisher);
   const smaller = kb.models
     .filter((m) => m.group === model.group && m.params < model.params)
-    .sort((a, b) => b.params - a.params);
+    .sort((a, b) => samePublisher(b) - samePublisher(a) || b.params - a.params);
   for (const m of smaller) {
     const top = firstEligible(kb, m, card, { ...answers, model: m.id });
     if (top) {
