@@ -8,6 +8,7 @@ import type { Io } from './io.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
+import { registerEstimate } from './commands/estimate.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -32,6 +33,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`);
   registerRecommend(program, ctx, setExit);
   registerCompare(program, ctx);
+  registerEstimate(program, ctx);
   registerCatalogue(program, ctx);
   // every subcommand: errors through the same output, exit codes through run()
   const configure = (cmd: Command) => {

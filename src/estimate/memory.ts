@@ -7,7 +7,7 @@
 // each layer's input is kept, plus one layer recomputed during the backward pass.
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
 import { activationBytes, autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
-import { llmParamSplit, trainableParams } from './parameters.js';
+import { llmParamSplit, llmStacks, trainableParams, type LayerStack } from './parameters.js';
 import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
 
 export const GiB = 2 ** 30;
@@ -31,23 +31,36 @@ export interface MemoryEstimate {
   trainableParams: number;
 }
 
-/** Elements autograd keeps per token for one decoder layer: norm in/out (x2), q, k, v, attention output, gate, up, activation, product. */
-export function llmLayerElementsPerToken(model: LlmModel): number {
+/**
+ * Elements autograd keeps per token for one layer of a stack: norm in and out before attention
+ * and MLP, q, k, v and the attention output; gate, up, activation and product of a gated MLP (up and
+ * activation of a plain one); a T5 decoder layer adds its cross-attention's norm, q and output.
+ */
+export function llmLayerElementsPerToken(model: LlmModel, stack: LayerStack = llmStacks(model)[0]!): number {
   const a = model.architecture;
-  return 4 * a.hidden + 2 * a.heads * a.headDim + 2 * a.kvHeads * a.headDim + 4 * a.intermediate;
+  const qd = a.heads * a.headDim;
+  const mlp = a.mlp === 'plain' ? 2 * a.intermediate : 4 * a.intermediate;
+  const cross = stack.crossAttention ? 2 * a.hidden + 2 * qd : 0;
+  return 4 * a.hidden + 2 * qd + 2 * a.kvHeads * a.headDim + mlp + cross;
 }
 
 export function llmSequenceLength(s: TrainingSettings): number {
   // prompt tuning prepends its virtual tokens to every sequence
-  return (s.seqLen ?? 1024) + (s.method === 'prompt' ? s.virtualTokens ?? 20 : 0);
+  return (s.seqLen ?? 1024) + (s.method === 'prompt' || s.method === 'ptuning' ? s.virtualTokens ?? 20 : 0);
 }
 
 function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
   const a = model.architecture;
   const tokens = s.batch * llmSequenceLength(s);
   const bytes = activationBytes(s.precision);
-  const layer = llmLayerElementsPerToken(model) * bytes;
-  const kept = s.gradientCheckpointing ? tokens * a.layers * a.hidden * bytes + tokens * layer : tokens * a.layers * layer;
+  let kept = 0;
+  let largestLayer = 0;
+  for (const stack of llmStacks(model)) {
+    const layer = llmLayerElementsPerToken(model, stack) * bytes * tokens;
+    largestLayer = Math.max(largestLayer, layer);
+    kept += stack.count * (s.gradientCheckpointing ? tokens * a.hidden * bytes : layer);
+  }
+  if (s.gradientCheckpointing) kept += largestLayer;
   // logits in half precision, the fp32 copy the loss is computed on, and its gradient
   const logits = tokens * a.vocab * (bytes + 4 + 4);
   return kept + logits;

@@ -9,61 +9,115 @@ import type { TrainingSettings } from './settings.js';
 
 interface Matrix { dIn: number; dOut: number }
 
-/** The linear layers of one decoder layer, grouped the way --targets names them. */
-export function llmLayerMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[]; mlp: Matrix[] } {
+/** The linear layers of one transformer layer, grouped the way --targets names them. */
+export interface LayerMatrices { qv: Matrix[]; attention: Matrix[]; mlp: Matrix[] }
+
+/** A stack of identical layers: the decoder of a decoder-only model, or the encoder and decoder of T5. */
+export interface LayerStack extends LayerMatrices { count: number; crossAttention: boolean }
+
+function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[] } {
   const a = model.architecture;
   const h = a.hidden;
   const qd = a.heads * a.headDim;
   const kvd = a.kvHeads * a.headDim;
-  const I = a.intermediate;
   if (a.fusedQkv) {
-    // Phi-3: one qkv_proj and one gate_up_proj; --targets qv adapts the fused qkv_proj.
+    // one fused q,k,v projection (Phi-3 qkv_proj, Qwen c_attn, BLOOM query_key_value); --targets qv adapts it
     const qkv = { dIn: h, dOut: qd + 2 * kvd };
-    return { qv: [qkv], attention: [qkv, { dIn: qd, dOut: h }], mlp: [{ dIn: h, dOut: 2 * I }, { dIn: I, dOut: h }] };
+    return { qv: [qkv], attention: [qkv, { dIn: qd, dOut: h }] };
   }
   const q = { dIn: h, dOut: qd };
-  const k = { dIn: h, dOut: kvd };
   const v = { dIn: h, dOut: kvd };
-  const o = { dIn: qd, dOut: h };
-  return { qv: [q, v], attention: [q, k, v, o], mlp: [{ dIn: h, dOut: I }, { dIn: h, dOut: I }, { dIn: I, dOut: h }] };
+  return { qv: [q, v], attention: [q, { dIn: h, dOut: kvd }, v, { dIn: qd, dOut: h }] };
 }
 
-function llmTargetMatrices(model: LlmModel, targets: Targets): { perLayer: Matrix[]; extra: Matrix[] } {
-  const m = llmLayerMatrices(model);
+function mlpMatrices(model: LlmModel): Matrix[] {
+  const { hidden: h, intermediate: I, mlp, fusedGateUp } = model.architecture;
+  if (mlp === 'plain') return [{ dIn: h, dOut: I }, { dIn: I, dOut: h }];
+  // Phi-3 fuses gate and up into one gate_up_proj
+  if (fusedGateUp) return [{ dIn: h, dOut: 2 * I }, { dIn: I, dOut: h }];
+  return [{ dIn: h, dOut: I }, { dIn: h, dOut: I }, { dIn: I, dOut: h }];
+}
+
+export function llmStacks(model: LlmModel): LayerStack[] {
   const a = model.architecture;
+  const attn = attentionMatrices(model);
+  const mlp = mlpMatrices(model);
+  const self: LayerStack = { count: a.layers, crossAttention: false, ...attn, mlp };
+  if (!a.decoderLayers) return [self];
+  // T5 decoder layers: self-attention, cross-attention (another q, k, v, o) and the MLP
+  return [self, { count: a.decoderLayers, crossAttention: true, qv: [...attn.qv, ...attn.qv], attention: [...attn.attention, ...attn.attention], mlp }];
+}
+
+/** The matrices of the first stack's layer (kept for callers that reason about one layer). */
+export function llmLayerMatrices(model: LlmModel): LayerMatrices {
+  return llmStacks(model)[0]!;
+}
+
+function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
   switch (targets) {
-    case 'qv': return { perLayer: m.qv, extra: [] };
-    case 'attention': return { perLayer: m.attention, extra: [] };
-    case 'attention-mlp': return { perLayer: [...m.attention, ...m.mlp], extra: [] };
-    case 'all': {
-      // also the embedding and the output head
-      const extra = [{ dIn: a.vocab, dOut: a.hidden }];
-      if (!a.tiedEmbeddings) extra.push({ dIn: a.hidden, dOut: a.vocab });
-      return { perLayer: [...m.attention, ...m.mlp], extra };
-    }
+    case 'qv': return stack.qv;
+    case 'attention': return stack.attention;
+    case 'attention-mlp':
+    case 'all': return [...stack.attention, ...stack.mlp];
   }
 }
 
-/** Linear parameters inside the decoder layers (what bitsandbytes quantizes) and the rest. */
+/** Matrices outside the layers that --targets all also adapts: the embedding and an untied output head. */
+function extraMatrices(model: LlmModel, targets: Targets): Matrix[] {
+  if (targets !== 'all') return [];
+  const a = model.architecture;
+  const extra = [{ dIn: a.vocab, dOut: a.hidden }];
+  if (!a.tiedEmbeddings) extra.push({ dIn: a.hidden, dOut: a.vocab });
+  return extra;
+}
+
+const sumOver = (stacks: LayerStack[], pick: (s: LayerStack) => Matrix[], f: (m: Matrix) => number) =>
+  stacks.reduce((t, s) => t + s.count * pick(s).reduce((u, m) => u + f(m), 0), 0);
+
+/** Linear parameters inside the layers (what bitsandbytes quantizes) and the rest. */
 export function llmParamSplit(model: LlmModel): { linear: number; embeddings: number; other: number } {
   const a = model.architecture;
-  const m = llmLayerMatrices(model);
-  const perLayer = [...m.attention, ...m.mlp].reduce((s, x) => s + x.dIn * x.dOut, 0);
-  const linear = perLayer * a.layers;
-  const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2);
+  const linear = sumOver(llmStacks(model), (s) => [...s.attention, ...s.mlp], (m) => m.dIn * m.dOut);
+  const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2) + (a.positionEmbeddings ?? 0) * a.hidden;
   return { linear, embeddings, other: Math.max(0, model.params - linear - embeddings) };
+}
+
+/** Total parameters from the architecture: weights, biases and norms (the knowledge base's `params` must match). */
+export function llmParamTotal(model: LlmModel): number {
+  const a = model.architecture;
+  const stacks = llmStacks(model);
+  const norm = a.normBias ? 2 * a.hidden : a.hidden;
+  const bias = (m: Matrix[]) => (a.linearBias ? m.reduce((t, x) => t + x.dOut, 0) : a.qkvBias ? (a.heads + 2 * a.kvHeads) * a.headDim : 0);
+  let total = llmParamSplit(model).linear + llmParamSplit(model).embeddings;
+  for (const s of stacks) {
+    const attnBias = a.linearBias ? bias(s.attention) : a.qkvBias ? (s.crossAttention ? 2 : 1) * bias(s.attention) : 0;
+    const mlpBias = a.linearBias ? bias(s.mlp) : 0;
+    const norms = (s.crossAttention ? 3 : a.normsPerLayer) * norm;
+    total += s.count * (attnBias + mlpBias + norms) + norm; // + the stack's final norm
+  }
+  return total;
 }
 
 function adapterParamsPerRank(model: Model, targets: Targets): number {
   if (model.family === 'image') return model.loraDims[targets];
-  const { perLayer, extra } = llmTargetMatrices(model, targets);
-  return perLayer.reduce((s, x) => s + x.dIn + x.dOut, 0) * model.architecture.layers + extra.reduce((s, x) => s + x.dIn + x.dOut, 0);
+  const f = (m: Matrix) => m.dIn + m.dOut;
+  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) + extraMatrices(model, targets).reduce((t, m) => t + f(m), 0);
 }
 
 function outputFeatures(model: Model, targets: Targets): number {
   if (model.family === 'image') return Math.round(model.loraDims[targets] / 2); // d_out is about half of d_in + d_out
-  const { perLayer, extra } = llmTargetMatrices(model, targets);
-  return perLayer.reduce((s, x) => s + x.dOut, 0) * model.architecture.layers + extra.reduce((s, x) => s + x.dOut, 0);
+  const f = (m: Matrix) => m.dOut;
+  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) + extraMatrices(model, targets).reduce((t, m) => t + f(m), 0);
+}
+
+/** Elements of the weight matrices an adapter targets (what DoRA, LoHa and LoKr materialise per pass). */
+export function adaptedWeightElements(model: LlmModel, targets: Targets): number {
+  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), (m) => m.dIn * m.dOut) + extraMatrices(model, targets).reduce((t, m) => t + m.dIn * m.dOut, 0);
+}
+
+/** Layers that tokens pass through (encoder and decoder layers of an encoder-decoder). */
+export function llmLayerCount(model: LlmModel): number {
+  return model.architecture.layers + (model.architecture.decoderLayers ?? 0);
 }
 
 /** Width of the text encoders' token embeddings (what a textual-inversion vector has). */
@@ -103,11 +157,17 @@ export function trainableParams(model: Model, s: TrainingSettings): number {
     case 'ia3': {
       if (model.family !== 'llm') return 0;
       const a = model.architecture;
-      return a.layers * (2 * a.kvHeads * a.headDim + a.intermediate);
+      return llmLayerCount(model) * (2 * a.kvHeads * a.headDim + a.intermediate);
     }
     case 'prompt':
       return model.family === 'llm' ? (s.virtualTokens ?? 20) * model.architecture.hidden : 0;
+    case 'ptuning': {
+      // PEFT's MLP prompt encoder: three hidden x hidden linear layers with biases, plus the embeddings
+      if (model.family !== 'llm') return 0;
+      const h = model.architecture.hidden;
+      return 3 * h * h + 3 * h + (s.virtualTokens ?? 20) * h;
+    }
     case 'prefix':
-      return model.family === 'llm' ? (s.virtualTokens ?? 20) * model.architecture.layers * 2 * model.architecture.kvHeads * model.architecture.headDim : 0;
+      return model.family === 'llm' ? (s.virtualTokens ?? 20) * llmLayerCount(model) * 2 * model.architecture.kvHeads * model.architecture.headDim : 0;
   }
 }

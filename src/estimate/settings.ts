@@ -70,7 +70,7 @@ export function resolveSettings(technique: Technique, model: Model, overrides: S
     resolution: isImage ? d.resolution ?? model.nativeResolution : null,
     seqLen: isImage ? null : d.seqLen ?? 1024,
     meanSeqLen: null,
-    virtualTokens: d.virtualTokens ?? (['prompt', 'prefix'].includes(technique.method) ? 20 : technique.method === 'embedding' ? 1 : null),
+    virtualTokens: d.virtualTokens ?? (['prompt', 'ptuning', 'prefix'].includes(technique.method) ? 20 : technique.method === 'embedding' ? 1 : null),
   };
   const merged = { ...base } as Record<string, unknown>;
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;

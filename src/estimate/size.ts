@@ -10,6 +10,8 @@ export function outputSizeMB(model: Model, s: TrainingSettings, trainable: numbe
     // (Comfy-Org/stable-diffusion-v1-5-archive file listing)
     return (model.params * 2) / 1e6;
   }
+  // P-tuning saves only the virtual-token embeddings its encoder produced (PEFT: 0.25 MB for 20 x 3072)
+  if (s.method === 'ptuning' && model.family === 'llm') return ((s.virtualTokens ?? 20) * model.architecture.hidden * 4) / 1e6;
   // adapters and embeddings are saved in their training dtype: fp32 under mixed precision
   // (PEFT 9,175,040 params -> 36.7 MB; diffusers SD 1.x rank-4 LoRA 3.29 MB), half when trained in half
   const bytes = isHalf(s.precision) ? 2 : 4;

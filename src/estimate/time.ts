@@ -4,7 +4,7 @@
 // checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
 import { blockTokens, latentPixels, llmSequenceLength } from './memory.js';
-import { llmParamSplit } from './parameters.js';
+import { adaptedWeightElements, llmLayerCount, llmParamSplit } from './parameters.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
@@ -23,6 +23,25 @@ export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
 export const UTILISATION = { llm: 0.3, unet: 0.2, transformer: 0.4 } as const;
 /** Dequantizing kernels (bitsandbytes, quanto) reach about half of peak memory bandwidth. */
 export const DEQUANT_BANDWIDTH_SHARE = 0.5;
+
+/**
+ * DoRA, LoHa and LoKr build a weight-sized matrix per adapted layer on every pass: DoRA the norm of
+ * W + BA (arXiv 2402.09353 §4.3; ~1.9x slower than LoRA in modelscope/ms-swift
+ * docs/source_en/LLM/Benchmark.md), LoHa and LoKr the full delta W, which PEFT then applies with a
+ * second matmul in the adapter's dtype (peft src/peft/tuners/loha/layer.py). Cost: writing and
+ * reading that matrix in fp32, plus for LoHa/LoKr the extra matmul over every token.
+ */
+function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  if (!['dora', 'loha', 'lokr'].includes(s.method)) return 0;
+  // image adapters: about half of the denoiser sits in the targeted attention and MLP matrices
+  const elements = model.family === 'llm' ? adaptedWeightElements(model, s.targets) : model.components.denoiser.params * 0.5;
+  const traffic = (elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  if (s.method === 'dora') return traffic;
+  const tokens = model.family === 'llm' ? s.batch * computedSequenceLength(s) : s.batch * latentPixels(model, s.resolution ?? model.nativeResolution) / 4;
+  const adapterTflops = s.precision === 'fp16' || s.precision === 'bf16' ? gpu.tflops : gpu.tflops / 4; // fp32 adapters run on TF32 / CUDA cores
+  const util = model.family === 'llm' ? UTILISATION.llm : UTILISATION.transformer;
+  return traffic + (2 * elements * tokens * passes(s)) / (adapterTflops * 1e12 * util);
+}
 
 export interface StepTime {
   stepSeconds: number;
@@ -48,7 +67,7 @@ function llmForwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
   const split = llmParamSplit(model);
   const matmulParams = split.linear + a.vocab * a.hidden; // decoder layers + output head; the embedding lookup is free
   const seq = computedSequenceLength(s);
-  const attention = 2 * seq * a.heads * a.headDim * a.layers; // QK^T and AV, causal half: 4 x (s/2) x d x L
+  const attention = 2 * seq * a.heads * a.headDim * llmLayerCount(model); // QK^T and AV, causal half: 4 x (s/2) x d x L
   return 2 * matmulParams + attention;
 }
 
@@ -101,13 +120,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   // The optimizer step reads and writes weights, gradients and states once per optimizer step.
   const w = trainedWeightBytes(s.precision);
   const optimizerStep = (trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
-  // DoRA renormalises every adapted weight (W + BA) / ||W + BA|| on each pass: read the weight,
-  // write and re-read the merged copy (arXiv 2402.09353 §4.3; measured ~1.9x slower than LoRA in
-  // modelscope/ms-swift docs/source_en/LLM/Benchmark.md).
-  const dora = s.method === 'dora'
-    ? (model.family === 'llm' ? llmParamSplit(model).linear : model.components.denoiser.params * 0.5) * 6 * passes(s) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE)
-    : 0;
-  const stepSeconds = compute + dequant + dora + optimizerStep;
+  const stepSeconds = compute + dequant + materialisedDeltaSeconds(model, s, gpu) + optimizerStep;
   const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
   if (model.family === 'llm') result.tokensPerSecond = (s.batch * computedSequenceLength(s)) / stepSeconds;
   else result.imagesPerSecond = samples / stepSeconds;

@@ -50,6 +50,20 @@ const LlmArchitectureSchema = z.strictObject({
   qkvBias: z.boolean().default(false),
   fusedQkv: z.boolean().default(false),
   normsPerLayer: z.number().int().positive().default(2),
+  /** gate and up projections fused into one matrix (Phi-3 gate_up_proj) */
+  fusedGateUp: z.boolean().default(false),
+  /** gated = gate/up/down (SwiGLU, GeGLU); plain = up/down (GELU MLPs of BLOOM, GPT-NeoX, phi-1.5) */
+  mlp: z.enum(['gated', 'plain']).default('gated'),
+  /** every linear layer has a bias */
+  linearBias: z.boolean().default(false),
+  /** LayerNorm with bias (2 x hidden per norm) */
+  normBias: z.boolean().default(false),
+  /** encoder-decoder (T5): `layers` encoder layers and this many decoder layers with cross-attention */
+  decoderLayers: z.number().int().positive().optional(),
+  /** learned absolute position embeddings */
+  positionEmbeddings: z.number().int().positive().optional(),
+  /** attention and MLP in parallel from one norm (GPT-NeoX, Falcon, phi-1.5); informational */
+  parallelBlock: z.boolean().optional(),
 });
 
 const BlockGroupSchema = z.strictObject({

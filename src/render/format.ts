@@ -31,10 +31,10 @@ export function describeSettings(s: TrainingSettings): string[] {
   parts.push(s.precision, s.optimizer);
   if (s.quantize !== 'none') parts.push(`${s.quantize} base`);
   if (s.gradientCheckpointing) parts.push('gradient checkpointing');
-  if (s.cache) parts.push('cached latents + text embeddings');
+  if (s.cache && s.resolution !== null) parts.push('cached latents + text embeddings');
   if (s.trainTextEncoder) parts.push('text encoder trained');
   if (s.priorPreservation) parts.push('prior preservation');
-  if (s.virtualTokens !== null && ['prompt', 'prefix', 'embedding'].includes(s.method)) parts.push(`${s.virtualTokens} virtual tokens`);
+  if (s.virtualTokens !== null && ['prompt', 'ptuning', 'prefix', 'embedding'].includes(s.method)) parts.push(`${s.virtualTokens} virtual tokens`);
   return parts;
 }
 
