@@ -6,7 +6,7 @@
 // (PyTorch SDPA, the default in diffusers and transformers). With gradient checkpointing only
 // each layer's input is kept, plus one layer recomputed during the backward pass.
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
-import { activationBytes, autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
+import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, optimizerBytes, trainedWeightBytes } from './precision.js';
 import { llmParamSplit, llmStacks, trainableParams, type LayerStack } from './parameters.js';
 import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
 
@@ -15,13 +15,27 @@ export const GiB = 2 ** 30;
 /** CUDA context and kernels: gpu_poor assumes 650 MB (RahulSChand/gpu_poor src/App.js); Unsloth and oumi quote 1.3-1.4 GB. */
 export const CUDA_CONTEXT_GIB = 0.6;
 /** PyTorch's caching allocator rounds and fragments; measured peaks are reserved memory. */
-export const FRAGMENTATION = 0.05;
+export const FRAGMENTATION = 0.1;
 /**
- * UNet resnet blocks keep their own activations (GroupNorm, SiLU and conv inputs) beside the
- * transformer blocks: about 6 x channels per pixel for the 22 resnets of an SD-style UNet against
- * 28 x width for each transformer block at the same levels, i.e. about a quarter more.
+ * Beyond the transformer blocks a UNet keeps the activations of its resnets (GroupNorm, SiLU and
+ * conv inputs at every level, the skip-connection concatenations of the up path). Counted from the
+ * SD 1.x layout they add about 40%: 2,940 channel-pixels x ~8 tensors against 2,820 x 28 for the
+ * transformer blocks.
  */
-export const UNET_RESNET_SHARE = 1.25;
+export const UNET_RESNET_SHARE = 1.4;
+/**
+ * Under autocast, GroupNorm and LayerNorm run in fp32: their inputs are kept in fp32 beside the
+ * half-precision copies the next layers save. With the resnets, this puts a UNet's activations at
+ * about twice the transformer blocks' alone, as the SD 1.x LoRA runs of the LyCORIS table show
+ * (KohakuBlueleaf/LyCORIS docs/Guidelines.md: batch 8, ~16 GiB).
+ */
+export const AUTOCAST_NORM_SHARE = 1.4;
+/**
+ * Bytes per logit beyond the half-precision logits themselves, for the cross-entropy of a causal
+ * LM in transformers (loss_utils.ForCausalLMLoss): the fp32 upcast (4), log-softmax output kept for
+ * the backward pass (4) and its gradient (4); peak at the start of the backward pass.
+ */
+export const LOSS_BYTES_PER_LOGIT = 12;
 
 export type MemoryPart = 'base weights' | 'trainable parameters' | 'gradients' | 'optimizer states' | 'activations' | 'frozen encoders / VAE' | 'framework overhead';
 
@@ -61,8 +75,7 @@ function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
     kept += stack.count * (s.gradientCheckpointing ? tokens * a.hidden * bytes : layer);
   }
   if (s.gradientCheckpointing) kept += largestLayer;
-  // logits in half precision, the fp32 copy the loss is computed on, and its gradient
-  const logits = tokens * a.vocab * (bytes + 4 + 4);
+  const logits = tokens * a.vocab * (bytes + LOSS_BYTES_PER_LOGIT);
   return kept + logits;
 }
 
@@ -90,7 +103,8 @@ function imageActivationBytes(model: ImageModel, s: TrainingSettings): number {
     kept += g.count * (s.gradientCheckpointing ? tokens * g.width * bytes : block);
   }
   if (s.gradientCheckpointing) kept += largestBlock;
-  return model.components.denoiser.kind === 'unet' ? kept * UNET_RESNET_SHARE : kept;
+  if (model.components.denoiser.kind !== 'unet') return kept;
+  return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1);
 }
 
 /** Parameters of the network being trained or adapted, and how many of them sit in quantizable linear layers. */
@@ -118,7 +132,9 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     const w = trainedWeightBytes(s.precision);
     // The text encoders trained with --train-text-encoder are counted with the encoders.
     const denoiserOrAll = model.family === 'llm' ? model.params : net.params;
-    baseBytes = denoiserOrAll * (w + autocastCopyBytes(s.precision));
+    // Autocast's half-precision weight copies are saved for the backward pass; with gradient
+    // checkpointing they are re-made block by block during recomputation instead.
+    baseBytes = denoiserOrAll * (w + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
     gradBytes = trainable * w;
     optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
   } else {
@@ -139,14 +155,16 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     const te = model.components.textEncoders.reduce((t, c) => t + c.params, 0);
     const vae = model.components.vae.params;
     const teOnGpu = !s.cache || s.trainTextEncoder || s.method === 'embedding';
-    if (teOnGpu) encoders += te * 2;
+    // trainers that quantize the base quantize the text encoders they keep on the GPU too (ai-toolkit, kohya --fp8_base)
+    const frozen = frozenWeightBytes(s.precision === 'fp32' ? 'fp32' : 'bf16', s.quantize);
+    if (teOnGpu) encoders += te * frozen;
     if (!s.cache) encoders += vae * 2;
     if (s.trainTextEncoder && s.method === 'full') {
       const w = trainedWeightBytes(s.precision);
-      encoders += te * (w - 2 + autocastCopyBytes(s.precision) + w + optimizerBytes(s.optimizer, w, net.width));
+      encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)) + w + optimizerBytes(s.optimizer, w, net.width));
     }
   }
-  const overhead = CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * activations;
+  const overhead = CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * (activations + trainableBytes + gradBytes + optBytes + encoders);
   const parts: Array<[MemoryPart, number]> = [
     ['base weights', baseBytes],
     ['trainable parameters', trainableBytes],

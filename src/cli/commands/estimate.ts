@@ -64,7 +64,9 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   if (flags.rank !== undefined) o.rank = flags.rank;
   if (flags.targets !== undefined) o.targets = flags.targets;
   if (flags.precision !== undefined) o.precision = flags.precision;
-  if (flags.quantize !== undefined) o.quantize = flags.quantize;
+  // a quantized base is opted into with --quantize (QLoRA implies NF4); recipes that quantize by
+  // default (FLUX LoRA at int8) are what `recommend` plans, not what a bare estimate assumes
+  o.quantize = flags.quantize ?? (technique.method === 'qlora' ? 'nf4' : 'none');
   if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
   if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
   if (flags.trainTextEncoder) o.trainTextEncoder = true;
