@@ -20,5 +20,7 @@ const code = await run(process.argv.slice(2), {
   stdoutIsTTY: Boolean(process.stdout.isTTY),
   stdinIsTTY: Boolean(process.stdin.isTTY),
   columns: process.stdout.columns,
+  // questions need a terminal on both ends; they are drawn on stderr so stdout stays clean
+  terminal: process.stdin.isTTY && process.stderr.isTTY ? { input: process.stdin, output: process.stderr } : undefined,
 });
 process.exitCode = code;

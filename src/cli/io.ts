@@ -7,6 +7,8 @@ export interface Io {
   stdinIsTTY: boolean;
   /** terminal columns when stdout is a terminal */
   columns?: number;
+  /** stdin and stderr when both are terminals: where interactive questions are asked */
+  terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream };
 }
 
 /** Colour only for a terminal; NO_COLOR wins over everything, then --no-color, then FORCE_COLOR. */

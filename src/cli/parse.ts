@@ -29,6 +29,14 @@ export function parseVram(text: string): number {
   return n;
 }
 
+export function parsePositive(what: string, min: number, max: number) {
+  return (text: string): number => {
+    const n = Number(text);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n >= min && n <= max)) throw new InvalidArgumentError(`Expected ${what}: a number from ${min} to ${max}.`);
+    return n;
+  };
+}
+
 export function positiveInt(what: string, min: number, max: number) {
   return (text: string): number => {
     const n = Number(text);

@@ -68,6 +68,11 @@ export function reportError(err: unknown, io: Io): number {
     io.stderr.write(`error: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`);
     return EXIT.usage;
   }
+  // Ctrl-C at a question (the prompt module's InterruptedError, or inquirer's own if it slips through)
+  if ((err as Error)?.name === 'InterruptedError' || (err as Error)?.name === 'ExitPromptError') {
+    io.stderr.write('\ninterrupted\n');
+    return EXIT.interrupted;
+  }
   if (err instanceof KbError) {
     for (const p of err.problems) io.stderr.write(`${p}\n`);
     io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);

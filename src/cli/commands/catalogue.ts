@@ -4,6 +4,14 @@ import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import { gpuJson, modelJson, renderFactsText, renderGpusText, renderModelsText, renderTechniqueDetail, renderTechniquesText, techniqueJson } from '../../render/catalogue.js';
 import { FACTS } from '../../engine/facts.js';
 import { outputFormat, type Context } from '../context.js';
+import type { Detection } from '../detect-gpu.js';
+
+function renderDetection(d: Detection): string {
+  if (!d.gpus.length) return d.problem ? `No GPU found: ${d.problem}.` : 'No GPU found (no nvidia-smi on PATH).';
+  return d.gpus
+    .map((g, i) => `GPU ${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB -> ${g.gpu ? `${g.gpu.id} (${g.gpu.name})` : 'not in the catalogue: its memory and a typical card\'s speed would be used'}`)
+    .join('\n');
+}
 import { resolveTechnique } from '../resolve.js';
 
 interface ListFlags { family?: Family; json?: boolean; color?: boolean; facts?: boolean }
@@ -60,10 +68,17 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       else ctx.print(renderModelsText(kb, list, ctx.renderOptions(flags.color)));
     });
 
-  common(program.command('gpus').description('list the GPUs, with memory, bf16 support, throughput and bandwidth'))
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n`)
-    .action((flags: ListFlags) => {
+  common(program.command('gpus').description('list the GPUs, with memory, bf16 support, throughput and bandwidth').option('--detect', 'show the GPUs nvidia-smi reports and how they match the catalogue'))
+    .addHelpText('after', `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n  $ finetune-advisor gpus --detect\n`)
+    .action(async (flags: ListFlags & { detect?: boolean }) => {
       const kb = ctx.kb();
+      if (flags.detect) {
+        const { detectGpus } = await import('../detect-gpu.js');
+        const detection = detectGpus(kb, ctx.io.env);
+        if (flags.json) ctx.printJson({ gpus: detection.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryMiB, id: g.gpu?.id ?? null })), problem: detection.problem });
+        else ctx.print(renderDetection(detection));
+        return;
+      }
       const list = [...kb.gpus].sort((a, b) => a.vramGB - b.vramGB || a.tflops - b.tflops);
       if (flags.json) ctx.printJson(list.map((g) => gpuJson(kb, g)));
       else ctx.print(renderGpusText(kb, list, ctx.renderOptions(flags.color)));

@@ -6,12 +6,15 @@ import { recommend } from '../../engine/rank.js';
 import { recommendToJson, renderRecommendMarkdown, renderRecommendText } from '../../render/recommend.js';
 import { EXIT, UsageError } from '../errors.js';
 import { outputFormat, type Context, type OutputFormat } from '../context.js';
-import { parseDuration, parseVram, positiveInt } from '../parse.js';
+import { parseDuration, parsePositive, parseVram, positiveInt } from '../parse.js';
+import type { KnowledgeBase } from '../../kb/types.js';
+import { customModelId, scaledModel } from '../../engine/custom-model.js';
 import { resolveGpu, resolveModel } from '../resolve.js';
 
 interface RecommendFlags {
   goal?: Goal;
   model?: string;
+  modelParams?: number;
   gpu?: string;
   vram?: number;
   time?: number;
@@ -34,21 +37,32 @@ export const RECOMMEND_EXAMPLES = [
 
 export const REQUIRED_FLAGS = ['--goal', '--model', '--gpu or --vram', '--time'];
 
-/** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
-export function answersFromFlags(ctx: Context, flags: RecommendFlags): Answers {
+function missingFlags(flags: RecommendFlags): string[] {
   const missing: string[] = [];
   if (!flags.goal) missing.push('--goal');
-  if (!flags.model) missing.push('--model');
+  if (!flags.model && flags.modelParams === undefined) missing.push('--model');
   if (flags.gpu === undefined && flags.vram === undefined) missing.push('--gpu or --vram');
   if (flags.time === undefined) missing.push('--time');
+  return missing;
+}
+
+/** The knowledge base with a model built from --model-params, when one was asked for. */
+export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { kb: KnowledgeBase; modelId: string | null } {
+  if (flags.modelParams === undefined) return { kb, modelId: null };
+  const model = scaledModel(kb, GOAL_FAMILY[flags.goal!], flags.modelParams);
+  return { kb: { ...kb, models: [...kb.models, model] }, modelId: model.id };
+}
+
+/** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
+export function answersFromFlags(ctx: Context, flags: RecommendFlags, kb: KnowledgeBase = ctx.kb()): Answers {
+  const missing = missingFlags(flags);
   if (missing.length) {
     throw new UsageError(
       `missing ${missing.join(', ')} (no terminal to ask on).`,
       `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`,
     );
   }
-  const kb = ctx.kb();
-  const model = resolveModel(kb, flags.model!);
+  const model = flags.modelParams !== undefined ? kb.models.find((m) => m.id === customModelId(GOAL_FAMILY[flags.goal!], flags.modelParams!))! : resolveModel(kb, flags.model!);
   const goal = flags.goal!;
   if (GOAL_FAMILY[goal] !== model.family) {
     const kind = model.family === 'llm' ? 'a language model' : 'an image model';
@@ -69,12 +83,25 @@ export function answersFromFlags(ctx: Context, flags: RecommendFlags): Answers {
   };
 }
 
+/** The one-line command that gives the same answer in a script. */
+export function repeatCommand(flags: RecommendFlags): string {
+  const q = (v: string) => (/^[\w.:/@-]+$/.test(v) ? v : `"${v.replace(/(["\\$`])/g, '\\$1')}"`);
+  const hours = flags.time!;
+  const time = hours < 1 ? `${Math.round(hours * 60)}m` : Number.isInteger(hours) ? `${hours}h` : `${Number(hours.toFixed(2))}h`;
+  const parts = ['finetune-advisor recommend', `--goal ${flags.goal}`];
+  parts.push(flags.modelParams !== undefined ? `--model-params ${flags.modelParams}` : `--model ${q(flags.model!)}`);
+  parts.push(flags.gpu !== undefined ? `--gpu ${q(flags.gpu)}` : `--vram ${Number(flags.vram!.toFixed(2))}`);
+  parts.push(`--time ${time}`, `--priority ${flags.priority}`);
+  return parts.join(' ');
+}
+
 export function registerRecommend(program: Command, ctx: Context, setExit: (code: number) => void): void {
   program
     .command('recommend')
     .description('recommend a fine-tuning technique for your goal, model, GPU and time budget')
     .addOption(new Option('--goal <goal>', 'what to teach the model').choices([...GOALS]))
-    .option('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)')
+    .addOption(new Option('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)').conflicts('modelParams'))
+    .addOption(new Option('--model-params <billions>', 'a model not in the catalogue, by its parameter count (modelled on the nearest one of the goal\'s family)').argParser(parsePositive('a parameter count in billions', 0.01, 2000)).conflicts('model'))
     .addOption(new Option('--gpu <name>', 'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`)').conflicts('vram'))
     .addOption(new Option('--vram <gb>', 'card memory in GB when the GPU is not in the catalogue').argParser(parseVram).conflicts('gpu'))
     .addOption(new Option('--time <duration>', 'time budget: 90m, 2h, 1.5h, 1d').argParser(parseDuration))
@@ -87,9 +114,20 @@ export function registerRecommend(program: Command, ctx: Context, setExit: (code
     .option('--no-color', 'no colour even on a terminal')
     .option('--no-input', 'never prompt; missing answers are an error')
     .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
-    .action((flags: RecommendFlags) => {
-      const answers = answersFromFlags(ctx, flags);
-      const result = recommend(ctx.kb(), answers);
+    .action(async (flags: RecommendFlags, command: Command) => {
+      // Questions only when a required answer is missing and there is a terminal to ask on;
+      // then the priority is asked too unless --priority was given.
+      if (flags.input !== false && ctx.io.terminal && missingFlags(flags).length > 0) {
+        const priorityGiven = command.getOptionValueSource('priority') === 'cli';
+        const { askMissingAnswers } = await import('../prompts.js');
+        const { detectGpus } = await import('../detect-gpu.js');
+        const known = await askMissingAnswers(ctx.kb(), { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(ctx.kb(), ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
+        Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
+        ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
+      }
+      const { kb, modelId } = kbWithCustomModel(ctx.kb(), flags);
+      const answers = answersFromFlags(ctx, modelId ? { ...flags, model: undefined } : flags, kb);
+      const result = recommend(kb, answers);
       const format = outputFormat(flags);
       if (format === 'json') ctx.printJson(recommendToJson(result));
       else if (format === 'markdown') ctx.print(renderRecommendMarkdown(result));

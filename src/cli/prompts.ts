@@ -1,0 +1,170 @@
+// The interactive questions of `recommend`. The only module that knows inquirer, and it is
+// imported only when a question has to be asked (scripted runs never load it).
+import type { KnowledgeBase } from '../kb/types.js';
+import { GOAL_DESCRIPTIONS, GOAL_FAMILY, IMAGE_GOALS, LLM_GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
+import { normalizeName } from '../kb/lookup.js';
+import type { Detection } from './detect-gpu.js';
+import { parseDuration, parseVram } from './parse.js';
+
+export interface PromptStreams {
+  input: NodeJS.ReadableStream;
+  output: NodeJS.WritableStream;
+}
+
+/** What the flags already say; questions are asked only for what is missing. */
+export interface KnownAnswers {
+  goal?: Goal;
+  model?: string;
+  modelParams?: number;
+  gpu?: string;
+  vram?: number;
+  time?: number;
+  priority?: Priority;
+  /** true when --priority was given (it has a default, so "given" is tracked apart) */
+  priorityGiven: boolean;
+}
+
+export class InterruptedError extends Error {
+  readonly exitCode = 130;
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
+const PRIORITY_DESCRIPTIONS: Record<Priority, string> = {
+  balanced: 'weigh quality, time, memory and file size together',
+  quality: 'the best result the card and the time allow',
+  speed: 'done as soon as possible',
+  size: 'the smallest file to keep and share',
+};
+
+/** A flag parser as a prompt validator: true, or the parser's message. */
+function validator(parse: (text: string) => unknown): (text: string) => true | string {
+  return (text) => {
+    try {
+      parse(text);
+      return true;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  };
+}
+
+const DEFAULT_MODEL: Record<Family, string> = { image: 'sdxl', llm: 'llama-3.1-8b' };
+const OTHER_MODEL = '__by-parameter-count__';
+const TYPE_VRAM = '__type-memory__';
+
+export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, detect: () => Detection, note: (line: string) => void): Promise<KnownAnswers> {
+  const { default: inquirer } = await import('inquirer');
+  const prompt = inquirer.createPromptModule({ input: streams.input as NodeJS.ReadStream, output: streams.output as NodeJS.WriteStream });
+  const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
+    try {
+      const answers = (await prompt([{ ...question, name: 'value' } as never])) as { value: T };
+      return answers.value;
+    } catch (e) {
+      if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError') throw new InterruptedError();
+      throw e;
+    }
+  };
+  const out: KnownAnswers = { ...known };
+  const modelFamily = (): Family | null => {
+    if (out.model) return kb.models.find((m) => m.id === out.model)?.family ?? null;
+    return out.goal ? GOAL_FAMILY[out.goal] : null;
+  };
+
+  if (!out.goal) {
+    const family = modelFamily();
+    const goals = (list: readonly Goal[]) => list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
+    const choices = family === 'llm' ? goals(LLM_GOALS) : family === 'image' ? goals(IMAGE_GOALS) : [
+      new inquirer.Separator('── image models (Stable Diffusion, SDXL, FLUX) ──'), ...goals(IMAGE_GOALS),
+      new inquirer.Separator('── language models (Llama, Qwen, Mistral, Gemma) ──'), ...goals(LLM_GOALS),
+    ];
+    out.goal = await ask<Goal>({ type: 'select', message: 'What do you want to teach the model?', choices, default: family === 'llm' ? 'task' : 'subject', pageSize: 10 });
+  }
+
+  if (!out.model && out.modelParams === undefined) {
+    const family = GOAL_FAMILY[out.goal];
+    const models = kb.models.filter((m) => m.family === family);
+    // image models by their denoiser (FLUX is "12 B", not 16.9 B with its text encoders)
+    const size = (m: (typeof models)[number]) => (m.family === 'image' ? `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}` : `${Number((m.params / 1e9).toFixed(1))} B`);
+    const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${size(m)})`;
+    const byDefaultFirst = [...models].sort((a, b) => Number(b.id === DEFAULT_MODEL[family]) - Number(a.id === DEFAULT_MODEL[family]));
+    const chosen = await ask<string>({
+      type: 'search',
+      message: `Base model (type to filter; ${DEFAULT_MODEL[family]} if unsure)`,
+      pageSize: 10,
+      source: async (term: string | undefined) => {
+        const t = normalizeName(term ?? '');
+        const hits = byDefaultFirst.filter((m) => !t || [m.id, m.name, ...m.aliases].some((n) => normalizeName(n).includes(t)));
+        return [...hits.map((m) => ({ name: label(m), value: m.id })), { name: 'Another model: give its parameter count', value: OTHER_MODEL }];
+      },
+    });
+    if (chosen === OTHER_MODEL) {
+      const text = await ask<string>({
+        type: 'input',
+        message: 'Parameter count in billions (e.g. 9 or 0.5)',
+        validate: (v: string) => (Number(v) >= 0.01 && Number(v) <= 2000 ? true : 'a number of billions of parameters, such as 9 or 0.5'),
+      });
+      out.modelParams = Number(text);
+    } else out.model = chosen;
+  }
+
+  if (out.gpu === undefined && out.vram === undefined) {
+    const detection = detect();
+    if (detection.problem) note(`GPU detection: ${detection.problem}; pick your GPU instead.`);
+    const found = detection.gpus;
+    let picked: string | null = null;
+    if (found.length === 1) {
+      const g = found[0]!;
+      const use = await ask<boolean>({ type: 'confirm', message: `Found ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB: use it?`, default: true });
+      if (use) picked = g.gpu ? g.gpu.id : `${TYPE_VRAM}:${g.memoryMiB / 1024}`;
+    } else if (found.length > 1) {
+      picked = await ask<string>({
+        type: 'select',
+        message: `Found ${found.length} GPUs. Which one will train?`,
+        choices: [
+          ...found.map((g, i) => ({ name: `${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB${g.gpu ? '' : ' (not in the catalogue: its memory will be used)'}`, value: g.gpu ? g.gpu.id : `${TYPE_VRAM}:${g.memoryMiB / 1024}` })),
+          { name: 'Another GPU', value: '' },
+        ],
+      });
+      if (picked === '') picked = null;
+    }
+    if (picked?.startsWith(`${TYPE_VRAM}:`)) {
+      out.vram = Number(picked.slice(TYPE_VRAM.length + 1));
+      note(`This card is not in the catalogue: using its ${Number(out.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`);
+    } else if (picked) out.gpu = picked;
+    else {
+      const gpus = [...kb.gpus].sort((a, b) => b.vramGB - a.vramGB || b.tflops - a.tflops);
+      const choice = await ask<string>({
+        type: 'search',
+        message: 'GPU (type to filter, e.g. 4090, t4, a100)',
+        pageSize: 10,
+        source: async (term: string | undefined) => {
+          const t = normalizeName(term ?? '');
+          const hits = gpus.filter((g) => !t || [g.id, g.name, ...g.aliases].some((n) => normalizeName(n).includes(t)));
+          return [{ name: 'Not listed: type its memory in GB', value: TYPE_VRAM }, ...hits.map((g) => ({ name: `${g.id} (${g.name}, ${g.vramGB} GB)`, value: g.id }))];
+        },
+      });
+      if (choice === TYPE_VRAM) {
+        const text = await ask<string>({ type: 'input', message: 'GPU memory in GB', default: '24', validate: validator(parseVram) });
+        out.vram = parseVram(text);
+      } else out.gpu = choice;
+    }
+  }
+
+  if (out.time === undefined) {
+    const text = await ask<string>({ type: 'input', message: 'Time budget (90m, 2h, 1.5h, 1d)', default: '2h', validate: validator(parseDuration) });
+    out.time = parseDuration(text);
+  }
+
+  if (!out.priorityGiven) {
+    out.priority = await ask<Priority>({
+      type: 'select',
+      message: 'What matters most?',
+      choices: PRIORITIES.map((p) => ({ name: p, value: p, description: PRIORITY_DESCRIPTIONS[p] })),
+      default: 'balanced',
+    });
+  }
+  return out;
+}
