@@ -39,6 +39,17 @@ const PRIORITY_DESCRIPTIONS: Record<Priority, string> = {
   size: 'the smallest file to keep and share',
 };
 
+/** Entries whose id, name or an alias contains the typed text: exact matches first, then prefixes, then the rest in order. */
+function rankMatches<T extends { id: string; name: string; aliases: string[] }>(entries: T[], term: string | undefined): T[] {
+  const t = normalizeName(term ?? '');
+  if (!t) return entries;
+  const rank = (e: T) => {
+    const names = [e.id, e.name, ...e.aliases].map(normalizeName);
+    return names.includes(t) ? 0 : names.some((n) => n.startsWith(t)) ? 1 : names.some((n) => n.includes(t)) ? 2 : 3;
+  };
+  return entries.map((e, i) => ({ e, r: rank(e), i })).filter((x) => x.r < 3).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.e);
+}
+
 /** A flag parser as a prompt validator: true, or the parser's message. */
 function validator(parse: (text: string) => unknown): (text: string) => true | string {
   return (text) => {
@@ -95,8 +106,7 @@ export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, 
       message: `Base model (type to filter; ${DEFAULT_MODEL[family]} if unsure)`,
       pageSize: 10,
       source: async (term: string | undefined) => {
-        const t = normalizeName(term ?? '');
-        const hits = byDefaultFirst.filter((m) => !t || [m.id, m.name, ...m.aliases].some((n) => normalizeName(n).includes(t)));
+        const hits = rankMatches(byDefaultFirst, term);
         return [...hits.map((m) => ({ name: label(m), value: m.id })), { name: 'Another model: give its parameter count', value: OTHER_MODEL }];
       },
     });
@@ -141,8 +151,7 @@ export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, 
         message: 'GPU (type to filter, e.g. 4090, t4, a100)',
         pageSize: 10,
         source: async (term: string | undefined) => {
-          const t = normalizeName(term ?? '');
-          const hits = gpus.filter((g) => !t || [g.id, g.name, ...g.aliases].some((n) => normalizeName(n).includes(t)));
+          const hits = rankMatches(gpus, term);
           return [{ name: 'Not listed: type its memory in GB', value: TYPE_VRAM }, ...hits.map((g) => ({ name: `${g.id} (${g.name}, ${g.vramGB} GB)`, value: g.id }))];
         },
       });

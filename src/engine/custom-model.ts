@@ -11,7 +11,11 @@ export function customModelId(family: Family, billions: number): string {
 
 export function scaledModel(kb: KnowledgeBase, family: Family, billions: number): Model {
   const target = billions * 1e9;
-  const pool = kb.models.filter((m) => m.family === family && !(m.family === 'llm' && m.architecture.decoderLayers));
+  // Decoder-only language models in today's common layout (Llama 3, Qwen 2.5: GQA, SwiGLU, a
+  // 128-152 k vocabulary) are the templates when there are any; an unknown model is most likely one.
+  const family_ = kb.models.filter((m) => m.family === family && !(m.family === 'llm' && m.architecture.decoderLayers));
+  const common = family_.filter((m) => /^(llama-3|qwen2\.5-)/.test(m.id));
+  const pool = family === 'llm' && common.length ? common : family_;
   if (!pool.length) throw new Error(`no ${family} model to scale from`);
   const template = [...pool].sort((a, b) => Math.abs(Math.log(a.params / target)) - Math.abs(Math.log(b.params / target)) || a.id.localeCompare(b.id))[0]!;
   const id = customModelId(family, billions);

@@ -1,0 +1,116 @@
+// Interactive recommend in process: fake terminal streams carry the keys in and the drawn
+// questions out, so every prompt path runs without a real terminal.
+import { PassThrough } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/run.js';
+import type { Io } from '../../src/cli/io.js';
+
+const KEYS = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' };
+const fake = (name: string) => `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`;
+
+function fakeTerminal(env: Record<string, string>) {
+  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input, ref: () => input, unref: () => input });
+  // like process.stderr, the output survives the end() each prompt calls when it closes
+  const output = Object.assign(new PassThrough(), { isTTY: true, columns: 100, rows: 40 });
+  output.end = (() => output) as typeof output.end;
+  let screen = '';
+  output.on('data', (c: Buffer) => (screen += c.toString()));
+  let stdout = '';
+  let stderr = '';
+  const io: Io = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    env,
+    stdoutIsTTY: false,
+    stdinIsTTY: true,
+    terminal: { input, output },
+  };
+  /** waits until the screen shows `pattern` (after the last key), then types `keys` */
+  async function answer(pattern: RegExp, ...keys: string[]) {
+    const start = Date.now();
+    while (!pattern.test(screen)) {
+      if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen.slice(-800)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    screen = '';
+    for (const k of keys) {
+      input.write(k);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+  }
+  return { io, answer, out: () => ({ stdout, stderr }) };
+}
+
+describe('interactive recommend', () => {
+  it('answers every question with the defaults (Enter, Enter, ...) and prints the command to repeat', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend'], t.io);
+    await t.answer(/What do you want to teach the model\?/, KEYS.down, KEYS.enter); // style
+    await t.answer(/Base model/, KEYS.enter); // sdxl (the default)
+    await t.answer(/GPU \(type to filter/, ...'4090', KEYS.down, KEYS.enter); // "Not listed" is first; Down picks rtx-4090
+    await t.answer(/Time budget/, KEYS.enter); // 2h
+    await t.answer(/What matters most\?/, KEYS.enter); // balanced
+    expect(await done).toBe(0);
+    const { stdout, stderr } = t.out();
+    expect(stdout).toMatch(/^Recommendation: LoRA/);
+    expect(stderr).toMatch(/finetune-advisor recommend --goal style --model sdxl --gpu rtx-4090 --time 2h --priority balanced/);
+  });
+
+  it('offers a detected GPU and skips questions whose flags were given', async () => {
+    const t = fakeTerminal({ PATH: fake('one') });
+    const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--priority', 'quality'], t.io);
+    await t.answer(/Found NVIDIA GeForce RTX 4090, 24 GiB: use it\?/, KEYS.enter);
+    await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    expect(await done).toBe(0);
+    const { stdout, stderr } = t.out();
+    expect(stdout).toMatch(/NVIDIA GeForce RTX 4090/);
+    expect(stderr).toMatch(/--goal chat --model llama-3.1-8b --gpu rtx-4090 --time 8h --priority quality/);
+  });
+
+  it('several GPUs: a list to pick from; an unknown one uses its memory', async () => {
+    const t = fakeTerminal({ PATH: fake('unknown') });
+    const done = run(['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'], t.io);
+    await t.answer(/Found NVIDIA Quantum Blaster 9000, 64 GiB: use it\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/not in the catalogue/);
+    expect(t.out().stderr).toMatch(/--vram 64/);
+    const two = fakeTerminal({ PATH: fake('two') });
+    const done2 = run(['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'], two.io);
+    await two.answer(/Found 2 GPUs/, KEYS.down, KEYS.enter);
+    expect(await done2).toBe(0);
+    expect(two.out().stderr).toMatch(/--gpu rtx-3080-12gb/);
+  });
+
+  it('a model by parameter count, and a time typed wrong then right', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'task', '--vram', '24', '--priority', 'balanced'], t.io);
+    await t.answer(/Base model/, ...'zzz', KEYS.enter); // only "Another model" matches
+    await t.answer(/Parameter count in billions/, ...'9', KEYS.enter);
+    await t.answer(/Time budget/, ...'2 hourz', KEYS.enter);
+    await t.answer(/Expected a duration/, ...'\u007f'.repeat(7), ...'3h', KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--model-params 9 --vram 24 --time 3h/);
+    expect(t.out().stdout).toMatch(/a 9 B language model/);
+  });
+
+  it('Ctrl-C at the second question exits 130 with one line and no trace', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend'], t.io);
+    await t.answer(/What do you want to teach the model\?/, KEYS.enter);
+    await t.answer(/Base model/, KEYS.ctrlC);
+    expect(await done).toBe(130);
+    expect(t.out().stderr.trim()).toBe('interrupted');
+    expect(t.out().stdout).toBe('');
+  });
+
+  it('--no-input never asks: missing answers are a usage error', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    expect(await run(['recommend', '--no-input'], t.io)).toBe(2);
+    expect(t.out().stderr).toMatch(/missing --goal, --model, --gpu or --vram, --time/);
+  });
+
+  it('all flags given: no question at all', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    expect(await run(['recommend', '--goal', 'style', '--model', 'sd15', '--vram', '8', '--time', '1h'], t.io)).toBe(0);
+  });
+});
