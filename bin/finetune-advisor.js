@@ -8,6 +8,14 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+// Anything unexpected: one line, and the stack only with DEBUG (errors the CLI expects never get here).
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (err) => {
+    process.stderr.write(`error: ${err?.message ?? err} (an internal error; set DEBUG=1 for details)\n`);
+    if (process.env.DEBUG && err?.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  });
+}
 process.on('SIGINT', () => {
   process.stderr.write('\ninterrupted\n');
   process.exit(130);
