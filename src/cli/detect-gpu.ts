@@ -36,7 +36,8 @@ export function parseNvidiaSmi(text: string): DetectedGpu[] | null {
 /** The catalogue card for a name nvidia-smi printed; cards sharing a name are told apart by memory. */
 export function matchDetectedGpu(kb: KnowledgeBase, name: string, memoryMiB: number): Gpu | null {
   const n = normalizeName(name);
-  const candidates = kb.gpus.filter((g) => [g.name, ...g.aliases].some((a) => normalizeName(a) === n));
+  // cards that print the same name (RTX 3080 10 GB and 12 GB) carry smiMemoryMiB and a longer name
+  const candidates = kb.gpus.filter((g) => [g.name, ...g.aliases].some((a) => normalizeName(a) === n) || (g.smiMemoryMiB !== undefined && normalizeName(g.name).startsWith(n)));
   if (!candidates.length) return null;
   // the card whose memory is closest to what nvidia-smi reports
   const mem = (g: Gpu) => g.smiMemoryMiB ?? g.memoryMiB ?? g.vramGB * 1024;

@@ -9,6 +9,7 @@ import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerEstimate } from './commands/estimate.js';
+import { registerKb } from './commands/kb.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +35,7 @@ function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRecommend(program, ctx, setExit);
   registerCompare(program, ctx);
   registerEstimate(program, ctx);
+  registerKb(program, ctx, setExit);
   registerCatalogue(program, ctx);
   // every subcommand: errors through the same output, exit codes through run()
   const configure = (cmd: Command) => {

@@ -5,23 +5,55 @@ import { GOAL_FAMILY, type Goal } from './vocabulary.js';
 import { normalizeName, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
 
-export interface CheckProblem { key: string; message: string }
+export interface CheckProblem { key: string; message: string; severity?: 'error' | 'warning' }
 
 const GROUP_FAMILY = { sd1: 'image', sd2: 'image', sdxl: 'image', sd3: 'image', flux: 'image', llm: 'llm' } as const;
 
 function aliasClashes(kind: 'gpus' | 'models' | 'techniques', entries: Array<{ id: string; name: string; aliases?: string[] }>): CheckProblem[] {
   const owner = new Map<string, string>();
+  const names = new Map<string, string>();
   const out: CheckProblem[] = [];
   for (const e of entries) owner.set(normalizeName(e.id), e.id);
+  for (const e of entries) names.set(normalizeName(e.name), e.id);
   for (const e of entries) {
     for (const alias of e.aliases ?? []) {
       const n = normalizeName(alias);
       const prev = owner.get(n);
       if (prev && prev !== e.id) out.push({ key: `${kind}:${e.id}`, message: `alias '${alias}' of '${e.id}' is already claimed by '${prev}'` });
       else owner.set(n, e.id);
+      // names are matched before aliases, so this alias would never find its entry
+      const named = names.get(n);
+      if (named && named !== e.id) out.push({ key: `${kind}:${e.id}`, severity: 'warning', message: `alias '${alias}' of '${e.id}' is the name of '${named}', which wins` });
     }
   }
   return out;
+}
+
+/** Numbers of an entry that no source backs (sources name the fields they back in `for`). */
+export function lintEntry(kind: string, entry: Record<string, unknown>): string[] {
+  if (kind === 'rules') return [];
+  const sources = (entry['sources'] as Array<{ for?: string[] }> | undefined) ?? [];
+  const covered = sources.flatMap((s) => s.for ?? []);
+  // sources that do not say what they back are taken to back the whole entry
+  if (!covered.length || sources.some((s) => !s.for)) return [];
+  const numbers: string[] = [];
+  const walk = (value: unknown, path: string) => {
+    if (typeof value === 'number') numbers.push(path);
+    else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}.${i}`));
+    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (k !== 'sources') walk(v, path ? `${path}.${k}` : k);
+  };
+  walk(entry, '');
+  // `for: [storage]` backs attributes.storage.minMB: a source may name any tail of the path
+  const isCovered = (p: string) => {
+    const parts = p.split('.');
+    return parts.some((_, i) => {
+      const tail = parts.slice(i).join('.');
+      return covered.some((f) => tail === f || tail.startsWith(`${f}.`));
+    });
+  };
+  // levels (1-5) and goal fits (0-3) are the knowledge base's ratings, explained in their text, not figures
+  const isRating = (p: string) => /(^|\.)level$/.test(p) || /^goals\.\w+\.fit$/.test(p);
+  return numbers.filter((p) => !isRating(p) && !isCovered(p)).map((p) => `'${p}' of '${entry['id']}' has no source (name it in a source's \`for\`)`);
 }
 
 export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
@@ -36,6 +68,19 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
       if (!(f in FACTS)) {
         const guess = nearest(f, factNames);
         out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown fact '${f}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
+      }
+    }
+    // conditions on ids must name entries that exist
+    for (const c of conditions) {
+      const kind = ({ 'technique.id': 'techniques', 'model.id': 'models', 'gpu.id': 'gpus' } as const)[c.fact as 'technique.id'];
+      if (!kind) continue;
+      const known = (kb[kind] as Array<{ id: string }>).map((e) => e.id);
+      const values = Array.isArray(c.value) ? c.value : [c.value];
+      for (const v of values) {
+        if (typeof v === 'string' && !known.includes(v) && !(c.fact === 'gpu.id' && v === 'none')) {
+          const guess = nearest(v, known);
+          out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown ${kind.slice(0, -1)} '${v}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
+        }
       }
     }
     if (!rule.check && !(rule.kind === 'soft' && rule.score)) out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' needs a check (hard rules) or a score (soft rules)` });

@@ -7,9 +7,9 @@ import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { KbError } from '../cli/errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
-import { crossCheck } from './checks.js';
+import { crossCheck, lintEntry } from './checks.js';
 import { locateKey, locatePath } from './locate.js';
-import { nearest } from './lookup.js';
+import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
 
 /** Refuse files above this size: a knowledge-base file is tens of KB; 5 MB leaves room and stops abuse. */
@@ -112,11 +112,15 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
 function formatIssue(pf: ParsedFile, issue: z.core.$ZodIssue): string {
   const shown = displayPath(pf.file);
   const path = issue.path as PropertyKey[];
+  if (issue.code === 'invalid_union' && issue.errors.length) {
+    // a rule that is neither a full rule nor a switch: report it as a full rule (the first branch)
+    return issue.errors[0]!.map((inner) => formatIssue(pf, { ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue)).join('\n');
+  }
   if (issue.code === 'unrecognized_keys') {
     return issue.keys
       .map((key) => {
         const p = locateKey(pf.doc, pf.lineCounter, path, key);
-        const guess = nearest(key, knownFieldNames());
+        const guess = nearestField(key, knownFieldNames());
         return `${shown}:${p.line}:${p.col}: unknown field '${key}'${guess ? ` (did you mean '${guess}'?)` : ''}`;
       })
       .join('\n');
@@ -143,6 +147,13 @@ function describePath(root: unknown, path: PropertyKey[]): string {
   return out;
 }
 
+/** Field names are compared as written (case aside): '__proto__' is not a near miss of 'group'. */
+function nearestField(key: string, names: string[]): string | undefined {
+  const k = key.toLowerCase();
+  const best = names.map((n) => ({ n, d: editDistance(k, n.toLowerCase()) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= Math.max(1, Math.floor(key.length / 4)) ? best.n : undefined;
+}
+
 let fieldNames: string[] | null = null;
 function knownFieldNames(): string[] {
   if (fieldNames) return fieldNames;
@@ -162,53 +173,88 @@ function knownFieldNames(): string[] {
   return fieldNames;
 }
 
+export interface Validation {
+  kb: KnowledgeBase;
+  errors: string[];
+  warnings: string[];
+  files: string[];
+  entries: number;
+}
+
 /**
- * Loads and validates the given files or folders (default: the bundled data/). Throws KbError with
- * every problem found; returns the merged knowledge base otherwise.
+ * Reads, validates and merges knowledge-base files or folders, in order (later entries override
+ * earlier ones by id; `{ id, disabled: true }` switches a rule off). Collects every problem as
+ * `file:line:column: message`; never throws for bad input.
  */
-export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()]): KnowledgeBase {
-  const problems: string[] = [];
+export function validateKnowledgeBase(paths: readonly string[]): Validation {
+  const errors: string[] = [];
+  const warnings: string[] = [];
   const kb: KnowledgeBase = { techniques: [], models: [], gpus: [], rules: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
       return listYamlFiles(p);
     } catch (e) {
-      problems.push(...(e as KbError).problems);
+      errors.push(...(e as KbError).problems);
       return [];
     }
   });
-  const located: Record<string, { file: string; line: number; col: number }> = {};
+  const located: Record<string, string> = {};
+  let entryCount = 0;
   for (const file of files) {
-    const pf = parseFile(file, problems);
+    const pf = parseFile(file, errors);
     if (!pf) continue;
     const result = FileSchemas[pf.kind].safeParse(pf.value);
     if (!result.success) {
-      for (const issue of result.error.issues) problems.push(formatIssue(pf, issue));
+      for (const issue of result.error.issues) errors.push(formatIssue(pf, issue));
       continue;
     }
-    const entries = (result.data as Record<string, Array<{ id: string }>>)[pf.kind] ?? [];
+    const entries = (result.data as Record<string, Array<{ id: string; disabled?: boolean }>>)[pf.kind] ?? [];
     const seen = new Set<string>();
+    const bundled = resolve(file).startsWith(bundledDataDir());
     entries.forEach((entry, index) => {
       const p = locatePath(pf.doc, pf.lineCounter, [pf.kind, index, 'id']);
+      const at = `${displayPath(file)}:${p.line}:${p.col}`;
       if (seen.has(entry.id)) {
-        problems.push(`${displayPath(file)}:${p.line}:${p.col}: duplicate id '${entry.id}' in ${pf.kind}`);
+        errors.push(`${at}: duplicate id '${entry.id}' in ${pf.kind}`);
         return;
       }
       seen.add(entry.id);
-      const list = kb[pf.kind] as Array<{ id: string }>;
+      entryCount++;
+      const list = kb[pf.kind] as Array<{ id: string; disabled?: boolean }>;
       const existing = list.findIndex((e) => e.id === entry.id);
+      if (isRuleSwitch(pf.kind, entry)) {
+        // `- id: some-rule` + `disabled: true` turns an existing rule off
+        if (existing < 0) errors.push(`${at}: no rule '${entry.id}' to disable${nearestHint(entry.id, list.map((r) => r.id))}`);
+        else list[existing] = { ...list[existing]!, disabled: true };
+        return;
+      }
       if (existing >= 0) list[existing] = entry;
       else list.push(entry);
-      kb.origin[`${pf.kind}:${entry.id}`] = resolve(file).startsWith(bundledDataDir()) ? 'bundled' : displayPath(file);
-      located[`${pf.kind}:${entry.id}`] = { file: displayPath(file), line: p.line, col: p.col };
+      kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : displayPath(file);
+      located[`${pf.kind}:${entry.id}`] = at;
+      for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>)) warnings.push(`${at}: warning: ${w}`);
     });
   }
-  if (problems.length === 0) {
+  if (errors.length === 0) {
     for (const c of crossCheck(kb)) {
-      const loc = located[c.key];
-      problems.push(`${loc ? `${loc.file}:${loc.line}:${loc.col}` : basename(c.key)}: ${c.message}`);
+      const where = located[c.key] ?? basename(c.key);
+      (c.severity === 'warning' ? warnings : errors).push(`${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`);
     }
   }
-  if (problems.length) throw new KbError(problems.flatMap((p) => p.split('\n')));
-  return kb;
+  return { kb, errors: errors.flatMap((p) => p.split('\n')), warnings, files: files.map(displayPath), entries: entryCount };
+}
+
+const isRuleSwitch = (kind: KbKind, entry: { id: string; disabled?: boolean }) =>
+  kind === 'rules' && entry.disabled === true && Object.keys(entry).every((k) => k === 'id' || k === 'disabled');
+
+function nearestHint(id: string, ids: string[]): string {
+  const guess = nearest(id, ids);
+  return guess ? ` (did you mean '${guess}'?)` : '';
+}
+
+/** Loads and validates (default: the bundled data/); throws KbError listing every problem. */
+export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()]): KnowledgeBase {
+  const v = validateKnowledgeBase(paths);
+  if (v.errors.length) throw new KbError(v.errors);
+  return v.kb;
 }

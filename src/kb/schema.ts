@@ -216,11 +216,14 @@ export const RuleSchema = z.strictObject({
   sources: z.array(SourceSchema).optional(),
 });
 
+export const RuleSwitchSchema = z.strictObject({ id, disabled: z.literal(true) });
+
 export const FileSchemas = {
   gpus: z.strictObject({ gpus: z.array(GpuSchema).min(1) }),
   models: z.strictObject({ models: z.array(ModelSchema).min(1) }),
   techniques: z.strictObject({ techniques: z.array(TechniqueSchema).min(1) }),
-  rules: z.strictObject({ rules: z.array(RuleSchema).min(1) }),
+  // a user file may switch a bundled rule off with just `- id: ...` and `disabled: true`
+  rules: z.strictObject({ rules: z.array(z.union([RuleSchema, RuleSwitchSchema])).min(1) }),
 };
 export type KbKind = keyof typeof FileSchemas;
 

@@ -1,0 +1,100 @@
+// Extending the knowledge base: a user file adds a GPU and a team rule; `kb validate` and `kb init`.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'fa-kbcli-'));
+const gpuFile = join(tmp, 'gpus.yaml');
+writeFileSync(gpuFile, `gpus:
+  - id: rtx-4070-ti-super
+    name: NVIDIA GeForce RTX 4070 Ti SUPER
+    vendor: nvidia
+    vramGB: 16
+    memoryMiB: 16376
+    bf16: true
+    tflops: 88.2
+    bandwidthGBs: 672
+    aliases: ["4070 Ti Super", "RTX 4070 Ti SUPER"]
+    sources:
+      - ref: NVIDIA GeForce RTX 4070 family specifications
+        for: [vramGB, bandwidthGBs, memoryMiB]
+      - ref: derived
+        for: [tflops]
+        derived: 66 SMs x 2.61 GHz x 512 FLOP per clock per SM
+`);
+const ruleFile = join(tmp, 'rules.yaml');
+writeFileSync(ruleFile, `rules:
+  - id: no-full-checkpoints
+    kind: hard
+    description: We never train full checkpoints
+    check: { fact: technique.method, op: ne, value: full }
+    reason: { pass: adapters only, fail: "trains every weight; team policy is adapters only" }
+`);
+
+describe('--kb extensions', () => {
+  it('a user GPU and a team rule that disables full fine-tuning change the advice', async () => {
+    const base = ['recommend', '--goal', 'subject', '--model', 'sd15', '--time', '4h', '--priority', 'quality', '--json'];
+    // without the extension the card is unknown
+    const unknown = await runCli([...base, '--gpu', '4070 Ti Super']);
+    expect(unknown.code).toBe(2);
+    const before = JSON.parse((await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile])).stdout);
+    expect(before.answers.gpu).toBe('rtx-4070-ti-super');
+    expect(before.gpu.vramGiB).toBeCloseTo(16376 / 1024, 2);
+    expect(before.recommendation.id).toBe('dreambooth');
+    const after = JSON.parse((await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile, '--kb', ruleFile])).stdout);
+    expect(after.recommendation.id).not.toBe('dreambooth');
+    const db = after.ranking.find((r: { id: string }) => r.id === 'dreambooth');
+    expect(db.eligible).toBe(false);
+    expect(db.rules.find((r: { rule: string }) => r.rule === 'no-full-checkpoints')).toMatchObject({ passed: false, effect: 'ineligible' });
+  });
+
+  it('FINETUNE_ADVISOR_KB works like --kb, and listings say where entries came from', async () => {
+    const r = await runCli(['gpus'], { FINETUNE_ADVISOR_KB: gpuFile, COLUMNS: '160' });
+    expect(r.stdout).toMatch(/rtx-4070-ti-super .*gpus\.yaml/);
+    expect(r.stdout).toMatch(/rtx-4090 .*bundled/);
+    const json = JSON.parse((await runCli(['gpus', '--json'], { FINETUNE_ADVISOR_KB: gpuFile })).stdout);
+    expect(json.find((g: { id: string }) => g.id === 'rtx-4070-ti-super').origin).toMatch(/gpus\.yaml$/);
+  });
+
+  it('a bundled rule can be switched off by id', async () => {
+    const off = join(tmp, 'off.yaml');
+    writeFileSync(off, 'rules:\n  - id: fits-time\n    disabled: true\n');
+    const args = ['recommend', '--goal', 'task', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--time', '20m', '--json'];
+    expect((await runCli(args)).code).toBe(3);
+    const r = await runCli([...args, '--kb', off]);
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('kb validate and kb init', () => {
+  it('the bundled knowledge base is valid', async () => {
+    const r = await runCli(['kb', 'validate']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/4 files, \d+ entries: 0 errors, \d+ warnings?: valid\./);
+  });
+  it('--strict fails on warnings', async () => {
+    const shadow = join(tmp, 'shadow.yaml');
+    writeFileSync(shadow, 'gpus:\n  - { id: shadow, name: Shadow, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA GeForce RTX 3070"], sources: [{ ref: test }] }\n');
+    const lax = await runCli(['kb', 'validate', shadow]);
+    expect(lax.code).toBe(1); // an alias equal to another card's alias is an error
+    const named = join(tmp, 'named.yaml');
+    writeFileSync(named, 'gpus:\n  - { id: named, name: Named, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA RTX A6000 48GB edition"], sources: [{ ref: test, for: [vramGB] }] }\n');
+    const warn = await runCli(['kb', 'validate', named]);
+    expect(warn.stderr).toMatch(/named\.yaml:2:\d+: warning: 'tflops' of 'named' has no source/);
+    expect(warn.code).toBe(0);
+    expect((await runCli(['kb', 'validate', named, '--strict'])).code).toBe(1);
+  });
+  it('kb init writes a starter that validates, and will not overwrite without --force', async () => {
+    const file = join(tmp, 'starter.yaml');
+    expect((await runCli(['kb', 'init', file])).code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^# yaml-language-server: \$schema=/);
+    const v = await runCli(['kb', 'validate', file]);
+    expect(v.code).toBe(0);
+    const again = await runCli(['kb', 'init', file]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/exists; pass --force/);
+    expect((await runCli(['kb', 'init', file, '--force'])).code).toBe(0);
+  });
+});
