@@ -1,13 +1,15 @@
 // What every command gets: the I/O, the knowledge base (loaded once, on first use) and output helpers.
-import { delimiter } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from '../kb/types.js';
-import { bundledDataDir, loadKnowledgeBase } from '../kb/load.js';
+import { loadCompiledKb } from '../kb/compiled.js';
 import { colorEnabled, terminalWidth, type Io } from './io.js';
 import type { RenderOptions } from '../render/style.js';
 
 export interface Context {
   io: Io;
-  kb(): KnowledgeBase;
+  /** the knowledge base: the compiled bundled one when it is current, else parsed and validated */
+  kb(): Promise<KnowledgeBase>;
   renderOptions(colorFlag: boolean | undefined): RenderOptions;
   printJson(value: unknown): void;
   print(text: string): void;
@@ -20,11 +22,24 @@ export function userKbPaths(io: Io, flag: string[] | undefined): string[] {
   return env ? env.split(delimiter).filter(Boolean) : [];
 }
 
+/** The bundled data folder, found without loading the YAML loader (dist/x/ or src/x/ -> ../../data). */
+export function dataDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+}
+
 export function createContext(io: Io, extraKbPaths: () => string[]): Context {
-  let kb: KnowledgeBase | null = null;
+  let kb: Promise<KnowledgeBase> | null = null;
+  const load = async (): Promise<KnowledgeBase> => {
+    const extra = extraKbPaths();
+    const compiled = loadCompiledKb(dataDir());
+    if (compiled && !extra.length) return compiled;
+    // yaml and zod are loaded only here: for --kb files, or a checkout whose data changed
+    const { loadKnowledgeBase } = await import('../kb/load.js');
+    return compiled ? loadKnowledgeBase(extra, compiled) : loadKnowledgeBase([dataDir(), ...extra]);
+  };
   return {
     io,
-    kb: () => (kb ??= loadKnowledgeBase([bundledDataDir(), ...extraKbPaths()])),
+    kb: () => (kb ??= load()),
     renderOptions: (colorFlag) => ({ color: colorEnabled(io, colorFlag), width: terminalWidth(io) }),
     printJson: (value) => io.stdout.write(JSON.stringify(value, null, 2) + '\n'),
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : text + '\n'),

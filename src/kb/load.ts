@@ -12,8 +12,9 @@ import { locateKey, locatePath } from './locate.js';
 import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
 
-/** Refuse files above this size: a knowledge-base file is tens of KB; 5 MB leaves room and stops abuse. */
-export const MAX_FILE_BYTES = 5 * 1024 * 1024;
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './limits.js';
+
+export { MAX_FILE_BYTES };
 const KINDS = Object.keys(FileSchemas) as KbKind[];
 
 export function bundledDataDir(): string {
@@ -84,7 +85,7 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   if (doc.errors.length || doc.warnings.length) return null;
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: 50 });
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     problems.push(`${shown}:1:1: ${(e as Error).message.split('\n')[0]}`);
     return null;
@@ -186,10 +187,13 @@ export interface Validation {
  * earlier ones by id; `{ id, disabled: true }` switches a rule off). Collects every problem as
  * `file:line:column: message`; never throws for bad input.
  */
-export function validateKnowledgeBase(paths: readonly string[]): Validation {
+export function validateKnowledgeBase(paths: readonly string[], base?: KnowledgeBase): Validation {
   const errors: string[] = [];
   const warnings: string[] = [];
-  const kb: KnowledgeBase = { techniques: [], models: [], gpus: [], rules: [], origin: {} };
+  // a compiled base (already validated) starts the merge; the paths add to it
+  const kb: KnowledgeBase = base
+    ? { techniques: [...base.techniques], models: [...base.models], gpus: [...base.gpus], rules: [...base.rules], origin: { ...base.origin } }
+    : { techniques: [], models: [], gpus: [], rules: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
       return listYamlFiles(p);
@@ -252,9 +256,9 @@ function nearestHint(id: string, ids: string[]): string {
   return guess ? ` (did you mean '${guess}'?)` : '';
 }
 
-/** Loads and validates (default: the bundled data/); throws KbError listing every problem. */
-export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()]): KnowledgeBase {
-  const v = validateKnowledgeBase(paths);
+/** Loads and validates (default: the bundled data/) on top of `base`; throws KbError listing every problem. */
+export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()], base?: KnowledgeBase): KnowledgeBase {
+  const v = validateKnowledgeBase(paths, base);
   if (v.errors.length) throw new KbError(v.errors);
   return v.kb;
 }

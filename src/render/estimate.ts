@@ -1,49 +1,10 @@
-// Renders an estimate: the memory breakdown with a bar picture against the card, time, size.
-import type { Model, Technique } from '../kb/types.js';
-import type { Source } from '../kb/schema.js';
-import type { Card, FitResult } from '../estimate/fit.js';
-import type { MemoryEstimate } from '../estimate/memory.js';
-import type { StepTime } from '../estimate/time.js';
-import type { TrainingSettings } from '../estimate/settings.js';
+// Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
 import { describeSettings, fmtHours, fmtMB, fmtNum, wrapLines } from './format.js';
+import type { EstimateResult } from './estimate-json.js';
 
-export interface EstimateResult {
-  technique: Technique;
-  model: Model;
-  card: Card | null;
-  settings: TrainingSettings;
-  memory: MemoryEstimate;
-  step: StepTime | null;
-  hours: number | null;
-  sizeMB: number;
-  fit: FitResult | null;
-  assumptions: string[];
-  sources: Source[];
-}
-
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
-
-export function estimateToJson(e: EstimateResult): unknown {
-  return {
-    technique: e.technique.id,
-    model: e.model.id,
-    gpu: e.card ? { id: e.card.id, name: e.card.name, vramGiB: r3(e.card.vramGiB), tflops: e.card.tflops, bf16: e.card.bf16, assumedSpeed: e.card.assumedSpeed } : null,
-    settings: { ...e.settings },
-    vram: {
-      peakGiB: r3(e.memory.peakGiB),
-      breakdown: e.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),
-      ...(e.fit ? { cardGiB: r3(e.card!.vramGiB), limitGiB: r3(e.fit.limitGiB), fits: e.memory.peakGiB <= e.fit.limitGiB, saversToFit: e.fit.fits ? e.fit.savers : null } : {}),
-    },
-    time: e.step && e.hours !== null
-      ? { stepSeconds: r3(e.step.stepSeconds), steps: e.settings.steps, microStepsPerStep: e.settings.gradAccum, totalHours: r3(e.hours), ...(e.step.tokensPerSecond !== undefined ? { tokensPerSecond: Math.round(e.step.tokensPerSecond) } : { imagesPerSecond: r3(e.step.imagesPerSecond ?? 0) }) }
-      : null,
-    output: { sizeMB: r3(e.sizeMB), trainableParams: e.memory.trainableParams },
-    assumptions: e.assumptions,
-    sources: e.sources,
-  };
-}
+export type { EstimateResult } from './estimate-json.js';
 
 export function renderEstimateText(e: EstimateResult, opts: RenderOptions): string {
   const style = createStyle(opts.color);

@@ -1,8 +1,6 @@
 // Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
 import { Command, Option } from 'commander';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
-import { gpuJson, modelJson, renderFactsText, renderGpusText, renderModelsText, renderTechniqueDetail, renderTechniquesText, techniqueJson } from '../../render/catalogue.js';
-import { FACTS } from '../../engine/facts.js';
 import { outputFormat, type Context } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
 
@@ -29,13 +27,15 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .option('--facts', 'list the facts rules can use instead'),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`)
-    .action((flags: ListFlags) => {
+    .action(async (flags: ListFlags) => {
+      const { renderFactsText, renderTechniquesText, techniqueJson } = await import('../../render/catalogue.js');
       if (flags.facts) {
+        const { FACTS } = await import('../../engine/facts.js');
         if (flags.json) ctx.printJson(FACTS);
         else ctx.print(renderFactsText(ctx.renderOptions(flags.color)));
         return;
       }
-      const kb = ctx.kb();
+      const kb = await ctx.kb();
       const list = flags.family ? kb.techniques.filter((t) => t.families.includes(flags.family!)) : kb.techniques;
       if (outputFormat(flags) === 'json') ctx.printJson(list.map((t) => techniqueJson(kb, t)));
       else ctx.print(renderTechniquesText(kb, list, ctx.renderOptions(flags.color)));
@@ -47,8 +47,9 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .argument('<id>', 'technique id, e.g. dreambooth-lora'),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques show dreambooth\n  $ finetune-advisor techniques show qlora --json\n`)
-    .action((id: string, flags: ListFlags) => {
-      const kb = ctx.kb();
+    .action(async (id: string, flags: ListFlags) => {
+      const { renderTechniqueDetail, techniqueJson } = await import('../../render/catalogue.js');
+      const kb = await ctx.kb();
       const t = resolveTechnique(kb, id);
       if (flags.json) ctx.printJson(techniqueJson(kb, t));
       else ctx.print(renderTechniqueDetail(kb, t, ctx.renderOptions(flags.color)));
@@ -61,8 +62,9 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .addOption(new Option('--family <family>', 'only this family').choices([...FAMILIES])),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor models\n  $ finetune-advisor models --family llm --json\n`)
-    .action((flags: ListFlags) => {
-      const kb = ctx.kb();
+    .action(async (flags: ListFlags) => {
+      const { modelJson, renderModelsText } = await import('../../render/catalogue.js');
+      const kb = await ctx.kb();
       const list = flags.family ? kb.models.filter((m) => m.family === flags.family) : kb.models;
       if (flags.json) ctx.printJson(list.map((m) => modelJson(kb, m)));
       else ctx.print(renderModelsText(kb, list, ctx.renderOptions(flags.color)));
@@ -71,7 +73,8 @@ export function registerCatalogue(program: Command, ctx: Context): void {
   common(program.command('gpus').description('list the GPUs, with memory, bf16 support, throughput and bandwidth').option('--detect', 'show the GPUs nvidia-smi reports and how they match the catalogue'))
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n  $ finetune-advisor gpus --detect\n`)
     .action(async (flags: ListFlags & { detect?: boolean }) => {
-      const kb = ctx.kb();
+      const { gpuJson, renderGpusText } = await import('../../render/catalogue.js');
+      const kb = await ctx.kb();
       if (flags.detect) {
         const { detectGpus } = await import('../detect-gpu.js');
         const detection = detectGpus(kb, ctx.io.env);

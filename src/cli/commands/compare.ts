@@ -2,7 +2,6 @@
 import { Command, Option } from 'commander';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import type { Technique } from '../../kb/types.js';
-import { compareToJson, renderCompareMarkdown, renderCompareText } from '../../render/compare.js';
 import { outputFormat, type Context, type OutputFormat } from '../context.js';
 import { resolveTechnique } from '../resolve.js';
 import { UsageError } from '../errors.js';
@@ -20,14 +19,15 @@ export function registerCompare(program: Command, ctx: Context): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor compare\n  $ finetune-advisor compare lora qlora dora\n  $ finetune-advisor compare --family image --format markdown\n  $ finetune-advisor compare --all --json\n`)
-    .action((ids: string[], flags: CompareFlags) => {
-      const kb = ctx.kb();
+    .action(async (ids: string[], flags: CompareFlags) => {
+      const kb = await ctx.kb();
       if (ids.length && (flags.all || flags.family)) throw new UsageError('give technique ids or --all / --family, not both.');
       let techniques: Technique[];
       if (flags.all) techniques = kb.techniques;
       else if (flags.family) techniques = kb.techniques.filter((t) => t.families.includes(flags.family!));
       else techniques = (ids.length ? ids : ['dreambooth', 'lora']).map((id) => resolveTechnique(kb, id));
       const format = outputFormat(flags);
+      const { compareToJson, renderCompareMarkdown, renderCompareText } = await import('../../render/compare.js');
       if (format === 'json') ctx.printJson(compareToJson(techniques));
       else if (format === 'markdown') ctx.print(renderCompareMarkdown(techniques));
       else ctx.print(renderCompareText(techniques, ctx.renderOptions(flags.color)));

@@ -10,7 +10,7 @@ import { outputSizeMB } from '../../estimate/size.js';
 import { cardFromGpu, typicalCardFor } from '../../engine/card.js';
 import { describeAssumptions } from '../../estimate/assumptions.js';
 import { ESTIMATE_SOURCES } from '../../estimate/sources.js';
-import { estimateToJson, renderEstimateText, type EstimateResult } from '../../render/estimate.js';
+import { estimateToJson, type EstimateResult } from '../../render/estimate-json.js';
 import { UsageError } from '../errors.js';
 import { outputFormat, type Context, type OutputFormat } from '../context.js';
 import { parseVram, positiveInt } from '../parse.js';
@@ -107,10 +107,10 @@ export function registerEstimate(program: Command, ctx: Context): void {
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
-    .action((flags: EstimateFlags) => {
+    .action(async (flags: EstimateFlags) => {
       const missing = [!flags.technique && '--technique', !flags.model && '--model'].filter(Boolean);
       if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
-      const kb = ctx.kb();
+      const kb = await ctx.kb();
       const technique = resolveTechnique(kb, flags.technique!, '--technique');
       const model = resolveModel(kb, flags.model!);
       const overrides = estimateOverrides(technique, model, flags);
@@ -131,6 +131,9 @@ export function registerEstimate(program: Command, ctx: Context): void {
         sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
       };
       if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
-      else ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
+      else {
+        const { renderEstimateText } = await import('../../render/estimate.js');
+        ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
+      }
     });
 }

@@ -3,7 +3,7 @@ import { Command, Option } from 'commander';
 import { GOALS, GOAL_FAMILY, PRIORITIES, type Goal, type Priority } from '../../kb/vocabulary.js';
 import type { Answers } from '../../engine/answers.js';
 import { recommend } from '../../engine/rank.js';
-import { recommendToJson, renderRecommendMarkdown, renderRecommendText } from '../../render/recommend.js';
+import { recommendToJson } from '../../render/recommend-json.js';
 import { EXIT, UsageError } from '../errors.js';
 import { outputFormat, type Context, type OutputFormat } from '../context.js';
 import { parseDuration, parsePositive, parseVram, positiveInt } from '../parse.js';
@@ -46,6 +46,12 @@ function missingFlags(flags: RecommendFlags): string[] {
   return missing;
 }
 
+/** Missing answers without a terminal to ask on: a usage error that lists the flags to pass. */
+function requireAnswers(flags: RecommendFlags): void {
+  const missing = missingFlags(flags);
+  if (missing.length) throw new UsageError(`missing ${missing.join(', ')} (no terminal to ask on).`, `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`);
+}
+
 /** The knowledge base with a model built from --model-params, when one was asked for. */
 export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { kb: KnowledgeBase; modelId: string | null } {
   if (flags.modelParams === undefined) return { kb, modelId: null };
@@ -54,14 +60,8 @@ export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { k
 }
 
 /** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
-export function answersFromFlags(ctx: Context, flags: RecommendFlags, kb: KnowledgeBase = ctx.kb()): Answers {
-  const missing = missingFlags(flags);
-  if (missing.length) {
-    throw new UsageError(
-      `missing ${missing.join(', ')} (no terminal to ask on).`,
-      `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`,
-    );
-  }
+export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answers {
+  requireAnswers(flags);
   const model = flags.modelParams !== undefined ? kb.models.find((m) => m.id === customModelId(GOAL_FAMILY[flags.goal!], flags.modelParams!))! : resolveModel(kb, flags.model!);
   const goal = flags.goal!;
   if (GOAL_FAMILY[goal] !== model.family) {
@@ -121,17 +121,21 @@ export function registerRecommend(program: Command, ctx: Context, setExit: (code
         const priorityGiven = command.getOptionValueSource('priority') === 'cli';
         const { askMissingAnswers } = await import('../prompts.js');
         const { detectGpus } = await import('../detect-gpu.js');
-        const known = await askMissingAnswers(ctx.kb(), { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(ctx.kb(), ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
+        const base = await ctx.kb();
+        const known = await askMissingAnswers(base, { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(base, ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
         Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
         ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
       }
-      const { kb, modelId } = kbWithCustomModel(ctx.kb(), flags);
-      const answers = answersFromFlags(ctx, modelId ? { ...flags, model: undefined } : flags, kb);
+      requireAnswers(flags); // before any loading
+      const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
+      const answers = answersFromFlags(modelId ? { ...flags, model: undefined } : flags, kb);
       const result = recommend(kb, answers);
       const format = outputFormat(flags);
       if (format === 'json') ctx.printJson(recommendToJson(result));
-      else if (format === 'markdown') ctx.print(renderRecommendMarkdown(result));
-      else ctx.print(renderRecommendText(result, ctx.renderOptions(flags.color)));
+      else {
+        const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
+        ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));
+      }
       setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
     });
 }
