@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Wires the process to run(argv, io): streams, TTY facts, the exit code, and a quiet EPIPE.
-import { run } from '../dist/cli/run.js';
+import { run } from '../dist/bundle/run.js';
 
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {

@@ -1,6 +1,7 @@
 // Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
 import Table from 'cli-table3';
 import type { Style } from './style.js';
+import { wrapText } from './format.js';
 
 export interface Column {
   header: string;
@@ -46,14 +47,15 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
       }
     }
   }
+  // Cells are wrapped here, once, rather than by cli-table3's word wrap, which measures every word
+  // with string-width's emoji regular expression (tens of milliseconds on a large table).
   const table = new Table({
     head: columns.map((c) => style.heading(c.header)),
     colWidths: widths,
-    wordWrap: true,
-    wrapOnWordBoundary: true,
+    wordWrap: false,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
   });
-  for (const r of rows) table.push(r);
+  for (const r of rows) table.push(r.map((cell, i) => wrapText(cell ?? '', Math.max(1, widths[i]! - 2))));
   return hardWrap(table.toString(), width);
 }
 

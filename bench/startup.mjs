@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// Start-up benchmark: the built binary against bare `node -e 0`, interleaved in one run so machine
+// noise hits both alike. Prints median, min and max per case and the ratio of medians to bare node.
+// Usage: npm run bench:startup [-- --runs 30]
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/finetune-advisor.js', import.meta.url));
+const runsArg = process.argv.indexOf('--runs');
+const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
+
+const dir = mkdtempSync(join(tmpdir(), 'fa-bench-'));
+const extra = join(dir, 'extra.yaml');
+writeFileSync(extra, `gpus:
+  - id: bench-card
+    name: Bench Card
+    vendor: nvidia
+    vramGB: 16
+    bf16: true
+    tflops: 88
+    bandwidthGBs: 672
+    sources: [{ ref: benchmark fixture }]
+`);
+
+const env = { ...process.env, NO_COLOR: '1', PATH: `/nonexistent-nvidia-smi:${process.env.PATH}` };
+const cases = {
+  'node -e 0': ['-e', '0'],
+  '--help': [BIN, '--help'],
+  'recommend --json': [BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
+  compare: [BIN, 'compare'],
+  'estimate --json': [BIN, 'estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'],
+  'recommend --kb --json': [BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'bench-card', '--time', '2h', '--kb', extra, '--json'],
+};
+
+function timeOnce(args) {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+}
+
+/** Time until the first question is drawn, in a pseudo-terminal made by util-linux `script`. */
+function timeFirstPrompt() {
+  return new Promise((resolve, reject) => {
+    const start = process.hrtime.bigint();
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} recommend`, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    let seen = '';
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('no prompt within 10 s')); }, 10000);
+    child.stdout.on('data', (d) => {
+      seen += d.toString();
+      if (seen.includes('What do you want to teach the model?')) {
+        const ms = Number(process.hrtime.bigint() - start) / 1e6;
+        clearTimeout(timer);
+        child.kill('SIGKILL');
+        resolve(ms);
+      }
+    });
+  });
+}
+
+const stats = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
+};
+
+const times = Object.fromEntries([...Object.keys(cases), 'first prompt', 'node -e 0 (pty)'].map((k) => [k, []]));
+const hasScript = spawnSync('script', ['--version']).status === 0;
+for (let i = 0; i < RUNS; i++) {
+  for (const [name, args] of Object.entries(cases)) times[name].push(timeOnce(args));
+  if (hasScript) {
+    times['first prompt'].push(await timeFirstPrompt());
+    // the same pseudo-terminal around bare node, so the ratio excludes `script` itself
+    const start = process.hrtime.bigint();
+    spawnSync('script', ['-qfec', `${process.execPath} -e 0`, '/dev/null'], { stdio: 'ignore', env });
+    times['node -e 0 (pty)'].push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+}
+
+const bare = stats(times['node -e 0']).median;
+const barePty = hasScript ? stats(times['node -e 0 (pty)']).median : NaN;
+console.log(`node ${process.version}, ${RUNS} runs each, interleaved\n`);
+console.log(`${'case'.padEnd(24)} ${'median'.padStart(9)} ${'min'.padStart(9)} ${'max'.padStart(9)}  ratio`);
+for (const [name, xs] of Object.entries(times)) {
+  if (!xs.length) continue;
+  const s = stats(xs);
+  const base = name === 'first prompt' || name === 'node -e 0 (pty)' ? barePty : bare;
+  console.log(`${name.padEnd(24)} ${s.median.toFixed(1).padStart(7)}ms ${s.min.toFixed(1).padStart(7)}ms ${s.max.toFixed(1).padStart(7)}ms  ${(s.median / base).toFixed(2)}x`);
+}
+if (!hasScript) console.log('\n(no util-linux `script`: first-prompt time not measured)');
