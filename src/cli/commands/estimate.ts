@@ -1,22 +1,10 @@
-// `finetune-advisor estimate`: memory, time and output size of one run, with its arithmetic.
+// `finetune-advisor estimate`: the flags and help; the work is in actions/estimate.ts.
 import { Command, Option } from 'commander';
 import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS, type Optimizer, type Precision, type Quantization, type Targets } from '../../kb/vocabulary.js';
-import type { KnowledgeBase, Model, Technique } from '../../kb/types.js';
-import { resolveSettings, type SettingsOverrides } from '../../estimate/settings.js';
-import { fitWithSavers, type Card } from '../../estimate/fit.js';
-import { estimateMemory } from '../../estimate/memory.js';
-import { estimateStepTime, totalHours } from '../../estimate/time.js';
-import { outputSizeMB } from '../../estimate/size.js';
-import { cardFromGpu, typicalCardFor } from '../../engine/card.js';
-import { describeAssumptions } from '../../estimate/assumptions.js';
-import { ESTIMATE_SOURCES } from '../../estimate/sources.js';
-import { estimateToJson, type EstimateResult } from '../../render/estimate-json.js';
-import { UsageError } from '../errors.js';
-import { outputFormat, type Context, type OutputFormat } from '../context.js';
+import type { Context, OutputFormat } from '../context.js';
 import { parseVram, positiveInt } from '../parse.js';
-import { resolveGpu, resolveModel, resolveTechnique } from '../resolve.js';
 
-interface EstimateFlags {
+export interface EstimateFlags {
   technique?: string;
   model?: string;
   gpu?: string;
@@ -45,43 +33,6 @@ export const ESTIMATE_EXAMPLES = [
   'finetune-advisor estimate --technique dreambooth --model sd15 --gpu t4 --optimizer adamw-8bit --gradient-checkpointing',
 ];
 
-/** Checks that the technique applies to the model and turns the flags into settings overrides. */
-export function estimateOverrides(technique: Technique, model: Model, flags: EstimateFlags): SettingsOverrides {
-  if (!technique.families.includes(model.family)) {
-    const kind = model.family === 'llm' ? 'a language model' : 'an image model';
-    const hint = technique.id === 'qlora' && model.family === 'image' ? ' For an image model on a 4-bit base use --technique lora --quantize nf4.' : '';
-    throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind}; it serves ${technique.families.map((f) => (f === 'llm' ? 'language' : 'image')).join(' and ')} models.${hint}`);
-  }
-  if (model.family === 'llm' && flags.resolution !== undefined) throw new UsageError(`--resolution is for image models; ${model.id} is a language model (use --seq-len).`);
-  if (model.family === 'image' && flags.seqLen !== undefined) throw new UsageError(`--seq-len is for language models; ${model.id} is an image model (use --resolution).`);
-  if (technique.method === 'qlora' && flags.quantize && flags.quantize !== 'nf4') throw new UsageError(`--technique qlora implies --quantize nf4; use --technique lora --quantize ${flags.quantize} for another base precision.`);
-  if (technique.method === 'full' && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
-  if (flags.rank !== undefined && !['lora', 'qlora', 'dora', 'loha', 'lokr'].includes(technique.method)) throw new UsageError(`--rank applies to adapter techniques (lora, qlora, dora, loha, lokr), not to ${technique.id}.`);
-  const o: SettingsOverrides = {};
-  if (flags.batch !== undefined) { o.batch = flags.batch; o.gradAccum = 1; }
-  if (flags.resolution !== undefined) o.resolution = flags.resolution;
-  if (flags.seqLen !== undefined) o.seqLen = flags.seqLen;
-  if (flags.rank !== undefined) o.rank = flags.rank;
-  if (flags.targets !== undefined) o.targets = flags.targets;
-  if (flags.precision !== undefined) o.precision = flags.precision;
-  // a quantized base is opted into with --quantize (QLoRA implies NF4); recipes that quantize by
-  // default (FLUX LoRA at int8) are what `recommend` plans, not what a bare estimate assumes
-  o.quantize = flags.quantize ?? (technique.method === 'qlora' ? 'nf4' : 'none');
-  if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
-  if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
-  if (flags.trainTextEncoder) o.trainTextEncoder = true;
-  // latents and text embeddings are cached unless --no-cache (encoders off the GPU)
-  o.cache = flags.cache !== false;
-  if (flags.steps !== undefined) o.steps = flags.steps;
-  return o;
-}
-
-export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
-  if (flags.gpu !== undefined) return cardFromGpu(resolveGpu(kb, flags.gpu));
-  if (flags.vram !== undefined) return typicalCardFor(kb, flags.vram);
-  return null;
-}
-
 export function registerEstimate(program: Command, ctx: Context): void {
   program
     .command('estimate')
@@ -108,32 +59,7 @@ export function registerEstimate(program: Command, ctx: Context): void {
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
     .action(async (flags: EstimateFlags) => {
-      const missing = [!flags.technique && '--technique', !flags.model && '--model'].filter(Boolean);
-      if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
-      const kb = await ctx.kb();
-      const technique = resolveTechnique(kb, flags.technique!, '--technique');
-      const model = resolveModel(kb, flags.model!);
-      const overrides = estimateOverrides(technique, model, flags);
-      const settings = resolveSettings(technique, model, overrides);
-      if (!settings) {
-        const groups = Object.keys(technique.defaults).join(', ');
-        throw new UsageError(`${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`);
-      }
-      const card = cardFor(kb, flags);
-      const memory = estimateMemory(model, settings);
-      const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
-      const estimate: EstimateResult = {
-        technique, model, card, settings, memory, step,
-        hours: step ? totalHours(settings, step) : null,
-        sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-        fit: card ? fitWithSavers(model, settings, card) : null,
-        assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
-        sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
-      };
-      if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
-      else {
-        const { renderEstimateText } = await import('../../render/estimate.js');
-        ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
-      }
+      const { runEstimate } = await import('../actions/estimate.js');
+      await runEstimate(ctx, flags);
     });
 }

@@ -1,17 +1,11 @@
-// `finetune-advisor recommend`: answers -> ranked techniques, explanation and estimates.
+// `finetune-advisor recommend`: the flags and help. The work (engine, rendering, prompts) is in
+// actions/recommend.ts, loaded when the command runs, so --help and other commands never load it.
 import { Command, Option } from 'commander';
-import { GOALS, GOAL_FAMILY, PRIORITIES, type Goal, type Priority } from '../../kb/vocabulary.js';
-import type { Answers } from '../../engine/answers.js';
-import { recommend } from '../../engine/rank.js';
-import { recommendToJson } from '../../render/recommend-json.js';
-import { EXIT, UsageError } from '../errors.js';
-import { outputFormat, type Context, type OutputFormat } from '../context.js';
+import { GOALS, PRIORITIES, type Goal, type Priority } from '../../kb/vocabulary.js';
+import type { Context, OutputFormat } from '../context.js';
 import { parseDuration, parsePositive, parseVram, positiveInt } from '../parse.js';
-import type { KnowledgeBase } from '../../kb/types.js';
-import { customModelId, scaledModel } from '../../engine/custom-model.js';
-import { resolveGpu, resolveModel } from '../resolve.js';
 
-interface RecommendFlags {
+export interface RecommendFlags {
   goal?: Goal;
   model?: string;
   modelParams?: number;
@@ -35,66 +29,6 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
 ];
 
-export const REQUIRED_FLAGS = ['--goal', '--model', '--gpu or --vram', '--time'];
-
-function missingFlags(flags: RecommendFlags): string[] {
-  const missing: string[] = [];
-  if (!flags.goal) missing.push('--goal');
-  if (!flags.model && flags.modelParams === undefined) missing.push('--model');
-  if (flags.gpu === undefined && flags.vram === undefined) missing.push('--gpu or --vram');
-  if (flags.time === undefined) missing.push('--time');
-  return missing;
-}
-
-/** Missing answers without a terminal to ask on: a usage error that lists the flags to pass. */
-function requireAnswers(flags: RecommendFlags): void {
-  const missing = missingFlags(flags);
-  if (missing.length) throw new UsageError(`missing ${missing.join(', ')} (no terminal to ask on).`, `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`);
-}
-
-/** The knowledge base with a model built from --model-params, when one was asked for. */
-export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { kb: KnowledgeBase; modelId: string | null } {
-  if (flags.modelParams === undefined) return { kb, modelId: null };
-  const model = scaledModel(kb, GOAL_FAMILY[flags.goal!], flags.modelParams);
-  return { kb: { ...kb, models: [...kb.models, model] }, modelId: model.id };
-}
-
-/** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
-export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answers {
-  requireAnswers(flags);
-  const model = flags.modelParams !== undefined ? kb.models.find((m) => m.id === customModelId(GOAL_FAMILY[flags.goal!], flags.modelParams!))! : resolveModel(kb, flags.model!);
-  const goal = flags.goal!;
-  if (GOAL_FAMILY[goal] !== model.family) {
-    const kind = model.family === 'llm' ? 'a language model' : 'an image model';
-    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model.family).join(', ');
-    throw new UsageError(`--goal '${goal}' does not apply to ${model.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
-  }
-  const gpu = flags.gpu !== undefined ? resolveGpu(kb, flags.gpu) : null;
-  return {
-    goal,
-    model: model.id,
-    gpu: gpu?.id ?? null,
-    vramGiB: flags.vram ?? null,
-    timeHours: flags.time!,
-    priority: flags.priority,
-    ...(flags.resolution !== undefined ? { resolution: flags.resolution } : {}),
-    ...(flags.seqLen !== undefined ? { seqLen: flags.seqLen } : {}),
-    ...(flags.steps !== undefined ? { steps: flags.steps } : {}),
-  };
-}
-
-/** The one-line command that gives the same answer in a script. */
-export function repeatCommand(flags: RecommendFlags): string {
-  const q = (v: string) => (/^[\w.:/@-]+$/.test(v) ? v : `"${v.replace(/(["\\$`])/g, '\\$1')}"`);
-  const hours = flags.time!;
-  const time = hours < 1 ? `${Math.round(hours * 60)}m` : Number.isInteger(hours) ? `${hours}h` : `${Number(hours.toFixed(2))}h`;
-  const parts = ['finetune-advisor recommend', `--goal ${flags.goal}`];
-  parts.push(flags.modelParams !== undefined ? `--model-params ${flags.modelParams}` : `--model ${q(flags.model!)}`);
-  parts.push(flags.gpu !== undefined ? `--gpu ${q(flags.gpu)}` : `--vram ${Number(flags.vram!.toFixed(2))}`);
-  parts.push(`--time ${time}`, `--priority ${flags.priority}`);
-  return parts.join(' ');
-}
-
 export function registerRecommend(program: Command, ctx: Context, setExit: (code: number) => void): void {
   program
     .command('recommend')
@@ -115,27 +49,7 @@ export function registerRecommend(program: Command, ctx: Context, setExit: (code
     .option('--no-input', 'never prompt; missing answers are an error')
     .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
     .action(async (flags: RecommendFlags, command: Command) => {
-      // Questions only when a required answer is missing and there is a terminal to ask on;
-      // then the priority is asked too unless --priority was given.
-      if (flags.input !== false && ctx.io.terminal && missingFlags(flags).length > 0) {
-        const priorityGiven = command.getOptionValueSource('priority') === 'cli';
-        const { askMissingAnswers } = await import('../prompts.js');
-        const { detectGpus } = await import('../detect-gpu.js');
-        const base = await ctx.kb();
-        const known = await askMissingAnswers(base, { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(base, ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
-        Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
-        ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
-      }
-      requireAnswers(flags); // before any loading
-      const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
-      const answers = answersFromFlags(modelId ? { ...flags, model: undefined } : flags, kb);
-      const result = recommend(kb, answers);
-      const format = outputFormat(flags);
-      if (format === 'json') ctx.printJson(recommendToJson(result));
-      else {
-        const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
-        ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));
-      }
-      setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
+      const { runRecommend } = await import('../actions/recommend.js');
+      await runRecommend(ctx, flags, command, setExit);
     });
 }
