@@ -56,19 +56,42 @@ export function formatDuration(hours: number): string {
   return `${Number((hours / 24).toFixed(1))} days`;
 }
 
+type TemplatePart = string | { name: string; duration: boolean };
+const compiledTemplates = new Map<string, TemplatePart[]>();
+
+/** Splits a reason template into text and placeholders once; rules reuse it for every technique. */
+function compileTemplate(template: string): TemplatePart[] {
+  let parts = compiledTemplates.get(template);
+  if (parts) return parts;
+  parts = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{([a-z_.]+)(?::(duration))?\}/g)) {
+    const name = m[1]!;
+    if (name !== 'value' && name !== 'threshold' && !(name in FACTS)) continue; // not a placeholder: kept as text
+    if (m.index! > last) parts.push(template.slice(last, m.index));
+    parts.push({ name, duration: m[2] === 'duration' });
+    last = m.index! + m[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  compiledTemplates.set(template, parts);
+  return parts;
+}
+
 /**
  * Fills `{fact.name}` placeholders (and `{value}`, `{threshold}`) in a reason template;
  * `{fact.name:duration}` prints hours as a duration.
  */
 export function fillTemplate(template: string, facts: Facts, value: FactValue, threshold: Threshold | null): string {
-  return template.replace(/\{([a-z_.]+)(?::(duration))?\}/g, (whole, name: string, format?: string) => {
-    let v: FactValue | Threshold | null;
-    if (name === 'value') v = value;
-    else if (name === 'threshold') v = threshold;
-    else if (name in FACTS) v = facts[name as FactName];
-    else return whole;
-    return format === 'duration' && typeof v === 'number' ? formatDuration(v) : formatFact(v);
-  });
+  let out = '';
+  for (const part of compileTemplate(template)) {
+    if (typeof part === 'string') {
+      out += part;
+      continue;
+    }
+    const v = part.name === 'value' ? value : part.name === 'threshold' ? threshold : facts[part.name as FactName];
+    out += part.duration && typeof v === 'number' ? formatDuration(v) : formatFact(v);
+  }
+  return out;
 }
 
 export function evaluateRules(rules: readonly Rule[], facts: Facts): Evaluation {
@@ -77,38 +100,43 @@ export function evaluateRules(rules: readonly Rule[], facts: Facts): Evaluation 
   let score = 0;
   for (const rule of rules) {
     if (rule.disabled) continue;
-    const applies = (rule.when ?? []).every((c) => {
+    let applies = true;
+    for (const c of rule.when ?? []) {
       const v = factValue(facts, c.fact);
-      return v !== null && applyOperator(c.op, v, resolveThreshold(facts, c.value));
-    });
+      if (v === null || !applyOperator(c.op, v, resolveThreshold(facts, c.value))) {
+        applies = false;
+        break;
+      }
+    }
     const fact = (rule.check?.fact ?? rule.score?.fact ?? rule.when?.[0]?.fact) as FactName;
     const value = fact ? factValue(facts, fact) : null;
-    const base = { rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value } as const;
-    if (!applies) {
-      records.push({ ...base, operator: rule.check?.op ?? 'x', threshold: rule.check ? resolveThreshold(facts, rule.check.value) : null, passed: null, applies: false, effect: 'not applicable', points: 0, reason: '' });
-      continue;
-    }
-    let passed: boolean | null = true;
-    let threshold: Threshold | null = null;
-    if (rule.check) {
-      threshold = resolveThreshold(facts, rule.check.value);
-      passed = value === null || (typeof threshold === 'number' && Number.isNaN(threshold)) ? null : applyOperator(rule.check.op, value, threshold);
-    }
-    let effect: RuleRecord['effect'];
+    let threshold: Threshold | null = rule.check ? resolveThreshold(facts, rule.check.value) : null;
+    let passed: boolean | null = null;
+    let effect: RuleRecord['effect'] = 'not applicable';
     let points = 0;
-    if (passed === null) effect = 'not evaluated';
-    else if (rule.kind === 'hard') {
-      effect = passed ? 'ok' : 'ineligible';
-      if (!passed) eligible = false;
-    } else if (passed) {
-      const scaleFact = rule.score?.fact;
-      const scale = scaleFact ? factValue(facts, scaleFact) : 1;
-      points = (rule.score?.points ?? 0) + (rule.score?.weight ?? 0) * (typeof scale === 'number' ? scale : 0);
-      effect = points === 0 ? 'none' : 'score';
-      score += points;
-    } else effect = 'none';
-    const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
-    records.push({ ...base, operator: rule.check?.op ?? 'x', threshold, passed, applies: true, effect, points: Math.round(points * 100) / 100, reason: fillTemplate(template, facts, value, threshold) });
+    let reason = '';
+    if (applies) {
+      passed = true;
+      if (rule.check) passed = value === null || (typeof threshold === 'number' && Number.isNaN(threshold)) ? null : applyOperator(rule.check.op, value, threshold!);
+      if (passed === null) effect = 'not evaluated';
+      else if (rule.kind === 'hard') {
+        effect = passed ? 'ok' : 'ineligible';
+        if (!passed) eligible = false;
+      } else if (passed) {
+        const scaleFact = rule.score?.fact;
+        const scale = scaleFact ? factValue(facts, scaleFact) : 1;
+        points = (rule.score?.points ?? 0) + (rule.score?.weight ?? 0) * (typeof scale === 'number' ? scale : 0);
+        effect = points === 0 ? 'none' : 'score';
+        score += points;
+      } else effect = 'none';
+      const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
+      reason = fillTemplate(template, facts, value, threshold);
+    } else if (!rule.check) threshold = null;
+    // one object shape for every record (fast to build, small to keep)
+    records.push({
+      rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value,
+      operator: rule.check?.op ?? 'x', threshold, passed, applies, effect, points: Math.round(points * 100) / 100, reason,
+    });
   }
   return { eligible, score: Math.round(score * 100) / 100, records };
 }
