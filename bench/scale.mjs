@@ -50,7 +50,7 @@ const harness = `
 const args = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--time', '8h', '--kb', dir, '--json'];
 const times = [];
 let rss = 0;
-for (let i = 0; i < 5; i++) {
+for (let i = 0; i < 3; i++) {
   const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', harness, ...args], { encoding: 'utf8' });
   times.push(Number(process.hrtime.bigint() - start) / 1e6);

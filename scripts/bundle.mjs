@@ -18,6 +18,8 @@ const result = await build({
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
+  // cli-table3 measures every line with string-width; see src/render/fast-string-width.cjs
+  alias: { 'string-width': './src/render/fast-string-width.cjs' },
   // CommonJS dependencies (cli-table3) call require() for Node built-ins
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
 });
