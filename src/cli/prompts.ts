@@ -4,6 +4,7 @@ import type { KnowledgeBase } from '../kb/types.js';
 import { GOAL_DESCRIPTIONS, GOAL_FAMILY, IMAGE_GOALS, LLM_GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
 import { normalizeName } from '../kb/lookup.js';
 import type { Detection } from './detect-gpu.js';
+import type { RecommendFlags } from './commands/recommend.js';
 import { parseDuration, parseVram } from './parse.js';
 
 export interface PromptStreams {
@@ -12,17 +13,11 @@ export interface PromptStreams {
 }
 
 /** What the flags already say; questions are asked only for what is missing. */
-export interface KnownAnswers {
-  goal?: Goal;
-  model?: string;
-  modelParams?: number;
-  gpu?: string;
-  vram?: number;
-  time?: number;
+export type KnownAnswers = Pick<RecommendFlags, 'goal' | 'model' | 'modelParams' | 'gpu' | 'vram' | 'time'> & {
   priority?: Priority;
   /** true when --priority was given (it has a default, so "given" is tracked apart) */
   priorityGiven: boolean;
-}
+};
 
 export class InterruptedError extends Error {
   readonly exitCode = 130;

@@ -5,7 +5,6 @@ import type { Source } from '../kb/schema.js';
 import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { MIN_STEPS_SHARE } from '../estimate/fit.js';
-import type { TrainingSettings } from '../estimate/settings.js';
 import type { Answers } from './answers.js';
 import { cardFromGpu, typicalCardFor } from './card.js';
 import { evaluateRules, type RuleRecord } from './evaluate.js';
@@ -126,4 +125,3 @@ function dedupeSources(list: Source[]): Source[] {
   return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
 }
 
-export type { TrainingSettings };

@@ -8,7 +8,7 @@
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
 import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, optimizerBytes, trainedWeightBytes } from './precision.js';
 import { llmParamSplit, llmStacks, trainableParams, type LayerStack } from './parameters.js';
-import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
+import type { TrainingSettings } from './settings.js';
 
 export const GiB = 2 ** 30;
 

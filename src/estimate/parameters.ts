@@ -48,11 +48,6 @@ export function llmStacks(model: LlmModel): LayerStack[] {
   return [self, { count: a.decoderLayers, crossAttention: true, qv: [...attn.qv, ...attn.qv], attention: [...attn.attention, ...attn.attention], mlp }];
 }
 
-/** The matrices of the first stack's layer (kept for callers that reason about one layer). */
-export function llmLayerMatrices(model: LlmModel): LayerMatrices {
-  return llmStacks(model)[0]!;
-}
-
 function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
   switch (targets) {
     case 'qv': return stack.qv;

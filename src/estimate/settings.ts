@@ -72,7 +72,7 @@ export function resolveSettings(technique: Technique, model: Model, overrides: S
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? (['prompt', 'ptuning', 'prefix'].includes(technique.method) ? 20 : technique.method === 'embedding' ? 1 : null),
   };
-  const merged = { ...base } as Record<string, unknown>;
-  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) merged[k] = v;
-  return merged as unknown as TrainingSettings;
+  // undefined in the overrides means "not given": it must not erase a default
+  const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;
+  return { ...base, ...given };
 }
