@@ -16,7 +16,7 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-function buildProgram(io: Io, setExit: (code: number) => void): Command {
+export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program: Command = new Command('finetune-advisor');
   const ctx = createContext(io, () => userKbPaths(io, program.opts<{ kb?: string[] }>().kb));
   program

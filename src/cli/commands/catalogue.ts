@@ -47,7 +47,9 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .argument('<id>', 'technique id, e.g. dreambooth-lora'),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques show dreambooth\n  $ finetune-advisor techniques show qlora --json\n`)
-    .action(async (id: string, flags: ListFlags) => {
+    .action(async (id: string, _flags: ListFlags, command: Command) => {
+      // `techniques` has --json and --no-color too and would take them: read both levels
+      const flags = command.optsWithGlobals<ListFlags>();
       const { renderTechniqueDetail, techniqueJson } = await import('../../render/catalogue.js');
       const kb = await ctx.kb();
       const t = resolveTechnique(kb, id);
