@@ -24,7 +24,7 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   } else if (isMixed(s.precision)) {
     out.push('mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass');
   }
-  out.push(`CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on activations`);
+  out.push(`CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`);
   if (!card) out.push('no GPU given: no time estimate (pass --gpu or --vram)');
   else {
     if (card.assumedSpeed) out.push(`speed of ${card.name.replace(/^.*speed of /, '').replace(/\)$/, '')}, a typical card with this memory`);

@@ -130,7 +130,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   let optBytes: number;
   if (s.method === 'full') {
     const w = trainedWeightBytes(s.precision);
-    // The text encoders trained with --train-text-encoder are counted with the encoders.
+    // Text encoders trained with --train-text-encoder: their weights are counted with the encoders,
+    // their gradients and optimizer states here (they are part of `trainable`).
     const denoiserOrAll = model.family === 'llm' ? model.params : net.params;
     // Autocast's half-precision weight copies are saved for the backward pass; with gradient
     // checkpointing they are re-made block by block during recomputation instead.
@@ -161,7 +162,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     if (!s.cache) encoders += vae * 2;
     if (s.trainTextEncoder && s.method === 'full') {
       const w = trainedWeightBytes(s.precision);
-      encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)) + w + optimizerBytes(s.optimizer, w, net.width));
+      encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
     }
   }
   const overhead = CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * (activations + trainableBytes + gradBytes + optBytes + encoders);
