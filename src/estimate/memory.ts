@@ -108,7 +108,7 @@ function imageActivationBytes(model: ImageModel, s: TrainingSettings): number {
 }
 
 /** Parameters of the network being trained or adapted, and how many of them sit in quantizable linear layers. */
-function baseNetwork(model: Model): { params: number; linear: number; width: number } {
+export function baseNetwork(model: Model): { params: number; linear: number; width: number } {
   if (model.family === 'llm') {
     const split = llmParamSplit(model);
     return { params: model.params, linear: split.linear, width: model.architecture.hidden };

@@ -3,7 +3,7 @@
 // 101"); a frozen base skips weight gradients (forward 2 + input gradients 2); gradient
 // checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
-import { blockTokens, latentPixels, llmSequenceLength } from './memory.js';
+import { baseNetwork, blockTokens, latentPixels, llmSequenceLength } from './memory.js';
 import { adaptedWeightElements, llmLayerCount, llmParamSplit } from './parameters.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
@@ -116,21 +116,19 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const util = model.family === 'llm' ? UTILISATION.llm : model.components.denoiser.kind === 'unet' ? UTILISATION.unet : UTILISATION.transformer;
   let flops: number;
   let samples: number;
-  let quantizedParams = 0;
   if (model.family === 'llm') {
     samples = s.batch;
     flops = s.batch * computedSequenceLength(s) * llmForwardFlopsPerToken(model, s) * passes(s);
-    quantizedParams = s.quantize !== 'none' ? llmParamSplit(model).linear : 0;
   } else {
     samples = s.batch * (s.priorPreservation ? 2 : 1);
     flops = samples * imageForwardFlopsPerSample(model, s) * passes(s);
-    quantizedParams = s.quantize !== 'none' ? model.components.denoiser.params * (model.components.denoiser.kind === 'unet' ? 0.7 : 0.98) : 0;
   }
+  const quantizedParams = s.quantize !== 'none' ? baseNetwork(model).linear : 0;
   const compute = flops / (effectiveTflops(gpu, s) * 1e12 * util) + layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
-  const dequant = quantizedParams * (packed + 2 + 2) * (passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  const dequant = (quantizedParams * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
   // The optimizer step reads the weights, gradients and states and writes weights and states once
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);
