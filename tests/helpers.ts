@@ -30,3 +30,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
 export function splitFlags(flags: string): string[] {
   return (flags.match(/"[^"]*"|\S+/g) ?? []).map((a) => a.replace(/^"|"$/g, ''));
 }
+
+/** A usage error as the conventions require it: exit 2, one line on stderr, nothing on stdout, no stack trace. */
+export async function expectUsageError(argv: string[], message: RegExp): Promise<void> {
+  const { expect } = await import('vitest');
+  const r = await runCli(argv);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  expect(r.stderr).toMatch(message);
+  expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
