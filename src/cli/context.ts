@@ -1,8 +1,7 @@
 // What every command gets: the I/O, the knowledge base (loaded once, on first use) and output helpers.
-import { delimiter, dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { delimiter } from 'node:path';
 import type { KnowledgeBase } from '../kb/types.js';
-import { loadCompiledKb } from '../kb/compiled.js';
+import { bundledDataDir, loadCompiledKb } from '../kb/compiled.js';
 import { colorEnabled, terminalWidth, type Io } from './io.js';
 import type { RenderOptions } from '../render/style.js';
 
@@ -22,20 +21,15 @@ export function userKbPaths(io: Io, flag: string[] | undefined): string[] {
   return env ? env.split(delimiter).filter(Boolean) : [];
 }
 
-/** The bundled data folder, found without loading the YAML loader (dist/x/ or src/x/ -> ../../data). */
-export function dataDir(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
-}
-
 export function createContext(io: Io, extraKbPaths: () => string[]): Context {
   let kb: Promise<KnowledgeBase> | null = null;
   const load = async (): Promise<KnowledgeBase> => {
     const extra = extraKbPaths();
-    const compiled = loadCompiledKb(dataDir());
+    const compiled = loadCompiledKb(bundledDataDir());
     if (compiled && !extra.length) return compiled;
     // yaml and zod are loaded only here: for --kb files, or a checkout whose data changed
     const { loadKnowledgeBase } = await import('../kb/load.js');
-    return compiled ? loadKnowledgeBase(extra, compiled) : loadKnowledgeBase([dataDir(), ...extra]);
+    return compiled ? loadKnowledgeBase(extra, compiled) : loadKnowledgeBase([bundledDataDir(), ...extra]);
   };
   return {
     io,

@@ -13,6 +13,11 @@ export interface CompiledKb {
   kb: KnowledgeBase;
 }
 
+/** The bundled data/ folder: dist/<dir>/ (compiled or bundled) and src/kb/ (tests) are two levels below the package. */
+export function bundledDataDir(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
+}
+
 /** dist/kb.json, next to the compiled and bundled code (both one level below dist/). */
 export function compiledKbPath(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'kb.json');

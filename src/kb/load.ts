@@ -1,13 +1,13 @@
 // Loads knowledge-base YAML files, validates them with zod and the cross-file checks, and reports
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
 import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, extname, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { KbError } from '../cli/errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
+import { bundledDataDir } from './compiled.js';
 import { locateKey, locatePath } from './locate.js';
 import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
@@ -17,10 +17,7 @@ import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './limits.js';
 export { MAX_FILE_BYTES };
 const KINDS = Object.keys(FileSchemas) as KbKind[];
 
-export function bundledDataDir(): string {
-  // dist/kb/load.js -> ../../data ; src/kb/load.ts (tests) -> ../../data
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
-}
+export { bundledDataDir };
 
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);

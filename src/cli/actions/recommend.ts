@@ -5,7 +5,7 @@ import type { Answers } from '../../engine/answers.js';
 import { recommend } from '../../engine/rank.js';
 import { recommendToJson } from '../../render/recommend-json.js';
 import type { KnowledgeBase } from '../../kb/types.js';
-import { customModelId, scaledModel } from '../../engine/custom-model.js';
+import { scaledModel } from '../../engine/custom-model.js';
 import { EXIT, UsageError } from '../errors.js';
 import { outputFormat, type Context } from '../context.js';
 import { resolveGpu, resolveModel } from '../resolve.js';
@@ -36,7 +36,7 @@ export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { k
 /** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
 export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answers {
   requireAnswers(flags);
-  const model = flags.modelParams !== undefined ? kb.models.find((m) => m.id === customModelId(GOAL_FAMILY[flags.goal!], flags.modelParams!))! : resolveModel(kb, flags.model!);
+  const model = resolveModel(kb, flags.model!);
   const goal = flags.goal!;
   if (GOAL_FAMILY[goal] !== model.family) {
     const kind = model.family === 'llm' ? 'a language model' : 'an image model';
@@ -84,7 +84,7 @@ export async function runRecommend(ctx: Context, flags: RecommendFlags, command:
       }
       requireAnswers(flags); // before any loading
       const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
-      const answers = answersFromFlags(modelId ? { ...flags, model: undefined } : flags, kb);
+      const answers = answersFromFlags(modelId ? { ...flags, model: modelId, modelParams: undefined } : flags, kb);
       const result = recommend(kb, answers);
       const format = outputFormat(flags);
       if (format === 'json') ctx.printJson(recommendToJson(result));

@@ -1,7 +1,7 @@
 // `finetune-advisor kb validate | schema | init`: the knowledge base as something users extend.
 import { existsSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { dataDir } from '../context.js';
+import { bundledDataDir } from '../../kb/compiled.js';
 import { MAX_FILE_BYTES } from '../../kb/limits.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
@@ -53,7 +53,7 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
     .addHelpText('after', `\nEach problem is printed as file:line:column: message. Files larger than ${MAX_FILE_BYTES / 1024 / 1024} MB are refused.\nExit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error.\n\nExamples:\n  $ finetune-advisor kb validate\n  $ finetune-advisor kb validate my-gpus.yaml team-rules.yaml\n  $ finetune-advisor kb validate ./my-kb/ --strict\n`)
     .action(async (paths: string[], flags: { strict?: boolean; json?: boolean }) => {
       const { validateKnowledgeBase } = await import('../../kb/load.js');
-      const v = validateKnowledgeBase([dataDir(), ...paths]);
+      const v = validateKnowledgeBase([bundledDataDir(), ...paths]);
       const failed = v.errors.length > 0 || (flags.strict === true && v.warnings.length > 0);
       if (flags.json) {
         ctx.printJson({ valid: !failed, errors: v.errors, warnings: v.warnings, files: v.files, entries: v.entries });
