@@ -15,6 +15,7 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   if (model.family === 'image') {
     out.push(s.cache ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU' : 'text encoders and VAE on the GPU (--no-cache)');
     if (s.priorPreservation) out.push('prior preservation: one class image per instance image, so twice the samples per step');
+    else if (given.includes('priorPreservation')) out.push('the batch counts every image through the denoiser per step, class images for prior preservation included');
   } else {
     out.push(`every sequence ${s.seqLen} tokens long (packed or padded); shorter samples use less memory and time`);
   }

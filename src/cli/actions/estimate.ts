@@ -41,6 +41,9 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   if (flags.trainTextEncoder) o.trainTextEncoder = true;
   // latents and text embeddings are cached unless --no-cache (encoders off the GPU)
   o.cache = flags.cache !== false;
+  // --batch counts every image through the denoiser per step: with prior preservation, instance and
+  // class images together (the calibration set's convention), so the recipe's doubling does not apply
+  o.priorPreservation = false;
   if (flags.steps !== undefined) o.steps = flags.steps;
   return o;
 }
