@@ -38,7 +38,8 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   o.quantize = flags.quantize ?? (technique.method === 'qlora' ? 'nf4' : 'none');
   if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
   if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
-  if (flags.trainTextEncoder) o.trainTextEncoder = true;
+  // the flag's presence is the setting: without it the text encoders stay frozen, whatever the recipe
+  o.trainTextEncoder = flags.trainTextEncoder === true;
   // latents and text embeddings are cached unless --no-cache (encoders off the GPU)
   o.cache = flags.cache !== false;
   // --batch counts every image through the denoiser per step: with prior preservation, instance and
