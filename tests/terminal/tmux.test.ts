@@ -1,6 +1,6 @@
 // The built binary in a real terminal: tmux sends the keys and captures the screen.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -43,7 +43,9 @@ async function exitCode(s: Session, timeout = 8000): Promise<number> {
 const keys = (s: Session, ...k: string[]) => tmux('send-keys', '-t', s.name, ...k);
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  if (!hasTmux) return;
+  spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+  rmSync(join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`, SOCKET), { force: true });
 });
 
 describe.runIf(hasTmux)('interactive recommend in tmux', () => {
