@@ -8,7 +8,7 @@ export function gpuMemoryGiB(gpu: Gpu): number {
 }
 
 export function cardFromGpu(gpu: Gpu): Card {
-  return { id: gpu.id, name: gpu.name, vramGiB: gpuMemoryGiB(gpu), tflops: gpu.tflops, bandwidthGBs: gpu.bandwidthGBs, bf16: gpu.bf16, assumedSpeed: false };
+  return { id: gpu.id, name: gpu.name, vramGiB: gpuMemoryGiB(gpu), tflops: gpu.tflops, bandwidthGBs: gpu.bandwidthGBs, bf16: gpu.bf16, speedFrom: null };
 }
 
 /**
@@ -37,7 +37,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
     tflops: median.tflops,
     bandwidthGBs: median.bandwidthGBs,
     bf16: median.bf16,
-    assumedSpeed: true,
+    speedFrom: median.name,
   };
 }
 

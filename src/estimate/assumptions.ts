@@ -28,7 +28,7 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   out.push(`CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`);
   if (!card) out.push('no GPU given: no time estimate (pass --gpu or --vram)');
   else {
-    if (card.assumedSpeed) out.push(`speed of ${card.name.replace(/^.*speed of /, '').replace(/\)$/, '')}, a typical card with this memory`);
+    if (card.speedFrom) out.push(`speed of ${card.speedFrom}, a typical card with this memory`);
     const kind = model.family === 'llm' ? 'llm' : model.components.denoiser.kind === 'unet' ? 'unet' : 'transformer';
     out.push(`utilisation ${UTILISATION[kind]} of the card's dense ${s.precision === 'fp32' ? 'TF32' : 'fp16/bf16'} tensor peak (${card.tflops} TFLOPS)`);
     if (!card.bf16 && s.precision.includes('bf16')) out.push(`${card.name} has no native bf16: use fp16 with loss scaling (same speed) or expect emulated bf16 to be much slower`);

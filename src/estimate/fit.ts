@@ -14,8 +14,8 @@ export interface Card extends GpuPerf {
   id: string | null;
   name: string;
   vramGiB: number;
-  /** true when no GPU was named and a typical card with this memory stands in for speed */
-  assumedSpeed: boolean;
+  /** when no GPU was named: the typical card with this memory whose speed stands in */
+  speedFrom: string | null;
 }
 
 export interface Saver {

@@ -26,7 +26,7 @@ export function estimateToJson(e: EstimateResult): unknown {
   return {
     technique: e.technique.id,
     model: e.model.id,
-    gpu: e.card ? { id: e.card.id, name: e.card.name, vramGiB: r3(e.card.vramGiB), tflops: e.card.tflops, bf16: e.card.bf16, assumedSpeed: e.card.assumedSpeed } : null,
+    gpu: e.card ? { id: e.card.id, name: e.card.name, vramGiB: r3(e.card.vramGiB), tflops: e.card.tflops, bf16: e.card.bf16, assumedSpeed: e.card.speedFrom !== null } : null,
     settings: { ...e.settings },
     vram: {
       peakGiB: r3(e.memory.peakGiB),

@@ -26,7 +26,7 @@ export function recommendToJson(result: RecommendResult): unknown {
   return {
     answers: { ...result.answers },
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
-    gpu: { id: result.card.id, name: result.card.name, vramGiB: round(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.assumedSpeed },
+    gpu: { id: result.card.id, name: result.card.name, vramGiB: round(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.speedFrom !== null },
     recommendation: result.recommendation ? techniqueJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? techniqueJson(result.runnerUp) : null,
     ranking: result.ranking.map((r) => ({ id: r.id, eligible: r.eligible, score: r.score, rules: r.rules })),

@@ -70,7 +70,7 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     out.push(style.dim(`for ${context}`));
     if (result.runnerUp) out.push(`Runner-up: ${result.runnerUp.name} (${result.runnerUp.id}, score ${fmtNum(result.runnerUp.score, 2)})`);
     out.push('', style.heading('Estimates'), ...estimatesLines(rec));
-    if (result.card.assumedSpeed) out.push(style.dim(`(no GPU named: speed assumed from ${result.card.name.replace(/^.*speed of /, '').replace(/\)$/, '')}; pass --gpu for yours)`));
+    if (result.card.speedFrom) out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
     out.push('', style.heading(`Why ${rec.name}`));
     const rows = explanationRows(rec, style);
     if (opts.width < NARROW) out.push(...rows.map(([rule, value, verdict, why]) => `- ${verdict} ${rule} (${value}): ${why}`));
