@@ -16,5 +16,14 @@ export class KbError extends Error {
   }
 }
 
+/** Ctrl-C at a question: exit 130 with one line. */
+export class InterruptedError extends Error {
+  readonly exitCode = 130;
+  constructor() {
+    super('interrupted');
+    this.name = 'InterruptedError';
+  }
+}
+
 /** Nothing is eligible; the result is still printed, so this only carries the exit code. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, nothingFits: 3, interrupted: 130 } as const;

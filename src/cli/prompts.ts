@@ -6,6 +6,7 @@ import { normalizeName } from '../kb/lookup.js';
 import type { Detection } from './detect-gpu.js';
 import type { RecommendFlags } from './commands/recommend.js';
 import { parseDuration, parseVram } from './parse.js';
+import { InterruptedError } from './errors.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -18,14 +19,6 @@ export type KnownAnswers = Pick<RecommendFlags, 'goal' | 'model' | 'modelParams'
   /** true when --priority was given (it has a default, so "given" is tracked apart) */
   priorityGiven: boolean;
 };
-
-export class InterruptedError extends Error {
-  readonly exitCode = 130;
-  constructor() {
-    super('interrupted');
-    this.name = 'InterruptedError';
-  }
-}
 
 const PRIORITY_DESCRIPTIONS: Record<Priority, string> = {
   balanced: 'weigh quality, time, memory and file size together',

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createContext, userKbPaths } from './context.js';
-import { EXIT, KbError, UsageError } from './errors.js';
+import { EXIT, InterruptedError, KbError, UsageError } from './errors.js';
 import type { Io } from './io.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
@@ -70,8 +70,8 @@ export function reportError(err: unknown, io: Io): number {
     io.stderr.write(`error: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`);
     return EXIT.usage;
   }
-  // Ctrl-C at a question (the prompt module's InterruptedError, or inquirer's own if it slips through)
-  if ((err as Error)?.name === 'InterruptedError' || (err as Error)?.name === 'ExitPromptError') {
+  // Ctrl-C at a question (or inquirer's own error, should one slip past the prompt module)
+  if (err instanceof InterruptedError || (err as Error)?.name === 'ExitPromptError') {
     io.stderr.write('\ninterrupted\n');
     return EXIT.interrupted;
   }
