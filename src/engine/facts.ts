@@ -79,7 +79,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
   const settings = familyMatch ? typicalRun(resolveSettings(technique, model, overridesFrom(answers, model))) : null;
   const fit = settings ? fitWithSavers(model, settings, card) : null;
-  const time = fit ? fitTimeBudget(model, fit.run, card, answers.timeHours) : null;
+  const time = fit ? fitTimeBudget(fit.run, answers.timeHours) : null;
   const run = time?.run;
   const facts: Facts = {
     'answers.goal': goal,

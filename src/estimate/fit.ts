@@ -108,13 +108,14 @@ export interface TimePlan {
 }
 
 /** Shortens a run (fewer optimizer steps) to meet the time budget, down to MIN_STEPS_SHARE of it. */
-export function fitTimeBudget(model: Model, typical: RunEstimate, card: GpuPerf, budgetHours: number): TimePlan {
+export function fitTimeBudget(typical: RunEstimate, budgetHours: number): TimePlan {
   if (typical.hours <= budgetHours) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true };
   const steps = Math.floor((typical.settings.steps * budgetHours) / typical.hours);
   const share = steps / typical.settings.steps;
   if (share < MIN_STEPS_SHARE || steps < 1) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false };
-  const run = estimateRun(model, { ...typical.settings, steps }, card);
-  return { run, typicalHours: typical.hours, stepsShare: share, fits: true };
+  // fewer steps change only the total time: memory, step time and output size stay as they are
+  const settings = { ...typical.settings, steps };
+  return { run: { ...typical, settings, hours: totalHours(settings, typical.step) }, typicalHours: typical.hours, stepsShare: share, fits: true };
 }
 
 export function fitWithSavers(model: Model, start: TrainingSettings, card: Card): FitResult {
