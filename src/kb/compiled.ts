@@ -3,7 +3,7 @@
 // it was when compiled (same names, sizes and modification times); an edited checkout falls back
 // to parsing and validating the YAML, so stale data never runs.
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from './types.js';
 
@@ -23,10 +23,15 @@ export function compiledKbPath(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'kb.json');
 }
 
+/** The knowledge-base files of a folder, in the order they are read (and merged). */
+export function yamlFileNames(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
+    .sort();
+}
+
 export function dataFileStamps(dataDir: string): CompiledKb['files'] {
-  return readdirSync(dataDir)
-    .filter((f) => f.endsWith('.yaml') || f.endsWith('.yml'))
-    .sort()
+  return yamlFileNames(dataDir)
     .map((name) => {
       const st = statSync(join(dataDir, name));
       return { name, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };

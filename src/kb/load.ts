@@ -1,13 +1,13 @@
 // Loads knowledge-base YAML files, validates them with zod and the cross-file checks, and reports
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, extname, join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { KbError } from '../cli/errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
-import { bundledDataDir } from './compiled.js';
+import { bundledDataDir, yamlFileNames } from './compiled.js';
 import { locateKey, locatePath } from './locate.js';
 import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
@@ -32,10 +32,7 @@ export function listYamlFiles(path: string): string[] {
     throw new KbError([`${displayPath(path)}: no such file or folder`]);
   }
   if (st.isDirectory()) {
-    return readdirSync(path)
-      .filter((f) => ['.yaml', '.yml'].includes(extname(f)))
-      .sort()
-      .map((f) => join(path, f));
+    return yamlFileNames(path).map((f) => join(path, f));
   }
   return [path];
 }
