@@ -2,7 +2,7 @@
 // explanation table renders these records and never recomputes them.
 import type { Condition, Rule } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { FACTS, type FactName, type Facts } from './facts.js';
+import { FACTS, round, type FactName, type Facts } from './facts.js';
 import { applyOperator, type FactValue, type Threshold } from './operators.js';
 
 export interface RuleRecord {
@@ -135,8 +135,8 @@ export function evaluateRules(rules: readonly Rule[], facts: Facts): Evaluation 
     // one object shape for every record (fast to build, small to keep)
     records.push({
       rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value,
-      operator: rule.check?.op ?? 'x', threshold, passed, applies, effect, points: Math.round(points * 100) / 100, reason,
+      operator: rule.check?.op ?? 'x', threshold, passed, applies, effect, points: round(points, 2), reason,
     });
   }
-  return { eligible, score: Math.round(score * 100) / 100, records };
+  return { eligible, score: round(score, 2), records };
 }

@@ -3,7 +3,7 @@ import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Source } from '../kb/schema.js';
 import { GOALS } from '../kb/vocabulary.js';
 import { gpuMemoryGiB } from '../engine/card.js';
-import { FACTS } from '../engine/facts.js';
+import { FACTS, round } from '../engine/facts.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
@@ -74,7 +74,7 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
   return originTable([{ header: 'id', min: 8, keep: true }, { header: 'name', weight: 3, min: 12 }, { header: 'VRAM', min: 6 }, { header: 'bf16', min: 4 }, { header: 'TFLOPS', min: 6 }, { header: 'GB/s', min: 5 }, { header: 'from', min: 8 }], rows, opts, style);
 }
 
-export const gpuJson = (kb: KnowledgeBase, g: Gpu) => ({ ...g, usableGiB: Math.round(gpuMemoryGiB(g) * 100) / 100, origin: kb.origin[`gpus:${g.id}`] });
+export const gpuJson = (kb: KnowledgeBase, g: Gpu) => ({ ...g, usableGiB: round(gpuMemoryGiB(g), 2), origin: kb.origin[`gpus:${g.id}`] });
 export const modelJson = (kb: KnowledgeBase, m: Model) => ({ ...m, origin: kb.origin[`models:${m.id}`] });
 export const techniqueJson = (kb: KnowledgeBase, t: Technique) => ({ ...t, origin: kb.origin[`techniques:${t.id}`] });
 

@@ -5,6 +5,7 @@ import type { Card, FitResult } from '../estimate/fit.js';
 import type { MemoryEstimate } from '../estimate/memory.js';
 import type { StepTime } from '../estimate/time.js';
 import type { TrainingSettings } from '../estimate/settings.js';
+import { round } from '../engine/facts.js';
 
 export interface EstimateResult {
   technique: Technique;
@@ -20,7 +21,7 @@ export interface EstimateResult {
   sources: Source[];
 }
 
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
+const r3 = (n: number) => round(n, 3);
 
 export function estimateToJson(e: EstimateResult): unknown {
   return {

@@ -1,6 +1,7 @@
 // The JSON contract of `recommend` (README, "JSON output of recommend"). Free of chalk and
 // cli-table3 so the --json path loads neither.
 import type { RecommendResult, RankedTechnique } from '../engine/rank.js';
+import { round } from '../engine/facts.js';
 
 function techniqueJson(t: RankedTechnique) {
   const run = t.time?.run ?? t.fit?.run;
@@ -11,22 +12,22 @@ function techniqueJson(t: RankedTechnique) {
     settings: run ? { ...run.settings } : null,
     estimates: run && t.fit
       ? {
-          vram: { peakGiB: round(run.memory.peakGiB), limitGiB: round(t.fit.limitGiB), savers: t.fit.savers, breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: round(p.gib) })) },
-          time: { hours: round(run.hours), typicalHours: round(t.time?.typicalHours ?? run.hours), stepSeconds: round(run.step.stepSeconds), steps: run.settings.steps, ...(run.step.tokensPerSecond !== undefined ? { tokensPerSecond: round(run.step.tokensPerSecond) } : { imagesPerSecond: round(run.step.imagesPerSecond ?? 0) }) },
-          output: { sizeMB: round(run.sizeMB), trainableParams: run.memory.trainableParams },
+          vram: { peakGiB: r3(run.memory.peakGiB), limitGiB: r3(t.fit.limitGiB), savers: t.fit.savers, breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })) },
+          time: { hours: r3(run.hours), typicalHours: r3(t.time?.typicalHours ?? run.hours), stepSeconds: r3(run.step.stepSeconds), steps: run.settings.steps, ...(run.step.tokensPerSecond !== undefined ? { tokensPerSecond: r3(run.step.tokensPerSecond) } : { imagesPerSecond: r3(run.step.imagesPerSecond ?? 0) }) },
+          output: { sizeMB: r3(run.sizeMB), trainableParams: run.memory.trainableParams },
         }
       : null,
     reasons: t.rules.filter((r) => r.applies && r.effect !== 'none').map((r) => r.reason),
   };
 }
 
-const round = (n: number) => Math.round(n * 1000) / 1000;
+const r3 = (n: number) => round(n, 3);
 
 export function recommendToJson(result: RecommendResult): unknown {
   return {
     answers: { ...result.answers },
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
-    gpu: { id: result.card.id, name: result.card.name, vramGiB: round(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.speedFrom !== null },
+    gpu: { id: result.card.id, name: result.card.name, vramGiB: r3(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.speedFrom !== null },
     recommendation: result.recommendation ? techniqueJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? techniqueJson(result.runnerUp) : null,
     ranking: result.ranking.map((r) => ({ id: r.id, eligible: r.eligible, score: r.score, rules: r.rules })),
