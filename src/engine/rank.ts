@@ -38,7 +38,7 @@ export interface RecommendResult {
   sources: Source[];
 }
 
-export function resolveCard(kb: KnowledgeBase, answers: Answers): Card {
+export function resolveCard(kb: KnowledgeBase, answers: Pick<Answers, 'gpu' | 'vramGiB'>): Card {
   const gpu = answers.gpu ? kb.gpus.find((g) => g.id === answers.gpu) : undefined;
   if (gpu) {
     const card = cardFromGpu(gpu);

@@ -5,7 +5,7 @@ import { fitWithSavers, type Card } from '../../estimate/fit.js';
 import { estimateMemory } from '../../estimate/memory.js';
 import { estimateStepTime, totalHours } from '../../estimate/time.js';
 import { outputSizeMB } from '../../estimate/size.js';
-import { cardFromGpu, typicalCardFor } from '../../engine/card.js';
+import { resolveCard } from '../../engine/rank.js';
 import { describeAssumptions } from '../../estimate/assumptions.js';
 import { ESTIMATE_SOURCES } from '../../estimate/sources.js';
 import { estimateToJson, type EstimateResult } from '../../render/estimate-json.js';
@@ -50,38 +50,37 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
 }
 
 export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
-  if (flags.gpu !== undefined) return cardFromGpu(resolveGpu(kb, flags.gpu));
-  if (flags.vram !== undefined) return typicalCardFor(kb, flags.vram);
-  return null;
+  if (flags.gpu === undefined && flags.vram === undefined) return null;
+  return resolveCard(kb, { gpu: flags.gpu !== undefined ? resolveGpu(kb, flags.gpu).id : null, vramGiB: flags.vram ?? null });
 }
 
 
 export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
-      const missing = [!flags.technique && '--technique', !flags.model && '--model'].filter(Boolean);
-      if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
-      const kb = await ctx.kb();
-      const technique = resolveTechnique(kb, flags.technique!, '--technique');
-      const model = resolveModel(kb, flags.model!);
-      const overrides = estimateOverrides(technique, model, flags);
-      const settings = resolveSettings(technique, model, overrides);
-      if (!settings) {
-        const groups = Object.keys(technique.defaults).join(', ');
-        throw new UsageError(`${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`);
-      }
-      const card = cardFor(kb, flags);
-      const memory = estimateMemory(model, settings);
-      const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
-      const estimate: EstimateResult = {
-        technique, model, card, settings, memory, step,
-        hours: step ? totalHours(settings, step) : null,
-        sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-        fit: card ? fitWithSavers(model, settings, card) : null,
-        assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
-        sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
-      };
-      if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
-      else {
-        const { renderEstimateText } = await import('../../render/estimate.js');
-        ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
-      }
+  const missing = [!flags.technique && '--technique', !flags.model && '--model'].filter(Boolean);
+  if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
+  const kb = await ctx.kb();
+  const technique = resolveTechnique(kb, flags.technique!, '--technique');
+  const model = resolveModel(kb, flags.model!);
+  const overrides = estimateOverrides(technique, model, flags);
+  const settings = resolveSettings(technique, model, overrides);
+  if (!settings) {
+    const groups = Object.keys(technique.defaults).join(', ');
+    throw new UsageError(`${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`);
+  }
+  const card = cardFor(kb, flags);
+  const memory = estimateMemory(model, settings);
+  const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
+  const estimate: EstimateResult = {
+    technique, model, card, settings, memory, step,
+    hours: step ? totalHours(settings, step) : null,
+    sizeMB: outputSizeMB(model, settings, memory.trainableParams),
+    fit: card ? fitWithSavers(model, settings, card) : null,
+    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
+    sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
+  };
+  if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
+  else {
+    const { renderEstimateText } = await import('../../render/estimate.js');
+    ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
+  }
 }

@@ -71,26 +71,26 @@ export function repeatCommand(flags: RecommendFlags): string {
 
 
 export async function runRecommend(ctx: Context, flags: RecommendFlags, command: Command, setExit: (code: number) => void): Promise<void> {
-      // Questions only when a required answer is missing and there is a terminal to ask on;
-      // then the priority is asked too unless --priority was given.
-      if (flags.input !== false && ctx.io.terminal && missingFlags(flags).length > 0) {
-        const priorityGiven = command.getOptionValueSource('priority') === 'cli';
-        const { askMissingAnswers } = await import('../prompts.js');
-        const { detectGpus } = await import('../detect-gpu.js');
-        const base = await ctx.kb();
-        const known = await askMissingAnswers(base, { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(base, ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
-        Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
-        ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
-      }
-      requireAnswers(flags); // before any loading
-      const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
-      const answers = answersFromFlags(modelId ? { ...flags, model: modelId, modelParams: undefined } : flags, kb);
-      const result = recommend(kb, answers);
-      const format = outputFormat(flags);
-      if (format === 'json') ctx.printJson(recommendToJson(result));
-      else {
-        const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
-        ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));
-      }
-      setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
+  // Questions only when a required answer is missing and there is a terminal to ask on;
+  // then the priority is asked too unless --priority was given.
+  if (flags.input !== false && ctx.io.terminal && missingFlags(flags).length > 0) {
+    const priorityGiven = command.getOptionValueSource('priority') === 'cli';
+    const { askMissingAnswers } = await import('../prompts.js');
+    const { detectGpus } = await import('../detect-gpu.js');
+    const base = await ctx.kb();
+    const known = await askMissingAnswers(base, { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(base, ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
+    Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
+    ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
+  }
+  requireAnswers(flags); // before any loading
+  const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
+  const answers = answersFromFlags(modelId ? { ...flags, model: modelId, modelParams: undefined } : flags, kb);
+  const result = recommend(kb, answers);
+  const format = outputFormat(flags);
+  if (format === 'json') ctx.printJson(recommendToJson(result));
+  else {
+    const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
+    ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));
+  }
+  setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
 }
