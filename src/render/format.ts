@@ -38,7 +38,8 @@ export function describeSettings(s: TrainingSettings): string[] {
   return parts;
 }
 
-const visible = (s: string) => [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
+/** Columns a line takes: code points once colour codes are removed. */
+export const visibleWidth = (s: string) => [...s.replace(/\u001b\[[0-9;]*m/g, '')].length;
 
 /**
  * Wraps prose to the terminal width at word boundaries; continuation lines get `indent` spaces
@@ -50,13 +51,13 @@ export function wrapText(text: string, width: number, indent = 0): string {
     let line = '';
     for (const word of para.split(' ')) {
       const candidate = line ? `${line} ${word}` : word;
-      if (visible(candidate) <= width || !line) {
+      if (visibleWidth(candidate) <= width || !line) {
         line = candidate;
       } else {
         out.push(line);
         line = ' '.repeat(indent) + word;
       }
-      while (visible(line) > width && !line.includes('\u001b')) {
+      while (visibleWidth(line) > width && !line.includes('\u001b')) {
         out.push(line.slice(0, width));
         line = ' '.repeat(indent) + line.slice(width);
       }

@@ -1,7 +1,7 @@
 // Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
 import Table from 'cli-table3';
 import type { Style } from './style.js';
-import { wrapText } from './format.js';
+import { visibleWidth, wrapText } from './format.js';
 
 export interface Column {
   header: string;
@@ -13,7 +13,8 @@ export interface Column {
   keep?: boolean;
 }
 
-const visibleLength = (s: string) => s.replace(/\u001b\[[0-9;]*m/g, '').split('\n').reduce((m, l) => Math.max(m, [...l].length), 0);
+/** Columns a cell takes: its widest line. */
+const visibleLength = (s: string) => s.split('\n').reduce((m, l) => Math.max(m, visibleWidth(l)), 0);
 
 export function renderTable(columns: Column[], rows: string[][], width: number, style: Style): string {
   const n = columns.length;
