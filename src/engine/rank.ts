@@ -117,10 +117,11 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
   if (gpu) sources.push(...gpu.sources);
   sources.push(...ESTIMATE_SOURCES);
-  return { answers, model, card, ranking, recommendation, runnerUp, suggestions, sources: dedupeSources(sources) };
+  return { answers, model, card, ranking, recommendation, runnerUp, suggestions, sources: uniqueSources(sources) };
 }
 
-function dedupeSources(list: Source[]): Source[] {
+/** Sources in order, each reference once. */
+export function uniqueSources(list: Source[]): Source[] {
   const seen = new Set<string>();
   return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
 }

@@ -7,7 +7,7 @@ import { FACTS, round } from '../engine/facts.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
-import { fmtLr, fmtMB, fmtNum, wrapLines } from './format.js';
+import { fmtLr, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
 
 /** Drops the last ("from") column when every entry is bundled. */
 function dropBundledOrigin(columns: Column[], rows: string[][]): [Column[], string[][]] {
@@ -28,7 +28,7 @@ export function renderTechniquesText(kb: KnowledgeBase, list: Technique[], opts:
 }
 
 function sourceLines(sources: Source[]): string[] {
-  return sources.map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}${s.for?.length ? ` (for ${s.for.join(', ')})` : ''}${s.quote ? `: "${s.quote}"` : ''}`);
+  return sources.map((s) => sourceLine(s, 'full'));
 }
 
 export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: RenderOptions): string {

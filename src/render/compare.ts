@@ -3,7 +3,8 @@ import type { Technique } from '../kb/types.js';
 import type { Source } from '../kb/schema.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-import { fmtMB, wrapLines } from './format.js';
+import { fmtMB, sourceLine, wrapLines } from './format.js';
+import { uniqueSources } from '../engine/rank.js';
 
 type AttrKey = keyof Technique['attributes'];
 
@@ -46,13 +47,12 @@ export function renderCompareText(techniques: Technique[], opts: RenderOptions):
     out.push(renderTable([{ header: 'Feature', min: labelWidth - 2, weight: 0 }, ...chunk.map((t) => ({ header: t.name, weight: 3, min: 14 }))], rows, opts.width, style));
   }
   out.push('', style.heading('Sources'));
-  out.push(...compareSources(techniques).map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`));
+  out.push(...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
   return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
 function compareSources(techniques: Technique[]): Source[] {
-  const seen = new Set<string>();
-  return techniques.flatMap((t) => t.sources).filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
+  return uniqueSources(techniques.flatMap((t) => t.sources));
 }
 
 export function renderCompareMarkdown(techniques: Technique[]): string {
@@ -61,7 +61,7 @@ export function renderCompareMarkdown(techniques: Technique[]): string {
   for (const r of COMPARE_ROWS) {
     out.push(`| ${r.label} | ${techniques.map((t) => { const c = compareCell(t, r.key); return `**${esc(c.headline)}**: ${esc(c.text)}`; }).join(' | ')} |`);
   }
-  out.push('', '## Sources', '', ...compareSources(techniques).map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`));
+  out.push('', '## Sources', '', ...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
   return out.join('\n') + '\n';
 }
 

@@ -1,7 +1,7 @@
 // Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, wrapLines } from './format.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
 import type { EstimateResult } from './estimate-json.js';
 
 export type { EstimateResult } from './estimate-json.js';
@@ -35,6 +35,6 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
   }
   out.push(`Output    ${fmtMB(e.sizeMB)} (${fmtNum(e.memory.trainableParams / 1e6, 2)} M trainable parameters)`);
   out.push('', style.heading('Assumptions'), ...e.assumptions.map((a) => `- ${a}`));
-  out.push('', style.heading('Sources'), ...e.sources.map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}${s.for?.length ? ` (${s.for.join('; ')})` : ''}`));
+  out.push('', style.heading('Sources'), ...e.sources.map((s) => sourceLine(s, 'for')));
   return wrapLines(out, opts.width).join('\n') + '\n';
 }

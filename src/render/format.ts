@@ -1,6 +1,7 @@
 import { formatDuration } from '../engine/evaluate.js';
 // Number and setting formatting shared by every renderer.
 import type { TrainingSettings } from '../estimate/settings.js';
+import type { Source } from '../kb/schema.js';
 
 export function fmtNum(n: number, digits = 1): string {
   if (!Number.isFinite(n)) return '—';
@@ -73,4 +74,15 @@ export function wrapLines(lines: string[], width: number): string[] {
     const hang = /^(- |[A-Za-z]+\s{2,})/.exec(l)?.[0].length ?? 0;
     return wrapText(l, width, hang);
   });
+}
+
+/**
+ * A source as a list line: its reference and address, with `detail` also the fields it backs
+ * ('for') or those and its quote ('full', for a technique's own page).
+ */
+export function sourceLine(s: Source, detail: 'ref' | 'for' | 'full'): string {
+  let line = `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`;
+  if (detail === 'for' && s.for?.length) line += ` (${s.for.join('; ')})`;
+  if (detail === 'full') line += `${s.for?.length ? ` (for ${s.for.join(', ')})` : ''}${s.quote ? `: "${s.quote}"` : ''}`;
+  return line;
 }

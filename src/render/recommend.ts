@@ -6,7 +6,7 @@ import { OPERATOR_SYMBOLS } from '../engine/operators.js';
 import type { Source } from '../kb/schema.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, wrapLines } from './format.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
 
 /** Below this width the explanation reads better as a list than as a four-column table. */
 const NARROW = 72;
@@ -38,7 +38,7 @@ export function exclusionReason(t: RankedTechnique): string {
 }
 
 function sourcesText(sources: Source[]): string[] {
-  return sources.map((s) => `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}${s.for?.length ? ` (${s.for.join('; ')})` : ''}`);
+  return sources.map((s) => sourceLine(s, 'for'));
 }
 
 function cardLine(result: RecommendResult): string {
