@@ -85,6 +85,8 @@ describe('usage errors: exit 2, one line on stderr, nothing on stdout', () => {
     ['gpu and vram', ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 't4', '--vram', '24', '--time', '2h'], /option '--gpu <name>' cannot be used with option '--vram <gb>'/],
     ['priority without value', [...BASE, '--priority'], /option '--priority <priority>' argument missing/],
     ['goal of the other family', ['recommend', '--goal', 'chat', '--model', 'sdxl', '--vram', '12', '--time', '2h'], /--goal 'chat' does not apply to sdxl.*Allowed goals for it: subject, style, concept/],
+    ['unknown gpu, other answers missing', ['recommend', '--gpu', 'RTX 9999'], /--gpu 'RTX 9999' is not in the catalogue. Did you mean/],
+    ['unknown model, other answers missing', ['recommend', '--model', 'llama-9000'], /--model 'llama-9000' is not in the catalogue. Did you mean 'llama-/],
     ['unknown command', ['recomend'], /unknown command 'recomend'.*Did you mean recommend\?/],
     ['unknown technique', ['compare', 'dreambooht'], /technique 'dreambooht' is not in the catalogue. Did you mean 'dreambooth'/],
   ];

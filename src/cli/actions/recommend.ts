@@ -35,18 +35,19 @@ export function kbWithCustomModel(kb: KnowledgeBase, flags: RecommendFlags): { k
 
 /** Checks and resolves the flags into answers; missing answers are a usage error listing the flags. */
 export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answers {
-  requireAnswers(flags);
-  const model = resolveModel(kb, flags.model!);
-  const goal = flags.goal!;
-  if (GOAL_FAMILY[goal] !== model.family) {
-    const kind = model.family === 'llm' ? 'a language model' : 'an image model';
-    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model.family).join(', ');
-    throw new UsageError(`--goal '${goal}' does not apply to ${model.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
-  }
+  // names given are checked first: a misspelt GPU or model is the error to report, not what is missing
+  const model = flags.model !== undefined ? resolveModel(kb, flags.model) : null;
   const gpu = flags.gpu !== undefined ? resolveGpu(kb, flags.gpu) : null;
+  requireAnswers(flags);
+  const goal = flags.goal!;
+  if (GOAL_FAMILY[goal] !== model!.family) {
+    const kind = model!.family === 'llm' ? 'a language model' : 'an image model';
+    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model!.family).join(', ');
+    throw new UsageError(`--goal '${goal}' does not apply to ${model!.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
+  }
   return {
     goal,
-    model: model.id,
+    model: model!.id,
     gpu: gpu?.id ?? null,
     vramGiB: flags.vram ?? null,
     timeHours: flags.time!,
@@ -82,7 +83,8 @@ export async function runRecommend(ctx: Context, flags: RecommendFlags, command:
     Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
     ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(flags)}\n\n`);
   }
-  requireAnswers(flags); // before any loading
+  // --model-params needs the goal to know the family; everything else is checked in answersFromFlags
+  if (flags.modelParams !== undefined && !flags.goal) requireAnswers(flags);
   const { kb, modelId } = kbWithCustomModel(await ctx.kb(), flags);
   const answers = answersFromFlags(modelId ? { ...flags, model: modelId, modelParams: undefined } : flags, kb);
   const result = recommend(kb, answers);
