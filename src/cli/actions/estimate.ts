@@ -56,18 +56,24 @@ export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number 
 
 
 export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
-  const missing = [!flags.technique && '--technique', !flags.model && '--model'].filter(Boolean);
-  if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const kb = await ctx.kb();
-  const technique = resolveTechnique(kb, flags.technique!, '--technique');
-  const model = resolveModel(kb, flags.model!);
+  // names given are checked before what is missing, as in recommend
+  const given = {
+    technique: flags.technique !== undefined ? resolveTechnique(kb, flags.technique, '--technique') : null,
+    model: flags.model !== undefined ? resolveModel(kb, flags.model) : null,
+    card: cardFor(kb, flags),
+  };
+  const missing = [!given.technique && '--technique', !given.model && '--model'].filter(Boolean);
+  if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
+  const technique = given.technique!;
+  const model = given.model!;
   const overrides = estimateOverrides(technique, model, flags);
   const settings = resolveSettings(technique, model, overrides);
   if (!settings) {
     const groups = Object.keys(technique.defaults).join(', ');
     throw new UsageError(`${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`);
   }
-  const card = cardFor(kb, flags);
+  const card = given.card;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const estimate: EstimateResult = {
