@@ -17,7 +17,7 @@ const arg = (name, dflt) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const N = { techniques: arg('techniques', 1000), rules: arg('rules', 1000), models: arg('models', 500), gpus: arg('gpus', 500) };
-const BIN = fileURLToPath(new URL('../bin/finetune-advisor.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/finetune-advisor.cjs', import.meta.url));
 const base = loadKnowledgeBase();
 const dir = mkdtempSync(join(tmpdir(), 'fa-scale-'));
 const pick = (list, i) => list[i % list.length];
@@ -39,23 +39,19 @@ for (const [kind, list, size] of [['techniques', techniques, 250], ['models', mo
 }
 
 const answers = { goal: 'task', model: 'llama-3.1-8b', gpu: 'rtx-4090', vramGiB: null, timeHours: 8, priority: 'balanced' };
-// end to end: the built CLI in a child process, reporting its own peak RSS
-const harness = `
-  const { run } = await import(${JSON.stringify(new URL('../dist/bundle/run.js', import.meta.url).href)});
-  let out = '';
-  const code = await run(process.argv.slice(1), { stdout: { write: (s) => (out += s) }, stderr: process.stderr, env: {}, stdoutIsTTY: false, stdinIsTTY: false });
-  JSON.parse(out);
-  process.stderr.write(JSON.stringify({ code, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n');
-`;
+// end to end: the built binary in a child process; a preloaded hook reports its peak RSS
+const rssHook = join(dir, 'report-rss.cjs');
+writeFileSync(rssHook, "process.on('exit', (code) => process.stderr.write(JSON.stringify({ code, maxRssMB: process.resourceUsage().maxRSS / 1024 }) + '\\n'));\n");
 const args = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--time', '8h', '--kb', dir, '--json'];
 const times = [];
 let rss = 0;
 for (let i = 0; i < 3; i++) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--input-type=module', '-e', harness, ...args], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--require', rssHook, BIN, ...args], { encoding: 'utf8', maxBuffer: 1 << 30 });
   times.push(Number(process.hrtime.bigint() - start) / 1e6);
   const report = JSON.parse(r.stderr.trim().split('\n').pop());
   if (report.code !== 0) throw new Error(`recommend exited ${report.code}: ${r.stderr}`);
+  JSON.parse(r.stdout);
   rss = Math.max(rss, report.maxRssMB);
 }
 // the engine alone, on the loaded knowledge base

@@ -1,26 +1,104 @@
 #!/usr/bin/env node
-// Build step: bundles the CLI into dist/bundle/ (ESM, code-split), so start-up reads a few files
-// instead of hundreds. Every dynamic import() becomes its own chunk: inquirer, yaml and zod stay out
-// of the chunks that --help and the --json paths load. dist/bundle/meta.json is esbuild's metafile;
-// a test reads it to keep those paths lean.
-import { writeFileSync } from 'node:fs';
+// Build step: bundles the CLI into dist/bundle/ as CommonJS files, so start-up reads one file and
+// never starts Node's ESM loader (which alone costs about a fifth of a bare `node -e 0`).
+//   cli.cjs        everything --help, the --json paths and the tables need;
+//   kb-load.cjs    yaml + zod: parsing and validating a --kb file (or an edited checkout's data);
+//   prompts.cjs    inquirer: the interactive questions;
+//   kb-schema.cjs  zod's JSON Schema export (`kb schema`).
+// The source's `await import('../kb/load.js')` (and the other two) become require() of the lazy
+// bundle in cli.cjs, so the heavy libraries load only on the paths that need them.
+// dist/bundle/meta.json merges esbuild's metafiles; a test reads it to keep cli.cjs lean. Then
+// scripts/code-cache.mjs writes cli.cjs's V8 code cache.
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
-const result = await build({
-  entryPoints: { run: 'src/cli/run.ts' },
-  outdir: 'dist/bundle',
+const root = resolve(import.meta.dirname, '..');
+/** source module -> the lazy bundle that holds it */
+export const LAZY_BUNDLES = {
+  'src/kb/load.ts': 'kb-load.cjs',
+  'src/cli/prompts.ts': 'prompts.cjs',
+  'src/kb/json-schema.ts': 'kb-schema.cjs',
+};
+
+const common = {
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  minify: true,
+  minify: process.env.FA_NO_MINIFY !== '1', // FA_NO_MINIFY=1: readable names for profiling
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
   // cli-table3 measures every line with string-width; see src/render/fast-string-width.cjs
   alias: { 'string-width': './src/render/fast-string-width.cjs' },
-  // CommonJS dependencies (cli-table3) call require() for Node built-ins
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-});
-writeFileSync('dist/bundle/meta.json', JSON.stringify(result.metafile));
+  // the sources are ESM and locate data/ and package.json from their own URL
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+/** In cli.cjs, a dynamic import of a lazy module becomes require('./<its bundle>'). */
+const lazyBundles = {
+  name: 'lazy-bundles',
+  setup(b) {
+    b.onResolve({ filter: /\.js$/ }, (args) => {
+      if (args.kind !== 'dynamic-import' || !args.path.startsWith('.')) return undefined;
+      const source = relative(root, resolve(args.resolveDir, args.path)).replace(/\.js$/, '.ts');
+      const bundle = LAZY_BUNDLES[source];
+      return bundle ? { path: bundle, namespace: 'lazy-bundle' } : undefined;
+    });
+    b.onLoad({ filter: /.*/, namespace: 'lazy-bundle' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
+    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: 'lazy-bundle' }, (args) => ({ path: args.path, external: true }));
+  },
+};
+
+/**
+ * cli-table3 truncates every cell's whole content to 10 columns on every drawn line, only to build a
+ * debug message that is dropped unless its debug level is raised (cell.js, Cell#draw). On a
+ * comparison table that is a third of the run. The bundle skips that work; the message keeps its form.
+ */
+const CELL_DEBUG_TRUNCATE = 'let content = utils.truncate(this.content, 10, this.truncate);';
+const cliTable3DebugTruncate = {
+  name: 'cli-table3-debug-truncate',
+  setup(b) {
+    b.onLoad({ filter: /cli-table3[\\/]src[\\/]cell\.js$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      if (!source.includes(CELL_DEBUG_TRUNCATE)) throw new Error(`cli-table3 changed: update ${CELL_DEBUG_TRUNCATE} in scripts/bundle.mjs`);
+      return { contents: source.replace(CELL_DEBUG_TRUNCATE, "let content = '';"), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * commander requires node:child_process at load, for executable subcommands, which this CLI has
+ * none of; loading it costs about 2 ms on every start. Its uses go through a stand-in that loads
+ * the real module on first use.
+ */
+const lazyChildProcessForCommander = {
+  name: 'lazy-child-process-for-commander',
+  setup(b) {
+    b.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
+      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      loader: 'js',
+    }));
+  },
+};
+
+const results = await Promise.all([
+  build({ ...common, entryPoints: ['src/cli/run.ts'], outfile: 'dist/bundle/cli.cjs', plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander] }),
+  ...Object.entries(LAZY_BUNDLES).map(([source, out]) => build({ ...common, entryPoints: [source], outfile: `dist/bundle/${out}` })),
+]);
+const meta = { inputs: {}, outputs: {} };
+for (const r of results) {
+  Object.assign(meta.inputs, r.metafile.inputs);
+  Object.assign(meta.outputs, r.metafile.outputs);
+}
+writeFileSync('dist/bundle/meta.json', JSON.stringify(meta));
+
+// cli.cjs's first line: a hash of its content, which its code cache must carry (bin/code-cache.cjs)
+const cli = readFileSync('dist/bundle/cli.cjs', 'utf8');
+writeFileSync('dist/bundle/cli.cjs', `// ${createHash('sha256').update(cli).digest('hex')}\n${cli}`);

@@ -25,5 +25,13 @@ export class InterruptedError extends Error {
   }
 }
 
+/**
+ * Errors are told apart by name, not instanceof: the lazily loaded bundles (the YAML loader, the
+ * questions) carry their own copies of these classes (scripts/bundle.mjs).
+ */
+export function isNamed<E extends Error = Error>(err: unknown, name: string): err is E {
+  return err instanceof Error && err.name === name;
+}
+
 /** Nothing is eligible; the result is still printed, so this only carries the exit code. */
 export const EXIT = { ok: 0, failure: 1, usage: 2, nothingFits: 3, interrupted: 130 } as const;

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createContext, userKbPaths } from './context.js';
-import { EXIT, InterruptedError, KbError, UsageError } from './errors.js';
-import type { Io } from './io.js';
+import { EXIT, isNamed, type KbError, type UsageError } from './errors.js';
+import { colorEnabled, type Io } from './io.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
@@ -28,6 +28,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
+      // from io, not process.stdout: commander's defaults would build the stdout stream on every start
+      getOutHelpWidth: () => (io.stdoutIsTTY && io.columns ? io.columns : 80), // 80: commander's own default
+      getErrHelpWidth: () => (io.stdoutIsTTY && io.columns ? io.columns : 80),
+      getOutHasColors: () => colorEnabled(io, undefined),
+      getErrHasColors: () => false,
       // commander's error and its "(Did you mean ...?)" on one line
       outputError: (s, write) => write(s.trim().replace(/\s*\n\s*/g, ' ') + '\n'),
     })
@@ -66,16 +71,16 @@ export function reportError(err: unknown, io: Io): number {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) return EXIT.ok;
     return EXIT.usage; // commander already printed the one-line message
   }
-  if (err instanceof UsageError) {
+  if (isNamed<UsageError>(err, 'UsageError')) {
     io.stderr.write(`error: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`);
     return EXIT.usage;
   }
   // Ctrl-C at a question (or inquirer's own error, should one slip past the prompt module)
-  if (err instanceof InterruptedError || (err as Error)?.name === 'ExitPromptError') {
+  if (isNamed(err, 'InterruptedError') || isNamed(err, 'ExitPromptError')) {
     io.stderr.write('\ninterrupted\n');
     return EXIT.interrupted;
   }
-  if (err instanceof KbError) {
+  if (isNamed<KbError>(err, 'KbError')) {
     for (const p of err.problems) io.stderr.write(`${p}\n`);
     io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);
     return EXIT.failure;

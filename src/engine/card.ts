@@ -1,5 +1,6 @@
 // The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed.
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
+import { compareIds } from '../kb/lookup.js';
 import type { Card } from '../estimate/fit.js';
 
 /** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
@@ -27,7 +28,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
     const best = Math.min(...pool.map((g) => Math.abs(g.vramGB - vramGiB)));
     near = pool.filter((g) => Math.abs(g.vramGB - vramGiB) === best);
   }
-  const sorted = [...near].sort((a, b) => a.tflops - b.tflops || a.id.localeCompare(b.id));
+  const sorted = [...near].sort((a, b) => a.tflops - b.tflops || compareIds(a.id, b.id));
   // the upper median: with an even count, the newer and faster of the two middle cards
   const median = sorted[Math.floor(sorted.length / 2)]!;
   return {

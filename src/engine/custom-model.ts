@@ -2,6 +2,7 @@
 // same family with the nearest size, with its layers (or denoiser blocks) scaled to that size.
 // Pure. The result says which model it was modelled on.
 import type { KnowledgeBase, Model } from '../kb/types.js';
+import { compareIds } from '../kb/lookup.js';
 import type { Family } from '../kb/vocabulary.js';
 import { llmParamSplit, llmParamTotal } from '../estimate/parameters.js';
 
@@ -17,7 +18,7 @@ export function scaledModel(kb: KnowledgeBase, family: Family, billions: number)
   const common = family_.filter((m) => /^(llama-3|qwen2\.5-)/.test(m.id));
   const pool = family === 'llm' && common.length ? common : family_;
   if (!pool.length) throw new Error(`no ${family} model to scale from`);
-  const template = [...pool].sort((a, b) => Math.abs(Math.log(a.params / target)) - Math.abs(Math.log(b.params / target)) || a.id.localeCompare(b.id))[0]!;
+  const template = [...pool].sort((a, b) => Math.abs(Math.log(a.params / target)) - Math.abs(Math.log(b.params / target)) || compareIds(a.id, b.id))[0]!;
   const id = customModelId(family, billions);
   const notes = `modelled on ${template.name}, scaled to ${Number(billions.toFixed(2))} B parameters`;
   if (template.family === 'llm') {

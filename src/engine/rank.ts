@@ -1,6 +1,7 @@
 // recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
 // run and, when nothing is eligible, what would make it work. Pure.
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
+import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
@@ -54,7 +55,7 @@ export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answ
     const evaluation = evaluateRules(kb.rules, facts);
     return { id: t.id, name: t.name, eligible: evaluation.eligible, score: evaluation.score, facts, rules: evaluation.records, fit, time };
   });
-  return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || a.id.localeCompare(b.id));
+  return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || compareIds(a.id, b.id));
 }
 
 function firstEligible(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique | null {

@@ -31,8 +31,13 @@ export function nearestMany(input: string, candidates: readonly string[], limit 
       return { c, score: d - contains * Math.min(n.length, cn.length) / 2 };
     })
     .filter((s) => s.score <= Math.max(2, Math.ceil(n.length * 0.45)))
-    .sort((a, b) => a.score - b.score || a.c.localeCompare(b.c));
+    .sort((a, b) => a.score - b.score || compareIds(a.c, b.c));
   return [...new Set(scored.map((s) => s.c))].slice(0, limit);
+}
+
+/** Code-point order for ids and names: the same on every machine, and no ICU collator to load. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function nearest(input: string, candidates: readonly string[]): string | undefined {

@@ -7,7 +7,7 @@ import { FACTS, round } from '../engine/facts.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable, type Column } from './table.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
-import { fmtLr, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
+import { fmtLr, fmtMB, fmtNum, groupThousands, sourceLine, wrapLines } from './format.js';
 
 /** Drops the last ("from") column when every entry is bundled. */
 function dropBundledOrigin(columns: Column[], rows: string[][]): [Column[], string[][]] {
@@ -56,7 +56,7 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
 export function modelSummary(m: Model): string {
   if (m.family === 'llm') {
     const a = m.architecture;
-    return `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${m.contextLength.toLocaleString('en-US')}`;
+    return `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${groupThousands(m.contextLength)}`;
   }
   const c = m.components;
   return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px`;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;
+const BIN = new URL('../../bin/finetune-advisor.cjs', import.meta.url).pathname;
 const ESC = /\u001b\[/;
 
 function cli(args: string[], env: Record<string, string> = {}) {

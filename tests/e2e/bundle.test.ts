@@ -10,42 +10,31 @@ import { compiledKbPath, dataFileStamps, loadCompiledKb } from '../../src/kb/com
 
 const root = new URL('../../', import.meta.url).pathname;
 const meta = JSON.parse(readFileSync(join(root, 'dist/bundle/meta.json'), 'utf8')) as {
-  outputs: Record<string, { imports: Array<{ path: string; kind: string }>; inputs: Record<string, unknown>; entryPoint?: string }>;
+  outputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }>;
 };
 const outputs = meta.outputs;
-
-/** Output files loaded by static imports from `start` (what runs before any dynamic import()). */
-function staticClosure(start: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(start) || !outputs[start]) return seen;
-  seen.add(start);
-  for (const i of outputs[start].imports) if (i.kind === 'import-statement') staticClosure(i.path, seen);
-  return seen;
-}
-const inputsOf = (files: Set<string>) => [...files].flatMap((f) => Object.keys(outputs[f]!.inputs));
-/** The chunk whose inputs include a source file (the module a dynamic import() loads). */
-const chunkOf = (source: string) => Object.keys(outputs).find((o) => o.endsWith('.js') && source in outputs[o]!.inputs)!;
+const inputsOf = (file: string) => Object.keys(outputs[file]!.inputs);
 const HEAVY = /node_modules\/(inquirer|@inquirer|yaml|zod)\//;
-const RENDERING = /node_modules\/(chalk|cli-table3|string-width)\//;
 
 describe('bundle', () => {
-  it('the entry chunk (everything --help loads) contains no inquirer, yaml or zod', () => {
-    const inputs = inputsOf(staticClosure('dist/bundle/run.js'));
-    expect(inputs.filter((i) => HEAVY.test(i))).toEqual([]);
-    expect(inputs.filter((i) => RENDERING.test(i))).toEqual([]);
+  it('cli.cjs (what --help and every --json path load) contains no inquirer, yaml or zod', () => {
+    const inputs = inputsOf('dist/bundle/cli.cjs');
     expect(inputs).toContain('src/cli/run.ts');
+    expect(inputs).toContain('src/engine/rank.ts');
+    expect(inputs.filter((i) => HEAVY.test(i))).toEqual([]);
+    // and it never starts the ESM loader: no import() left in it
+    expect(outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.kind === 'dynamic-import')).toEqual([]);
   });
-  it('recommend --json and estimate --json load no inquirer, yaml, zod, chalk or cli-table3', () => {
-    for (const action of ['src/cli/actions/recommend.ts', 'src/cli/actions/estimate.ts']) {
-      const closure = staticClosure(chunkOf(action), staticClosure('dist/bundle/run.js'));
-      const inputs = inputsOf(closure);
-      expect(inputs.filter((i) => HEAVY.test(i) || RENDERING.test(i)), action).toEqual([]);
-    }
+  it('the YAML loader and the questions are separate bundles that cli.cjs requires only when needed', () => {
+    const required = outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.external && i.kind === 'require-call').map((i) => i.path);
+    expect(required).toEqual(expect.arrayContaining(['./kb-load.cjs', './prompts.cjs', './kb-schema.cjs']));
+    expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/yaml\//.test(i))).toBe(true);
+    expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/zod\//.test(i))).toBe(true);
+    expect(inputsOf('dist/bundle/prompts.cjs').some((i) => /@inquirer\/core/.test(i))).toBe(true);
   });
-  it('the interactive path does load inquirer (so the checks above can fail)', () => {
-    const prompts = chunkOf('src/cli/prompts.ts');
-    const loaded = new Set([prompts, ...outputs[prompts]!.imports.map((i) => i.path)]);
-    const inputs = inputsOf(new Set([...loaded].filter((f) => outputs[f])));
-    expect(inputs.some((i) => /@inquirer\/core/.test(i))).toBe(true);
+  it('the source modules in lazy bundles are reached only through import()', () => {
+    const lazySources = ['src/kb/load.ts', 'src/cli/prompts.ts', 'src/kb/json-schema.ts'];
+    expect(inputsOf('dist/bundle/cli.cjs').filter((i) => lazySources.includes(i))).toEqual([]);
   });
 });
 

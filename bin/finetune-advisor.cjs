@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+'use strict';
+// Wires the process to run(argv, io): streams, TTY facts, the exit code, and a quiet EPIPE.
+const path = require('node:path');
+const { isTerminal, output } = require('./stdio.cjs');
+const { loadWithCodeCache } = require('./code-cache.cjs');
+
+// Anything unexpected: one line, and the stack only with DEBUG (errors the CLI expects never get here).
+for (const event of ['uncaughtException', 'unhandledRejection']) {
+  process.on(event, (err) => {
+    process.stderr.write(`error: ${err?.message ?? err} (an internal error; set DEBUG=1 for details)\n`);
+    if (process.env.DEBUG && err?.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(1);
+  });
+}
+process.on('SIGINT', () => {
+  process.stderr.write('\ninterrupted\n');
+  process.exit(130);
+});
+
+const [stdinIsTTY, stdoutIsTTY, stderrIsTTY] = [0, 1, 2].map(isTerminal);
+const cli = loadWithCodeCache(path.join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'));
+cli.exports
+  .run(process.argv.slice(2), {
+    stdout: output(1, stdoutIsTTY),
+    stderr: output(2, stderrIsTTY),
+    env: process.env,
+    stdoutIsTTY,
+    stdinIsTTY,
+    columns: stdoutIsTTY ? process.stdout.columns : undefined,
+    // questions need a terminal on both ends; they are drawn on stderr so stdout stays clean
+    terminal: stdinIsTTY && stderrIsTTY ? { input: process.stdin, output: process.stderr } : undefined,
+  })
+  .then((code) => {
+    if (!cli.cacheUsed) cli.writeCache(); // a new Node version, or a rebuilt bundle
+    process.exitCode = code;
+  });
