@@ -88,8 +88,21 @@ const lazyChildProcessForCommander = {
   },
 };
 
+/**
+ * chalk detects colour support at load (its vendored supports-color), which loads node:tty and
+ * node:net, about 3 ms. This CLI decides colour itself (colorEnabled in src/cli/io.ts) and gives
+ * every Chalk an explicit level (src/render/style.ts), so the detection is replaced by "none".
+ */
+const noChalkColorDetection = {
+  name: 'no-chalk-color-detection',
+  setup(b) {
+    b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'no-color-detection' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-color-detection' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+  },
+};
+
 const results = await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/run.ts'], outfile: 'dist/bundle/cli.cjs', plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander] }),
+  build({ ...common, entryPoints: ['src/cli/run.ts'], outfile: 'dist/bundle/cli.cjs', plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander, noChalkColorDetection] }),
   ...Object.entries(LAZY_BUNDLES).map(([source, out]) => build({ ...common, entryPoints: [source], outfile: `dist/bundle/${out}` })),
 ]);
 const meta = { inputs: {}, outputs: {} };

@@ -1,8 +1,9 @@
-// Evaluates the rules over one technique's facts. Every condition becomes a record; the
-// explanation table renders these records and never recomputes them.
+// Evaluates the rules over one technique's facts. Ranking needs only each technique's verdict and
+// score (scoreTechnique, no allocation per rule); a rule's full record (ruleRecord) is built when
+// it is shown. The explanation table renders these records and never recomputes them.
 import type { Condition, Rule } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { FACTS, round, type FactName, type Facts } from './facts.js';
+import { FACT_NAMES, FACTS, round, type FactName, type Facts } from './facts.js';
 import { applyOperator, type FactValue, type Threshold } from './operators.js';
 
 export interface RuleRecord {
@@ -29,17 +30,180 @@ export interface Evaluation {
   records: RuleRecord[];
 }
 
-function factValue(facts: Facts, name: string): FactValue {
-  if (!(name in FACTS)) throw new Error(`unknown fact '${name}'`);
-  return facts[name as FactName];
+/** A condition with its fact (and a fact used as threshold) as positions in a fact vector. */
+interface PreparedCondition {
+  op: Operator;
+  fact: number;
+  /** position of the fact used as threshold, or -1 for a constant */
+  thresholdFact: number;
+  value: Threshold;
 }
 
-function resolveThreshold(facts: Facts, value: Condition['value']): Threshold {
-  if (value && typeof value === 'object' && !Array.isArray(value) && 'fact' in value) {
-    const v = factValue(facts, value.fact);
-    return v === null ? Number.NaN : (v as Threshold);
+/**
+ * A rule made ready once per knowledge base: disabled rules dropped, fact names checked, and facts
+ * turned into positions in a vector, so scoring a technique is a tight loop over plain fields
+ * (a 1,000 x 1,000 knowledge base is a million evaluations).
+ */
+export interface PreparedRule {
+  rule: Rule;
+  /** the fact the record shows: the check's, else the score's, else the first condition's */
+  fact: FactName;
+  when: PreparedCondition[];
+  check: PreparedCondition | null;
+  hard: boolean;
+  points: number;
+  weight: number;
+  /** position of the fact the weight multiplies, or -1 */
+  scaleFact: number;
+}
+
+const FACT_INDEX = new Map(FACT_NAMES.map((name, i) => [name as string, i]));
+
+function factIndex(name: string, rule: Rule): number {
+  const i = FACT_INDEX.get(name);
+  if (i === undefined) throw new Error(`rule '${rule.id}': unknown fact '${name}'`);
+  return i;
+}
+
+function prepareCondition(c: Condition, rule: Rule): PreparedCondition {
+  const v = c.value;
+  const factThreshold = v !== null && typeof v === 'object' && !Array.isArray(v) && 'fact' in v;
+  return { op: c.op, fact: factIndex(c.fact, rule), thresholdFact: factThreshold ? factIndex(v.fact, rule) : -1, value: factThreshold ? Number.NaN : (v as Threshold) };
+}
+
+const preparedByRules = new WeakMap<readonly Rule[], PreparedRule[]>();
+
+export function prepareRules(rules: readonly Rule[]): PreparedRule[] {
+  let prepared = preparedByRules.get(rules);
+  if (prepared) return prepared;
+  prepared = rules
+    .filter((rule) => !rule.disabled)
+    .map((rule) => ({
+      rule,
+      fact: (rule.check?.fact ?? rule.score?.fact ?? rule.when?.[0]?.fact) as FactName,
+      when: (rule.when ?? []).map((c) => prepareCondition(c, rule)),
+      check: rule.check ? prepareCondition(rule.check, rule) : null,
+      hard: rule.kind === 'hard',
+      points: rule.score?.points ?? 0,
+      weight: rule.score?.weight ?? 0,
+      scaleFact: rule.score?.fact ? factIndex(rule.score.fact, rule) : -1,
+    }));
+  preparedByRules.set(rules, prepared);
+  return prepared;
+}
+
+/** The facts in FACT_NAMES order. */
+export function factVector(facts: Facts): FactValue[] {
+  return FACT_NAMES.map((name) => facts[name]);
+}
+
+/** A condition's threshold: its constant, or the value of a fact (NaN when that has none). */
+function thresholdOf(c: PreparedCondition, values: readonly FactValue[]): Threshold {
+  if (c.thresholdFact < 0) return c.value;
+  const t = values[c.thresholdFact];
+  return t === null || t === undefined ? Number.NaN : t;
+}
+
+function compare(op: Operator, v: number | string | boolean, th: Threshold): boolean {
+  if (typeof v === 'number' && typeof th === 'number') {
+    // the numeric operators inline; everything else (and every type error) through applyOperator
+    switch (op) {
+      case 'lt': return v < th;
+      case 'lte': return v <= th;
+      case 'gt': return v > th;
+      case 'gte': return v >= th;
+      case 'eq': return v === th;
+      case 'ne': return v !== th;
+    }
   }
-  return value as Threshold;
+  return applyOperator(op, v, th);
+}
+
+/** `when` conditions: all must hold, and a fact without a value never does. */
+function applies(p: PreparedRule, values: readonly FactValue[]): boolean {
+  for (const c of p.when) {
+    const v = values[c.fact];
+    if (v === null || v === undefined || !compare(c.op, v, thresholdOf(c, values))) return false;
+  }
+  return true;
+}
+
+/** The check's verdict: null (not evaluated) when its fact or its fact threshold has no value. */
+function checkPassed(p: PreparedRule, values: readonly FactValue[]): boolean | null {
+  const c = p.check;
+  if (!c) return true;
+  const v = values[c.fact];
+  const th = thresholdOf(c, values);
+  if (v === null || v === undefined || (typeof th === 'number' && Number.isNaN(th))) return null;
+  return compare(c.op, v, th);
+}
+
+function softPoints(p: PreparedRule, values: readonly FactValue[]): number {
+  if (p.scaleFact < 0) return p.points;
+  const scale = values[p.scaleFact];
+  return p.points + p.weight * (typeof scale === 'number' ? scale : 0);
+}
+
+export interface Score {
+  eligible: boolean;
+  score: number;
+  /** indices (into the prepared rules) of the hard rules that failed */
+  failed: number[];
+}
+
+const NONE_FAILED: number[] = [];
+
+/**
+ * Eligibility and score without building records: what ranking needs for every technique. The
+ * same decisions as ruleRecord(), which explains one rule when it is printed.
+ */
+export function scoreTechnique(prepared: readonly PreparedRule[], values: readonly FactValue[]): Score {
+  let eligible = true;
+  let score = 0;
+  let failed = NONE_FAILED;
+  for (let i = 0; i < prepared.length; i++) {
+    const p = prepared[i]!;
+    if (p.when.length && !applies(p, values)) continue;
+    const passed = checkPassed(p, values);
+    if (passed === null) continue;
+    if (p.hard) {
+      if (!passed) {
+        eligible = false;
+        if (failed === NONE_FAILED) failed = [];
+        failed.push(i);
+      }
+    } else if (passed) score += softPoints(p, values);
+  }
+  return { eligible, score: round(score, 2), failed };
+}
+
+/** One rule's record for one technique's facts: what the explanation table and JSON show. */
+export function ruleRecord(p: PreparedRule, facts: Facts, values: readonly FactValue[] = factVector(facts)): RuleRecord {
+  const rule = p.rule;
+  const fact = p.fact;
+  const value = fact ? facts[fact] : null;
+  let threshold: Threshold | null = p.check ? thresholdOf(p.check, values) : null;
+  let passed: boolean | null = null;
+  let effect: RuleRecord['effect'] = 'not applicable';
+  let points = 0;
+  let reason = '';
+  const ruleApplies = applies(p, values);
+  if (ruleApplies) {
+    passed = checkPassed(p, values);
+    if (passed === null) effect = 'not evaluated';
+    else if (p.hard) effect = passed ? 'ok' : 'ineligible';
+    else if (passed) {
+      points = softPoints(p, values);
+      effect = points === 0 ? 'none' : 'score';
+    } else effect = 'none';
+    const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
+    reason = fillTemplate(template, facts, value, threshold);
+  } else if (!rule.check) threshold = null;
+  // one object shape for every record (fast to build, small to keep)
+  return {
+    rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value,
+    operator: rule.check?.op ?? 'x', threshold, passed, applies: ruleApplies, effect, points: round(points, 2), reason,
+  };
 }
 
 export function formatFact(v: FactValue | Threshold | null): string {
@@ -94,49 +258,10 @@ export function fillTemplate(template: string, facts: Facts, value: FactValue, t
   return out;
 }
 
+/** Every rule's record, with the verdict they add up to. */
 export function evaluateRules(rules: readonly Rule[], facts: Facts): Evaluation {
-  const records: RuleRecord[] = [];
-  let eligible = true;
-  let score = 0;
-  for (const rule of rules) {
-    if (rule.disabled) continue;
-    let applies = true;
-    for (const c of rule.when ?? []) {
-      const v = factValue(facts, c.fact);
-      if (v === null || !applyOperator(c.op, v, resolveThreshold(facts, c.value))) {
-        applies = false;
-        break;
-      }
-    }
-    const fact = (rule.check?.fact ?? rule.score?.fact ?? rule.when?.[0]?.fact) as FactName;
-    const value = fact ? factValue(facts, fact) : null;
-    let threshold: Threshold | null = rule.check ? resolveThreshold(facts, rule.check.value) : null;
-    let passed: boolean | null = null;
-    let effect: RuleRecord['effect'] = 'not applicable';
-    let points = 0;
-    let reason = '';
-    if (applies) {
-      passed = true;
-      if (rule.check) passed = value === null || (typeof threshold === 'number' && Number.isNaN(threshold)) ? null : applyOperator(rule.check.op, value, threshold!);
-      if (passed === null) effect = 'not evaluated';
-      else if (rule.kind === 'hard') {
-        effect = passed ? 'ok' : 'ineligible';
-        if (!passed) eligible = false;
-      } else if (passed) {
-        const scaleFact = rule.score?.fact;
-        const scale = scaleFact ? factValue(facts, scaleFact) : 1;
-        points = (rule.score?.points ?? 0) + (rule.score?.weight ?? 0) * (typeof scale === 'number' ? scale : 0);
-        effect = points === 0 ? 'none' : 'score';
-        score += points;
-      } else effect = 'none';
-      const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
-      reason = fillTemplate(template, facts, value, threshold);
-    } else if (!rule.check) threshold = null;
-    // one object shape for every record (fast to build, small to keep)
-    records.push({
-      rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value,
-      operator: rule.check?.op ?? 'x', threshold, passed, applies, effect, points: round(points, 2), reason,
-    });
-  }
-  return { eligible, score: round(score, 2), records };
+  const prepared = prepareRules(rules);
+  const values = factVector(facts);
+  const { eligible, score } = scoreTechnique(prepared, values);
+  return { eligible, score, records: prepared.map((p) => ruleRecord(p, facts, values)) };
 }

@@ -8,7 +8,7 @@ import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { MIN_STEPS_SHARE } from '../estimate/fit.js';
 import type { Answers } from './answers.js';
 import { cardFromGpu, typicalCardFor } from './card.js';
-import { evaluateRules, type RuleRecord } from './evaluate.js';
+import { factVector, prepareRules, ruleRecord, scoreTechnique, type PreparedRule, type RuleRecord } from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
 
 export interface RankedTechnique {
@@ -17,9 +17,39 @@ export interface RankedTechnique {
   eligible: boolean;
   score: number;
   facts: Facts;
-  rules: RuleRecord[];
+  /** every rule's record, built on first use (a large knowledge base explains few techniques) */
+  readonly rules: RuleRecord[];
+  /** the records of the hard rules it failed (why it is not eligible) */
+  readonly failed: RuleRecord[];
   fit: FitResult | null;
   time: TimePlan | null;
+}
+
+/** A ranked technique whose rule records are built when first read, then kept. */
+class Ranked implements RankedTechnique {
+  #rules: RuleRecord[] | undefined;
+  readonly eligible: boolean;
+  readonly score: number;
+  readonly #failed: number[];
+  constructor(
+    readonly id: string,
+    readonly name: string,
+    readonly facts: Facts,
+    readonly fit: FitResult | null,
+    readonly time: TimePlan | null,
+    private readonly prepared: readonly PreparedRule[],
+  ) {
+    const verdict = scoreTechnique(prepared, factVector(facts));
+    this.eligible = verdict.eligible;
+    this.score = verdict.score;
+    this.#failed = verdict.failed;
+  }
+  get rules(): RuleRecord[] {
+    return (this.#rules ??= this.prepared.map((p) => ruleRecord(p, this.facts)));
+  }
+  get failed(): RuleRecord[] {
+    return this.#rules ? this.#rules.filter((r) => r.effect === 'ineligible') : this.#failed.map((i) => ruleRecord(this.prepared[i]!, this.facts));
+  }
 }
 
 export interface Suggestion {
@@ -50,10 +80,10 @@ export function resolveCard(kb: KnowledgeBase, answers: Pick<Answers, 'gpu' | 'v
 }
 
 export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique[] {
+  const prepared = prepareRules(kb.rules);
   const ranked = kb.techniques.map((t: Technique): RankedTechnique => {
     const { facts, fit, time } = computeFacts(t, model, card, answers);
-    const evaluation = evaluateRules(kb.rules, facts);
-    return { id: t.id, name: t.name, eligible: evaluation.eligible, score: evaluation.score, facts, rules: evaluation.records, fit, time };
+    return new Ranked(t.id, t.name, facts, fit, time, prepared);
   });
   return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || compareIds(a.id, b.id));
 }
@@ -81,7 +111,7 @@ export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card,
   }
   // more time: a technique that fails only its time rule; half its typical run is the least that counts
   const timeOnly = ranking
-    .filter((r) => !r.eligible && r.time && !r.time.fits && r.rules.every((x) => x.effect !== 'ineligible' || x.fact === 'time.fits'))
+    .filter((r) => !r.eligible && r.time && !r.time.fits && r.failed.every((x) => x.fact === 'time.fits'))
     .sort((a, b) => a.time!.typicalHours - b.time!.typicalHours)[0];
   if (timeOnly) {
     const least = timeOnly.time!.typicalHours * MIN_STEPS_SHARE;

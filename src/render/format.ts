@@ -65,6 +65,10 @@ export function wrapText(text: string, width: number, indent = 0): string {
   const out: string[] = [];
   const pad = ' '.repeat(indent);
   for (const para of text.split('\n')) {
+    if (visibleWidth(para) <= width) {
+      out.push(para); // fits: most lines, and every line of a rendered table
+      continue;
+    }
     let line = '';
     let lineWidth = 0;
     for (const word of para.split(' ')) {

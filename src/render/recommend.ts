@@ -34,7 +34,7 @@ export function explanationRows(t: RankedTechnique, style: Style): string[][] {
 
 /** The first reason a technique is out: its first failing hard rule. */
 export function exclusionReason(t: RankedTechnique): string {
-  return t.rules.find((r) => r.effect === 'ineligible')?.reason ?? '';
+  return t.failed[0]?.reason ?? '';
 }
 
 function sourcesText(sources: Source[]): string[] {
