@@ -21,6 +21,8 @@ export interface RankedTechnique {
   readonly rules: RuleRecord[];
   /** the records of the hard rules it failed (why it is not eligible) */
   readonly failed: RuleRecord[];
+  /** how many records `rules` holds, known without building them */
+  readonly explainedCount: number;
   fit: FitResult | null;
   time: TimePlan | null;
 }
@@ -43,6 +45,9 @@ class Ranked implements RankedTechnique {
     this.eligible = verdict.eligible;
     this.score = verdict.score;
     this.#failed = verdict.failed;
+  }
+  get explainedCount(): number {
+    return this.prepared.length;
   }
   get rules(): RuleRecord[] {
     return (this.#rules ??= this.prepared.map((p) => ruleRecord(p, this.facts)));

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
+import { documentToJs } from './yaml-to-js.js';
 import type { z } from 'zod';
 import { KbError } from '../cli/errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
@@ -79,7 +80,7 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   if (doc.errors.length || doc.warnings.length) return null;
   let value: unknown;
   try {
-    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    value = documentToJs(doc, MAX_ALIAS_COUNT);
   } catch (e) {
     problems.push(`${shown}:1:1: ${(e as Error).message.split('\n')[0]}`);
     return null;

@@ -23,14 +23,32 @@ function techniqueJson(t: RankedTechnique) {
 
 const r3 = (n: number) => round(n, 3);
 
-export function recommendToJson(result: RecommendResult): unknown {
+/**
+ * Full rule records are printed for techniques in ranking order while the total stays within this
+ * many (the bundled knowledge base needs 14 x 20 = 280, so every technique is explained). Beyond
+ * it, an entry lists only the hard rules that excluded it and says `"explained": false`; a
+ * 1,000 x 1,000 knowledge base would otherwise print a million records. `--explain-all` lifts it.
+ */
+export const RECORD_BUDGET = 5000;
+
+function rankingJson(ranking: RankedTechnique[], explainAll: boolean) {
+  let printed = 0;
+  return ranking.map((r) => {
+    const rulesCount = r.explainedCount;
+    const explained = explainAll || printed + rulesCount <= RECORD_BUDGET;
+    if (explained) printed += rulesCount;
+    return { id: r.id, eligible: r.eligible, score: r.score, explained, rules: explained ? r.rules : r.failed };
+  });
+}
+
+export function recommendToJson(result: RecommendResult, options: { explainAll?: boolean } = {}): unknown {
   return {
     answers: { ...result.answers },
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
     gpu: { id: result.card.id, name: result.card.name, vramGiB: r3(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.speedFrom !== null },
     recommendation: result.recommendation ? techniqueJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? techniqueJson(result.runnerUp) : null,
-    ranking: result.ranking.map((r) => ({ id: r.id, eligible: r.eligible, score: r.score, rules: r.rules })),
+    ranking: rankingJson(result.ranking, options.explainAll ?? false),
     suggestions: result.suggestions,
     sources: result.sources,
   };

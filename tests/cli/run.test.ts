@@ -1,5 +1,9 @@
 // The CLI in process: exit codes, streams, JSON contract, errors as one line without a trace.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { expectUsageError, runCli } from '../helpers.js';
 
 const BASE = ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'];
@@ -29,6 +33,33 @@ describe('recommend', () => {
     expect(j.recommendation.reasons.length).toBeGreaterThan(0);
     const rule = j.ranking[0].rules[0];
     expect(Object.keys(rule)).toEqual(expect.arrayContaining(['rule', 'fact', 'value', 'operator', 'threshold', 'passed', 'effect', 'reason']));
+  });
+
+  it('every technique of the bundled knowledge base is explained in full', async () => {
+    const j = JSON.parse((await runCli([...BASE, '--json'])).stdout);
+    for (const t of j.ranking) {
+      expect(t.explained).toBe(true);
+      expect(t.rules.length).toBe(j.ranking[0].rules.length);
+    }
+  });
+
+  it('past the record budget an entry lists only the hard rules that excluded it, unless --explain-all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-budget-'));
+    const rules = Array.from({ length: 400 }, (_, i) => ({ id: `extra-${i}`, kind: 'soft', description: `extra rule ${i}`, check: { fact: 'technique.quality', op: 'gte', value: 0 }, score: { weight: 0.001, fact: 'technique.quality' }, reason: { pass: 'quality {technique.quality}' } }));
+    writeFileSync(join(dir, 'many-rules.yaml'), stringify({ rules }));
+    const j = JSON.parse((await runCli([...BASE, '--kb', dir, '--json'])).stdout);
+    const perTechnique = j.ranking[0].rules.length;
+    expect(perTechnique).toBeGreaterThan(400);
+    const explained = j.ranking.filter((t: { explained: boolean }) => t.explained);
+    expect(explained.length).toBe(Math.floor(5000 / perTechnique));
+    expect(j.ranking.slice(0, explained.length).every((t: { explained: boolean }) => t.explained)).toBe(true);
+    for (const t of j.ranking.filter((x: { explained: boolean }) => !x.explained)) {
+      expect(t.rules.every((r: { effect: string }) => r.effect === 'ineligible')).toBe(true);
+      expect(t.rules.length > 0).toBe(!t.eligible);
+    }
+    expect(j.ranking.some((t: { explained: boolean; eligible: boolean }) => !t.explained && !t.eligible)).toBe(true);
+    const all = JSON.parse((await runCli([...BASE, '--kb', dir, '--json', '--explain-all'])).stdout);
+    expect(all.ranking.every((t: { explained: boolean; rules: unknown[] }) => t.explained && t.rules.length === perTechnique)).toBe(true);
   });
 
   it('the explanation table renders the records, not a recomputation', async () => {

@@ -89,7 +89,7 @@ export async function runRecommend(ctx: Context, flags: RecommendFlags, command:
   const answers = answersFromFlags(modelId ? { ...flags, model: modelId, modelParams: undefined } : flags, kb);
   const result = recommend(kb, answers);
   const format = outputFormat(flags);
-  if (format === 'json') ctx.printJson(recommendToJson(result));
+  if (format === 'json') ctx.printJson(recommendToJson(result, { explainAll: flags.explainAll }));
   else {
     const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
     ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));

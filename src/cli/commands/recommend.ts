@@ -18,6 +18,7 @@ export interface RecommendFlags {
   steps?: number;
   json?: boolean;
   format?: OutputFormat;
+  explainAll?: boolean;
   color?: boolean;
   input?: boolean;
 }
@@ -45,6 +46,7 @@ export function registerRecommend(program: Command, ctx: Context, setExit: (code
     .addOption(new Option('--steps <n>', 'optimizer steps, instead of the typical run').argParser(positiveInt('a number of steps', 1, 10000000)))
     .option('--json', 'print only JSON (same as --format json)')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
+    .option('--explain-all', 'JSON: every rule record for every technique, however large the knowledge base')
     .option('--no-color', 'no colour even on a terminal')
     .option('--no-input', 'never prompt; missing answers are an error')
     .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
