@@ -3,7 +3,7 @@
 // writes the result as dist/kb.json for the fast start-up path. Fails the build on an invalid file.
 import { writeFileSync } from 'node:fs';
 import { bundledDataDir, validateKnowledgeBase } from '../dist/kb/load.js';
-import { compiledKbPath, dataFileStamps } from '../dist/kb/compiled.js';
+import { compiledKbPath, dataFileStamps, serializeCompiledKb } from '../dist/kb/compiled.js';
 
 const dataDir = bundledDataDir();
 const v = validateKnowledgeBase([dataDir]);
@@ -12,4 +12,4 @@ if (v.errors.length) {
   console.error(`error: the bundled knowledge base is invalid (${v.errors.length} problems); not compiled.`);
   process.exit(1);
 }
-writeFileSync(compiledKbPath(), JSON.stringify({ version: 1, files: dataFileStamps(dataDir), kb: v.kb }));
+writeFileSync(compiledKbPath(), serializeCompiledKb(dataFileStamps(dataDir), v.kb));

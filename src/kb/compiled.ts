@@ -2,15 +2,39 @@
 // (dist/kb.json), loaded without yaml or zod. It is used only while every data file is exactly as
 // it was when compiled (same names, sizes and modification times); an edited checkout falls back
 // to parsing and validating the YAML, so stale data never runs.
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from './types.js';
 
-export interface CompiledKb {
-  version: 1;
-  files: Array<{ name: string; size: number; mtimeMs: number }>;
-  kb: KnowledgeBase;
+/** dist/kb.json's first line; the sections' JSON follows it, one after another. */
+interface CompiledHeader {
+  version: 2;
+  files: DataFileStamp[];
+  /** where each section's JSON starts and ends in the text after the header line */
+  sections: Record<Section, [number, number]>;
+}
+
+export interface DataFileStamp { name: string; size: number; mtimeMs: number }
+
+const SECTIONS = ['techniques', 'models', 'gpus', 'rules', 'origin'] as const;
+type Section = (typeof SECTIONS)[number];
+
+/**
+ * The compiled form: a header line, then each section's JSON, so a command parses only the
+ * sections it reads (compare and the catalogues never parse the models, rules or GPUs they do not
+ * show).
+ */
+export function serializeCompiledKb(files: DataFileStamp[], kb: KnowledgeBase): string {
+  let body = '';
+  const sections = {} as CompiledHeader['sections'];
+  for (const name of SECTIONS) {
+    const json = JSON.stringify(kb[name]);
+    sections[name] = [body.length, body.length + json.length];
+    body += json;
+  }
+  const header: CompiledHeader = { version: 2, files, sections };
+  return `${JSON.stringify(header)}\n${body}`;
 }
 
 /** The bundled data/ folder: dist/<dir>/ (compiled or bundled) and src/kb/ (tests) are two levels below the package. */
@@ -30,7 +54,7 @@ export function yamlFileNames(dir: string): string[] {
     .sort();
 }
 
-export function dataFileStamps(dataDir: string): CompiledKb['files'] {
+export function dataFileStamps(dataDir: string): DataFileStamp[] {
   return yamlFileNames(dataDir)
     .map((name) => {
       const st = statSync(join(dataDir, name));
@@ -38,20 +62,42 @@ export function dataFileStamps(dataDir: string): CompiledKb['files'] {
     });
 }
 
-/** The compiled knowledge base, or null when it is missing or older than the data files. */
+/**
+ * The compiled knowledge base, or null when it is missing, of another format, or older than the
+ * data files. Each section is parsed on first read.
+ */
 export function loadCompiledKb(dataDir: string, path = compiledKbPath()): KnowledgeBase | null {
-  if (!existsSync(path)) return null;
-  let compiled: CompiledKb;
-  try {
-    compiled = JSON.parse(readFileSync(path, 'utf8')) as CompiledKb;
-  } catch {
-    return null;
-  }
-  if (compiled.version !== 1) return null;
+  const compiled = readCompiled(path);
+  if (!compiled) return null;
+  const { text, header, bodyStart } = compiled;
   const now = dataFileStamps(dataDir);
-  const same = now.length === compiled.files.length && now.every((f, i) => {
-    const c = compiled.files[i]!;
+  const same = now.length === header.files.length && now.every((f, i) => {
+    const c = header.files[i]!;
     return c.name === f.name && c.size === f.size && c.mtimeMs === f.mtimeMs;
   });
-  return same ? compiled.kb : null;
+  if (!same) return null;
+  const kb = {} as KnowledgeBase;
+  for (const name of SECTIONS) {
+    const [start, end] = header.sections[name];
+    let value: unknown;
+    Object.defineProperty(kb, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => (value ??= JSON.parse(text.slice(bodyStart + start, bodyStart + end))),
+      set: (v: unknown) => (value = v),
+    });
+  }
+  return kb;
+}
+
+function readCompiled(path: string): { text: string; header: CompiledHeader; bodyStart: number } | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    const end = text.indexOf('\n');
+    if (end < 0) return null;
+    const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
+    return header.version === 2 ? { text, header, bodyStart: end + 1 } : null;
+  } catch {
+    return null; // missing or unreadable: the YAML is loaded instead
+  }
 }

@@ -4,9 +4,9 @@
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { loadKnowledgeBase, bundledDataDir } from '../../src/kb/load.js';
-import { compiledKbPath, dataFileStamps, loadCompiledKb } from '../../src/kb/compiled.js';
+import { compiledKbPath, dataFileStamps, loadCompiledKb, serializeCompiledKb } from '../../src/kb/compiled.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const meta = JSON.parse(readFileSync(join(root, 'dist/bundle/meta.json'), 'utf8')) as {
@@ -44,12 +44,24 @@ describe('compiled knowledge base', () => {
     expect(fast).not.toBeNull();
     expect(fast).toEqual(JSON.parse(JSON.stringify(loadKnowledgeBase())));
   });
+  it('parses a section only when it is read', () => {
+    const fast = loadCompiledKb(bundledDataDir(), join(root, 'dist/kb.json'))!;
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      expect(fast.techniques.length).toBeGreaterThan(10);
+      expect(parse).toHaveBeenCalledTimes(1);
+      void fast.techniques;
+      expect(parse).toHaveBeenCalledTimes(1);
+    } finally {
+      parse.mockRestore();
+    }
+  });
   it('is not used once a data file changes, is added, or is removed', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-stale-'));
     cpSync(bundledDataDir(), join(dir, 'data'), { recursive: true, preserveTimestamps: true });
     // a compiled file for the copy, stamped like the build does
-    const compiled = JSON.parse(readFileSync(join(root, 'dist/kb.json'), 'utf8'));
-    const write = () => writeFileSync(join(dir, 'kb.json'), JSON.stringify({ ...compiled, files: dataFileStamps(join(dir, 'data')) }));
+    const kb = loadKnowledgeBase();
+    const write = () => writeFileSync(join(dir, 'kb.json'), serializeCompiledKb(dataFileStamps(join(dir, 'data')), kb));
     write();
     expect(loadCompiledKb(join(dir, 'data'), join(dir, 'kb.json'))).not.toBeNull();
     const gpus = join(dir, 'data', 'gpus.yaml');
