@@ -28,17 +28,30 @@ const pause = new Int32Array(new SharedArrayBuffer(4));
 
 /** Writes all of `text` to `fd`; a reader that went away (| head) ends the process quietly. */
 function writeAll(fd, text) {
-  let buf = Buffer.from(text);
+  let buf;
+  try {
+    const written = fs.writeSync(fd, text);
+    if (written === Buffer.byteLength(text)) return true;
+    buf = Buffer.from(text).subarray(written); // a partial write (a pipe): the rest as bytes
+  } catch (err) {
+    if (err.code !== 'EAGAIN') return writeFailed(err);
+    buf = Buffer.from(text);
+  }
   while (buf.length) {
     try {
       buf = buf.subarray(fs.writeSync(fd, buf));
     } catch (err) {
       if (err.code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
-      else if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      else throw err;
+      else return writeFailed(err);
     }
   }
   return true;
+}
+
+/** A reader that went away (| head) ends the run quietly; any other error is the caller's. */
+function writeFailed(err) {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
 }
 
 /** stdout or stderr: Node's stream on a terminal, else direct writes to the descriptor. */

@@ -2,7 +2,7 @@
 // nothing below it writes to the console or exits.
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { createContext, userKbPaths } from './context.js';
+import { createContext, userKbPaths, type Context } from './context.js';
 import { EXIT, isNamed, type KbError, type UsageError } from './errors.js';
 import { colorEnabled, type Io } from './io.js';
 import { registerRecommend } from './commands/recommend.js';
@@ -16,7 +16,34 @@ export function packageVersion(): string {
   return pkg.version;
 }
 
-export function buildProgram(io: Io, setExit: (code: number) => void): Command {
+type Register = (program: Command, ctx: Context, setExit: (code: number) => void) => void;
+
+/** Each command group by the names it adds, in help order. */
+const COMMAND_GROUPS: Array<[names: string[], register: Register]> = [
+  [['recommend'], registerRecommend],
+  [['compare'], (program, ctx) => registerCompare(program, ctx)],
+  [['estimate'], (program, ctx) => registerEstimate(program, ctx)],
+  [['kb'], registerKb],
+  [['techniques', 'models', 'gpus'], (program, ctx) => registerCatalogue(program, ctx)],
+];
+
+/**
+ * The command argv names, when it names one: only that group is registered then (building every
+ * command's options costs about a millisecond). Help, a typo or no command registers them all, so
+ * the command list and "did you mean" stay complete.
+ */
+export function commandNamed(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--kb') i++;
+    else if (arg.startsWith('--kb=')) continue;
+    else if (arg.startsWith('-')) return undefined;
+    else return COMMAND_GROUPS.some(([names]) => names.includes(arg)) ? arg : undefined;
+  }
+  return undefined;
+}
+
+export function buildProgram(io: Io, setExit: (code: number) => void, only?: string): Command {
   const program: Command = new Command('finetune-advisor');
   const ctx = createContext(io, () => userKbPaths(io, program.opts<{ kb?: string[] }>().kb));
   program
@@ -37,11 +64,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       outputError: (s, write) => write(s.trim().replace(/\s*\n\s*/g, ' ') + '\n'),
     })
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`);
-  registerRecommend(program, ctx, setExit);
-  registerCompare(program, ctx);
-  registerEstimate(program, ctx);
-  registerKb(program, ctx, setExit);
-  registerCatalogue(program, ctx);
+  for (const [names, register] of COMMAND_GROUPS) if (!only || names.includes(only)) register(program, ctx, setExit);
   // every subcommand: errors through the same output, exit codes through run()
   const configure = (cmd: Command) => {
     cmd.exitOverride().configureOutput(program.configureOutput()).showSuggestionAfterError(true);
@@ -53,7 +76,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   let exitCode: number = EXIT.ok;
-  const program = buildProgram(io, (code) => (exitCode = code));
+  const program = buildProgram(io, (code) => (exitCode = code), commandNamed(argv));
   try {
     if (argv.length === 0) {
       io.stderr.write(program.helpInformation());

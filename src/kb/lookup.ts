@@ -49,6 +49,8 @@ interface Named { id: string; name: string; aliases?: string[] }
 export interface Lookup<T> { found: T | null; suggestions: string[] }
 
 function lookupNamed<T extends Named>(entries: readonly T[], input: string): Lookup<T> {
+  const exact = entries.find((e) => e.id === input); // what scripts pass: no normalising needed
+  if (exact) return { found: exact, suggestions: [] };
   const n = normalizeName(input);
   for (const e of entries) {
     if (normalizeName(e.id) === n || normalizeName(e.name) === n) return { found: e, suggestions: [] };

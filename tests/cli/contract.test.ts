@@ -2,7 +2,7 @@
 // help, --help on stdout with exit 0, and valid JSON wherever --json is offered.
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from '../../src/cli/run.js';
+import { buildProgram, commandNamed } from '../../src/cli/run.js';
 import { runCli } from '../helpers.js';
 
 function walk(cmd: Command, path: string[] = []): string[][] {
@@ -36,5 +36,19 @@ describe('every command', () => {
     expect([0, 3]).toContain(r.code);
     expect(() => JSON.parse(r.stdout)).not.toThrow();
     expect(r.stdout.trim().split('\n')[0]).toMatch(/^[[{]/);
+  });
+});
+
+describe('registering only the command argv names', () => {
+  const io = { stdout: silent, stderr: silent, env: {}, stdoutIsTTY: false, stdinIsTTY: false };
+  it('finds the command after global options, and none for help, options or typos', () => {
+    expect(commandNamed(['recommend', '--json'])).toBe('recommend');
+    expect(commandNamed(['--kb', 'x.yaml', 'gpus'])).toBe('gpus');
+    expect(commandNamed(['--kb=x.yaml', 'techniques', 'show', 'lora'])).toBe('techniques');
+    for (const argv of [[], ['--help'], ['-V'], ['recomend'], ['help', 'recommend'], ['--kb', 'x.yaml']]) expect(commandNamed(argv), argv.join(' ')).toBeUndefined();
+  });
+  it.each(commands.map((c) => [c.join(' '), c] as const))('%s: the same help as with every command registered', (_n, path) => {
+    const find = (root: Command) => path.reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, root);
+    expect(find(buildProgram(io, () => {}, path[0])).helpInformation()).toBe(find(buildProgram(io, () => {})).helpInformation());
   });
 });

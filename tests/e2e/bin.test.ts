@@ -72,4 +72,13 @@ describe('binary', () => {
     expect(r.stdout.split('\n').length).toBeLessThanOrEqual(5);
     expect(r.stderr).toBe('');
   });
+
+  it('output larger than a pipe holds arrives whole at a slow reader', () => {
+    // 64 KiB fill the pipe; the rest waits for the reader (blocking or EAGAIN, whichever the pipe is)
+    const direct = cli(['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', '4090', '--time', '8h', '--json']);
+    expect(direct.stdout.length).toBeGreaterThan(100_000);
+    const r = sh('"$BIN" recommend --goal task --model llama-3.1-8b --gpu 4090 --time 8h --json | (sleep 0.5; cat); echo "exit $?" >&2');
+    expect(r.stdout).toBe(direct.stdout);
+    expect(r.stderr).toBe('exit 0\n');
+  });
 });
