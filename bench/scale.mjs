@@ -17,7 +17,7 @@ const arg = (name, dflt) => {
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
 };
 const N = { techniques: arg('techniques', 1000), rules: arg('rules', 1000), models: arg('models', 500), gpus: arg('gpus', 500) };
-const BIN = fileURLToPath(new URL('../bin/finetune-advisor.cjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/finetune-advisor.js', import.meta.url));
 const base = loadKnowledgeBase();
 const dir = mkdtempSync(join(tmpdir(), 'fa-scale-'));
 const pick = (list, i) => list[i % list.length];

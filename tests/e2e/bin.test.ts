@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-const BIN = new URL('../../bin/finetune-advisor.cjs', import.meta.url).pathname;
+const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;
 const ESC = /\u001b\[/;
 
 function cli(args: string[], env: Record<string, string> = {}) {
@@ -71,6 +71,19 @@ describe('binary', () => {
     const r = sh('"$BIN" compare --all | head -n 3; "$BIN" gpus | head -n 1');
     expect(r.stdout.split('\n').length).toBeLessThanOrEqual(5);
     expect(r.stderr).toBe('');
+  });
+
+  it('starts as CommonJS: no ES module is loaded on a scripted run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-esm-'));
+    const hook = join(dir, 'report.cjs');
+    writeFileSync(hook, "process.on('exit', () => process.stderr.write(process.moduleLoadList.filter((m) => /esm\\/(translators|module_job)/.test(m)).join() + '|'));\n");
+    const r = spawnSync(process.execPath, ['--require', hook, BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('|');
+    // the hook itself can see ES modules load (so the check above can fail)
+    const esm = join(dir, 'e.mjs');
+    writeFileSync(esm, 'export {};\n');
+    expect(spawnSync(process.execPath, ['--require', hook, esm], { encoding: 'utf8' }).stderr).toMatch(/translators/);
   });
 
   it('output larger than a pipe holds arrives whole at a slow reader', () => {

@@ -24,7 +24,7 @@ function cacheUsed(dir: string): boolean {
 }
 
 const recommend = (dir: string) =>
-  spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.cjs'), 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'], { encoding: 'utf8' });
+  spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'], { encoding: 'utf8' });
 
 describe('code cache', () => {
   it('the build writes a cache that V8 accepts, stamped with the bundle hash', () => {

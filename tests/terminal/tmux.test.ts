@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
-const BIN = new URL('../../bin/finetune-advisor.cjs', import.meta.url).pathname;
+const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;
 const SOCKET = `fa-test-${process.pid}`;
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
