@@ -19,7 +19,11 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   } else {
     out.push(`every sequence ${s.seqLen} tokens long (packed or padded); shorter samples use less memory and time`);
   }
-  out.push('activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default');
+  if (model.family === 'llm' && model.architecture.attentionSoftcap) {
+    out.push(`soft-capped attention (cap ${model.architecture.attentionSoftcap}) runs eager: every layer keeps its sequence x sequence scores, as transformers and litgpt train ${model.name}`);
+  } else {
+    out.push('activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default');
+  }
   if (s.method !== 'full') {
     out.push(`frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : 'in fp32'}`);
   } else if (isMixed(s.precision)) {

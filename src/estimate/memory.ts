@@ -37,6 +37,14 @@ export const AUTOCAST_NORM_SHARE = 1.4;
  */
 export const LOSS_BYTES_PER_LOGIT = 12;
 
+/**
+ * Bytes kept per attention score (batch x heads x sequence x sequence) by eager attention with
+ * soft-capping, as transformers' Gemma 2 (eager_attention_forward, which its training warning asks
+ * for) and litgpt's CausalSelfAttention ("with softcapping we cannot use SDPA") compute it: the tanh
+ * output (2), the softmax output in fp32 (4) and its half-precision copy the value product keeps (2).
+ */
+export const EAGER_SCORE_BYTES = 8;
+
 export type MemoryPart = 'base weights' | 'trainable parameters' | 'gradients' | 'optimizer states' | 'activations' | 'frozen encoders / VAE' | 'framework overhead';
 
 export interface MemoryEstimate {
@@ -69,13 +77,17 @@ function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
   const bytes = activationBytes(s.precision);
   let kept = 0;
   let largestLayer = 0;
+  const seq = llmSequenceLength(s);
+  // soft-capped attention keeps each layer's scores (see EAGER_SCORE_BYTES)
+  const scores = a.attentionSoftcap ? s.batch * a.heads * seq * seq * EAGER_SCORE_BYTES : 0;
   for (const stack of llmStacks(model)) {
-    const layer = llmLayerElementsPerToken(model, stack) * bytes * tokens;
+    const layer = llmLayerElementsPerToken(model, stack) * bytes * tokens + scores;
     largestLayer = Math.max(largestLayer, layer);
     kept += stack.count * (s.gradientCheckpointing ? tokens * a.hidden * bytes : layer);
   }
   if (s.gradientCheckpointing) kept += largestLayer;
-  const logits = tokens * a.vocab * (bytes + LOSS_BYTES_PER_LOGIT);
+  // a soft-capped head keeps its tanh output beside the capped logits
+  const logits = tokens * a.vocab * (bytes * (a.finalLogitSoftcap ? 2 : 1) + LOSS_BYTES_PER_LOGIT);
   return kept + logits;
 }
 

@@ -64,6 +64,13 @@ const LlmArchitectureSchema = z.strictObject({
   positionEmbeddings: z.number().int().positive().optional(),
   /** attention and MLP in parallel from one norm (GPT-NeoX, Falcon, phi-1.5); informational */
   parallelBlock: z.boolean().optional(),
+  /**
+   * attention scores soft-capped as cap x tanh(score / cap) (Gemma 2); fused attention kernels
+   * cannot apply it, so training runs eager attention that keeps the sequence x sequence scores
+   */
+  attentionSoftcap: z.number().positive().optional(),
+  /** final logits soft-capped the same way (Gemma 2): one more logits-sized tensor kept */
+  finalLogitSoftcap: z.number().positive().optional(),
 });
 
 const BlockGroupSchema = z.strictObject({

@@ -4,6 +4,7 @@ import { bundledKb } from '../helpers.js';
 import { llmParamTotal, trainableParams } from '../../src/estimate/parameters.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
 import { NF4_BITS } from '../../src/estimate/precision.js';
+import { EAGER_SCORE_BYTES, estimateMemory, GiB } from '../../src/estimate/memory.js';
 import type { LlmModel, Model } from '../../src/kb/types.js';
 
 const kb = bundledKb();
@@ -55,5 +56,24 @@ describe('architecture', () => {
   });
   it('NF4 with double quantization costs 4.127 bits per parameter (QLoRA paper §3)', () => {
     expect(NF4_BITS).toBeCloseTo(4.127, 3);
+  });
+});
+
+describe('soft-capped attention (Gemma 2)', () => {
+  const gemma2 = bundledKb().models.find((m) => m.id === 'gemma-2-9b') as LlmModel;
+  const uncapped: LlmModel = { ...gemma2, architecture: { ...gemma2.architecture, attentionSoftcap: undefined, finalLogitSoftcap: undefined } };
+  const qlora = bundledKb().techniques.find((t) => t.id === 'qlora')!;
+  const activations = (m: LlmModel, s: TrainingSettings) => estimateMemory(m, s).breakdown.find((p) => p.part === 'activations')!.gib * GiB;
+
+  it('keeps every layer\'s scores without checkpointing, one layer\'s with it, plus the capped head\'s tanh output', () => {
+    const a = gemma2.architecture;
+    expect(a.attentionSoftcap).toBe(50);
+    expect(a.finalLogitSoftcap).toBe(30);
+    const s = { ...resolveSettings(qlora, gemma2, { seqLen: 512 })!, batch: 1, gradientCheckpointing: false };
+    const scores = a.heads * 512 * 512 * EAGER_SCORE_BYTES;
+    const head = 512 * a.vocab * 2;
+    expect(activations(gemma2, s) - activations(uncapped, s)).toBeCloseTo(a.layers * scores + head, -4);
+    const gc = { ...s, gradientCheckpointing: true };
+    expect(activations(gemma2, gc) - activations(uncapped, gc)).toBeCloseTo(scores + head, -4);
   });
 });
