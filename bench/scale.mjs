@@ -67,3 +67,18 @@ console.log(`knowledge base: ${kb.techniques.length} techniques, ${kb.rules.leng
 console.log(`recommend --kb ... --json, end to end: median ${median(times).toFixed(0)} ms (min ${Math.min(...times).toFixed(0)}, max ${Math.max(...times).toFixed(0)}), peak RSS ${rss.toFixed(0)} MB`);
 console.log(`engine alone (recommend()): median ${median(engine).toFixed(1)} ms over ${engine.length} runs (first ${engine[0].toFixed(1)} ms)`);
 console.log(`rule evaluations per run: ${kb.techniques.length} x ${kb.rules.length} = ${(kb.techniques.length * kb.rules.length).toLocaleString('en-US')}`);
+
+// the engine's growth: the same answers on the first n techniques and n rules
+console.log('\nengine by size (warm median of 7): linear in techniques x rules, so the cost per evaluation must not grow (it falls while the per-technique estimates still weigh):');
+for (const n of [125, 250, 500, 1000]) {
+  const part = { ...kb, techniques: kb.techniques.slice(0, n), rules: kb.rules.slice(0, n) };
+  const runs = [];
+  for (let i = 0; i < 8; i++) {
+    const start = process.hrtime.bigint();
+    recommend(part, answers);
+    runs.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const ms = median(runs.slice(1));
+  const evaluations = part.techniques.length * part.rules.length;
+  console.log(`  ${String(n).padStart(4)} x ${String(n).padEnd(4)} ${ms.toFixed(1).padStart(7)} ms  ${((ms * 1e6) / evaluations).toFixed(0).padStart(4)} ns per evaluation`);
+}
