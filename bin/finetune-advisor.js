@@ -3,7 +3,7 @@
 // Wires the process to run(argv, io): streams, TTY facts, the exit code, and a quiet EPIPE.
 const path = require('node:path');
 const { isTerminal, output } = require('./stdio.cjs');
-const { loadWithCodeCache } = require('./code-cache.cjs');
+const { loadWithCodeCache, writeCaches } = require('./code-cache.cjs');
 
 // Anything unexpected: one line, and the stack only with DEBUG (errors the CLI expects never get here).
 for (const event of ['uncaughtException', 'unhandledRejection']) {
@@ -32,6 +32,6 @@ cli.exports
     terminal: stdinIsTTY && stderrIsTTY ? { input: process.stdin, output: process.stderr } : undefined,
   })
   .then((code) => {
-    if (!cli.cacheUsed) cli.writeCache(); // a new Node version, or a rebuilt bundle
+    writeCaches(); // only for bundles that ran without a usable cache (a new Node version, a rebuild)
     process.exitCode = code;
   });

@@ -8,7 +8,7 @@
 // The source's `await import('../kb/load.js')` (and the other two) become require() of the lazy
 // bundle in cli.cjs, so the heavy libraries load only on the paths that need them.
 // dist/bundle/meta.json merges esbuild's metafiles; a test reads it to keep cli.cjs lean. Then
-// scripts/code-cache.mjs writes cli.cjs's V8 code cache.
+// scripts/code-cache.mjs writes each bundle's V8 code cache.
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
@@ -112,6 +112,9 @@ for (const r of results) {
 }
 writeFileSync('dist/bundle/meta.json', JSON.stringify(meta));
 
-// cli.cjs's first line: a hash of its content, which its code cache must carry (bin/code-cache.cjs)
-const cli = readFileSync('dist/bundle/cli.cjs', 'utf8');
-writeFileSync('dist/bundle/cli.cjs', `// ${createHash('sha256').update(cli).digest('hex')}\n${cli}`);
+// each bundle's first line: a hash of its content, which its code cache must carry (bin/code-cache.cjs)
+for (const out of ['cli.cjs', ...Object.values(LAZY_BUNDLES)]) {
+  const file = `dist/bundle/${out}`;
+  const code = readFileSync(file, 'utf8');
+  writeFileSync(file, `// ${createHash('sha256').update(code).digest('hex')}\n${code}`);
+}

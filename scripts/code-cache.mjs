@@ -1,18 +1,25 @@
 #!/usr/bin/env node
-// Build step after the bundle: writes dist/bundle/cli.cjs.cache, V8's compiled code for cli.cjs,
-// taken after running the common commands in-process so the functions they call are in it too
-// (V8 compiles most functions lazily, on first call). bin/code-cache.cjs explains how it is used.
-import { rmSync } from 'node:fs';
+// Build step after the bundle: writes dist/bundle/<bundle>.cache, V8's compiled code for each
+// bundle, taken after running the common commands in-process so the functions they call are in
+// it too (V8 compiles most functions lazily, on first call). bin/code-cache.cjs explains how the
+// caches are used.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const { loadWithCodeCache } = require('../bin/code-cache.cjs');
-const bundle = fileURLToPath(new URL('../dist/bundle/cli.cjs', import.meta.url));
-rmSync(`${bundle}.cache`, { force: true });
+const { loadWithCodeCache, writeCaches } = require('../bin/code-cache.cjs');
+const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
+for (const f of readdirSync(bundleDir)) if (f.endsWith('.cache')) rmSync(join(bundleDir, f));
 
-const cli = loadWithCodeCache(bundle);
+// a user's knowledge-base file, so the YAML loader runs too
+const extra = join(mkdtempSync(join(tmpdir(), 'fa-cache-')), 'extra.yaml');
+writeFileSync(extra, 'gpus:\n  - id: cache-card\n    name: Cache Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: build fixture }]\n');
+
+const cli = loadWithCodeCache(join(bundleDir, 'cli.cjs'));
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
 const io = { stdout: sink(), stderr: sink(), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stdinIsTTY: false, columns: 100 };
 for (const argv of [
@@ -23,7 +30,15 @@ for (const argv of [
   ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'],
   ['estimate', '--technique', 'dreambooth-lora', '--model', 'sdxl', '--vram', '12'],
   ['techniques'],
+  ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'cache-card', '--time', '2h', '--kb', extra, '--json'],
+  ['kb', 'schema'],
 ]) {
   await cli.exports.run(argv, io);
 }
-if (!cli.writeCache()) throw new Error(`could not write ${bundle}.cache`);
+// the questions' bundle cannot run without a terminal: its top level is compiled at least
+loadWithCodeCache(join(bundleDir, 'prompts.cjs'));
+rmSync(extra);
+writeCaches();
+const caches = readdirSync(bundleDir).filter((f) => f.endsWith('.cache'));
+const bundles = readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'));
+if (caches.length !== bundles.length) throw new Error(`code caches written for ${caches.join(', ')}, bundles are ${bundles.join(', ')}`);

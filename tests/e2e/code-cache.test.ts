@@ -16,10 +16,10 @@ function install(): string {
   return dir;
 }
 
-/** Loads the bundle as the bin does, in a fresh process; reports whether V8 took the cache. */
-function cacheUsed(dir: string): boolean {
+/** Loads a bundle as the bin does, in a fresh process; reports whether V8 took the cache. */
+function cacheUsed(dir: string, bundle = 'cli.cjs'): boolean {
   const probe = `const { loadWithCodeCache } = require(${JSON.stringify(join(dir, 'bin/code-cache.cjs'))});
-    process.stdout.write(String(loadWithCodeCache(${JSON.stringify(join(dir, 'dist/bundle/cli.cjs'))}).cacheUsed));`;
+    process.stdout.write(String(loadWithCodeCache(${JSON.stringify(join(dir, 'dist/bundle', bundle))}).cacheUsed));`;
   return spawnSync(process.execPath, ['-e', probe], { encoding: 'utf8' }).stdout === 'true';
 }
 
@@ -27,9 +27,9 @@ const recommend = (dir: string) =>
   spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'], { encoding: 'utf8' });
 
 describe('code cache', () => {
-  it('the build writes a cache that V8 accepts, stamped with the bundle hash', () => {
+  it('the build writes a cache that V8 accepts for every bundle, stamped with the bundle hash', () => {
     const dir = install();
-    expect(cacheUsed(dir)).toBe(true);
+    for (const bundle of ['cli.cjs', 'kb-load.cjs', 'prompts.cjs', 'kb-schema.cjs']) expect(cacheUsed(dir, bundle), bundle).toBe(true);
     const stamp = readFileSync(join(dir, 'dist/bundle/cli.cjs'), 'utf8').split('\n')[0]!;
     expect(stamp).toMatch(/^\/\/ [0-9a-f]{64}$/);
     expect(readFileSync(join(dir, 'dist/bundle/cli.cjs.cache')).subarray(0, stamp.length).toString('latin1')).toBe(stamp);
@@ -45,6 +45,18 @@ describe('code cache', () => {
     expect(JSON.parse(r.stdout).recommendation.id).toBe('lora');
     expect(cacheUsed(dir)).toBe(true);
   });
+  it('a lazily required bundle goes through the cache too, and a stale one is rewritten after the run', () => {
+    const dir = install();
+    const cache = join(dir, 'dist/bundle/kb-load.cjs.cache');
+    rmSync(cache);
+    const extra = join(dir, 'extra.yaml');
+    writeFileSync(extra, 'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n');
+    const r = spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), 'recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 't-card', '--time', '2h', '--kb', extra, '--json'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout).gpu.id).toBe('t-card');
+    expect(cacheUsed(dir, 'kb-load.cjs')).toBe(true);
+  });
+
   it('a folder where the cache cannot be written still runs, quietly', () => {
     const dir = install();
     const cache = join(dir, 'dist/bundle/cli.cjs.cache');
