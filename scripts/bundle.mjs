@@ -10,7 +10,7 @@
 // dist/bundle/meta.json merges esbuild's metafiles; a test reads it to keep cli.cjs lean. Then
 // scripts/code-cache.mjs writes each bundle's V8 code cache.
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 
@@ -56,7 +56,8 @@ const lazyBundles = {
 /**
  * cli-table3 truncates every cell's whole content to 10 columns on every drawn line, only to build a
  * debug message that is dropped unless its debug level is raised (cell.js, Cell#draw). On a
- * comparison table that is a third of the run. The bundle skips that work; the message keeps its form.
+ * comparison table that is a third of the run. The bundle skips that work (the debug message, never
+ * shown, loses its 10-column excerpt of the cell).
  */
 const CELL_DEBUG_TRUNCATE = 'let content = utils.truncate(this.content, 10, this.truncate);';
 const cliTable3DebugTruncate = {
@@ -101,6 +102,8 @@ const noChalkColorDetection = {
   },
 };
 
+// a rebuild leaves nothing of an earlier layout behind (the folder is published)
+rmSync('dist/bundle', { recursive: true, force: true });
 const results = await Promise.all([
   build({ ...common, entryPoints: ['src/cli/run.ts'], outfile: 'dist/bundle/cli.cjs', plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander, noChalkColorDetection] }),
   ...Object.entries(LAZY_BUNDLES).map(([source, out]) => build({ ...common, entryPoints: [source], outfile: `dist/bundle/${out}` })),
