@@ -22,7 +22,7 @@ export interface RankedTechnique {
   /** the records of the hard rules it failed (why it is not eligible) */
   readonly failed: RuleRecord[];
   /** how many records `rules` holds, known without building them */
-  readonly explainedCount: number;
+  readonly ruleCount: number;
   fit: FitResult | null;
   time: TimePlan | null;
 }
@@ -46,14 +46,15 @@ class Ranked implements RankedTechnique {
     this.score = verdict.score;
     this.#failed = verdict.failed;
   }
-  get explainedCount(): number {
+  get ruleCount(): number {
     return this.prepared.length;
   }
   get rules(): RuleRecord[] {
     return (this.#rules ??= this.prepared.map((p) => ruleRecord(p, this.facts)));
   }
   get failed(): RuleRecord[] {
-    return this.#rules ? this.#rules.filter((r) => r.effect === 'ineligible') : this.#failed.map((i) => ruleRecord(this.prepared[i]!, this.facts));
+    // a record's index is its prepared rule's: reuse the built ones
+    return this.#failed.map((i) => this.#rules?.[i] ?? ruleRecord(this.prepared[i]!, this.facts));
   }
 }
 

@@ -34,9 +34,8 @@ export const RECORD_BUDGET = 5000;
 function rankingJson(ranking: RankedTechnique[], explainAll: boolean) {
   let printed = 0;
   return ranking.map((r) => {
-    const rulesCount = r.explainedCount;
-    const explained = explainAll || printed + rulesCount <= RECORD_BUDGET;
-    if (explained) printed += rulesCount;
+    const explained = explainAll || printed + r.ruleCount <= RECORD_BUDGET;
+    if (explained) printed += r.ruleCount;
     return { id: r.id, eligible: r.eligible, score: r.score, explained, rules: explained ? r.rules : r.failed };
   });
 }
