@@ -104,26 +104,11 @@ function thresholdOf(c: PreparedCondition, values: readonly FactValue[]): Thresh
   return t === null || t === undefined ? Number.NaN : t;
 }
 
-function compare(op: Operator, v: number | string | boolean, th: Threshold): boolean {
-  if (typeof v === 'number' && typeof th === 'number') {
-    // the numeric operators inline; everything else (and every type error) through applyOperator
-    switch (op) {
-      case 'lt': return v < th;
-      case 'lte': return v <= th;
-      case 'gt': return v > th;
-      case 'gte': return v >= th;
-      case 'eq': return v === th;
-      case 'ne': return v !== th;
-    }
-  }
-  return applyOperator(op, v, th);
-}
-
 /** `when` conditions: all must hold, and a fact without a value never does. */
 function applies(p: PreparedRule, values: readonly FactValue[]): boolean {
   for (const c of p.when) {
     const v = values[c.fact];
-    if (v === null || v === undefined || !compare(c.op, v, thresholdOf(c, values))) return false;
+    if (v === null || v === undefined || !applyOperator(c.op, v, thresholdOf(c, values))) return false;
   }
   return true;
 }
@@ -135,7 +120,7 @@ function checkPassed(p: PreparedRule, values: readonly FactValue[]): boolean | n
   const v = values[c.fact];
   const th = thresholdOf(c, values);
   if (v === null || v === undefined || (typeof th === 'number' && Number.isNaN(th))) return null;
-  return compare(c.op, v, th);
+  return applyOperator(c.op, v, th);
 }
 
 function softPoints(p: PreparedRule, values: readonly FactValue[]): number {
