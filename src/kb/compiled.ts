@@ -29,12 +29,20 @@ export function serializeCompiledKb(files: DataFileStamp[], kb: KnowledgeBase): 
   let body = '';
   const sections = {} as CompiledHeader['sections'];
   for (const name of SECTIONS) {
-    const json = JSON.stringify(kb[name]);
+    const json = asciiJson(kb[name]);
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
   const header: CompiledHeader = { version: 2, files, sections };
-  return `${JSON.stringify(header)}\n${body}`;
+  return `${asciiJson(header)}\n${body}`;
+}
+
+/**
+ * JSON with every non-ASCII character written as a \uXXXX escape: an ASCII file decodes to V8's
+ * one-byte strings, which read and parse faster (about 0.4 ms of this file's 2.5 ms).
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** The bundled data/ folder: dist/<dir>/ (compiled or bundled) and src/kb/ (tests) are two levels below the package. */

@@ -44,6 +44,13 @@ describe('compiled knowledge base', () => {
     expect(fast).not.toBeNull();
     expect(fast).toEqual(JSON.parse(JSON.stringify(loadKnowledgeBase())));
   });
+  it('is ASCII, non-ASCII text escaped (one-byte strings read and parse faster)', () => {
+    const text = readFileSync(join(root, 'dist/kb.json'), 'utf8');
+    expect(/[^\x00-\x7f]/.test(text)).toBe(false);
+    expect(text).toMatch(/\\u2013/); // the data's en dashes, escaped
+    const fast = loadCompiledKb(bundledDataDir(), join(root, 'dist/kb.json'))!;
+    expect(JSON.stringify(fast.techniques)).toMatch(/–/);
+  });
   it('parses a section only when it is read', () => {
     const fast = loadCompiledKb(bundledDataDir(), join(root, 'dist/kb.json'))!;
     const parse = vi.spyOn(JSON, 'parse');
