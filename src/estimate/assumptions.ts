@@ -1,8 +1,8 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model } from '../kb/types.js';
 import type { Card } from './fit.js';
-import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
-import { isHalf, isMixed } from './precision.js';
+import { CUDA_CONTEXT_GIB, FRAGMENTATION, LOSS_BYTES_PER_LOGIT } from './memory.js';
+import { activationBytes, isHalf, isMixed } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { UTILISATION } from './time.js';
 
@@ -18,6 +18,7 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
     else if (given.includes('priorPreservation')) out.push('the batch counts every image through the denoiser per step, class images for prior preservation included');
   } else {
     out.push(`every sequence ${s.seqLen} tokens long (packed or padded); shorter samples use less memory and time`);
+    out.push(`logits and loss at ${activationBytes(s.precision) + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, litgpt, Liger) keep less, and some trainers more`);
   }
   if (model.family === 'llm' && model.architecture.attentionSoftcap) {
     out.push(`soft-capped attention (cap ${model.architecture.attentionSoftcap}) runs eager: every layer keeps its sequence x sequence scores, as transformers and litgpt train ${model.name}`);
