@@ -171,7 +171,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     // trainers that quantize the base quantize the text encoders they keep on the GPU too (ai-toolkit, kohya --fp8_base)
     const frozen = frozenWeightBytes(s.precision === 'fp32' ? 'fp32' : 'bf16', s.quantize);
     if (teOnGpu) encoders += te * frozen;
-    if (!s.cache) encoders += vae * 2;
+    // the VAE stays unquantized, in the run's weight dtype (diffusers: vae.to(device, dtype=weight_dtype))
+    if (!s.cache) encoders += vae * (s.precision === 'fp32' ? 4 : 2);
     if (s.trainTextEncoder && s.method === 'full') {
       const w = trainedWeightBytes(s.precision);
       encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));

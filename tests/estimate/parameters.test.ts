@@ -77,3 +77,15 @@ describe('soft-capped attention (Gemma 2)', () => {
     expect(activations(gemma2, gc) - activations(uncapped, gc)).toBeCloseTo(scores + head, -4);
   });
 });
+
+describe('frozen encoders and VAE on the GPU (--no-cache)', () => {
+  it('are held in the run\'s weight dtype: fp32 for fp32 runs, half precision otherwise', () => {
+    const sd15 = model('sd15');
+    if (sd15.family !== 'image') throw new Error('sd15 is an image model');
+    const frozen = sd15.components.textEncoders.reduce((t, c) => t + c.params, 0) + sd15.components.vae.params;
+    const encoders = (precision: TrainingSettings['precision']) =>
+      estimateMemory(sd15, settings('lora', 'sd15', { precision, cache: false, trainTextEncoder: false })).breakdown.find((p) => p.part === 'frozen encoders / VAE')!.gib * GiB;
+    expect(encoders('fp32')).toBeCloseTo(frozen * 4, -3);
+    expect(encoders('mixed-fp16')).toBeCloseTo(frozen * 2, -3);
+  });
+});
