@@ -43,13 +43,19 @@ export function lintEntry(kind: string, entry: Record<string, unknown>): string[
     else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (k !== 'sources') walk(v, path ? `${path}.${k}` : k);
   };
   walk(entry, '');
-  // `for: [storage]` backs attributes.storage.minMB: a source may name any tail of the path
+  // `for: [storage]` backs attributes.storage.minMB: a source may name any tail of the path, or
+  // the start of one (any run of whole segments)
+  const named = new Set(covered);
   const isCovered = (p: string) => {
     const parts = p.split('.');
-    return parts.some((_, i) => {
-      const tail = parts.slice(i).join('.');
-      return covered.some((f) => tail === f || tail.startsWith(`${f}.`));
-    });
+    for (let i = 0; i < parts.length; i++) {
+      let run = '';
+      for (let j = i; j < parts.length; j++) {
+        run = j === i ? parts[j]! : `${run}.${parts[j]}`;
+        if (named.has(run)) return true;
+      }
+    }
+    return false;
   };
   // levels (1-5) and goal fits (0-3) are the knowledge base's ratings, explained in their text, not figures
   const isRating = (p: string) => /(^|\.)level$/.test(p) || /^goals\.\w+\.fit$/.test(p);
