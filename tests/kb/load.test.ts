@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { bundledDataDir, loadKnowledgeBase } from '../../src/kb/load.js';
 import { KbError } from '../../src/cli/errors.js';
 import { bundledKb } from '../helpers.js';
+import { lintEntry } from '../../src/kb/checks.js';
 
 function kbErrors(files: Record<string, string>, withBundled = true): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'fa-kb-'));
@@ -74,5 +75,18 @@ describe('invalid files', () => {
     expect(kb.gpus.find((g) => g.id === 'rtx-4090')!.name).toBe('My 4090');
     expect(kb.origin['gpus:rtx-4090']).toMatch(/mine\.yaml$/);
     expect(kb.origin['gpus:t4']).toBe('bundled');
+  });
+});
+
+describe('lint: figures without a source', () => {
+  const entry = (forFields: string[]) => ({ id: 'x', attributes: { storage: { minMB: 1, maxMB: 2 } }, sources: [{ ref: 'r', for: forFields }] });
+  const unsourced = (forFields: string[]) => lintEntry('techniques', entry(forFields)).map((w) => /'([^']+)' of/.exec(w)![1]);
+  it('a source may name any run of whole segments of a figure\'s path', () => {
+    expect(unsourced(['storage'])).toEqual([]);
+    expect(unsourced(['attributes.storage'])).toEqual([]);
+    expect(unsourced(['minMB', 'maxMB'])).toEqual([]);
+    expect(unsourced(['storage.maxMB'])).toEqual(['attributes.storage.minMB']);
+    expect(unsourced(['stor'])).toEqual(['attributes.storage.minMB', 'attributes.storage.maxMB']);
+    expect(unsourced(['attributes.minMB'])).toEqual(['attributes.storage.minMB', 'attributes.storage.maxMB']);
   });
 });
