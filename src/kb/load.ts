@@ -70,7 +70,8 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   const lineCounter = new LineCounter();
   // No custom tags, unique keys, and a small alias budget: a data file must not be able to run
   // code, hide duplicate keys or expand into gigabytes.
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [] });
+  // logLevel 'error': yaml's warnings (a collection as a key) are problems below, not process warnings
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [], logLevel: 'error' });
   const at = (pos: [number, number] | undefined | number) => {
     const p = lineCounter.linePos(typeof pos === 'number' ? pos : pos?.[0] ?? 0);
     return `${shown}:${p.line}:${p.col}`;

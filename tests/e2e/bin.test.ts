@@ -73,6 +73,16 @@ describe('binary', () => {
     expect(r.stderr).toBe('');
   });
 
+  it('a collection used as a key is a problem with its place, never a Node process warning', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-key-'));
+    const file = join(dir, 'collection-key.yaml');
+    writeFileSync(file, 'gpus:\n  - id: x\n    ? [a, b]\n    : 1\n');
+    const r = cli(['kb', 'validate', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/collection-key\.yaml:2:5: unknown field '\[ a, b \]'/);
+    expect(r.stderr).not.toMatch(/\(node:\d+\) Warning/);
+  });
+
   it('starts as CommonJS: no ES module is loaded on a scripted run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-esm-'));
     const hook = join(dir, 'report.cjs');
