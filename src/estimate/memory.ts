@@ -73,11 +73,11 @@ export function llmSequenceLength(s: TrainingSettings): number {
 
 function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
   const a = model.architecture;
-  const tokens = s.batch * llmSequenceLength(s);
+  const seq = llmSequenceLength(s);
+  const tokens = s.batch * seq;
   const bytes = activationBytes(s.precision);
   let kept = 0;
   let largestLayer = 0;
-  const seq = llmSequenceLength(s);
   // soft-capped attention keeps each layer's scores (see EAGER_SCORE_BYTES)
   const scores = a.attentionSoftcap ? s.batch * a.heads * seq * seq * EAGER_SCORE_BYTES : 0;
   for (const stack of llmStacks(model)) {

@@ -92,7 +92,6 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
       enumerable: true,
       configurable: true,
       get: () => (value ??= JSON.parse(text.slice(bodyStart + start, bodyStart + end))),
-      set: (v: unknown) => (value = v),
     });
   }
   return kb;
