@@ -11,7 +11,7 @@ export function parseDuration(text: string): number {
   let total = 0;
   let consumed = '';
   for (const m of t.matchAll(re)) {
-    const unit = UNITS[m[2]!];
+    const unit = Object.hasOwn(UNITS, m[2]!) ? UNITS[m[2]!] : undefined; // 'constructor' is no unit
     if (unit === undefined) throw new InvalidArgumentError(`Expected a duration such as 90m, 2h, 1.5h or 1d.`);
     total += Number(m[1]) * unit;
     consumed += m[0];

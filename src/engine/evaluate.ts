@@ -186,7 +186,7 @@ export function ruleRecord(p: PreparedRule, facts: Facts, values: readonly FactV
   } else if (!rule.check) threshold = null;
   // one object shape for every record (fast to build, small to keep)
   return {
-    rule: rule.id, kind: rule.kind, description: rule.description, fact, label: FACTS[fact] ?? fact, value,
+    rule: rule.id, kind: rule.kind, description: rule.description, fact, label: Object.hasOwn(FACTS, fact) ? FACTS[fact] : fact, value,
     operator: rule.check?.op ?? 'x', threshold, passed, applies: ruleApplies, effect, points: round(points, 2), reason,
   };
 }
@@ -216,7 +216,7 @@ function compileTemplate(template: string): TemplatePart[] {
   let last = 0;
   for (const m of template.matchAll(/\{([a-z_.]+)(?::(duration))?\}/g)) {
     const name = m[1]!;
-    if (name !== 'value' && name !== 'threshold' && !(name in FACTS)) continue; // not a placeholder: kept as text
+    if (name !== 'value' && name !== 'threshold' && !Object.hasOwn(FACTS, name)) continue; // not a placeholder: kept as text
     if (m.index! > last) parts.push(template.slice(last, m.index));
     parts.push({ name, duration: m[2] === 'duration' });
     last = m.index! + m[0].length;

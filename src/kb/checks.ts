@@ -62,29 +62,33 @@ export function lintEntry(kind: string, entry: Record<string, unknown>): string[
   return numbers.filter((p) => !isRating(p) && !isCovered(p)).map((p) => `'${p}' of '${entry['id']}' has no source (name it in a source's \`for\`)`);
 }
 
+/** Facts whose values are entry ids, and the list the ids must be in (a Map: a rule's fact is user text). */
+const ID_FACT_KIND = new Map<string, 'techniques' | 'models' | 'gpus'>([['technique.id', 'techniques'], ['model.id', 'models'], ['gpu.id', 'gpus']]);
+
 export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
   const out: CheckProblem[] = [];
   out.push(...aliasClashes('gpus', kb.gpus), ...aliasClashes('models', kb.models), ...aliasClashes('techniques', kb.techniques));
   const factNames = Object.keys(FACTS);
+  const knownIds: Partial<Record<'techniques' | 'models' | 'gpus', Set<string>>> = {};
   for (const rule of kb.rules) {
     const conditions = [...(rule.when ?? []), ...(rule.check ? [rule.check] : [])];
     const named = conditions.flatMap((c) => [c.fact, ...(typeof c.value === 'object' && c.value !== null && !Array.isArray(c.value) ? [c.value.fact] : [])]);
     if (rule.score?.fact) named.push(rule.score.fact);
     for (const f of named) {
-      if (!(f in FACTS)) {
+      if (!Object.hasOwn(FACTS, f)) { // own names only: 'constructor' or '__proto__' is no fact
         const guess = nearest(f, factNames);
         out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown fact '${f}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
       }
     }
     // conditions on ids must name entries that exist
     for (const c of conditions) {
-      const kind = ({ 'technique.id': 'techniques', 'model.id': 'models', 'gpu.id': 'gpus' } as const)[c.fact as 'technique.id'];
+      const kind = ID_FACT_KIND.get(c.fact);
       if (!kind) continue;
-      const known = (kb[kind] as Array<{ id: string }>).map((e) => e.id);
+      const known = (knownIds[kind] ??= new Set((kb[kind] as Array<{ id: string }>).map((e) => e.id)));
       const values = Array.isArray(c.value) ? c.value : [c.value];
       for (const v of values) {
-        if (typeof v === 'string' && !known.includes(v) && !(c.fact === 'gpu.id' && v === 'none')) {
-          const guess = nearest(v, known);
+        if (typeof v === 'string' && !known.has(v) && !(c.fact === 'gpu.id' && v === 'none')) {
+          const guess = nearest(v, [...known]);
           out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown ${kind.slice(0, -1)} '${v}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
         }
       }
