@@ -27,3 +27,9 @@ export function terminalWidth(io: Io): number {
   if (io.columns && io.columns >= 20) return io.columns;
   return 100;
 }
+
+/** DEBUG turns on stack traces; DEBUG=0, false, no or off (and empty) mean it is off. */
+export function debugEnabled(env: Record<string, string | undefined>): boolean {
+  const v = env.DEBUG?.trim().toLowerCase();
+  return v !== undefined && !['', '0', 'false', 'no', 'off'].includes(v);
+}

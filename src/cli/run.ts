@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createContext, userKbPaths, type Context } from './context.js';
 import { EXIT, isNamed, type KbError, type UsageError } from './errors.js';
-import { colorEnabled, type Io } from './io.js';
+import { colorEnabled, debugEnabled, type Io } from './io.js';
+import { showControls } from './quote.js';
 import { registerRecommend } from './commands/recommend.js';
 import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
@@ -61,7 +62,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void, only?: str
       getOutHasColors: () => colorEnabled(io, undefined),
       getErrHasColors: () => false,
       // commander's error and its "(Did you mean ...?)" on one line
-      outputError: (s, write) => write(s.trim().replace(/\s*\n\s*/g, ' ') + '\n'),
+      // (and the user's text in it, such as a bad value, with its control characters visible)
+      outputError: (s, write) => write(showControls(s.trim().replace(/\s*\n\s*/g, ' ')) + '\n'),
     })
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`);
   for (const [names, register] of COMMAND_GROUPS) if (!only || names.includes(only)) register(program, ctx, setExit);
@@ -95,7 +97,7 @@ export function reportError(err: unknown, io: Io): number {
     return EXIT.usage; // commander already printed the one-line message
   }
   if (isNamed<UsageError>(err, 'UsageError')) {
-    io.stderr.write(`error: ${err.message}${err.hint ? ` ${err.hint}` : ''}\n`);
+    io.stderr.write(`error: ${showControls(err.message)}${err.hint ? ` ${showControls(err.hint)}` : ''}\n`);
     return EXIT.usage;
   }
   // Ctrl-C at a question (or inquirer's own error, should one slip past the prompt module)
@@ -104,12 +106,13 @@ export function reportError(err: unknown, io: Io): number {
     return EXIT.interrupted;
   }
   if (isNamed<KbError>(err, 'KbError')) {
-    for (const p of err.problems) io.stderr.write(`${p}\n`);
+    for (const p of err.problems) io.stderr.write(`${showControls(p)}\n`);
     io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);
     return EXIT.failure;
   }
   const e = err as Error;
-  io.stderr.write(`error: ${e?.message ?? String(err)}${io.env.DEBUG ? '' : ' (set DEBUG=1 for details)'}\n`);
-  if (io.env.DEBUG && e?.stack) io.stderr.write(`${e.stack}\n`);
+  const debug = debugEnabled(io.env);
+  io.stderr.write(`error: ${showControls(e?.message ?? String(err))}${debug ? '' : ' (set DEBUG=1 for details)'}\n`);
+  if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
   return EXIT.failure;
 }

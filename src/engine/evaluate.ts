@@ -198,9 +198,12 @@ export function formatFact(v: FactValue | Threshold | null): string {
   return String(v);
 }
 
-/** Hours as people say them: "40 min", "5.4 h", "2.5 days". */
+/** Hours as people say them: "0.1 s", "12 s", "40 min", "5.4 h", "2.5 days". */
 export function formatDuration(hours: number): string {
-  if (hours < 1) return `${Math.max(1, Math.round(hours * 60))} min`;
+  const seconds = hours * 3600;
+  // under a minute in seconds, two significant digits: a one-step run is "0.05 s", not "1 min"
+  if (seconds < 59.5) return `${Number(seconds.toPrecision(seconds < 1 ? 1 : 2))} s`;
+  if (hours < 1) return `${Math.round(hours * 60)} min`;
   if (hours < 48) return `${Number(hours.toFixed(1))} h`;
   return `${Number((hours / 24).toFixed(1))} days`;
 }

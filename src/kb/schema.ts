@@ -3,7 +3,9 @@
 import { z } from 'zod';
 
 const id = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lowercase kebab-case (a-z, 0-9, "-", ".")');
-const text = z.string().min(1);
+// no control characters in text the tool prints (a terminal escape in a name would run on every
+// screen that shows it); newlines and tabs are text
+const text = z.string().min(1).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not contain control characters (terminal escape sequences)');
 
 export const SourceSchema = z.strictObject({
   ref: text,

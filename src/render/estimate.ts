@@ -1,7 +1,7 @@
 // Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 import type { EstimateResult } from './estimate-json.js';
 
 export type { EstimateResult } from './estimate-json.js';
@@ -31,7 +31,7 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
   out.push('');
   if (e.step && e.hours !== null) {
     const tput = e.step.tokensPerSecond !== undefined ? `${fmtNum(e.step.tokensPerSecond, 0)} tokens/s` : `${fmtNum(e.step.imagesPerSecond ?? 0, 2)} images/s`;
-    out.push(`Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch} (${tput}); ${e.settings.steps} steps${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''} = ${fmtHours(e.hours)}`);
+    out.push(`Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''} = ${fmtHours(e.hours)}`);
   }
   out.push(`Output    ${fmtMB(e.sizeMB)} (${fmtNum(e.memory.trainableParams / 1e6, 2)} M trainable parameters)`);
   out.push('', style.heading('Assumptions'), ...e.assumptions.map((a) => `- ${a}`));

@@ -6,7 +6,8 @@ import type { Source } from '../kb/schema.js';
 export function fmtNum(n: number, digits = 1): string {
   if (!Number.isFinite(n)) return '—';
   const abs = Math.abs(n);
-  if (abs !== 0 && abs < 0.01) return n.toExponential(1);
+  // below 0.01: two significant digits as a plain decimal ("0.001", "0.00042"), never "1.0e-3"
+  if (abs !== 0 && abs < 0.01) return String(Number(n.toFixed(Math.min(20, 1 - Math.floor(Math.log10(abs))))));
   return groupThousands(Number(n.toFixed(abs < 1 ? Math.max(digits, 2) : digits)));
 }
 
@@ -27,6 +28,11 @@ export function fmtMB(mb: number): string {
   return `${fmtNum(mb, mb < 10 ? 1 : 0)} MB`;
 }
 
+/** "1 step", "2 steps": a count with its noun. */
+export function plural(n: number, noun: string): string {
+  return `${groupThousands(n)} ${noun}${n === 1 ? '' : 's'}`;
+}
+
 export function fmtLr(lr: number): string {
   return lr.toExponential().replace('e-', 'e-').replace(/\.0+e/, 'e');
 }
@@ -34,7 +40,7 @@ export function fmtLr(lr: number): string {
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];
   if (s.rank !== null) parts.push(`rank ${s.rank}`, `targets ${s.targets}`);
-  parts.push(`lr ${fmtLr(s.learningRate)}`, `${s.steps} steps`, `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`);
+  parts.push(`lr ${fmtLr(s.learningRate)}`, plural(s.steps, 'step'), `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`);
   if (s.resolution !== null) parts.push(`${s.resolution} px`);
   if (s.seqLen !== null) parts.push(`${s.seqLen} tokens`);
   parts.push(s.precision, s.optimizer);

@@ -6,7 +6,7 @@ import { OPERATOR_SYMBOLS } from '../engine/operators.js';
 import type { Source } from '../kb/schema.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, sourceLine, wrapLines } from './format.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 
 /** Below this width the explanation reads better as a list than as a four-column table. */
 const NARROW = 72;
@@ -53,7 +53,7 @@ function estimatesLines(t: RankedTechnique): string[] {
   const throughput = run.step.tokensPerSecond !== undefined ? `${fmtNum(run.step.tokensPerSecond, 0)} tokens/s` : `${fmtNum(run.step.imagesPerSecond ?? 0, 2)} images/s`;
   return [
     `VRAM    ${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
-    `Time    ${fmtHours(run.hours)}${t.time && t.time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(t.time.typicalHours)})` : ''}: ${run.settings.steps} steps x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+    `Time    ${fmtHours(run.hours)}${t.time && t.time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(t.time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
     `Output  ${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     `Setup   ${describeSettings(run.settings).join(', ')}`,
   ];

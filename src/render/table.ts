@@ -16,9 +16,14 @@ export interface Column {
 /** Columns a cell takes: its widest line. */
 const visibleLength = (s: string) => s.split('\n').reduce((m, l) => Math.max(m, visibleWidth(l)), 0);
 
+/** Below this width no table reads well; rows become lists (README: tables fit COLUMNS). */
+export const MIN_TABLE_WIDTH = 40;
+
 export function renderTable(columns: Column[], rows: string[][], width: number, style: Style): string {
   const n = columns.length;
-  const available = Math.max(n * 6, width - (n + 1)); // borders take n + 1 characters
+  // each column needs 5 characters (3 of content) and borders take n + 1: narrower, a list
+  if (width < MIN_TABLE_WIDTH || n * 5 + n + 1 > width) return renderList(columns, rows, width, style);
+  const available = width - (n + 1); // borders take n + 1 characters
   // natural width of each column (content + 2 padding), capped by its share
   const natural = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2);
   let mins = columns.map((c, i) => Math.min(natural[i]!, Math.max((c.min ?? 4) + 2, 5)));
@@ -58,6 +63,22 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
   });
   for (const r of rows) table.push(r.map((cell, i) => wrapText(cell ?? '', Math.max(1, widths[i]! - 2))));
   return hardWrap(table.toString(), width);
+}
+
+/**
+ * A table as a list for a narrow terminal: each row's first cell as an item, the other cells as
+ * "header: value" lines under it, wrapped to the width.
+ */
+function renderList(columns: Column[], rows: string[][], width: number, style: Style): string {
+  const out: string[] = [];
+  for (const r of rows) {
+    out.push(wrapText(`- ${(r[0] ?? '').replace(/\n/g, ' ')}`, width, 2));
+    for (let i = 1; i < columns.length; i++) {
+      const cell = (r[i] ?? '').replace(/\s*\n\s*/g, ' ').trim();
+      if (cell) out.push(wrapText(`${style.heading(columns[i]!.header)}: ${cell}`, width - 2, 2).replace(/^/gm, '  '));
+    }
+  }
+  return hardWrap(out.join('\n'), width);
 }
 
 /** cli-table3 cannot break a word longer than its column; as a last resort cut lines at the width. */

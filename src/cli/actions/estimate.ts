@@ -11,7 +11,7 @@ import { ESTIMATE_SOURCES } from '../../estimate/sources.js';
 import { estimateToJson, type EstimateResult } from '../../render/estimate-json.js';
 import { UsageError } from '../errors.js';
 import { outputFormat, type Context } from '../context.js';
-import { resolveGpu, resolveModel, resolveTechnique } from '../resolve.js';
+import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from '../commands/estimate.js';
 
 /** Checks that the technique applies to the model and turns the flags into settings overrides. */
@@ -21,8 +21,7 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
     const hint = technique.id === 'qlora' && model.family === 'image' ? ' For an image model on a 4-bit base use --technique lora --quantize nf4.' : '';
     throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind}; it serves ${technique.families.map((f) => (f === 'llm' ? 'language' : 'image')).join(' and ')} models.${hint}`);
   }
-  if (model.family === 'llm' && flags.resolution !== undefined) throw new UsageError(`--resolution is for image models; ${model.id} is a language model (use --seq-len).`);
-  if (model.family === 'image' && flags.seqLen !== undefined) throw new UsageError(`--seq-len is for language models; ${model.id} is an image model (use --resolution).`);
+  checkFamilyFlags(model.family, flags, model.id);
   if (technique.method === 'qlora' && flags.quantize && flags.quantize !== 'nf4') throw new UsageError(`--technique qlora implies --quantize nf4; use --technique lora --quantize ${flags.quantize} for another base precision.`);
   if (technique.method === 'full' && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
   if (flags.rank !== undefined && !['lora', 'qlora', 'dora', 'loha', 'lokr'].includes(technique.method)) throw new UsageError(`--rank applies to adapter techniques (lora, qlora, dora, loha, lokr), not to ${technique.id}.`);

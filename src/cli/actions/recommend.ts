@@ -8,7 +8,7 @@ import type { KnowledgeBase } from '../../kb/types.js';
 import { scaledModel } from '../../engine/custom-model.js';
 import { EXIT, UsageError } from '../errors.js';
 import { outputFormat, type Context } from '../context.js';
-import { resolveGpu, resolveModel } from '../resolve.js';
+import { checkFamilyFlags, resolveGpu, resolveModel } from '../resolve.js';
 import { RECOMMEND_EXAMPLES, type RecommendFlags } from '../commands/recommend.js';
 
 function missingFlags(flags: RecommendFlags): string[] {
@@ -45,6 +45,7 @@ export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answ
     const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model!.family).join(', ');
     throw new UsageError(`--goal '${goal}' does not apply to ${model!.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
   }
+  checkFamilyFlags(GOAL_FAMILY[goal], flags, `--goal ${goal}`);
   return {
     goal,
     model: model!.id,

@@ -1,4 +1,5 @@
 // Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
+import { choiceOption } from '../parse.js';
 import { Command, Option } from 'commander';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import { outputFormat, type Context } from '../context.js';
@@ -23,7 +24,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     program
       .command('techniques')
       .description('list the techniques the advisor knows')
-      .addOption(new Option('--family <family>', 'only techniques for this model family').choices([...FAMILIES]))
+      .addOption(choiceOption('--family <family>', 'only techniques for this model family', [...FAMILIES]))
       .option('--facts', 'list the facts rules can use instead'),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`)
@@ -61,7 +62,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     program
       .command('models')
       .description('list the base models, with parameter counts and the names they go by')
-      .addOption(new Option('--family <family>', 'only this family').choices([...FAMILIES])),
+      .addOption(choiceOption('--family <family>', 'only this family', [...FAMILIES])),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor models\n  $ finetune-advisor models --family llm --json\n`)
     .action(async (flags: ListFlags) => {

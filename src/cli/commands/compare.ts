@@ -1,4 +1,5 @@
 // `finetune-advisor compare [TECHNIQUE...]`: the seed's nine-row comparison for any techniques.
+import { choiceOption } from '../parse.js';
 import { Command, Option } from 'commander';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import type { Technique } from '../../kb/types.js';
@@ -13,10 +14,10 @@ export function registerCompare(program: Command, ctx: Context): void {
     .command('compare')
     .description('compare techniques attribute by attribute (the seed article\'s nine rows, with numbers)')
     .argument('[technique...]', 'technique ids (default: dreambooth lora)')
-    .addOption(new Option('--family <family>', 'every technique for this model family').choices([...FAMILIES]))
+    .addOption(choiceOption('--family <family>', 'every technique for this model family', [...FAMILIES]))
     .option('--all', 'every technique')
     .option('--json', 'print only JSON (same as --format json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'markdown', 'json']))
+    .addOption(choiceOption('--format <format>', 'output format', ['table', 'markdown', 'json']))
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor compare\n  $ finetune-advisor compare lora qlora dora\n  $ finetune-advisor compare --family image --format markdown\n  $ finetune-advisor compare --all --json\n`)
     .action(async (ids: string[], flags: CompareFlags) => {

@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS, type Optimizer, type Precision, type Quantization, type Targets } from '../../kb/vocabulary.js';
 import type { Context, OutputFormat } from '../context.js';
-import { parseVram, positiveInt } from '../parse.js';
+import { parseVram, positiveInt, choiceOption } from '../parse.js';
 
 export interface EstimateFlags {
   technique?: string;
@@ -45,17 +45,17 @@ export function registerEstimate(program: Command, ctx: Context): void {
     .addOption(new Option('--resolution <px>', 'training resolution (image models)').argParser(positiveInt('a resolution in pixels', 64, 8192)))
     .addOption(new Option('--seq-len <tokens>', 'sequence length (language models)').argParser(positiveInt('a sequence length in tokens', 16, 1048576)))
     .addOption(new Option('--rank <n>', 'adapter rank').argParser(positiveInt('a rank', 1, 65536)))
-    .addOption(new Option('--targets <set>', 'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)').choices([...TARGETS]))
-    .addOption(new Option('--precision <p>', 'mixed-* = fp32 weights with half-precision compute; fp16/bf16 = weights held in half precision').choices([...PRECISIONS]))
-    .addOption(new Option('--quantize <q>', 'quantized frozen base (adapters only)').choices([...QUANTIZATIONS]))
-    .addOption(new Option('--optimizer <o>', 'optimizer').choices([...OPTIMIZERS]))
+    .addOption(choiceOption('--targets <set>', 'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)', [...TARGETS]))
+    .addOption(choiceOption('--precision <p>', 'mixed-* = fp32 weights with half-precision compute; fp16/bf16 = weights held in half precision', [...PRECISIONS]))
+    .addOption(choiceOption('--quantize <q>', 'quantized frozen base (adapters only)', [...QUANTIZATIONS]))
+    .addOption(choiceOption('--optimizer <o>', 'optimizer', [...OPTIMIZERS]))
     .option('--gradient-checkpointing', 'recompute activations in the backward pass')
     .option('--no-gradient-checkpointing', 'keep every activation (the default)')
     .option('--train-text-encoder', 'train the text encoder(s) too (image models)')
     .option('--no-cache', 'keep text encoders and VAE on the GPU instead of caching latents and text embeddings')
     .addOption(new Option('--steps <n>', 'optimizer steps (default: the technique\'s typical run)').argParser(positiveInt('a number of steps', 1, 10000000)))
     .option('--json', 'print only JSON (same as --format json)')
-    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']))
+    .addOption(choiceOption('--format <format>', 'output format', ['table', 'json']))
     .option('--no-color', 'no colour even on a terminal')
     .addHelpText('after', `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
     .action(async (flags: EstimateFlags) => {
