@@ -1,6 +1,6 @@
 // Parsers for flag values. Each throws commander's InvalidArgumentError with a full sentence that
 // says what is allowed; commander prefixes it with the flag and the bad value.
-import { InvalidArgumentError, Option } from 'commander';
+import { InvalidArgumentError } from 'commander';
 
 const UNITS: Record<string, number> = { m: 1 / 60, min: 1 / 60, mins: 1 / 60, minute: 1 / 60, minutes: 1 / 60, h: 1, hr: 1, hrs: 1, hour: 1, hours: 1, d: 24, day: 24, days: 24 };
 
@@ -48,14 +48,13 @@ export function positiveInt(what: string, min: number, max: number) {
 }
 
 /**
- * An option with a closed set of values, matched case-insensitively (`--goal STYLE` is `style`, as
- * model and GPU names are found whatever their case); help lists the values as commander's
- * choices do, and a bad value names them.
+ * A parser for a closed set of values, matched case-insensitively (`--goal STYLE` is `style`, as
+ * model and GPU names are found whatever their case); a bad value names the values.
  */
-export function choiceOption(flags: string, description: string, values: readonly string[]): Option {
-  return new Option(flags, description).choices([...values]).argParser((text: string) => {
+export function choiceParser<V extends string>(values: readonly V[]): (text: string) => V {
+  return (text) => {
     const value = text.trim().toLowerCase();
-    if (!values.includes(value)) throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
-    return value;
-  });
+    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
+    return value as V;
+  };
 }

@@ -1,6 +1,6 @@
 // Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
-import { choiceOption } from '../parse.js';
-import { Command, Option } from 'commander';
+import type { Command } from 'commander';
+import { choiceOption, toOption } from '../options.js';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import { outputFormat, type Context } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
@@ -24,7 +24,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     program
       .command('techniques')
       .description('list the techniques the advisor knows')
-      .addOption(choiceOption('--family <family>', 'only techniques for this model family', [...FAMILIES]))
+      .addOption(toOption(choiceOption('--family <family>', 'only techniques for this model family', FAMILIES)))
       .option('--facts', 'list the facts rules can use instead'),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`)
@@ -62,7 +62,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     program
       .command('models')
       .description('list the base models, with parameter counts and the names they go by')
-      .addOption(choiceOption('--family <family>', 'only this family', [...FAMILIES])),
+      .addOption(toOption(choiceOption('--family <family>', 'only this family', FAMILIES))),
   )
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor models\n  $ finetune-advisor models --family llm --json\n`)
     .action(async (flags: ListFlags) => {

@@ -1,24 +1,25 @@
 // `finetune-advisor compare [TECHNIQUE...]`: the seed's nine-row comparison for any techniques.
-import { choiceOption } from '../parse.js';
-import { Command, Option } from 'commander';
-import { FAMILIES, type Family } from '../../kb/vocabulary.js';
+import type { Command } from 'commander';
+import { addOptions, choiceOption, outputOptions, switchOption, type FlagsOf } from '../options.js';
+import { FAMILIES } from '../../kb/vocabulary.js';
 import type { Technique } from '../../kb/types.js';
-import { outputFormat, type Context, type OutputFormat } from '../context.js';
+import { outputFormat, type Context } from '../context.js';
 import { resolveTechnique } from '../resolve.js';
 import { UsageError } from '../errors.js';
 
-interface CompareFlags { family?: Family; all?: boolean; json?: boolean; format?: OutputFormat; color?: boolean }
+export const COMPARE_OPTIONS = {
+  family: choiceOption('--family <family>', 'every technique for this model family', FAMILIES),
+  all: switchOption('--all', 'every technique'),
+  ...outputOptions(['table', 'markdown', 'json']),
+};
+type CompareFlags = FlagsOf<typeof COMPARE_OPTIONS>;
 
 export function registerCompare(program: Command, ctx: Context): void {
-  program
+  const cmd = program
     .command('compare')
     .description('compare techniques attribute by attribute (the seed article\'s nine rows, with numbers)')
-    .argument('[technique...]', 'technique ids (default: dreambooth lora)')
-    .addOption(choiceOption('--family <family>', 'every technique for this model family', [...FAMILIES]))
-    .option('--all', 'every technique')
-    .option('--json', 'print only JSON (same as --format json)')
-    .addOption(choiceOption('--format <format>', 'output format', ['table', 'markdown', 'json']))
-    .option('--no-color', 'no colour even on a terminal')
+    .argument('[technique...]', 'technique ids (default: dreambooth lora)');
+  addOptions(cmd, COMPARE_OPTIONS)
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor compare\n  $ finetune-advisor compare lora qlora dora\n  $ finetune-advisor compare --family image --format markdown\n  $ finetune-advisor compare --all --json\n`)
     .action(async (ids: string[], flags: CompareFlags) => {
       const kb = await ctx.kb();

@@ -1,0 +1,74 @@
+// The options commands share, each defined once with its parser and help, and the flag types the
+// commands receive, inferred from the options they take (commander gives each option's value under
+// the camelCase name of its long flag; `--no-color` gives `color`). A test checks every key is
+// the name commander uses.
+import { Option, type Command } from 'commander';
+import { choiceParser, parseVram, positiveInt } from './parse.js';
+
+export interface OptionSpec<T> {
+  flags: string;
+  description: string;
+  /** parses and checks the text given; none for a switch */
+  parse?: (text: string) => T;
+  /** a closed set of values, listed in help (parse checks them) */
+  choices?: readonly string[];
+  conflicts?: string[];
+  defaultValue?: T;
+  /** help of the `--no-` form that sets the same flag to false, when there is one */
+  negation?: string;
+}
+
+export type OptionTable = Record<string, OptionSpec<unknown>>;
+
+/** The flags a command receives from its options (each one absent when not given). */
+export type FlagsOf<S extends OptionTable> = { [K in keyof S]?: S[K] extends OptionSpec<infer T> ? T : never };
+
+export const switchOption = (flags: string, description: string, negation?: string): OptionSpec<boolean> => ({ flags, description, ...(negation ? { negation } : {}) });
+export const textOption = (flags: string, description: string, conflicts?: string[]): OptionSpec<string> => ({ flags, description, parse: (t) => t, ...(conflicts ? { conflicts } : {}) });
+export function choiceOption<const V extends readonly string[]>(flags: string, description: string, values: V): OptionSpec<V[number]> {
+  return { flags, description, choices: values, parse: choiceParser(values) };
+}
+
+/** One option as commander's Option. */
+export function toOption(spec: OptionSpec<unknown>): Option {
+  const option = new Option(spec.flags, spec.description);
+  if (spec.choices) option.choices([...spec.choices]);
+  if (spec.parse) option.argParser(spec.parse as (text: string, previous: unknown) => unknown);
+  if (spec.conflicts) option.conflicts(spec.conflicts);
+  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
+  return option;
+}
+
+/** Adds a table's options to a command, in the table's order. */
+export function addOptions(cmd: Command, table: OptionTable): Command {
+  for (const spec of Object.values(table)) {
+    cmd.addOption(toOption(spec));
+    if (spec.negation) cmd.addOption(new Option(spec.flags.replace(/^--/, '--no-'), spec.negation));
+  }
+  return cmd;
+}
+
+/** The card: a catalogue GPU, or just its memory. */
+export const CARD_OPTIONS = {
+  gpu: textOption('--gpu <name>', 'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`)', ['vram']),
+  vram: { flags: '--vram <gb>', description: 'card memory in GB when the GPU is not in the catalogue', parse: parseVram, conflicts: ['gpu'] } satisfies OptionSpec<number>,
+};
+
+/** The shape of a run: what a sample is and how many steps. */
+export const RUN_SHAPE_OPTIONS = {
+  resolution: { flags: '--resolution <px>', description: 'training resolution (image models)', parse: positiveInt('a resolution in pixels', 64, 8192) } satisfies OptionSpec<number>,
+  seqLen: { flags: '--seq-len <tokens>', description: 'sequence length (language models)', parse: positiveInt('a sequence length in tokens', 16, 1048576) } satisfies OptionSpec<number>,
+  steps: { flags: '--steps <n>', description: 'optimizer steps (default: the technique\'s typical run)', parse: positiveInt('a number of steps', 1, 10000000) } satisfies OptionSpec<number>,
+};
+
+/** How results are printed. */
+export function outputOptions<const F extends readonly string[]>(formats: F) {
+  return {
+    json: switchOption('--json', 'print only JSON (same as --format json)'),
+    format: choiceOption('--format <format>', 'output format', formats),
+    color: switchOption('--no-color', 'no colour even on a terminal'),
+  };
+}
+
+/** `--no-color` alone, for commands whose output has no other form. */
+export const COLOR_OPTION = { color: switchOption('--no-color', 'no colour even on a terminal') };
