@@ -103,15 +103,20 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
   const { default: inquirer } = await import('inquirer');
   const prompt = inquirer.createPromptModule({ input: input as unknown as NodeJS.ReadStream, output: streams.output as NodeJS.WriteStream });
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
+    const asked = prompt([{ ...question, name: 'value' } as never]);
+    // Ctrl-D closed the question without an answer: as good as Ctrl-C
+    const giveUp = () => asked.ui.close();
+    input.on('abandoned', giveUp);
     input.setListening(true);
     try {
-      const answers = (await prompt([{ ...question, name: 'value' } as never])) as { value: T };
+      const answers = (await asked) as { value: T };
       return answers.value;
     } catch (e) {
       if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError') throw new InterruptedError();
       throw e;
     } finally {
       input.setListening(false);
+      input.removeListener('abandoned', giveUp);
     }
   };
   const out: KnownAnswers = { ...known };

@@ -36,6 +36,8 @@ export class QuestionInput extends EventEmitter {
   private readonly decoder = new StringDecoder('utf8');
   private readonly queue: string[] = [];
   private listening = false;
+  /** counts the questions shown, to tell a question that is still waiting from the next one */
+  private question = 0;
   private pending: NodeJS.Immediate | undefined;
 
   constructor(private readonly source: KeySource) {
@@ -43,6 +45,16 @@ export class QuestionInput extends EventEmitter {
     // a question's readline and key handler attach together: the keys waiting are for it
     this.on('newListener', (event: string) => {
       if (event === 'keypress') this.schedule();
+    });
+    // A readline drops its 'end' listener only when it closes. Closed while its question still
+    // waits a tick later (Ctrl-D on an empty line closes it), the question can never be answered:
+    // 'abandoned' tells the asker to give it up rather than wait for ever.
+    this.on('removeListener', (event: string) => {
+      if (event !== 'end' || !this.listening) return;
+      const question = this.question;
+      setImmediate(() => {
+        if (this.listening && this.question === question) this.emit('abandoned');
+      });
     });
     source.on('data', this.onData);
     source.resume();
@@ -70,7 +82,10 @@ export class QuestionInput extends EventEmitter {
   /** A question is shown (true) or has settled (false); keys are handed on only while one is shown. */
   setListening(listening: boolean): void {
     this.listening = listening;
-    if (listening) this.schedule();
+    if (listening) {
+      this.question++;
+      this.schedule();
+    }
   }
 
   /** Stops reading the terminal; keys not used by any question are dropped. */

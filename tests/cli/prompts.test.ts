@@ -111,6 +111,14 @@ describe('interactive recommend', () => {
     expect(t.out().stdout).toBe('');
   });
 
+  it('Ctrl-D on an empty answer (the end of input) exits 130 rather than waiting for ever', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12'], t.io);
+    await t.answer(/Time budget/, '\u0004');
+    expect(await done).toBe(130);
+    expect(t.out().stderr.trim()).toBe('interrupted');
+  });
+
   it('answers pasted in one go are kept for the questions after the first', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(['recommend'], t.io);
