@@ -8,7 +8,9 @@ import { StringDecoder } from 'node:string_decoder';
 /** The terminal side the questions need: bytes in, raw mode for single keys. */
 export interface KeySource {
   on(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
   removeListener(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  removeListener(event: 'end', listener: () => void): unknown;
   resume(): unknown;
   pause(): unknown;
   setRawMode?(mode: boolean): unknown;
@@ -57,6 +59,7 @@ export class QuestionInput extends EventEmitter {
       });
     });
     source.on('data', this.onData);
+    source.on('end', this.onEnd);
     source.resume();
   }
 
@@ -95,8 +98,15 @@ export class QuestionInput extends EventEmitter {
     if (this.pending) clearImmediate(this.pending);
     this.pending = undefined;
     this.source.removeListener('data', this.onData);
+    this.source.removeListener('end', this.onEnd);
     this.source.pause();
   }
+
+  /** The input ended (the terminal closed): readline closes its question, which is then given up. */
+  private readonly onEnd = (): void => {
+    this.queue.length = 0;
+    this.emit('end');
+  };
 
   private readonly onData = (chunk: Buffer | string): void => {
     const keys = splitKeys(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));

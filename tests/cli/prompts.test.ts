@@ -46,7 +46,7 @@ function fakeTerminal(env: Record<string, string>) {
     await answer(pattern);
     input.write(text);
   }
-  return { io, answer, paste, type: (text: string) => input.write(text), out: () => ({ stdout, stderr }) };
+  return { io, answer, paste, type: (text: string) => input.write(text), end: () => input.end(), out: () => ({ stdout, stderr }) };
 }
 
 describe('interactive recommend', () => {
@@ -117,6 +117,14 @@ describe('interactive recommend', () => {
     await t.answer(/Time budget/, '\u0004');
     expect(await done).toBe(130);
     expect(t.out().stderr.trim()).toBe('interrupted');
+  });
+
+  it('the input ending at a question exits 130 rather than waiting for ever', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12'], t.io);
+    await t.answer(/Time budget/);
+    t.end();
+    expect(await done).toBe(130);
   });
 
   it('answers pasted in one go are kept for the questions after the first', async () => {
