@@ -1,8 +1,9 @@
 // GPU detection: asks nvidia-smi for the cards' names and memory, with a short timeout, and matches
 // the names against the catalogue. No nvidia-smi (or no answer) is not an error: it finds nothing.
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
 import { normalizeName } from '../kb/lookup.js';
+import { InterruptedError } from './errors.js';
 
 export interface DetectedGpu {
   /** the name nvidia-smi printed */
@@ -44,21 +45,53 @@ export function matchDetectedGpu(kb: KnowledgeBase, name: string, memoryMiB: num
   return candidates.sort((a, b) => Math.abs(mem(a) - memoryMiB) - Math.abs(mem(b) - memoryMiB))[0]!;
 }
 
-export function detectGpus(kb: KnowledgeBase, env: Record<string, string | undefined>): Detection {
-  const r = spawnSync('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'], {
-    encoding: 'utf8',
-    timeout: DETECT_TIMEOUT_MS,
-    env: env as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
+/** What nvidia-smi may print for a few dozen cards, at most: the rest is not read. */
+const MAX_OUTPUT_CHARS = 64 * 1024;
+
+/**
+ * Asks nvidia-smi without blocking: the event loop stays free, so a signal (Ctrl-C, SIGTERM) is
+ * handled while it runs. A nvidia-smi killed by Ctrl-C (the terminal sends it to the whole process
+ * group) rejects with InterruptedError: no detection message after an interrupt.
+ */
+export function detectGpus(kb: KnowledgeBase, env: Record<string, string | undefined>, timeoutMs = DETECT_TIMEOUT_MS): Promise<Detection> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const finish = (detection: Detection | InterruptedError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      process.removeListener('exit', killChild);
+      if (detection instanceof InterruptedError) reject(detection);
+      else resolve(detection);
+    };
+    const child = spawn('nvidia-smi', ['--query-gpu=name,memory.total', '--format=csv,noheader,nounits'], {
+      env: env as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    // our exit (a signal at a question) does not wait for it: it is not left running behind us
+    const killChild = () => child.kill();
+    process.once('exit', killChild);
+    // given up at once when it hangs: a child that holds its output open would delay 'close'
+    const timer = setTimeout(() => {
+      child.kill();
+      finish({ gpus: [], problem: `nvidia-smi did not answer within ${timeoutMs / 1000} s` });
+    }, timeoutMs);
+    let stdout = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      if (stdout.length < MAX_OUTPUT_CHARS) stdout += chunk;
+    });
+    child.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') finish({ gpus: [], problem: null });
+      else finish({ gpus: [], problem: `nvidia-smi could not run (${err.code ?? err.message})` });
+    });
+    child.on('close', (status, signal) => {
+      if (signal === 'SIGINT') return finish(new InterruptedError());
+      if (signal) return finish({ gpus: [], problem: `nvidia-smi was stopped by ${signal}` });
+      if (status !== 0) return finish({ gpus: [], problem: `nvidia-smi exited with code ${status}` });
+      const parsed = parseNvidiaSmi(stdout);
+      if (!parsed) return finish({ gpus: [], problem: 'nvidia-smi printed something that is not a GPU list' });
+      finish({ gpus: parsed.map((g) => ({ ...g, gpu: matchDetectedGpu(kb, g.name, g.memoryMiB) })), problem: null });
+    });
   });
-  if (r.error) {
-    const code = (r.error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return { gpus: [], problem: null };
-    if (code === 'ETIMEDOUT') return { gpus: [], problem: `nvidia-smi did not answer within ${DETECT_TIMEOUT_MS / 1000} s` };
-    return { gpus: [], problem: `nvidia-smi could not run (${code ?? r.error.message})` };
-  }
-  if (r.status !== 0) return { gpus: [], problem: `nvidia-smi exited with code ${r.status}` };
-  const parsed = parseNvidiaSmi(r.stdout ?? '');
-  if (!parsed) return { gpus: [], problem: 'nvidia-smi printed something that is not a GPU list' };
-  return { gpus: parsed.map((g) => ({ ...g, gpu: matchDetectedGpu(kb, g.name, g.memoryMiB) })), problem: null };
 }

@@ -7,6 +7,7 @@ import type { Detection } from './detect-gpu.js';
 import type { RecommendFlags } from './commands/recommend.js';
 import { parseDuration, parseVram } from './parse.js';
 import { InterruptedError } from './errors.js';
+import { QuestionInput, type KeySource } from './question-input.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -54,16 +55,68 @@ const DEFAULT_MODEL: Record<Family, string> = { image: 'sdxl', llm: 'llama-3.1-8
 const OTHER_MODEL = '__by-parameter-count__';
 const TYPE_VRAM = '__type-memory__';
 
-export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, detect: () => Detection, note: (line: string) => void): Promise<KnownAnswers> {
+/** Exit codes for the signals that end a run at a question: 128 + the signal's number, as a shell reports them. */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+const SHOW_CURSOR = '\x1b[?25h';
+const ERASE_LINE = '\r\x1b[2K';
+/** from the cursor to the end of the screen: a search question's list is drawn below its cursor */
+const ERASE_DOWN = '\x1b[J';
+
+/**
+ * While questions are shown, SIGINT, SIGTERM and SIGHUP restore the terminal and exit 130 / 143 / 129.
+ * Without these, inquirer's signal-exit (its listeners alone) removes its handlers and re-raises the
+ * signal, so the process dies with the terminal in raw mode and the cursor hidden; with ours
+ * present it does neither. Returns the remover: outside the questions Node's default is wanted (it
+ * stops synchronous work at once, which a JS handler cannot).
+ */
+function restoreTerminalOnSignals(streams: PromptStreams): () => void {
+  const handlers = (Object.keys(SIGNAL_EXIT) as Array<keyof typeof SIGNAL_EXIT>).map((signal) => {
+    const handler = () => {
+      try {
+        const input = streams.input as { isTTY?: boolean; setRawMode?: (mode: boolean) => unknown };
+        if (input.isTTY && typeof input.setRawMode === 'function') input.setRawMode(false);
+        // below the line the question (or the detection note) is on; "interrupted" as for Ctrl-C at a question
+        streams.output.write(`${SHOW_CURSOR}\n${ERASE_DOWN}${signal === 'SIGINT' ? 'interrupted\n' : ''}`);
+      } catch {
+        // a terminal that hung up (SIGHUP) cannot be written to: exit all the same
+      }
+      process.exit(SIGNAL_EXIT[signal]);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler));
+}
+
+export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, detect: () => Promise<Detection>, note: (line: string) => void): Promise<KnownAnswers> {
+  const stopRestoring = restoreTerminalOnSignals(streams);
+  const input = new QuestionInput(streams.input as unknown as KeySource);
+  try {
+    return await askEach(kb, known, streams, input, detect, note);
+  } finally {
+    input.close();
+    stopRestoring();
+  }
+}
+
+async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, input: QuestionInput, detect: () => Promise<Detection>, note: (line: string) => void): Promise<KnownAnswers> {
   const { default: inquirer } = await import('inquirer');
-  const prompt = inquirer.createPromptModule({ input: streams.input as NodeJS.ReadStream, output: streams.output as NodeJS.WriteStream });
+  const prompt = inquirer.createPromptModule({ input: input as unknown as NodeJS.ReadStream, output: streams.output as NodeJS.WriteStream });
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
+    const asked = prompt([{ ...question, name: 'value' } as never]);
+    // Ctrl-D closed the question without an answer: as good as Ctrl-C
+    const giveUp = () => asked.ui.close();
+    input.on('abandoned', giveUp);
+    input.setListening(true);
     try {
-      const answers = (await prompt([{ ...question, name: 'value' } as never])) as { value: T };
+      const answers = (await asked) as { value: T };
       return answers.value;
     } catch (e) {
       if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError') throw new InterruptedError();
       throw e;
+    } finally {
+      input.setListening(false);
+      input.removeListener('abandoned', giveUp);
     }
   };
   const out: KnownAnswers = { ...known };
@@ -109,7 +162,14 @@ export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, 
   }
 
   if (out.gpu === undefined && out.vram === undefined) {
-    const detection = detect();
+    // nvidia-smi may take up to its timeout: say what the wait is for, then erase the note
+    streams.output.write('Looking for GPUs with nvidia-smi...');
+    let detection: Detection;
+    try {
+      detection = await detect();
+    } finally {
+      streams.output.write(ERASE_LINE);
+    }
     if (detection.problem) note(`GPU detection: ${detection.problem}; pick your GPU instead.`);
     const found = detection.gpus;
     let picked: string | null = null;
@@ -134,17 +194,24 @@ export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, 
     } else if (picked) out.gpu = picked;
     else {
       const gpus = [...kb.gpus].sort((a, b) => b.vramGB - a.vramGB || b.tflops - a.tflops);
+      let lastTerm = '';
       const choice = await ask<string>({
         type: 'search',
         message: 'GPU (type to filter, e.g. 4090, t4, a100)',
         pageSize: 10,
         source: async (term: string | undefined) => {
-          const hits = rankMatches(gpus, term);
-          return [{ name: 'Not listed: type its memory in GB', value: TYPE_VRAM }, ...hits.map((g) => ({ name: `${g.id} (${g.name}, ${g.vramGB} GB)`, value: g.id }))];
+          lastTerm = term?.trim() ?? '';
+          const notListed = { name: 'Not listed: type its memory in GB', value: TYPE_VRAM };
+          const hits = rankMatches(gpus, term).map((g) => ({ name: `${g.id} (${g.name}, ${g.vramGB} GB)`, value: g.id }));
+          // the first item is the one Enter picks: with nothing typed, typing the memory (every
+          // card is listed below); once something is typed, the best match
+          return lastTerm ? [...hits, notListed] : [notListed, ...hits];
         },
       });
       if (choice === TYPE_VRAM) {
-        const text = await ask<string>({ type: 'input', message: 'GPU memory in GB', default: '24', validate: validator(parseVram) });
+        // a number typed in the filter (20, "20 GB") is the memory the user meant
+        const typed = validator(parseVram)(lastTerm) === true ? lastTerm : '24';
+        const text = await ask<string>({ type: 'input', message: 'GPU memory in GB', default: typed, validate: validator(parseVram) });
         out.vram = parseVram(text);
       } else out.gpu = choice;
     }

@@ -4,6 +4,7 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/run.js';
 import type { Io } from '../../src/cli/io.js';
+import { splitKeys } from '../../src/cli/question-input.js';
 
 const KEYS = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' };
 const fake = (name: string) => `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`;
@@ -32,13 +33,20 @@ function fakeTerminal(env: Record<string, string>) {
       if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen.slice(-800)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
+    const matched = screen;
     screen = '';
     for (const k of keys) {
       input.write(k);
       await new Promise((r) => setTimeout(r, 15));
     }
+    return matched;
   }
-  return { io, answer, out: () => ({ stdout, stderr }) };
+  /** waits until the screen shows `pattern`, then writes `text` in one go, as a paste does */
+  async function paste(pattern: RegExp, text: string) {
+    await answer(pattern);
+    input.write(text);
+  }
+  return { io, answer, paste, type: (text: string) => input.write(text), end: () => input.end(), out: () => ({ stdout, stderr }) };
 }
 
 describe('interactive recommend', () => {
@@ -47,7 +55,7 @@ describe('interactive recommend', () => {
     const done = run(['recommend'], t.io);
     await t.answer(/What do you want to teach the model\?/, KEYS.down, KEYS.enter); // style
     await t.answer(/Base model/, KEYS.enter); // sdxl (the default)
-    await t.answer(/GPU \(type to filter/, ...'4090', KEYS.down, KEYS.enter); // "Not listed" is first; Down picks rtx-4090
+    await t.answer(/GPU \(type to filter/, ...'4090', KEYS.enter); // the first match is highlighted
     await t.answer(/Time budget/, KEYS.enter); // 2h
     await t.answer(/What matters most\?/, KEYS.enter); // balanced
     expect(await done).toBe(0);
@@ -103,6 +111,85 @@ describe('interactive recommend', () => {
     expect(t.out().stdout).toBe('');
   });
 
+  it('Ctrl-D on an empty answer (the end of input) exits 130 rather than waiting for ever', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12'], t.io);
+    await t.answer(/Time budget/, '\u0004');
+    expect(await done).toBe(130);
+    expect(t.out().stderr.trim()).toBe('interrupted');
+  });
+
+  it('the input ending at a question exits 130 rather than waiting for ever', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12'], t.io);
+    await t.answer(/Time budget/);
+    t.end();
+    expect(await done).toBe(130);
+  });
+
+  it('answers pasted in one go are kept for the questions after the first', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend'], t.io);
+    // style (Down), sdxl, "3090" (its first match), 2h, balanced: one write
+    await t.paste(/What do you want to teach the model\?/, `${KEYS.down}\r\r3090\r\r\r`);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
+  });
+
+  it('keys typed while nvidia-smi is asked wait for the GPU question', async () => {
+    const t = fakeTerminal({ PATH: fake('slow') });
+    const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'], t.io);
+    await t.paste(/Looking for GPUs with nvidia-smi\.\.\./, 'n\r'); // "no" to the card it finds
+    await t.answer(/GPU \(type to filter/, ...'t4', KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--gpu t4 --time 8h/);
+  });
+
+  it('the note while nvidia-smi is asked is erased before the next question', async () => {
+    const t = fakeTerminal({ PATH: fake('one') });
+    const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'], t.io);
+    const screen = await t.answer(/Found NVIDIA GeForce RTX 4090/, KEYS.enter);
+    expect(screen).toMatch(/^Looking for GPUs with nvidia-smi\.\.\.\r\x1b\[2K/);
+    expect(await done).toBe(0);
+  });
+
+  it('a memory typed in the GPU filter is the default of the memory question; no match is no crash', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], t.io);
+    await t.answer(/GPU \(type to filter/, ...'20 GB', KEYS.enter); // no card matches: "Not listed" is the only choice
+    await t.answer(/GPU memory in GB \(20 GB\)/, KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--vram 20 --time 2h/);
+    const other = fakeTerminal({ PATH: '/nonexistent' });
+    const done2 = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], other.io);
+    await other.answer(/GPU \(type to filter/, ...'zzz', KEYS.enter);
+    await other.answer(/GPU memory in GB \(24\)/, KEYS.enter);
+    expect(await done2).toBe(0);
+    expect(other.out().stderr).toMatch(/--vram 24 --time 2h/);
+  });
+
+  it('with nothing typed, Enter at the GPU question asks for the memory', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], t.io);
+    await t.answer(/GPU \(type to filter/, KEYS.enter);
+    await t.answer(/GPU memory in GB \(24\)/, ...'12', KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--vram 12 --time 2h/);
+  });
+
+  it('signal handlers that restore the terminal are there only while questions are shown', async () => {
+    const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+    const count = () => signals.map((s) => process.listenerCount(s));
+    const before = count();
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--priority', 'balanced'], t.io);
+    await t.answer(/Time budget/);
+    for (const [i, n] of count().entries()) expect(n).toBeGreaterThan(before[i]!);
+    t.type(KEYS.enter);
+    expect(await done).toBe(0);
+    expect(count()).toEqual(before);
+  });
+
   it('--no-input never asks: missing answers are a usage error', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     expect(await run(['recommend', '--no-input'], t.io)).toBe(2);
@@ -112,5 +199,11 @@ describe('interactive recommend', () => {
   it('all flags given: no question at all', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     expect(await run(['recommend', '--goal', 'style', '--model', 'sd15', '--vram', '8', '--time', '1h'], t.io)).toBe(0);
+  });
+});
+
+describe('splitKeys', () => {
+  it('one entry per key: escape sequences, CR LF and characters outside the BMP stay whole', () => {
+    expect(splitKeys('\u001b[B\r\n3€😀\u001bOA\u001bx\u001b[1;5C\u0003\r')).toEqual(['\u001b[B', '\r\n', '3', '€', '😀', '\u001bOA', '\u001bx', '\u001b[1;5C', '\u0003', '\r']);
   });
 });

@@ -80,7 +80,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       const kb = await ctx.kb();
       if (flags.detect) {
         const { detectGpus } = await import('../detect-gpu.js');
-        const detection = detectGpus(kb, ctx.io.env);
+        const detection = await detectGpus(kb, ctx.io.env);
         if (flags.json) ctx.printJson({ gpus: detection.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryMiB, id: g.gpu?.id ?? null })), problem: detection.problem });
         else ctx.print(renderDetection(detection));
         return;
