@@ -42,9 +42,9 @@ let zlib;
  * 20.15), else SHA-256 through node:crypto. It guards against damage, not against an attacker,
  * who could as well change the bundle beside it. Measured for the 335 KB of cli.cjs's cache, in
  * a fresh process: loading node:zlib (and node:stream behind it) 1.8 ms and crc32 0.1 ms;
- * node:crypto 2.9 ms and SHA-256 0.5 ms; a JavaScript loop that runs once 2.4 ms; a WebAssembly
- * hash about the same as crc32 (its memory, compilation and baseline code cost what zlib's load
- * does).
+ * node:crypto 2.9 ms and SHA-256 0.5 ms; a JavaScript loop that runs once 2.4 ms; a hash in
+ * WebAssembly about as much as zlib in all (its memory, compilation and baseline code cost what
+ * zlib's load does).
  */
 function checksum(payload) {
   zlib ??= require('node:zlib');

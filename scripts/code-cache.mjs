@@ -6,7 +6,7 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
@@ -39,7 +39,7 @@ for (const argv of [
 }
 // the questions' bundle cannot run without a terminal: its top level is compiled at least
 loadWithCodeCache(join(bundleDir, 'prompts.cjs'));
-rmSync(extra);
+rmSync(dirname(extra), { recursive: true });
 writeCaches();
 const caches = readdirSync(bundleDir).filter((f) => f.endsWith('.cache'));
 const bundles = readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'));
