@@ -6,14 +6,16 @@
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
 const { loadWithCodeCache, writeCaches } = require('../bin/code-cache.cjs');
 const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
-for (const f of readdirSync(bundleDir)) if (f.endsWith('.cache')) rmSync(join(bundleDir, f));
+// the caches, and any temporary file a run was stopped in the middle of writing
+const isCacheOrTemp = (f) => f.endsWith('.cache') || /\.cache\..+\.tmp$/.test(f);
+for (const f of readdirSync(bundleDir)) if (isCacheOrTemp(f)) rmSync(join(bundleDir, f));
 
 // a user's knowledge-base file, so the YAML loader runs too
 const extra = join(mkdtempSync(join(tmpdir(), 'fa-cache-')), 'extra.yaml');
@@ -37,8 +39,10 @@ for (const argv of [
 }
 // the questions' bundle cannot run without a terminal: its top level is compiled at least
 loadWithCodeCache(join(bundleDir, 'prompts.cjs'));
-rmSync(extra);
+rmSync(dirname(extra), { recursive: true });
 writeCaches();
 const caches = readdirSync(bundleDir).filter((f) => f.endsWith('.cache'));
 const bundles = readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'));
+const temps = readdirSync(bundleDir).filter((f) => isCacheOrTemp(f) && !f.endsWith('.cache'));
+if (temps.length > 0) throw new Error(`temporary files left in dist/bundle: ${temps.join(', ')}`);
 if (caches.length !== bundles.length) throw new Error(`code caches written for ${caches.join(', ')}, bundles are ${bundles.join(', ')}`);
