@@ -231,7 +231,11 @@ function readRegularFile(path: string, limit: number): Buffer | null {
     if (!fstatSync(fd).isFile()) return null;
     const buf = Buffer.allocUnsafe(limit + 1);
     let length = 0;
-    for (let n; length < buf.length && (n = readSync(fd, buf, length, buf.length - length, length)) > 0; ) length += n;
+    while (length < buf.length) {
+      const n = readSync(fd, buf, length, buf.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
     return length > limit ? null : buf.subarray(0, length);
   } finally {
     closeSync(fd);
