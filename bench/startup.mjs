@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Start-up benchmark: the built binary against bare `node -e 0`, interleaved in one run so machine
 // noise hits both alike. Prints median, min and max per case and the ratio of medians to bare node.
+// The "installed" cases run the package as a user gets it: `npm pack` of this build, installed from
+// the tarball into a fresh prefix (npm gives every file a new time); "installed r/o" is a copy of
+// that install where dist/kb.verified.json cannot be written, so each run checks the data by hash.
 // Usage: npm run bench:startup [-- --runs 30]
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +29,24 @@ writeFileSync(extra, `gpus:
 `);
 
 const env = { ...process.env, NO_COLOR: '1', PATH: `/nonexistent-nvidia-smi:${process.env.PATH}` };
+
+/** Packs this build and installs the tarball into a fresh prefix; returns the installed bin (npm's link). */
+function installTarball() {
+  const npm = (args) => {
+    const r = spawnSync('npm', [...args, '--cache', join(dir, 'npm-cache'), '--no-audit', '--no-fund', '--no-update-notifier'], { encoding: 'utf8', cwd: dir });
+    if (r.status !== 0) throw new Error(`npm ${args[0]} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  // the build is bench:startup's own (prepack would build again); the tarball has no dependencies
+  const [{ filename }] = JSON.parse(npm(['pack', fileURLToPath(new URL('..', import.meta.url)), '--ignore-scripts', '--json']));
+  npm(['install', '--prefix', join(dir, 'prefix'), '--offline', join(dir, filename)]);
+  const pkg = join(dir, 'prefix', 'node_modules', 'finetune-advisor');
+  const readOnly = join(dir, 'read-only', 'finetune-advisor');
+  cpSync(pkg, readOnly, { recursive: true });
+  mkdirSync(join(readOnly, 'dist', 'kb.verified.json')); // in the cache's place: it is never written
+  return { bin: join(dir, 'prefix', 'node_modules', '.bin', 'finetune-advisor'), pkg, readOnlyBin: join(readOnly, 'bin', 'finetune-advisor.js') };
+}
+const installed = installTarball();
 const cases = {
   'node -e 0': ['-e', '0'],
   '--help': [BIN, '--help'],
@@ -33,6 +54,9 @@ const cases = {
   compare: [BIN, 'compare'],
   'estimate --json': [BIN, 'estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'],
   'recommend --kb --json': [BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'bench-card', '--time', '2h', '--kb', extra, '--json'],
+  'installed --help': [installed.bin, '--help'],
+  'installed recommend': [installed.bin, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
+  'installed r/o recommend': [installed.readOnlyBin, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
 };
 
 function timeOnce(args) {
@@ -66,6 +90,12 @@ const stats = (xs) => {
   return { median: s[Math.floor(s.length / 2)], min: s[0], max: s[s.length - 1] };
 };
 
+// as for a user, the installed copy's first run checks the data by hash and records it; a file
+// younger than 2 s is not recorded (src/kb/compiled.ts), so wait that out before the first run
+const installedAt = statSync(join(installed.pkg, 'data', 'gpus.yaml')).mtimeMs;
+await new Promise((resolve) => setTimeout(resolve, Math.max(0, installedAt + 2100 - Date.now())));
+timeOnce(cases['installed recommend']);
+
 const times = Object.fromEntries([...Object.keys(cases), 'first prompt', 'node -e 0 (pty)'].map((k) => [k, []]));
 const hasScript = spawnSync('script', ['--version']).status === 0;
 for (let i = 0; i < RUNS; i++) {
@@ -90,3 +120,4 @@ for (const [name, xs] of Object.entries(times)) {
   console.log(`${name.padEnd(24)} ${s.median.toFixed(1).padStart(7)}ms ${s.min.toFixed(1).padStart(7)}ms ${s.max.toFixed(1).padStart(7)}ms  ${(s.median / base).toFixed(2)}x`);
 }
 if (!hasScript) console.log('\n(no util-linux `script`: first-prompt time not measured)');
+rmSync(dir, { recursive: true, force: true });

@@ -1,31 +1,68 @@
 // The fast path: the bundled knowledge base validated at build time and stored as JSON
-// (dist/kb.json), loaded without yaml or zod. It is used only while every data file is exactly as
-// it was when compiled (same names, sizes and modification times); an edited checkout falls back
-// to parsing and validating the YAML, so stale data never runs.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+// (dist/kb.json), loaded without yaml or zod. It is used only while every data file holds the bytes
+// it held when compiled: same names and sizes, and the same content hash (kb.json's header records
+// each file's SHA-256 and CRC-32). Any other data falls back to parsing and validating the YAML, so
+// stale data never runs. File times are only a stat cache in front of the hash, as in git: a file
+// whose size, mtime and ctime equal those it had when its bytes were last checked is taken as
+// unchanged without reading it. Two such caches: the build's own stat (a clone as built), and
+// dist/kb.verified.json, written on the first run of a copy whose times differ (npm sets every
+// file's time to the time of the install; cp -r to the time of the copy). The contract is git's:
+// an edit that keeps the size and restores both times is outside it (the ctime cannot be set back
+// without changing the system clock).
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 2;
-  files: DataFileStamp[];
+  version: 3;
+  files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
 }
 
-export interface DataFileStamp { name: string; size: number; mtimeMs: number }
+/** A file's size and times as stat gives them: equal stamps mean unchanged bytes (the stat cache's contract). */
+export interface StatStamp { size: number; mtimeMs: number; ctimeMs: number }
+
+/** A data file as compiled. */
+export interface DataFileRecord {
+  name: string;
+  size: number;
+  /** the content's identity */
+  sha256: string;
+  /** the cheap check at run time (zlib.crc32); absent when the building Node had none */
+  crc32?: number;
+  /** the file's stat when compiled, or null when it was modified too recently to be trusted (isRacy) */
+  stat: StatStamp | null;
+}
+
+/** dist/kb.verified.json: data files whose bytes this copy checked against the header's hashes. */
+interface VerifiedCache {
+  version: 1;
+  files: VerifiedFile[];
+}
+interface VerifiedFile extends StatStamp { name: string; sha256: string }
 
 const SECTIONS = ['techniques', 'models', 'gpus', 'rules', 'origin'] as const;
 type Section = (typeof SECTIONS)[number];
+
+/** The verified cache is a few hundred bytes per data file; anything larger is not ours. */
+const VERIFIED_CACHE_MAX_BYTES = 64 * 1024;
+/**
+ * A file modified this close to now is not recorded in a stat cache (git's "racily clean" entries):
+ * an edit within the same timestamp tick would leave its stat as recorded. An older mtime cannot
+ * be repeated by a later edit, which stamps the current time.
+ */
+const RACY_MS = 2000;
 
 /**
  * The compiled form: a header line, then each section's JSON, so a command parses only the
  * sections it reads (compare and the catalogues never parse the models, rules or GPUs they do not
  * show).
  */
-export function serializeCompiledKb(files: DataFileStamp[], kb: KnowledgeBase): string {
+export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase): string {
   let body = '';
   const sections = {} as CompiledHeader['sections'];
   for (const name of SECTIONS) {
@@ -33,7 +70,7 @@ export function serializeCompiledKb(files: DataFileStamp[], kb: KnowledgeBase): 
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
-  const header: CompiledHeader = { version: 2, files, sections };
+  const header: CompiledHeader = { version: 3, files, sections };
   return `${asciiJson(header)}\n${body}`;
 }
 
@@ -55,6 +92,11 @@ export function compiledKbPath(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'kb.json');
 }
 
+/** The verified cache beside a compiled knowledge base: dist/kb.verified.json for dist/kb.json. */
+export function verifiedCachePath(compiledPath: string): string {
+  return join(dirname(compiledPath), 'kb.verified.json');
+}
+
 /** The knowledge-base files of a folder, in the order they are read (and merged). */
 export function yamlFileNames(dir: string): string[] {
   return readdirSync(dir)
@@ -62,28 +104,46 @@ export function yamlFileNames(dir: string): string[] {
     .sort();
 }
 
-export function dataFileStamps(dataDir: string): DataFileStamp[] {
-  return yamlFileNames(dataDir)
-    .map((name) => {
-      const st = statSync(join(dataDir, name));
-      return { name, size: st.size, mtimeMs: Math.floor(st.mtimeMs) };
-    });
+// crypto and zlib are not loaded on a start that trusts the stat caches (about 4 and 2 ms)
+const requireBuiltin = createRequire(import.meta.url);
+type Crc32 = (data: Uint8Array) => number;
+/** zlib.crc32 exists from Node 20.15 (and 22.2); without it the check falls back to SHA-256. */
+function zlibCrc32(): Crc32 | undefined {
+  const { crc32 } = requireBuiltin('node:zlib') as { crc32?: Crc32 };
+  return typeof crc32 === 'function' ? crc32 : undefined;
+}
+function sha256Hex(data: Uint8Array): string {
+  const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** Build time: each data file's size, hashes and stat (the stat left out when racy). */
+export function dataFileRecords(dataDir: string, now = Date.now()): DataFileRecord[] {
+  const crc32 = zlibCrc32();
+  return yamlFileNames(dataDir).map((name) => {
+    const file = join(dataDir, name);
+    const st = statSync(file);
+    const bytes = readRegularFile(file, st.size);
+    if (!bytes) throw new Error(`${file}: not a regular file, or it changed while compiled`);
+    return {
+      name,
+      size: bytes.length,
+      sha256: sha256Hex(bytes),
+      ...(crc32 && { crc32: crc32(bytes) }),
+      stat: isRacy(st, now) ? null : statStamp(st),
+    };
+  });
 }
 
 /**
- * The compiled knowledge base, or null when it is missing, of another format, or older than the
- * data files. Each section is parsed on first read.
+ * The compiled knowledge base, or null when it is missing, of another format, or compiled from
+ * other data. Each section is parsed on first read.
  */
 export function loadCompiledKb(dataDir: string, path = compiledKbPath()): KnowledgeBase | null {
   const compiled = readCompiled(path);
   if (!compiled) return null;
   const { text, header, bodyStart } = compiled;
-  const now = dataFileStamps(dataDir);
-  const same = now.length === header.files.length && now.every((f, i) => {
-    const c = header.files[i]!;
-    return c.name === f.name && c.size === f.size && c.mtimeMs === f.mtimeMs;
-  });
-  if (!same) return null;
+  if (!dataIsAsCompiled(dataDir, header.files, verifiedCachePath(path))) return null;
   const kb = {} as KnowledgeBase;
   for (const name of SECTIONS) {
     const [start, end] = header.sections[name];
@@ -97,13 +157,146 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
   return kb;
 }
 
+/**
+ * Whether the data files hold the bytes compiled. Names and sizes first (a mismatch is stale with
+ * nothing read); then each file is unchanged by its stat (the build's, or this copy's verified
+ * cache) or by its hash. Files verified by hash are recorded in the verified cache, so the next
+ * run reads none of them.
+ */
+function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], cachePath: string): boolean {
+  let stats: Stats[];
+  try {
+    const names = yamlFileNames(dataDir);
+    if (names.length !== compiled.length || names.some((n, i) => n !== compiled[i]!.name)) return false;
+    stats = names.map((n) => statSync(join(dataDir, n)));
+  } catch {
+    return false; // the YAML loader reports the folder's problem
+  }
+  if (stats.some((st, i) => !st.isFile() || st.size !== compiled[i]!.size)) return false;
+  let verified: Map<string, VerifiedFile> | undefined;
+  const record: VerifiedFile[] = [];
+  let recordChanged = false;
+  const now = Date.now();
+  for (const [i, c] of compiled.entries()) {
+    const st = stats[i]!;
+    if (c.stat && sameStat(c.stat, st)) continue; // as built
+    verified ??= readVerifiedCache(cachePath);
+    const known = verified.get(c.name);
+    if (known && known.sha256 === c.sha256 && sameStat(known, st)) {
+      record.push(known);
+      continue;
+    }
+    let bytes: Buffer | null;
+    try {
+      bytes = readRegularFile(join(dataDir, c.name), c.size);
+    } catch (e) {
+      // unreadable, with the compiled name and size: the YAML could not be loaded either
+      if (isPermissionError(e)) continue;
+      return false;
+    }
+    if (!bytes || bytes.length !== c.size) return false;
+    if (!sameContent(bytes, c)) return false;
+    if (!isRacy(st, now)) {
+      record.push({ name: c.name, ...statStamp(st), sha256: c.sha256 });
+      recordChanged = true;
+    }
+  }
+  if (recordChanged) writeVerifiedCache(cachePath, { version: 1, files: record });
+  return true;
+}
+
+/**
+ * CRC-32 where the header has one and Node has zlib.crc32, else SHA-256. Measured on the bundled
+ * data (290 KB) in a fresh process: loading node:zlib and CRC-32 take 2.4 ms, node:crypto and
+ * SHA-256 4.2 ms (the loads dominate). CRC-32 with the size guards against accidental edits, the
+ * stat cache's concern; whoever can write data/ on purpose can write kb.json too.
+ */
+function sameContent(bytes: Buffer, c: DataFileRecord): boolean {
+  const crc32 = c.crc32 === undefined ? undefined : zlibCrc32();
+  return crc32 ? crc32(bytes) === c.crc32 : sha256Hex(bytes) === c.sha256;
+}
+
+const statStamp = (st: Stats): StatStamp => ({ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
+const sameStat = (s: StatStamp, st: Stats) => s.size === st.size && s.mtimeMs === st.mtimeMs && s.ctimeMs === st.ctimeMs;
+const isRacy = (st: Stats, now: number) => Math.abs(now - st.mtimeMs) < RACY_MS;
+const isPermissionError = (e: unknown) => ['EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '');
+
+/**
+ * A regular file's bytes, at most `limit` of them (null when it is not a regular file or longer).
+ * The open is non-blocking so a FIFO put in the file's place cannot hang it; open errors throw.
+ */
+function readRegularFile(path: string, limit: number): Buffer | null {
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+  try {
+    if (!fstatSync(fd).isFile()) return null;
+    const buf = Buffer.allocUnsafe(limit + 1);
+    let length = 0;
+    while (length < buf.length) {
+      const n = readSync(fd, buf, length, buf.length - length, length);
+      if (n === 0) break;
+      length += n;
+    }
+    return length > limit ? null : buf.subarray(0, length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The verified cache's entries by file name; empty when it is missing, not ours, or malformed. */
+function readVerifiedCache(path: string): Map<string, VerifiedFile> {
+  const files = new Map<string, VerifiedFile>();
+  try {
+    const bytes = readRegularFile(path, VERIFIED_CACHE_MAX_BYTES);
+    if (!bytes) return files;
+    const cache = JSON.parse(bytes.toString('utf8')) as VerifiedCache;
+    if (cache?.version !== 1 || !Array.isArray(cache.files)) return files;
+    for (const f of cache.files as unknown[]) {
+      if (!isVerifiedFile(f)) return new Map();
+      files.set(f.name, f);
+    }
+  } catch {
+    // missing, unreadable or not JSON: the files are checked by hash
+  }
+  return files;
+}
+
+function isVerifiedFile(f: unknown): f is VerifiedFile {
+  if (typeof f !== 'object' || f === null) return false;
+  const v = f as Record<string, unknown>;
+  return typeof v.name === 'string' && typeof v.sha256 === 'string' && ['size', 'mtimeMs', 'ctimeMs'].every((k) => typeof v[k] === 'number');
+}
+
+/**
+ * Best effort, atomic: a temporary file renamed over the cache, removed on failure. A read-only
+ * install keeps checking hashes on each run (still without the YAML loader).
+ */
+function writeVerifiedCache(path: string, cache: VerifiedCache): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  let created = false;
+  try {
+    // wx: never written through a link left in its place, nor over another run's file
+    writeFileSync(tmp, JSON.stringify(cache), { flag: 'wx', mode: 0o644 });
+    created = true;
+    renameSync(tmp, path);
+  } catch (e) {
+    // a read-only folder creates nothing; a full disk or a folder in the cache's place leaves the temporary file
+    if (created || (e as NodeJS.ErrnoException).code !== 'EEXIST') {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+    }
+  }
+}
+
 function readCompiled(path: string): { text: string; header: CompiledHeader; bodyStart: number } | null {
   try {
     const text = readFileSync(path, 'utf8');
     const end = text.indexOf('\n');
     if (end < 0) return null;
     const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
-    return header.version === 2 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 3 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }
