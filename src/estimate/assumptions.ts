@@ -1,6 +1,7 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model } from '../kb/types.js';
 import type { Card } from './fit.js';
+import { METHOD_TRAITS } from './methods.js';
 import { CUDA_CONTEXT_GIB, FRAGMENTATION, LOSS_BYTES_PER_LOGIT } from './memory.js';
 import { activationBytes, isHalf, isMixed } from './precision.js';
 import type { TrainingSettings } from './settings.js';
@@ -25,7 +26,7 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   } else {
     out.push('activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default');
   }
-  if (s.method !== 'full') {
+  if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(`frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : 'in fp32'}`);
   } else if (isMixed(s.precision)) {
     out.push('mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass');

@@ -3,7 +3,8 @@
 import type { Model } from '../kb/types.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { EIGHT_BIT } from './precision.js';
-import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
+import { METHOD_TRAITS } from './methods.js';
+import type { TrainingSettings } from './settings.js';
 import { estimateStepTime, totalHours, type GpuPerf, type StepTime } from './time.js';
 import { outputSizeMB } from './size.js';
 
@@ -47,7 +48,7 @@ export const SAVERS: readonly Saver[] = [
     // kohya --full_bf16, LLaMA-Factory pure_bf16, litgpt bf16-true: weights, gradients and states in bf16
     id: 'bf16-weights',
     label: 'bf16 weights (no fp32 master copy)',
-    apply: (s, _m, card) => (s.method === 'full' && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
+    apply: (s, _m, card) => (METHOD_TRAITS[s.method].trainsEveryWeight && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
   },
   {
     // the same effective batch through gradient accumulation (per_device_train_batch_size=1)
@@ -58,12 +59,12 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'int8-base',
     label: '8-bit quantized base',
-    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
+    apply: (s, model) => (model.family === 'image' && METHOD_TRAITS[s.method].adapter && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
   },
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
-    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
+    apply: (s, model) => (model.family === 'image' && METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
   },
 ];
 

@@ -8,6 +8,7 @@
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
 import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, optimizerBytes, trainedWeightBytes } from './precision.js';
 import { llmParamSplit, llmStacks, trainableParams, type LayerStack } from './parameters.js';
+import { METHOD_TRAITS } from './methods.js';
 import type { TrainingSettings } from './settings.js';
 
 export const GiB = 2 ** 30;
@@ -67,8 +68,9 @@ export function llmLayerElementsPerToken(model: LlmModel, stack: LayerStack = ll
 }
 
 export function llmSequenceLength(s: TrainingSettings): number {
-  // prompt tuning prepends its virtual tokens to every sequence
-  return (s.seqLen ?? 1024) + (s.method === 'prompt' || s.method === 'ptuning' ? s.virtualTokens ?? 20 : 0);
+  // prompt tuning and p-tuning prepend their virtual tokens to every sequence
+  const virtual = METHOD_TRAITS[s.method].virtualTokens;
+  return (s.seqLen ?? 1024) + (virtual?.prepended ? s.virtualTokens ?? virtual.default : 0);
 }
 
 function llmActivationBytes(model: LlmModel, s: TrainingSettings): number {
@@ -134,13 +136,14 @@ export function baseNetwork(model: Model): { params: number; linear: number; wid
 }
 
 export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimate {
+  const method = METHOD_TRAITS[s.method];
   const trainable = trainableParams(model, s);
   const net = baseNetwork(model);
   let baseBytes: number;
   let trainableBytes = 0;
   let gradBytes: number;
   let optBytes: number;
-  if (s.method === 'full') {
+  if (method.trainsEveryWeight) {
     const w = trainedWeightBytes(s.precision);
     // Text encoders trained with --train-text-encoder: their weights are counted with the encoders,
     // their gradients and optimizer states here (they are part of `trainable`).
@@ -167,13 +170,13 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     activations = imageActivationBytes(model, s);
     const te = model.components.textEncoders.reduce((t, c) => t + c.params, 0);
     const vae = model.components.vae.params;
-    const teOnGpu = !s.cache || s.trainTextEncoder || s.method === 'embedding';
+    const teOnGpu = !s.cache || s.trainTextEncoder || method.needsTextEncoders;
     // trainers that quantize the base quantize the text encoders they keep on the GPU too (ai-toolkit, kohya --fp8_base)
     const frozen = frozenWeightBytes(s.precision === 'fp32' ? 'fp32' : 'bf16', s.quantize);
     if (teOnGpu) encoders += te * frozen;
     // the VAE stays unquantized, in the run's weight dtype (diffusers: vae.to(device, dtype=weight_dtype))
     if (!s.cache) encoders += vae * (s.precision === 'fp32' ? 4 : 2);
-    if (s.trainTextEncoder && s.method === 'full') {
+    if (s.trainTextEncoder && method.trainsEveryWeight) {
       const w = trainedWeightBytes(s.precision);
       encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
     }

@@ -1,10 +1,7 @@
-// Parameter counts from the architecture. Formulas: huggingface/peft docs and the LoRA paper
-// (arXiv 2106.09685): LoRA adds r x (d_in + d_out) per adapted matrix; DoRA adds one magnitude per
-// output feature (arXiv 2402.09353); IA3 one scaling vector per adapted module (arXiv 2205.05638);
-// prompt tuning n_virtual x hidden (arXiv 2104.08691); prefix tuning n_virtual x layers x 2 x kv width
-// (arXiv 2101.00190, as PEFT implements it with grouped-query attention).
+// Parameter counts from the architecture; the per-method formulas are in methods.ts.
 import type { Targets } from '../kb/vocabulary.js';
 import type { ImageModel, LlmModel, Model } from '../kb/types.js';
+import { METHOD_TRAITS, type TrainableDims } from './methods.js';
 import type { TrainingSettings } from './settings.js';
 
 interface Matrix { dIn: number; dOut: number }
@@ -120,49 +117,29 @@ export function textEmbeddingWidths(model: ImageModel): number[] {
   return model.components.textEncoders.map((te) => te.width ?? 768);
 }
 
+/** What the methods' trainable-parameter formulas read from this model. */
+export function trainableDims(model: Model): TrainableDims {
+  if (model.family === 'llm') {
+    const a = model.architecture;
+    return {
+      fullParams: () => model.params,
+      adapterParamsPerRank: (targets) => adapterParamsPerRank(model, targets),
+      outputFeatures: (targets) => outputFeatures(model, targets),
+      tokenStream: { hidden: a.hidden, layers: llmLayerCount(model), kvHeads: a.kvHeads, headDim: a.headDim, intermediate: a.intermediate },
+      textConditioning: null,
+    };
+  }
+  const c = model.components;
+  return {
+    fullParams: (s) => c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
+    adapterParamsPerRank: (targets) => adapterParamsPerRank(model, targets),
+    outputFeatures: (targets) => outputFeatures(model, targets),
+    tokenStream: null,
+    textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
+  };
+}
+
 /** Parameters the run trains (and, for adapters, saves). */
 export function trainableParams(model: Model, s: TrainingSettings): number {
-  const rank = s.rank ?? 16;
-  switch (s.method) {
-    case 'full':
-      if (model.family === 'llm') return model.params;
-      return model.components.denoiser.params + (s.trainTextEncoder ? model.components.textEncoders.reduce((t, te) => t + te.params, 0) : 0);
-    case 'lora':
-    case 'qlora':
-      return rank * adapterParamsPerRank(model, s.targets);
-    case 'dora':
-      return rank * adapterParamsPerRank(model, s.targets) + outputFeatures(model, s.targets);
-    case 'loha':
-      // two Hadamard-multiplied low-rank pairs per matrix (LyCORIS, arXiv 2108.06098)
-      return 2 * rank * adapterParamsPerRank(model, s.targets);
-    case 'lokr':
-      // sized like a LoRA of the same rank: LyCORIS measured a factor-8 full-dim LoKr at 12 MB
-      // against 9.5 MB for a rank-8 LoRA on SD1 (KohakuBlueleaf/LyCORIS docs/Guidelines.md)
-      return rank * adapterParamsPerRank(model, s.targets);
-    case 'embedding': {
-      if (model.family !== 'image') return 0;
-      return (s.virtualTokens ?? 1) * textEmbeddingWidths(model).reduce((t, w) => t + w, 0);
-    }
-    case 'crossattn-kv': {
-      if (model.family !== 'image') return 0;
-      // Custom Diffusion trains K and V of every cross-attention: 2 x context width x block width
-      const ctx = textEmbeddingWidths(model)[0] ?? 768;
-      return model.components.denoiser.blocks.reduce((t, b) => t + b.count * 2 * ctx * b.width, 0) + ctx;
-    }
-    case 'ia3': {
-      if (model.family !== 'llm') return 0;
-      const a = model.architecture;
-      return llmLayerCount(model) * (2 * a.kvHeads * a.headDim + a.intermediate);
-    }
-    case 'prompt':
-      return model.family === 'llm' ? (s.virtualTokens ?? 20) * model.architecture.hidden : 0;
-    case 'ptuning': {
-      // PEFT's MLP prompt encoder: three hidden x hidden linear layers with biases, plus the embeddings
-      if (model.family !== 'llm') return 0;
-      const h = model.architecture.hidden;
-      return 3 * h * h + 3 * h + (s.virtualTokens ?? 20) * h;
-    }
-    case 'prefix':
-      return model.family === 'llm' ? (s.virtualTokens ?? 20) * llmLayerCount(model) * 2 * model.architecture.kvHeads * model.architecture.headDim : 0;
-  }
+  return METHOD_TRAITS[s.method].trainableParams(trainableDims(model), s);
 }

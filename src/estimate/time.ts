@@ -6,6 +6,7 @@ import type { ImageModel, LlmModel, Model } from '../kb/types.js';
 import { baseNetwork, blockTokens, latentPixels, llmSequenceLength } from './memory.js';
 import { adaptedWeightElements, llmLayerCount, llmParamSplit } from './parameters.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
+import { METHOD_TRAITS } from './methods.js';
 import type { TrainingSettings } from './settings.js';
 
 export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
@@ -39,11 +40,12 @@ export const DEQUANT_BANDWIDTH_SHARE = 0.5;
  * reading that matrix in fp32, plus for LoHa/LoKr the extra matmul over every token.
  */
 function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
-  if (!['dora', 'loha', 'lokr'].includes(s.method)) return 0;
+  const delta = METHOD_TRAITS[s.method].materialisesDelta;
+  if (delta === 'none') return 0;
   // image adapters: about half of the denoiser sits in the targeted attention and MLP matrices
   const elements = model.family === 'llm' ? adaptedWeightElements(model, s.targets) : model.components.denoiser.params * 0.5;
   const traffic = (elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
-  if (s.method === 'dora') return traffic;
+  if (delta === 'norm') return traffic;
   const tokens = model.family === 'llm' ? s.batch * computedSequenceLength(s) : s.batch * latentPixels(model, s.resolution ?? model.nativeResolution) / 4;
   const adapterTflops = s.precision === 'fp16' || s.precision === 'bf16' ? gpu.tflops : gpu.tflops / 4; // fp32 adapters run on TF32 / CUDA cores
   const util = model.family === 'llm' ? UTILISATION.llm : UTILISATION.transformer;
@@ -72,7 +74,7 @@ function layerPasses(model: Model): number {
 }
 
 function passes(s: TrainingSettings): number {
-  const backward = s.method === 'full' ? 2 : 1;
+  const backward = METHOD_TRAITS[s.method].trainsEveryWeight ? 2 : 1;
   return 1 + backward + (s.gradientCheckpointing ? 1 : 0);
 }
 

@@ -1,5 +1,6 @@
 // The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
 import type { KnowledgeBase, Model, Technique } from '../../kb/types.js';
+import { METHOD_TRAITS, RANKED_METHODS } from '../../estimate/methods.js';
 import { resolveSettings, type SettingsOverrides } from '../../estimate/settings.js';
 import { fitWithSavers, type Card } from '../../estimate/fit.js';
 import { estimateMemory } from '../../estimate/memory.js';
@@ -22,9 +23,11 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
     throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind}; it serves ${technique.families.map((f) => (f === 'llm' ? 'language' : 'image')).join(' and ')} models.${hint}`);
   }
   checkFamilyFlags(model.family, flags, model.id);
-  if (technique.method === 'qlora' && flags.quantize && flags.quantize !== 'nf4') throw new UsageError(`--technique qlora implies --quantize nf4; use --technique lora --quantize ${flags.quantize} for another base precision.`);
-  if (technique.method === 'full' && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
-  if (flags.rank !== undefined && !['lora', 'qlora', 'dora', 'loha', 'lokr'].includes(technique.method)) throw new UsageError(`--rank applies to adapter techniques (lora, qlora, dora, loha, lokr), not to ${technique.id}.`);
+  const method = METHOD_TRAITS[technique.method];
+  const implied = method.impliedQuantization;
+  if (implied && flags.quantize && flags.quantize !== implied) throw new UsageError(`--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`);
+  if (method.trainsEveryWeight && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
+  if (flags.rank !== undefined && !method.rank) throw new UsageError(`--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`);
   const o: SettingsOverrides = {};
   if (flags.batch !== undefined) { o.batch = flags.batch; o.gradAccum = 1; }
   if (flags.resolution !== undefined) o.resolution = flags.resolution;
@@ -34,7 +37,7 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   if (flags.precision !== undefined) o.precision = flags.precision;
   // a quantized base is opted into with --quantize (QLoRA implies NF4); recipes that quantize by
   // default (FLUX LoRA at int8) are what `recommend` plans, not what a bare estimate assumes
-  o.quantize = flags.quantize ?? (technique.method === 'qlora' ? 'nf4' : 'none');
+  o.quantize = flags.quantize ?? implied ?? 'none';
   if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
   if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
   // the flag's presence is the setting: without it the text encoders stay frozen, whatever the recipe
