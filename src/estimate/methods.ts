@@ -9,6 +9,9 @@
 import type { Method, Quantization, Targets } from '../kb/vocabulary.js';
 import type { TrainingSettings } from './settings.js';
 
+/** A quantization of the frozen base. */
+export type BaseQuantization = Exclude<Quantization, 'none'>;
+
 /**
  * What a method's trainable-parameter formula reads from the model, as its kind supplies it. A
  * part the kind does not have is null: the methods that need it train nothing there (0), as when
@@ -49,7 +52,7 @@ export interface MethodTraits {
   /** the weight-sized matrix built per adapted layer and pass: none, its norm (DoRA) or the whole delta (LoHa, LoKr) */
   materialisesDelta: MaterialisedDelta;
   /** the base quantization the method is defined with (QLoRA: NF4) */
-  impliedQuantization: Quantization | null;
+  impliedQuantization: BaseQuantization | null;
   /** trains inside the text encoders, which then stay on the GPU even with cached embeddings */
   needsTextEncoders: boolean;
   savedAs: SavedAs;

@@ -2,6 +2,7 @@
 // group, overridden by what the user gave. Pure: no I/O.
 import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import type { Model, Technique } from '../kb/types.js';
+import { kindOf } from './kinds/index.js';
 import { METHOD_TRAITS } from './methods.js';
 
 export interface TrainingSettings {
@@ -46,14 +47,14 @@ export function defaultsFor(technique: Technique, model: Model) {
 export function resolveSettings(technique: Technique, model: Model, overrides: SettingsOverrides = {}): TrainingSettings | null {
   const d = defaultsFor(technique, model);
   if (!d) return null;
-  const isImage = model.family === 'image';
+  const kind = kindOf(model);
+  const shape = kind.runShape(model, d);
   const method = METHOD_TRAITS[technique.method];
   const micro = Math.min(d.microBatch ?? d.batch, d.batch);
   const base: TrainingSettings = {
     method: technique.method,
-    // Autocast over fp32 trainable weights, frozen weights in half precision: diffusers
-    // --mixed_precision fp16, and transformers Trainer bf16=True with PEFT (adapters kept in fp32).
-    precision: d.precision ?? (isImage ? 'mixed-fp16' : 'mixed-bf16'),
+    // Autocast over fp32 trainable weights, frozen weights in half precision (each kind's trainers' default)
+    precision: d.precision ?? kind.defaultPrecision,
     quantize: method.impliedQuantization ?? d.quantize ?? 'none',
     optimizer: d.optimizer,
     gradientCheckpointing: false,
@@ -65,9 +66,9 @@ export function resolveSettings(technique: Technique, model: Model, overrides: S
     steps: d.steps,
     learningRate: d.learningRate,
     rank: d.rank ?? method.rank?.default ?? null,
-    targets: d.targets ?? (isImage ? 'attention' : 'attention-mlp'),
-    resolution: isImage ? d.resolution ?? model.nativeResolution : null,
-    seqLen: isImage ? null : d.seqLen ?? 1024,
+    targets: d.targets ?? kind.defaultTargets,
+    resolution: shape.resolution,
+    seqLen: shape.seqLen,
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,
   };
