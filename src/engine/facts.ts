@@ -3,6 +3,7 @@
 import type { Model, Technique } from '../kb/types.js';
 import { GOAL_FAMILY, type Goal } from '../kb/vocabulary.js';
 import { fitTimeBudget, fitWithSavers, HEADROOM, type Card, type FitResult, type TimePlan } from '../estimate/fit.js';
+import { kindOf } from '../estimate/kinds/index.js';
 import { resolveSettings, TYPICAL_SEQUENCE_FILL, type SettingsOverrides, type TrainingSettings } from '../estimate/settings.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
@@ -62,8 +63,9 @@ export function sizeClass(mb: number): number {
 export function overridesFrom(answers: Answers, model: Model): SettingsOverrides {
   const o: SettingsOverrides = {};
   if (answers.steps) o.steps = answers.steps;
-  if (model.family === 'image' && answers.resolution) o.resolution = answers.resolution;
-  if (model.family === 'llm' && answers.seqLen) o.seqLen = answers.seqLen;
+  // the run-shape answer of the model's kind (resolution or sequence length); the other one does not apply
+  const shape = kindOf(model).shapeSetting;
+  if (answers[shape]) o[shape] = answers[shape];
   return o;
 }
 

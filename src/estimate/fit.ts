@@ -1,9 +1,11 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
+import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { EIGHT_BIT } from './precision.js';
-import { ADAPTER_METHODS, type TrainingSettings } from './settings.js';
+import { METHOD_TRAITS } from './methods.js';
+import type { TrainingSettings } from './settings.js';
 import { estimateStepTime, totalHours, type GpuPerf, type StepTime } from './time.js';
 import { outputSizeMB } from './size.js';
 
@@ -18,10 +20,13 @@ export interface Card extends GpuPerf {
   speedFrom: string | null;
 }
 
+export type SaverId = 'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
+
+/** A memory saver; a model's kind says which ones its trainers offer (ModelKind.savers). */
 export interface Saver {
-  id: 'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
+  id: SaverId;
   label: string;
-  apply: (s: TrainingSettings, model: Model, card: Card) => TrainingSettings | null;
+  apply: (s: TrainingSettings, card: Card) => TrainingSettings | null;
 }
 
 export const SAVERS: readonly Saver[] = [
@@ -41,13 +46,13 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'cache',
     label: 'cached latents and text embeddings',
-    apply: (s, model) => (model.family === 'image' && !s.cache ? { ...s, cache: true } : null),
+    apply: (s) => (!s.cache ? { ...s, cache: true } : null),
   },
   {
     // kohya --full_bf16, LLaMA-Factory pure_bf16, litgpt bf16-true: weights, gradients and states in bf16
     id: 'bf16-weights',
     label: 'bf16 weights (no fp32 master copy)',
-    apply: (s, _m, card) => (s.method === 'full' && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
+    apply: (s, card) => (METHOD_TRAITS[s.method].trainsEveryWeight && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
   },
   {
     // the same effective batch through gradient accumulation (per_device_train_batch_size=1)
@@ -58,12 +63,12 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'int8-base',
     label: '8-bit quantized base',
-    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
+    apply: (s) => (METHOD_TRAITS[s.method].adapter && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
   },
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
-    apply: (s, model) => (model.family === 'image' && ADAPTER_METHODS.includes(s.method) && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
+    apply: (s) => (METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
   },
 ];
 
@@ -85,10 +90,10 @@ export interface FitResult {
   fits: boolean;
   limitGiB: number;
   /** savers added, in order, to reach `run` (all of them when it still does not fit) */
-  savers: Saver['id'][];
+  savers: SaverId[];
   saverLabels: string[];
   /** peak after each rung: the defaults first, then each saver */
-  ladder: Array<{ saver: Saver['id'] | 'defaults'; peakGiB: number }>;
+  ladder: Array<{ saver: SaverId | 'defaults'; peakGiB: number }>;
   run: RunEstimate;
 }
 
@@ -124,9 +129,10 @@ export function fitWithSavers(model: Model, start: TrainingSettings, card: Card)
   let run = estimateRun(model, settings, card);
   const ladder: FitResult['ladder'] = [{ saver: 'defaults', peakGiB: run.memory.peakGiB }];
   const used: Saver[] = [];
+  const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
-    const next = saver.apply(settings, model, card);
+    const next = offered.has(saver.id) ? saver.apply(settings, card) : null;
     if (!next) continue;
     settings = next;
     run = estimateRun(model, settings, card);

@@ -2,6 +2,8 @@
 // group, overridden by what the user gave. Pure: no I/O.
 import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import type { Model, Technique } from '../kb/types.js';
+import { kindOf } from './kinds/index.js';
+import { METHOD_TRAITS } from './methods.js';
 
 export interface TrainingSettings {
   method: Method;
@@ -38,9 +40,6 @@ export const TYPICAL_SEQUENCE_FILL = 0.35;
 
 export type SettingsOverrides = Partial<TrainingSettings>;
 
-/** Methods that train adapters on a frozen base (their base may be quantized). */
-export const ADAPTER_METHODS: readonly Method[] = ['lora', 'loha', 'lokr', 'dora', 'qlora'];
-
 export function defaultsFor(technique: Technique, model: Model) {
   return technique.defaults[model.group] ?? null;
 }
@@ -48,14 +47,15 @@ export function defaultsFor(technique: Technique, model: Model) {
 export function resolveSettings(technique: Technique, model: Model, overrides: SettingsOverrides = {}): TrainingSettings | null {
   const d = defaultsFor(technique, model);
   if (!d) return null;
-  const isImage = model.family === 'image';
+  const kind = kindOf(model);
+  const shape = kind.runShape(model, d);
+  const method = METHOD_TRAITS[technique.method];
   const micro = Math.min(d.microBatch ?? d.batch, d.batch);
   const base: TrainingSettings = {
     method: technique.method,
-    // Autocast over fp32 trainable weights, frozen weights in half precision: diffusers
-    // --mixed_precision fp16, and transformers Trainer bf16=True with PEFT (adapters kept in fp32).
-    precision: d.precision ?? (isImage ? 'mixed-fp16' : 'mixed-bf16'),
-    quantize: technique.method === 'qlora' ? 'nf4' : d.quantize ?? 'none',
+    // Autocast over fp32 trainable weights, frozen weights in half precision (each kind's trainers' default)
+    precision: d.precision ?? kind.defaultPrecision,
+    quantize: method.impliedQuantization ?? d.quantize ?? 'none',
     optimizer: d.optimizer,
     gradientCheckpointing: false,
     cache: false,
@@ -65,12 +65,12 @@ export function resolveSettings(technique: Technique, model: Model, overrides: S
     gradAccum: Math.max(1, Math.round(d.batch / micro)),
     steps: d.steps,
     learningRate: d.learningRate,
-    rank: d.rank ?? (ADAPTER_METHODS.includes(technique.method) ? 16 : null),
-    targets: d.targets ?? (isImage ? 'attention' : 'attention-mlp'),
-    resolution: isImage ? d.resolution ?? model.nativeResolution : null,
-    seqLen: isImage ? null : d.seqLen ?? 1024,
+    rank: d.rank ?? method.rank?.default ?? null,
+    targets: d.targets ?? kind.defaultTargets,
+    resolution: shape.resolution,
+    seqLen: shape.seqLen,
     meanSeqLen: null,
-    virtualTokens: d.virtualTokens ?? (['prompt', 'ptuning', 'prefix'].includes(technique.method) ? 20 : technique.method === 'embedding' ? 1 : null),
+    virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;

@@ -2,9 +2,9 @@
 // Work: training FLOPs ~ 6 x params x tokens (forward 2, backward 4; EleutherAI "Transformer Math
 // 101"); a frozen base skips weight gradients (forward 2 + input gradients 2); gradient
 // checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
-import type { ImageModel, LlmModel, Model } from '../kb/types.js';
-import { baseNetwork, blockTokens, latentPixels, llmSequenceLength } from './memory.js';
-import { adaptedWeightElements, llmLayerCount, llmParamSplit } from './parameters.js';
+import type { Model } from '../kb/types.js';
+import { kindOf } from './kinds/index.js';
+import { METHOD_TRAITS } from './methods.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
@@ -21,6 +21,7 @@ export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
  * documentation/quickstart/FLUX.md) is about 0.4 of peak.
  */
 export const UTILISATION = { llm: 0.45, unet: 0.45, transformer: 0.45 } as const;
+export type UtilisationKey = keyof typeof UTILISATION;
 /**
  * Fixed cost per layer and pass in eager PyTorch (kernel launches and Python dispatch of a layer's
  * few dozen kernels, more with adapters): the step time of Qwen-1.8B/7B/14B LoRA at 256 tokens
@@ -39,15 +40,13 @@ export const DEQUANT_BANDWIDTH_SHARE = 0.5;
  * reading that matrix in fp32, plus for LoHa/LoKr the extra matmul over every token.
  */
 function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
-  if (!['dora', 'loha', 'lokr'].includes(s.method)) return 0;
-  // image adapters: about half of the denoiser sits in the targeted attention and MLP matrices
-  const elements = model.family === 'llm' ? adaptedWeightElements(model, s.targets) : model.components.denoiser.params * 0.5;
-  const traffic = (elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
-  if (s.method === 'dora') return traffic;
-  const tokens = model.family === 'llm' ? s.batch * computedSequenceLength(s) : s.batch * latentPixels(model, s.resolution ?? model.nativeResolution) / 4;
+  const delta = METHOD_TRAITS[s.method].materialisesDelta;
+  if (delta === 'none') return 0;
+  const work = kindOf(model).materialisedDelta(model, s);
+  const traffic = (work.elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  if (delta === 'norm') return traffic;
   const adapterTflops = s.precision === 'fp16' || s.precision === 'bf16' ? gpu.tflops : gpu.tflops / 4; // fp32 adapters run on TF32 / CUDA cores
-  const util = model.family === 'llm' ? UTILISATION.llm : UTILISATION.transformer;
-  return traffic + (2 * elements * tokens * passes(s)) / (adapterTflops * 1e12 * util);
+  return traffic + (2 * work.elements * work.tokens * passes(s)) / (adapterTflops * 1e12 * UTILISATION[work.utilisation]);
 }
 
 export interface StepTime {
@@ -58,53 +57,9 @@ export interface StepTime {
   flopsPerStep: number;
 }
 
-/** Tokens per sequence that the matmuls see: the mean length when known, else the full length. */
-function computedSequenceLength(s: TrainingSettings): number {
-  const full = llmSequenceLength(s);
-  return s.meanSeqLen !== null ? Math.min(full, s.meanSeqLen + (full - (s.seqLen ?? full))) : full;
-}
-
-/** Layers dispatched per pass: decoder layers, or denoiser blocks (a UNet has a resnet beside each transformer block). */
-function layerPasses(model: Model): number {
-  if (model.family === 'llm') return llmLayerCount(model);
-  const blocks = model.components.denoiser.blocks.reduce((t, b) => t + b.count, 0);
-  return model.components.denoiser.kind === 'unet' ? 2 * blocks : blocks;
-}
-
 function passes(s: TrainingSettings): number {
-  const backward = s.method === 'full' ? 2 : 1;
+  const backward = METHOD_TRAITS[s.method].trainsEveryWeight ? 2 : 1;
   return 1 + backward + (s.gradientCheckpointing ? 1 : 0);
-}
-
-function llmForwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
-  const a = model.architecture;
-  const split = llmParamSplit(model);
-  const matmulParams = split.linear + a.vocab * a.hidden; // decoder layers + output head; the embedding lookup is free
-  const seq = computedSequenceLength(s);
-  const attention = 2 * seq * a.heads * a.headDim * llmLayerCount(model); // QK^T and AV, causal half: 4 x (s/2) x d x L
-  return 2 * matmulParams + attention;
-}
-
-/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
-function unetTokenShare(model: ImageModel): number {
-  const blocks = model.components.denoiser.blocks;
-  const weight = blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
-  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * b.tokensPerLatentPixel, 0) / weight;
-}
-
-function imageForwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
-  const d = model.components.denoiser;
-  const res = s.resolution ?? model.nativeResolution;
-  const attention = d.blocks.reduce((t, b) => t + b.count * 4 * blockTokens(model, b, res) ** 2 * b.width, 0);
-  if (d.kind === 'unet') {
-    // every UNet weight (convolutions included) runs once per pixel of its own level
-    return 2 * d.params * latentPixels(model, res) * unetTokenShare(model) + attention;
-  }
-  // Transformer blocks: attention projections 4w^2 and MLP 2 x mlpRatio x w^2 per token. In joint
-  // (MMDiT) blocks the image and text streams have their own weights and each sees its own tokens,
-  // so image + text tokens pass one stream's weights; modulation layers see one vector per sample.
-  const matmuls = d.blocks.reduce((t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res), 0);
-  return matmuls + attention;
 }
 
 function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {
@@ -113,18 +68,12 @@ function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {
 }
 
 export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf, trainable: number): StepTime {
-  const util = model.family === 'llm' ? UTILISATION.llm : model.components.denoiser.kind === 'unet' ? UTILISATION.unet : UTILISATION.transformer;
-  let flops: number;
-  let samples: number;
-  if (model.family === 'llm') {
-    samples = s.batch;
-    flops = s.batch * computedSequenceLength(s) * llmForwardFlopsPerToken(model, s) * passes(s);
-  } else {
-    samples = s.batch * (s.priorPreservation ? 2 : 1);
-    flops = samples * imageForwardFlopsPerSample(model, s) * passes(s);
-  }
-  const quantizedParams = s.quantize !== 'none' ? baseNetwork(model).linear : 0;
-  const compute = flops / (effectiveTflops(gpu, s) * 1e12 * util) + layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
+  const kind = kindOf(model);
+  const util = UTILISATION[kind.utilisation(model)];
+  const samples = kind.samplesPerStep(s);
+  const flops = kind.forwardFlops(model, s) * passes(s);
+  const quantizedParams = s.quantize !== 'none' ? kind.baseNetwork(model).linear : 0;
+  const compute = flops / (effectiveTflops(gpu, s) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
@@ -135,8 +84,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const optimizerStep = (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
   const stepSeconds = compute + dequant + materialisedDeltaSeconds(model, s, gpu) + optimizerStep;
   const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
-  if (model.family === 'llm') result.tokensPerSecond = (s.batch * computedSequenceLength(s)) / stepSeconds;
-  else result.imagesPerSecond = samples / stepSeconds;
+  result[kind.throughputUnit] = kind.throughputPerStep(s) / stepSeconds;
   return result;
 }
 

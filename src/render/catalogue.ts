@@ -1,7 +1,7 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs.
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Source } from '../kb/schema.js';
-import { GOALS } from '../kb/vocabulary.js';
+import { GOALS, type Family } from '../kb/vocabulary.js';
 import { gpuMemoryGiB } from '../engine/card.js';
 import { FACTS, round } from '../engine/facts.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
@@ -53,13 +53,21 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
   return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
-export function modelSummary(m: Model): string {
-  if (m.family === 'llm') {
+/** A model's architecture in a few words, per family (the compiler keeps the table exhaustive). */
+const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) => string } = {
+  llm: (m) => {
     const a = m.architecture;
     return `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${groupThousands(m.contextLength)}`;
-  }
-  const c = m.components;
-  return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px`;
+  },
+  image: (m) => {
+    const c = m.components;
+    return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px`;
+  },
+};
+
+export function modelSummary(m: Model): string {
+  // the entry for the model's own family takes that family's model type
+  return (ARCHITECTURE_SUMMARY[m.family] as (m: Model) => string)(m);
 }
 
 export function renderModelsText(kb: KnowledgeBase, list: Model[], opts: RenderOptions): string {

@@ -1,5 +1,6 @@
 import { formatDuration } from '../engine/evaluate.js';
 // Number and setting formatting shared by every renderer.
+import { METHOD_TRAITS } from '../estimate/methods.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import type { Source } from '../kb/schema.js';
 
@@ -49,7 +50,7 @@ export function describeSettings(s: TrainingSettings): string[] {
   if (s.cache && s.resolution !== null) parts.push('cached latents + text embeddings');
   if (s.trainTextEncoder) parts.push('text encoder trained');
   if (s.priorPreservation) parts.push('prior preservation');
-  if (s.virtualTokens !== null && ['prompt', 'ptuning', 'prefix', 'embedding'].includes(s.method)) parts.push(`${s.virtualTokens} virtual tokens`);
+  if (s.virtualTokens !== null && METHOD_TRAITS[s.method].virtualTokens) parts.push(`${s.virtualTokens} virtual tokens`);
   return parts;
 }
 

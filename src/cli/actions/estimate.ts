@@ -1,5 +1,7 @@
 // The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
 import type { KnowledgeBase, Model, Technique } from '../../kb/types.js';
+import { kindFor, kindOf } from '../../estimate/kinds/index.js';
+import { METHOD_TRAITS, RANKED_METHODS, type BaseQuantization } from '../../estimate/methods.js';
 import { resolveSettings, type SettingsOverrides } from '../../estimate/settings.js';
 import { fitWithSavers, type Card } from '../../estimate/fit.js';
 import { estimateMemory } from '../../estimate/memory.js';
@@ -14,17 +16,22 @@ import { outputFormat, type Context } from '../context.js';
 import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from '../commands/estimate.js';
 
+const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
+
 /** Checks that the technique applies to the model and turns the flags into settings overrides. */
 export function estimateOverrides(technique: Technique, model: Model, flags: EstimateFlags): SettingsOverrides {
+  const method = METHOD_TRAITS[technique.method];
+  const implied = method.impliedQuantization;
   if (!technique.families.includes(model.family)) {
-    const kind = model.family === 'llm' ? 'a language model' : 'an image model';
-    const hint = technique.id === 'qlora' && model.family === 'image' ? ' For an image model on a 4-bit base use --technique lora --quantize nf4.' : '';
-    throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind}; it serves ${technique.families.map((f) => (f === 'llm' ? 'language' : 'image')).join(' and ')} models.${hint}`);
+    const kind = kindOf(model);
+    // a method defined on a quantized base (QLoRA) is an adapter with --quantize for the other families
+    const hint = implied ? ` For ${kind.description} on a ${BASE_BITS[implied]} base use --technique lora --quantize ${implied}.` : '';
+    throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind.description}; it serves ${technique.families.map((f) => kindFor(f).adjective).join(' and ')} models.${hint}`);
   }
   checkFamilyFlags(model.family, flags, model.id);
-  if (technique.method === 'qlora' && flags.quantize && flags.quantize !== 'nf4') throw new UsageError(`--technique qlora implies --quantize nf4; use --technique lora --quantize ${flags.quantize} for another base precision.`);
-  if (technique.method === 'full' && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
-  if (flags.rank !== undefined && !['lora', 'qlora', 'dora', 'loha', 'lokr'].includes(technique.method)) throw new UsageError(`--rank applies to adapter techniques (lora, qlora, dora, loha, lokr), not to ${technique.id}.`);
+  if (implied && flags.quantize && flags.quantize !== implied) throw new UsageError(`--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`);
+  if (method.trainsEveryWeight && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
+  if (flags.rank !== undefined && !method.rank) throw new UsageError(`--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`);
   const o: SettingsOverrides = {};
   if (flags.batch !== undefined) { o.batch = flags.batch; o.gradAccum = 1; }
   if (flags.resolution !== undefined) o.resolution = flags.resolution;
@@ -34,7 +41,7 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   if (flags.precision !== undefined) o.precision = flags.precision;
   // a quantized base is opted into with --quantize (QLoRA implies NF4); recipes that quantize by
   // default (FLUX LoRA at int8) are what `recommend` plans, not what a bare estimate assumes
-  o.quantize = flags.quantize ?? (technique.method === 'qlora' ? 'nf4' : 'none');
+  o.quantize = flags.quantize ?? implied ?? 'none';
   if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
   if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
   // the flag's presence is the setting: without it the text encoders stay frozen, whatever the recipe

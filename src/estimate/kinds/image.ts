@@ -1,0 +1,179 @@
+// Image models (a UNet or transformer denoiser with text encoders and a VAE): activations per
+// latent token and block, forward FLOPs per image, the text encoders and VAE beside the denoiser.
+// Pure.
+import type { ImageModel } from '../../kb/types.js';
+import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, trainedWeightBytes } from '../precision.js';
+import type { TrainingSettings } from '../settings.js';
+import type { ModelKind } from './kind.js';
+
+type BlockGroup = ImageModel['components']['denoiser']['blocks'][number];
+
+/**
+ * Beyond the transformer blocks a UNet keeps the activations of its resnets (GroupNorm, SiLU and
+ * conv inputs at every level, the skip-connection concatenations of the up path). Counted from the
+ * SD 1.x layout they add about 40%: 2,940 channel-pixels x ~8 tensors against 2,820 x 28 for the
+ * transformer blocks.
+ */
+export const UNET_RESNET_SHARE = 1.4;
+/**
+ * Under autocast, GroupNorm and LayerNorm run in fp32: their inputs are kept in fp32 beside the
+ * half-precision copies the next layers save. With the resnets, this puts a UNet's activations at
+ * about twice the transformer blocks' alone, as the SD 1.x LoRA runs of the LyCORIS table show
+ * (KohakuBlueleaf/LyCORIS docs/Guidelines.md: batch 8, ~16 GiB).
+ */
+export const AUTOCAST_NORM_SHARE = 1.4;
+
+export function latentPixels(model: ImageModel, resolution: number): number {
+  return (resolution / model.latent.downscale) ** 2;
+}
+
+/** Tokens one block group sees per image (joint-attention transformers also carry the text tokens). */
+export function blockTokens(model: ImageModel, group: BlockGroup, resolution: number): number {
+  const image = latentPixels(model, resolution) * group.tokensPerLatentPixel;
+  return model.components.denoiser.kind === 'unet' ? image : image + model.components.denoiser.textTokens;
+}
+
+/** Width of the text encoders' token embeddings (what a textual-inversion vector has). */
+export function textEmbeddingWidths(model: ImageModel): number[] {
+  return model.components.textEncoders.map((te) => te.width ?? 768);
+}
+
+/** Images through the denoiser per micro-batch: prior preservation adds one class image per instance image. */
+const samplesPerStep = (s: TrainingSettings) => s.batch * (s.priorPreservation ? 2 : 1);
+
+const textEncoderParams = (model: ImageModel) => model.components.textEncoders.reduce((t, c) => t + c.params, 0);
+
+function activationBytesOf(model: ImageModel, s: TrainingSettings): number {
+  const res = s.resolution ?? model.nativeResolution;
+  const samples = samplesPerStep(s);
+  const bytes = activationBytes(s.precision);
+  let kept = 0;
+  let largestBlock = 0;
+  for (const g of model.components.denoiser.blocks) {
+    const tokens = blockTokens(model, g, res) * samples;
+    // self-attention 6w, cross-attention 4w, projections 2w, feed-forward 2w + 4 x mlpRatio x w
+    const block = tokens * (12 + 4 * g.mlpRatio) * g.width * bytes;
+    largestBlock = Math.max(largestBlock, block);
+    kept += g.count * (s.gradientCheckpointing ? tokens * g.width * bytes : block);
+  }
+  if (s.gradientCheckpointing) kept += largestBlock;
+  if (model.components.denoiser.kind !== 'unet') return kept;
+  return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1);
+}
+
+/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
+function unetTokenShare(model: ImageModel): number {
+  const blocks = model.components.denoiser.blocks;
+  const weight = blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
+  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * b.tokensPerLatentPixel, 0) / weight;
+}
+
+function forwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
+  const d = model.components.denoiser;
+  const res = s.resolution ?? model.nativeResolution;
+  const attention = d.blocks.reduce((t, b) => t + b.count * 4 * blockTokens(model, b, res) ** 2 * b.width, 0);
+  if (d.kind === 'unet') {
+    // every UNet weight (convolutions included) runs once per pixel of its own level
+    return 2 * d.params * latentPixels(model, res) * unetTokenShare(model) + attention;
+  }
+  // Transformer blocks: attention projections 4w^2 and MLP 2 x mlpRatio x w^2 per token. In joint
+  // (MMDiT) blocks the image and text streams have their own weights and each sees its own tokens,
+  // so image + text tokens pass one stream's weights; modulation layers see one vector per sample.
+  const matmuls = d.blocks.reduce((t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res), 0);
+  return matmuls + attention;
+}
+
+export const IMAGE_KIND: ModelKind<ImageModel> = {
+  description: 'an image model',
+  adjective: 'image',
+
+  // diffusers --mixed_precision fp16
+  defaultPrecision: 'mixed-fp16',
+  defaultTargets: 'attention',
+  shapeSetting: 'resolution',
+  runShape: (model, recipe) => ({ resolution: recipe.resolution ?? model.nativeResolution, seqLen: null }),
+
+  baseNetwork: (model) => {
+    const d = model.components.denoiser;
+    // Quantizers (bitsandbytes, quanto, torchao) replace nn.Linear only: transformer denoisers are
+    // almost all linear layers (FLUX: 11.9 B of 11.9 B in its 57 blocks); a UNet keeps its convolutions.
+    const linearShare = d.kind === 'unet' ? 0.7 : 0.98;
+    const width = Math.max(...d.blocks.map((b) => b.width));
+    return { params: d.params, linear: d.params * linearShare, width };
+  },
+  trainableDims: (model) => {
+    const c = model.components;
+    return {
+      // the denoiser, and the text encoders when --train-text-encoder trains them
+      fullParams: (s) => c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
+      adapterParamsPerRank: (targets) => model.loraDims[targets],
+      outputFeatures: (targets) => Math.round(model.loraDims[targets] / 2), // d_out is about half of d_in + d_out
+      tokenStream: null,
+      textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
+    };
+  },
+  activationBytes: activationBytesOf,
+  componentBytes: (model, s, method) => {
+    let encoders = 0;
+    const te = textEncoderParams(model);
+    const vae = model.components.vae.params;
+    const teOnGpu = !s.cache || s.trainTextEncoder || method.needsTextEncoders;
+    // trainers that quantize the base quantize the text encoders they keep on the GPU too (ai-toolkit, kohya --fp8_base)
+    const frozen = frozenWeightBytes(s.precision === 'fp32' ? 'fp32' : 'bf16', s.quantize);
+    if (teOnGpu) encoders += te * frozen;
+    // the VAE stays unquantized, in the run's weight dtype (diffusers: vae.to(device, dtype=weight_dtype))
+    if (!s.cache) encoders += vae * (s.precision === 'fp32' ? 4 : 2);
+    if (s.trainTextEncoder && method.trainsEveryWeight) {
+      // Text encoders trained with --train-text-encoder: their weights are counted here, their
+      // gradients and optimizer states with the trainable parameters.
+      const w = trainedWeightBytes(s.precision);
+      encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
+    }
+    return encoders;
+  },
+  // cached latents and text embeddings, and a quantized base under the adapters (fit.ts)
+  savers: new Set(['gradient-checkpointing', '8-bit-optimizer', 'cache', 'bf16-weights', 'micro-batch-1', 'int8-base', 'nf4-base']),
+
+  forwardFlops: (model, s) => samplesPerStep(s) * forwardFlopsPerSample(model, s),
+  samplesPerStep,
+  throughputUnit: 'imagesPerSecond',
+  throughputPerStep: samplesPerStep,
+  /** denoiser blocks: a UNet has a resnet beside each transformer block */
+  layerPasses: (model) => {
+    const blocks = model.components.denoiser.blocks.reduce((t, b) => t + b.count, 0);
+    return model.components.denoiser.kind === 'unet' ? 2 * blocks : blocks;
+  },
+  utilisation: (model) => (model.components.denoiser.kind === 'unet' ? 'unet' : 'transformer'),
+  materialisedDelta: (model, s) => ({
+    // about half of the denoiser sits in the targeted attention and MLP matrices
+    elements: model.components.denoiser.params * 0.5,
+    tokens: s.batch * latentPixels(model, s.resolution ?? model.nativeResolution) / 4,
+    utilisation: 'transformer',
+  }),
+
+  assumptions: (_model, s, given) => {
+    const out = [s.cache ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU' : 'text encoders and VAE on the GPU (--no-cache)'];
+    if (s.priorPreservation) out.push('prior preservation: one class image per instance image, so twice the samples per step');
+    else if (given.includes('priorPreservation')) out.push('the batch counts every image through the denoiser per step, class images for prior preservation included');
+    return out;
+  },
+  eagerAttention: () => null,
+
+  scalingTemplates: (models) => models.filter((m): m is ImageModel => m.family === 'image'),
+  scaled: (template, billions, identity) => {
+    const target = billions * 1e9;
+    const d = template.components.denoiser;
+    const others = template.params - d.params;
+    const ratio = Math.max(0.05, (target - others) / d.params);
+    const blocks = d.blocks.map((b) => ({ ...b, count: Math.max(1, Math.round(b.count * ratio)) }));
+    const denoiserParams = Math.round(d.params * ratio);
+    const loraDims = Object.fromEntries(Object.entries(template.loraDims).map(([k, v]) => [k, Math.max(1, Math.round(v * ratio))])) as typeof template.loraDims;
+    return {
+      ...template, id: identity.id, aliases: [], notes: identity.notes,
+      name: `a ${Number(billions.toFixed(2))} B image model (layout of ${template.name})`,
+      components: { ...template.components, denoiser: { ...d, params: denoiserParams, blocks } },
+      loraDims,
+      params: denoiserParams + others,
+    };
+  },
+};

@@ -1,0 +1,68 @@
+// What the estimators ask of a model kind (a language model, an image model; mixture-of-experts
+// and video models next). One module per kind implements it; kinds/index.ts dispatches on the
+// model's family. Types only.
+import type { Model } from '../../kb/types.js';
+import type { TechniqueDefaults } from '../../kb/schema.js';
+import type { Precision, Targets } from '../../kb/vocabulary.js';
+import type { SaverId } from '../fit.js';
+import type { MethodTraits, TrainableDims } from '../methods.js';
+import type { TrainingSettings } from '../settings.js';
+import type { UtilisationKey } from '../time.js';
+
+/** The network being trained or adapted: its parameters, those in quantizable linear layers, its widest matrix side. */
+export interface BaseNetwork { params: number; linear: number; width: number }
+
+export interface ModelKind<M extends Model = Model> {
+  /** how a message names a model of this kind: "a language model" */
+  readonly description: string;
+  /** the kind as an adjective: "language" (models) */
+  readonly adjective: string;
+
+  // ---- settings of a run
+  /** precision when the recipe names none */
+  readonly defaultPrecision: Precision;
+  /** adapter targets when the recipe names none */
+  readonly defaultTargets: Targets;
+  /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
+  readonly shapeSetting: 'resolution' | 'seqLen';
+  /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */
+  runShape(model: M, recipe: TechniqueDefaults): { resolution: number | null; seqLen: number | null };
+
+  // ---- parameters and memory
+  baseNetwork(model: M): BaseNetwork;
+  /** what the methods' trainable-parameter formulas read (methods.ts) */
+  trainableDims(model: M): TrainableDims;
+  /** bytes of the activations autograd keeps at the peak */
+  activationBytes(model: M, s: TrainingSettings): number;
+  /** bytes of the parts beside the trained network (an image model's text encoders and VAE); 0 when none */
+  componentBytes(model: M, s: TrainingSettings, method: MethodTraits): number;
+  /** the memory savers this kind's trainers offer; fit.ts tries them in its own order */
+  readonly savers: ReadonlySet<SaverId>;
+
+  // ---- work per step
+  /** forward FLOPs of one micro-batch */
+  forwardFlops(model: M, s: TrainingSettings): number;
+  /** samples through the network per micro-batch */
+  samplesPerStep(s: TrainingSettings): number;
+  /** the throughput a step is reported in, and how many of its units a micro-batch holds */
+  readonly throughputUnit: 'tokensPerSecond' | 'imagesPerSecond';
+  throughputPerStep(s: TrainingSettings): number;
+  /** layers dispatched per pass (the fixed per-layer cost of eager PyTorch) */
+  layerPasses(model: M): number;
+  /** which share of the tensor peak a step reaches (time.ts UTILISATION) */
+  utilisation(model: M): UtilisationKey;
+  /** the weight elements a DoRA/LoHa/LoKr adapter materialises per pass, the tokens its extra matmul sees and the share of peak that matmul reaches */
+  materialisedDelta(model: M, s: TrainingSettings): { elements: number; tokens: number; utilisation: UtilisationKey };
+
+  // ---- words
+  /** the assumptions specific to the kind, in the order the estimate lists them */
+  assumptions(model: M, s: TrainingSettings, given: readonly string[]): string[];
+  /** how attention runs when it is not a fused kernel that keeps no scores; null: fused */
+  eagerAttention(model: M): string | null;
+
+  // ---- models the catalogue does not have
+  /** the catalogue models a model of this kind given only its size may be scaled from */
+  scalingTemplates(models: readonly Model[]): M[];
+  /** the template scaled to `billions` parameters, with the given id and notes */
+  scaled(template: M, billions: number, identity: { id: string; notes: string }): M;
+}

@@ -1,0 +1,177 @@
+// The training methods as a table: what each one trains, what it needs and how it is saved. The
+// estimators, the settings, the CLI checks and the renderers read these traits, never a method's
+// name, so a new method is one record here. Pure; no imports beyond types.
+// Trainable-parameter formulas: huggingface/peft docs and the LoRA paper (arXiv 2106.09685): LoRA
+// adds r x (d_in + d_out) per adapted matrix; DoRA adds one magnitude per output feature (arXiv
+// 2402.09353); IA3 one scaling vector per adapted module (arXiv 2205.05638); prompt tuning
+// n_virtual x hidden (arXiv 2104.08691); prefix tuning n_virtual x layers x 2 x kv width (arXiv
+// 2101.00190, as PEFT implements it with grouped-query attention).
+import type { Method, Quantization, Targets } from '../kb/vocabulary.js';
+import type { TrainingSettings } from './settings.js';
+
+/** A quantization of the frozen base. */
+export type BaseQuantization = Exclude<Quantization, 'none'>;
+
+/**
+ * What a method's trainable-parameter formula reads from the model, as its kind supplies it. A
+ * part the kind does not have is null: the methods that need it train nothing there (0), as when
+ * a technique is estimated on a model family it does not serve.
+ */
+export interface TrainableDims {
+  /** every parameter full fine-tuning trains (with the text encoders when they are trained) */
+  fullParams(s: TrainingSettings): number;
+  /** d_in + d_out summed over the matrices --targets adapts: LoRA parameters per unit of rank */
+  adapterParamsPerRank(targets: Targets): number;
+  /** d_out summed over the same matrices: DoRA's magnitudes */
+  outputFeatures(targets: Targets): number;
+  /** the token stream of a language model: what IA3, prompt, p-tuning and prefix tuning attach to */
+  tokenStream: { hidden: number; layers: number; kvHeads: number; headDim: number; intermediate: number } | null;
+  /** the text conditioning of a denoiser: what textual inversion and Custom Diffusion train */
+  textConditioning: { embeddingWidths: number[]; blocks: ReadonlyArray<{ count: number; width: number }> } | null;
+}
+
+/** How an adapter's weight update is built on every pass (see materialisedDeltaSeconds in time.ts). */
+export type MaterialisedDelta = 'none' | 'norm' | 'full';
+
+/**
+ * What the output file holds: the whole model in half precision, the trained parameters in their
+ * training dtype, or (p-tuning) only the virtual-token embeddings its prompt encoder produced.
+ * Sizes in size.ts.
+ */
+export type SavedAs = 'half-precision checkpoint' | 'trained dtype' | 'prompt embeddings';
+
+export interface MethodTraits {
+  /** trains every weight of the network; every other method keeps the base frozen */
+  trainsEveryWeight: boolean;
+  /** trains adapter matrices beside a frozen base, which the memory savers may quantize */
+  adapter: boolean;
+  /** takes --rank, with this default when the recipe gives none; null: takes no rank */
+  rank: { default: number } | null;
+  /** trains virtual tokens, this many when the recipe gives no count; `prepended`: they lengthen every sequence */
+  virtualTokens: { default: number; prepended: boolean } | null;
+  /** the weight-sized matrix built per adapted layer and pass: none, its norm (DoRA) or the whole delta (LoHa, LoKr) */
+  materialisesDelta: MaterialisedDelta;
+  /** the base quantization the method is defined with (QLoRA: NF4) */
+  impliedQuantization: BaseQuantization | null;
+  /** trains inside the text encoders, which then stay on the GPU even with cached embeddings */
+  needsTextEncoders: boolean;
+  savedAs: SavedAs;
+  /** parameters the run trains (and, for adapters, saves) */
+  trainableParams(dims: TrainableDims, s: TrainingSettings): number;
+}
+
+/** Rank of an adapter whose recipe names none. */
+export const DEFAULT_RANK = 16;
+/** Virtual tokens of prompt, p-tuning and prefix tuning whose recipe names no count. */
+export const DEFAULT_VIRTUAL_TOKENS = 20;
+/** New tokens textual inversion learns when the recipe names no count. */
+export const DEFAULT_EMBEDDING_TOKENS = 1;
+
+const rankOf = (s: TrainingSettings) => s.rank ?? DEFAULT_RANK;
+
+const frozen = {
+  trainsEveryWeight: false,
+  adapter: false,
+  rank: null,
+  virtualTokens: null,
+  materialisesDelta: 'none',
+  impliedQuantization: null,
+  needsTextEncoders: false,
+  savedAs: 'trained dtype',
+} as const satisfies Omit<MethodTraits, 'trainableParams'>;
+
+const lowRank = { ...frozen, adapter: true, rank: { default: DEFAULT_RANK } } as const;
+
+/**
+ * One record per method. The adapters are listed in the order the --rank error names them
+ * (lora, qlora, dora, loha, lokr); the compiler keeps the table exhaustive.
+ */
+export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
+  full: {
+    ...frozen,
+    trainsEveryWeight: true,
+    savedAs: 'half-precision checkpoint',
+    trainableParams: (d, s) => d.fullParams(s),
+  },
+  lora: {
+    ...lowRank,
+    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+  },
+  qlora: {
+    ...lowRank,
+    impliedQuantization: 'nf4',
+    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+  },
+  dora: {
+    ...lowRank,
+    materialisesDelta: 'norm',
+    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets) + d.outputFeatures(s.targets),
+  },
+  loha: {
+    ...lowRank,
+    materialisesDelta: 'full',
+    // two Hadamard-multiplied low-rank pairs per matrix (LyCORIS, arXiv 2108.06098)
+    trainableParams: (d, s) => 2 * rankOf(s) * d.adapterParamsPerRank(s.targets),
+  },
+  lokr: {
+    ...lowRank,
+    materialisesDelta: 'full',
+    // sized like a LoRA of the same rank: LyCORIS measured a factor-8 full-dim LoKr at 12 MB
+    // against 9.5 MB for a rank-8 LoRA on SD1 (KohakuBlueleaf/LyCORIS docs/Guidelines.md)
+    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+  },
+  embedding: {
+    ...frozen,
+    virtualTokens: { default: DEFAULT_EMBEDDING_TOKENS, prepended: false },
+    needsTextEncoders: true,
+    trainableParams: (d, s) => {
+      if (!d.textConditioning) return 0;
+      return (s.virtualTokens ?? DEFAULT_EMBEDDING_TOKENS) * d.textConditioning.embeddingWidths.reduce((t, w) => t + w, 0);
+    },
+  },
+  'crossattn-kv': {
+    ...frozen,
+    trainableParams: (d) => {
+      if (!d.textConditioning) return 0;
+      // Custom Diffusion trains K and V of every cross-attention: 2 x context width x block width
+      const ctx = d.textConditioning.embeddingWidths[0] ?? 768;
+      return d.textConditioning.blocks.reduce((t, b) => t + b.count * 2 * ctx * b.width, 0) + ctx;
+    },
+  },
+  ia3: {
+    ...frozen,
+    trainableParams: (d) => {
+      if (!d.tokenStream) return 0;
+      const a = d.tokenStream;
+      return a.layers * (2 * a.kvHeads * a.headDim + a.intermediate);
+    },
+  },
+  prompt: {
+    ...frozen,
+    virtualTokens: { default: DEFAULT_VIRTUAL_TOKENS, prepended: true },
+    trainableParams: (d, s) => (d.tokenStream ? (s.virtualTokens ?? DEFAULT_VIRTUAL_TOKENS) * d.tokenStream.hidden : 0),
+  },
+  ptuning: {
+    ...frozen,
+    virtualTokens: { default: DEFAULT_VIRTUAL_TOKENS, prepended: true },
+    savedAs: 'prompt embeddings',
+    trainableParams: (d, s) => {
+      // PEFT's MLP prompt encoder: three hidden x hidden linear layers with biases, plus the embeddings
+      if (!d.tokenStream) return 0;
+      const h = d.tokenStream.hidden;
+      return 3 * h * h + 3 * h + (s.virtualTokens ?? DEFAULT_VIRTUAL_TOKENS) * h;
+    },
+  },
+  prefix: {
+    ...frozen,
+    virtualTokens: { default: DEFAULT_VIRTUAL_TOKENS, prepended: false },
+    trainableParams: (d, s) => {
+      if (!d.tokenStream) return 0;
+      const a = d.tokenStream;
+      return (s.virtualTokens ?? DEFAULT_VIRTUAL_TOKENS) * a.layers * 2 * a.kvHeads * a.headDim;
+    },
+  },
+};
+
+/** The methods that take --rank, in table order. */
+export const RANKED_METHODS: readonly Method[] = (Object.keys(METHOD_TRAITS) as Method[]).filter((m) => METHOD_TRAITS[m].rank !== null);

@@ -1,0 +1,150 @@
+// The model kinds: the dispatch table, and what each kind answers for a model of its family.
+import { describe, expect, it } from 'vitest';
+import { bundledKb } from '../helpers.js';
+import { KINDS, kindOf } from '../../src/estimate/kinds/index.js';
+import { IMAGE_KIND } from '../../src/estimate/kinds/image.js';
+import { LLM_KIND } from '../../src/estimate/kinds/llm.js';
+import { llmParamSplit } from '../../src/estimate/kinds/llm-layers.js';
+import { METHOD_TRAITS } from '../../src/estimate/methods.js';
+import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
+import { fitWithSavers } from '../../src/estimate/fit.js';
+import { cardFromGpu } from '../../src/engine/card.js';
+import { scaledModel } from '../../src/engine/custom-model.js';
+import { FAMILIES } from '../../src/kb/vocabulary.js';
+import type { ImageModel, LlmModel } from '../../src/kb/types.js';
+
+const kb = bundledKb();
+const llm = (id: string) => kb.models.find((m) => m.id === id)! as LlmModel;
+const image = (id: string) => kb.models.find((m) => m.id === id)! as ImageModel;
+const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
+const settings = (tid: string, m: LlmModel | ImageModel, over: Partial<TrainingSettings> = {}): TrainingSettings => ({ ...resolveSettings(technique(tid), m)!, ...over });
+
+describe('dispatch', () => {
+  it('has one kind per family, and a model gets its family\'s', () => {
+    expect(Object.keys(KINDS).sort()).toEqual([...FAMILIES].sort());
+    expect(kindOf(llm('llama-3.1-8b'))).toBe(LLM_KIND);
+    expect(kindOf(image('sdxl'))).toBe(IMAGE_KIND);
+  });
+});
+
+describe('language models', () => {
+  const m = llm('llama-3.1-8b');
+  it('the base network is the whole model; bitsandbytes quantizes the linear layers inside the decoder', () => {
+    const net = LLM_KIND.baseNetwork(m);
+    expect(net.params).toBe(m.params);
+    expect(net.linear).toBe(llmParamSplit(m).linear);
+    expect(net.linear / m.params).toBeGreaterThan(0.8);
+    expect(net.width).toBe(4096);
+  });
+  it('the token stream counts encoder and decoder layers of an encoder-decoder', () => {
+    const t5 = llm('t0-3b');
+    expect(LLM_KIND.trainableDims(t5).tokenStream!.layers).toBe(t5.architecture.layers + t5.architecture.decoderLayers!);
+    expect(LLM_KIND.trainableDims(m).textConditioning).toBeNull();
+  });
+  it('forward FLOPs: 2 x matmul parameters (layers and output head) x tokens, plus attention', () => {
+    const a = m.architecture;
+    const matmuls = 2 * (llmParamSplit(m).linear + a.vocab * a.hidden) * 2 * 512;
+    const s = settings('lora', m, { batch: 2, seqLen: 512, meanSeqLen: null });
+    const attention = LLM_KIND.forwardFlops(m, s) - matmuls;
+    expect(attention).toBe(2 * 512 * 2 * 512 * a.heads * a.headDim * a.layers);
+    // longer sequences: attention grows with the square of the length
+    const long = settings('lora', m, { batch: 1, seqLen: 8192, meanSeqLen: null });
+    expect(LLM_KIND.forwardFlops(m, long) / (8192 * matmuls / (2 * 512))).toBeGreaterThan(1.1);
+  });
+  it('throughput in tokens: the mean sequence length counts when known', () => {
+    expect(LLM_KIND.throughputUnit).toBe('tokensPerSecond');
+    expect(LLM_KIND.throughputPerStep(settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: null }))).toBe(2000);
+    expect(LLM_KIND.throughputPerStep(settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: 300 }))).toBe(600);
+  });
+  it('activations grow with the virtual tokens prompt tuning prepends', () => {
+    const s = settings('prompt-tuning', m, { batch: 1, seqLen: 256 });
+    expect(LLM_KIND.activationBytes(m, { ...s, virtualTokens: 256 })).toBeGreaterThan(1.9 * LLM_KIND.activationBytes(m, { ...s, virtualTokens: 0 }));
+  });
+  it('a recipe without a sequence length runs 1024 tokens; resolution does not apply', () => {
+    const { seqLen: _seqLen, ...recipe } = technique('lora').defaults.llm!;
+    expect(LLM_KIND.runShape(m, recipe)).toEqual({ resolution: null, seqLen: 1024 });
+    expect(LLM_KIND.shapeSetting).toBe('seqLen');
+  });
+  it('no frozen parts beside the model, and no cache or quantized-base savers', () => {
+    expect(LLM_KIND.componentBytes(m, settings('lora', m), METHOD_TRAITS.lora)).toBe(0);
+    for (const id of ['cache', 'int8-base', 'nf4-base'] as const) expect(LLM_KIND.savers.has(id), id).toBe(false);
+    const tiny = { ...cardFromGpu(kb.gpus.find((g) => g.id === 't4')!), vramGiB: 2 };
+    expect(fitWithSavers(m, settings('lora', m), tiny).savers).not.toContain('int8-base');
+  });
+  it('soft-capped attention (Gemma 2) runs eager; Llama uses a fused kernel', () => {
+    expect(LLM_KIND.eagerAttention(llm('gemma-2-9b'))).toMatch(/soft-capped attention \(cap 50\) runs eager/);
+    expect(LLM_KIND.eagerAttention(m)).toBeNull();
+    expect(LLM_KIND.assumptions(m, settings('lora', m, { seqLen: 777 }), [])[0]).toMatch(/every sequence 777 tokens long/);
+  });
+  it('scales from a decoder-only model in the common layout, to about the size asked', () => {
+    const templates = LLM_KIND.scalingTemplates(kb.models);
+    expect(templates.length).toBeGreaterThan(0);
+    for (const t of templates) {
+      expect(t.architecture.decoderLayers, t.id).toBeUndefined();
+      expect(t.id).toMatch(/^(llama-3|qwen2\.5-)/);
+    }
+    const scaled = scaledModel(kb, 'llm', 13);
+    expect(scaled.family).toBe('llm');
+    expect(Math.abs(scaled.params / 13e9 - 1)).toBeLessThan(0.05);
+  });
+});
+
+describe('image models', () => {
+  const sdxl = image('sdxl');
+  const flux = image('flux-dev');
+  it('the base network is the denoiser; a UNet keeps its convolutions unquantized', () => {
+    expect(IMAGE_KIND.baseNetwork(sdxl).params).toBe(sdxl.components.denoiser.params);
+    expect(IMAGE_KIND.baseNetwork(sdxl).linear / sdxl.components.denoiser.params).toBeCloseTo(0.7, 5);
+    expect(IMAGE_KIND.baseNetwork(flux).linear / flux.components.denoiser.params).toBeCloseTo(0.98, 5);
+  });
+  it('adapters take their sizes from the catalogue\'s loraDims; the text conditioning from the encoders', () => {
+    const dims = IMAGE_KIND.trainableDims(sdxl);
+    expect(dims.adapterParamsPerRank('attention')).toBe(sdxl.loraDims.attention);
+    expect(dims.tokenStream).toBeNull();
+    expect(dims.textConditioning!.embeddingWidths).toEqual(sdxl.components.textEncoders.map((te) => te.width ?? 768));
+    expect(dims.fullParams({ trainTextEncoder: true } as TrainingSettings)).toBeGreaterThan(dims.fullParams({ trainTextEncoder: false } as TrainingSettings));
+  });
+  it('text encoders and VAE: off the GPU when cached, on it otherwise, and trained ones cost more', () => {
+    const s = settings('lora', sdxl);
+    const bytes = (over: Partial<TrainingSettings>, tid = 'lora') => IMAGE_KIND.componentBytes(sdxl, { ...s, ...over }, METHOD_TRAITS[technique(tid).method]);
+    expect(bytes({ cache: true })).toBe(0);
+    expect(bytes({ cache: false })).toBeGreaterThan(0);
+    expect(bytes({ cache: true }, 'textual-inversion')).toBeGreaterThan(0);
+    expect(bytes({ cache: true, trainTextEncoder: true }, 'dreambooth')).toBeGreaterThan(bytes({ cache: true, trainTextEncoder: true }));
+  });
+  it('prior preservation doubles the images per step', () => {
+    const s = settings('lora', sdxl, { batch: 3 });
+    expect(IMAGE_KIND.samplesPerStep(s)).toBe(3);
+    expect(IMAGE_KIND.samplesPerStep({ ...s, priorPreservation: true })).toBe(6);
+    expect(IMAGE_KIND.forwardFlops(sdxl, { ...s, priorPreservation: true })).toBeCloseTo(2 * IMAGE_KIND.forwardFlops(sdxl, s), -3);
+    expect(IMAGE_KIND.throughputUnit).toBe('imagesPerSecond');
+  });
+  it('a UNet dispatches a resnet beside each transformer block; utilisation by denoiser kind', () => {
+    const blocks = (m: ImageModel) => m.components.denoiser.blocks.reduce((t, b) => t + b.count, 0);
+    expect(IMAGE_KIND.layerPasses(sdxl)).toBe(2 * blocks(sdxl));
+    expect(IMAGE_KIND.layerPasses(flux)).toBe(blocks(flux));
+    expect(IMAGE_KIND.utilisation(sdxl)).toBe('unet');
+    expect(IMAGE_KIND.utilisation(flux)).toBe('transformer');
+  });
+  it('a recipe without a resolution trains at the model\'s native one; sequence length does not apply', () => {
+    const { resolution: _resolution, ...recipe } = technique('lora').defaults.sdxl!;
+    expect(IMAGE_KIND.runShape(sdxl, recipe)).toEqual({ resolution: sdxl.nativeResolution, seqLen: null });
+    expect(IMAGE_KIND.shapeSetting).toBe('resolution');
+  });
+  it('offers caching and a quantized base to fit a small card', () => {
+    for (const id of ['cache', 'int8-base', 'nf4-base'] as const) expect(IMAGE_KIND.savers.has(id), id).toBe(true);
+    const small = { ...cardFromGpu(kb.gpus.find((g) => g.id === 'rtx-4090')!), vramGiB: 14 };
+    expect(fitWithSavers(flux, settings('lora', flux, { cache: false, quantize: 'none' }), small).savers).toEqual(expect.arrayContaining(['cache', 'int8-base']));
+  });
+  it('the assumptions say whether latents are cached', () => {
+    expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: true }), [])[0]).toMatch(/latents and text embeddings cached/);
+    expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: false }), [])[0]).toMatch(/--no-cache/);
+    expect(IMAGE_KIND.eagerAttention(sdxl)).toBeNull();
+  });
+  it('scales the denoiser blocks to about the size asked', () => {
+    const scaled = scaledModel(kb, 'image', 5);
+    expect(scaled.family).toBe('image');
+    expect(Math.abs(scaled.params / 5e9 - 1)).toBeLessThan(0.05);
+    expect(IMAGE_KIND.scalingTemplates(kb.models).every((m) => m.family === 'image')).toBe(true);
+  });
+});

@@ -1,0 +1,126 @@
+// The methods table: each formula on made-up dimensions, and each trait where the estimators and
+// the CLI read it (settings defaults, memory, step time, size, the --rank and --quantize checks).
+import { describe, expect, it } from 'vitest';
+import { bundledKb, runCli } from '../helpers.js';
+import { METHOD_TRAITS, RANKED_METHODS, type TrainableDims } from '../../src/estimate/methods.js';
+import { METHODS, type Method } from '../../src/kb/vocabulary.js';
+import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
+import { estimateMemory } from '../../src/estimate/memory.js';
+import { estimateStepTime } from '../../src/estimate/time.js';
+import { outputSizeMB } from '../../src/estimate/size.js';
+import type { Model } from '../../src/kb/types.js';
+
+const kb = bundledKb();
+const model = (id: string) => kb.models.find((m) => m.id === id)! as Model;
+const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
+const settings = (tid: string, mid: string, over: Partial<TrainingSettings> = {}): TrainingSettings => ({ ...resolveSettings(technique(tid), model(mid))!, ...over });
+const rtx4090 = { tflops: 165, bandwidthGBs: 1008, bf16: true };
+
+// small numbers that make each formula's terms visible
+const tokenStream = { hidden: 10, layers: 3, kvHeads: 2, headDim: 5, intermediate: 7 };
+const textConditioning = { embeddingWidths: [4, 6], blocks: [{ count: 2, width: 3 }, { count: 1, width: 5 }] };
+const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
+  fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
+  adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19 })[t],
+  outputFeatures: (t) => ({ qv: 2, attention: 3, 'attention-mlp': 5, all: 7 })[t],
+  tokenStream,
+  textConditioning,
+  ...parts,
+});
+const s = (over: Partial<TrainingSettings>) => ({ rank: 4, targets: 'attention', virtualTokens: 8, trainTextEncoder: false, ...over }) as TrainingSettings;
+const count = (m: Method, over: Partial<TrainingSettings> = {}, d = dims()) => METHOD_TRAITS[m].trainableParams(d, s(over));
+
+describe('trainable-parameter formulas', () => {
+  it('full fine-tuning trains what the kind counts as the whole network', () => {
+    expect(count('full')).toBe(900);
+    expect(count('full', { trainTextEncoder: true })).toBe(1000);
+  });
+  it('LoRA, QLoRA and LoKr: rank x (d_in + d_out) over the targeted matrices; LoHa twice that; DoRA adds d_out', () => {
+    expect(count('lora')).toBe(4 * 13);
+    expect(count('qlora', { targets: 'qv' })).toBe(4 * 11);
+    expect(count('lokr', { rank: 8 })).toBe(8 * 13);
+    expect(count('loha')).toBe(2 * 4 * 13);
+    expect(count('dora')).toBe(4 * 13 + 3);
+  });
+  it('an adapter without a rank takes the default rank 16', () => {
+    expect(count('lora', { rank: null })).toBe(16 * 13);
+  });
+  it('IA3: one vector per layer over keys, values and the MLP', () => {
+    expect(count('ia3')).toBe(3 * (2 * 2 * 5 + 7));
+  });
+  it('prompt tuning n x hidden, p-tuning adds its three-layer encoder, prefix tuning n x layers x 2 x kv width', () => {
+    expect(count('prompt')).toBe(8 * 10);
+    expect(count('ptuning')).toBe(3 * 10 * 10 + 3 * 10 + 8 * 10);
+    expect(count('prefix')).toBe(8 * 3 * 2 * 2 * 5);
+    expect(count('prompt', { virtualTokens: null })).toBe(20 * 10);
+  });
+  it('textual inversion: n vectors per text encoder width; Custom Diffusion: K and V of every cross-attention', () => {
+    expect(count('embedding')).toBe(8 * (4 + 6));
+    expect(count('embedding', { virtualTokens: null })).toBe(4 + 6);
+    expect(count('crossattn-kv')).toBe(2 * 2 * 4 * 3 + 1 * 2 * 4 * 5 + 4);
+  });
+  it('a method trains nothing on a kind without the part it needs', () => {
+    const llmLike = dims({ textConditioning: null });
+    const imageLike = dims({ tokenStream: null });
+    for (const m of ['embedding', 'crossattn-kv'] as const) expect(count(m, {}, llmLike), m).toBe(0);
+    for (const m of ['ia3', 'prompt', 'ptuning', 'prefix'] as const) expect(count(m, {}, imageLike), m).toBe(0);
+  });
+});
+
+describe('the table', () => {
+  it('has one record per method of the vocabulary', () => {
+    expect(Object.keys(METHOD_TRAITS).sort()).toEqual([...METHODS].sort());
+  });
+  it('takes a rank exactly for the adapters, named in the order the --rank error lists them', () => {
+    expect(RANKED_METHODS).toEqual(['lora', 'qlora', 'dora', 'loha', 'lokr']);
+    for (const m of METHODS) expect(METHOD_TRAITS[m].rank !== null, m).toBe(METHOD_TRAITS[m].adapter);
+  });
+  it('an adapter keeps the base frozen', () => {
+    for (const m of METHODS) if (METHOD_TRAITS[m].adapter) expect(METHOD_TRAITS[m].trainsEveryWeight, m).toBe(false);
+  });
+});
+
+describe('traits where the estimators read them', () => {
+  it('settings: QLoRA implies NF4, adapters default to rank 16, virtual-token methods to their count', () => {
+    expect(settings('qlora', 'llama-3.1-8b').quantize).toBe('nf4');
+    const noRank = { ...technique('dora'), defaults: { llm: { ...technique('dora').defaults.llm!, rank: undefined } } };
+    expect(resolveSettings(noRank, model('llama-3.1-8b'))!.rank).toBe(16);
+    expect(settings('ia3', 'llama-3.1-8b').rank).toBeNull();
+    const noTokens = (id: string) => ({ ...technique(id), defaults: Object.fromEntries(Object.entries(technique(id).defaults).map(([g, d]) => [g, { ...d, virtualTokens: undefined }])) });
+    expect(resolveSettings(noTokens('prefix-tuning'), model('llama-3.1-8b'))!.virtualTokens).toBe(20);
+    expect(resolveSettings(noTokens('textual-inversion'), model('sd15'))!.virtualTokens).toBe(1);
+    expect(settings('lora', 'llama-3.1-8b').virtualTokens).toBeNull();
+  });
+  it('memory: prompt tuning lengthens every sequence by its virtual tokens, prefix tuning does not', () => {
+    const activations = (tid: string, virtualTokens: number) => estimateMemory(model('llama-3.2-1b'), settings(tid, 'llama-3.2-1b', { virtualTokens })).breakdown.find((p) => p.part === 'activations')!.gib;
+    expect(activations('prompt-tuning', 200)).toBeGreaterThan(activations('prompt-tuning', 10));
+    expect(activations('prefix-tuning', 200)).toBe(activations('prefix-tuning', 10));
+  });
+  it('memory: textual inversion keeps the text encoders on the GPU even with cached embeddings', () => {
+    const encoders = (tid: string) => estimateMemory(model('sdxl'), settings(tid, 'sdxl', { cache: true })).breakdown.find((p) => p.part === 'frozen encoders / VAE')!.gib;
+    expect(encoders('lora')).toBe(0);
+    expect(encoders('textual-inversion')).toBeGreaterThan(1);
+  });
+  it('step time: DoRA builds a norm, LoHa and LoKr a whole delta per pass', () => {
+    const m = model('llama-3.1-8b');
+    const step = (method: Method) => {
+      const st = settings('lora', 'llama-3.1-8b', { method });
+      return estimateStepTime(m, st, rtx4090, estimateMemory(m, st).trainableParams).stepSeconds;
+    };
+    expect(step('dora')).toBeGreaterThan(step('lora') * 1.05);
+    expect(step('lokr')).toBeGreaterThan(step('dora'));
+  });
+  it('size: a full run saves the whole model in half precision, p-tuning only its virtual tokens in fp32', () => {
+    const m = model('llama-3.2-3b');
+    expect(outputSizeMB(m, settings('full-finetune', 'llama-3.2-3b'), 1)).toBe((m.params * 2) / 1e6);
+    expect(outputSizeMB(m, settings('p-tuning', 'llama-3.2-3b', { virtualTokens: 20 }), 1e9)).toBeCloseTo(0.24576, 6);
+  });
+  it('the CLI: --rank only for adapters, --quantize none for a full run, QLoRA only on NF4', async () => {
+    const base = ['estimate', '--model', 'llama-3.2-1b'];
+    expect((await runCli([...base, '--technique', 'ia3', '--rank', '8'])).stderr).toMatch(/--rank applies to adapter techniques \(lora, qlora, dora, loha, lokr\), not to ia3\./);
+    expect((await runCli([...base, '--technique', 'dora', '--rank', '8'])).code).toBe(0);
+    expect((await runCli([...base, '--technique', 'full-finetune', '--quantize', 'int8'])).stderr).toMatch(/needs a frozen base; full-finetune trains every weight/);
+    expect((await runCli([...base, '--technique', 'qlora', '--quantize', 'int8'])).stderr).toMatch(/--technique qlora implies --quantize nf4/);
+    expect((await runCli([...base, '--technique', 'qlora', '--json'])).stdout).toMatch(/"quantize": "nf4"/);
+  });
+});
