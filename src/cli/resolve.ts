@@ -16,12 +16,22 @@ export function resolveTechnique(kb: KnowledgeBase, input: string, flag = 'techn
   return resolved(findTechnique(kb, input), flag, input, 'techniques');
 }
 
+/** The flag that sizes a run of each family, and the words for it. */
+const SIZING_FLAG: Record<Family, { flag: '--resolution' | '--seq-len'; setting: 'resolution' | 'seqLen'; models: string; adjective: string }> = {
+  image: { flag: '--resolution', setting: 'resolution', models: 'image models', adjective: 'an image' },
+  llm: { flag: '--seq-len', setting: 'seqLen', models: 'language models', adjective: 'a language' },
+};
+
 /**
  * --resolution sizes image runs and --seq-len language-model runs: the other family's flag is a
  * usage error in recommend and estimate alike, naming what made the family (`subject`: "--goal
  * style is an image goal", "sdxl is an image model").
  */
 export function checkFamilyFlags(family: Family, flags: { resolution?: number; seqLen?: number }, subject: string): void {
-  if (family === 'llm' && flags.resolution !== undefined) throw new UsageError(`--resolution is for image models; ${subject} is a language ${subject.startsWith('--goal') ? 'goal' : 'model'} (use --seq-len).`);
-  if (family === 'image' && flags.seqLen !== undefined) throw new UsageError(`--seq-len is for language models; ${subject} is an image ${subject.startsWith('--goal') ? 'goal' : 'model'} (use --resolution).`);
+  const own = SIZING_FLAG[family];
+  for (const other of Object.values(SIZING_FLAG)) {
+    if (other === own || flags[other.setting] === undefined) continue;
+    const what = subject.startsWith('--goal') ? 'goal' : 'model';
+    throw new UsageError(`${other.flag} is for ${other.models}; ${subject} is ${own.adjective} ${what} (use ${own.flag}).`);
+  }
 }
