@@ -66,10 +66,10 @@ export function describeFsError(err: unknown, what: 'file' | 'folder' | 'path' =
   }
 }
 
-/** "5 MB" for 5 MiB: limits are whole mebibytes, written the way people say them. */
+/** "5 MB" for 5 MiB: limits are round binary sizes, written the way people say them. */
 export function formatLimit(bytes: number): string {
-  const mb = bytes / 1024 / 1024;
-  return `${Number.isInteger(mb) ? mb : mb.toFixed(1)} MB`;
+  const [unit, size] = bytes >= 1024 * 1024 ? ['MB', bytes / 1024 / 1024] : bytes >= 1024 ? ['KB', bytes / 1024] : ['bytes', bytes];
+  return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`;
 }
 
 /** stat(path) following links; a dangling link is told apart from a missing file. */
