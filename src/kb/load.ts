@@ -31,7 +31,9 @@ export function listYamlFiles(path: string, warnings: string[] = []): string[] {
   try {
     st = statPath(path);
   } catch (e) {
-    throw new KbError([`${displayPath(path)}: ${(e as FileReadError).reason}`]);
+    const err = e as FileReadError;
+    if (err.kind === 'usage') throw new UsageError(`knowledge-base path ${quotedName(path)} is not a usable name: ${err.reason}.`);
+    throw new KbError([`${displayPath(path)}: ${err.reason}`]);
   }
   if (!st.isDirectory()) return [path];
   let names: string[];
@@ -85,7 +87,7 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
     if (err.name !== 'FileReadError') throw e;
     if (err.kind !== 'too-large') problems.push(`${shown}: ${err.reason}`);
     else if (err.size !== undefined) problems.push(`${shown}:1:1: file is ${(err.size / 1e6).toFixed(1)} MB; knowledge-base files are limited to ${formatLimit(MAX_FILE_BYTES)}`);
-    else problems.push(`${shown}:1:1: file is larger than ${formatLimit(MAX_FILE_BYTES)}; knowledge-base files are limited to ${formatLimit(MAX_FILE_BYTES)}`);
+    else problems.push(`${shown}:1:1: file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of knowledge-base files`); // it grew while read
     return null;
   }
   let source: string;

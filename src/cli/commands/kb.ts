@@ -1,6 +1,5 @@
 // `finetune-advisor kb validate | schema | init`: the knowledge base as something users extend.
 import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { bundledDataDir } from '../../kb/compiled.js';
@@ -106,7 +105,8 @@ function writeStarter(file: string, text: string, force: boolean): WriteOutcome 
 }
 
 function replace(file: string, text: string): WriteOutcome {
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  // a unique enough name: it is created exclusively, so a clash fails rather than shares a file
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
   let fd: number;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
