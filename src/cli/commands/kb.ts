@@ -44,7 +44,7 @@ gpus:
         for: [tflops]
 `;
 
-/** Why a file cannot be written, as one plain sentence; `exists` when it is there and may be overwritten. */
+/** A write's result: done; refused because the file exists (--force overwrites it); or refused, with why in one plain sentence. */
 type WriteOutcome = { ok: true } | { ok: false; exists: true } | { ok: false; exists: false; reason: string };
 
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
@@ -95,12 +95,23 @@ function writeStarter(file: string, text: string, force: boolean): WriteOutcome 
     return replace(file, text);
   }
   try {
-    writeAll(fd, text);
+    try {
+      writeAll(fd, text);
+    } finally {
+      closeSync(fd);
+    }
     return { ok: true };
   } catch (err) {
+    removeQuietly(file); // made by this run: no half-written starter stays behind
     return { ok: false, exists: false, reason: describeFsError(err) };
-  } finally {
-    closeSync(fd);
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
   }
 }
 
@@ -124,11 +135,7 @@ function replace(file: string, text: string): WriteOutcome {
     renameSync(temp, file);
     return { ok: true };
   } catch (err) {
-    try {
-      unlinkSync(temp);
-    } catch {
-      // already gone
-    }
+    removeQuietly(temp);
     return { ok: false, exists: false, reason: describeFsError(err) };
   }
 }
