@@ -236,7 +236,7 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     }
   });
   const warnings: string[] = [...pathWarnings];
-  const located: Record<string, string> = {};
+  const located = new Map<string, string>(); // `kind:id` -> where the entry is
   // each list's ids -> their index, so merging by id is one lookup per entry
   const indexes = new Map<KbKind, Map<string, number>>();
   const indexOf = (kind: KbKind): Map<string, number> => {
@@ -284,13 +284,13 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
       if (existing >= 0) list[existing] = entry;
       else index.set(entry.id, list.push(entry) - 1);
       kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : shown;
-      located[`${pf.kind}:${entry.id}`] = at;
+      located.set(`${pf.kind}:${entry.id}`, at);
       for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>)) warnings.push(`${at}: warning: ${w}`);
     });
   }
   if (errors.length === 0) {
     for (const c of crossCheck(kb)) {
-      const where = located[c.key] ?? basename(c.key);
+      const where = located.get(c.key) ?? basename(c.key);
       (c.severity === 'warning' ? warnings : errors).push(`${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`);
     }
   }
