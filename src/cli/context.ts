@@ -29,7 +29,8 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     if (compiled && !extra.length) return compiled;
     // yaml and zod are loaded only here: for --kb files, or a checkout whose data changed
     const { loadKnowledgeBase } = await import('../kb/load.js');
-    return compiled ? loadKnowledgeBase(extra, compiled) : loadKnowledgeBase([bundledDataDir(), ...extra]);
+    const warn = (line: string) => io.stderr.write(`${line}\n`); // a --kb folder without YAML files
+    return compiled ? loadKnowledgeBase(extra, compiled, warn) : loadKnowledgeBase([bundledDataDir(), ...extra], undefined, warn);
   };
   return {
     io,

@@ -1,15 +1,15 @@
 // Loads knowledge-base YAML files, validates them with zod and the cross-file checks, and reports
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
-import { readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { documentToJs } from './yaml-to-js.js';
 import type { z } from 'zod';
-import { KbError } from '../cli/errors.js';
+import { KbError, UsageError } from '../cli/errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
 import { bundledDataDir, yamlFileNames } from './compiled.js';
-import { locateKey, locatePath } from './locate.js';
+import { locateEach, locateKey, locatePath } from './locate.js';
+import { describeFsError, FileReadError, formatLimit, pathNameProblem, printableName, quotedName, readFileBounded, statPath } from './read-file.js';
 import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
 
@@ -22,20 +22,51 @@ export { bundledDataDir };
 
 function displayPath(file: string): string {
   const rel = relative(process.cwd(), file);
-  return rel && !rel.startsWith('..') ? rel : file;
+  return printableName(rel && !rel.startsWith('..') ? rel : file);
 }
 
-export function listYamlFiles(path: string): string[] {
+/** The YAML files a path names: itself, or a folder's .yaml and .yml files in name order. */
+export function listYamlFiles(path: string, warnings: string[] = []): string[] {
   let st;
   try {
-    st = statSync(path);
-  } catch {
-    throw new KbError([`${displayPath(path)}: no such file or folder`]);
+    st = statPath(path);
+  } catch (e) {
+    const err = e as FileReadError;
+    if (err.kind === 'usage') throw new UsageError(`knowledge-base path ${quotedName(path)} is not a usable name: ${err.reason}.`);
+    throw new KbError([`${displayPath(path)}: ${err.reason}`]);
   }
-  if (st.isDirectory()) {
-    return yamlFileNames(path).map((f) => join(path, f));
+  if (!st.isDirectory()) return [path];
+  let names: string[];
+  try {
+    names = yamlFileNames(path);
+  } catch (e) {
+    throw new KbError([`${displayPath(path)}: ${describeFsError(e, 'folder')}`]);
   }
-  return [path];
+  if (!names.length) warnings.push(`${displayPath(path)}: warning: no .yaml or .yml files`);
+  return names.map((f) => join(path, f));
+}
+
+/** Empty, NUL-holding or over-long names are usage errors, found before anything is read. */
+function checkPathNames(paths: readonly string[]): void {
+  for (const p of paths) {
+    const problem = pathNameProblem(p);
+    if (problem) throw new UsageError(`knowledge-base path ${quotedName(p)} is ${problem}; name a YAML file or folder.`);
+  }
+}
+
+/**
+ * Runs `work` with process.env as a plain copy. yaml's parser reads process.env.LOG_TOKENS for
+ * every token, and each read of the real env asks the operating system: a fifth of the parse of
+ * a large file. The copy holds the same values, and nothing else runs while `work` does.
+ */
+function withPlainEnv<T>(work: () => T): T {
+  const env = process.env;
+  process.env = { ...env };
+  try {
+    return work();
+  } finally {
+    process.env = env;
+  }
 }
 
 interface ParsedFile {
@@ -50,14 +81,13 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   const shown = displayPath(file);
   let buf: Buffer;
   try {
-    const size = statSync(file).size;
-    if (size > MAX_FILE_BYTES) {
-      problems.push(`${shown}:1:1: file is ${(size / 1e6).toFixed(1)} MB; knowledge-base files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-      return null;
-    }
-    buf = readFileSync(file);
+    buf = readFileBounded(file, MAX_FILE_BYTES);
   } catch (e) {
-    problems.push(`${shown}: cannot read: ${(e as Error).message}`);
+    const err = e as FileReadError;
+    if (err.name !== 'FileReadError') throw e;
+    if (err.kind !== 'too-large') problems.push(`${shown}: ${err.reason}`);
+    else if (err.size !== undefined) problems.push(`${shown}:1:1: file is ${(err.size / 1e6).toFixed(1)} MB; knowledge-base files are limited to ${formatLimit(MAX_FILE_BYTES)}`);
+    else problems.push(`${shown}:1:1: file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of knowledge-base files`); // it grew while read
     return null;
   }
   let source: string;
@@ -71,7 +101,7 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
   // No custom tags, unique keys, and a small alias budget: a data file must not be able to run
   // code, hide duplicate keys or expand into gigabytes.
   // logLevel 'error': yaml's warnings (a collection as a key) are problems below, not process warnings
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [], logLevel: 'error' });
+  const doc = withPlainEnv(() => parseDocument(source, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [], logLevel: 'error' }));
   const at = (pos: [number, number] | undefined | number) => {
     const p = lineCounter.linePos(typeof pos === 'number' ? pos : pos?.[0] ?? 0);
     return `${shown}:${p.line}:${p.col}`;
@@ -174,31 +204,50 @@ export interface Validation {
   kb: KnowledgeBase;
   errors: string[];
   warnings: string[];
+  /** the warnings about the paths themselves (a folder without YAML files), which --kb shows too */
+  pathWarnings: string[];
   files: string[];
   entries: number;
 }
 
+type Entry = { id: string; disabled?: boolean };
+
 /**
  * Reads, validates and merges knowledge-base files or folders, in order (later entries override
  * earlier ones by id; `{ id, disabled: true }` switches a rule off). Collects every problem as
- * `file:line:column: message`; never throws for bad input.
+ * `file:line:column: message`; throws only a UsageError, for a name that cannot be a path (empty,
+ * a NUL byte, too long), before reading anything.
  */
 export function validateKnowledgeBase(paths: readonly string[], base?: KnowledgeBase): Validation {
+  checkPathNames(paths);
   const errors: string[] = [];
-  const warnings: string[] = [];
+  const pathWarnings: string[] = [];
   // a compiled base (already validated) starts the merge; the paths add to it
   const kb: KnowledgeBase = base
     ? { techniques: [...base.techniques], models: [...base.models], gpus: [...base.gpus], rules: [...base.rules], origin: { ...base.origin } }
     : { techniques: [], models: [], gpus: [], rules: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
-      return listYamlFiles(p);
+      return listYamlFiles(p, pathWarnings);
     } catch (e) {
-      errors.push(...(e as KbError).problems);
+      if (!(e instanceof KbError)) throw e;
+      errors.push(...e.problems);
       return [];
     }
   });
-  const located: Record<string, string> = {};
+  const warnings: string[] = [...pathWarnings];
+  const located = new Map<string, string>(); // `kind:id` -> where the entry is
+  // each list's ids -> their index, so merging by id is one lookup per entry
+  const indexes = new Map<KbKind, Map<string, number>>();
+  const indexOf = (kind: KbKind): Map<string, number> => {
+    let index = indexes.get(kind);
+    if (!index) {
+      index = new Map();
+      (kb[kind] as Entry[]).forEach((e, i) => index!.set(e.id, i));
+      indexes.set(kind, index);
+    }
+    return index;
+  };
   let entryCount = 0;
   for (const file of files) {
     const pf = parseFile(file, errors);
@@ -208,20 +257,24 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
       for (const issue of result.error.issues) errors.push(formatIssue(pf, issue));
       continue;
     }
-    const entries = (result.data as Record<string, Array<{ id: string; disabled?: boolean }>>)[pf.kind] ?? [];
+    const entries = (result.data as Record<string, Entry[]>)[pf.kind] ?? [];
     const seen = new Set<string>();
     const bundled = resolve(file).startsWith(bundledDataDir());
-    entries.forEach((entry, index) => {
-      const p = locatePath(pf.doc, pf.lineCounter, [pf.kind, index, 'id']);
-      const at = `${displayPath(file)}:${p.line}:${p.col}`;
+    const shown = displayPath(file);
+    // every entry's id position in one pass over the list
+    const idPositions = locateEach(pf.doc, pf.lineCounter, [pf.kind], entries.length, 'id');
+    const list = kb[pf.kind] as Entry[];
+    const index = indexOf(pf.kind);
+    entries.forEach((entry, i) => {
+      const p = idPositions[i]!;
+      const at = `${shown}:${p.line}:${p.col}`;
       if (seen.has(entry.id)) {
         errors.push(`${at}: duplicate id '${entry.id}' in ${pf.kind}`);
         return;
       }
       seen.add(entry.id);
       entryCount++;
-      const list = kb[pf.kind] as Array<{ id: string; disabled?: boolean }>;
-      const existing = list.findIndex((e) => e.id === entry.id);
+      const existing = index.get(entry.id) ?? -1;
       if (isRuleSwitch(pf.kind, entry)) {
         // `- id: some-rule` + `disabled: true` turns an existing rule off
         if (existing < 0) errors.push(`${at}: no rule '${entry.id}' to disable${nearestHint(entry.id, list.map((r) => r.id))}`);
@@ -229,22 +282,22 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
         return;
       }
       if (existing >= 0) list[existing] = entry;
-      else list.push(entry);
-      kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : displayPath(file);
-      located[`${pf.kind}:${entry.id}`] = at;
+      else index.set(entry.id, list.push(entry) - 1);
+      kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : shown;
+      located.set(`${pf.kind}:${entry.id}`, at);
       for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>)) warnings.push(`${at}: warning: ${w}`);
     });
   }
   if (errors.length === 0) {
     for (const c of crossCheck(kb)) {
-      const where = located[c.key] ?? basename(c.key);
+      const where = located.get(c.key) ?? basename(c.key);
       (c.severity === 'warning' ? warnings : errors).push(`${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`);
     }
   }
-  return { kb, errors: errors.flatMap((p) => p.split('\n')), warnings, files: files.map(displayPath), entries: entryCount };
+  return { kb, errors: errors.flatMap((p) => p.split('\n')), warnings, pathWarnings, files: files.map(displayPath), entries: entryCount };
 }
 
-const isRuleSwitch = (kind: KbKind, entry: { id: string; disabled?: boolean }) =>
+const isRuleSwitch = (kind: KbKind, entry: Entry) =>
   kind === 'rules' && entry.disabled === true && Object.keys(entry).every((k) => k === 'id' || k === 'disabled');
 
 function nearestHint(id: string, ids: string[]): string {
@@ -252,9 +305,14 @@ function nearestHint(id: string, ids: string[]): string {
   return guess ? ` (did you mean '${guess}'?)` : '';
 }
 
-/** Loads and validates (default: the bundled data/) on top of `base`; throws KbError listing every problem. */
-export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()], base?: KnowledgeBase): KnowledgeBase {
+/**
+ * Loads and validates (default: the bundled data/) on top of `base`; throws KbError listing every
+ * problem. `warn` gets the warnings about the paths themselves (a folder without YAML files); the
+ * entries' lint warnings are for `kb validate`.
+ */
+export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()], base?: KnowledgeBase, warn?: (line: string) => void): KnowledgeBase {
   const v = validateKnowledgeBase(paths, base);
   if (v.errors.length) throw new KbError(v.errors);
+  if (warn) v.pathWarnings.forEach(warn);
   return v.kb;
 }

@@ -1,5 +1,6 @@
 // Extending the knowledge base: a user file adds a GPU and a team rule; `kb validate` and `kb init`.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -96,5 +97,100 @@ describe('kb validate and kb init', () => {
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/exists; pass --force/);
     expect((await runCli(['kb', 'init', file, '--force'])).code).toBe(0);
+  });
+});
+
+describe('kb init never writes through a link, and says plainly why it cannot write', () => {
+  const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;
+  const fresh = () => mkdtempSync(join(tmpdir(), 'fa-kbinit-'));
+
+  it('a dangling symbolic link is refused, and its target is not created', async () => {
+    const d = fresh();
+    symlinkSync(join(d, 'target.yaml'), join(d, 'link.yaml'));
+    for (const extra of [[], ['--force']]) {
+      const r = await runCli(['kb', 'init', join(d, 'link.yaml'), ...extra]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`error: ${join(d, 'link.yaml')}: is a symbolic link; kb init does not write through links\n`);
+      expect(existsSync(join(d, 'target.yaml'))).toBe(false);
+    }
+  });
+
+  it('--force does not overwrite a link\'s target', async () => {
+    const d = fresh();
+    writeFileSync(join(d, 'precious.txt'), 'keep me\n');
+    symlinkSync(join(d, 'precious.txt'), join(d, 'kb.yaml'));
+    const r = await runCli(['kb', 'init', join(d, 'kb.yaml'), '--force']);
+    expect(r.code).toBe(1);
+    expect(readFileSync(join(d, 'precious.txt'), 'utf8')).toBe('keep me\n');
+    expect(lstatSync(join(d, 'kb.yaml')).isSymbolicLink()).toBe(true);
+  });
+
+  it('--force replaces a regular file through a temporary file: same permissions, nothing left beside it', async () => {
+    const d = fresh();
+    const file = join(d, 'kb.yaml');
+    writeFileSync(file, 'old\n');
+    chmodSync(file, 0o640);
+    const r = await runCli(['kb', 'init', file, '--force']);
+    expect(r.code).toBe(0);
+    expect(readFileSync(file, 'utf8')).toMatch(/^# yaml-language-server/);
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+    expect(readdirSync(d)).toEqual(['kb.yaml']);
+  });
+
+  it('a folder, a missing folder or a special file: one plain sentence, exit 1, no internal-error hint', async () => {
+    const d = fresh();
+    const cases: Array<[string[], string]> = [
+      [['kb', 'init', d], `error: ${d}: is a folder, not a file\n`],
+      [['kb', 'init', d, '--force'], `error: ${d}: is a folder, not a file\n`],
+      [['kb', 'init', join(d, 'no', 'kb.yaml')], `error: ${join(d, 'no', 'kb.yaml')}: the folder ${join(d, 'no')} does not exist\n`],
+      [['kb', 'init', '/dev/null', '--force'], 'error: /dev/null: not a regular file\n'],
+    ];
+    for (const [argv, stderr] of cases) {
+      const r = await runCli(argv);
+      expect(r.code, argv.join(' ')).toBe(1);
+      expect(r.stderr).toBe(stderr);
+    }
+  });
+
+  it('a read-only folder: permission denied, exit 1 (checked as an unprivileged user when run as root)', () => {
+    const d = fresh();
+    chmodSync(d, 0o755); // enterable, writable only by its owner
+    const asRoot = process.getuid?.() === 0;
+    if (!asRoot) chmodSync(d, 0o555);
+    const argv = [BIN, 'kb', 'init', join(d, 'kb.yaml')];
+    const r = asRoot
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], { encoding: 'utf8' })
+      : spawnSync(process.execPath, argv, { encoding: 'utf8' });
+    if (asRoot && r.error) {
+      console.warn('skipped: running as root without setpriv, so a permission failure cannot be provoked');
+      return;
+    }
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe(`error: ${join(d, 'kb.yaml')}: permission denied\n`);
+  });
+
+  it("kb init '' is a usage error", async () => {
+    const r = await runCli(['kb', 'init', '']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("error: kb init needs a file name; '' is an empty name.\n");
+  });
+});
+
+describe('--no-color', () => {
+  it('every command accepts it', async () => {
+    const file = join(tmp, 'nocolor.yaml');
+    const commands = [
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
+      ['compare'],
+      ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+      ['techniques'], ['techniques', 'show', 'qlora'], ['models'], ['gpus'],
+      ['kb', 'validate'], ['kb', 'schema'], ['kb', 'init', file],
+    ];
+    for (const argv of commands) {
+      const r = await runCli([...argv, '--no-color'], {}, true);
+      expect(r.stderr, argv.join(' ')).not.toMatch(/unknown option/);
+      expect(r.code, argv.join(' ')).toBe(0);
+      expect(r.stdout, argv.join(' ')).not.toMatch(/\u001b\[/);
+    }
   });
 });

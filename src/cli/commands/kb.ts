@@ -1,8 +1,10 @@
 // `finetune-advisor kb validate | schema | init`: the knowledge base as something users extend.
-import { existsSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { bundledDataDir } from '../../kb/compiled.js';
 import { MAX_FILE_BYTES } from '../../kb/limits.js';
+import { describeFsError, formatLimit, pathNameProblem, printableName, quotedName } from '../../kb/read-file.js';
 import { EXIT, UsageError } from '../errors.js';
 import type { Context } from '../context.js';
 
@@ -42,6 +44,102 @@ gpus:
         for: [tflops]
 `;
 
+/** A write's result: done; refused because the file exists (--force overwrites it); or refused, with why in one plain sentence. */
+type WriteOutcome = { ok: true } | { ok: false; exists: true } | { ok: false; exists: false; reason: string };
+
+const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text);
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+}
+
+function createReason(file: string, err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `the folder ${printableName(dirname(file))} does not exist`;
+  if (code === 'ELOOP') return 'is a symbolic link; kb init does not write through links';
+  return describeFsError(err);
+}
+
+/** What is at `file` when it is not a regular file kb init may replace, or undefined. */
+function notReplaceable(file: string): string | undefined {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? undefined : describeFsError(err);
+  }
+  if (st.isSymbolicLink()) return 'is a symbolic link; kb init does not write through links';
+  if (st.isDirectory()) return 'is a folder, not a file';
+  if (!st.isFile()) return 'not a regular file';
+  return undefined;
+}
+
+/**
+ * Writes `text` to a new `file`, never through a symbolic link (O_EXCL | O_NOFOLLOW); with
+ * `force`, an existing regular file is replaced by a temporary file in the same folder renamed
+ * over it, so a link is never followed and a failed write leaves the old file whole.
+ */
+function writeStarter(file: string, text: string, force: boolean): WriteOutcome {
+  const refused = notReplaceable(file);
+  if (refused) return { ok: false, exists: false, reason: refused };
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, exists: false, reason: createReason(file, err) };
+    // made between the check and the open: check it again
+    const now = notReplaceable(file);
+    if (now) return { ok: false, exists: false, reason: now };
+    if (!force) return { ok: false, exists: true };
+    return replace(file, text);
+  }
+  try {
+    try {
+      writeAll(fd, text);
+    } finally {
+      closeSync(fd);
+    }
+    return { ok: true };
+  } catch (err) {
+    removeQuietly(file); // made by this run: no half-written starter stays behind
+    return { ok: false, exists: false, reason: describeFsError(err) };
+  }
+}
+
+function removeQuietly(file: string): void {
+  try {
+    unlinkSync(file);
+  } catch {
+    // already gone
+  }
+}
+
+function replace(file: string, text: string): WriteOutcome {
+  // a unique enough name: it is created exclusively, so a clash fails rather than shares a file
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  let fd: number;
+  try {
+    fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
+  } catch (err) {
+    return { ok: false, exists: false, reason: `cannot write a file beside it: ${createReason(file, err)}` };
+  }
+  try {
+    try {
+      writeAll(fd, text);
+      // the replaced file's permissions carry over
+      fchmodSync(fd, lstatSync(file).mode & 0o7777);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, file);
+    return { ok: true };
+  } catch (err) {
+    removeQuietly(temp);
+    return { ok: false, exists: false, reason: describeFsError(err) };
+  }
+}
+
 export function registerKb(program: Command, ctx: Context, setExit: (code: number) => void): void {
   const kb = program.command('kb').description('check, extend and describe the knowledge base');
 
@@ -50,7 +148,8 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
     .argument('[path...]', 'YAML files or folders; checked on top of the bundled knowledge base')
     .option('--strict', 'warnings (a figure without a source, a shadowed alias) fail too')
     .option('--json', 'print only JSON')
-    .addHelpText('after', `\nEach problem is printed as file:line:column: message. Files larger than ${MAX_FILE_BYTES / 1024 / 1024} MB are refused.\nExit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error.\n\nExamples:\n  $ finetune-advisor kb validate\n  $ finetune-advisor kb validate my-gpus.yaml team-rules.yaml\n  $ finetune-advisor kb validate ./my-kb/ --strict\n`)
+    .option('--no-color', 'no colour even on a terminal (kb prints none)')
+    .addHelpText('after', `\nEach problem is printed as file:line:column: message. Files larger than ${formatLimit(MAX_FILE_BYTES)} are refused.\nExit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error.\n\nExamples:\n  $ finetune-advisor kb validate\n  $ finetune-advisor kb validate my-gpus.yaml team-rules.yaml\n  $ finetune-advisor kb validate ./my-kb/ --strict\n`)
     .action(async (paths: string[], flags: { strict?: boolean; json?: boolean }) => {
       const { validateKnowledgeBase } = await import('../../kb/load.js');
       const v = validateKnowledgeBase([bundledDataDir(), ...paths]);
@@ -68,6 +167,7 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
 
   kb.command('schema')
     .description('print the JSON Schema of knowledge-base files (generated from the validator)')
+    .option('--no-color', 'no colour even on a terminal (kb prints none)')
     .addHelpText('after', `\nEditors with yaml-language-server use it through the first line of each data file:\n  # yaml-language-server: $schema=./kb.schema.json\n\nExamples:\n  $ finetune-advisor kb schema > kb.schema.json\n`)
     .action(async () => {
       const { kbJsonSchemaText } = await import('../../kb/json-schema.js');
@@ -77,15 +177,24 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
   kb.command('init')
     .description('write a commented starter file for a knowledge-base extension')
     .argument('[file]', 'where to write it', 'finetune-advisor.kb.yaml')
-    .option('--force', 'overwrite the file if it exists')
+    .option('--force', 'overwrite the file if it exists (never through a symbolic link)')
+    .option('--no-color', 'no colour even on a terminal (kb prints none)')
     .addHelpText('after', `\nExamples:\n  $ finetune-advisor kb init\n  $ finetune-advisor kb init team.kb.yaml && finetune-advisor kb validate team.kb.yaml\n`)
     .action((file: string, flags: { force?: boolean }) => {
       if (file === '-') {
         ctx.print(STARTER);
         return;
       }
-      if (existsSync(file) && !flags.force) throw new UsageError(`${file} exists; pass --force to overwrite it.`);
-      writeFileSync(file, STARTER);
-      ctx.io.stderr.write(`Wrote ${file}. Check it with: finetune-advisor kb validate ${file}\n`);
+      const problem = pathNameProblem(file);
+      if (problem) throw new UsageError(`kb init needs a file name; ${quotedName(file)} is ${problem}.`);
+      const shown = printableName(file);
+      const outcome = writeStarter(file, STARTER, flags.force === true);
+      if (!outcome.ok && outcome.exists) throw new UsageError(`${shown} exists; pass --force to overwrite it.`);
+      if (!outcome.ok) {
+        ctx.io.stderr.write(`error: ${shown}: ${outcome.reason}\n`);
+        setExit(EXIT.failure);
+        return;
+      }
+      ctx.io.stderr.write(`Wrote ${shown}. Check it with: finetune-advisor kb validate ${shown}\n`);
     });
 }
