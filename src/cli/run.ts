@@ -106,6 +106,12 @@ export function reportError(err: unknown, io: Io): number {
     return EXIT.interrupted;
   }
   if (isNamed<KbError>(err, 'KbError')) {
+    // files that could not be read at all (`FILE: not a regular file`): one error line each, as
+    // for any failure; problems in a file's content carry file:line:column and a summary
+    if (err.problems.every((p) => !/:\d+:\d+: /.test(p))) {
+      for (const p of err.problems) io.stderr.write(`error: ${showControls(p)}\n`);
+      return EXIT.failure;
+    }
     for (const p of err.problems) io.stderr.write(`${showControls(p)}\n`);
     io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);
     return EXIT.failure;
