@@ -87,9 +87,13 @@ export function bundledDataDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'data');
 }
 
-/** dist/kb.json, next to the compiled and bundled code (both one level below dist/). */
+/**
+ * dist/kb.json of the package. This module sits two levels below the package root wherever it runs
+ * (dist/kb/ compiled, dist/bundle/ bundled, src/kb/ in the tests), so the tests take the compiled
+ * base the binary takes: trusted only while it matches data/ byte for byte, like any copy.
+ */
 export function compiledKbPath(): string {
-  return resolve(dirname(fileURLToPath(import.meta.url)), '..', 'kb.json');
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'dist', 'kb.json');
 }
 
 /** The verified cache beside a compiled knowledge base: dist/kb.verified.json for dist/kb.json. */
