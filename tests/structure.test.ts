@@ -20,7 +20,7 @@ const HOMES = [/^src\/estimate\/methods\.ts$/, /^src\/estimate\/kinds\//];
 const ALLOWED: Record<string, { family?: number; method?: number }> = {
   'src/cli/prompts.ts': { family: 5 },
   'src/cli/commands/catalogue.ts': { family: 1 },
-  'src/cli/actions/recommend.ts': { family: 1 },
+  'src/cli/commands/recommend/run.ts': { family: 1 },
   // the METHODS vocabulary itself: an array of the method names, where they are defined
   'src/kb/vocabulary.ts': { method: 1 },
 };
@@ -98,5 +98,45 @@ describe('families and methods are answered by their tables', () => {
   });
   it('every file on the allowlist exists', () => {
     for (const file of Object.keys(ALLOWED)) expect(files, file).toContain(file);
+  });
+});
+
+/** The relative imports of each source module that exist at run time (static and dynamic; `import type` is erased), as paths under src/. */
+function importGraph(files: string[]): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const text = readFileSync(join(ROOT, f), 'utf8').replace(/^(?:import|export) type [^;]*;/gm, '');
+    const targets = [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(ROOT, join(ROOT, f, '..', m[1]!.replace(/\.js$/, '.ts'))));
+    graph.set(f, targets.filter((t) => files.includes(t)));
+  }
+  return graph;
+}
+
+describe('layers', () => {
+  const files = sourceFiles(SRC).map((p) => relative(ROOT, p)).filter((f) => f.endsWith('.ts')).sort();
+  const graph = importGraph(files);
+  it('the knowledge base imports nothing from the CLI, the engine, the estimator or the renderers', () => {
+    const leaks = files.filter((f) => f.startsWith('src/kb/')).flatMap((f) => graph.get(f)!.filter((t) => /^src\/(cli|engine|estimate|render)\//.test(t)).map((t) => `${f} -> ${t}`));
+    expect(leaks).toEqual([]);
+  });
+  it('the engine and the estimator import nothing from the CLI or the renderers', () => {
+    const leaks = files.filter((f) => /^src\/(engine|estimate)\//.test(f)).flatMap((f) => graph.get(f)!.filter((t) => /^src\/(cli|render)\//.test(t)).map((t) => `${f} -> ${t}`));
+    expect(leaks).toEqual([]);
+  });
+  it('has no import cycles', () => {
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const visit = (f: string, path: string[]) => {
+      if (state.get(f) === 'done') return;
+      if (state.get(f) === 'open') {
+        cycles.push([...path.slice(path.indexOf(f)), f].join(' -> '));
+        return;
+      }
+      state.set(f, 'open');
+      for (const t of graph.get(f) ?? []) visit(t, [...path, f]);
+      state.set(f, 'done');
+    };
+    for (const f of files) visit(f, []);
+    expect(cycles).toEqual([]);
   });
 });

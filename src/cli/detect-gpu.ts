@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
 import { normalizeName } from '../kb/lookup.js';
-import { InterruptedError } from './errors.js';
+import { InterruptedError } from '../errors.js';
 
 export interface DetectedGpu {
   /** the name nvidia-smi printed */

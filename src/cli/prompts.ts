@@ -4,9 +4,9 @@ import type { KnowledgeBase } from '../kb/types.js';
 import { GOAL_DESCRIPTIONS, GOAL_FAMILY, IMAGE_GOALS, LLM_GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
 import { normalizeName } from '../kb/lookup.js';
 import type { Detection } from './detect-gpu.js';
-import type { RecommendFlags } from './commands/recommend.js';
+import type { RecommendFlags } from './commands/recommend/meta.js';
 import { parseDuration, parseVram } from './parse.js';
-import { InterruptedError } from './errors.js';
+import { InterruptedError } from '../errors.js';
 import { QuestionInput, type KeySource } from './question-input.js';
 
 export interface PromptStreams {

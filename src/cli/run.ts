@@ -3,13 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { createContext, userKbPaths, type Context } from './context.js';
-import { EXIT, isNamed, type KbError, type UsageError } from './errors.js';
+import { EXIT, isNamed, type KbError, type UsageError } from '../errors.js';
 import { colorEnabled, debugEnabled, type Io } from './io.js';
 import { showControls } from './quote.js';
-import { registerRecommend } from './commands/recommend.js';
+import { registerRecommend } from './commands/recommend/index.js';
 import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
-import { registerEstimate } from './commands/estimate.js';
+import { registerEstimate } from './commands/estimate/index.js';
 import { registerKb } from './commands/kb.js';
 
 export function packageVersion(): string {

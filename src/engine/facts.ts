@@ -8,46 +8,8 @@ import { resolveSettings, TYPICAL_SEQUENCE_FILL, type SettingsOverrides, type Tr
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
 
-export const FACTS = {
-  'answers.goal': 'the goal',
-  'answers.priority': 'the priority',
-  'answers.time_hours': 'time budget (h)',
-  'model.family': 'model family',
-  'model.group': 'model group',
-  'model.params_b': 'model size (B parameters)',
-  'gpu.bf16': 'card supports bf16',
-  'technique.id': 'technique id',
-  'model.id': 'model id',
-  'gpu.id': 'GPU id (none when only the memory is known)',
-  'technique.family_match': 'applies to this model family',
-  'technique.has_recipe': 'has a published recipe for this model',
-  'technique.goal_fit': 'fit for the goal (0-3)',
-  'technique.method': 'method',
-  'technique.quality': 'result quality (1-5)',
-  'technique.consistency': 'consistency (1-5)',
-  'technique.training_time': 'training time (1 fast - 5 slow)',
-  'technique.resource_use': 'resource use (1-5)',
-  'technique.overfitting_risk': 'overfitting risk (1-5)',
-  'technique.flexibility': 'flexibility (1-5)',
-  'technique.modifies_whole_model': 'modifies the whole model',
-  'vram.peak_gib': 'peak VRAM (GiB)',
-  'vram.card_gib': 'card memory (GiB)',
-  'vram.limit_gib': 'usable memory at 90% (GiB)',
-  'vram.usage': 'share of the card used',
-  'vram.savers_count': 'memory savers needed',
-  'vram.savers': 'memory savers',
-  'vram.quantized_base': 'quantized base',
-  'time.hours': 'estimated training time (h)',
-  'time.hours_typical': 'time of a typical run (h)',
-  'time.steps': 'optimizer steps planned',
-  'time.steps_share': 'share of a typical run planned',
-  'time.fits': 'a run of at least half the typical length fits the budget',
-  'time.budget_share': 'share of the time budget used',
-  'output.size_mb': 'output size (MB)',
-  'output.size_class': 'output size class (1 <10 MB ... 5 >=5 GB)',
-} as const;
-export type FactName = keyof typeof FACTS;
-export const FACT_NAMES = Object.keys(FACTS) as FactName[];
+export { FACTS, FACT_NAMES, type FactName } from '../kb/fact-names.js';
+import type { FactName } from '../kb/fact-names.js';
 export type Facts = Record<FactName, FactValue>;
 
 export interface TechniqueFacts {

@@ -1,6 +1,6 @@
 // Cross-entry checks the schemas cannot express: aliases claimed twice, rules over unknown facts,
 // recipes for groups the technique does not serve, goals outside its families.
-import { FACTS } from '../engine/facts.js';
+import { FACTS } from './fact-names.js';
 import { GOAL_FAMILY, type Goal } from './vocabulary.js';
 import { normalizeName, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';

@@ -4,7 +4,7 @@ import { basename, join, relative, resolve } from 'node:path';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { documentToJs } from './yaml-to-js.js';
 import type { z } from 'zod';
-import { KbError, UsageError } from '../cli/errors.js';
+import { KbError, UsageError } from '../errors.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
 import { bundledDataDir, yamlFileNames } from './compiled.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bundledDataDir, loadKnowledgeBase } from '../../src/kb/load.js';
-import { KbError } from '../../src/cli/errors.js';
+import { KbError } from '../../src/errors.js';
 import { bundledKb } from '../helpers.js';
 import { lintEntry } from '../../src/kb/checks.js';
 

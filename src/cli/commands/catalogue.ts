@@ -31,7 +31,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     .action(async (flags: ListFlags) => {
       const { renderFactsText, renderTechniquesText, techniqueJson } = await import('../../render/catalogue.js');
       if (flags.facts) {
-        const { FACTS } = await import('../../engine/facts.js');
+        const { FACTS } = await import('../../kb/fact-names.js');
         if (flags.json) ctx.printJson(FACTS);
         else ctx.print(renderFactsText(ctx.renderOptions(flags.color)));
         return;

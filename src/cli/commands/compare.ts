@@ -5,7 +5,7 @@ import { FAMILIES } from '../../kb/vocabulary.js';
 import type { Technique } from '../../kb/types.js';
 import { outputFormat, type Context } from '../context.js';
 import { resolveTechnique } from '../resolve.js';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 export const COMPARE_OPTIONS = {
   family: choiceOption('--family <family>', 'every technique for this model family', FAMILIES),

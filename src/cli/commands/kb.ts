@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { bundledDataDir } from '../../kb/compiled.js';
 import { MAX_FILE_BYTES } from '../../kb/limits.js';
 import { describeFsError, formatLimit, pathNameProblem, printableName, quotedName } from '../../kb/read-file.js';
-import { EXIT, UsageError } from '../errors.js';
+import { EXIT, UsageError } from '../../errors.js';
 import type { Context } from '../context.js';
 
 const STARTER = `# yaml-language-server: $schema=https://raw.githubusercontent.com/finetune-advisor/finetune-advisor/main/data/kb.schema.json

@@ -1,20 +1,20 @@
 // The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
-import type { KnowledgeBase, Model, Technique } from '../../kb/types.js';
-import { kindFor, kindOf } from '../../estimate/kinds/index.js';
-import { METHOD_TRAITS, RANKED_METHODS, type BaseQuantization } from '../../estimate/methods.js';
-import { resolveSettings, type SettingsOverrides } from '../../estimate/settings.js';
-import { fitWithSavers, type Card } from '../../estimate/fit.js';
-import { estimateMemory } from '../../estimate/memory.js';
-import { estimateStepTime, totalHours } from '../../estimate/time.js';
-import { outputSizeMB } from '../../estimate/size.js';
-import { resolveCard } from '../../engine/rank.js';
-import { describeAssumptions } from '../../estimate/assumptions.js';
-import { ESTIMATE_SOURCES } from '../../estimate/sources.js';
-import { estimateToJson, type EstimateResult } from '../../render/estimate-json.js';
-import { UsageError } from '../errors.js';
-import { outputFormat, type Context } from '../context.js';
-import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../resolve.js';
-import { ESTIMATE_EXAMPLES, type EstimateFlags } from '../commands/estimate.js';
+import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
+import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
+import { METHOD_TRAITS, RANKED_METHODS, type BaseQuantization } from '../../../estimate/methods.js';
+import { resolveSettings, type SettingsOverrides } from '../../../estimate/settings.js';
+import { fitWithSavers, type Card } from '../../../estimate/fit.js';
+import { estimateMemory } from '../../../estimate/memory.js';
+import { estimateStepTime, totalHours } from '../../../estimate/time.js';
+import { outputSizeMB } from '../../../estimate/size.js';
+import { resolveCard } from '../../../engine/rank.js';
+import { describeAssumptions } from '../../../estimate/assumptions.js';
+import { ESTIMATE_SOURCES } from '../../../estimate/sources.js';
+import { estimateToJson, type EstimateResult } from '../../../render/estimate-json.js';
+import { UsageError } from '../../../errors.js';
+import { outputFormat, type Context } from '../../context.js';
+import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
+import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 
 const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
 
@@ -92,7 +92,7 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   };
   if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
   else {
-    const { renderEstimateText } = await import('../../render/estimate.js');
+    const { renderEstimateText } = await import('../../../render/estimate.js');
     ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
   }
 }

@@ -1,15 +1,15 @@
 // The work of `recommend`: answers (from flags, or asked) -> engine -> rendered result.
 import type { Command } from 'commander';
-import { GOALS, GOAL_FAMILY } from '../../kb/vocabulary.js';
-import type { Answers } from '../../engine/answers.js';
-import { recommend } from '../../engine/rank.js';
-import { recommendToJson } from '../../render/recommend-json.js';
-import type { KnowledgeBase } from '../../kb/types.js';
-import { scaledModel } from '../../engine/custom-model.js';
-import { EXIT, UsageError } from '../errors.js';
-import { outputFormat, type Context } from '../context.js';
-import { checkFamilyFlags, resolveGpu, resolveModel } from '../resolve.js';
-import { RECOMMEND_EXAMPLES, type RecommendFlags } from '../commands/recommend.js';
+import { GOALS, GOAL_FAMILY } from '../../../kb/vocabulary.js';
+import type { Answers } from '../../../engine/answers.js';
+import { recommend } from '../../../engine/rank.js';
+import { recommendToJson } from '../../../render/recommend-json.js';
+import type { KnowledgeBase } from '../../../kb/types.js';
+import { scaledModel } from '../../../engine/custom-model.js';
+import { EXIT, UsageError } from '../../../errors.js';
+import { outputFormat, type Context } from '../../context.js';
+import { checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
+import { RECOMMEND_EXAMPLES, type RecommendFlags } from './meta.js';
 
 function missingFlags(flags: RecommendFlags): string[] {
   const missing: string[] = [];
@@ -77,8 +77,8 @@ export async function runRecommend(ctx: Context, flags: RecommendFlags, command:
   // then the priority is asked too unless --priority was given.
   if (flags.input !== false && ctx.io.terminal && missingFlags(flags).length > 0) {
     const priorityGiven = command.getOptionValueSource('priority') === 'cli';
-    const { askMissingAnswers } = await import('../prompts.js');
-    const { detectGpus } = await import('../detect-gpu.js');
+    const { askMissingAnswers } = await import('../../prompts.js');
+    const { detectGpus } = await import('../../detect-gpu.js');
     const base = await ctx.kb();
     const known = await askMissingAnswers(base, { ...flags, priorityGiven }, ctx.io.terminal!, () => detectGpus(base, ctx.io.env), (line) => ctx.io.stderr.write(`${line}\n`));
     Object.assign(flags, { goal: known.goal, model: known.model, modelParams: known.modelParams, gpu: known.gpu, vram: known.vram, time: known.time, priority: known.priority ?? flags.priority });
@@ -92,7 +92,7 @@ export async function runRecommend(ctx: Context, flags: RecommendFlags, command:
   const format = outputFormat(flags);
   if (format === 'json') ctx.printJson(recommendToJson(result, { explainAll: flags.explainAll }));
   else {
-    const { renderRecommendMarkdown, renderRecommendText } = await import('../../render/recommend.js');
+    const { renderRecommendMarkdown, renderRecommendText } = await import('../../../render/recommend.js');
     ctx.print(format === 'markdown' ? renderRecommendMarkdown(result) : renderRecommendText(result, ctx.renderOptions(flags.color)));
   }
   setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);

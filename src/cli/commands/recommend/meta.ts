@@ -1,10 +1,8 @@
-// `finetune-advisor recommend`: the flags and help. The work (engine, rendering, prompts) is in
-// actions/recommend.ts, loaded when the command runs, so --help and other commands never load it.
-import type { Command } from 'commander';
-import { GOALS, PRIORITIES, type Priority } from '../../kb/vocabulary.js';
-import type { Context } from '../context.js';
-import { parseDuration, parsePositive } from '../parse.js';
-import { addOptions, CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../options.js';
+// The options, flag types and examples of `finetune-advisor recommend`: what its help, its run and the
+// questions share, with no import of either.
+import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
+import { parseDuration, parsePositive } from '../../parse.js';
+import { CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../../options.js';
 
 export const RECOMMEND_OPTIONS = {
   goal: choiceOption('--goal <goal>', 'what to teach the model', GOALS),
@@ -28,15 +26,3 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal task --model meta-llama/Llama-3.1-8B --gpu 4090 --time 8h --json',
   'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
 ];
-
-export function registerRecommend(program: Command, ctx: Context, setExit: (code: number) => void): void {
-  const cmd = program
-    .command('recommend')
-    .description('recommend a fine-tuning technique for your goal, model, GPU and time budget');
-  addOptions(cmd, RECOMMEND_OPTIONS)
-    .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
-    .action(async (flags: RecommendFlags, command: Command) => {
-      const { runRecommend } = await import('../actions/recommend.js');
-      await runRecommend(ctx, flags, command, setExit);
-    });
-}

@@ -1,9 +1,8 @@
-// `finetune-advisor estimate`: the flags and help; the work is in actions/estimate.ts.
-import type { Command } from 'commander';
-import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../../kb/vocabulary.js';
-import type { Context } from '../context.js';
-import { positiveInt } from '../parse.js';
-import { addOptions, CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../options.js';
+// The options, flag types and examples of `finetune-advisor estimate`: what its help, its run and the
+// questions share, with no import of either.
+import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../../../kb/vocabulary.js';
+import { positiveInt } from '../../parse.js';
+import { CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../../options.js';
 
 export const ESTIMATE_OPTIONS = {
   technique: textOption('--technique <id>', 'technique id (see `techniques`)'),
@@ -32,15 +31,3 @@ export const ESTIMATE_EXAMPLES = [
   'finetune-advisor estimate --technique lora --model flux-dev --gpu "RTX 3090" --quantize int8 --resolution 1024 --json',
   'finetune-advisor estimate --technique dreambooth --model sd15 --gpu t4 --optimizer adamw-8bit --gradient-checkpointing',
 ];
-
-export function registerEstimate(program: Command, ctx: Context): void {
-  const cmd = program
-    .command('estimate')
-    .description('estimate VRAM, step time, total time and output size of one training run, part by part');
-  addOptions(cmd, ESTIMATE_OPTIONS)
-    .addHelpText('after', `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
-    .action(async (flags: EstimateFlags) => {
-      const { runEstimate } = await import('../actions/estimate.js');
-      await runEstimate(ctx, flags);
-    });
-}
