@@ -1,7 +1,8 @@
 // The interactive questions of `recommend`. The only module that knows inquirer, and it is
 // imported only when a question has to be asked (scripted runs never load it).
 import type { KnowledgeBase } from '../kb/types.js';
-import { GOAL_DESCRIPTIONS, GOAL_FAMILY, IMAGE_GOALS, LLM_GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
+import { FAMILIES, GOAL_DESCRIPTIONS, GOAL_FAMILY, GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
+import { kindOf } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
 import type { Detection } from './detect-gpu.js';
 import type { RecommendFlags } from './commands/recommend/meta.js';
@@ -51,7 +52,11 @@ function validator(parse: (text: string) => unknown): (text: string) => true | s
   };
 }
 
-const DEFAULT_MODEL: Record<Family, string> = { image: 'sdxl', llm: 'llama-3.1-8b' };
+/** Per family: the heading of its goals, and the defaults the questions offer. */
+const FAMILY_QUESTIONS: Record<Family, { heading: string; defaultGoal: Goal; defaultModel: string }> = {
+  image: { heading: '── image models (Stable Diffusion, SDXL, FLUX) ──', defaultGoal: 'subject', defaultModel: 'sdxl' },
+  llm: { heading: '── language models (Llama, Qwen, Mistral, Gemma) ──', defaultGoal: 'task', defaultModel: 'llama-3.1-8b' },
+};
 const OTHER_MODEL = '__by-parameter-count__';
 const TYPE_VRAM = '__type-memory__';
 
@@ -128,23 +133,20 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
   if (!out.goal) {
     const family = modelFamily();
     const goals = (list: readonly Goal[]) => list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
-    const choices = family === 'llm' ? goals(LLM_GOALS) : family === 'image' ? goals(IMAGE_GOALS) : [
-      new inquirer.Separator('── image models (Stable Diffusion, SDXL, FLUX) ──'), ...goals(IMAGE_GOALS),
-      new inquirer.Separator('── language models (Llama, Qwen, Mistral, Gemma) ──'), ...goals(LLM_GOALS),
-    ];
-    out.goal = await ask<Goal>({ type: 'select', message: 'What do you want to teach the model?', choices, default: family === 'llm' ? 'task' : 'subject', pageSize: 10 });
+    const ofFamily = (f: Family) => goals(GOALS.filter((g) => GOAL_FAMILY[g] === f));
+    // the goals of the model's family, or every family's under its heading
+    const choices = family ? ofFamily(family) : FAMILIES.flatMap((f) => [new inquirer.Separator(FAMILY_QUESTIONS[f].heading), ...ofFamily(f)]);
+    out.goal = await ask<Goal>({ type: 'select', message: 'What do you want to teach the model?', choices, default: FAMILY_QUESTIONS[family ?? FAMILIES[0]].defaultGoal, pageSize: 10 });
   }
 
   if (!out.model && out.modelParams === undefined) {
     const family = GOAL_FAMILY[out.goal];
     const models = kb.models.filter((m) => m.family === family);
-    // image models by their denoiser (FLUX is "12 B", not 16.9 B with its text encoders)
-    const size = (m: (typeof models)[number]) => (m.family === 'image' ? `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}` : `${Number((m.params / 1e9).toFixed(1))} B`);
-    const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${size(m)})`;
-    const byDefaultFirst = [...models].sort((a, b) => Number(b.id === DEFAULT_MODEL[family]) - Number(a.id === DEFAULT_MODEL[family]));
+    const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${kindOf(m).sizeLabel(m)})`;
+    const byDefaultFirst = [...models].sort((a, b) => Number(b.id === FAMILY_QUESTIONS[family].defaultModel) - Number(a.id === FAMILY_QUESTIONS[family].defaultModel));
     const chosen = await ask<string>({
       type: 'search',
-      message: `Base model (type to filter; ${DEFAULT_MODEL[family]} if unsure)`,
+      message: `Base model (type to filter; ${FAMILY_QUESTIONS[family].defaultModel} if unsure)`,
       pageSize: 10,
       source: async (term: string | undefined) => {
         const hits = rankMatches(byDefaultFirst, term);

@@ -85,6 +85,8 @@ function forwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
 
 export const IMAGE_KIND: ModelKind<ImageModel> = {
   description: 'an image model',
+  // by the denoiser: FLUX is "12 B", not 16.9 B with its text encoders
+  sizeLabel: (m) => `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}`,
   adjective: 'image',
 
   // diffusers --mixed_precision fp16

@@ -17,6 +17,8 @@ export interface ModelKind<M extends Model = Model> {
   readonly description: string;
   /** the kind as an adjective: "language" (models) */
   readonly adjective: string;
+  /** the size a list of models shows: "8 B"; image models by their denoiser, "12 B FLUX" */
+  sizeLabel(model: M): string;
 
   // ---- settings of a run
   /** precision when the recipe names none */

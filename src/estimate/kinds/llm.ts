@@ -86,6 +86,7 @@ const COMMON_LAYOUT = /^(llama-3|qwen2\.5-)/;
 
 export const LLM_KIND: ModelKind<LlmModel> = {
   description: 'a language model',
+  sizeLabel: (m) => `${Number((m.params / 1e9).toFixed(1))} B`,
   adjective: 'language',
 
   // transformers Trainer bf16=True with PEFT (adapters kept in fp32)

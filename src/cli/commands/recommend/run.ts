@@ -1,6 +1,7 @@
 // The work of `recommend`: answers (from flags, or asked) -> engine -> rendered result.
 import type { Command } from 'commander';
 import { GOALS, GOAL_FAMILY } from '../../../kb/vocabulary.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
 import type { Answers } from '../../../engine/answers.js';
 import { recommend } from '../../../engine/rank.js';
 import { recommendToJson } from '../../../render/recommend-json.js';
@@ -41,7 +42,7 @@ export function answersFromFlags(flags: RecommendFlags, kb: KnowledgeBase): Answ
   requireAnswers(flags);
   const goal = flags.goal!;
   if (GOAL_FAMILY[goal] !== model!.family) {
-    const kind = model!.family === 'llm' ? 'a language model' : 'an image model';
+    const kind = kindOf(model!).description;
     const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model!.family).join(', ');
     throw new UsageError(`--goal '${goal}' does not apply to ${model!.id}, which is ${kind}. Allowed goals for it: ${goals}.`);
   }
