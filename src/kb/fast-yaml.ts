@@ -252,7 +252,7 @@ class Parser {
       const c = src.charCodeAt(p);
       let value: unknown;
       if (isLineEnd(c) || c === HASH) {
-        this.p = p;
+        this.p = end + 1; // before the spaces, which make the comment one
         value = this.parseEmptyValue(n, depth + 1, true);
       } else {
         if (depth === 2 && key === 'id') this.idPos = this.pos(p);
@@ -281,13 +281,14 @@ class Parser {
     const ids: (Position | undefined)[] | null = depth === 1 ? [] : null;
     const { src } = this;
     for (;;) {
-      let p = this.p + 1;
+      const dash = this.p;
+      let p = dash + 1;
       while (src.charCodeAt(p) === SPACE) p++;
       const c = src.charCodeAt(p);
       if (ids) this.idPos = undefined;
       let item: unknown;
       if (isLineEnd(c) || c === HASH) {
-        this.p = p;
+        this.p = dash + 1;
         item = this.parseEmptyValue(n, depth + 1, false);
       } else if (this.isSeqEntry(p)) {
         throw GIVE_UP; // `- - x`

@@ -137,6 +137,17 @@ describe('the fast YAML path', () => {
     }
   });
 
+  it('takes the shapes knowledge-base files are written in, and agrees with yaml', () => {
+    const accepted = [
+      'a:\n- x\n- y\nb: 1\n', // a list at its key's indent
+      'a:\n  - b:\n    - x\n    c: 1\n  -   d: 2\n      e: 3\n', // compact mappings in a list
+      "a:\n  - id: x\n    s: [1, \"two\", 'thr''ee', {k: v, l: [w]}, []]\n  - { id: y, u: https://e.com/a?b=c#d }\n  -\n  - plain, with commas [text] {x}\n",
+      'a: # comment\n  # another\n\n  b: c # trailing\n#last\n', 'a: x\n  # more indented comment\nb: y', '__proto__: 1\nconstructor: {toString: 2}\n',
+      'a: "q \\"x\\" \\\\ \\t \\u00e9 \\x41"\nb: \'\'\nc: ""\nd:\ne: a#b\nf: a:b\ng: ---\n', 'a: [ a b , c ]\nb: {  k:  v  }\n', 'a:\n  - # c\n    b: 1\n  - #d\n  -\n    - x\n',
+    ];
+    for (const text of accepted) expect(compare(text), JSON.stringify(text)).toBe('same');
+  });
+
   it('gives up on what it does not handle, leaving yaml to report it', () => {
     const refused = [
       '', '# only a comment\n', 'a: 1\na: 2\n', 'a:\n\tb: 1\n', 'a: &x 1\nb: *x\n', 'a: !!str 1\n', '%YAML 1.2\n---\na: 1\n', '---\na: 1\n',
@@ -146,6 +157,24 @@ describe('the fast YAML path', () => {
       'a: @x\n', 'a: `x\n', 'a: %x\n', 'a: ?x\n', 'a: :x\n', 'a: x:\n', '"a": 1\n',
     ];
     for (const text of refused) expect(parseFastYaml(text), JSON.stringify(text)).toBeNull();
+  });
+
+  it('agrees with yaml on real entries with random damage', () => {
+    const count = Number(process.env['FAST_YAML_DOCS'] ?? 6000) / 4;
+    const random = mulberry32(Number(process.env['FAST_YAML_SEED'] ?? 7));
+    const entries = dataFiles.flatMap((file) => {
+      const [head, ...rest] = readFileSync(file, 'utf8').split(/\n(?=  - id: )/);
+      const kind = /^(\w+):$/m.exec(head!)![1]!;
+      return rest.map((entry) => `${kind}:\n${entry.trimEnd()}\n`);
+    });
+    let same = 0;
+    for (let i = 0; i < count; i++) {
+      let text = pick(random, entries);
+      for (let d = Math.floor(random() * 3); d > 0; d--) text = damage(text, random);
+      if (compare(text, `damaged entry #${i}`) === 'same') same++;
+    }
+    if (process.env['FAST_YAML_DOCS']) console.log(`damaged entries: ${same} the same of ${count}`);
+    expect(same).toBeGreaterThan(count / 5);
   });
 
   it('agrees with yaml on thousands of generated documents', () => {
@@ -184,6 +213,7 @@ const TRICKY = [
   '"a\\tb"', "'it''s'", '"\\u00e9\\x41\\"\\\\\\/\\0 \\N\\_\\L\\P\\e"', '""', "''", '"a #b"', "'a: b'", '"\\q"', '"\\U0001F600"',
   '#x', 'a #b', 'a#b', 'a: b', 'a:b', '- x', '-x', '[x]', '{x}', '*x', '&x', '!x', '@x', '`x', '%x', ':x', '?x', 'x:', '|', '>',
   'https://example.com/a?b=c#d', 'a, b', 'a]b', 'a}b', 'GPU 4090 (24 GB)', 'it\'s', 'a "b" c', '---', '...', 'é ü 中文', '{a: b}', '[]', '{}',
+  'a\u00a0', '\u00a0a', 'x\ufffe', '😀 ok', 'a\u3000b', '"😀\\u00e9"', "'\u00a0'", 'a\u0085b', '"\\ud83d\\ude00"', '"\\x4"', '"\\u12"',
 ];
 const WORDS = ['nvidia', 'card', 'LoRA', 'rank 16', 'x', 'alpha-1', 'v1.5', 'fp16', '42', '4.5', 'a b c'];
 const KEYS = ['id', 'name', 'vendor', 'vramGB', 'notes', 'sources', 'ref', 'for', 'a', 'b', 'x.y', 'k-1', 'a/b', '__proto__', 'constructor', 'toString', '_x', 'Null1', '0o8'];
@@ -257,7 +287,7 @@ function blockSeq(r: () => number, indent: number, depth: number): string[] {
     else if (depth < 4 && roll < 0.55) {
       lines.push(`${spaces(indent)}-`);
       lines.push(...block(r, indent + 2, depth + 1));
-    } else if (roll < 0.6) lines.push(`${spaces(indent)}-`);
+    } else if (roll < 0.6) lines.push(`${spaces(indent)}-${pick(r, ['', ' # c', '  #c', '#c'])}`);
     else lines.push(`${dash}${inline(r)}`);
   }
   return lines;
