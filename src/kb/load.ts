@@ -9,6 +9,7 @@ import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
 import { bundledDataDir, yamlFileNames } from './compiled.js';
 import { locateEach, locateKey, locatePath } from './locate.js';
+import { parseFastYaml, type Position } from './fast-yaml.js';
 import { describeFsError, FileReadError, formatLimit, pathNameProblem, printableName, quotedName, readFileBounded, statPath } from './read-file.js';
 import { editDistance, nearest } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
@@ -77,7 +78,16 @@ interface ParsedFile {
   value: Record<string, unknown[]>;
 }
 
-function parseFile(file: string, problems: string[]): ParsedFile | null {
+/** A file the fast parser read: its value and its entries' id positions, no yaml document. */
+interface FastParsedFile {
+  file: string;
+  kind: KbKind;
+  value: Record<string, unknown[]>;
+  idPositions: Position[];
+}
+
+/** The file's text, or null with its problem added (unreadable, too large, not UTF-8). */
+function readSource(file: string, problems: string[]): string | null {
   const shown = displayPath(file);
   let buf: Buffer;
   try {
@@ -90,13 +100,33 @@ function parseFile(file: string, problems: string[]): ParsedFile | null {
     else problems.push(`${shown}:1:1: file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of knowledge-base files`); // it grew while read
     return null;
   }
-  let source: string;
   try {
-    source = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    return new TextDecoder('utf-8', { fatal: true }).decode(buf);
   } catch {
     problems.push(`${shown}:1:1: not UTF-8 text`);
     return null;
   }
+}
+
+/**
+ * The fast path (src/kb/fast-yaml.ts), for a file in the plain subset of YAML whose root is one
+ * known kind holding a block list; null for anything else, which the yaml path then reads and
+ * reports on exactly as before.
+ */
+function parseFast(file: string, source: string): FastParsedFile | null {
+  const fast = parseFastYaml(source);
+  if (!fast) return null;
+  const keys = Object.keys(fast.value);
+  const kind = keys[0];
+  if (keys.length !== 1 || !(KINDS as string[]).includes(kind!)) return null;
+  const list = fast.value[kind!];
+  const positions = fast.idPositions.get(kind!);
+  if (!Array.isArray(list) || !positions || positions.some((p) => !p)) return null;
+  return { file, kind: kind as KbKind, value: fast.value as Record<string, unknown[]>, idPositions: positions as Position[] };
+}
+
+function parseWithYaml(file: string, source: string, problems: string[]): ParsedFile | null {
+  const shown = displayPath(file);
   const lineCounter = new LineCounter();
   // No custom tags, unique keys, and a small alias budget: a data file must not be able to run
   // code, hide duplicate keys or expand into gigabytes.
@@ -250,19 +280,29 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
   };
   let entryCount = 0;
   for (const file of files) {
-    const pf = parseFile(file, errors);
+    const source = readSource(file, errors);
+    if (source === null) continue;
+    let pf: ParsedFile | FastParsedFile | null = parseFast(file, source) ?? parseWithYaml(file, source, errors);
     if (!pf) continue;
-    const result = FileSchemas[pf.kind].safeParse(pf.value);
+    let result = FileSchemas[pf.kind].safeParse(pf.value);
+    // The fast path is for valid files: a file with an error in it is read again by yaml, so that
+    // every message and position comes from the document, as it always did.
+    if ('idPositions' in pf && (!result.success || hasEntryErrors(pf.kind, (result.data as Record<string, Entry[]>)[pf.kind] ?? [], indexOf(pf.kind)))) {
+      pf = parseWithYaml(file, source, errors);
+      if (!pf) continue;
+      result = FileSchemas[pf.kind].safeParse(pf.value);
+    }
     if (!result.success) {
-      for (const issue of result.error.issues) errors.push(formatIssue(pf, issue));
+      // (a fast-parsed file with issues was read again by yaml just above)
+      for (const issue of result.error.issues) errors.push(formatIssue(pf as ParsedFile, issue));
       continue;
     }
     const entries = (result.data as Record<string, Entry[]>)[pf.kind] ?? [];
     const seen = new Set<string>();
     const bundled = resolve(file).startsWith(bundledDataDir());
     const shown = displayPath(file);
-    // every entry's id position in one pass over the list
-    const idPositions = locateEach(pf.doc, pf.lineCounter, [pf.kind], entries.length, 'id');
+    // every entry's id position in one pass over the list (the fast parser noted them as it read)
+    const idPositions = 'idPositions' in pf ? pf.idPositions : locateEach(pf.doc, pf.lineCounter, [pf.kind], entries.length, 'id');
     const list = kb[pf.kind] as Entry[];
     const index = indexOf(pf.kind);
     entries.forEach((entry, i) => {
@@ -295,6 +335,20 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     }
   }
   return { kb, errors: errors.flatMap((p) => p.split('\n')), warnings, pathWarnings, files: files.map(displayPath), entries: entryCount };
+}
+
+/**
+ * Whether the merge below would report an error for these entries: a repeated id, or a switch for
+ * a rule no earlier file defines (one defined earlier in the same file is a repeated id).
+ */
+function hasEntryErrors(kind: KbKind, entries: readonly Entry[], index: ReadonlyMap<string, number>): boolean {
+  const seen = new Set<string>();
+  for (const entry of entries) {
+    if (seen.has(entry.id)) return true;
+    seen.add(entry.id);
+    if (isRuleSwitch(kind, entry) && !index.has(entry.id)) return true;
+  }
+  return false;
 }
 
 const isRuleSwitch = (kind: KbKind, entry: Entry) =>
