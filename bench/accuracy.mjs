@@ -5,7 +5,9 @@
 // Usage: npm run bench:accuracy [-- path/to/measurements.yaml] [--json]
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+
 import { parse } from 'yaml';
+
 import { run } from '../dist/cli/run.js';
 
 export const TARGETS = { peak_vram_gib: { median: 0.15, p90: 0.3 }, output_mb: { median: 0.1 }, step_seconds: { median: 0.35 }, tokens_per_second: { median: 0.35 } };

@@ -8,9 +8,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
 import { stringify } from 'yaml';
-import { loadKnowledgeBase } from '../dist/kb/load.js';
+
 import { recommend } from '../dist/engine/rank.js';
+import { loadKnowledgeBase } from '../dist/kb/load.js';
 
 const arg = (name, dflt) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -21,7 +23,7 @@ const BIN = fileURLToPath(new URL('../bin/finetune-advisor.js', import.meta.url)
 const base = loadKnowledgeBase();
 const dir = mkdtempSync(join(tmpdir(), 'fa-scale-'));
 const pick = (list, i) => list[i % list.length];
-const strip = ({ origin, ...rest }) => rest;
+const strip = ({ origin: _origin, ...rest }) => rest; // drops origin
 
 // Entries are copies of bundled ones under new ids (aliases dropped so none clash); several files
 // keep each under the loader's size limit.

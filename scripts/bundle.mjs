@@ -12,6 +12,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
+
 import { build } from 'esbuild';
 
 const root = resolve(import.meta.dirname, '..');

@@ -4,8 +4,9 @@
 // content hashes in its header (src/kb/compiled.ts explains how they are checked). Fails the build
 // on an invalid file.
 import { rmSync, writeFileSync } from 'node:fs';
-import { bundledDataDir, validateKnowledgeBase } from '../dist/kb/load.js';
+
 import { compiledKbPath, dataFileRecords, serializeCompiledKb, verifiedCachePath } from '../dist/kb/compiled.js';
+import { bundledDataDir, validateKnowledgeBase } from '../dist/kb/load.js';
 
 const dataDir = bundledDataDir();
 // the hashes are taken before validating: data edited meanwhile is then stale, never trusted

@@ -1,8 +1,8 @@
 // Shared test helpers: the bundled knowledge base (loaded once) and an in-memory Io for run().
-import { loadKnowledgeBase } from '../src/kb/load.js';
-import type { KnowledgeBase } from '../src/kb/types.js';
 import type { Io } from '../src/cli/io.js';
 import { run } from '../src/cli/run.js';
+import { loadKnowledgeBase } from '../src/kb/load.js';
+import type { KnowledgeBase } from '../src/kb/types.js';
 
 let cached: KnowledgeBase | null = null;
 export function bundledKb(): KnowledgeBase {

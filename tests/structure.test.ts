@@ -3,7 +3,9 @@
 // over the code. This greps src/ for family and method-name comparisons outside those modules.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
 import { FAMILIES, METHODS } from '../src/kb/vocabulary.js';
 
 const ROOT = new URL('../', import.meta.url).pathname;

@@ -1,9 +1,10 @@
 // What every command gets: the I/O, the knowledge base (loaded once, on first use) and output helpers.
 import { delimiter } from 'node:path';
-import type { KnowledgeBase } from '../kb/types.js';
+
 import { bundledDataDir, loadCompiledKb } from '../kb/compiled.js';
-import { colorEnabled, terminalWidth, type Io } from './io.js';
+import type { KnowledgeBase } from '../kb/types.js';
 import type { RenderOptions } from '../render/style.js';
+import { colorEnabled, type Io,terminalWidth } from './io.js';
 
 export interface Context {
   io: Io;

@@ -1,9 +1,10 @@
 // GPU detection: asks nvidia-smi for the cards' names and memory, with a short timeout, and matches
 // the names against the catalogue. No nvidia-smi (or no answer) is not an error: it finds nothing.
 import { spawn } from 'node:child_process';
-import type { Gpu, KnowledgeBase } from '../kb/types.js';
-import { normalizeName } from '../kb/lookup.js';
+
 import { InterruptedError } from '../errors.js';
+import { normalizeName } from '../kb/lookup.js';
+import type { Gpu, KnowledgeBase } from '../kb/types.js';
 
 export interface DetectedGpu {
   /** the name nvidia-smi printed */

@@ -2,7 +2,8 @@
 // commands receive, inferred from the options they take (commander gives each option's value under
 // the camelCase name of its long flag; `--no-color` gives `color`). A test checks every key is
 // the name commander uses.
-import { Option, type Command } from 'commander';
+import { type Command,Option } from 'commander';
+
 import { choiceParser, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {

@@ -1,14 +1,14 @@
 // The interactive questions of `recommend`. The only module that knows inquirer, and it is
 // imported only when a question has to be asked (scripted runs never load it).
-import type { KnowledgeBase } from '../kb/types.js';
-import { FAMILIES, GOAL_DESCRIPTIONS, GOAL_FAMILY, GOALS, PRIORITIES, type Family, type Goal, type Priority } from '../kb/vocabulary.js';
+import { InterruptedError } from '../errors.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
-import type { Detection } from './detect-gpu.js';
+import type { KnowledgeBase } from '../kb/types.js';
+import { FAMILIES, type Family, type Goal, GOAL_DESCRIPTIONS, GOAL_FAMILY, GOALS, PRIORITIES, type Priority } from '../kb/vocabulary.js';
 import type { RecommendFlags } from './commands/recommend/meta.js';
+import type { Detection } from './detect-gpu.js';
 import { parseDuration, parseVram } from './parse.js';
-import { InterruptedError } from '../errors.js';
-import { QuestionInput, type KeySource } from './question-input.js';
+import { type KeySource,QuestionInput } from './question-input.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;

@@ -1,7 +1,7 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
-import type { KnowledgeBase } from '../kb/types.js';
-import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import { UsageError } from '../errors.js';
+import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
+import type { KnowledgeBase } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {

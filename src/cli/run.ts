@@ -1,16 +1,18 @@
 // run(argv, io) -> exit code. The only place that maps errors to messages and exit codes;
 // nothing below it writes to the console or exits.
 import { readFileSync } from 'node:fs';
+
 import { Command, CommanderError } from 'commander';
-import { createContext, userKbPaths, type Context } from './context.js';
+
 import { EXIT, isNamed, type KbError, type UsageError } from '../errors.js';
-import { colorEnabled, debugEnabled, type Io } from './io.js';
-import { showControls } from './quote.js';
-import { registerRecommend } from './commands/recommend/index.js';
-import { registerCompare } from './commands/compare.js';
 import { registerCatalogue } from './commands/catalogue.js';
+import { registerCompare } from './commands/compare.js';
 import { registerEstimate } from './commands/estimate/index.js';
 import { registerKb } from './commands/kb.js';
+import { registerRecommend } from './commands/recommend/index.js';
+import { type Context,createContext, userKbPaths } from './context.js';
+import { colorEnabled, debugEnabled, type Io } from './io.js';
+import { showControls } from './quote.js';
 
 export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };

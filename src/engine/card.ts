@@ -1,7 +1,7 @@
 // The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed.
-import type { Gpu, KnowledgeBase } from '../kb/types.js';
-import { compareIds } from '../kb/lookup.js';
 import type { Card } from '../estimate/fit.js';
+import { compareIds } from '../kb/lookup.js';
+import type { Gpu, KnowledgeBase } from '../kb/types.js';
 
 /** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
 export function gpuMemoryGiB(gpu: Gpu): number {

@@ -1,10 +1,10 @@
 // A model the catalogue does not have, given only its parameter count: the catalogue model of the
 // same family with the nearest size, scaled to that size by its kind (layers, or denoiser blocks).
 // Pure. The result says which model it was modelled on.
-import type { KnowledgeBase, Model } from '../kb/types.js';
-import { compareIds } from '../kb/lookup.js';
-import type { Family } from '../kb/vocabulary.js';
 import { kindFor } from '../estimate/kinds/index.js';
+import { compareIds } from '../kb/lookup.js';
+import type { KnowledgeBase, Model } from '../kb/types.js';
+import type { Family } from '../kb/vocabulary.js';
 
 export function customModelId(family: Family, billions: number): string {
   return `custom-${family}-${Number(billions.toFixed(2))}b`;

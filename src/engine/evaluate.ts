@@ -3,7 +3,7 @@
 // it is shown. The explanation table renders these records and never recomputes them.
 import type { Condition, Rule } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { FACT_NAMES, FACTS, round, type FactName, type Facts } from './facts.js';
+import { FACT_NAMES, type FactName, FACTS, type Facts,round } from './facts.js';
 import { applyOperator, type FactValue, type Threshold } from './operators.js';
 
 export interface RuleRecord {

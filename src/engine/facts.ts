@@ -1,14 +1,14 @@
 // Named facts about one technique for one set of answers. Rules may only name facts listed in
 // FACTS; the knowledge-base checks reject any other name.
-import type { Model, Technique } from '../kb/types.js';
-import { GOAL_FAMILY, type Goal } from '../kb/vocabulary.js';
-import { fitTimeBudget, fitWithSavers, HEADROOM, type Card, type FitResult, type TimePlan } from '../estimate/fit.js';
+import { type Card, type FitResult, fitTimeBudget, fitWithSavers, HEADROOM, type TimePlan } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
-import { resolveSettings, TYPICAL_SEQUENCE_FILL, type SettingsOverrides, type TrainingSettings } from '../estimate/settings.js';
+import { resolveSettings, type SettingsOverrides, type TrainingSettings,TYPICAL_SEQUENCE_FILL } from '../estimate/settings.js';
+import type { Model, Technique } from '../kb/types.js';
+import { type Goal,GOAL_FAMILY } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
 
-export { FACTS, FACT_NAMES, type FactName } from '../kb/fact-names.js';
+export { FACT_NAMES, type FactName,FACTS } from '../kb/fact-names.js';
 import type { FactName } from '../kb/fact-names.js';
 export type Facts = Record<FactName, FactValue>;
 

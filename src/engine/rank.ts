@@ -1,14 +1,14 @@
 // recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
 // run and, when nothing is eligible, what would make it work. Pure.
-import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
+import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
+import { MIN_STEPS_SHARE } from '../estimate/fit.js';
+import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
-import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
-import { ESTIMATE_SOURCES } from '../estimate/sources.js';
-import { MIN_STEPS_SHARE } from '../estimate/fit.js';
+import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Answers } from './answers.js';
 import { cardFromGpu, typicalCardFor } from './card.js';
-import { factVector, prepareRules, ruleRecord, scoreTechnique, type PreparedRule, type RuleRecord } from './evaluate.js';
+import { factVector, type PreparedRule, prepareRules, type RuleRecord,ruleRecord, scoreTechnique } from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
 
 export interface RankedTechnique {

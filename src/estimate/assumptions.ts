@@ -1,9 +1,9 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model } from '../kb/types.js';
 import type { Card } from './fit.js';
-import { METHOD_TRAITS } from './methods.js';
 import { kindOf } from './kinds/index.js';
 import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
+import { METHOD_TRAITS } from './methods.js';
 import { isHalf, isMixed } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { UTILISATION } from './time.js';

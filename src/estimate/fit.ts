@@ -3,11 +3,11 @@
 import type { Model } from '../kb/types.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
-import { EIGHT_BIT } from './precision.js';
 import { METHOD_TRAITS } from './methods.js';
+import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
-import { estimateStepTime, totalHours, type GpuPerf, type StepTime } from './time.js';
 import { outputSizeMB } from './size.js';
+import { estimateStepTime, type GpuPerf, type StepTime,totalHours } from './time.js';
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;

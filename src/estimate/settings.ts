@@ -1,7 +1,7 @@
 // Resolves the settings of one training run: the technique's published defaults for the model's
 // group, overridden by what the user gave. Pure: no I/O.
-import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import type { Model, Technique } from '../kb/types.js';
+import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { METHOD_TRAITS } from './methods.js';
 

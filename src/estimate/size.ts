@@ -1,9 +1,9 @@
 // Output file size: saved parameters x bytes of the saved dtype. MB = 10^6 bytes.
 import type { Model } from '../kb/types.js';
-import { DEFAULT_VIRTUAL_TOKENS, METHOD_TRAITS } from './methods.js';
 import { kindOf } from './kinds/index.js';
-import type { TrainingSettings } from './settings.js';
+import { DEFAULT_VIRTUAL_TOKENS, METHOD_TRAITS } from './methods.js';
 import { isHalf } from './precision.js';
+import type { TrainingSettings } from './settings.js';
 
 export function outputSizeMB(model: Model, s: TrainingSettings, trainable: number): number {
   const savedAs = METHOD_TRAITS[s.method].savedAs;

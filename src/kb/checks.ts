@@ -1,9 +1,9 @@
 // Cross-entry checks the schemas cannot express: aliases claimed twice, rules over unknown facts,
 // recipes for groups the technique does not serve, goals outside its families.
 import { FACTS } from './fact-names.js';
-import { GOAL_FAMILY, type Goal } from './vocabulary.js';
-import { normalizeName, nearest } from './lookup.js';
+import { nearest,normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
+import { type Goal,GOAL_FAMILY } from './vocabulary.js';
 
 export interface CheckProblem { key: string; message: string; severity?: 'error' | 'warning' }
 

@@ -29,7 +29,7 @@ const GIVE_UP = new GiveUp();
 
 // Characters yaml reads differently or reports on, anywhere in the file: tabs, CR, other C0 and C1
 // controls, DEL, a BOM, the Unicode line and paragraph separators.
-// eslint-disable-next-line no-control-regex
+ 
 const REFUSED_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
 const SPACE = 32;

@@ -1,6 +1,7 @@
 // The JSON Schema of knowledge-base files, generated from the zod schemas so editors
 // (yaml-language-server) complete and check them. data/kb.schema.json is this, committed.
 import { z } from 'zod';
+
 import { FileSchemas } from './schema.js';
 
 export function kbJsonSchema(): Record<string, unknown> {

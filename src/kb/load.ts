@@ -1,20 +1,21 @@
 // Loads knowledge-base YAML files, validates them with zod and the cross-file checks, and reports
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
 import { basename, join, relative, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
-import { documentToJs } from './yaml-to-js.js';
+
+import { type Document,LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+
 import { KbError, UsageError } from '../errors.js';
-import { FileSchemas, type KbKind } from './schema.js';
 import { crossCheck, lintEntry } from './checks.js';
 import { bundledDataDir, yamlFileNames } from './compiled.js';
-import { locateEach, locateKey, locatePath } from './locate.js';
 import { parseFastYaml, type Position } from './fast-yaml.js';
-import { describeFsError, FileReadError, formatLimit, pathNameProblem, printableName, quotedName, readFileBounded, statPath } from './read-file.js';
-import { editDistance, nearest } from './lookup.js';
-import type { KnowledgeBase } from './types.js';
-
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './limits.js';
+import { locateEach, locateKey, locatePath } from './locate.js';
+import { editDistance, nearest } from './lookup.js';
+import { describeFsError, type FileReadError, formatLimit, pathNameProblem, printableName, quotedName, readFileBounded, statPath } from './read-file.js';
+import { FileSchemas, type KbKind } from './schema.js';
+import type { KnowledgeBase } from './types.js';
+import { documentToJs } from './yaml-to-js.js';
 
 export { MAX_FILE_BYTES };
 const KINDS = Object.keys(FileSchemas) as KbKind[];

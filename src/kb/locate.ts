@@ -1,5 +1,5 @@
 // Maps a zod issue path back to the YAML node it came from, so errors read file:line:column.
-import { isMap, isSeq, LineCounter, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
+import { type Document, isMap, isSeq, type LineCounter, type Node, type Pair, type YAMLMap } from 'yaml';
 
 type Position = { line: number; col: number };
 

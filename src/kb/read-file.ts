@@ -2,7 +2,7 @@
 // only regular files, never more than the limit plus one byte whatever stat says (a device, a
 // /proc file or a file that grows while read), and every failure as one plain sentence. Only
 // node:fs, so any path can use it cheaply.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats,statSync } from 'node:fs';
 
 /** Why a file cannot be read. `usage`: the name itself is impossible (empty, a NUL byte, too long). */
 export class FileReadError extends Error {
@@ -32,7 +32,7 @@ export function pathNameProblem(path: string): string | undefined {
 
 /** A name as it may be printed: control characters (an escape sequence could retitle the terminal) shown as escapes. */
 export function printableName(path: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\0' ? '\\0' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
 }
 

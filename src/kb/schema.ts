@@ -17,8 +17,8 @@ export const SourceSchema = z.strictObject({
 const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
 
 import {
-  FAMILIES, GROUPS, METHODS, PRECISIONS, QUANTIZATIONS, OPTIMIZERS, TARGETS, OPERATORS,
-} from './vocabulary.js';
+  FAMILIES, GROUPS, METHODS, OPERATORS,
+OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS, } from './vocabulary.js';
 
 // ---------- GPUs ----------
 export const GpuSchema = z.strictObject({
@@ -245,4 +245,4 @@ export type Technique = z.infer<typeof TechniqueSchema>;
 export type TechniqueDefaults = z.infer<typeof DefaultsSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
-export type { Family, Group, Goal, Priority, Method, Precision, Quantization, Optimizer, Targets } from './vocabulary.js';
+export type { Family, Goal, Group, Method, Optimizer, Precision, Priority, Quantization, Targets } from './vocabulary.js';

@@ -4,7 +4,7 @@
 // it, which is quadratic in the aliases of a file that shares much (a generated knowledge base of
 // a thousand techniques spent a sixth of its load there). Anything else (a collection as a key, an
 // alias that does not resolve) is left to `doc.toJS()`, which also words its errors.
-import { isAlias, isMap, isPair, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { type Document, isAlias, isMap, isPair, isScalar, isSeq, type Node } from 'yaml';
 
 /** Thrown inside the walk when a document needs yaml's own conversion. */
 class NeedsLibraryToJs extends Error {}

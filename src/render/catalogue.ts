@@ -1,13 +1,13 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs.
-import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
-import type { Source } from '../kb/schema.js';
-import { GOALS, type Family } from '../kb/vocabulary.js';
 import { gpuMemoryGiB } from '../engine/card.js';
 import { FACTS, round } from '../engine/facts.js';
-import { createStyle, type RenderOptions, type Style } from './style.js';
-import { renderTable, type Column } from './table.js';
+import type { Source } from '../kb/schema.js';
+import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
+import { type Family,GOALS } from '../kb/vocabulary.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
 import { fmtLr, fmtMB, fmtNum, groupThousands, sourceLine, wrapLines } from './format.js';
+import { createStyle, type RenderOptions, type Style } from './style.js';
+import { type Column,renderTable } from './table.js';
 
 /** Drops the last ("from") column when every entry is bundled. */
 function dropBundledOrigin(columns: Column[], rows: string[][]): [Column[], string[][]] {

@@ -1,10 +1,10 @@
 // The seed article's comparison table (its nine rows) for any techniques, with numbers.
-import type { Technique } from '../kb/types.js';
+import { uniqueSources } from '../engine/rank.js';
 import type { Source } from '../kb/schema.js';
+import type { Technique } from '../kb/types.js';
+import { fmtMB, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-import { fmtMB, sourceLine, wrapLines } from './format.js';
-import { uniqueSources } from '../engine/rank.js';
 
 type AttrKey = keyof Technique['attributes'];
 

@@ -1,11 +1,11 @@
 // The JSON contract of `estimate` (README, "JSON output of estimate"); no chalk or cli-table3.
-import type { Model, Technique } from '../kb/types.js';
-import type { Source } from '../kb/schema.js';
+import { round } from '../engine/facts.js';
 import type { Card, FitResult } from '../estimate/fit.js';
 import type { MemoryEstimate } from '../estimate/memory.js';
-import type { StepTime } from '../estimate/time.js';
 import type { TrainingSettings } from '../estimate/settings.js';
-import { round } from '../engine/facts.js';
+import type { StepTime } from '../estimate/time.js';
+import type { Source } from '../kb/schema.js';
+import type { Model, Technique } from '../kb/types.js';
 
 export interface EstimateResult {
   technique: Technique;

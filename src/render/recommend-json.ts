@@ -1,7 +1,7 @@
 // The JSON contract of `recommend` (README, "JSON output of recommend"). Free of chalk and
 // cli-table3 so the --json path loads neither.
-import type { RecommendResult, RankedTechnique } from '../engine/rank.js';
 import { round } from '../engine/facts.js';
+import type { RankedTechnique,RecommendResult } from '../engine/rank.js';
 
 function techniqueJson(t: RankedTechnique) {
   const run = t.time?.run ?? t.fit?.run;

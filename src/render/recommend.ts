@@ -1,12 +1,12 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
-import type { RecommendResult, RankedTechnique } from '../engine/rank.js';
 import type { RuleRecord } from '../engine/evaluate.js';
 import { formatFact } from '../engine/evaluate.js';
 import { OPERATOR_SYMBOLS } from '../engine/operators.js';
+import type { RankedTechnique,RecommendResult } from '../engine/rank.js';
 import type { Source } from '../kb/schema.js';
+import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { renderTable } from './table.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 
 /** Below this width the explanation reads better as a list than as a four-column table. */
 const NARROW = 72;

@@ -1,7 +1,8 @@
 // Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
 import Table from 'cli-table3';
-import type { Style } from './style.js';
+
 import { visibleWidth, wrapText } from './format.js';
+import type { Style } from './style.js';
 
 export interface Column {
   header: string;

@@ -2,6 +2,7 @@
 // help, --help on stdout with exit 0, and valid JSON wherever --json is offered.
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
+
 import { buildProgram, commandNamed } from '../../src/cli/run.js';
 import { runCli } from '../helpers.js';
 

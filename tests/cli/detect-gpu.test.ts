@@ -1,5 +1,6 @@
 // GPU detection with fake nvidia-smi scripts on PATH (tests/fixtures/nvidia-smi/*).
 import { describe, expect, it } from 'vitest';
+
 import { detectGpus, parseNvidiaSmi } from '../../src/cli/detect-gpu.js';
 import { bundledKb, runCli } from '../helpers.js';
 

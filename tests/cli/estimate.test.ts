@@ -1,5 +1,6 @@
 // `estimate`: the JSON contract, the breakdown, and bad input.
 import { describe, expect, it } from 'vitest';
+
 import { expectUsageError, runCli } from '../helpers.js';
 
 describe('estimate', () => {

@@ -2,10 +2,11 @@
 // flag types are the flags the actions receive), and the shared options are defined once.
 import { Option } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { RECOMMEND_OPTIONS } from '../../src/cli/commands/recommend/meta.js';
-import { ESTIMATE_OPTIONS } from '../../src/cli/commands/estimate/meta.js';
+
 import { COMPARE_OPTIONS } from '../../src/cli/commands/compare.js';
-import { CARD_OPTIONS, RUN_SHAPE_OPTIONS, type OptionTable } from '../../src/cli/options.js';
+import { ESTIMATE_OPTIONS } from '../../src/cli/commands/estimate/meta.js';
+import { RECOMMEND_OPTIONS } from '../../src/cli/commands/recommend/meta.js';
+import { CARD_OPTIONS, type OptionTable,RUN_SHAPE_OPTIONS } from '../../src/cli/options.js';
 import { runCli } from '../helpers.js';
 
 const tables: Record<string, OptionTable> = { recommend: RECOMMEND_OPTIONS, estimate: ESTIMATE_OPTIONS, compare: COMPARE_OPTIONS };

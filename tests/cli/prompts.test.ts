@@ -1,10 +1,12 @@
 // Interactive recommend in process: fake terminal streams carry the keys in and the drawn
 // questions out, so every prompt path runs without a real terminal.
 import { PassThrough } from 'node:stream';
+
 import { describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/run.js';
+
 import type { Io } from '../../src/cli/io.js';
 import { splitKeys } from '../../src/cli/question-input.js';
+import { run } from '../../src/cli/run.js';
 
 const KEYS = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' };
 const fake = (name: string) => `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`;

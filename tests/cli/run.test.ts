@@ -2,8 +2,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+
 import { expectUsageError, runCli } from '../helpers.js';
 
 const BASE = ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'];

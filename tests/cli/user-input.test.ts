@@ -2,9 +2,10 @@
 // characters escaped in messages, the other family's sizing flag refused alike by recommend and
 // estimate, and DEBUG=0 meaning off.
 import { describe, expect, it } from 'vitest';
-import { reportError } from '../../src/cli/run.js';
-import { showControls } from '../../src/cli/quote.js';
+
 import { debugEnabled } from '../../src/cli/io.js';
+import { showControls } from '../../src/cli/quote.js';
+import { reportError } from '../../src/cli/run.js';
 import { expectUsageError, runCli } from '../helpers.js';
 
 describe('choices are case-insensitive', () => {

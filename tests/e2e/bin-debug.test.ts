@@ -1,5 +1,6 @@
 // The bin's last-resort handler: an internal error is one line; the stack only when DEBUG asks for it.
 import { spawnSync } from 'node:child_process';
+
 import { describe, expect, it } from 'vitest';
 
 const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;

@@ -4,9 +4,11 @@
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it, vi } from 'vitest';
-import { loadKnowledgeBase, bundledDataDir } from '../../src/kb/load.js';
+
 import { compiledKbPath, dataFileRecords, loadCompiledKb, serializeCompiledKb } from '../../src/kb/compiled.js';
+import { bundledDataDir,loadKnowledgeBase } from '../../src/kb/load.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const meta = JSON.parse(readFileSync(join(root, 'dist/bundle/meta.json'), 'utf8')) as {

@@ -5,8 +5,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
 import { splitFlags } from '../helpers.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;

@@ -1,12 +1,13 @@
 // Ranking scores every technique without building rule records (scoreTechnique); the records are
 // built only when shown (ruleRecord). Both must reach the same verdicts, for every technique.
 import { describe, expect, it } from 'vitest';
-import { loadKnowledgeBase } from '../../src/kb/load.js';
-import { GOALS, PRIORITIES } from '../../src/kb/vocabulary.js';
-import { recommend } from '../../src/engine/rank.js';
-import { evaluateRules, factVector, prepareRules, scoreTechnique } from '../../src/engine/evaluate.js';
+
 import type { Answers } from '../../src/engine/answers.js';
+import { evaluateRules, factVector, prepareRules, scoreTechnique } from '../../src/engine/evaluate.js';
+import { recommend } from '../../src/engine/rank.js';
+import { loadKnowledgeBase } from '../../src/kb/load.js';
 import type { Rule } from '../../src/kb/schema.js';
+import { GOALS, PRIORITIES } from '../../src/kb/vocabulary.js';
 
 const kb = loadKnowledgeBase();
 

@@ -1,6 +1,7 @@
 // The engine and the estimators are pure: no I/O, no colour, no console, no CLI libraries.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../src/', import.meta.url).pathname;

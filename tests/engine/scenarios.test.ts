@@ -1,8 +1,10 @@
 // Practitioner scenarios (tests/fixtures/recommend-scenarios.yaml, copied from the team's shared
 // reference): the top recommendation is in `accept`, never in `never`, and exit 3 where accept is [null].
 import { readFileSync } from 'node:fs';
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+
 import { runCli, splitFlags } from '../helpers.js';
 
 interface Scenario { name: string; flags: string; accept: Array<string | null>; never?: string[] }

@@ -1,7 +1,9 @@
 // Accuracy of `estimate` against the published measurements in tests/fixtures/measurements.yaml
 // (a copy of the team's calibration set), through the built CLI, as `npm run bench:accuracy` prints.
 import { fileURLToPath } from 'node:url';
+
 import { describe, expect, it } from 'vitest';
+
 import { measureAccuracy, TARGETS } from '../../bench/accuracy.mjs';
 
 interface Stats { n: number; median: number; p90: number; missing: number }

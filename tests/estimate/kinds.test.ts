@@ -1,17 +1,18 @@
 // The model kinds: the dispatch table, and what each kind answers for a model of its family.
 import { describe, expect, it } from 'vitest';
-import { bundledKb } from '../helpers.js';
-import { KINDS, kindOf } from '../../src/estimate/kinds/index.js';
+
+import { cardFromGpu } from '../../src/engine/card.js';
+import { scaledModel } from '../../src/engine/custom-model.js';
+import { fitWithSavers } from '../../src/estimate/fit.js';
 import { IMAGE_KIND } from '../../src/estimate/kinds/image.js';
+import { kindOf,KINDS } from '../../src/estimate/kinds/index.js';
 import { LLM_KIND } from '../../src/estimate/kinds/llm.js';
 import { llmParamSplit } from '../../src/estimate/kinds/llm-layers.js';
 import { METHOD_TRAITS } from '../../src/estimate/methods.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
-import { fitWithSavers } from '../../src/estimate/fit.js';
-import { cardFromGpu } from '../../src/engine/card.js';
-import { scaledModel } from '../../src/engine/custom-model.js';
-import { FAMILIES } from '../../src/kb/vocabulary.js';
 import type { ImageModel, LlmModel } from '../../src/kb/types.js';
+import { FAMILIES } from '../../src/kb/vocabulary.js';
+import { bundledKb } from '../helpers.js';
 
 const kb = bundledKb();
 const llm = (id: string) => kb.models.find((m) => m.id === id)! as LlmModel;

@@ -1,14 +1,15 @@
 // The methods table: each formula on made-up dimensions, and each trait where the estimators and
 // the CLI read it (settings defaults, memory, step time, size, the --rank and --quantize checks).
 import { describe, expect, it } from 'vitest';
-import { bundledKb, runCli } from '../helpers.js';
-import { METHOD_TRAITS, RANKED_METHODS, type TrainableDims } from '../../src/estimate/methods.js';
-import { METHODS, type Method } from '../../src/kb/vocabulary.js';
-import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
+
 import { estimateMemory } from '../../src/estimate/memory.js';
-import { estimateStepTime } from '../../src/estimate/time.js';
+import { METHOD_TRAITS, RANKED_METHODS, type TrainableDims } from '../../src/estimate/methods.js';
+import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
 import { outputSizeMB } from '../../src/estimate/size.js';
+import { estimateStepTime } from '../../src/estimate/time.js';
 import type { Model } from '../../src/kb/types.js';
+import { type Method,METHODS } from '../../src/kb/vocabulary.js';
+import { bundledKb, runCli } from '../helpers.js';
 
 const kb = bundledKb();
 const model = (id: string) => kb.models.find((m) => m.id === id)! as Model;

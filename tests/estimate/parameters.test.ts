@@ -1,13 +1,14 @@
 // Each formula against a published figure.
 import { describe, expect, it } from 'vitest';
-import { bundledKb } from '../helpers.js';
-import { trainableParams } from '../../src/estimate/parameters.js';
-import { llmParamTotal } from '../../src/estimate/kinds/llm-layers.js';
+
 import { EAGER_SCORE_BYTES } from '../../src/estimate/kinds/llm.js';
-import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
-import { NF4_BITS } from '../../src/estimate/precision.js';
+import { llmParamTotal } from '../../src/estimate/kinds/llm-layers.js';
 import { estimateMemory, GiB } from '../../src/estimate/memory.js';
+import { trainableParams } from '../../src/estimate/parameters.js';
+import { NF4_BITS } from '../../src/estimate/precision.js';
+import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
 import type { LlmModel, Model } from '../../src/kb/types.js';
+import { bundledKb } from '../helpers.js';
 
 const kb = bundledKb();
 const model = (id: string) => kb.models.find((m) => m.id === id)! as Model;

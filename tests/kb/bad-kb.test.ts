@@ -4,9 +4,11 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadKnowledgeBase, bundledDataDir, MAX_FILE_BYTES } from '../../src/kb/load.js';
+
+import { bundledDataDir, loadKnowledgeBase, MAX_FILE_BYTES } from '../../src/kb/load.js';
 import { runCli } from '../helpers.js';
 
 const dir = new URL('../fixtures/bad-kb/', import.meta.url).pathname;

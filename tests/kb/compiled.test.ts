@@ -2,10 +2,12 @@
 // build's stat and this copy's verified cache in front of it, never by file times alone. Every
 // open is recorded, so a test can say which data files were read.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+
 import type { KnowledgeBase } from '../../src/kb/types.js';
 
 const trace = vi.hoisted(() => ({ opened: [] as string[], denied: new Set<string>() }));

@@ -5,12 +5,14 @@
 // one yaml's locate reports. It must not give up on the bundled data or a 30,000-entry file.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
-import { parseFastYaml, resolvePlain, type FastYaml } from '../../src/kb/fast-yaml.js';
-import { documentToJs } from '../../src/kb/yaml-to-js.js';
-import { locateEach } from '../../src/kb/locate.js';
+
+import { type FastYaml,parseFastYaml, resolvePlain } from '../../src/kb/fast-yaml.js';
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
+import { locateEach } from '../../src/kb/locate.js';
+import { documentToJs } from '../../src/kb/yaml-to-js.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -101,7 +103,7 @@ describe('the fast YAML path', () => {
   it('takes a long file of real entries (the data files, concatenated under new ids) and agrees', () => {
     for (const file of dataFiles) {
       const text = readFileSync(file, 'utf8');
-      const [head, ...rest] = text.split(/\n(?=  - id: )/);
+      const [head, ...rest] = text.split(/\n(?= {2}- id: )/);
       const copies = Array.from({ length: 6 }, (_, c) => rest.map((entry) => entry.replace(/^ {2}- id: (\S+)/, `  - id: $1-copy${c}`)).join('\n'));
       expect(compare(`${head}\n${copies.join('\n')}`, `${file} x6`)).toBe('same');
     }
@@ -163,7 +165,7 @@ describe('the fast YAML path', () => {
     const count = Number(process.env['FAST_YAML_DOCS'] ?? 6000) / 4;
     const random = mulberry32(Number(process.env['FAST_YAML_SEED'] ?? 7));
     const entries = dataFiles.flatMap((file) => {
-      const [head, ...rest] = readFileSync(file, 'utf8').split(/\n(?=  - id: )/);
+      const [head, ...rest] = readFileSync(file, 'utf8').split(/\n(?= {2}- id: )/);
       const kind = /^(\w+):$/m.exec(head!)![1]!;
       return rest.map((entry) => `${kind}:\n${entry.trimEnd()}\n`);
     });

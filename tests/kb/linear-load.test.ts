@@ -4,8 +4,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
+
 import { validateKnowledgeBase } from '../../src/kb/load.js';
 import { locateEach, locateKey, locatePath } from '../../src/kb/locate.js';
 

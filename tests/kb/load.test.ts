@@ -2,11 +2,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
-import { bundledDataDir, loadKnowledgeBase } from '../../src/kb/load.js';
+
 import { KbError } from '../../src/errors.js';
-import { bundledKb } from '../helpers.js';
 import { lintEntry } from '../../src/kb/checks.js';
+import { bundledDataDir, loadKnowledgeBase } from '../../src/kb/load.js';
+import { bundledKb } from '../helpers.js';
 
 function kbErrors(files: Record<string, string>, withBundled = true): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'fa-kb-'));

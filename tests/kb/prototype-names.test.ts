@@ -3,13 +3,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
+
+import { parseDuration } from '../../src/cli/parse.js';
+import { fillTemplate } from '../../src/engine/evaluate.js';
+import type { Facts } from '../../src/engine/facts.js';
 import { validateKnowledgeBase } from '../../src/kb/load.js';
 import { findGpu, findModel, findTechnique } from '../../src/kb/lookup.js';
-import { fillTemplate } from '../../src/engine/evaluate.js';
-import { parseDuration } from '../../src/cli/parse.js';
 import { bundledKb, runCli } from '../helpers.js';
-import type { Facts } from '../../src/engine/facts.js';
 
 const PROTOTYPE_NAMES = Object.getOwnPropertyNames(Object.prototype);
 

@@ -5,7 +5,9 @@ import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
 import { FileReadError, pathNameProblem, printableName, readFileBounded } from '../../src/kb/read-file.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-read-'));

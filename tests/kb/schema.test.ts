@@ -1,9 +1,11 @@
 // The JSON Schema for editors: generated from the zod schemas, committed, and valid for every data file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { z } from 'zod';
+
 import { kbJsonSchemaText } from '../../src/kb/json-schema.js';
 import { bundledDataDir } from '../../src/kb/load.js';
 import { runCli } from '../helpers.js';

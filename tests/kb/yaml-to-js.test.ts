@@ -1,10 +1,12 @@
 // documentToJs must give what yaml's doc.toJS() gives, for every file the loader sees.
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync,readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
 import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
-import { documentToJs } from '../../src/kb/yaml-to-js.js';
+
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
+import { documentToJs } from '../../src/kb/yaml-to-js.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 // logLevel 'error', as the loader: yaml's warning for a collection key would be a Node process warning

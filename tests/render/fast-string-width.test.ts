@@ -1,5 +1,6 @@
 // The bundle's stand-in for string-width must measure exactly as string-width does.
 import { createRequire } from 'node:module';
+
 import { describe, expect, it } from 'vitest';
 
 const require = createRequire(import.meta.url);

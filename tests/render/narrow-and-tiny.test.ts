@@ -1,9 +1,10 @@
 // Renderers at the edges: terminals narrower than any table, and runs too small for minutes.
 import { describe, expect, it } from 'vitest';
-import { renderTable, MIN_TABLE_WIDTH } from '../../src/render/table.js';
-import { fmtNum, plural } from '../../src/render/format.js';
+
 import { formatDuration } from '../../src/engine/evaluate.js';
+import { fmtNum, plural } from '../../src/render/format.js';
 import { createStyle } from '../../src/render/style.js';
+import { MIN_TABLE_WIDTH,renderTable } from '../../src/render/table.js';
 import { runCli } from '../helpers.js';
 
 const plain = createStyle(false);

@@ -3,6 +3,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+
 import { afterAll, describe, expect, it } from 'vitest';
 
 const BIN = new URL('../../bin/finetune-advisor.js', import.meta.url).pathname;

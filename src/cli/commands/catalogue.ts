@@ -1,9 +1,10 @@
 // Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
 import type { Command } from 'commander';
-import { choiceOption, toOption } from '../options.js';
+
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
-import { outputFormat, type Context } from '../context.js';
+import { type Context,outputFormat } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
+import { choiceOption, toOption } from '../options.js';
 
 function renderDetection(d: Detection): string {
   if (!d.gpus.length) return d.problem ? `No GPU found: ${d.problem}.` : 'No GPU found (no nvidia-smi on PATH).';

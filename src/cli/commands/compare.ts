@@ -1,11 +1,12 @@
 // `finetune-advisor compare [TECHNIQUE...]`: the seed's nine-row comparison for any techniques.
 import type { Command } from 'commander';
-import { addOptions, choiceOption, outputOptions, switchOption, type FlagsOf } from '../options.js';
-import { FAMILIES } from '../../kb/vocabulary.js';
-import type { Technique } from '../../kb/types.js';
-import { outputFormat, type Context } from '../context.js';
-import { resolveTechnique } from '../resolve.js';
+
 import { UsageError } from '../../errors.js';
+import type { Technique } from '../../kb/types.js';
+import { FAMILIES } from '../../kb/vocabulary.js';
+import { type Context,outputFormat } from '../context.js';
+import { addOptions, choiceOption, type FlagsOf,outputOptions, switchOption } from '../options.js';
+import { resolveTechnique } from '../resolve.js';
 
 export const COMPARE_OPTIONS = {
   family: choiceOption('--family <family>', 'every technique for this model family', FAMILIES),

@@ -1,11 +1,13 @@
 // `finetune-advisor kb validate | schema | init`: the knowledge base as something users extend.
 import { closeSync, constants, fchmodSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { Command } from 'commander';
+
+import { type Command } from 'commander';
+
+import { EXIT, UsageError } from '../../errors.js';
 import { bundledDataDir } from '../../kb/compiled.js';
 import { MAX_FILE_BYTES } from '../../kb/limits.js';
 import { describeFsError, formatLimit, pathNameProblem, printableName, quotedName } from '../../kb/read-file.js';
-import { EXIT, UsageError } from '../../errors.js';
 import type { Context } from '../context.js';
 
 const STARTER = `# yaml-language-server: $schema=https://raw.githubusercontent.com/finetune-advisor/finetune-advisor/main/data/kb.schema.json

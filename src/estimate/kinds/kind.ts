@@ -1,8 +1,8 @@
 // What the estimators ask of a model kind (a language model, an image model; mixture-of-experts
 // and video models next). One module per kind implements it; kinds/index.ts dispatches on the
 // model's family. Types only.
-import type { Model } from '../../kb/types.js';
 import type { TechniqueDefaults } from '../../kb/schema.js';
+import type { Model } from '../../kb/types.js';
 import type { Precision, Targets } from '../../kb/vocabulary.js';
 import type { SaverId } from '../fit.js';
 import type { MethodTraits, TrainableDims } from '../methods.js';

@@ -1,8 +1,8 @@
 // The linear layers of a language model from its architecture: the matrices of each layer stack,
 // the parameter split quantizers see, the total the knowledge base's `params` must match, and the
 // matrices an adapter targets. Pure.
-import type { Targets } from '../../kb/vocabulary.js';
 import type { LlmModel } from '../../kb/types.js';
+import type { Targets } from '../../kb/vocabulary.js';
 
 interface Matrix { dIn: number; dOut: number }
 

@@ -6,8 +6,8 @@ import { activationBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
 import type { ModelKind } from './kind.js';
 import {
-  adaptedWeightElements, llmAdapterParamsPerRank, llmLayerCount, llmOutputFeatures, llmParamSplit, llmParamTotal, llmStacks, type LayerStack,
-} from './llm-layers.js';
+  adaptedWeightElements, type LayerStack,
+llmAdapterParamsPerRank, llmLayerCount, llmOutputFeatures, llmParamSplit, llmParamTotal, llmStacks, } from './llm-layers.js';
 
 /** Tokens per sequence of a recipe that names none. */
 export const DEFAULT_SEQ_LEN = 1024;

@@ -1,5 +1,6 @@
 // `finetune-advisor estimate`: the flags and help; the work is in run.ts.
 import type { Command } from 'commander';
+
 import type { Context } from '../../context.js';
 import { addOptions } from '../../options.js';
 import { ESTIMATE_EXAMPLES, ESTIMATE_OPTIONS, type EstimateFlags } from './meta.js';

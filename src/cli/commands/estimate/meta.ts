@@ -1,8 +1,8 @@
 // The options, flag types and examples of `finetune-advisor estimate`: what its help, its run and the
 // questions share, with no import of either.
 import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../../../kb/vocabulary.js';
+import { CARD_OPTIONS, choiceOption, type FlagsOf, type OptionSpec,outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption } from '../../options.js';
 import { positiveInt } from '../../parse.js';
-import { CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../../options.js';
 
 export const ESTIMATE_OPTIONS = {
   technique: textOption('--technique <id>', 'technique id (see `techniques`)'),

@@ -1,18 +1,18 @@
 // The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
-import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
-import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
-import { METHOD_TRAITS, RANKED_METHODS, type BaseQuantization } from '../../../estimate/methods.js';
-import { resolveSettings, type SettingsOverrides } from '../../../estimate/settings.js';
-import { fitWithSavers, type Card } from '../../../estimate/fit.js';
-import { estimateMemory } from '../../../estimate/memory.js';
-import { estimateStepTime, totalHours } from '../../../estimate/time.js';
-import { outputSizeMB } from '../../../estimate/size.js';
 import { resolveCard } from '../../../engine/rank.js';
-import { describeAssumptions } from '../../../estimate/assumptions.js';
-import { ESTIMATE_SOURCES } from '../../../estimate/sources.js';
-import { estimateToJson, type EstimateResult } from '../../../render/estimate-json.js';
 import { UsageError } from '../../../errors.js';
-import { outputFormat, type Context } from '../../context.js';
+import { describeAssumptions } from '../../../estimate/assumptions.js';
+import { type Card,fitWithSavers } from '../../../estimate/fit.js';
+import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
+import { estimateMemory } from '../../../estimate/memory.js';
+import { type BaseQuantization,METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
+import { resolveSettings, type SettingsOverrides } from '../../../estimate/settings.js';
+import { outputSizeMB } from '../../../estimate/size.js';
+import { ESTIMATE_SOURCES } from '../../../estimate/sources.js';
+import { estimateStepTime, totalHours } from '../../../estimate/time.js';
+import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
+import { type EstimateResult,estimateToJson } from '../../../render/estimate-json.js';
+import { type Context,outputFormat } from '../../context.js';
 import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 

@@ -1,6 +1,7 @@
 // `finetune-advisor recommend`: the flags and help. The work (engine, rendering, prompts) is in
 // run.ts, loaded when the command runs, so --help and other commands never load it.
 import type { Command } from 'commander';
+
 import type { Context } from '../../context.js';
 import { addOptions } from '../../options.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';

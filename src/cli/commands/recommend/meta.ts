@@ -1,8 +1,8 @@
 // The options, flag types and examples of `finetune-advisor recommend`: what its help, its run and the
 // questions share, with no import of either.
 import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
+import { CARD_OPTIONS, choiceOption, type FlagsOf, type OptionSpec,outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption } from '../../options.js';
 import { parseDuration, parsePositive } from '../../parse.js';
-import { CARD_OPTIONS, choiceOption, outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption, type FlagsOf, type OptionSpec } from '../../options.js';
 
 export const RECOMMEND_OPTIONS = {
   goal: choiceOption('--goal <goal>', 'what to teach the model', GOALS),

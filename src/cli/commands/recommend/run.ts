@@ -1,14 +1,15 @@
 // The work of `recommend`: answers (from flags, or asked) -> engine -> rendered result.
 import type { Command } from 'commander';
-import { GOALS, GOAL_FAMILY } from '../../../kb/vocabulary.js';
-import { kindOf } from '../../../estimate/kinds/index.js';
+
 import type { Answers } from '../../../engine/answers.js';
-import { recommend } from '../../../engine/rank.js';
-import { recommendToJson } from '../../../render/recommend-json.js';
-import type { KnowledgeBase } from '../../../kb/types.js';
 import { scaledModel } from '../../../engine/custom-model.js';
+import { recommend } from '../../../engine/rank.js';
 import { EXIT, UsageError } from '../../../errors.js';
-import { outputFormat, type Context } from '../../context.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
+import type { KnowledgeBase } from '../../../kb/types.js';
+import { GOAL_FAMILY,GOALS } from '../../../kb/vocabulary.js';
+import { recommendToJson } from '../../../render/recommend-json.js';
+import { type Context,outputFormat } from '../../context.js';
 import { checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, type RecommendFlags } from './meta.js';
 
