@@ -10,7 +10,12 @@ import { parse } from 'yaml';
 
 import { run } from '../dist/cli/run.js';
 
-export const TARGETS = { peak_vram_gib: { median: 0.15, p90: 0.3 }, output_mb: { median: 0.1 }, step_seconds: { median: 0.35 }, tokens_per_second: { median: 0.35 } };
+export const TARGETS = {
+  peak_vram_gib: { median: 0.15, p90: 0.3 },
+  output_mb: { median: 0.1 },
+  step_seconds: { median: 0.35 },
+  tokens_per_second: { median: 0.35 },
+};
 
 function splitFlags(flags) {
   return (flags.match(/"[^"]*"|'[^']*'|\S+/g) ?? []).map((a) => a.replace(/^["']|["']$/g, ''));
@@ -19,7 +24,13 @@ function splitFlags(flags) {
 async function estimate(flags) {
   let stdout = '';
   let stderr = '';
-  const io = { stdout: { write: (s) => (stdout += s) }, stderr: { write: (s) => (stderr += s) }, env: {}, stdoutIsTTY: false, stdinIsTTY: false };
+  const io = {
+    stdout: { write: (s) => (stdout += s) },
+    stderr: { write: (s) => (stderr += s) },
+    env: {},
+    stdoutIsTTY: false,
+    stdinIsTTY: false,
+  };
   const code = await run(['estimate', ...splitFlags(flags), '--json'], io);
   return { code, json: code === 0 ? JSON.parse(stdout) : null, stderr: stderr.trim() };
 }
@@ -49,20 +60,43 @@ export async function measureAccuracy(file) {
       // min_/max_vram_gib bound the peak
       const quantity = bound ? (bound[2] === 'vram_gib' ? 'peak_vram_gib' : bound[2]) : key;
       const p = predicted?.[quantity];
-      const row = { id: c.id, quantity, kind: bound ? bound[1] : 'value', published: value, predicted: p ?? null, error: null, ok: false, note: r.code ? r.stderr : '' };
+      const row = {
+        id: c.id,
+        quantity,
+        kind: bound ? bound[1] : 'value',
+        published: value,
+        predicted: p ?? null,
+        error: null,
+        ok: false,
+        note: r.code ? r.stderr : '',
+      };
       if (p === undefined || p === null) row.note ||= 'no prediction';
       else if (bound) row.ok = bound[1] === 'max' ? p <= value : p >= value;
-      else { row.error = (p - value) / value; row.ok = true; }
+      else {
+        row.error = (p - value) / value;
+        row.ok = true;
+      }
       rows.push(row);
     }
   }
   const stats = {};
   for (const q of Object.keys(TARGETS)) {
-    const errs = rows.filter((r) => r.quantity === q && r.kind === 'value' && r.error !== null).map((r) => Math.abs(r.error));
-    stats[q] = { n: errs.length, median: quantile(errs, 0.5), p90: quantile(errs, 0.9), missing: rows.filter((r) => r.quantity === q && r.kind === 'value' && r.error === null).length };
+    const errs = rows
+      .filter((r) => r.quantity === q && r.kind === 'value' && r.error !== null)
+      .map((r) => Math.abs(r.error));
+    stats[q] = {
+      n: errs.length,
+      median: quantile(errs, 0.5),
+      p90: quantile(errs, 0.9),
+      missing: rows.filter((r) => r.quantity === q && r.kind === 'value' && r.error === null).length,
+    };
   }
   const bounds = rows.filter((r) => r.kind !== 'value');
-  stats.bounds = { n: bounds.length, respected: bounds.filter((r) => r.ok).length, violated: bounds.filter((r) => !r.ok).map((r) => r.id) };
+  stats.bounds = {
+    n: bounds.length,
+    respected: bounds.filter((r) => r.ok).length,
+    violated: bounds.filter((r) => !r.ok).map((r) => r.id),
+  };
   return { rows, stats };
 }
 
@@ -81,26 +115,37 @@ export function meetsTargets(stats) {
 
 async function main() {
   const args = process.argv.slice(2);
-  const file = args.find((a) => !a.startsWith('--')) ?? fileURLToPath(new URL('../tests/fixtures/measurements.yaml', import.meta.url));
+  const file =
+    args.find((a) => !a.startsWith('--')) ??
+    fileURLToPath(new URL('../tests/fixtures/measurements.yaml', import.meta.url));
   const { rows, stats } = await measureAccuracy(file);
   if (args.includes('--json')) {
     console.log(JSON.stringify({ rows, stats }, null, 2));
     return;
   }
-  const pct = (x) => (x === null || Number.isNaN(x) ? '   —  ' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`.padStart(7));
+  const pct = (x) =>
+    x === null || Number.isNaN(x) ? '   —  ' : `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`.padStart(7);
   const num = (x) => (x === null || x === undefined ? '—' : Number(x.toPrecision(4)).toString());
-  console.log(`${'case'.padEnd(16)} ${'quantity'.padEnd(18)} ${'published'.padStart(10)} ${'predicted'.padStart(10)} ${'error'.padStart(7)}  note`);
+  console.log(
+    `${'case'.padEnd(16)} ${'quantity'.padEnd(18)} ${'published'.padStart(10)} ${'predicted'.padStart(10)} ${'error'.padStart(7)}  note`,
+  );
   for (const r of rows) {
     const pub = r.kind === 'value' ? num(r.published) : `${r.kind === 'max' ? '<=' : '>='}${num(r.published)}`;
     const err = r.kind === 'value' ? pct(r.error) : r.ok ? '     ok' : ' BROKEN';
-    console.log(`${r.id.padEnd(16)} ${r.quantity.padEnd(18)} ${pub.padStart(10)} ${num(r.predicted).padStart(10)} ${err}  ${r.note}`);
+    console.log(
+      `${r.id.padEnd(16)} ${r.quantity.padEnd(18)} ${pub.padStart(10)} ${num(r.predicted).padStart(10)} ${err}  ${r.note}`,
+    );
   }
   console.log('\nquantity            cases  median |err|  p90 |err|  target');
   for (const [q, t] of Object.entries(TARGETS)) {
     const s = stats[q];
-    console.log(`${q.padEnd(20)}${String(s.n).padStart(5)}  ${pct(s.median).padStart(12)}  ${pct(s.p90).padStart(9)}  median <= ${t.median * 100}%${t.p90 ? `, p90 <= ${t.p90 * 100}%` : ''}${s.missing ? `  (${s.missing} without prediction)` : ''}`);
+    console.log(
+      `${q.padEnd(20)}${String(s.n).padStart(5)}  ${pct(s.median).padStart(12)}  ${pct(s.p90).padStart(9)}  median <= ${t.median * 100}%${t.p90 ? `, p90 <= ${t.p90 * 100}%` : ''}${s.missing ? `  (${s.missing} without prediction)` : ''}`,
+    );
   }
-  console.log(`bounds              ${String(stats.bounds.n).padStart(5)}  respected ${stats.bounds.respected}${stats.bounds.violated.length ? `; violated: ${stats.bounds.violated.join(', ')}` : ''}`);
+  console.log(
+    `bounds              ${String(stats.bounds.n).padStart(5)}  respected ${stats.bounds.respected}${stats.bounds.violated.length ? `; violated: ${stats.bounds.violated.join(', ')}` : ''}`,
+  );
   const fails = meetsTargets(stats);
   console.log(fails.length ? `\nBelow target: ${fails.join('; ')}` : '\nAll targets met.');
 }

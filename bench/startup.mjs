@@ -17,7 +17,9 @@ const RUNS = runsArg > 0 ? Number(process.argv[runsArg + 1]) : 30;
 
 const dir = mkdtempSync(join(tmpdir(), 'fa-bench-'));
 const extra = join(dir, 'extra.yaml');
-writeFileSync(extra, `gpus:
+writeFileSync(
+  extra,
+  `gpus:
   - id: bench-card
     name: Bench Card
     vendor: nvidia
@@ -26,37 +28,98 @@ writeFileSync(extra, `gpus:
     tflops: 88
     bandwidthGBs: 672
     sources: [{ ref: benchmark fixture }]
-`);
+`,
+);
 
 const env = { ...process.env, NO_COLOR: '1', PATH: `/nonexistent-nvidia-smi:${process.env.PATH}` };
 
 /** Packs this build and installs the tarball into a fresh prefix; returns the installed bin (npm's link). */
 function installTarball() {
   const npm = (args) => {
-    const r = spawnSync('npm', [...args, '--cache', join(dir, 'npm-cache'), '--no-audit', '--no-fund', '--no-update-notifier'], { encoding: 'utf8', cwd: dir });
+    const r = spawnSync(
+      'npm',
+      [...args, '--cache', join(dir, 'npm-cache'), '--no-audit', '--no-fund', '--no-update-notifier'],
+      { encoding: 'utf8', cwd: dir },
+    );
     if (r.status !== 0) throw new Error(`npm ${args[0]} failed: ${r.stderr}`);
     return r.stdout;
   };
   // the build is bench:startup's own (prepack would build again); the tarball has no dependencies
-  const [{ filename }] = JSON.parse(npm(['pack', fileURLToPath(new URL('..', import.meta.url)), '--ignore-scripts', '--json']));
+  const [{ filename }] = JSON.parse(
+    npm(['pack', fileURLToPath(new URL('..', import.meta.url)), '--ignore-scripts', '--json']),
+  );
   npm(['install', '--prefix', join(dir, 'prefix'), '--offline', join(dir, filename)]);
   const pkg = join(dir, 'prefix', 'node_modules', 'finetune-advisor');
   const readOnly = join(dir, 'read-only', 'finetune-advisor');
   cpSync(pkg, readOnly, { recursive: true });
   mkdirSync(join(readOnly, 'dist', 'kb.verified.json')); // in the cache's place: it is never written
-  return { bin: join(dir, 'prefix', 'node_modules', '.bin', 'finetune-advisor'), pkg, readOnlyBin: join(readOnly, 'bin', 'finetune-advisor.js') };
+  return {
+    bin: join(dir, 'prefix', 'node_modules', '.bin', 'finetune-advisor'),
+    pkg,
+    readOnlyBin: join(readOnly, 'bin', 'finetune-advisor.js'),
+  };
 }
 const installed = installTarball();
 const cases = {
   'node -e 0': ['-e', '0'],
   '--help': [BIN, '--help'],
-  'recommend --json': [BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
+  'recommend --json': [
+    BIN,
+    'recommend',
+    '--goal',
+    'style',
+    '--model',
+    'sdxl',
+    '--vram',
+    '12',
+    '--time',
+    '2h',
+    '--json',
+  ],
   compare: [BIN, 'compare'],
   'estimate --json': [BIN, 'estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'],
-  'recommend --kb --json': [BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'bench-card', '--time', '2h', '--kb', extra, '--json'],
+  'recommend --kb --json': [
+    BIN,
+    'recommend',
+    '--goal',
+    'style',
+    '--model',
+    'sdxl',
+    '--gpu',
+    'bench-card',
+    '--time',
+    '2h',
+    '--kb',
+    extra,
+    '--json',
+  ],
   'installed --help': [installed.bin, '--help'],
-  'installed recommend': [installed.bin, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
-  'installed r/o recommend': [installed.readOnlyBin, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
+  'installed recommend': [
+    installed.bin,
+    'recommend',
+    '--goal',
+    'style',
+    '--model',
+    'sdxl',
+    '--vram',
+    '12',
+    '--time',
+    '2h',
+    '--json',
+  ],
+  'installed r/o recommend': [
+    installed.readOnlyBin,
+    'recommend',
+    '--goal',
+    'style',
+    '--model',
+    'sdxl',
+    '--vram',
+    '12',
+    '--time',
+    '2h',
+    '--json',
+  ],
 };
 
 function timeOnce(args) {
@@ -70,9 +133,15 @@ function timeOnce(args) {
 function timeFirstPrompt() {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} recommend`, '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} recommend`, '/dev/null'], {
+      env: { ...env, TERM: 'xterm' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     let seen = '';
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error('no prompt within 10 s')); }, 10000);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error('no prompt within 10 s'));
+    }, 10000);
     child.stdout.on('data', (d) => {
       seen += d.toString();
       if (seen.includes('What do you want to teach the model?')) {
@@ -117,7 +186,9 @@ for (const [name, xs] of Object.entries(times)) {
   if (!xs.length) continue;
   const s = stats(xs);
   const base = name === 'first prompt' || name === 'node -e 0 (pty)' ? barePty : bare;
-  console.log(`${name.padEnd(24)} ${s.median.toFixed(1).padStart(7)}ms ${s.min.toFixed(1).padStart(7)}ms ${s.max.toFixed(1).padStart(7)}ms  ${(s.median / base).toFixed(2)}x`);
+  console.log(
+    `${name.padEnd(24)} ${s.median.toFixed(1).padStart(7)}ms ${s.min.toFixed(1).padStart(7)}ms ${s.max.toFixed(1).padStart(7)}ms  ${(s.median / base).toFixed(2)}x`,
+  );
 }
 if (!hasScript) console.log('\n(no util-linux `script`: first-prompt time not measured)');
 rmSync(dir, { recursive: true, force: true });

@@ -70,7 +70,8 @@ function readCacheFile(cacheFile) {
     if (size > MAX_CACHE_BYTES) return { reason: `larger than ${MAX_CACHE_BYTES} bytes` };
     const bytes = Buffer.allocUnsafe(size + 1);
     let length = 0;
-    for (let n; length < bytes.length && (n = fs.readSync(fd, bytes, length, bytes.length - length, length)) > 0; ) length += n;
+    for (let n; length < bytes.length && (n = fs.readSync(fd, bytes, length, bytes.length - length, length)) > 0;)
+      length += n;
     if (length !== size) return { reason: 'changed while read' };
     return { bytes: bytes.subarray(0, size) };
   } catch (err) {
@@ -120,7 +121,8 @@ function loadWithCodeCache(file) {
   loaded.set(file, record);
   const requireFromBundle = createRequire(file);
   const dir = path.dirname(file);
-  const bundleRequire = (id) => (/^\.\/[\w-]+\.cjs$/.test(id) ? loadWithCodeCache(path.join(dir, id)).exports : requireFromBundle(id));
+  const bundleRequire = (id) =>
+    /^\.\/[\w-]+\.cjs$/.test(id) ? loadWithCodeCache(path.join(dir, id)).exports : requireFromBundle(id);
   script.runInThisContext()(mod.exports, bundleRequire, mod, file, dir);
   mod.loaded = true;
   return record;

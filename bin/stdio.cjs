@@ -41,7 +41,8 @@ function writeAll(fd, text) {
     try {
       buf = buf.subarray(fs.writeSync(fd, buf));
     } catch (err) {
-      if (err.code === 'EAGAIN') Atomics.wait(pause, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
+      if (err.code === 'EAGAIN')
+        Atomics.wait(pause, 0, 0, 1); // a non-blocking pipe is full: wait for the reader
       else return writeFailed(err);
     }
   }

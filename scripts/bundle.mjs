@@ -49,8 +49,14 @@ const lazyBundles = {
       const bundle = LAZY_BUNDLES[source];
       return bundle ? { path: bundle, namespace: 'lazy-bundle' } : undefined;
     });
-    b.onLoad({ filter: /.*/, namespace: 'lazy-bundle' }, (args) => ({ contents: `module.exports = require('./${args.path}');`, loader: 'js' }));
-    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: 'lazy-bundle' }, (args) => ({ path: args.path, external: true }));
+    b.onLoad({ filter: /.*/, namespace: 'lazy-bundle' }, (args) => ({
+      contents: `module.exports = require('./${args.path}');`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^\.\/[\w-]+\.cjs$/, namespace: 'lazy-bundle' }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
   },
 };
 
@@ -66,7 +72,8 @@ const cliTable3DebugTruncate = {
   setup(b) {
     b.onLoad({ filter: /cli-table3[\\/]src[\\/]cell\.js$/ }, (args) => {
       const source = readFileSync(args.path, 'utf8');
-      if (!source.includes(CELL_DEBUG_TRUNCATE)) throw new Error(`cli-table3 changed: update ${CELL_DEBUG_TRUNCATE} in scripts/bundle.mjs`);
+      if (!source.includes(CELL_DEBUG_TRUNCATE))
+        throw new Error(`cli-table3 changed: update ${CELL_DEBUG_TRUNCATE} in scripts/bundle.mjs`);
       return { contents: source.replace(CELL_DEBUG_TRUNCATE, "let content = '';"), loader: 'js' };
     });
   },
@@ -84,7 +91,8 @@ const lazyChildProcessForCommander = {
       /[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'lazy-builtin' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, () => ({
-      contents: "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
+      contents:
+        "let real; module.exports = new Proxy({}, { get: (_, key) => (real ??= require('node:child_process'))[key] });",
       loader: 'js',
     }));
   },
@@ -99,15 +107,25 @@ const noChalkColorDetection = {
   name: 'no-chalk-color-detection',
   setup(b) {
     b.onResolve({ filter: /^#supports-color$/ }, () => ({ path: 'supports-color', namespace: 'no-color-detection' }));
-    b.onLoad({ filter: /.*/, namespace: 'no-color-detection' }, () => ({ contents: 'export default { stdout: false, stderr: false };', loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'no-color-detection' }, () => ({
+      contents: 'export default { stdout: false, stderr: false };',
+      loader: 'js',
+    }));
   },
 };
 
 // a rebuild leaves nothing of an earlier layout behind (the folder is published)
 rmSync('dist/bundle', { recursive: true, force: true });
 const results = await Promise.all([
-  build({ ...common, entryPoints: ['src/cli/run.ts'], outfile: 'dist/bundle/cli.cjs', plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander, noChalkColorDetection] }),
-  ...Object.entries(LAZY_BUNDLES).map(([source, out]) => build({ ...common, entryPoints: [source], outfile: `dist/bundle/${out}` })),
+  build({
+    ...common,
+    entryPoints: ['src/cli/run.ts'],
+    outfile: 'dist/bundle/cli.cjs',
+    plugins: [lazyBundles, cliTable3DebugTruncate, lazyChildProcessForCommander, noChalkColorDetection],
+  }),
+  ...Object.entries(LAZY_BUNDLES).map(([source, out]) =>
+    build({ ...common, entryPoints: [source], outfile: `dist/bundle/${out}` }),
+  ),
 ]);
 const meta = { inputs: {}, outputs: {} };
 for (const r of results) {

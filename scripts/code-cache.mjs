@@ -19,11 +19,21 @@ for (const f of readdirSync(bundleDir)) if (isCacheOrTemp(f)) rmSync(join(bundle
 
 // a user's knowledge-base file, so the YAML loader runs too
 const extra = join(mkdtempSync(join(tmpdir(), 'fa-cache-')), 'extra.yaml');
-writeFileSync(extra, 'gpus:\n  - id: cache-card\n    name: Cache Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: build fixture }]\n');
+writeFileSync(
+  extra,
+  'gpus:\n  - id: cache-card\n    name: Cache Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: build fixture }]\n',
+);
 
 const cli = loadWithCodeCache(join(bundleDir, 'cli.cjs'));
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
-const io = { stdout: sink(), stderr: sink(), env: { NO_COLOR: '1' }, stdoutIsTTY: false, stdinIsTTY: false, columns: 100 };
+const io = {
+  stdout: sink(),
+  stderr: sink(),
+  env: { NO_COLOR: '1' },
+  stdoutIsTTY: false,
+  stdinIsTTY: false,
+  columns: 100,
+};
 for (const argv of [
   ['--help'],
   ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'],
@@ -45,4 +55,5 @@ const caches = readdirSync(bundleDir).filter((f) => f.endsWith('.cache'));
 const bundles = readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'));
 const temps = readdirSync(bundleDir).filter((f) => isCacheOrTemp(f) && !f.endsWith('.cache'));
 if (temps.length > 0) throw new Error(`temporary files left in dist/bundle: ${temps.join(', ')}`);
-if (caches.length !== bundles.length) throw new Error(`code caches written for ${caches.join(', ')}, bundles are ${bundles.join(', ')}`);
+if (caches.length !== bundles.length)
+  throw new Error(`code caches written for ${caches.join(', ')}, bundles are ${bundles.join(', ')}`);

@@ -1,7 +1,10 @@
 // Errors that carry their exit code. One place (run.ts) turns them into a one-line message.
 export class UsageError extends Error {
   readonly exitCode = 2;
-  constructor(message: string, readonly hint?: string) {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
     super(message);
     this.name = 'UsageError';
   }

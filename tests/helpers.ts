@@ -9,9 +9,17 @@ export function bundledKb(): KnowledgeBase {
   return (cached ??= loadKnowledgeBase());
 }
 
-export interface Captured { code: number; stdout: string; stderr: string }
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
-export async function runCli(argv: string[], env: Record<string, string | undefined> = {}, tty = false): Promise<Captured> {
+export async function runCli(
+  argv: string[],
+  env: Record<string, string | undefined> = {},
+  tty = false,
+): Promise<Captured> {
   let stdout = '';
   let stderr = '';
   const io: Io = {

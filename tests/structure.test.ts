@@ -33,9 +33,15 @@ const METHOD = alternatives(METHODS);
 
 const PATTERNS = {
   // `model.family === 'llm'`, `family !== x`, `f === 'image'`, `'llm' === f`, `case 'llm':`, `switch (model.family)`
-  family: new RegExp(String.raw`\bfamily\s*[!=]==|[!=]==\s*'(?:${FAMILY})'|'(?:${FAMILY})'\s*[!=]==|\bcase\s+'(?:${FAMILY})'\s*:|\bswitch\s*\([^)]*\bfamily\s*\)`, 'g'),
+  family: new RegExp(
+    String.raw`\bfamily\s*[!=]==|[!=]==\s*'(?:${FAMILY})'|'(?:${FAMILY})'\s*[!=]==|\bcase\s+'(?:${FAMILY})'\s*:|\bswitch\s*\([^)]*\bfamily\s*\)`,
+    'g',
+  ),
   // `s.method === 'full'`, `'dora' === m`, `.includes(s.method)`, `['dora', 'loha', ...]`, `case 'lora':`, `switch (s.method)`
-  method: new RegExp(String.raw`\bmethod\s*[!=]==|'(?:${METHOD})'\s*[!=]==|\.includes\(\s*[\w.!?]*\bmethod\s*\)|\[\s*'(?:${METHOD})'\s*,\s*'(?:${METHOD})'|\bcase\s+'(?:${METHOD})'\s*:|\bswitch\s*\([^)]*\bmethod\s*\)`, 'g'),
+  method: new RegExp(
+    String.raw`\bmethod\s*[!=]==|'(?:${METHOD})'\s*[!=]==|\.includes\(\s*[\w.!?]*\bmethod\s*\)|\[\s*'(?:${METHOD})'\s*,\s*'(?:${METHOD})'|\bcase\s+'(?:${METHOD})'\s*:|\bswitch\s*\([^)]*\bmethod\s*\)`,
+    'g',
+  ),
 };
 
 /** Comparisons in a source text, comments left out (prose may name a family). */
@@ -56,18 +62,18 @@ describe('the comparison detector', () => {
   it.each([
     ["if (model.family === 'image') x();", 'family'],
     ["const k = m.family !== 'llm';", 'family'],
-    ["kb.models.filter((m) => m.family === flags.family)", 'family'],
+    ['kb.models.filter((m) => m.family === flags.family)', 'family'],
     ["families.map((f) => (f === 'llm' ? 'language' : 'image'))", 'family'],
     ["if ('image' === f) x();", 'family'],
-    ["switch (model.family) { default: }", 'family'],
+    ['switch (model.family) { default: }', 'family'],
     ["case 'llm': return 1;", 'family'],
     ["if (s.method === 'full') x();", 'method'],
     ["if (technique.method !== 'qlora') x();", 'method'],
     ["if ('dora' === m) x();", 'method'],
     ["if (!['dora', 'loha', 'lokr'].includes(m)) return 0;", 'method'],
     ["const adapters = ['lora', 'qlora'];", 'method'],
-    ["if (ADAPTER_METHODS.includes(s.method)) x();", 'method'],
-    ["switch (s.method) { default: }", 'method'],
+    ['if (ADAPTER_METHODS.includes(s.method)) x();', 'method'],
+    ['switch (s.method) { default: }', 'method'],
     ["case 'ptuning': return 2;", 'method'],
   ] as const)('counts %s', (code, kind) => {
     expect(comparisons(code)[kind]).toBe(1);
@@ -75,26 +81,34 @@ describe('the comparison detector', () => {
   });
   it.each([
     "if (detail === 'full') line += x;",
-    "const kind = kindOf(model); kind.description;",
-    "if (GOAL_FAMILY[goal] !== model.family) throw e;",
+    'const kind = kindOf(model); kind.description;',
+    'if (GOAL_FAMILY[goal] !== model.family) throw e;',
     "// model.family === 'llm' in a comment",
     "/* s.method === 'dora' */",
     "techniques = ['dreambooth', 'lora'];",
-    "METHOD_TRAITS[s.method].trainsEveryWeight",
+    'METHOD_TRAITS[s.method].trainsEveryWeight',
   ])('does not count %s', (code) => {
     expect(comparisons(code)).toEqual({ family: 0, method: 0 });
   });
 });
 
 describe('families and methods are answered by their tables', () => {
-  const files = sourceFiles(SRC).map((p) => relative(ROOT, p)).sort();
+  const files = sourceFiles(SRC)
+    .map((p) => relative(ROOT, p))
+    .sort();
   const found = Object.fromEntries(
-    files.filter((f) => !HOMES.some((h) => h.test(f))).map((f) => [f, comparisons(readFileSync(join(ROOT, f), 'utf8'))]),
+    files
+      .filter((f) => !HOMES.some((h) => h.test(f)))
+      .map((f) => [f, comparisons(readFileSync(join(ROOT, f), 'utf8'))]),
   );
 
   it('no family or method-name comparison outside the kinds and the methods table, but in the files still to move', () => {
     const unexpected = Object.entries(found)
-      .map(([file, c]) => ({ file, family: c.family - (ALLOWED[file]?.family ?? 0), method: c.method - (ALLOWED[file]?.method ?? 0) }))
+      .map(([file, c]) => ({
+        file,
+        family: c.family - (ALLOWED[file]?.family ?? 0),
+        method: c.method - (ALLOWED[file]?.method ?? 0),
+      }))
       .filter((c) => c.family !== 0 || c.method !== 0);
     expect(unexpected).toEqual([]);
   });
@@ -108,21 +122,43 @@ function importGraph(files: string[]): Map<string, string[]> {
   const graph = new Map<string, string[]>();
   for (const f of files) {
     const text = readFileSync(join(ROOT, f), 'utf8').replace(/^(?:import|export) type [^;]*;/gm, '');
-    const targets = [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((m) => relative(ROOT, join(ROOT, f, '..', m[1]!.replace(/\.js$/, '.ts'))));
-    graph.set(f, targets.filter((t) => files.includes(t)));
+    const targets = [...text.matchAll(/(?:from|import\()\s*'(\.{1,2}\/[^']+)'/g)].map((m) =>
+      relative(ROOT, join(ROOT, f, '..', m[1]!.replace(/\.js$/, '.ts'))),
+    );
+    graph.set(
+      f,
+      targets.filter((t) => files.includes(t)),
+    );
   }
   return graph;
 }
 
 describe('layers', () => {
-  const files = sourceFiles(SRC).map((p) => relative(ROOT, p)).filter((f) => f.endsWith('.ts')).sort();
+  const files = sourceFiles(SRC)
+    .map((p) => relative(ROOT, p))
+    .filter((f) => f.endsWith('.ts'))
+    .sort();
   const graph = importGraph(files);
   it('the knowledge base imports nothing from the CLI, the engine, the estimator or the renderers', () => {
-    const leaks = files.filter((f) => f.startsWith('src/kb/')).flatMap((f) => graph.get(f)!.filter((t) => /^src\/(cli|engine|estimate|render)\//.test(t)).map((t) => `${f} -> ${t}`));
+    const leaks = files
+      .filter((f) => f.startsWith('src/kb/'))
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((t) => /^src\/(cli|engine|estimate|render)\//.test(t))
+          .map((t) => `${f} -> ${t}`),
+      );
     expect(leaks).toEqual([]);
   });
   it('the engine and the estimator import nothing from the CLI or the renderers', () => {
-    const leaks = files.filter((f) => /^src\/(engine|estimate)\//.test(f)).flatMap((f) => graph.get(f)!.filter((t) => /^src\/(cli|render)\//.test(t)).map((t) => `${f} -> ${t}`));
+    const leaks = files
+      .filter((f) => /^src\/(engine|estimate)\//.test(f))
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((t) => /^src\/(cli|render)\//.test(t))
+          .map((t) => `${f} -> ${t}`),
+      );
     expect(leaks).toEqual([]);
   });
   it('has no import cycles', () => {

@@ -4,7 +4,7 @@ import { delimiter } from 'node:path';
 import { bundledDataDir, loadCompiledKb } from '../kb/compiled.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import type { RenderOptions } from '../render/style.js';
-import { colorEnabled, type Io,terminalWidth } from './io.js';
+import { colorEnabled, type Io, terminalWidth } from './io.js';
 
 export interface Context {
   io: Io;
@@ -31,7 +31,9 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     // yaml and zod are loaded only here: for --kb files, or a checkout whose data changed
     const { loadKnowledgeBase } = await import('../kb/load.js');
     const warn = (line: string) => io.stderr.write(`${line}\n`); // a --kb folder without YAML files
-    return compiled ? loadKnowledgeBase(extra, compiled, warn) : loadKnowledgeBase([bundledDataDir(), ...extra], undefined, warn);
+    return compiled
+      ? loadKnowledgeBase(extra, compiled, warn)
+      : loadKnowledgeBase([bundledDataDir(), ...extra], undefined, warn);
   };
   return {
     io,
@@ -46,5 +48,5 @@ export type OutputFormat = 'table' | 'markdown' | 'json';
 
 /** --json is shorthand for --format json. */
 export function outputFormat(opts: { json?: boolean; format?: OutputFormat }): OutputFormat {
-  return opts.json ? 'json' : opts.format ?? 'table';
+  return opts.json ? 'json' : (opts.format ?? 'table');
 }

@@ -24,7 +24,10 @@ export const DETECT_TIMEOUT_MS = 2000;
 
 /** Parses `nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits` output. */
 export function parseNvidiaSmi(text: string): DetectedGpu[] | null {
-  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (!lines.length) return null;
   const out: Array<{ name: string; memoryMiB: number }> = [];
   for (const line of lines) {
@@ -39,7 +42,11 @@ export function parseNvidiaSmi(text: string): DetectedGpu[] | null {
 export function matchDetectedGpu(kb: KnowledgeBase, name: string, memoryMiB: number): Gpu | null {
   const n = normalizeName(name);
   // cards that print the same name (RTX 3080 10 GB and 12 GB) carry smiMemoryMiB and a longer name
-  const candidates = kb.gpus.filter((g) => [g.name, ...g.aliases].some((a) => normalizeName(a) === n) || (g.smiMemoryMiB !== undefined && normalizeName(g.name).startsWith(n)));
+  const candidates = kb.gpus.filter(
+    (g) =>
+      [g.name, ...g.aliases].some((a) => normalizeName(a) === n) ||
+      (g.smiMemoryMiB !== undefined && normalizeName(g.name).startsWith(n)),
+  );
   if (!candidates.length) return null;
   // the card whose memory is closest to what nvidia-smi reports
   const mem = (g: Gpu) => g.smiMemoryMiB ?? g.memoryMiB ?? g.vramGB * 1024;
@@ -54,7 +61,11 @@ const MAX_OUTPUT_CHARS = 64 * 1024;
  * handled while it runs. A nvidia-smi killed by Ctrl-C (the terminal sends it to the whole process
  * group) rejects with InterruptedError: no detection message after an interrupt.
  */
-export function detectGpus(kb: KnowledgeBase, env: Record<string, string | undefined>, timeoutMs = DETECT_TIMEOUT_MS): Promise<Detection> {
+export function detectGpus(
+  kb: KnowledgeBase,
+  env: Record<string, string | undefined>,
+  timeoutMs = DETECT_TIMEOUT_MS,
+): Promise<Detection> {
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (detection: Detection | InterruptedError) => {

@@ -2,7 +2,7 @@
 // commands receive, inferred from the options they take (commander gives each option's value under
 // the camelCase name of its long flag; `--no-color` gives `color`). A test checks every key is
 // the name commander uses.
-import { type Command,Option } from 'commander';
+import { type Command, Option } from 'commander';
 
 import { choiceParser, parseVram, positiveInt } from './parse.js';
 
@@ -24,9 +24,22 @@ export type OptionTable = Record<string, OptionSpec<unknown>>;
 /** The flags a command receives from its options (each one absent when not given). */
 export type FlagsOf<S extends OptionTable> = { [K in keyof S]?: S[K] extends OptionSpec<infer T> ? T : never };
 
-export const switchOption = (flags: string, description: string, negation?: string): OptionSpec<boolean> => ({ flags, description, ...(negation ? { negation } : {}) });
-export const textOption = (flags: string, description: string, conflicts?: string[]): OptionSpec<string> => ({ flags, description, parse: (t) => t, ...(conflicts ? { conflicts } : {}) });
-export function choiceOption<const V extends readonly string[]>(flags: string, description: string, values: V): OptionSpec<V[number]> {
+export const switchOption = (flags: string, description: string, negation?: string): OptionSpec<boolean> => ({
+  flags,
+  description,
+  ...(negation ? { negation } : {}),
+});
+export const textOption = (flags: string, description: string, conflicts?: string[]): OptionSpec<string> => ({
+  flags,
+  description,
+  parse: (t) => t,
+  ...(conflicts ? { conflicts } : {}),
+});
+export function choiceOption<const V extends readonly string[]>(
+  flags: string,
+  description: string,
+  values: V,
+): OptionSpec<V[number]> {
   return { flags, description, choices: values, parse: choiceParser(values) };
 }
 
@@ -52,14 +65,31 @@ export function addOptions(cmd: Command, table: OptionTable): Command {
 /** The card: a catalogue GPU, or just its memory. */
 export const CARD_OPTIONS = {
   gpu: textOption('--gpu <name>', 'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`)', ['vram']),
-  vram: { flags: '--vram <gb>', description: 'card memory in GB when the GPU is not in the catalogue', parse: parseVram, conflicts: ['gpu'] } satisfies OptionSpec<number>,
+  vram: {
+    flags: '--vram <gb>',
+    description: 'card memory in GB when the GPU is not in the catalogue',
+    parse: parseVram,
+    conflicts: ['gpu'],
+  } satisfies OptionSpec<number>,
 };
 
 /** The shape of a run: what a sample is and how many steps. */
 export const RUN_SHAPE_OPTIONS = {
-  resolution: { flags: '--resolution <px>', description: 'training resolution (image models)', parse: positiveInt('a resolution in pixels', 64, 8192) } satisfies OptionSpec<number>,
-  seqLen: { flags: '--seq-len <tokens>', description: 'sequence length (language models)', parse: positiveInt('a sequence length in tokens', 16, 1048576) } satisfies OptionSpec<number>,
-  steps: { flags: '--steps <n>', description: 'optimizer steps (default: the technique\'s typical run)', parse: positiveInt('a number of steps', 1, 10000000) } satisfies OptionSpec<number>,
+  resolution: {
+    flags: '--resolution <px>',
+    description: 'training resolution (image models)',
+    parse: positiveInt('a resolution in pixels', 64, 8192),
+  } satisfies OptionSpec<number>,
+  seqLen: {
+    flags: '--seq-len <tokens>',
+    description: 'sequence length (language models)',
+    parse: positiveInt('a sequence length in tokens', 16, 1048576),
+  } satisfies OptionSpec<number>,
+  steps: {
+    flags: '--steps <n>',
+    description: "optimizer steps (default: the technique's typical run)",
+    parse: positiveInt('a number of steps', 1, 10000000),
+  } satisfies OptionSpec<number>,
 };
 
 /** How results are printed. */

@@ -2,7 +2,21 @@
 // says what is allowed; commander prefixes it with the flag and the bad value.
 import { InvalidArgumentError } from 'commander';
 
-const UNITS: Record<string, number> = { m: 1 / 60, min: 1 / 60, mins: 1 / 60, minute: 1 / 60, minutes: 1 / 60, h: 1, hr: 1, hrs: 1, hour: 1, hours: 1, d: 24, day: 24, days: 24 };
+const UNITS: Record<string, number> = {
+  m: 1 / 60,
+  min: 1 / 60,
+  mins: 1 / 60,
+  minute: 1 / 60,
+  minutes: 1 / 60,
+  h: 1,
+  hr: 1,
+  hrs: 1,
+  hour: 1,
+  hours: 1,
+  d: 24,
+  day: 24,
+  days: 24,
+};
 
 /** "90m", "2h", "1.5h", "1d", "1h30m" -> hours. */
 export function parseDuration(text: string): number {
@@ -16,15 +30,18 @@ export function parseDuration(text: string): number {
     total += Number(m[1]) * unit;
     consumed += m[0];
   }
-  if (!consumed || consumed.replace(/\s/g, '') !== t.replace(/\s/g, '')) throw new InvalidArgumentError(`Expected a duration such as 90m, 2h, 1.5h or 1d.`);
-  if (!(total > 0) || total > 24 * 365) throw new InvalidArgumentError(`Expected a duration between 1 minute and a year, such as 90m, 2h, 1.5h or 1d.`);
+  if (!consumed || consumed.replace(/\s/g, '') !== t.replace(/\s/g, ''))
+    throw new InvalidArgumentError(`Expected a duration such as 90m, 2h, 1.5h or 1d.`);
+  if (!(total > 0) || total > 24 * 365)
+    throw new InvalidArgumentError(`Expected a duration between 1 minute and a year, such as 90m, 2h, 1.5h or 1d.`);
   return total;
 }
 
 export function parseVram(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*(gib|gb|g)?\s*$/i.exec(text);
   const n = m ? Number(m[1]) : Number.NaN;
-  if (!m || !(n > 0)) throw new InvalidArgumentError('Expected the card memory as a positive number of GB, such as 8, 12, 24 or 80.');
+  if (!m || !(n > 0))
+    throw new InvalidArgumentError('Expected the card memory as a positive number of GB, such as 8, 12, 24 or 80.');
   if (n < 1 || n > 2048) throw new InvalidArgumentError('Expected between 1 and 2048 GB.');
   return n;
 }
@@ -32,7 +49,8 @@ export function parseVram(text: string): number {
 export function parsePositive(what: string, min: number, max: number) {
   return (text: string): number => {
     const n = Number(text);
-    if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n >= min && n <= max)) throw new InvalidArgumentError(`Expected ${what}: a number from ${min} to ${max}.`);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(text) || !(n >= min && n <= max))
+      throw new InvalidArgumentError(`Expected ${what}: a number from ${min} to ${max}.`);
     return n;
   };
 }
@@ -54,7 +72,8 @@ export function positiveInt(what: string, min: number, max: number) {
 export function choiceParser<V extends string>(values: readonly V[]): (text: string) => V {
   return (text) => {
     const value = text.trim().toLowerCase();
-    if (!(values as readonly string[]).includes(value)) throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
+    if (!(values as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`Allowed choices are ${values.join(', ')}.`);
     return value as V;
   };
 }

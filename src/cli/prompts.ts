@@ -4,11 +4,20 @@ import { InterruptedError } from '../errors.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
-import { FAMILIES, type Family, type Goal, GOAL_DESCRIPTIONS, GOAL_FAMILY, GOALS, PRIORITIES, type Priority } from '../kb/vocabulary.js';
+import {
+  FAMILIES,
+  type Family,
+  type Goal,
+  GOAL_DESCRIPTIONS,
+  GOAL_FAMILY,
+  GOALS,
+  PRIORITIES,
+  type Priority,
+} from '../kb/vocabulary.js';
 import type { RecommendFlags } from './commands/recommend/meta.js';
 import type { Detection } from './detect-gpu.js';
 import { parseDuration, parseVram } from './parse.js';
-import { type KeySource,QuestionInput } from './question-input.js';
+import { type KeySource, QuestionInput } from './question-input.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -30,14 +39,21 @@ const PRIORITY_DESCRIPTIONS: Record<Priority, string> = {
 };
 
 /** Entries whose id, name or an alias contains the typed text: exact matches first, then prefixes, then the rest in order. */
-function rankMatches<T extends { id: string; name: string; aliases: string[] }>(entries: T[], term: string | undefined): T[] {
+function rankMatches<T extends { id: string; name: string; aliases: string[] }>(
+  entries: T[],
+  term: string | undefined,
+): T[] {
   const t = normalizeName(term ?? '');
   if (!t) return entries;
   const rank = (e: T) => {
     const names = [e.id, e.name, ...e.aliases].map(normalizeName);
     return names.includes(t) ? 0 : names.some((n) => n.startsWith(t)) ? 1 : names.some((n) => n.includes(t)) ? 2 : 3;
   };
-  return entries.map((e, i) => ({ e, r: rank(e), i })).filter((x) => x.r < 3).sort((a, b) => a.r - b.r || a.i - b.i).map((x) => x.e);
+  return entries
+    .map((e, i) => ({ e, r: rank(e), i }))
+    .filter((x) => x.r < 3)
+    .sort((a, b) => a.r - b.r || a.i - b.i)
+    .map((x) => x.e);
 }
 
 /** A flag parser as a prompt validator: true, or the parser's message. */
@@ -55,7 +71,11 @@ function validator(parse: (text: string) => unknown): (text: string) => true | s
 /** Per family: the heading of its goals, and the defaults the questions offer. */
 const FAMILY_QUESTIONS: Record<Family, { heading: string; defaultGoal: Goal; defaultModel: string }> = {
   image: { heading: '── image models (Stable Diffusion, SDXL, FLUX) ──', defaultGoal: 'subject', defaultModel: 'sdxl' },
-  llm: { heading: '── language models (Llama, Qwen, Mistral, Gemma) ──', defaultGoal: 'task', defaultModel: 'llama-3.1-8b' },
+  llm: {
+    heading: '── language models (Llama, Qwen, Mistral, Gemma) ──',
+    defaultGoal: 'task',
+    defaultModel: 'llama-3.1-8b',
+  },
 };
 const OTHER_MODEL = '__by-parameter-count__';
 const TYPE_VRAM = '__type-memory__';
@@ -93,7 +113,13 @@ function restoreTerminalOnSignals(streams: PromptStreams): () => void {
   return () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler));
 }
 
-export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, detect: () => Promise<Detection>, note: (line: string) => void): Promise<KnownAnswers> {
+export async function askMissingAnswers(
+  kb: KnowledgeBase,
+  known: KnownAnswers,
+  streams: PromptStreams,
+  detect: () => Promise<Detection>,
+  note: (line: string) => void,
+): Promise<KnownAnswers> {
   const stopRestoring = restoreTerminalOnSignals(streams);
   const input = new QuestionInput(streams.input as unknown as KeySource);
   try {
@@ -104,9 +130,19 @@ export async function askMissingAnswers(kb: KnowledgeBase, known: KnownAnswers, 
   }
 }
 
-async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptStreams, input: QuestionInput, detect: () => Promise<Detection>, note: (line: string) => void): Promise<KnownAnswers> {
+async function askEach(
+  kb: KnowledgeBase,
+  known: KnownAnswers,
+  streams: PromptStreams,
+  input: QuestionInput,
+  detect: () => Promise<Detection>,
+  note: (line: string) => void,
+): Promise<KnownAnswers> {
   const { default: inquirer } = await import('inquirer');
-  const prompt = inquirer.createPromptModule({ input: input as unknown as NodeJS.ReadStream, output: streams.output as NodeJS.WriteStream });
+  const prompt = inquirer.createPromptModule({
+    input: input as unknown as NodeJS.ReadStream,
+    output: streams.output as NodeJS.WriteStream,
+  });
   const ask = async <T>(question: Record<string, unknown>): Promise<T> => {
     const asked = prompt([{ ...question, name: 'value' } as never]);
     // Ctrl-D closed the question without an answer: as good as Ctrl-C
@@ -117,7 +153,8 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
       const answers = (await asked) as { value: T };
       return answers.value;
     } catch (e) {
-      if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError') throw new InterruptedError();
+      if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError')
+        throw new InterruptedError();
       throw e;
     } finally {
       input.setListening(false);
@@ -132,32 +169,48 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
 
   if (!out.goal) {
     const family = modelFamily();
-    const goals = (list: readonly Goal[]) => list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
+    const goals = (list: readonly Goal[]) =>
+      list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
     const ofFamily = (f: Family) => goals(GOALS.filter((g) => GOAL_FAMILY[g] === f));
     // the goals of the model's family, or every family's under its heading
-    const choices = family ? ofFamily(family) : FAMILIES.flatMap((f) => [new inquirer.Separator(FAMILY_QUESTIONS[f].heading), ...ofFamily(f)]);
-    out.goal = await ask<Goal>({ type: 'select', message: 'What do you want to teach the model?', choices, default: FAMILY_QUESTIONS[family ?? FAMILIES[0]].defaultGoal, pageSize: 10 });
+    const choices = family
+      ? ofFamily(family)
+      : FAMILIES.flatMap((f) => [new inquirer.Separator(FAMILY_QUESTIONS[f].heading), ...ofFamily(f)]);
+    out.goal = await ask<Goal>({
+      type: 'select',
+      message: 'What do you want to teach the model?',
+      choices,
+      default: FAMILY_QUESTIONS[family ?? FAMILIES[0]].defaultGoal,
+      pageSize: 10,
+    });
   }
 
   if (!out.model && out.modelParams === undefined) {
     const family = GOAL_FAMILY[out.goal];
     const models = kb.models.filter((m) => m.family === family);
     const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${kindOf(m).sizeLabel(m)})`;
-    const byDefaultFirst = [...models].sort((a, b) => Number(b.id === FAMILY_QUESTIONS[family].defaultModel) - Number(a.id === FAMILY_QUESTIONS[family].defaultModel));
+    const byDefaultFirst = [...models].sort(
+      (a, b) =>
+        Number(b.id === FAMILY_QUESTIONS[family].defaultModel) - Number(a.id === FAMILY_QUESTIONS[family].defaultModel),
+    );
     const chosen = await ask<string>({
       type: 'search',
       message: `Base model (type to filter; ${FAMILY_QUESTIONS[family].defaultModel} if unsure)`,
       pageSize: 10,
       source: async (term: string | undefined) => {
         const hits = rankMatches(byDefaultFirst, term);
-        return [...hits.map((m) => ({ name: label(m), value: m.id })), { name: 'Another model: give its parameter count', value: OTHER_MODEL }];
+        return [
+          ...hits.map((m) => ({ name: label(m), value: m.id })),
+          { name: 'Another model: give its parameter count', value: OTHER_MODEL },
+        ];
       },
     });
     if (chosen === OTHER_MODEL) {
       const text = await ask<string>({
         type: 'input',
         message: 'Parameter count in billions (e.g. 9 or 0.5)',
-        validate: (v: string) => (Number(v) >= 0.01 && Number(v) <= 2000 ? true : 'a number of billions of parameters, such as 9 or 0.5'),
+        validate: (v: string) =>
+          Number(v) >= 0.01 && Number(v) <= 2000 ? true : 'a number of billions of parameters, such as 9 or 0.5',
       });
       out.modelParams = Number(text);
     } else out.model = chosen;
@@ -177,14 +230,21 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
     let picked: string | null = null;
     if (found.length === 1) {
       const g = found[0]!;
-      const use = await ask<boolean>({ type: 'confirm', message: `Found ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB: use it?`, default: true });
+      const use = await ask<boolean>({
+        type: 'confirm',
+        message: `Found ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB: use it?`,
+        default: true,
+      });
       if (use) picked = g.gpu ? g.gpu.id : `${TYPE_VRAM}:${g.memoryMiB / 1024}`;
     } else if (found.length > 1) {
       picked = await ask<string>({
         type: 'select',
         message: `Found ${found.length} GPUs. Which one will train?`,
         choices: [
-          ...found.map((g, i) => ({ name: `${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB${g.gpu ? '' : ' (not in the catalogue: its memory will be used)'}`, value: g.gpu ? g.gpu.id : `${TYPE_VRAM}:${g.memoryMiB / 1024}` })),
+          ...found.map((g, i) => ({
+            name: `${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB${g.gpu ? '' : ' (not in the catalogue: its memory will be used)'}`,
+            value: g.gpu ? g.gpu.id : `${TYPE_VRAM}:${g.memoryMiB / 1024}`,
+          })),
           { name: 'Another GPU', value: '' },
         ],
       });
@@ -192,7 +252,9 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
     }
     if (picked?.startsWith(`${TYPE_VRAM}:`)) {
       out.vram = Number(picked.slice(TYPE_VRAM.length + 1));
-      note(`This card is not in the catalogue: using its ${Number(out.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`);
+      note(
+        `This card is not in the catalogue: using its ${Number(out.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`,
+      );
     } else if (picked) out.gpu = picked;
     else {
       const gpus = [...kb.gpus].sort((a, b) => b.vramGB - a.vramGB || b.tflops - a.tflops);
@@ -204,7 +266,10 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
         source: async (term: string | undefined) => {
           lastTerm = term?.trim() ?? '';
           const notListed = { name: 'Not listed: type its memory in GB', value: TYPE_VRAM };
-          const hits = rankMatches(gpus, term).map((g) => ({ name: `${g.id} (${g.name}, ${g.vramGB} GB)`, value: g.id }));
+          const hits = rankMatches(gpus, term).map((g) => ({
+            name: `${g.id} (${g.name}, ${g.vramGB} GB)`,
+            value: g.id,
+          }));
           // the first item is the one Enter picks: with nothing typed, typing the memory (every
           // card is listed below); once something is typed, the best match
           return lastTerm ? [...hits, notListed] : [notListed, ...hits];
@@ -213,14 +278,24 @@ async function askEach(kb: KnowledgeBase, known: KnownAnswers, streams: PromptSt
       if (choice === TYPE_VRAM) {
         // a number typed in the filter (20, "20 GB") is the memory the user meant
         const typed = validator(parseVram)(lastTerm) === true ? lastTerm : '24';
-        const text = await ask<string>({ type: 'input', message: 'GPU memory in GB', default: typed, validate: validator(parseVram) });
+        const text = await ask<string>({
+          type: 'input',
+          message: 'GPU memory in GB',
+          default: typed,
+          validate: validator(parseVram),
+        });
         out.vram = parseVram(text);
       } else out.gpu = choice;
     }
   }
 
   if (out.time === undefined) {
-    const text = await ask<string>({ type: 'input', message: 'Time budget (90m, 2h, 1.5h, 1d)', default: '2h', validate: validator(parseDuration) });
+    const text = await ask<string>({
+      type: 'input',
+      message: 'Time budget (90m, 2h, 1.5h, 1d)',
+      default: '2h',
+      validate: validator(parseDuration),
+    });
     out.time = parseDuration(text);
   }
 

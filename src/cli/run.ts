@@ -10,7 +10,7 @@ import { registerCompare } from './commands/compare.js';
 import { registerEstimate } from './commands/estimate/index.js';
 import { registerKb } from './commands/kb.js';
 import { registerRecommend } from './commands/recommend/index.js';
-import { type Context,createContext, userKbPaths } from './context.js';
+import { type Context, createContext, userKbPaths } from './context.js';
 import { colorEnabled, debugEnabled, type Io } from './io.js';
 import { showControls } from './quote.js';
 
@@ -53,7 +53,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void, only?: str
     .description('Tells you how to fine-tune an image or language model for your goal, GPU and time budget.')
     .version(packageVersion(), '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
-    .option('--kb <path>', 'add or override knowledge-base entries from a YAML file or folder (repeatable; or FINETUNE_ADVISOR_KB)', (v: string, prev: string[] | undefined) => [...(prev ?? []), v])
+    .option(
+      '--kb <path>',
+      'add or override knowledge-base entries from a YAML file or folder (repeatable; or FINETUNE_ADVISOR_KB)',
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
     .showSuggestionAfterError(true)
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -67,7 +71,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void, only?: str
       // (and the user's text in it, such as a bad value, with its control characters visible)
       outputError: (s, write) => write(showControls(s.trim().replace(/\s*\n\s*/g, ' ')) + '\n'),
     })
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`);
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor recommend --goal style --model sdxl --vram 12 --time 2h\n  $ finetune-advisor compare\n  $ finetune-advisor techniques show qlora\n  $ finetune-advisor gpus\n\nExit codes: 0 ok, 1 failure (e.g. an invalid knowledge base), 2 usage error, 3 nothing fits, 130 interrupted.\n`,
+    );
   for (const [names, register] of COMMAND_GROUPS) if (!only || names.includes(only)) register(program, ctx, setExit);
   // every subcommand: errors through the same output, exit codes through run()
   const configure = (cmd: Command) => {
@@ -95,7 +102,12 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
 
 export function reportError(err: unknown, io: Io): number {
   if (err instanceof CommanderError) {
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || (err.code === 'commander.help' && err.exitCode === 0)) return EXIT.ok;
+    if (
+      err.code === 'commander.helpDisplayed' ||
+      err.code === 'commander.version' ||
+      (err.code === 'commander.help' && err.exitCode === 0)
+    )
+      return EXIT.ok;
     return EXIT.usage; // commander already printed the one-line message
   }
   if (isNamed<UsageError>(err, 'UsageError')) {
@@ -115,7 +127,9 @@ export function reportError(err: unknown, io: Io): number {
       return EXIT.failure;
     }
     for (const p of err.problems) io.stderr.write(`${showControls(p)}\n`);
-    io.stderr.write(`error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`);
+    io.stderr.write(
+      `error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`,
+    );
     return EXIT.failure;
   }
   const e = err as Error;

@@ -9,7 +9,15 @@ export function gpuMemoryGiB(gpu: Gpu): number {
 }
 
 export function cardFromGpu(gpu: Gpu): Card {
-  return { id: gpu.id, name: gpu.name, vramGiB: gpuMemoryGiB(gpu), tflops: gpu.tflops, bandwidthGBs: gpu.bandwidthGBs, bf16: gpu.bf16, speedFrom: null };
+  return {
+    id: gpu.id,
+    name: gpu.name,
+    vramGiB: gpuMemoryGiB(gpu),
+    tflops: gpu.tflops,
+    bandwidthGBs: gpu.bandwidthGBs,
+    bf16: gpu.bf16,
+    speedFrom: null,
+  };
 }
 
 /**
@@ -22,7 +30,9 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
   // only taken when nothing newer has that memory, and whoever has one can name it with --gpu.
   const nvidia = kb.gpus.filter((g) => g.vendor === 'nvidia');
   const modern = nvidia.filter((g) => g.bf16);
-  const pool = [modern, nvidia, kb.gpus].find((p) => p.some((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15)) ?? (nvidia.length ? nvidia : kb.gpus);
+  const pool =
+    [modern, nvidia, kb.gpus].find((p) => p.some((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15)) ??
+    (nvidia.length ? nvidia : kb.gpus);
   let near = pool.filter((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15);
   if (!near.length) {
     const best = Math.min(...pool.map((g) => Math.abs(g.vramGB - vramGiB)));

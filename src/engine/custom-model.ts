@@ -15,7 +15,9 @@ export function scaledModel(kb: KnowledgeBase, family: Family, billions: number)
   const kind = kindFor(family);
   const pool = kind.scalingTemplates(kb.models);
   if (!pool.length) throw new Error(`no ${family} model to scale from`);
-  const template = [...pool].sort((a, b) => Math.abs(Math.log(a.params / target)) - Math.abs(Math.log(b.params / target)) || compareIds(a.id, b.id))[0]!;
+  const template = [...pool].sort(
+    (a, b) => Math.abs(Math.log(a.params / target)) - Math.abs(Math.log(b.params / target)) || compareIds(a.id, b.id),
+  )[0]!;
   const notes = `modelled on ${template.name}, scaled to ${Number(billions.toFixed(2))} B parameters`;
   return kind.scaled(template, billions, { id: customModelId(family, billions), notes });
 }

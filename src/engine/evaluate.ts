@@ -3,7 +3,7 @@
 // it is shown. The explanation table renders these records and never recomputes them.
 import type { Condition, Rule } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { FACT_NAMES, type FactName, FACTS, type Facts,round } from './facts.js';
+import { FACT_NAMES, type FactName, FACTS, type Facts, round } from './facts.js';
 import { applyOperator, type FactValue, type Threshold } from './operators.js';
 
 export interface RuleRecord {
@@ -68,7 +68,12 @@ function factIndex(name: string, rule: Rule): number {
 function prepareCondition(c: Condition, rule: Rule): PreparedCondition {
   const v = c.value;
   const factThreshold = v !== null && typeof v === 'object' && !Array.isArray(v) && 'fact' in v;
-  return { op: c.op, fact: factIndex(c.fact, rule), thresholdFact: factThreshold ? factIndex(v.fact, rule) : -1, value: factThreshold ? Number.NaN : (v as Threshold) };
+  return {
+    op: c.op,
+    fact: factIndex(c.fact, rule),
+    thresholdFact: factThreshold ? factIndex(v.fact, rule) : -1,
+    value: factThreshold ? Number.NaN : (v as Threshold),
+  };
 }
 
 const preparedByRules = new WeakMap<readonly Rule[], PreparedRule[]>();
@@ -163,7 +168,11 @@ export function scoreTechnique(prepared: readonly PreparedRule[], values: readon
 }
 
 /** One rule's record for one technique's facts: what the explanation table and JSON show. */
-export function ruleRecord(p: PreparedRule, facts: Facts, values: readonly FactValue[] = factVector(facts)): RuleRecord {
+export function ruleRecord(
+  p: PreparedRule,
+  facts: Facts,
+  values: readonly FactValue[] = factVector(facts),
+): RuleRecord {
   const rule = p.rule;
   const fact = p.fact;
   const value = fact ? facts[fact] : null;
@@ -186,8 +195,19 @@ export function ruleRecord(p: PreparedRule, facts: Facts, values: readonly FactV
   } else if (!rule.check) threshold = null;
   // one object shape for every record (fast to build, small to keep)
   return {
-    rule: rule.id, kind: rule.kind, description: rule.description, fact, label: Object.hasOwn(FACTS, fact) ? FACTS[fact] : fact, value,
-    operator: rule.check?.op ?? 'x', threshold, passed, applies: ruleApplies, effect, points: round(points, 2), reason,
+    rule: rule.id,
+    kind: rule.kind,
+    description: rule.description,
+    fact,
+    label: Object.hasOwn(FACTS, fact) ? FACTS[fact] : fact,
+    value,
+    operator: rule.check?.op ?? 'x',
+    threshold,
+    passed,
+    applies: ruleApplies,
+    effect,
+    points: round(points, 2),
+    reason,
   };
 }
 

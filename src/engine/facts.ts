@@ -2,13 +2,18 @@
 // FACTS; the knowledge-base checks reject any other name.
 import { type Card, type FitResult, fitTimeBudget, fitWithSavers, HEADROOM, type TimePlan } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
-import { resolveSettings, type SettingsOverrides, type TrainingSettings,TYPICAL_SEQUENCE_FILL } from '../estimate/settings.js';
+import {
+  resolveSettings,
+  type SettingsOverrides,
+  type TrainingSettings,
+  TYPICAL_SEQUENCE_FILL,
+} from '../estimate/settings.js';
 import type { Model, Technique } from '../kb/types.js';
-import { type Goal,GOAL_FAMILY } from '../kb/vocabulary.js';
+import { type Goal, GOAL_FAMILY } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
 
-export { FACT_NAMES, type FactName,FACTS } from '../kb/fact-names.js';
+export { FACT_NAMES, type FactName, FACTS } from '../kb/fact-names.js';
 import type { FactName } from '../kb/fact-names.js';
 export type Facts = Record<FactName, FactValue>;
 

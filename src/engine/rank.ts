@@ -8,7 +8,14 @@ import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Answers } from './answers.js';
 import { cardFromGpu, typicalCardFor } from './card.js';
-import { factVector, type PreparedRule, prepareRules, type RuleRecord,ruleRecord, scoreTechnique } from './evaluate.js';
+import {
+  factVector,
+  type PreparedRule,
+  prepareRules,
+  type RuleRecord,
+  ruleRecord,
+  scoreTechnique,
+} from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
 
 export interface RankedTechnique {
@@ -104,14 +111,26 @@ function fmtHours(h: number): string {
 }
 
 /** What would make something eligible: a bigger card, more time, or a smaller model of the family. */
-export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card, answers: Answers, ranking: RankedTechnique[]): Suggestion[] {
+export function suggestAlternatives(
+  kb: KnowledgeBase,
+  model: Model,
+  card: Card,
+  answers: Answers,
+  ranking: RankedTechnique[],
+): Suggestion[] {
   const out: Suggestion[] = [];
-  const byVram = [...kb.gpus].filter((g) => g.vendor === 'nvidia').sort((a, b) => a.vramGB - b.vramGB || b.tflops - a.tflops);
+  const byVram = [...kb.gpus]
+    .filter((g) => g.vendor === 'nvidia')
+    .sort((a, b) => a.vramGB - b.vramGB || b.tflops - a.tflops);
   for (const gpu of byVram) {
     if (gpu.vramGB <= card.vramGiB) continue;
     const top = firstEligible(kb, model, cardFromGpu(gpu), { ...answers, gpu: gpu.id, vramGiB: null });
     if (top) {
-      out.push({ kind: 'gpu', technique: top.id, text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top.name} in the same time budget` });
+      out.push({
+        kind: 'gpu',
+        technique: top.id,
+        text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top.name} in the same time budget`,
+      });
       break;
     }
   }
@@ -121,7 +140,11 @@ export function suggestAlternatives(kb: KnowledgeBase, model: Model, card: Card,
     .sort((a, b) => a.time!.typicalHours - b.time!.typicalHours)[0];
   if (timeOnly) {
     const least = timeOnly.time!.typicalHours * MIN_STEPS_SHARE;
-    out.push({ kind: 'time', technique: timeOnly.id, text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.time!.typicalHours)} for a typical one)` });
+    out.push({
+      kind: 'time',
+      technique: timeOnly.id,
+      text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.time!.typicalHours)} for a typical one)`,
+    });
   }
   // the same publisher's smaller models first (same tokenizer and chat format), then any of the group
   const samePublisher = (m: Model) => Number(m.publisher !== undefined && m.publisher === model.publisher);
@@ -162,4 +185,3 @@ export function uniqueSources(list: Source[]): Source[] {
   const seen = new Set<string>();
   return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
 }
-

@@ -10,25 +10,43 @@ import { UTILISATION } from './time.js';
 
 export function describeAssumptions(model: Model, s: TrainingSettings, card: Card | null, given: string[]): string[] {
   const out: string[] = [];
-  const fromDefaults = ['batch', 'rank', 'targets', 'precision', 'optimizer', 'steps', 'resolution', 'seqLen']
-    .filter((k) => !given.includes(k) && (s as unknown as Record<string, unknown>)[k] !== null);
-  if (fromDefaults.length) out.push(`not given, from the technique's defaults for ${model.group}: ${fromDefaults.join(', ')}`);
-  if (!given.includes('gradientCheckpointing')) out.push(`gradient checkpointing ${s.gradientCheckpointing ? 'on' : 'off'} (not given)`);
+  const fromDefaults = ['batch', 'rank', 'targets', 'precision', 'optimizer', 'steps', 'resolution', 'seqLen'].filter(
+    (k) => !given.includes(k) && (s as unknown as Record<string, unknown>)[k] !== null,
+  );
+  if (fromDefaults.length)
+    out.push(`not given, from the technique's defaults for ${model.group}: ${fromDefaults.join(', ')}`);
+  if (!given.includes('gradientCheckpointing'))
+    out.push(`gradient checkpointing ${s.gradientCheckpointing ? 'on' : 'off'} (not given)`);
   const kind = kindOf(model);
   out.push(...kind.assumptions(model, s, given));
-  out.push(kind.eagerAttention(model) ?? 'activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default');
+  out.push(
+    kind.eagerAttention(model) ??
+      'activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default',
+  );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
-    out.push(`frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : 'in fp32'}`);
+    out.push(
+      `frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : 'in fp32'}`,
+    );
   } else if (isMixed(s.precision)) {
-    out.push('mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass');
+    out.push(
+      'mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass',
+    );
   }
-  out.push(`CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`);
+  out.push(
+    `CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`,
+  );
   if (!card) out.push('no GPU given: no time estimate (pass --gpu or --vram)');
   else {
     if (card.speedFrom) out.push(`speed of ${card.speedFrom}, a typical card with this memory`);
-    out.push(`utilisation ${UTILISATION[kind.utilisation(model)]} of the card's dense ${s.precision === 'fp32' ? 'TF32' : 'fp16/bf16'} tensor peak (${card.tflops} TFLOPS)`);
-    if (!card.bf16 && s.precision.includes('bf16')) out.push(`${card.name} has no native bf16: use fp16 with loss scaling (same speed) or expect emulated bf16 to be much slower`);
+    out.push(
+      `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's dense ${s.precision === 'fp32' ? 'TF32' : 'fp16/bf16'} tensor peak (${card.tflops} TFLOPS)`,
+    );
+    if (!card.bf16 && s.precision.includes('bf16'))
+      out.push(
+        `${card.name} has no native bf16: use fp16 with loss scaling (same speed) or expect emulated bf16 to be much slower`,
+      );
   }
-  if (s.gradAccum > 1) out.push(`step time is per micro-batch of ${s.batch}; an optimizer step accumulates ${s.gradAccum} of them`);
+  if (s.gradAccum > 1)
+    out.push(`step time is per micro-batch of ${s.batch}; an optimizer step accumulates ${s.gradAccum} of them`);
   return out;
 }

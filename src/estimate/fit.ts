@@ -7,7 +7,7 @@ import { METHOD_TRAITS } from './methods.js';
 import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
-import { estimateStepTime, type GpuPerf, type StepTime,totalHours } from './time.js';
+import { estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
@@ -20,7 +20,8 @@ export interface Card extends GpuPerf {
   speedFrom: string | null;
 }
 
-export type SaverId = 'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
+export type SaverId =
+  'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
 
 /** A memory saver; a model's kind says which ones its trainers offer (ModelKind.savers). */
 export interface Saver {
@@ -52,7 +53,10 @@ export const SAVERS: readonly Saver[] = [
     // kohya --full_bf16, LLaMA-Factory pure_bf16, litgpt bf16-true: weights, gradients and states in bf16
     id: 'bf16-weights',
     label: 'bf16 weights (no fp32 master copy)',
-    apply: (s, card) => (METHOD_TRAITS[s.method].trainsEveryWeight && card.bf16 && !['bf16', 'fp16'].includes(s.precision) ? { ...s, precision: 'bf16' } : null),
+    apply: (s, card) =>
+      METHOD_TRAITS[s.method].trainsEveryWeight && card.bf16 && !['bf16', 'fp16'].includes(s.precision)
+        ? { ...s, precision: 'bf16' }
+        : null,
   },
   {
     // the same effective batch through gradient accumulation (per_device_train_batch_size=1)
@@ -68,7 +72,10 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
-    apply: (s) => (METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8') ? { ...s, quantize: 'nf4' } : null),
+    apply: (s) =>
+      METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8')
+        ? { ...s, quantize: 'nf4' }
+        : null,
   },
 ];
 
@@ -83,7 +90,13 @@ export interface RunEstimate {
 export function estimateRun(model: Model, s: TrainingSettings, card: GpuPerf): RunEstimate {
   const memory = estimateMemory(model, s);
   const step = estimateStepTime(model, s, card, memory.trainableParams);
-  return { settings: s, memory, step, hours: totalHours(s, step), sizeMB: outputSizeMB(model, s, memory.trainableParams) };
+  return {
+    settings: s,
+    memory,
+    step,
+    hours: totalHours(s, step),
+    sizeMB: outputSizeMB(model, s, memory.trainableParams),
+  };
 }
 
 export interface FitResult {
@@ -117,10 +130,16 @@ export function fitTimeBudget(typical: RunEstimate, budgetHours: number): TimePl
   if (typical.hours <= budgetHours) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true };
   const steps = Math.floor((typical.settings.steps * budgetHours) / typical.hours);
   const share = steps / typical.settings.steps;
-  if (share < MIN_STEPS_SHARE || steps < 1) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false };
+  if (share < MIN_STEPS_SHARE || steps < 1)
+    return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false };
   // fewer steps change only the total time: memory, step time and output size stay as they are
   const settings = { ...typical.settings, steps };
-  return { run: { ...typical, settings, hours: totalHours(settings, typical.step) }, typicalHours: typical.hours, stepsShare: share, fits: true };
+  return {
+    run: { ...typical, settings, hours: totalHours(settings, typical.step) },
+    typicalHours: typical.hours,
+    stepsShare: share,
+    fits: true,
+  };
 }
 
 export function fitWithSavers(model: Model, start: TrainingSettings, card: Card): FitResult {

@@ -20,7 +20,14 @@ export const CUDA_CONTEXT_GIB = 0.6;
 /** PyTorch's caching allocator rounds and fragments; measured peaks are reserved memory. */
 export const FRAGMENTATION = 0.1;
 
-export type MemoryPart = 'base weights' | 'trainable parameters' | 'gradients' | 'optimizer states' | 'activations' | 'frozen encoders / VAE' | 'framework overhead';
+export type MemoryPart =
+  | 'base weights'
+  | 'trainable parameters'
+  | 'gradients'
+  | 'optimizer states'
+  | 'activations'
+  | 'frozen encoders / VAE'
+  | 'framework overhead';
 
 export interface MemoryEstimate {
   peakGiB: number;
@@ -48,7 +55,9 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
   } else {
     const quantized = s.quantize !== 'none' ? net.linear : 0;
-    baseBytes = quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
+    baseBytes =
+      quantized * frozenWeightBytes(s.precision, s.quantize) +
+      (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
     // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
     const w = trainedWeightBytes(s.precision);
     trainableBytes = trainable * w;
@@ -57,7 +66,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   }
   const activations = kind.activationBytes(model, s);
   const encoders = kind.componentBytes(model, s, method);
-  const overhead = CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * (activations + trainableBytes + gradBytes + optBytes + encoders);
+  const overhead =
+    CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * (activations + trainableBytes + gradBytes + optBytes + encoders);
   const parts: Array<[MemoryPart, number]> = [
     ['base weights', baseBytes],
     ['trainable parameters', trainableBytes],

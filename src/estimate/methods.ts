@@ -126,7 +126,9 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
     needsTextEncoders: true,
     trainableParams: (d, s) => {
       if (!d.textConditioning) return 0;
-      return (s.virtualTokens ?? DEFAULT_EMBEDDING_TOKENS) * d.textConditioning.embeddingWidths.reduce((t, w) => t + w, 0);
+      return (
+        (s.virtualTokens ?? DEFAULT_EMBEDDING_TOKENS) * d.textConditioning.embeddingWidths.reduce((t, w) => t + w, 0)
+      );
     },
   },
   'crossattn-kv': {
@@ -174,4 +176,6 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
 };
 
 /** The methods that take --rank, in table order. */
-export const RANKED_METHODS: readonly Method[] = (Object.keys(METHOD_TRAITS) as Method[]).filter((m) => METHOD_TRAITS[m].rank !== null);
+export const RANKED_METHODS: readonly Method[] = (Object.keys(METHOD_TRAITS) as Method[]).filter(
+  (m) => METHOD_TRAITS[m].rank !== null,
+);

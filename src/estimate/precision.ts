@@ -39,15 +39,27 @@ export function activationBytes(p: Precision): number {
  */
 export function optimizerBytes(o: Optimizer, weightBytes: number, width: number): number {
   switch (o) {
-    case 'adamw': return 2 * weightBytes;
+    case 'adamw':
+      return 2 * weightBytes;
     case 'adamw-8bit':
-    case 'paged-adamw-8bit': return 2; // two 1-byte states (bitsandbytes)
-    case 'lion': return weightBytes; // one momentum state
-    case 'lion-8bit': return 1;
-    case 'sgd': return weightBytes; // momentum
-    case 'adafactor': return (4 * 2) / width; // fp32 row + column statistics, no first moment (transformers default beta1=None)
-    case 'prodigy': return 4 * weightBytes; // exp_avg, exp_avg_sq, s and p0 (konstmish/prodigy)
+    case 'paged-adamw-8bit':
+      return 2; // two 1-byte states (bitsandbytes)
+    case 'lion':
+      return weightBytes; // one momentum state
+    case 'lion-8bit':
+      return 1;
+    case 'sgd':
+      return weightBytes; // momentum
+    case 'adafactor':
+      return (4 * 2) / width; // fp32 row + column statistics, no first moment (transformers default beta1=None)
+    case 'prodigy':
+      return 4 * weightBytes; // exp_avg, exp_avg_sq, s and p0 (konstmish/prodigy)
   }
 }
 
-export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = { adamw: 'adamw-8bit', lion: 'lion-8bit', prodigy: 'adamw-8bit', sgd: 'adamw-8bit' };
+export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = {
+  adamw: 'adamw-8bit',
+  lion: 'lion-8bit',
+  prodigy: 'adamw-8bit',
+  sgd: 'adamw-8bit',
+};

@@ -44,7 +44,11 @@ export function defaultsFor(technique: Technique, model: Model) {
   return technique.defaults[model.group] ?? null;
 }
 
-export function resolveSettings(technique: Technique, model: Model, overrides: SettingsOverrides = {}): TrainingSettings | null {
+export function resolveSettings(
+  technique: Technique,
+  model: Model,
+  overrides: SettingsOverrides = {},
+): TrainingSettings | null {
   const d = defaultsFor(technique, model);
   if (!d) return null;
   const kind = kindOf(model);

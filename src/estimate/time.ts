@@ -8,7 +8,11 @@ import { METHOD_TRAITS } from './methods.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
-export interface GpuPerf { tflops: number; bandwidthGBs: number; bf16: boolean }
+export interface GpuPerf {
+  tflops: number;
+  bandwidthGBs: number;
+  bf16: boolean;
+}
 
 /**
  * Share of the dense tensor peak a training step achieves, per model kind. EleutherAI: about
@@ -46,7 +50,9 @@ function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPer
   const traffic = (work.elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
   if (delta === 'norm') return traffic;
   const adapterTflops = s.precision === 'fp16' || s.precision === 'bf16' ? gpu.tflops : gpu.tflops / 4; // fp32 adapters run on TF32 / CUDA cores
-  return traffic + (2 * work.elements * work.tokens * passes(s)) / (adapterTflops * 1e12 * UTILISATION[work.utilisation]);
+  return (
+    traffic + (2 * work.elements * work.tokens * passes(s)) / (adapterTflops * 1e12 * UTILISATION[work.utilisation])
+  );
 }
 
 export interface StepTime {
@@ -73,7 +79,8 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const samples = kind.samplesPerStep(s);
   const flops = kind.forwardFlops(model, s) * passes(s);
   const quantizedParams = s.quantize !== 'none' ? kind.baseNetwork(model).linear : 0;
-  const compute = flops / (effectiveTflops(gpu, s) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
+  const compute =
+    flops / (effectiveTflops(gpu, s) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
@@ -81,7 +88,8 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   // The optimizer step reads the weights, gradients and states and writes weights and states once
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);
-  const optimizerStep = (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
+  const optimizerStep =
+    (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
   const stepSeconds = compute + dequant + materialisedDeltaSeconds(model, s, gpu) + optimizerStep;
   const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
   result[kind.throughputUnit] = kind.throughputPerStep(s) / stepSeconds;

@@ -1,15 +1,22 @@
 // Cross-entry checks the schemas cannot express: aliases claimed twice, rules over unknown facts,
 // recipes for groups the technique does not serve, goals outside its families.
 import { FACTS } from './fact-names.js';
-import { nearest,normalizeName } from './lookup.js';
+import { nearest, normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
-import { type Goal,GOAL_FAMILY } from './vocabulary.js';
+import { type Goal, GOAL_FAMILY } from './vocabulary.js';
 
-export interface CheckProblem { key: string; message: string; severity?: 'error' | 'warning' }
+export interface CheckProblem {
+  key: string;
+  message: string;
+  severity?: 'error' | 'warning';
+}
 
 const GROUP_FAMILY = { sd1: 'image', sd2: 'image', sdxl: 'image', sd3: 'image', flux: 'image', llm: 'llm' } as const;
 
-function aliasClashes(kind: 'gpus' | 'models' | 'techniques', entries: Array<{ id: string; name: string; aliases?: string[] }>): CheckProblem[] {
+function aliasClashes(
+  kind: 'gpus' | 'models' | 'techniques',
+  entries: Array<{ id: string; name: string; aliases?: string[] }>,
+): CheckProblem[] {
   const owner = new Map<string, string>();
   const names = new Map<string, string>();
   const out: CheckProblem[] = [];
@@ -19,11 +26,17 @@ function aliasClashes(kind: 'gpus' | 'models' | 'techniques', entries: Array<{ i
     for (const alias of e.aliases ?? []) {
       const n = normalizeName(alias);
       const prev = owner.get(n);
-      if (prev && prev !== e.id) out.push({ key: `${kind}:${e.id}`, message: `alias '${alias}' of '${e.id}' is already claimed by '${prev}'` });
+      if (prev && prev !== e.id)
+        out.push({ key: `${kind}:${e.id}`, message: `alias '${alias}' of '${e.id}' is already claimed by '${prev}'` });
       else owner.set(n, e.id);
       // names are matched before aliases, so this alias would never find its entry
       const named = names.get(n);
-      if (named && named !== e.id) out.push({ key: `${kind}:${e.id}`, severity: 'warning', message: `alias '${alias}' of '${e.id}' is the name of '${named}', which wins` });
+      if (named && named !== e.id)
+        out.push({
+          key: `${kind}:${e.id}`,
+          severity: 'warning',
+          message: `alias '${alias}' of '${e.id}' is the name of '${named}', which wins`,
+        });
     }
   }
   return out;
@@ -40,7 +53,8 @@ export function lintEntry(kind: string, entry: Record<string, unknown>): string[
   const walk = (value: unknown, path: string) => {
     if (typeof value === 'number') numbers.push(path);
     else if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}.${i}`));
-    else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) if (k !== 'sources') walk(v, path ? `${path}.${k}` : k);
+    else if (value && typeof value === 'object')
+      for (const [k, v] of Object.entries(value)) if (k !== 'sources') walk(v, path ? `${path}.${k}` : k);
   };
   walk(entry, '');
   // `for: [storage]` backs attributes.storage.minMB: a source may name any tail of the path, or
@@ -59,25 +73,42 @@ export function lintEntry(kind: string, entry: Record<string, unknown>): string[
   };
   // levels (1-5) and goal fits (0-3) are the knowledge base's ratings, explained in their text, not figures
   const isRating = (p: string) => /(^|\.)level$/.test(p) || /^goals\.\w+\.fit$/.test(p);
-  return numbers.filter((p) => !isRating(p) && !isCovered(p)).map((p) => `'${p}' of '${entry['id']}' has no source (name it in a source's \`for\`)`);
+  return numbers
+    .filter((p) => !isRating(p) && !isCovered(p))
+    .map((p) => `'${p}' of '${entry['id']}' has no source (name it in a source's \`for\`)`);
 }
 
 /** Facts whose values are entry ids, and the list the ids must be in (a Map: a rule's fact is user text). */
-const ID_FACT_KIND = new Map<string, 'techniques' | 'models' | 'gpus'>([['technique.id', 'techniques'], ['model.id', 'models'], ['gpu.id', 'gpus']]);
+const ID_FACT_KIND = new Map<string, 'techniques' | 'models' | 'gpus'>([
+  ['technique.id', 'techniques'],
+  ['model.id', 'models'],
+  ['gpu.id', 'gpus'],
+]);
 
 export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
   const out: CheckProblem[] = [];
-  out.push(...aliasClashes('gpus', kb.gpus), ...aliasClashes('models', kb.models), ...aliasClashes('techniques', kb.techniques));
+  out.push(
+    ...aliasClashes('gpus', kb.gpus),
+    ...aliasClashes('models', kb.models),
+    ...aliasClashes('techniques', kb.techniques),
+  );
   const factNames = Object.keys(FACTS);
   const knownIds: Partial<Record<'techniques' | 'models' | 'gpus', Set<string>>> = {};
   for (const rule of kb.rules) {
     const conditions = [...(rule.when ?? []), ...(rule.check ? [rule.check] : [])];
-    const named = conditions.flatMap((c) => [c.fact, ...(typeof c.value === 'object' && c.value !== null && !Array.isArray(c.value) ? [c.value.fact] : [])]);
+    const named = conditions.flatMap((c) => [
+      c.fact,
+      ...(typeof c.value === 'object' && c.value !== null && !Array.isArray(c.value) ? [c.value.fact] : []),
+    ]);
     if (rule.score?.fact) named.push(rule.score.fact);
     for (const f of named) {
-      if (!Object.hasOwn(FACTS, f)) { // own names only: 'constructor' or '__proto__' is no fact
+      if (!Object.hasOwn(FACTS, f)) {
+        // own names only: 'constructor' or '__proto__' is no fact
         const guess = nearest(f, factNames);
-        out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown fact '${f}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
+        out.push({
+          key: `rules:${rule.id}`,
+          message: `rule '${rule.id}' names unknown fact '${f}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+        });
       }
     }
     // conditions on ids must name entries that exist
@@ -89,24 +120,42 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
       for (const v of values) {
         if (typeof v === 'string' && !known.has(v) && !(c.fact === 'gpu.id' && v === 'none')) {
           const guess = nearest(v, [...known]);
-          out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' names unknown ${kind.slice(0, -1)} '${v}'${guess ? ` (did you mean '${guess}'?)` : ''}` });
+          out.push({
+            key: `rules:${rule.id}`,
+            message: `rule '${rule.id}' names unknown ${kind.slice(0, -1)} '${v}'${guess ? ` (did you mean '${guess}'?)` : ''}`,
+          });
         }
       }
     }
-    if (!rule.check && !(rule.kind === 'soft' && rule.score)) out.push({ key: `rules:${rule.id}`, message: `rule '${rule.id}' needs a check (hard rules) or a score (soft rules)` });
-    if (rule.kind === 'hard' && rule.score) out.push({ key: `rules:${rule.id}`, message: `hard rule '${rule.id}' cannot have a score` });
+    if (!rule.check && !(rule.kind === 'soft' && rule.score))
+      out.push({
+        key: `rules:${rule.id}`,
+        message: `rule '${rule.id}' needs a check (hard rules) or a score (soft rules)`,
+      });
+    if (rule.kind === 'hard' && rule.score)
+      out.push({ key: `rules:${rule.id}`, message: `hard rule '${rule.id}' cannot have a score` });
   }
   for (const t of kb.techniques) {
     for (const group of Object.keys(t.defaults) as Array<keyof typeof GROUP_FAMILY>) {
-      if (!t.families.includes(GROUP_FAMILY[group])) out.push({ key: `techniques:${t.id}`, message: `defaults for '${group}' but '${t.id}' serves ${t.families.join(', ')}` });
+      if (!t.families.includes(GROUP_FAMILY[group]))
+        out.push({
+          key: `techniques:${t.id}`,
+          message: `defaults for '${group}' but '${t.id}' serves ${t.families.join(', ')}`,
+        });
     }
     for (const goal of Object.keys(t.goals) as Goal[]) {
-      if (!t.families.includes(GOAL_FAMILY[goal])) out.push({ key: `techniques:${t.id}`, message: `goal '${goal}' is a ${GOAL_FAMILY[goal]} goal but '${t.id}' serves ${t.families.join(', ')}` });
+      if (!t.families.includes(GOAL_FAMILY[goal]))
+        out.push({
+          key: `techniques:${t.id}`,
+          message: `goal '${goal}' is a ${GOAL_FAMILY[goal]} goal but '${t.id}' serves ${t.families.join(', ')}`,
+        });
     }
-    if (t.attributes.storage.minMB > t.attributes.storage.maxMB) out.push({ key: `techniques:${t.id}`, message: `storage minMB is above maxMB` });
+    if (t.attributes.storage.minMB > t.attributes.storage.maxMB)
+      out.push({ key: `techniques:${t.id}`, message: `storage minMB is above maxMB` });
   }
   for (const m of kb.models) {
-    if (GROUP_FAMILY[m.group] !== m.family) out.push({ key: `models:${m.id}`, message: `group '${m.group}' is not a ${m.family} group` });
+    if (GROUP_FAMILY[m.group] !== m.family)
+      out.push({ key: `models:${m.id}`, message: `group '${m.group}' is not a ${m.family} group` });
   }
   return out;
 }

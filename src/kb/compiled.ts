@@ -9,7 +9,20 @@
 // file's time to the time of the install; cp -r to the time of the copy). The contract is git's:
 // an edit that keeps the size and restores both times is outside it (the ctime cannot be set back
 // without changing the system clock).
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, type Stats,statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +38,11 @@ interface CompiledHeader {
 }
 
 /** A file's size and times as stat gives them: equal stamps mean unchanged bytes (the stat cache's contract). */
-export interface StatStamp { size: number; mtimeMs: number; ctimeMs: number }
+export interface StatStamp {
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 
 /** A data file as compiled. */
 export interface DataFileRecord {
@@ -44,7 +61,10 @@ interface VerifiedCache {
   version: 1;
   files: VerifiedFile[];
 }
-interface VerifiedFile extends StatStamp { name: string; sha256: string }
+interface VerifiedFile extends StatStamp {
+  name: string;
+  sha256: string;
+}
 
 const SECTIONS = ['techniques', 'models', 'gpus', 'rules', 'origin'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -80,7 +100,10 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
  * one-byte strings, which read and parse faster (about 0.4 ms of this file's 2.5 ms).
  */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** The bundled data/ folder: dist/<dir>/ (compiled or bundled) and src/kb/ (tests) are two levels below the package. */
@@ -222,7 +245,8 @@ function sameContent(bytes: Buffer, c: DataFileRecord): boolean {
 }
 
 const statStamp = (st: Stats): StatStamp => ({ size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs });
-const sameStat = (s: StatStamp, st: Stats) => s.size === st.size && s.mtimeMs === st.mtimeMs && s.ctimeMs === st.ctimeMs;
+const sameStat = (s: StatStamp, st: Stats) =>
+  s.size === st.size && s.mtimeMs === st.mtimeMs && s.ctimeMs === st.ctimeMs;
 const isRacy = (st: Stats, now: number) => Math.abs(now - st.mtimeMs) < RACY_MS;
 const isPermissionError = (e: unknown) => ['EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '');
 
@@ -268,7 +292,11 @@ function readVerifiedCache(path: string): Map<string, VerifiedFile> {
 function isVerifiedFile(f: unknown): f is VerifiedFile {
   if (typeof f !== 'object' || f === null) return false;
   const v = f as Record<string, unknown>;
-  return typeof v.name === 'string' && typeof v.sha256 === 'string' && ['size', 'mtimeMs', 'ctimeMs'].every((k) => typeof v[k] === 'number');
+  return (
+    typeof v.name === 'string' &&
+    typeof v.sha256 === 'string' &&
+    ['size', 'mtimeMs', 'ctimeMs'].every((k) => typeof v[k] === 'number')
+  );
 }
 
 /**

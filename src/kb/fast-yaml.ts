@@ -29,7 +29,7 @@ const GIVE_UP = new GiveUp();
 
 // Characters yaml reads differently or reports on, anywhere in the file: tabs, CR, other C0 and C1
 // controls, DEL, a BOM, the Unicode line and paragraph separators.
- 
+
 const REFUSED_CHARS = /[\x00-\x09\x0b-\x1f\x7f-\x9f\ufeff\u2028\u2029]/;
 
 const SPACE = 32;
@@ -57,22 +57,50 @@ const FLOAT_RE = /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/;
 export function resolvePlain(s: string): unknown {
   const c = s.charCodeAt(0);
   // only these first characters can start a null, a bool or a number
-  const maybeTyped = (c >= 48 && c <= 57) || c === 43 || c === 45 || c === 46 || c === 126 || c === 110 || c === 78 || c === 116 || c === 84 || c === 102 || c === 70 || s.length === 0;
+  const maybeTyped =
+    (c >= 48 && c <= 57) ||
+    c === 43 ||
+    c === 45 ||
+    c === 46 ||
+    c === 126 ||
+    c === 110 ||
+    c === 78 ||
+    c === 116 ||
+    c === 84 ||
+    c === 102 ||
+    c === 70 ||
+    s.length === 0;
   if (!maybeTyped) return s;
   if (NULL_RE.test(s)) return null;
   if (BOOL_RE.test(s)) return c === 116 || c === 84;
   if (OCT_RE.test(s)) return parseInt(s.substring(2), 8);
   if (INT_RE.test(s)) return parseInt(s, 10);
   if (HEX_RE.test(s)) return parseInt(s.substring(2), 16);
-  if (NAN_INF_RE.test(s)) return s.slice(-3).toLowerCase() === 'nan' ? NaN : c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
+  if (NAN_INF_RE.test(s))
+    return s.slice(-3).toLowerCase() === 'nan' ? NaN : c === 45 ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
   if (EXP_RE.test(s) || FLOAT_RE.test(s)) return parseFloat(s);
   return s;
 }
 
 /** yaml's double-quote escapes that take no digits (resolve-flow-scalar.js), less the tab one (tabs are refused). */
 const ESCAPES: Record<string, string> = {
-  '0': '\0', a: '\x07', b: '\b', e: '\x1b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v',
-  N: '\u0085', _: '\u00a0', L: '\u2028', P: '\u2029', ' ': ' ', '"': '"', '/': '/', '\\': '\\',
+  '0': '\0',
+  a: '\x07',
+  b: '\b',
+  e: '\x1b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+  v: '\v',
+  N: '\u0085',
+  _: '\u00a0',
+  L: '\u2028',
+  P: '\u2029',
+  ' ': ' ',
+  '"': '"',
+  '/': '/',
+  '\\': '\\',
 };
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 const HEX2 = /^[0-9a-fA-F]{2}$/;
@@ -273,7 +301,6 @@ class Parser {
     }
   }
 
-
   /** A block sequence whose `-` are at column `n`; the first is at `p`. */
   parseSeq(n: number, depth: number): unknown[] {
     if (depth > MAX_DEPTH) throw GIVE_UP;
@@ -345,9 +372,24 @@ class Parser {
   /** Indicators that cannot start a plain scalar here, or that start something outside the subset. */
   refusePlainStart(c: number, inFlow: boolean): void {
     switch (c) {
-      case 38: case 42: case 33: case 124: case 62: case 37: case 64: case 96: // & * ! | > % @ `
-      case 44: case 93: case 125: case 91: case 123: case 35: case 34: case 39: // , ] } [ { # " '
-      case 63: case 58: // ? :  (a plain scalar may start with them, but it is rare: refused)
+      case 38:
+      case 42:
+      case 33:
+      case 124:
+      case 62:
+      case 37:
+      case 64:
+      case 96: // & * ! | > % @ `
+      case 44:
+      case 93:
+      case 125:
+      case 91:
+      case 123:
+      case 35:
+      case 34:
+      case 39: // , ] } [ { # " '
+      case 63:
+      case 58: // ? :  (a plain scalar may start with them, but it is rare: refused)
         throw GIVE_UP;
       case DASH: {
         const next = this.code(this.p + 1);

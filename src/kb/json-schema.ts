@@ -11,7 +11,8 @@ export function kbJsonSchema(): Record<string, unknown> {
     ...schema,
     $id: 'https://github.com/finetune-advisor/finetune-advisor/data/kb.schema.json',
     title: 'finetune-advisor knowledge base',
-    description: 'One file holds one of: gpus, models, techniques, rules. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
+    description:
+      'One file holds one of: gpus, models, techniques, rules. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
   };
 }
 

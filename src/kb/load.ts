@@ -2,7 +2,7 @@
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
 import { basename, join, relative, resolve } from 'node:path';
 
-import { type Document,LineCounter, parseDocument } from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { KbError, UsageError } from '../errors.js';
@@ -12,7 +12,16 @@ import { parseFastYaml, type Position } from './fast-yaml.js';
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './limits.js';
 import { locateEach, locateKey, locatePath } from './locate.js';
 import { editDistance, nearest } from './lookup.js';
-import { describeFsError, type FileReadError, formatLimit, pathNameProblem, printableName, quotedName, readFileBounded, statPath } from './read-file.js';
+import {
+  describeFsError,
+  type FileReadError,
+  formatLimit,
+  pathNameProblem,
+  printableName,
+  quotedName,
+  readFileBounded,
+  statPath,
+} from './read-file.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import type { KnowledgeBase } from './types.js';
 import { documentToJs } from './yaml-to-js.js';
@@ -34,7 +43,8 @@ export function listYamlFiles(path: string, warnings: string[] = []): string[] {
     st = statPath(path);
   } catch (e) {
     const err = e as FileReadError;
-    if (err.kind === 'usage') throw new UsageError(`knowledge-base path ${quotedName(path)} is not a usable name: ${err.reason}.`);
+    if (err.kind === 'usage')
+      throw new UsageError(`knowledge-base path ${quotedName(path)} is not a usable name: ${err.reason}.`);
     throw new KbError([`${displayPath(path)}: ${err.reason}`]);
   }
   if (!st.isDirectory()) return [path];
@@ -52,7 +62,8 @@ export function listYamlFiles(path: string, warnings: string[] = []): string[] {
 function checkPathNames(paths: readonly string[]): void {
   for (const p of paths) {
     const problem = pathNameProblem(p);
-    if (problem) throw new UsageError(`knowledge-base path ${quotedName(p)} is ${problem}; name a YAML file or folder.`);
+    if (problem)
+      throw new UsageError(`knowledge-base path ${quotedName(p)} is ${problem}; name a YAML file or folder.`);
   }
 }
 
@@ -97,8 +108,14 @@ function readSource(file: string, problems: string[]): string | null {
     const err = e as FileReadError;
     if (err.name !== 'FileReadError') throw e;
     if (err.kind !== 'too-large') problems.push(`${shown}: ${err.reason}`);
-    else if (err.size !== undefined) problems.push(`${shown}:1:1: file is ${(err.size / 1e6).toFixed(1)} MB; knowledge-base files are limited to ${formatLimit(MAX_FILE_BYTES)}`);
-    else problems.push(`${shown}:1:1: file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of knowledge-base files`); // it grew while read
+    else if (err.size !== undefined)
+      problems.push(
+        `${shown}:1:1: file is ${(err.size / 1e6).toFixed(1)} MB; knowledge-base files are limited to ${formatLimit(MAX_FILE_BYTES)}`,
+      );
+    else
+      problems.push(
+        `${shown}:1:1: file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of knowledge-base files`,
+      ); // it grew while read
     return null;
   }
   try {
@@ -123,7 +140,12 @@ function parseFast(file: string, source: string): FastParsedFile | null {
   const list = fast.value[kind!];
   const positions = fast.idPositions.get(kind!);
   if (!Array.isArray(list) || !positions || positions.some((p) => !p)) return null;
-  return { file, kind: kind as KbKind, value: fast.value as Record<string, unknown[]>, idPositions: positions as Position[] };
+  return {
+    file,
+    kind: kind as KbKind,
+    value: fast.value as Record<string, unknown[]>,
+    idPositions: positions as Position[],
+  };
 }
 
 function parseWithYaml(file: string, source: string, problems: string[]): ParsedFile | null {
@@ -132,9 +154,19 @@ function parseWithYaml(file: string, source: string, problems: string[]): Parsed
   // No custom tags, unique keys, and a small alias budget: a data file must not be able to run
   // code, hide duplicate keys or expand into gigabytes.
   // logLevel 'error': yaml's warnings (a collection as a key) are problems below, not process warnings
-  const doc = withPlainEnv(() => parseDocument(source, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [], logLevel: 'error' }));
+  const doc = withPlainEnv(() =>
+    parseDocument(source, {
+      lineCounter,
+      uniqueKeys: true,
+      merge: false,
+      strict: true,
+      prettyErrors: false,
+      customTags: [],
+      logLevel: 'error',
+    }),
+  );
   const at = (pos: [number, number] | undefined | number) => {
-    const p = lineCounter.linePos(typeof pos === 'number' ? pos : pos?.[0] ?? 0);
+    const p = lineCounter.linePos(typeof pos === 'number' ? pos : (pos?.[0] ?? 0));
     return `${shown}:${p.line}:${p.col}`;
   };
   for (const err of doc.errors) problems.push(`${at(err.pos)}: ${err.message.split('\n')[0]}`);
@@ -161,7 +193,9 @@ function parseWithYaml(file: string, source: string, problems: string[]): Parsed
     const other = keys.find((k) => !(KINDS as string[]).includes(k)) ?? keys[0] ?? '';
     const p = locateKey(doc, lineCounter, [], other);
     const guess = nearest(other, KINDS);
-    problems.push(`${shown}:${p.line}:${p.col}: top-level key '${other}' is not one of: ${KINDS.join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`);
+    problems.push(
+      `${shown}:${p.line}:${p.col}: top-level key '${other}' is not one of: ${KINDS.join(', ')}${guess ? ` (did you mean '${guess}'?)` : ''}`,
+    );
     return null;
   }
   return { file, kind, doc, lineCounter, value: value as Record<string, unknown[]> };
@@ -172,7 +206,9 @@ function formatIssue(pf: ParsedFile, issue: z.core.$ZodIssue): string {
   const path = issue.path as PropertyKey[];
   if (issue.code === 'invalid_union' && issue.errors.length) {
     // a rule that is neither a full rule nor a switch: report it as a full rule (the first branch)
-    return issue.errors[0]!.map((inner) => formatIssue(pf, { ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue)).join('\n');
+    return issue.errors[0]!.map((inner) =>
+      formatIssue(pf, { ...inner, path: [...path, ...inner.path] } as z.core.$ZodIssue),
+    ).join('\n');
   }
   if (issue.code === 'unrecognized_keys') {
     return issue.keys
@@ -221,7 +257,11 @@ function knownFieldNames(): string[] {
     const def = (schema as { _zod?: { def?: Record<string, unknown> } })._zod?.def;
     if (!def) return;
     const shape = def['shape'] as Record<string, unknown> | undefined;
-    if (shape) for (const [k, v] of Object.entries(shape)) { names.add(k); visit(v, depth + 1); }
+    if (shape)
+      for (const [k, v] of Object.entries(shape)) {
+        names.add(k);
+        visit(v, depth + 1);
+      }
     for (const key of ['element', 'innerType', 'in', 'out']) visit(def[key], depth + 1);
     const options = def['options'] as unknown[] | undefined;
     if (Array.isArray(options)) options.forEach((o) => visit(o, depth + 1));
@@ -255,7 +295,13 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
   const pathWarnings: string[] = [];
   // a compiled base (already validated) starts the merge; the paths add to it
   const kb: KnowledgeBase = base
-    ? { techniques: [...base.techniques], models: [...base.models], gpus: [...base.gpus], rules: [...base.rules], origin: { ...base.origin } }
+    ? {
+        techniques: [...base.techniques],
+        models: [...base.models],
+        gpus: [...base.gpus],
+        rules: [...base.rules],
+        origin: { ...base.origin },
+      }
     : { techniques: [], models: [], gpus: [], rules: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
@@ -288,7 +334,11 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     let result = FileSchemas[pf.kind].safeParse(pf.value);
     // The fast path is for valid files: a file with an error in it is read again by yaml, so that
     // every message and position comes from the document, as it always did.
-    if ('idPositions' in pf && (!result.success || hasEntryErrors(pf.kind, (result.data as Record<string, Entry[]>)[pf.kind] ?? [], indexOf(pf.kind)))) {
+    if (
+      'idPositions' in pf &&
+      (!result.success ||
+        hasEntryErrors(pf.kind, (result.data as Record<string, Entry[]>)[pf.kind] ?? [], indexOf(pf.kind)))
+    ) {
       pf = parseWithYaml(file, source, errors);
       if (!pf) continue;
       result = FileSchemas[pf.kind].safeParse(pf.value);
@@ -303,7 +353,8 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     const bundled = resolve(file).startsWith(bundledDataDir());
     const shown = displayPath(file);
     // every entry's id position in one pass over the list (the fast parser noted them as it read)
-    const idPositions = 'idPositions' in pf ? pf.idPositions : locateEach(pf.doc, pf.lineCounter, [pf.kind], entries.length, 'id');
+    const idPositions =
+      'idPositions' in pf ? pf.idPositions : locateEach(pf.doc, pf.lineCounter, [pf.kind], entries.length, 'id');
     const list = kb[pf.kind] as Entry[];
     const index = indexOf(pf.kind);
     entries.forEach((entry, i) => {
@@ -318,7 +369,13 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
       const existing = index.get(entry.id) ?? -1;
       if (isRuleSwitch(pf.kind, entry)) {
         // `- id: some-rule` + `disabled: true` turns an existing rule off
-        if (existing < 0) errors.push(`${at}: no rule '${entry.id}' to disable${nearestHint(entry.id, list.map((r) => r.id))}`);
+        if (existing < 0)
+          errors.push(
+            `${at}: no rule '${entry.id}' to disable${nearestHint(
+              entry.id,
+              list.map((r) => r.id),
+            )}`,
+          );
         else list[existing] = { ...list[existing]!, disabled: true };
         return;
       }
@@ -326,16 +383,26 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
       else index.set(entry.id, list.push(entry) - 1);
       kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : shown;
       located.set(`${pf.kind}:${entry.id}`, at);
-      for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>)) warnings.push(`${at}: warning: ${w}`);
+      for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>))
+        warnings.push(`${at}: warning: ${w}`);
     });
   }
   if (errors.length === 0) {
     for (const c of crossCheck(kb)) {
       const where = located.get(c.key) ?? basename(c.key);
-      (c.severity === 'warning' ? warnings : errors).push(`${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`);
+      (c.severity === 'warning' ? warnings : errors).push(
+        `${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`,
+      );
     }
   }
-  return { kb, errors: errors.flatMap((p) => p.split('\n')), warnings, pathWarnings, files: files.map(displayPath), entries: entryCount };
+  return {
+    kb,
+    errors: errors.flatMap((p) => p.split('\n')),
+    warnings,
+    pathWarnings,
+    files: files.map(displayPath),
+    entries: entryCount,
+  };
 }
 
 /**
@@ -365,7 +432,11 @@ function nearestHint(id: string, ids: string[]): string {
  * problem. `warn` gets the warnings about the paths themselves (a folder without YAML files); the
  * entries' lint warnings are for `kb validate`.
  */
-export function loadKnowledgeBase(paths: readonly string[] = [bundledDataDir()], base?: KnowledgeBase, warn?: (line: string) => void): KnowledgeBase {
+export function loadKnowledgeBase(
+  paths: readonly string[] = [bundledDataDir()],
+  base?: KnowledgeBase,
+  warn?: (line: string) => void,
+): KnowledgeBase {
   const v = validateKnowledgeBase(paths, base);
   if (v.errors.length) throw new KbError(v.errors);
   if (warn) v.pathWarnings.forEach(warn);

@@ -56,7 +56,11 @@ function walk(from: Walk, path: readonly PropertyKey[]): Walk {
   return { node, best, complete: true };
 }
 
-const root = (doc: Document): Walk => ({ node: doc.contents, best: (doc.contents as Node | null) ?? null, complete: true });
+const root = (doc: Document): Walk => ({
+  node: doc.contents,
+  best: (doc.contents as Node | null) ?? null,
+  complete: true,
+});
 const positionOf = (lineCounter: LineCounter, w: Walk): Position => lineCounter.linePos(w.best?.range?.[0] ?? 0);
 
 export function locatePath(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): Position {
@@ -67,14 +71,25 @@ export function locatePath(doc: Document, lineCounter: LineCounter, path: readon
  * locatePath(path + [i, key]) for every i below `count`, walking `path` once: the positions of a
  * list's entries' ids, without a walk from the root for each.
  */
-export function locateEach(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[], count: number, key: string): Position[] {
+export function locateEach(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+  count: number,
+  key: string,
+): Position[] {
   const list = walk(root(doc), path);
   const out: Position[] = [];
   for (let i = 0; i < count; i++) out.push(positionOf(lineCounter, walk(list, [i, key])));
   return out;
 }
 
-export function locateKey(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[], key: string): Position {
+export function locateKey(
+  doc: Document,
+  lineCounter: LineCounter,
+  path: readonly PropertyKey[],
+  key: string,
+): Position {
   const reached = walk(root(doc), path);
   if (reached.complete && isMap(reached.node)) {
     const keyNode = findPair(reached.node, key)?.key as Node | undefined;

@@ -3,7 +3,10 @@
 import type { KnowledgeBase } from './types.js';
 
 export function normalizeName(name: string): string {
-  return name.trim().toLowerCase().replace(/[\s_-]+/g, '');
+  return name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_-]+/g, '');
 }
 
 export function editDistance(a: string, b: string): number {
@@ -28,7 +31,7 @@ export function nearestMany(input: string, candidates: readonly string[], limit 
       const cn = normalizeName(c);
       const d = editDistance(n, cn);
       const contains = cn.includes(n) || n.includes(cn) ? 0.5 : 0;
-      return { c, score: d - contains * Math.min(n.length, cn.length) / 2 };
+      return { c, score: d - (contains * Math.min(n.length, cn.length)) / 2 };
     })
     .filter((s) => s.score <= Math.max(2, Math.ceil(n.length * 0.45)))
     .sort((a, b) => a.score - b.score || compareIds(a.c, b.c));
@@ -44,9 +47,16 @@ export function nearest(input: string, candidates: readonly string[]): string | 
   return nearestMany(input, candidates, 1)[0];
 }
 
-interface Named { id: string; name: string; aliases?: string[] }
+interface Named {
+  id: string;
+  name: string;
+  aliases?: string[];
+}
 
-export interface Lookup<T> { found: T | null; suggestions: string[] }
+export interface Lookup<T> {
+  found: T | null;
+  suggestions: string[];
+}
 
 function lookupNamed<T extends Named>(entries: readonly T[], input: string): Lookup<T> {
   const exact = entries.find((e) => e.id === input); // what scripts pass: no normalising needed
@@ -59,8 +69,9 @@ function lookupNamed<T extends Named>(entries: readonly T[], input: string): Loo
     if ((e.aliases ?? []).some((a) => normalizeName(a) === n)) return { found: e, suggestions: [] };
   }
   const names = entries.flatMap((e) => [e.id, ...(e.aliases ?? [])]);
-  const suggestions = nearestMany(input, names, 6)
-    .map((s) => entries.find((e) => e.id === s || (e.aliases ?? []).includes(s))!.id);
+  const suggestions = nearestMany(input, names, 6).map(
+    (s) => entries.find((e) => e.id === s || (e.aliases ?? []).includes(s))!.id,
+  );
   return { found: null, suggestions: [...new Set(suggestions)].slice(0, 3) };
 }
 

@@ -2,7 +2,7 @@
 // only regular files, never more than the limit plus one byte whatever stat says (a device, a
 // /proc file or a file that grows while read), and every failure as one plain sentence. Only
 // node:fs, so any path can use it cheaply.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats,statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
 
 /** Why a file cannot be read. `usage`: the name itself is impossible (empty, a NUL byte, too long). */
 export class FileReadError extends Error {
@@ -26,14 +26,19 @@ const PATH_MAX_BYTES = 4095;
 export function pathNameProblem(path: string): string | undefined {
   if (path === '') return 'an empty name';
   if (path.includes('\0')) return 'a name with a NUL byte';
-  if (Buffer.byteLength(path) > PATH_MAX_BYTES || path.split(/[\\/]/).some((part) => Buffer.byteLength(part) > NAME_MAX_BYTES)) return 'a name too long for a file system';
+  if (
+    Buffer.byteLength(path) > PATH_MAX_BYTES ||
+    path.split(/[\\/]/).some((part) => Buffer.byteLength(part) > NAME_MAX_BYTES)
+  )
+    return 'a name too long for a file system';
   return undefined;
 }
 
 /** A name as it may be printed: control characters (an escape sequence could retitle the terminal) shown as escapes. */
 export function printableName(path: string): string {
-   
-  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => (c === '\0' ? '\\0' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`));
+  return path.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) =>
+    c === '\0' ? '\\0' : `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+  );
 }
 
 /** A user-given name quoted for a message: printable, and cut after `max` characters. */
@@ -46,29 +51,43 @@ export function quotedName(path: string, max = 80): string {
 export function describeFsError(err: unknown, what: 'file' | 'folder' | 'path' = 'path'): string {
   const code = (err as NodeJS.ErrnoException | null)?.code;
   switch (code) {
-    case 'ENOENT': return what === 'path' ? 'no such file or folder' : `no such ${what}`;
-    case 'ELOOP': return 'too many levels of symbolic links (a symlink loop?)';
+    case 'ENOENT':
+      return what === 'path' ? 'no such file or folder' : `no such ${what}`;
+    case 'ELOOP':
+      return 'too many levels of symbolic links (a symlink loop?)';
     case 'EACCES':
-    case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a folder, not a file';
-    case 'ENOTDIR': return 'a part of the path is not a folder';
-    case 'ENAMETOOLONG': return 'the name is too long';
-    case 'EROFS': return 'the file system is read-only';
-    case 'ENOSPC': return 'no space left on the device';
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a folder, not a file';
+    case 'ENOTDIR':
+      return 'a part of the path is not a folder';
+    case 'ENAMETOOLONG':
+      return 'the name is too long';
+    case 'EROFS':
+      return 'the file system is read-only';
+    case 'ENOSPC':
+      return 'no space left on the device';
     case 'EMFILE':
-    case 'ENFILE': return 'too many open files';
+    case 'ENFILE':
+      return 'too many open files';
     case 'EBUSY':
-    case 'ETXTBSY': return 'the file is busy';
-    case 'EIO': return 'an input/output error';
+    case 'ETXTBSY':
+      return 'the file is busy';
+    case 'EIO':
+      return 'an input/output error';
     case 'ENXIO':
-    case 'ENODEV': return 'not a regular file';
-    default: return code ? `cannot be read (${code})` : `cannot be read (${(err as Error | null)?.message ?? String(err)})`;
+    case 'ENODEV':
+      return 'not a regular file';
+    default:
+      return code ? `cannot be read (${code})` : `cannot be read (${(err as Error | null)?.message ?? String(err)})`;
   }
 }
 
 /** "5 MB" for 5 MiB: limits are round binary sizes, written the way people say them. */
 export function formatLimit(bytes: number): string {
-  const [unit, size] = bytes >= 1024 * 1024 ? ['MB', bytes / 1024 / 1024] : bytes >= 1024 ? ['KB', bytes / 1024] : ['bytes', bytes];
+  const [unit, size] =
+    bytes >= 1024 * 1024 ? ['MB', bytes / 1024 / 1024] : bytes >= 1024 ? ['KB', bytes / 1024] : ['bytes', bytes];
   return `${Number.isInteger(size) ? size : size.toFixed(1)} ${unit}`;
 }
 
@@ -119,7 +138,8 @@ export function readFileBounded(path: string, limitBytes: number): Buffer {
   const st = statPath(path);
   // stat before open: opening a FIFO for reading would wait for a writer
   if (!st.isFile()) throw notRegular(path, st);
-  if (st.size > limitBytes) throw new FileReadError(path, `larger than the ${formatLimit(limitBytes)} limit`, 'too-large', st.size);
+  if (st.size > limitBytes)
+    throw new FileReadError(path, `larger than the ${formatLimit(limitBytes)} limit`, 'too-large', st.size);
   let fd: number;
   try {
     // O_NONBLOCK: should the name become a FIFO after the stat, the open still does not wait
@@ -135,7 +155,8 @@ export function readFileBounded(path: string, limitBytes: number): Buffer {
     let length = 0;
     for (;;) {
       if (length === buf.length) {
-        if (length > limitBytes) throw new FileReadError(path, `larger than the ${formatLimit(limitBytes)} limit`, 'too-large');
+        if (length > limitBytes)
+          throw new FileReadError(path, `larger than the ${formatLimit(limitBytes)} limit`, 'too-large');
         const bigger = Buffer.allocUnsafe(Math.min(buf.length * 2, limitBytes + 1));
         buf.copy(bigger, 0, 0, length);
         buf = bigger;

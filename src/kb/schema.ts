@@ -5,7 +5,13 @@ import { z } from 'zod';
 const id = z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, 'must be lowercase kebab-case (a-z, 0-9, "-", ".")');
 // no control characters in text the tool prints (a terminal escape in a name would run on every
 // screen that shows it); newlines and tabs are text
-const text = z.string().min(1).regex(/^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/, 'must not contain control characters (terminal escape sequences)');
+const text = z
+  .string()
+  .min(1)
+  .regex(
+    /^[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]*$/,
+    'must not contain control characters (terminal escape sequences)',
+  );
 
 export const SourceSchema = z.strictObject({
   ref: text,
@@ -16,9 +22,7 @@ export const SourceSchema = z.strictObject({
 });
 const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
 
-import {
-  FAMILIES, GROUPS, METHODS, OPERATORS,
-OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS, } from './vocabulary.js';
+import { FAMILIES, GROUPS, METHODS, OPERATORS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from './vocabulary.js';
 
 // ---------- GPUs ----------
 export const GpuSchema = z.strictObject({
@@ -189,8 +193,20 @@ export const TechniqueSchema = z.strictObject({
     chat: GoalFit.optional(),
   }),
   data: z.strictObject({
-    image: z.strictObject({ minImages: z.number().int().nonnegative(), typicalImages: z.number().int().positive().optional(), text }).optional(),
-    llm: z.strictObject({ minExamples: z.number().int().nonnegative(), typicalExamples: z.number().int().positive().optional(), text }).optional(),
+    image: z
+      .strictObject({
+        minImages: z.number().int().nonnegative(),
+        typicalImages: z.number().int().positive().optional(),
+        text,
+      })
+      .optional(),
+    llm: z
+      .strictObject({
+        minExamples: z.number().int().nonnegative(),
+        typicalExamples: z.number().int().positive().optional(),
+        text,
+      })
+      .optional(),
   }),
   defaults: z.strictObject({
     sd1: DefaultsSchema.optional(),
@@ -219,7 +235,9 @@ export const RuleSchema = z.strictObject({
   description: text,
   when: z.array(ConditionSchema).optional(),
   check: ConditionSchema.optional(),
-  score: z.strictObject({ points: z.number().optional(), weight: z.number().optional(), fact: text.optional() }).optional(),
+  score: z
+    .strictObject({ points: z.number().optional(), weight: z.number().optional(), fact: text.optional() })
+    .optional(),
   reason: z.strictObject({ pass: text, fail: text.optional() }),
   disabled: z.boolean().optional(),
   sources: z.array(SourceSchema).optional(),
@@ -245,4 +263,14 @@ export type Technique = z.infer<typeof TechniqueSchema>;
 export type TechniqueDefaults = z.infer<typeof DefaultsSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
-export type { Family, Goal, Group, Method, Optimizer, Precision, Priority, Quantization, Targets } from './vocabulary.js';
+export type {
+  Family,
+  Goal,
+  Group,
+  Method,
+  Optimizer,
+  Precision,
+  Priority,
+  Quantization,
+  Targets,
+} from './vocabulary.js';

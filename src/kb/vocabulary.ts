@@ -6,10 +6,32 @@ export const IMAGE_GOALS = ['subject', 'style', 'concept'] as const;
 export const LLM_GOALS = ['task', 'domain', 'chat'] as const;
 export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS] as const;
 export const PRIORITIES = ['balanced', 'quality', 'speed', 'size'] as const;
-export const METHODS = ['full', 'lora', 'loha', 'lokr', 'dora', 'qlora', 'embedding', 'crossattn-kv', 'ia3', 'prompt', 'ptuning', 'prefix'] as const;
+export const METHODS = [
+  'full',
+  'lora',
+  'loha',
+  'lokr',
+  'dora',
+  'qlora',
+  'embedding',
+  'crossattn-kv',
+  'ia3',
+  'prompt',
+  'ptuning',
+  'prefix',
+] as const;
 export const PRECISIONS = ['fp32', 'mixed-fp16', 'mixed-bf16', 'fp16', 'bf16'] as const;
 export const QUANTIZATIONS = ['none', 'fp8', 'int8', 'nf4'] as const;
-export const OPTIMIZERS = ['adamw', 'adamw-8bit', 'paged-adamw-8bit', 'adafactor', 'sgd', 'lion', 'lion-8bit', 'prodigy'] as const;
+export const OPTIMIZERS = [
+  'adamw',
+  'adamw-8bit',
+  'paged-adamw-8bit',
+  'adafactor',
+  'sgd',
+  'lion',
+  'lion-8bit',
+  'prodigy',
+] as const;
 export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
@@ -26,7 +48,12 @@ export type Targets = (typeof TARGETS)[number];
 export type Operator = (typeof OPERATORS)[number];
 
 export const GOAL_FAMILY: Record<Goal, Family> = {
-  subject: 'image', style: 'image', concept: 'image', task: 'llm', domain: 'llm', chat: 'llm',
+  subject: 'image',
+  style: 'image',
+  concept: 'image',
+  task: 'llm',
+  domain: 'llm',
+  chat: 'llm',
 };
 export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
   subject: 'a specific subject: a face, a pet, a product, a character',

@@ -65,7 +65,8 @@ function convertDocument(doc: Document, maxAliasCount: number): unknown {
       const d = data.get(source)!;
       d.count += 1;
       if (d.weight === 0) d.weight = aliasWeight(source);
-      if (d.count * d.weight > maxAliasCount) throw new ReferenceError('Excessive alias count indicates a resource exhaustion attack');
+      if (d.count * d.weight > maxAliasCount)
+        throw new ReferenceError('Excessive alias count indicates a resource exhaustion attack');
       return d.value;
     }
     const anchor = (node as { anchor?: string }).anchor;
@@ -85,12 +86,14 @@ function convertDocument(doc: Document, maxAliasCount: number): unknown {
       const map: Record<string, unknown> = {};
       if (anchor) remember(node, anchor, map);
       for (const pair of node.items) {
-        if (!isScalar(pair.key) || (pair.key.value !== null && typeof pair.key.value === 'object')) throw new NeedsLibraryToJs();
+        if (!isScalar(pair.key) || (pair.key.value !== null && typeof pair.key.value === 'object'))
+          throw new NeedsLibraryToJs();
         const key = pair.key.value === null ? '' : String(pair.key.value);
         const value = convert(pair.value);
         // as yaml does: a key that an object already has (__proto__, constructor) becomes an own
         // property instead of reaching the prototype
-        if (key in map) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
+        if (key in map)
+          Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
         else map[key] = value;
       }
       return map;

@@ -11,7 +11,11 @@ type AttrKey = keyof Technique['attributes'];
 export const COMPARE_ROWS: Array<{ key: AttrKey; label: string; levels?: string[] }> = [
   { key: 'trains', label: 'Training' },
   { key: 'trainingTime', label: 'Training time', levels: ['fastest', 'fast', 'moderate', 'slow', 'slowest'] },
-  { key: 'resourceUse', label: 'Resource usage / computational cost', levels: ['very low', 'low', 'moderate', 'high', 'very high'] },
+  {
+    key: 'resourceUse',
+    label: 'Resource usage / computational cost',
+    levels: ['very low', 'low', 'moderate', 'high', 'very high'],
+  },
   { key: 'storage', label: 'Storage space' },
   { key: 'quality', label: 'Result quality', levels: ['low', 'fair', 'good', 'high', 'highest'] },
   { key: 'consistency', label: 'Consistency', levels: ['low', 'fair', 'good', 'high', 'highest'] },
@@ -27,7 +31,8 @@ export function compareCell(t: Technique, key: AttrKey): { headline: string; tex
     const s = t.attributes.storage;
     return { headline: `${fmtMB(s.minMB)} – ${fmtMB(s.maxMB)}`, text: s.text };
   }
-  if (key === 'modifiesWholeModel') return { headline: t.attributes.modifiesWholeModel.value ? 'Yes' : 'No', text: attr.text };
+  if (key === 'modifiesWholeModel')
+    return { headline: t.attributes.modifiesWholeModel.value ? 'Yes' : 'No', text: attr.text };
   if (key === 'trains') return { headline: t.attributes.trains.value, text: attr.text };
   const level = attr['level'] as number;
   return { headline: `${row.levels![level - 1]} (${level}/5)`, text: attr.text };
@@ -40,11 +45,24 @@ export function renderCompareText(techniques: Technique[], opts: RenderOptions):
   const out: string[] = [];
   for (let i = 0; i < techniques.length; i += perTable) {
     const chunk = techniques.slice(i, i + perTable);
-    const rows = COMPARE_ROWS.map((r) => [r.label, ...chunk.map((t) => {
-      const c = compareCell(t, r.key);
-      return `${style.accent(c.headline)}\n${c.text}`;
-    })]);
-    out.push(renderTable([{ header: 'Feature', min: labelWidth - 2, weight: 0 }, ...chunk.map((t) => ({ header: t.name, weight: 3, min: 14 }))], rows, opts.width, style));
+    const rows = COMPARE_ROWS.map((r) => [
+      r.label,
+      ...chunk.map((t) => {
+        const c = compareCell(t, r.key);
+        return `${style.accent(c.headline)}\n${c.text}`;
+      }),
+    ]);
+    out.push(
+      renderTable(
+        [
+          { header: 'Feature', min: labelWidth - 2, weight: 0 },
+          ...chunk.map((t) => ({ header: t.name, weight: 3, min: 14 })),
+        ],
+        rows,
+        opts.width,
+        style,
+      ),
+    );
   }
   out.push('', style.heading('Sources'));
   out.push(...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
@@ -57,9 +75,19 @@ function compareSources(techniques: Technique[]): Source[] {
 
 export function renderCompareMarkdown(techniques: Technique[]): string {
   const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const out = [`| Feature | ${techniques.map((t) => esc(t.name)).join(' | ')} |`, `|---|${techniques.map(() => '---').join('|')}|`];
+  const out = [
+    `| Feature | ${techniques.map((t) => esc(t.name)).join(' | ')} |`,
+    `|---|${techniques.map(() => '---').join('|')}|`,
+  ];
   for (const r of COMPARE_ROWS) {
-    out.push(`| ${r.label} | ${techniques.map((t) => { const c = compareCell(t, r.key); return `**${esc(c.headline)}**: ${esc(c.text)}`; }).join(' | ')} |`);
+    out.push(
+      `| ${r.label} | ${techniques
+        .map((t) => {
+          const c = compareCell(t, r.key);
+          return `**${esc(c.headline)}**: ${esc(c.text)}`;
+        })
+        .join(' | ')} |`,
+    );
   }
   out.push('', '## Sources', '', ...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
   return out.join('\n') + '\n';
@@ -71,7 +99,9 @@ export function compareToJson(techniques: Technique[]): unknown {
     attributes: COMPARE_ROWS.map((r) => ({
       attribute: r.key,
       label: r.label,
-      values: Object.fromEntries(techniques.map((t) => [t.id, { ...t.attributes[r.key], headline: compareCell(t, r.key).headline }])),
+      values: Object.fromEntries(
+        techniques.map((t) => [t.id, { ...t.attributes[r.key], headline: compareCell(t, r.key).headline }]),
+      ),
     })),
     sources: compareSources(techniques),
   };

@@ -9,29 +9,63 @@ export type { EstimateResult } from './estimate-json.js';
 export function renderEstimateText(e: EstimateResult, opts: RenderOptions): string {
   const style = createStyle(opts.color);
   const out: string[] = [];
-  out.push(`${style.heading('Estimate:')} ${e.technique.name} on ${e.model.name}${e.card ? `, ${e.card.id ? `${e.card.name}, ${fmtNum(e.card.vramGiB, 1)} GiB` : e.card.name}` : ''}`);
+  out.push(
+    `${style.heading('Estimate:')} ${e.technique.name} on ${e.model.name}${e.card ? `, ${e.card.id ? `${e.card.name}, ${fmtNum(e.card.vramGiB, 1)} GiB` : e.card.name}` : ''}`,
+  );
   out.push(`Settings  ${describeSettings(e.settings).join(', ')}`, '');
   const total = e.card ? Math.max(e.card.vramGiB, e.memory.peakGiB) : e.memory.peakGiB;
   const barWidth = Math.max(10, Math.min(40, opts.width - 50));
   const marks = ['█', '▓', '▒', '░', '■', '▪', '·'];
-  const rows = e.memory.breakdown.map((p, i) => [p.part, `${fmtNum(p.gib, 2)} GiB`, (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth))]);
+  const rows = e.memory.breakdown.map((p, i) => [
+    p.part,
+    `${fmtNum(p.gib, 2)} GiB`,
+    (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth)),
+  ]);
   rows.push([style.heading('peak'), style.heading(`${fmtNum(e.memory.peakGiB, 2)} GiB`), '']);
-  out.push(renderTable([{ header: 'part', min: 12, keep: true }, { header: 'memory', min: 9, keep: true }, { header: 'share of the card', weight: 3, min: 10 }], rows, opts.width, style));
+  out.push(
+    renderTable(
+      [
+        { header: 'part', min: 12, keep: true },
+        { header: 'memory', min: 9, keep: true },
+        { header: 'share of the card', weight: 3, min: 10 },
+      ],
+      rows,
+      opts.width,
+      style,
+    ),
+  );
   // the whole picture: each part's mark in turn, then the free memory, against the card
-  let bar = e.memory.breakdown.map((p, i) => (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth * 1.5))).join('');
+  let bar = e.memory.breakdown
+    .map((p, i) => (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth * 1.5)))
+    .join('');
   const cardWidth = Math.round(barWidth * 1.5);
   if (e.card) {
-    bar = bar.length > cardWidth ? `${bar.slice(0, cardWidth)}${style.bad(bar.slice(cardWidth))}` : bar + ' '.repeat(cardWidth - bar.length);
+    bar =
+      bar.length > cardWidth
+        ? `${bar.slice(0, cardWidth)}${style.bad(bar.slice(cardWidth))}`
+        : bar + ' '.repeat(cardWidth - bar.length);
     out.push(`[${bar}] ${fmtNum(e.memory.peakGiB, 1)} of ${fmtNum(e.card.vramGiB, 1)} GiB`);
     if (e.fit) {
       const fits = e.memory.peakGiB <= e.fit.limitGiB;
-      out.push(fits ? style.good(`Fits under 90% of the card (${fmtNum(e.fit.limitGiB, 1)} GiB).`) : style.bad(`Does not fit under 90% of the card (${fmtNum(e.fit.limitGiB, 1)} GiB).`) + (e.fit.fits ? ` It would with: ${e.fit.saverLabels.join(', ')} (${fmtNum(e.fit.run.memory.peakGiB, 1)} GiB).` : ' No memory saver makes it fit.'));
+      out.push(
+        fits
+          ? style.good(`Fits under 90% of the card (${fmtNum(e.fit.limitGiB, 1)} GiB).`)
+          : style.bad(`Does not fit under 90% of the card (${fmtNum(e.fit.limitGiB, 1)} GiB).`) +
+              (e.fit.fits
+                ? ` It would with: ${e.fit.saverLabels.join(', ')} (${fmtNum(e.fit.run.memory.peakGiB, 1)} GiB).`
+                : ' No memory saver makes it fit.'),
+      );
     }
   }
   out.push('');
   if (e.step && e.hours !== null) {
-    const tput = e.step.tokensPerSecond !== undefined ? `${fmtNum(e.step.tokensPerSecond, 0)} tokens/s` : `${fmtNum(e.step.imagesPerSecond ?? 0, 2)} images/s`;
-    out.push(`Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''} = ${fmtHours(e.hours)}`);
+    const tput =
+      e.step.tokensPerSecond !== undefined
+        ? `${fmtNum(e.step.tokensPerSecond, 0)} tokens/s`
+        : `${fmtNum(e.step.imagesPerSecond ?? 0, 2)} images/s`;
+    out.push(
+      `Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''} = ${fmtHours(e.hours)}`,
+    );
   }
   out.push(`Output    ${fmtMB(e.sizeMB)} (${fmtNum(e.memory.trainableParams / 1e6, 2)} M trainable parameters)`);
   out.push('', style.heading('Assumptions'), ...e.assumptions.map((a) => `- ${a}`));

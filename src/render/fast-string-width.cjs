@@ -12,8 +12,9 @@ const ANSI = /\u001b\[[0-9;]*m/g;
 // column: general punctuation (U+2010-2027, U+2030-205E: dashes, quotes, bullets), mathematical
 // operators (U+2200-22FF: <= >= x) and box drawing (U+2500-257F). A variation selector or emoji
 // after them is itself above U+1100 and sends the text to string-width.
-// eslint-disable-next-line no-misleading-character-class -- ranges of code points, not combined characters
-const NEEDS_FULL = /[\u0000-\u001f\u007f-\u009f\u00a9\u00ae\u0300-\u036f\u1100-\u200f\u2028-\u202f\u205f-\u21ff\u2300-\u24ff\u2580-\uffff]/;
+const NEEDS_FULL =
+  // eslint-disable-next-line no-misleading-character-class -- ranges of code points, not combined characters
+  /[\u0000-\u001f\u007f-\u009f\u00a9\u00ae\u0300-\u036f\u1100-\u200f\u2028-\u202f\u205f-\u21ff\u2300-\u24ff\u2580-\uffff]/;
 
 function fastStringWidth(str) {
   if (typeof str !== 'string' || str.length === 0) return 0;

@@ -41,7 +41,11 @@ export function fmtLr(lr: number): string {
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];
   if (s.rank !== null) parts.push(`rank ${s.rank}`, `targets ${s.targets}`);
-  parts.push(`lr ${fmtLr(s.learningRate)}`, plural(s.steps, 'step'), `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`);
+  parts.push(
+    `lr ${fmtLr(s.learningRate)}`,
+    plural(s.steps, 'step'),
+    `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`,
+  );
   if (s.resolution !== null) parts.push(`${s.resolution} px`);
   if (s.seqLen !== null) parts.push(`${s.seqLen} tokens`);
   parts.push(s.precision, s.optimizer);
@@ -50,7 +54,8 @@ export function describeSettings(s: TrainingSettings): string[] {
   if (s.cache && s.resolution !== null) parts.push('cached latents + text embeddings');
   if (s.trainTextEncoder) parts.push('text encoder trained');
   if (s.priorPreservation) parts.push('prior preservation');
-  if (s.virtualTokens !== null && METHOD_TRAITS[s.method].virtualTokens) parts.push(`${s.virtualTokens} virtual tokens`);
+  if (s.virtualTokens !== null && METHOD_TRAITS[s.method].virtualTokens)
+    parts.push(`${s.virtualTokens} virtual tokens`);
   return parts;
 }
 
@@ -114,6 +119,7 @@ export function wrapLines(lines: string[], width: number): string[] {
 export function sourceLine(s: Source, detail: 'ref' | 'for' | 'full'): string {
   let line = `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`;
   if (detail === 'for' && s.for?.length) line += ` (${s.for.join('; ')})`;
-  if (detail === 'full') line += `${s.for?.length ? ` (for ${s.for.join(', ')})` : ''}${s.quote ? `: "${s.quote}"` : ''}`;
+  if (detail === 'full')
+    line += `${s.for?.length ? ` (for ${s.for.join(', ')})` : ''}${s.quote ? `: "${s.quote}"` : ''}`;
   return line;
 }

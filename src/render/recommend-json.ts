@@ -1,7 +1,7 @@
 // The JSON contract of `recommend` (README, "JSON output of recommend"). Free of chalk and
 // cli-table3 so the --json path loads neither.
 import { round } from '../engine/facts.js';
-import type { RankedTechnique,RecommendResult } from '../engine/rank.js';
+import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 
 function techniqueJson(t: RankedTechnique) {
   const run = t.time?.run ?? t.fit?.run;
@@ -10,13 +10,27 @@ function techniqueJson(t: RankedTechnique) {
     name: t.name,
     score: t.score,
     settings: run ? { ...run.settings } : null,
-    estimates: run && t.fit
-      ? {
-          vram: { peakGiB: r3(run.memory.peakGiB), limitGiB: r3(t.fit.limitGiB), savers: t.fit.savers, breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })) },
-          time: { hours: r3(run.hours), typicalHours: r3(t.time?.typicalHours ?? run.hours), stepSeconds: r3(run.step.stepSeconds), steps: run.settings.steps, ...(run.step.tokensPerSecond !== undefined ? { tokensPerSecond: r3(run.step.tokensPerSecond) } : { imagesPerSecond: r3(run.step.imagesPerSecond ?? 0) }) },
-          output: { sizeMB: r3(run.sizeMB), trainableParams: run.memory.trainableParams },
-        }
-      : null,
+    estimates:
+      run && t.fit
+        ? {
+            vram: {
+              peakGiB: r3(run.memory.peakGiB),
+              limitGiB: r3(t.fit.limitGiB),
+              savers: t.fit.savers,
+              breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),
+            },
+            time: {
+              hours: r3(run.hours),
+              typicalHours: r3(t.time?.typicalHours ?? run.hours),
+              stepSeconds: r3(run.step.stepSeconds),
+              steps: run.settings.steps,
+              ...(run.step.tokensPerSecond !== undefined
+                ? { tokensPerSecond: r3(run.step.tokensPerSecond) }
+                : { imagesPerSecond: r3(run.step.imagesPerSecond ?? 0) }),
+            },
+            output: { sizeMB: r3(run.sizeMB), trainableParams: run.memory.trainableParams },
+          }
+        : null,
     reasons: t.rules.filter((r) => r.applies && r.effect !== 'none').map((r) => r.reason),
   };
 }
@@ -44,7 +58,13 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
   return {
     answers: { ...result.answers },
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
-    gpu: { id: result.card.id, name: result.card.name, vramGiB: r3(result.card.vramGiB), tflops: result.card.tflops, assumedSpeed: result.card.speedFrom !== null },
+    gpu: {
+      id: result.card.id,
+      name: result.card.name,
+      vramGiB: r3(result.card.vramGiB),
+      tflops: result.card.tflops,
+      assumedSpeed: result.card.speedFrom !== null,
+    },
     recommendation: result.recommendation ? techniqueJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? techniqueJson(result.runnerUp) : null,
     ranking: rankingJson(result.ranking, options.explainAll ?? false),

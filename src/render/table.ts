@@ -26,7 +26,9 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
   if (width < MIN_TABLE_WIDTH || n * 5 + n + 1 > width) return renderList(columns, rows, width, style);
   const available = width - (n + 1); // borders take n + 1 characters
   // natural width of each column (content + 2 padding), capped by its share
-  const natural = columns.map((c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2);
+  const natural = columns.map(
+    (c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2,
+  );
   let mins = columns.map((c, i) => Math.min(natural[i]!, Math.max((c.min ?? 4) + 2, 5)));
   const kept = columns.map((c, i) => (c.keep ? natural[i]! : mins[i]!));
   if (kept.reduce((a, b) => a + b, 0) <= available) mins = kept;
@@ -36,7 +38,7 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
     let spare = available - widths.reduce((a, b) => a + b, 0);
     // hand out the rest by weight, never beyond a column's natural width
     for (let round = 0; round < 5 && spare > 0; round++) {
-      const open = columns.map((c, i) => (widths[i]! < natural[i]! ? c.weight ?? 1 : 0));
+      const open = columns.map((c, i) => (widths[i]! < natural[i]! ? (c.weight ?? 1) : 0));
       const total = open.reduce((a, b) => a + b, 0);
       if (total === 0) break;
       let given = 0;

@@ -7,10 +7,14 @@ import { buildProgram, commandNamed } from '../../src/cli/run.js';
 import { runCli } from '../helpers.js';
 
 function walk(cmd: Command, path: string[] = []): string[][] {
-  return cmd.commands.filter((c) => c.name() !== 'help').flatMap((c) => [[...path, c.name()], ...walk(c, [...path, c.name()])]);
+  return cmd.commands
+    .filter((c) => c.name() !== 'help')
+    .flatMap((c) => [[...path, c.name()], ...walk(c, [...path, c.name()])]);
 }
 const silent = { write: () => true };
-const commands = walk(buildProgram({ stdout: silent, stderr: silent, env: {}, stdoutIsTTY: false, stdinIsTTY: false }, () => {}));
+const commands = walk(
+  buildProgram({ stdout: silent, stderr: silent, env: {}, stdoutIsTTY: false, stdinIsTTY: false }, () => {}),
+);
 
 // arguments that make each command do real work with --json
 const JSON_RUNS: Record<string, string[]> = {
@@ -20,24 +24,45 @@ const JSON_RUNS: Record<string, string[]> = {
 };
 
 describe('every command', () => {
-  it('is found', () => expect(commands.map((c) => c.join(' '))).toEqual(expect.arrayContaining(['recommend', 'compare', 'estimate', 'techniques', 'techniques show', 'models', 'gpus', 'kb', 'kb validate', 'kb schema', 'kb init'])));
-  it.each(commands.map((c) => [c.join(' '), c] as const))('%s: --help with examples, exit 0, nothing on stderr', async (_n, cmd) => {
-    const r = await runCli([...cmd, '--help']);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^Usage: finetune-advisor /);
-    expect(r.stderr).toBe('');
-    if (cmd.join(' ') !== 'kb') expect(r.stdout).toMatch(/Examples:\n\s+\$ finetune-advisor /);
-    const help = await runCli(['help', ...cmd]);
-    expect(help.code).toBe(0);
-  });
-  it.each(commands.map((c) => [c.join(' '), c] as const))('%s: --json, where offered, prints one JSON document', async (name, cmd) => {
-    const help = (await runCli([...cmd, '--help'])).stdout;
-    if (!/--json/.test(help)) return;
-    const r = await runCli([...cmd, ...(JSON_RUNS[name] ?? []), '--json']);
-    expect([0, 3]).toContain(r.code);
-    expect(() => JSON.parse(r.stdout)).not.toThrow();
-    expect(r.stdout.trim().split('\n')[0]).toMatch(/^[[{]/);
-  });
+  it('is found', () =>
+    expect(commands.map((c) => c.join(' '))).toEqual(
+      expect.arrayContaining([
+        'recommend',
+        'compare',
+        'estimate',
+        'techniques',
+        'techniques show',
+        'models',
+        'gpus',
+        'kb',
+        'kb validate',
+        'kb schema',
+        'kb init',
+      ]),
+    ));
+  it.each(commands.map((c) => [c.join(' '), c] as const))(
+    '%s: --help with examples, exit 0, nothing on stderr',
+    async (_n, cmd) => {
+      const r = await runCli([...cmd, '--help']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: finetune-advisor /);
+      expect(r.stderr).toBe('');
+      if (cmd.join(' ') !== 'kb') expect(r.stdout).toMatch(/Examples:\n\s+\$ finetune-advisor /);
+      const help = await runCli(['help', ...cmd]);
+      expect(help.code).toBe(0);
+    },
+  );
+  it.each(commands.map((c) => [c.join(' '), c] as const))(
+    '%s: --json, where offered, prints one JSON document',
+    async (name, cmd) => {
+      const help = (await runCli([...cmd, '--help'])).stdout;
+      if (!/--json/.test(help)) return;
+      const r = await runCli([...cmd, ...(JSON_RUNS[name] ?? []), '--json']);
+      expect([0, 3]).toContain(r.code);
+      expect(() => JSON.parse(r.stdout)).not.toThrow();
+      expect(r.stdout.trim().split('\n')[0]).toMatch(/^[[{]/);
+    },
+  );
 });
 
 describe('registering only the command argv names', () => {
@@ -46,10 +71,16 @@ describe('registering only the command argv names', () => {
     expect(commandNamed(['recommend', '--json'])).toBe('recommend');
     expect(commandNamed(['--kb', 'x.yaml', 'gpus'])).toBe('gpus');
     expect(commandNamed(['--kb=x.yaml', 'techniques', 'show', 'lora'])).toBe('techniques');
-    for (const argv of [[], ['--help'], ['-V'], ['recomend'], ['help', 'recommend'], ['--kb', 'x.yaml']]) expect(commandNamed(argv), argv.join(' ')).toBeUndefined();
+    for (const argv of [[], ['--help'], ['-V'], ['recomend'], ['help', 'recommend'], ['--kb', 'x.yaml']])
+      expect(commandNamed(argv), argv.join(' ')).toBeUndefined();
   });
-  it.each(commands.map((c) => [c.join(' '), c] as const))('%s: the same help as with every command registered', (_n, path) => {
-    const find = (root: Command) => path.reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, root);
-    expect(find(buildProgram(io, () => {}, path[0])).helpInformation()).toBe(find(buildProgram(io, () => {})).helpInformation());
-  });
+  it.each(commands.map((c) => [c.join(' '), c] as const))(
+    '%s: the same help as with every command registered',
+    (_n, path) => {
+      const find = (root: Command) => path.reduce((cmd, name) => cmd.commands.find((c) => c.name() === name)!, root);
+      expect(find(buildProgram(io, () => {}, path[0])).helpInformation()).toBe(
+        find(buildProgram(io, () => {})).helpInformation(),
+      );
+    },
+  );
 });

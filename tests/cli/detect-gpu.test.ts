@@ -4,14 +4,18 @@ import { describe, expect, it } from 'vitest';
 import { detectGpus, parseNvidiaSmi } from '../../src/cli/detect-gpu.js';
 import { bundledKb, runCli } from '../helpers.js';
 
-const fake = (name: string) => ({ PATH: `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin` });
+const fake = (name: string) => ({
+  PATH: `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`,
+});
 const kb = bundledKb();
 
 describe('detectGpus', () => {
   it('one GPU: matched to the catalogue by the name nvidia-smi prints', async () => {
     const d = await detectGpus(kb, fake('one'));
     expect(d.problem).toBeNull();
-    expect(d.gpus).toEqual([{ name: 'NVIDIA GeForce RTX 4090', memoryMiB: 24564, gpu: expect.objectContaining({ id: 'rtx-4090' }) }]);
+    expect(d.gpus).toEqual([
+      { name: 'NVIDIA GeForce RTX 4090', memoryMiB: 24564, gpu: expect.objectContaining({ id: 'rtx-4090' }) },
+    ]);
   });
   it('two GPUs: both listed; cards sharing a name are told apart by memory', async () => {
     const d = await detectGpus(kb, fake('two'));

@@ -1,6 +1,16 @@
 // Extending the knowledge base: a user file adds a GPU and a team rule; `kb validate` and `kb init`.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -10,7 +20,9 @@ import { runCli } from '../helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'fa-kbcli-'));
 const gpuFile = join(tmp, 'gpus.yaml');
-writeFileSync(gpuFile, `gpus:
+writeFileSync(
+  gpuFile,
+  `gpus:
   - id: rtx-4070-ti-super
     name: NVIDIA GeForce RTX 4070 Ti SUPER
     vendor: nvidia
@@ -26,19 +38,34 @@ writeFileSync(gpuFile, `gpus:
       - ref: derived
         for: [tflops]
         derived: 66 SMs x 2.61 GHz x 512 FLOP per clock per SM
-`);
+`,
+);
 const ruleFile = join(tmp, 'rules.yaml');
-writeFileSync(ruleFile, `rules:
+writeFileSync(
+  ruleFile,
+  `rules:
   - id: no-full-checkpoints
     kind: hard
     description: We never train full checkpoints
     check: { fact: technique.method, op: ne, value: full }
     reason: { pass: adapters only, fail: "trains every weight; team policy is adapters only" }
-`);
+`,
+);
 
 describe('--kb extensions', () => {
   it('a user GPU and a team rule that disables full fine-tuning change the advice', async () => {
-    const base = ['recommend', '--goal', 'subject', '--model', 'sd15', '--time', '4h', '--priority', 'quality', '--json'];
+    const base = [
+      'recommend',
+      '--goal',
+      'subject',
+      '--model',
+      'sd15',
+      '--time',
+      '4h',
+      '--priority',
+      'quality',
+      '--json',
+    ];
     // without the extension the card is unknown
     const unknown = await runCli([...base, '--gpu', '4070 Ti Super']);
     expect(unknown.code).toBe(2);
@@ -46,11 +73,16 @@ describe('--kb extensions', () => {
     expect(before.answers.gpu).toBe('rtx-4070-ti-super');
     expect(before.gpu.vramGiB).toBeCloseTo(16376 / 1024, 2);
     expect(before.recommendation.id).toBe('dreambooth');
-    const after = JSON.parse((await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile, '--kb', ruleFile])).stdout);
+    const after = JSON.parse(
+      (await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile, '--kb', ruleFile])).stdout,
+    );
     expect(after.recommendation.id).not.toBe('dreambooth');
     const db = after.ranking.find((r: { id: string }) => r.id === 'dreambooth');
     expect(db.eligible).toBe(false);
-    expect(db.rules.find((r: { rule: string }) => r.rule === 'no-full-checkpoints')).toMatchObject({ passed: false, effect: 'ineligible' });
+    expect(db.rules.find((r: { rule: string }) => r.rule === 'no-full-checkpoints')).toMatchObject({
+      passed: false,
+      effect: 'ineligible',
+    });
   });
 
   it('FINETUNE_ADVISOR_KB works like --kb, and listings say where entries came from', async () => {
@@ -64,7 +96,18 @@ describe('--kb extensions', () => {
   it('a bundled rule can be switched off by id', async () => {
     const off = join(tmp, 'off.yaml');
     writeFileSync(off, 'rules:\n  - id: fits-time\n    disabled: true\n');
-    const args = ['recommend', '--goal', 'task', '--model', 'llama-3.1-70b', '--gpu', 'h100-sxm', '--time', '20m', '--json'];
+    const args = [
+      'recommend',
+      '--goal',
+      'task',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      'h100-sxm',
+      '--time',
+      '20m',
+      '--json',
+    ];
     expect((await runCli(args)).code).toBe(3);
     const r = await runCli([...args, '--kb', off]);
     expect(r.code).toBe(0);
@@ -79,11 +122,17 @@ describe('kb validate and kb init', () => {
   });
   it('--strict fails on warnings', async () => {
     const shadow = join(tmp, 'shadow.yaml');
-    writeFileSync(shadow, 'gpus:\n  - { id: shadow, name: Shadow, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA GeForce RTX 3070"], sources: [{ ref: test }] }\n');
+    writeFileSync(
+      shadow,
+      'gpus:\n  - { id: shadow, name: Shadow, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA GeForce RTX 3070"], sources: [{ ref: test }] }\n',
+    );
     const lax = await runCli(['kb', 'validate', shadow]);
     expect(lax.code).toBe(1); // an alias equal to another card's alias is an error
     const named = join(tmp, 'named.yaml');
-    writeFileSync(named, 'gpus:\n  - { id: named, name: Named, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA RTX A6000 48GB edition"], sources: [{ ref: test, for: [vramGB] }] }\n');
+    writeFileSync(
+      named,
+      'gpus:\n  - { id: named, name: Named, vendor: nvidia, vramGB: 8, bf16: true, tflops: 10, bandwidthGBs: 100, aliases: ["NVIDIA RTX A6000 48GB edition"], sources: [{ ref: test, for: [vramGB] }] }\n',
+    );
     const warn = await runCli(['kb', 'validate', named]);
     expect(warn.stderr).toMatch(/named\.yaml:2:\d+: warning: 'tflops' of 'named' has no source/);
     expect(warn.code).toBe(0);
@@ -112,12 +161,14 @@ describe('kb init never writes through a link, and says plainly why it cannot wr
     for (const extra of [[], ['--force']]) {
       const r = await runCli(['kb', 'init', join(d, 'link.yaml'), ...extra]);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe(`error: ${join(d, 'link.yaml')}: is a symbolic link; kb init does not write through links\n`);
+      expect(r.stderr).toBe(
+        `error: ${join(d, 'link.yaml')}: is a symbolic link; kb init does not write through links\n`,
+      );
       expect(existsSync(join(d, 'target.yaml'))).toBe(false);
     }
   });
 
-  it('--force does not overwrite a link\'s target', async () => {
+  it("--force does not overwrite a link's target", async () => {
     const d = fresh();
     writeFileSync(join(d, 'precious.txt'), 'keep me\n');
     symlinkSync(join(d, 'precious.txt'), join(d, 'kb.yaml'));
@@ -144,7 +195,10 @@ describe('kb init never writes through a link, and says plainly why it cannot wr
     const cases: Array<[string[], string]> = [
       [['kb', 'init', d], `error: ${d}: is a folder, not a file\n`],
       [['kb', 'init', d, '--force'], `error: ${d}: is a folder, not a file\n`],
-      [['kb', 'init', join(d, 'no', 'kb.yaml')], `error: ${join(d, 'no', 'kb.yaml')}: the folder ${join(d, 'no')} does not exist\n`],
+      [
+        ['kb', 'init', join(d, 'no', 'kb.yaml')],
+        `error: ${join(d, 'no', 'kb.yaml')}: the folder ${join(d, 'no')} does not exist\n`,
+      ],
       [['kb', 'init', '/dev/null', '--force'], 'error: /dev/null: not a regular file\n'],
     ];
     for (const [argv, stderr] of cases) {
@@ -161,7 +215,9 @@ describe('kb init never writes through a link, and says plainly why it cannot wr
     if (!asRoot) chmodSync(d, 0o555);
     const argv = [BIN, 'kb', 'init', join(d, 'kb.yaml')];
     const r = asRoot
-      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], { encoding: 'utf8' })
+      ? spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...argv], {
+          encoding: 'utf8',
+        })
       : spawnSync(process.execPath, argv, { encoding: 'utf8' });
     if (asRoot && r.error) {
       console.warn('skipped: running as root without setpriv, so a permission failure cannot be provoked');
@@ -185,8 +241,13 @@ describe('--no-color', () => {
       ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
       ['compare'],
       ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
-      ['techniques'], ['techniques', 'show', 'qlora'], ['models'], ['gpus'],
-      ['kb', 'validate'], ['kb', 'schema'], ['kb', 'init', file],
+      ['techniques'],
+      ['techniques', 'show', 'qlora'],
+      ['models'],
+      ['gpus'],
+      ['kb', 'validate'],
+      ['kb', 'schema'],
+      ['kb', 'init', file],
     ];
     for (const argv of commands) {
       const r = await runCli([...argv, '--no-color'], {}, true);

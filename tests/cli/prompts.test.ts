@@ -12,7 +12,12 @@ const KEYS = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' };
 const fake = (name: string) => `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`;
 
 function fakeTerminal(env: Record<string, string>) {
-  const input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => input, ref: () => input, unref: () => input });
+  const input = Object.assign(new PassThrough(), {
+    isTTY: true,
+    setRawMode: () => input,
+    ref: () => input,
+    unref: () => input,
+  });
   // like process.stderr, the output survives the end() each prompt calls when it closes
   const output = Object.assign(new PassThrough(), { isTTY: true, columns: 100, rows: 40 });
   output.end = (() => output) as typeof output.end;
@@ -32,7 +37,8 @@ function fakeTerminal(env: Record<string, string>) {
   async function answer(pattern: RegExp, ...keys: string[]) {
     const start = Date.now();
     while (!pattern.test(screen)) {
-      if (Date.now() - start > 5000) throw new Error(`timed out waiting for ${pattern}; screen:\n${screen.slice(-800)}`);
+      if (Date.now() - start > 5000)
+        throw new Error(`timed out waiting for ${pattern}; screen:\n${screen.slice(-800)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const matched = screen;
@@ -48,7 +54,14 @@ function fakeTerminal(env: Record<string, string>) {
     await answer(pattern);
     input.write(text);
   }
-  return { io, answer, paste, type: (text: string) => input.write(text), end: () => input.end(), out: () => ({ stdout, stderr }) };
+  return {
+    io,
+    answer,
+    paste,
+    type: (text: string) => input.write(text),
+    end: () => input.end(),
+    out: () => ({ stdout, stderr }),
+  };
 }
 
 describe('interactive recommend', () => {
@@ -63,7 +76,9 @@ describe('interactive recommend', () => {
     expect(await done).toBe(0);
     const { stdout, stderr } = t.out();
     expect(stdout).toMatch(/^Recommendation: LoRA/);
-    expect(stderr).toMatch(/finetune-advisor recommend --goal style --model sdxl --gpu rtx-4090 --time 2h --priority balanced/);
+    expect(stderr).toMatch(
+      /finetune-advisor recommend --goal style --model sdxl --gpu rtx-4090 --time 2h --priority balanced/,
+    );
   });
 
   it('offers a detected GPU and skips questions whose flags were given', async () => {
@@ -79,13 +94,19 @@ describe('interactive recommend', () => {
 
   it('several GPUs: a list to pick from; an unknown one uses its memory', async () => {
     const t = fakeTerminal({ PATH: fake('unknown') });
-    const done = run(['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'],
+      t.io,
+    );
     await t.answer(/Found NVIDIA Quantum Blaster 9000, 64 GiB: use it\?/, KEYS.enter);
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/not in the catalogue/);
     expect(t.out().stderr).toMatch(/--vram 64/);
     const two = fakeTerminal({ PATH: fake('two') });
-    const done2 = run(['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'], two.io);
+    const done2 = run(
+      ['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'],
+      two.io,
+    );
     await two.answer(/Found 2 GPUs/, KEYS.down, KEYS.enter);
     expect(await done2).toBe(0);
     expect(two.out().stderr).toMatch(/--gpu rtx-3080-12gb/);
@@ -140,7 +161,10 @@ describe('interactive recommend', () => {
 
   it('keys typed while nvidia-smi is asked wait for the GPU question', async () => {
     const t = fakeTerminal({ PATH: fake('slow') });
-    const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'],
+      t.io,
+    );
     await t.paste(/Looking for GPUs with nvidia-smi\.\.\./, 'n\r'); // "no" to the card it finds
     await t.answer(/GPU \(type to filter/, ...'t4', KEYS.enter);
     expect(await done).toBe(0);
@@ -149,7 +173,10 @@ describe('interactive recommend', () => {
 
   it('the note while nvidia-smi is asked is erased before the next question', async () => {
     const t = fakeTerminal({ PATH: fake('one') });
-    const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--time', '8h', '--priority', 'quality'],
+      t.io,
+    );
     const screen = await t.answer(/Found NVIDIA GeForce RTX 4090/, KEYS.enter);
     expect(screen).toMatch(/^Looking for GPUs with nvidia-smi\.\.\.\r\x1b\[2K/);
     expect(await done).toBe(0);
@@ -157,13 +184,19 @@ describe('interactive recommend', () => {
 
   it('a memory typed in the GPU filter is the default of the memory question; no match is no crash', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
-    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'],
+      t.io,
+    );
     await t.answer(/GPU \(type to filter/, ...'20 GB', KEYS.enter); // no card matches: "Not listed" is the only choice
     await t.answer(/GPU memory in GB \(20 GB\)/, KEYS.enter);
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--vram 20 --time 2h/);
     const other = fakeTerminal({ PATH: '/nonexistent' });
-    const done2 = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], other.io);
+    const done2 = run(
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'],
+      other.io,
+    );
     await other.answer(/GPU \(type to filter/, ...'zzz', KEYS.enter);
     await other.answer(/GPU memory in GB \(24\)/, KEYS.enter);
     expect(await done2).toBe(0);
@@ -172,7 +205,10 @@ describe('interactive recommend', () => {
 
   it('with nothing typed, Enter at the GPU question asks for the memory', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
-    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--time', '2h', '--priority', 'balanced'],
+      t.io,
+    );
     await t.answer(/GPU \(type to filter/, KEYS.enter);
     await t.answer(/GPU memory in GB \(24\)/, ...'12', KEYS.enter);
     expect(await done).toBe(0);
@@ -184,7 +220,10 @@ describe('interactive recommend', () => {
     const count = () => signals.map((s) => process.listenerCount(s));
     const before = count();
     const t = fakeTerminal({ PATH: '/nonexistent' });
-    const done = run(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--priority', 'balanced'], t.io);
+    const done = run(
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--priority', 'balanced'],
+      t.io,
+    );
     await t.answer(/Time budget/);
     for (const [i, n] of count().entries()) expect(n).toBeGreaterThan(before[i]!);
     t.type(KEYS.enter);
@@ -206,6 +245,17 @@ describe('interactive recommend', () => {
 
 describe('splitKeys', () => {
   it('one entry per key: escape sequences, CR LF and characters outside the BMP stay whole', () => {
-    expect(splitKeys('\u001b[B\r\n3€😀\u001bOA\u001bx\u001b[1;5C\u0003\r')).toEqual(['\u001b[B', '\r\n', '3', '€', '😀', '\u001bOA', '\u001bx', '\u001b[1;5C', '\u0003', '\r']);
+    expect(splitKeys('\u001b[B\r\n3€😀\u001bOA\u001bx\u001b[1;5C\u0003\r')).toEqual([
+      '\u001b[B',
+      '\r\n',
+      '3',
+      '€',
+      '😀',
+      '\u001bOA',
+      '\u001bx',
+      '\u001b[1;5C',
+      '\u0003',
+      '\r',
+    ]);
   });
 });

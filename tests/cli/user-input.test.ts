@@ -10,19 +10,53 @@ import { expectUsageError, runCli } from '../helpers.js';
 
 describe('choices are case-insensitive', () => {
   it('--goal STYLE and --priority Quality are style and quality', async () => {
-    const upper = await runCli(['recommend', '--goal', 'STYLE', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--priority', 'Quality', '--json']);
-    const lower = await runCli(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--priority', 'quality', '--json']);
+    const upper = await runCli([
+      'recommend',
+      '--goal',
+      'STYLE',
+      '--model',
+      'sdxl',
+      '--vram',
+      '12',
+      '--time',
+      '2h',
+      '--priority',
+      'Quality',
+      '--json',
+    ]);
+    const lower = await runCli([
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--vram',
+      '12',
+      '--time',
+      '2h',
+      '--priority',
+      'quality',
+      '--json',
+    ]);
     expect(upper.code).toBe(0);
     expect(upper.stdout).toBe(lower.stdout);
     expect(JSON.parse(upper.stdout).answers).toMatchObject({ goal: 'style', priority: 'quality' });
   });
   it('a value that is no choice in any case still names the choices', async () => {
-    await expectUsageError(['recommend', '--goal', 'styles', '--model', 'sdxl', '--vram', '12', '--time', '2h'], /option '--goal <goal>' argument 'styles' is invalid\. Allowed choices are subject, style, concept, task, domain, chat\./);
-    await expectUsageError(['estimate', '--technique', 'lora', '--model', 'sdxl', '--optimizer', 'ADAM'], /Allowed choices are adamw, adamw-8bit/);
+    await expectUsageError(
+      ['recommend', '--goal', 'styles', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
+      /option '--goal <goal>' argument 'styles' is invalid\. Allowed choices are subject, style, concept, task, domain, chat\./,
+    );
+    await expectUsageError(
+      ['estimate', '--technique', 'lora', '--model', 'sdxl', '--optimizer', 'ADAM'],
+      /Allowed choices are adamw, adamw-8bit/,
+    );
   });
   it('help still lists the choices', async () => {
     const r = await runCli(['recommend', '--help']);
-    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(/\(choices: "subject", "style", "concept", "task", "domain", "chat"\)/);
+    expect(r.stdout.replace(/\s+/g, ' ')).toMatch(
+      /\(choices: "subject", "style", "concept", "task", "domain", "chat"\)/,
+    );
   });
 });
 
@@ -51,7 +85,10 @@ describe('control characters in what the user typed are shown escaped', () => {
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');
     const file = join(mkdtempSync(join(tmpdir(), 'fa-ctl-')), 'gpus.yaml');
-    writeFileSync(file, 'gpus:\n  - id: evil\n    name: "Evil \\e]0;title\\a Card"\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n');
+    writeFileSync(
+      file,
+      'gpus:\n  - id: evil\n    name: "Evil \\e]0;title\\a Card"\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n',
+    );
     const r = await runCli(['gpus', '--kb', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/gpus\.yaml:3:11: gpus\[0\] \(evil\)\.name: must not contain control characters/);
@@ -60,21 +97,37 @@ describe('control characters in what the user typed are shown escaped', () => {
 });
 
 describe('a sizing flag of the other family', () => {
-  it('is a usage error in recommend, naming the goal\'s family, as in estimate', async () => {
-    await expectUsageError(['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--seq-len', '512'], /^error: --seq-len is for language models; --goal style is an image goal \(use --resolution\)\./);
-    await expectUsageError(['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--vram', '24', '--time', '2h', '--resolution', '512'], /^error: --resolution is for image models; --goal task is a language goal \(use --seq-len\)\./);
-    await expectUsageError(['estimate', '--technique', 'lora', '--model', 'sdxl', '--seq-len', '512'], /^error: --seq-len is for language models; sdxl is an image model \(use --resolution\)\./);
+  it("is a usage error in recommend, naming the goal's family, as in estimate", async () => {
+    await expectUsageError(
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--seq-len', '512'],
+      /^error: --seq-len is for language models; --goal style is an image goal \(use --resolution\)\./,
+    );
+    await expectUsageError(
+      ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--vram', '24', '--time', '2h', '--resolution', '512'],
+      /^error: --resolution is for image models; --goal task is a language goal \(use --seq-len\)\./,
+    );
+    await expectUsageError(
+      ['estimate', '--technique', 'lora', '--model', 'sdxl', '--seq-len', '512'],
+      /^error: --seq-len is for language models; sdxl is an image model \(use --resolution\)\./,
+    );
   });
 });
 
 describe('DEBUG', () => {
   it('0, false, no, off and empty are off; anything else is on', () => {
-    for (const v of ['0', 'false', 'FALSE', 'no', 'off', '', ' 0 ', undefined]) expect(debugEnabled({ DEBUG: v }), String(v)).toBe(false);
+    for (const v of ['0', 'false', 'FALSE', 'no', 'off', '', ' 0 ', undefined])
+      expect(debugEnabled({ DEBUG: v }), String(v)).toBe(false);
     for (const v of ['1', 'true', '*', 'finetune-advisor']) expect(debugEnabled({ DEBUG: v }), v).toBe(true);
   });
   it('an internal error with DEBUG=0 prints the hint and no stack', () => {
     let stderr = '';
-    const io = { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env: { DEBUG: '0' }, stdoutIsTTY: false, stdinIsTTY: false };
+    const io = {
+      stdout: { write: () => true },
+      stderr: { write: (s: string) => (stderr += s) },
+      env: { DEBUG: '0' },
+      stdoutIsTTY: false,
+      stdinIsTTY: false,
+    };
     expect(reportError(new Error('boom'), io)).toBe(1);
     expect(stderr).toBe('error: boom (set DEBUG=1 for details)\n');
     stderr = '';

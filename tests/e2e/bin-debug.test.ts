@@ -10,7 +10,11 @@ function internalError(debug: string | undefined) {
   const env = { ...process.env };
   delete env.DEBUG;
   if (debug !== undefined) env.DEBUG = debug;
-  return spawnSync(process.execPath, ['--require', THROW_LATER, BIN, 'gpus', '--json'], { encoding: 'utf8', env, timeout: 20_000 });
+  return spawnSync(process.execPath, ['--require', THROW_LATER, BIN, 'gpus', '--json'], {
+    encoding: 'utf8',
+    env,
+    timeout: 20_000,
+  });
 }
 
 describe('internal errors in the bin', () => {

@@ -29,13 +29,26 @@ describe('binary', () => {
   });
 
   it('--json output parses and holds only JSON', () => {
-    const r = cli(['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--gpu', 'NVIDIA A100-SXM4-80GB', '--time', '8h', '--json']);
+    const r = cli([
+      'recommend',
+      '--goal',
+      'task',
+      '--model',
+      'qwen2.5-7b',
+      '--gpu',
+      'NVIDIA A100-SXM4-80GB',
+      '--time',
+      '8h',
+      '--json',
+    ]);
     expect(r.status).toBe(0);
     expect(() => JSON.parse(r.stdout)).not.toThrow();
   });
 
   it('exit 3 when nothing fits, 2 on usage errors, 1 on an invalid knowledge base', () => {
-    expect(cli(['recommend', '--goal', 'task', '--model', 'llama-3.1-70b', '--vram', '8', '--time', '8h']).status).toBe(3);
+    expect(cli(['recommend', '--goal', 'task', '--model', 'llama-3.1-70b', '--vram', '8', '--time', '8h']).status).toBe(
+      3,
+    );
     const usage = cli(['recommend', '--goal', 'selfie']);
     expect(usage.status).toBe(2);
     expect(usage.stdout).toBe('');
@@ -61,7 +74,15 @@ describe('binary', () => {
     expect(cli(['compare', '--no-color'], { FORCE_COLOR: '1' }).stdout).not.toMatch(ESC);
   });
 
-  it.each([['compare'], ['recommend', '--goal', 'subject', '--model', 'sd15', '--gpu', 't4', '--time', '1h'], ['gpus'], ['models'], ['techniques'], ['techniques', 'show', 'qlora'], ['compare', '--all']])('COLUMNS=60 %s: no line longer than 60', (...args) => {
+  it.each([
+    ['compare'],
+    ['recommend', '--goal', 'subject', '--model', 'sd15', '--gpu', 't4', '--time', '1h'],
+    ['gpus'],
+    ['models'],
+    ['techniques'],
+    ['techniques', 'show', 'qlora'],
+    ['compare', '--all'],
+  ])('COLUMNS=60 %s: no line longer than 60', (...args) => {
     const r = cli(args, { COLUMNS: '60' });
     expect(r.status).toBe(0);
     const long = r.stdout.split('\n').filter((l) => [...l].length > 60);
@@ -87,8 +108,29 @@ describe('binary', () => {
   it('starts as CommonJS: no ES module is loaded on a scripted run', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-esm-'));
     const hook = join(dir, 'report.cjs');
-    writeFileSync(hook, "process.on('exit', () => process.stderr.write(process.moduleLoadList.filter((m) => /esm\\/(translators|module_job)/.test(m)).join() + '|'));\n");
-    const r = spawnSync(process.execPath, ['--require', hook, BIN, 'recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'], { encoding: 'utf8' });
+    writeFileSync(
+      hook,
+      "process.on('exit', () => process.stderr.write(process.moduleLoadList.filter((m) => /esm\\/(translators|module_job)/.test(m)).join() + '|'));\n",
+    );
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        hook,
+        BIN,
+        'recommend',
+        '--goal',
+        'style',
+        '--model',
+        'sdxl',
+        '--vram',
+        '12',
+        '--time',
+        '2h',
+        '--json',
+      ],
+      { encoding: 'utf8' },
+    );
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('|');
     // the hook itself can see ES modules load (so the check above can fail)
@@ -99,9 +141,22 @@ describe('binary', () => {
 
   it('output larger than a pipe holds arrives whole at a slow reader', () => {
     // 64 KiB fill the pipe; the rest waits for the reader (blocking or EAGAIN, whichever the pipe is)
-    const direct = cli(['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', '4090', '--time', '8h', '--json']);
+    const direct = cli([
+      'recommend',
+      '--goal',
+      'task',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '4090',
+      '--time',
+      '8h',
+      '--json',
+    ]);
     expect(direct.stdout.length).toBeGreaterThan(100_000);
-    const r = sh('"$BIN" recommend --goal task --model llama-3.1-8b --gpu 4090 --time 8h --json | (sleep 0.5; cat); echo "exit $?" >&2');
+    const r = sh(
+      '"$BIN" recommend --goal task --model llama-3.1-8b --gpu 4090 --time 8h --json | (sleep 0.5; cat); echo "exit $?" >&2',
+    );
     expect(r.stdout).toBe(direct.stdout);
     expect(r.stderr).toBe('exit 0\n');
   });

@@ -8,11 +8,14 @@ import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 
 import { compiledKbPath, dataFileRecords, loadCompiledKb, serializeCompiledKb } from '../../src/kb/compiled.js';
-import { bundledDataDir,loadKnowledgeBase } from '../../src/kb/load.js';
+import { bundledDataDir, loadKnowledgeBase } from '../../src/kb/load.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const meta = JSON.parse(readFileSync(join(root, 'dist/bundle/meta.json'), 'utf8')) as {
-  outputs: Record<string, { imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }>;
+  outputs: Record<
+    string,
+    { imports: Array<{ path: string; kind: string; external?: boolean }>; inputs: Record<string, unknown> }
+  >;
 };
 const outputs = meta.outputs;
 const inputsOf = (file: string) => Object.keys(outputs[file]!.inputs);
@@ -28,7 +31,9 @@ describe('bundle', () => {
     expect(outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.kind === 'dynamic-import')).toEqual([]);
   });
   it('the YAML loader and the questions are separate bundles that cli.cjs requires only when needed', () => {
-    const required = outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.external && i.kind === 'require-call').map((i) => i.path);
+    const required = outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.external && i.kind === 'require-call').map(
+      (i) => i.path,
+    );
     expect(required).toEqual(expect.arrayContaining(['./kb-load.cjs', './prompts.cjs', './kb-schema.cjs']));
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/yaml\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/zod\//.test(i))).toBe(true);
@@ -70,7 +75,8 @@ describe('compiled knowledge base', () => {
     cpSync(bundledDataDir(), join(dir, 'data'), { recursive: true, preserveTimestamps: true });
     // a compiled file for the copy, stamped like the build does
     const kb = loadKnowledgeBase();
-    const write = () => writeFileSync(join(dir, 'kb.json'), serializeCompiledKb(dataFileRecords(join(dir, 'data')), kb));
+    const write = () =>
+      writeFileSync(join(dir, 'kb.json'), serializeCompiledKb(dataFileRecords(join(dir, 'data')), kb));
     write();
     expect(loadCompiledKb(join(dir, 'data'), join(dir, 'kb.json'))).not.toBeNull();
     // the same size, other bytes (tests/e2e/installed.test.ts covers the stat caches in front of the hash)

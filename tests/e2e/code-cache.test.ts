@@ -3,7 +3,20 @@
 // something other than a file is at its path, not when the folder is read-only. Every case runs
 // on a copy of the built package, so the real dist/ is never touched.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -30,7 +43,10 @@ function install(): string {
   // cp -a: the data files keep their times to the nanosecond (cpSync rounds them to the
   // millisecond), so the compiled knowledge base is trusted as in a clone and recommend is fast
   mkdirSync(join(dir, 'dist'));
-  for (const [parts, to] of [[['bin', 'data', 'package.json'], dir], [['dist/bundle', 'dist/kb.json'], join(dir, 'dist')]] as const) {
+  for (const [parts, to] of [
+    [['bin', 'data', 'package.json'], dir],
+    [['dist/bundle', 'dist/kb.json'], join(dir, 'dist')],
+  ] as const) {
     expect(spawnSync('cp', ['-a', ...parts.map((part) => join(root, part)), to]).status, parts.join(' ')).toBe(0);
   }
   return dir;
@@ -63,13 +79,23 @@ const RECOMMEND = ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', 
 type Run = Pick<SpawnSyncReturns<string>, 'status' | 'signal' | 'stdout' | 'stderr'>;
 
 function run(dir: string, args: string[], options: { uid?: number; gid?: number } = {}): Run {
-  return spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...args], { encoding: 'utf8', env: debugEnv, timeout: TIMEOUT_MS, killSignal: 'SIGKILL', ...options });
+  return spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...args], {
+    encoding: 'utf8',
+    env: debugEnv,
+    timeout: TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    ...options,
+  });
 }
 
 /** run, in the background, so a few copies are worked on at once. */
 function runAsync(dir: string, args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...args], { env: debugEnv, timeout: TIMEOUT_MS, killSignal: 'SIGKILL' });
+    const child = spawn(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...args], {
+      env: debugEnv,
+      timeout: TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -82,7 +108,10 @@ function runAsync(dir: string, args: string[]): Promise<Run> {
 function expectRan(r: Run, args: string[], what: string): void {
   expect(r.signal, `${what}: ${r.stderr}`).toBeNull();
   expect(r.status, `${what}: ${r.stderr}`).toBe(0);
-  expect(r.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('code cache: ')), what).toEqual([]);
+  expect(
+    r.stderr.split('\n').filter((line) => line !== '' && !line.startsWith('code cache: ')),
+    what,
+  ).toEqual([]);
   if (args === HELP) expect(r.stdout, what).toMatch(/^Usage: finetune-advisor /);
   else expect(JSON.parse(r.stdout).recommendation.id, what).toBe('lora');
 }
@@ -113,7 +142,8 @@ function damageOffsets(cache: Buffer): number[] {
 describe('code cache', () => {
   it('the build writes a cache that V8 accepts for every bundle, stamped with the bundle hash and a checksum of the data', () => {
     const dir = install();
-    for (const bundle of ['cli.cjs', 'kb-load.cjs', 'prompts.cjs', 'kb-schema.cjs']) expect(cacheUsed(dir, bundle), bundle).toBe(true);
+    for (const bundle of ['cli.cjs', 'kb-load.cjs', 'prompts.cjs', 'kb-schema.cjs'])
+      expect(cacheUsed(dir, bundle), bundle).toBe(true);
     const stamp = readFileSync(join(dir, 'dist/bundle/cli.cjs'), 'utf8').split('\n')[0]!;
     expect(stamp).toMatch(/^\/\/ [0-9a-f]{64}$/);
     const cache = readFileSync(cachePath(dir));
@@ -140,46 +170,68 @@ describe('code cache', () => {
     const cache = cachePath(dir, 'kb-load.cjs');
     rmSync(cache);
     const extra = join(dir, 'extra.yaml');
-    writeFileSync(extra, 'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n');
-    const r = run(dir, ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 't-card', '--time', '2h', '--kb', extra, '--json']);
+    writeFileSync(
+      extra,
+      'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n',
+    );
+    const r = run(dir, [
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--gpu',
+      't-card',
+      '--time',
+      '2h',
+      '--kb',
+      extra,
+      '--json',
+    ]);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).gpu.id).toBe('t-card');
     expect(reports(r, 'kb-load.cjs')).toEqual(['rejected: missing', 'rewritten']);
     expect(cacheUsed(dir, 'kb-load.cjs')).toBe(true);
   });
 
-  it('a cache with one bit changed anywhere is never given to V8: both commands run, and the cache is rewritten', { timeout: 120_000 }, async () => {
-    const built = readFileSync(cachePath(root));
-    const offsets = damageOffsets(built);
-    expect(offsets.length).toBeGreaterThanOrEqual(29);
-    /** The build's cache with one bit changed (again after the first command rewrote it). */
-    const damage = (dir: string, offset: number, bit: number) => {
-      const bytes = Buffer.from(built);
-      bytes[offset]! ^= bit;
-      writeFileSync(cachePath(dir), bytes);
-    };
-    const dirs: string[] = [];
-    /** One offset: each command on a damaged cache; what the last one wrote is checked below. */
-    const tryOffset = async (offset: number, i: number) => {
-      const dir = install();
-      dirs[i] = dir;
-      const bit = 1 << i % 8;
-      for (const args of [HELP, RECOMMEND]) {
-        damage(dir, offset, bit);
-        const r = await runAsync(dir, args);
-        const what = `${args[0]} with byte ${offset} xor 0x${bit.toString(16)}`;
-        expectRan(r, args, what);
-        expect(reports(r)[0], what).toMatch(/^rejected: (checksum mismatch|made for another build of the bundle)$/);
-        expect(reports(r)[1], what).toBe('rewritten');
-      }
-    };
-    // two at a time: the machine's cores, without one run waiting on the other's disk writes
-    const queue = offsets.map((offset, i) => () => tryOffset(offset, i));
-    await Promise.all([0, 1].map(async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await next();
-    }));
-    expect(cachesUsed(dirs)).toEqual(dirs.map(() => true));
-  });
+  it(
+    'a cache with one bit changed anywhere is never given to V8: both commands run, and the cache is rewritten',
+    { timeout: 120_000 },
+    async () => {
+      const built = readFileSync(cachePath(root));
+      const offsets = damageOffsets(built);
+      expect(offsets.length).toBeGreaterThanOrEqual(29);
+      /** The build's cache with one bit changed (again after the first command rewrote it). */
+      const damage = (dir: string, offset: number, bit: number) => {
+        const bytes = Buffer.from(built);
+        bytes[offset]! ^= bit;
+        writeFileSync(cachePath(dir), bytes);
+      };
+      const dirs: string[] = [];
+      /** One offset: each command on a damaged cache; what the last one wrote is checked below. */
+      const tryOffset = async (offset: number, i: number) => {
+        const dir = install();
+        dirs[i] = dir;
+        const bit = 1 << (i % 8);
+        for (const args of [HELP, RECOMMEND]) {
+          damage(dir, offset, bit);
+          const r = await runAsync(dir, args);
+          const what = `${args[0]} with byte ${offset} xor 0x${bit.toString(16)}`;
+          expectRan(r, args, what);
+          expect(reports(r)[0], what).toMatch(/^rejected: (checksum mismatch|made for another build of the bundle)$/);
+          expect(reports(r)[1], what).toBe('rewritten');
+        }
+      };
+      // two at a time: the machine's cores, without one run waiting on the other's disk writes
+      const queue = offsets.map((offset, i) => () => tryOffset(offset, i));
+      await Promise.all(
+        [0, 1].map(async () => {
+          for (let next = queue.shift(); next; next = queue.shift()) await next();
+        }),
+      );
+      expect(cachesUsed(dirs)).toEqual(dirs.map(() => true));
+    },
+  );
 
   it('a damaged cache of a lazily required bundle is rejected and rewritten too', () => {
     const dir = install();
@@ -188,8 +240,24 @@ describe('code cache', () => {
     bytes[bytes.length >> 1]! ^= 0x10;
     writeFileSync(cache, bytes);
     const extra = join(dir, 'extra.yaml');
-    writeFileSync(extra, 'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n');
-    const r = run(dir, ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 't-card', '--time', '2h', '--kb', extra, '--json']);
+    writeFileSync(
+      extra,
+      'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n',
+    );
+    const r = run(dir, [
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--gpu',
+      't-card',
+      '--time',
+      '2h',
+      '--kb',
+      extra,
+      '--json',
+    ]);
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).gpu.id).toBe('t-card');
     expect(reports(r, 'kb-load.cjs')).toEqual(['rejected: checksum mismatch', 'rewritten']);
@@ -197,12 +265,32 @@ describe('code cache', () => {
   });
 
   it.each([
-    ['a truncated cache', (cache: string) => truncateSync(cache, lstatSync(cache).size >> 1), 'rejected: checksum mismatch'],
-    ['a cache cut inside its header line', (cache: string) => truncateSync(cache, 70), 'rejected: made for another build of the bundle'],
+    [
+      'a truncated cache',
+      (cache: string) => truncateSync(cache, lstatSync(cache).size >> 1),
+      'rejected: checksum mismatch',
+    ],
+    [
+      'a cache cut inside its header line',
+      (cache: string) => truncateSync(cache, 70),
+      'rejected: made for another build of the bundle',
+    ],
     ['an empty cache', (cache: string) => writeFileSync(cache, ''), 'rejected: made for another build of the bundle'],
-    ['a cache of 17 MB', (cache: string) => truncateSync(cache, 17 * 1024 * 1024), 'rejected: larger than 16777216 bytes'],
-    ['a FIFO at the cache path', (cache: string) => (rmSync(cache), expect(spawnSync('mkfifo', [cache]).status).toBe(0)), 'rejected: not a regular file'],
-    ['a symlink to /dev/zero at the cache path', (cache: string) => (rmSync(cache), symlinkSync('/dev/zero', cache)), 'rejected: not a regular file'],
+    [
+      'a cache of 17 MB',
+      (cache: string) => truncateSync(cache, 17 * 1024 * 1024),
+      'rejected: larger than 16777216 bytes',
+    ],
+    [
+      'a FIFO at the cache path',
+      (cache: string) => (rmSync(cache), expect(spawnSync('mkfifo', [cache]).status).toBe(0)),
+      'rejected: not a regular file',
+    ],
+    [
+      'a symlink to /dev/zero at the cache path',
+      (cache: string) => (rmSync(cache), symlinkSync('/dev/zero', cache)),
+      'rejected: not a regular file',
+    ],
   ])('%s: the run works, and the cache is replaced by a regular file that is used', (_name, spoil, rejection) => {
     const dir = install();
     const cache = cachePath(dir);
@@ -236,7 +324,11 @@ describe('code cache', () => {
     rmSync(cache);
     mkdirSync(cache); // neither readable as a file nor replaceable by rename, even for root
     const env = { ...process.env, FINETUNE_ADVISOR_CODE_CACHE_DEBUG: undefined };
-    const quiet = spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...RECOMMEND], { encoding: 'utf8', env, timeout: TIMEOUT_MS });
+    const quiet = spawnSync(process.execPath, [join(dir, 'bin/finetune-advisor.js'), ...RECOMMEND], {
+      encoding: 'utf8',
+      env,
+      timeout: TIMEOUT_MS,
+    });
     expect(quiet.stderr).toBe('');
     expect(quiet.status).toBe(0);
     expect(JSON.parse(quiet.stdout).recommendation.id).toBe('lora');
@@ -276,7 +368,12 @@ describe('code cache', () => {
     const dir = install();
     const noCrc32 = join(dir, 'no-crc32.cjs');
     writeFileSync(noCrc32, "delete require('node:zlib').crc32;\n");
-    const withoutCrc32 = () => spawnSync(process.execPath, ['--require', noCrc32, join(dir, 'bin/finetune-advisor.js'), ...HELP], { encoding: 'utf8', env: debugEnv, timeout: TIMEOUT_MS });
+    const withoutCrc32 = () =>
+      spawnSync(process.execPath, ['--require', noCrc32, join(dir, 'bin/finetune-advisor.js'), ...HELP], {
+        encoding: 'utf8',
+        env: debugEnv,
+        timeout: TIMEOUT_MS,
+      });
     const first = withoutCrc32();
     expectRan(first, HELP, 'the first run without crc32');
     expect(reports(first)).toEqual(['rejected: checksum mismatch', 'rewritten']);

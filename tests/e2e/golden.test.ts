@@ -16,22 +16,78 @@ const BIN = join(ROOT, 'bin', 'finetune-advisor.js');
 const GOLDEN = join(ROOT, 'tests', 'fixtures', 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
 
-interface Scenario { name: string; flags: string }
+interface Scenario {
+  name: string;
+  flags: string;
+}
 const scenarios = ['recommend-scenarios.yaml', 'recommend-scenarios-extra.yaml'].flatMap(
   (f) => parse(readFileSync(join(ROOT, 'tests', 'fixtures', f), 'utf8')) as Scenario[],
 );
 
 const cases: Array<[name: string, argv: string[]]> = [
   ...scenarios.map((s): [string, string[]] => [`recommend ${s.flags}`, ['recommend', ...splitFlags(s.flags)]]),
-  ...scenarios.slice(0, 1).map((s): [string, string[]] => [`recommend ${s.flags} --json`, ['recommend', ...splitFlags(s.flags), '--json']]),
-  ['estimate lora llama-3.1-8b 4090', ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048', '--gradient-checkpointing']],
-  ['estimate qlora llama-3.1-70b 48', ['estimate', '--technique', 'qlora', '--model', 'llama-3.1-70b', '--vram', '48', '--rank', '16', '--batch', '1']],
-  ['estimate lora flux-dev 3090 json', ['estimate', '--technique', 'lora', '--model', 'flux-dev', '--gpu', 'RTX 3090', '--quantize', 'int8', '--resolution', '1024', '--json']],
-  ['estimate dreambooth sd15 t4', ['estimate', '--technique', 'dreambooth', '--model', 'sd15', '--gpu', 't4', '--optimizer', 'adamw-8bit', '--gradient-checkpointing']],
+  ...scenarios
+    .slice(0, 1)
+    .map((s): [string, string[]] => [`recommend ${s.flags} --json`, ['recommend', ...splitFlags(s.flags), '--json']]),
+  [
+    'estimate lora llama-3.1-8b 4090',
+    [
+      'estimate',
+      '--technique',
+      'lora',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '4090',
+      '--seq-len',
+      '2048',
+      '--gradient-checkpointing',
+    ],
+  ],
+  [
+    'estimate qlora llama-3.1-70b 48',
+    ['estimate', '--technique', 'qlora', '--model', 'llama-3.1-70b', '--vram', '48', '--rank', '16', '--batch', '1'],
+  ],
+  [
+    'estimate lora flux-dev 3090 json',
+    [
+      'estimate',
+      '--technique',
+      'lora',
+      '--model',
+      'flux-dev',
+      '--gpu',
+      'RTX 3090',
+      '--quantize',
+      'int8',
+      '--resolution',
+      '1024',
+      '--json',
+    ],
+  ],
+  [
+    'estimate dreambooth sd15 t4',
+    [
+      'estimate',
+      '--technique',
+      'dreambooth',
+      '--model',
+      'sd15',
+      '--gpu',
+      't4',
+      '--optimizer',
+      'adamw-8bit',
+      '--gradient-checkpointing',
+    ],
+  ],
   ['compare all markdown', ['compare', '--all', '--format', 'markdown']],
 ];
 
-const slug = (name: string) => name.replace(/[^a-z0-9.]+/gi, '-').replace(/^-|-$/g, '').toLowerCase();
+const slug = (name: string) =>
+  name
+    .replace(/[^a-z0-9.]+/gi, '-')
+    .replace(/^-|-$/g, '')
+    .toLowerCase();
 
 describe('golden outputs of the built binary', () => {
   it.each(cases)('%s', (name, argv) => {

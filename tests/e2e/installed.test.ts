@@ -3,7 +3,17 @@
 // the fast path (the compiled knowledge base, no YAML parsed) although npm gave every file a new
 // time. A preload hook records every open of a data YAML file and of the YAML loader's bundle.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -41,7 +51,11 @@ process.on('exit', () => fs.appendFileSync(process.env.FA_TRACE_LOG, seen.map((p
 );
 
 const npm = (args: string[], cwd: string) =>
-  spawnSync('npm', [...args, '--cache', join(work, 'npm-cache'), '--no-audit', '--no-fund', '--no-update-notifier'], { cwd, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  spawnSync('npm', [...args, '--cache', join(work, 'npm-cache'), '--no-audit', '--no-fund', '--no-update-notifier'], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
 
 beforeAll(() => {
   expect(existsSync(join(root, 'dist/kb.json')), 'run `npm run build` first').toBe(true);
@@ -64,9 +78,18 @@ function run(dir: string, args: string[], bin = join(dir, 'bin', 'finetune-advis
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, [bin, ...args], {
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: `--require ${HOOK}`, FA_TRACE_LOG: log, FINETUNE_ADVISOR_KB: '' },
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      NODE_OPTIONS: `--require ${HOOK}`,
+      FA_TRACE_LOG: log,
+      FINETUNE_ADVISOR_KB: '',
+    },
   });
-  const read = readFileSync(log, 'utf8').split('\n').filter(Boolean).map((p) => relative(dir, p));
+  const read = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((p) => relative(dir, p));
   return { ...r, read, yamlLoader: read.some((p) => p.endsWith('kb-load.cjs')) };
 }
 
@@ -91,12 +114,31 @@ describe('installed from the tarball', () => {
   it('installs with no script, no warning and no dependency, and holds only what the bin loads plus data', () => {
     expect(npmInstall.stderr).toBe('');
     expect(readdirSync(join(prefix, 'node_modules')).filter((f) => !f.startsWith('.'))).toEqual(['finetune-advisor']);
-    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as { dependencies?: object; scripts: Record<string, string> };
+    const pkg = JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')) as {
+      dependencies?: object;
+      scripts: Record<string, string>;
+    };
     expect(pkg.dependencies).toBeUndefined();
-    expect(Object.keys(pkg.scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s))).toEqual([]);
-    const bundles = ['cli', 'kb-load', 'kb-schema', 'prompts'].flatMap((b) => [`dist/bundle/${b}.cjs`, `dist/bundle/${b}.cjs.cache`]);
+    expect(
+      Object.keys(pkg.scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s)),
+    ).toEqual([]);
+    const bundles = ['cli', 'kb-load', 'kb-schema', 'prompts'].flatMap((b) => [
+      `dist/bundle/${b}.cjs`,
+      `dist/bundle/${b}.cjs.cache`,
+    ]);
     expect(filesUnder(installed)).toEqual(
-      ['README.md', 'bin/code-cache.cjs', 'bin/finetune-advisor.js', 'bin/package.json', 'bin/stdio.cjs', 'data/kb.schema.json', ...DATA_YAML, ...bundles, 'dist/kb.json', 'package.json'].sort(),
+      [
+        'README.md',
+        'bin/code-cache.cjs',
+        'bin/finetune-advisor.js',
+        'bin/package.json',
+        'bin/stdio.cjs',
+        'data/kb.schema.json',
+        ...DATA_YAML,
+        ...bundles,
+        'dist/kb.json',
+        'package.json',
+      ].sort(),
     );
   });
 
@@ -131,7 +173,8 @@ describe('installed from the tarball', () => {
   it('a copy of the built tree (cp -r) takes the fast path, and so does a read-only one', () => {
     const copy = join(work, 'copy');
     mkdirSync(copy);
-    for (const part of ['bin', 'data', 'dist', 'package.json']) cpSync(join(root, part), join(copy, part), { recursive: true });
+    for (const part of ['bin', 'data', 'dist', 'package.json'])
+      cpSync(join(root, part), join(copy, part), { recursive: true });
     rmSync(join(copy, 'dist/kb.verified.json'), { force: true });
     const first = run(copy, RECOMMEND);
     expect(first.status, first.stderr).toBe(0);
@@ -161,7 +204,10 @@ describe('installed from the tarball', () => {
     cpSync(installed, copy, { recursive: true });
     rmSync(join(copy, 'dist/kb.verified.json'), { force: true });
     expect(spawnSync('mkfifo', [join(copy, 'dist/kb.verified.json')]).status).toBe(0);
-    const r = spawnSync(process.execPath, [join(copy, 'bin/finetune-advisor.js'), ...RECOMMEND], { encoding: 'utf8', timeout: 10_000 });
+    const r = spawnSync(process.execPath, [join(copy, 'bin/finetune-advisor.js'), ...RECOMMEND], {
+      encoding: 'utf8',
+      timeout: 10_000,
+    });
     expect(r.signal).toBeNull();
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).recommendation.id).toBe('lora');

@@ -13,7 +13,11 @@ const ROOT = new URL('../../', import.meta.url).pathname;
 const BIN = join(ROOT, 'bin', 'finetune-advisor.js');
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 
-interface Block { lang: string; lines: string[]; line: number }
+interface Block {
+  lang: string;
+  lines: string[];
+  line: number;
+}
 
 function blocks(text: string): Block[] {
   const out: Block[] = [];
@@ -127,7 +131,10 @@ describe('README examples', () => {
       }
     };
     walk(JSON.parse(out));
-    const text = b.lines.slice(1).join('\n').replace(/\/\/.*$/gm, '');
+    const text = b.lines
+      .slice(1)
+      .join('\n')
+      .replace(/\/\/.*$/gm, '');
     for (const m of text.matchAll(/"([\w]+)":\s*("(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:e-?\d+)?|true|false|null)?/g)) {
       const [, key, literal] = m;
       expect(pairs.has(key!), `key "${key}" is in the output`).toBe(true);

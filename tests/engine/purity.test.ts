@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const root = new URL('../../src/', import.meta.url).pathname;
-const FORBIDDEN = /(?:from\s+|import\s*\(?\s*)['"](node:[^'"]+|fs|path|os|child_process|chalk|cli-table3|commander|inquirer|@inquirer\/[^'"]+)['"]/;
+const FORBIDDEN =
+  /(?:from\s+|import\s*\(?\s*)['"](node:[^'"]+|fs|path|os|child_process|chalk|cli-table3|commander|inquirer|@inquirer\/[^'"]+)['"]/;
 
 function files(dir: string): string[] {
-  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+  return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 }
 
 /** Every module a file imports, following relative imports, so a pure module cannot reach I/O through a helper. */

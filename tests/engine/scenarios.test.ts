@@ -7,7 +7,12 @@ import { parse } from 'yaml';
 
 import { runCli, splitFlags } from '../helpers.js';
 
-interface Scenario { name: string; flags: string; accept: Array<string | null>; never?: string[] }
+interface Scenario {
+  name: string;
+  flags: string;
+  accept: Array<string | null>;
+  never?: string[];
+}
 
 const files = ['recommend-scenarios.yaml', 'recommend-scenarios-extra.yaml'];
 

@@ -5,7 +5,7 @@ import { cardFromGpu } from '../../src/engine/card.js';
 import { scaledModel } from '../../src/engine/custom-model.js';
 import { fitWithSavers } from '../../src/estimate/fit.js';
 import { IMAGE_KIND } from '../../src/estimate/kinds/image.js';
-import { kindOf,KINDS } from '../../src/estimate/kinds/index.js';
+import { kindOf, KINDS } from '../../src/estimate/kinds/index.js';
 import { LLM_KIND } from '../../src/estimate/kinds/llm.js';
 import { llmParamSplit } from '../../src/estimate/kinds/llm-layers.js';
 import { METHOD_TRAITS } from '../../src/estimate/methods.js';
@@ -18,10 +18,13 @@ const kb = bundledKb();
 const llm = (id: string) => kb.models.find((m) => m.id === id)! as LlmModel;
 const image = (id: string) => kb.models.find((m) => m.id === id)! as ImageModel;
 const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
-const settings = (tid: string, m: LlmModel | ImageModel, over: Partial<TrainingSettings> = {}): TrainingSettings => ({ ...resolveSettings(technique(tid), m)!, ...over });
+const settings = (tid: string, m: LlmModel | ImageModel, over: Partial<TrainingSettings> = {}): TrainingSettings => ({
+  ...resolveSettings(technique(tid), m)!,
+  ...over,
+});
 
 describe('dispatch', () => {
-  it('has one kind per family, and a model gets its family\'s', () => {
+  it("has one kind per family, and a model gets its family's", () => {
     expect(Object.keys(KINDS).sort()).toEqual([...FAMILIES].sort());
     expect(kindOf(llm('llama-3.1-8b'))).toBe(LLM_KIND);
     expect(kindOf(image('sdxl'))).toBe(IMAGE_KIND);
@@ -39,7 +42,9 @@ describe('language models', () => {
   });
   it('the token stream counts encoder and decoder layers of an encoder-decoder', () => {
     const t5 = llm('t0-3b');
-    expect(LLM_KIND.trainableDims(t5).tokenStream!.layers).toBe(t5.architecture.layers + t5.architecture.decoderLayers!);
+    expect(LLM_KIND.trainableDims(t5).tokenStream!.layers).toBe(
+      t5.architecture.layers + t5.architecture.decoderLayers!,
+    );
     expect(LLM_KIND.trainableDims(m).textConditioning).toBeNull();
   });
   it('forward FLOPs: 2 x matmul parameters (layers and output head) x tokens, plus attention', () => {
@@ -50,7 +55,7 @@ describe('language models', () => {
     expect(attention).toBe(2 * 512 * 2 * 512 * a.heads * a.headDim * a.layers);
     // longer sequences: attention grows with the square of the length
     const long = settings('lora', m, { batch: 1, seqLen: 8192, meanSeqLen: null });
-    expect(LLM_KIND.forwardFlops(m, long) / (8192 * matmuls / (2 * 512))).toBeGreaterThan(1.1);
+    expect(LLM_KIND.forwardFlops(m, long) / ((8192 * matmuls) / (2 * 512))).toBeGreaterThan(1.1);
   });
   it('throughput in tokens: the mean sequence length counts when known', () => {
     expect(LLM_KIND.throughputUnit).toBe('tokensPerSecond');
@@ -59,7 +64,9 @@ describe('language models', () => {
   });
   it('activations grow with the virtual tokens prompt tuning prepends', () => {
     const s = settings('prompt-tuning', m, { batch: 1, seqLen: 256 });
-    expect(LLM_KIND.activationBytes(m, { ...s, virtualTokens: 256 })).toBeGreaterThan(1.9 * LLM_KIND.activationBytes(m, { ...s, virtualTokens: 0 }));
+    expect(LLM_KIND.activationBytes(m, { ...s, virtualTokens: 256 })).toBeGreaterThan(
+      1.9 * LLM_KIND.activationBytes(m, { ...s, virtualTokens: 0 }),
+    );
   });
   it('a recipe without a sequence length runs 1024 tokens; resolution does not apply', () => {
     const { seqLen: _seqLen, ...recipe } = technique('lora').defaults.llm!;
@@ -75,7 +82,9 @@ describe('language models', () => {
   it('soft-capped attention (Gemma 2) runs eager; Llama uses a fused kernel', () => {
     expect(LLM_KIND.eagerAttention(llm('gemma-2-9b'))).toMatch(/soft-capped attention \(cap 50\) runs eager/);
     expect(LLM_KIND.eagerAttention(m)).toBeNull();
-    expect(LLM_KIND.assumptions(m, settings('lora', m, { seqLen: 777 }), [])[0]).toMatch(/every sequence 777 tokens long/);
+    expect(LLM_KIND.assumptions(m, settings('lora', m, { seqLen: 777 }), [])[0]).toMatch(
+      /every sequence 777 tokens long/,
+    );
   });
   it('scales from a decoder-only model in the common layout, to about the size asked', () => {
     const templates = LLM_KIND.scalingTemplates(kb.models);
@@ -98,26 +107,34 @@ describe('image models', () => {
     expect(IMAGE_KIND.baseNetwork(sdxl).linear / sdxl.components.denoiser.params).toBeCloseTo(0.7, 5);
     expect(IMAGE_KIND.baseNetwork(flux).linear / flux.components.denoiser.params).toBeCloseTo(0.98, 5);
   });
-  it('adapters take their sizes from the catalogue\'s loraDims; the text conditioning from the encoders', () => {
+  it("adapters take their sizes from the catalogue's loraDims; the text conditioning from the encoders", () => {
     const dims = IMAGE_KIND.trainableDims(sdxl);
     expect(dims.adapterParamsPerRank('attention')).toBe(sdxl.loraDims.attention);
     expect(dims.tokenStream).toBeNull();
     expect(dims.textConditioning!.embeddingWidths).toEqual(sdxl.components.textEncoders.map((te) => te.width ?? 768));
-    expect(dims.fullParams({ trainTextEncoder: true } as TrainingSettings)).toBeGreaterThan(dims.fullParams({ trainTextEncoder: false } as TrainingSettings));
+    expect(dims.fullParams({ trainTextEncoder: true } as TrainingSettings)).toBeGreaterThan(
+      dims.fullParams({ trainTextEncoder: false } as TrainingSettings),
+    );
   });
   it('text encoders and VAE: off the GPU when cached, on it otherwise, and trained ones cost more', () => {
     const s = settings('lora', sdxl);
-    const bytes = (over: Partial<TrainingSettings>, tid = 'lora') => IMAGE_KIND.componentBytes(sdxl, { ...s, ...over }, METHOD_TRAITS[technique(tid).method]);
+    const bytes = (over: Partial<TrainingSettings>, tid = 'lora') =>
+      IMAGE_KIND.componentBytes(sdxl, { ...s, ...over }, METHOD_TRAITS[technique(tid).method]);
     expect(bytes({ cache: true })).toBe(0);
     expect(bytes({ cache: false })).toBeGreaterThan(0);
     expect(bytes({ cache: true }, 'textual-inversion')).toBeGreaterThan(0);
-    expect(bytes({ cache: true, trainTextEncoder: true }, 'dreambooth')).toBeGreaterThan(bytes({ cache: true, trainTextEncoder: true }));
+    expect(bytes({ cache: true, trainTextEncoder: true }, 'dreambooth')).toBeGreaterThan(
+      bytes({ cache: true, trainTextEncoder: true }),
+    );
   });
   it('prior preservation doubles the images per step', () => {
     const s = settings('lora', sdxl, { batch: 3 });
     expect(IMAGE_KIND.samplesPerStep(s)).toBe(3);
     expect(IMAGE_KIND.samplesPerStep({ ...s, priorPreservation: true })).toBe(6);
-    expect(IMAGE_KIND.forwardFlops(sdxl, { ...s, priorPreservation: true })).toBeCloseTo(2 * IMAGE_KIND.forwardFlops(sdxl, s), -3);
+    expect(IMAGE_KIND.forwardFlops(sdxl, { ...s, priorPreservation: true })).toBeCloseTo(
+      2 * IMAGE_KIND.forwardFlops(sdxl, s),
+      -3,
+    );
     expect(IMAGE_KIND.throughputUnit).toBe('imagesPerSecond');
   });
   it('a UNet dispatches a resnet beside each transformer block; utilisation by denoiser kind', () => {
@@ -127,7 +144,7 @@ describe('image models', () => {
     expect(IMAGE_KIND.utilisation(sdxl)).toBe('unet');
     expect(IMAGE_KIND.utilisation(flux)).toBe('transformer');
   });
-  it('a recipe without a resolution trains at the model\'s native one; sequence length does not apply', () => {
+  it("a recipe without a resolution trains at the model's native one; sequence length does not apply", () => {
     const { resolution: _resolution, ...recipe } = technique('lora').defaults.sdxl!;
     expect(IMAGE_KIND.runShape(sdxl, recipe)).toEqual({ resolution: sdxl.nativeResolution, seqLen: null });
     expect(IMAGE_KIND.shapeSetting).toBe('resolution');
@@ -135,10 +152,14 @@ describe('image models', () => {
   it('offers caching and a quantized base to fit a small card', () => {
     for (const id of ['cache', 'int8-base', 'nf4-base'] as const) expect(IMAGE_KIND.savers.has(id), id).toBe(true);
     const small = { ...cardFromGpu(kb.gpus.find((g) => g.id === 'rtx-4090')!), vramGiB: 14 };
-    expect(fitWithSavers(flux, settings('lora', flux, { cache: false, quantize: 'none' }), small).savers).toEqual(expect.arrayContaining(['cache', 'int8-base']));
+    expect(fitWithSavers(flux, settings('lora', flux, { cache: false, quantize: 'none' }), small).savers).toEqual(
+      expect.arrayContaining(['cache', 'int8-base']),
+    );
   });
   it('the assumptions say whether latents are cached', () => {
-    expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: true }), [])[0]).toMatch(/latents and text embeddings cached/);
+    expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: true }), [])[0]).toMatch(
+      /latents and text embeddings cached/,
+    );
     expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: false }), [])[0]).toMatch(/--no-cache/);
     expect(IMAGE_KIND.eagerAttention(sdxl)).toBeNull();
   });

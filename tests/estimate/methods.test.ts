@@ -8,18 +8,27 @@ import { resolveSettings, type TrainingSettings } from '../../src/estimate/setti
 import { outputSizeMB } from '../../src/estimate/size.js';
 import { estimateStepTime } from '../../src/estimate/time.js';
 import type { Model } from '../../src/kb/types.js';
-import { type Method,METHODS } from '../../src/kb/vocabulary.js';
+import { type Method, METHODS } from '../../src/kb/vocabulary.js';
 import { bundledKb, runCli } from '../helpers.js';
 
 const kb = bundledKb();
 const model = (id: string) => kb.models.find((m) => m.id === id)! as Model;
 const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
-const settings = (tid: string, mid: string, over: Partial<TrainingSettings> = {}): TrainingSettings => ({ ...resolveSettings(technique(tid), model(mid))!, ...over });
+const settings = (tid: string, mid: string, over: Partial<TrainingSettings> = {}): TrainingSettings => ({
+  ...resolveSettings(technique(tid), model(mid))!,
+  ...over,
+});
 const rtx4090 = { tflops: 165, bandwidthGBs: 1008, bf16: true };
 
 // small numbers that make each formula's terms visible
 const tokenStream = { hidden: 10, layers: 3, kvHeads: 2, headDim: 5, intermediate: 7 };
-const textConditioning = { embeddingWidths: [4, 6], blocks: [{ count: 2, width: 3 }, { count: 1, width: 5 }] };
+const textConditioning = {
+  embeddingWidths: [4, 6],
+  blocks: [
+    { count: 2, width: 3 },
+    { count: 1, width: 5 },
+  ],
+};
 const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
   adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19 })[t],
@@ -28,8 +37,10 @@ const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   textConditioning,
   ...parts,
 });
-const s = (over: Partial<TrainingSettings>) => ({ rank: 4, targets: 'attention', virtualTokens: 8, trainTextEncoder: false, ...over }) as TrainingSettings;
-const count = (m: Method, over: Partial<TrainingSettings> = {}, d = dims()) => METHOD_TRAITS[m].trainableParams(d, s(over));
+const s = (over: Partial<TrainingSettings>) =>
+  ({ rank: 4, targets: 'attention', virtualTokens: 8, trainTextEncoder: false, ...over }) as TrainingSettings;
+const count = (m: Method, over: Partial<TrainingSettings> = {}, d = dims()) =>
+  METHOD_TRAITS[m].trainableParams(d, s(over));
 
 describe('trainable-parameter formulas', () => {
   it('full fine-tuning trains what the kind counts as the whole network', () => {
@@ -87,18 +98,29 @@ describe('traits where the estimators read them', () => {
     const noRank = { ...technique('dora'), defaults: { llm: { ...technique('dora').defaults.llm!, rank: undefined } } };
     expect(resolveSettings(noRank, model('llama-3.1-8b'))!.rank).toBe(16);
     expect(settings('ia3', 'llama-3.1-8b').rank).toBeNull();
-    const noTokens = (id: string) => ({ ...technique(id), defaults: Object.fromEntries(Object.entries(technique(id).defaults).map(([g, d]) => [g, { ...d, virtualTokens: undefined }])) });
+    const noTokens = (id: string) => ({
+      ...technique(id),
+      defaults: Object.fromEntries(
+        Object.entries(technique(id).defaults).map(([g, d]) => [g, { ...d, virtualTokens: undefined }]),
+      ),
+    });
     expect(resolveSettings(noTokens('prefix-tuning'), model('llama-3.1-8b'))!.virtualTokens).toBe(20);
     expect(resolveSettings(noTokens('textual-inversion'), model('sd15'))!.virtualTokens).toBe(1);
     expect(settings('lora', 'llama-3.1-8b').virtualTokens).toBeNull();
   });
   it('memory: prompt tuning lengthens every sequence by its virtual tokens, prefix tuning does not', () => {
-    const activations = (tid: string, virtualTokens: number) => estimateMemory(model('llama-3.2-1b'), settings(tid, 'llama-3.2-1b', { virtualTokens })).breakdown.find((p) => p.part === 'activations')!.gib;
+    const activations = (tid: string, virtualTokens: number) =>
+      estimateMemory(model('llama-3.2-1b'), settings(tid, 'llama-3.2-1b', { virtualTokens })).breakdown.find(
+        (p) => p.part === 'activations',
+      )!.gib;
     expect(activations('prompt-tuning', 200)).toBeGreaterThan(activations('prompt-tuning', 10));
     expect(activations('prefix-tuning', 200)).toBe(activations('prefix-tuning', 10));
   });
   it('memory: textual inversion keeps the text encoders on the GPU even with cached embeddings', () => {
-    const encoders = (tid: string) => estimateMemory(model('sdxl'), settings(tid, 'sdxl', { cache: true })).breakdown.find((p) => p.part === 'frozen encoders / VAE')!.gib;
+    const encoders = (tid: string) =>
+      estimateMemory(model('sdxl'), settings(tid, 'sdxl', { cache: true })).breakdown.find(
+        (p) => p.part === 'frozen encoders / VAE',
+      )!.gib;
     expect(encoders('lora')).toBe(0);
     expect(encoders('textual-inversion')).toBeGreaterThan(1);
   });
@@ -118,10 +140,16 @@ describe('traits where the estimators read them', () => {
   });
   it('the CLI: --rank only for adapters, --quantize none for a full run, QLoRA only on NF4', async () => {
     const base = ['estimate', '--model', 'llama-3.2-1b'];
-    expect((await runCli([...base, '--technique', 'ia3', '--rank', '8'])).stderr).toMatch(/--rank applies to adapter techniques \(lora, qlora, dora, loha, lokr\), not to ia3\./);
+    expect((await runCli([...base, '--technique', 'ia3', '--rank', '8'])).stderr).toMatch(
+      /--rank applies to adapter techniques \(lora, qlora, dora, loha, lokr\), not to ia3\./,
+    );
     expect((await runCli([...base, '--technique', 'dora', '--rank', '8'])).code).toBe(0);
-    expect((await runCli([...base, '--technique', 'full-finetune', '--quantize', 'int8'])).stderr).toMatch(/needs a frozen base; full-finetune trains every weight/);
-    expect((await runCli([...base, '--technique', 'qlora', '--quantize', 'int8'])).stderr).toMatch(/--technique qlora implies --quantize nf4/);
+    expect((await runCli([...base, '--technique', 'full-finetune', '--quantize', 'int8'])).stderr).toMatch(
+      /needs a frozen base; full-finetune trains every weight/,
+    );
+    expect((await runCli([...base, '--technique', 'qlora', '--quantize', 'int8'])).stderr).toMatch(
+      /--technique qlora implies --quantize nf4/,
+    );
     expect((await runCli([...base, '--technique', 'qlora', '--json'])).stdout).toMatch(/"quantize": "nf4"/);
   });
 });

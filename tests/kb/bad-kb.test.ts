@@ -35,12 +35,19 @@ describe('bad knowledge-base files', () => {
   it('a file above the size limit is refused before parsing', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'fa-big-'));
     const big = join(tmp, 'big.yaml');
-    writeFileSync(big, `gpus:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(Math.ceil((50 * 1024 * 1024) / 68))}`);
+    writeFileSync(
+      big,
+      `gpus:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(Math.ceil((50 * 1024 * 1024) / 68))}`,
+    );
     const started = Date.now();
     const r = await runCli(['kb', 'validate', big]);
     expect(Date.now() - started).toBeLessThan(5000);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`big\\.yaml:1:1: file is 5\\d\\.\\d MB; knowledge-base files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`));
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `big\\.yaml:1:1: file is 5\\d\\.\\d MB; knowledge-base files are limited to ${MAX_FILE_BYTES / 1024 / 1024} MB`,
+      ),
+    );
     rmSync(tmp, { recursive: true });
   });
 

@@ -2,7 +2,18 @@
 // build's stat and this copy's verified cache in front of it, never by file times alone. Every
 // open is recorded, so a test can say which data files were read.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,13 +26,15 @@ vi.mock('node:fs', async (importOriginal) => {
   const fs = await importOriginal<typeof import('node:fs')>();
   const openSync = ((path: string, ...rest: [never]) => {
     trace.opened.push(String(path));
-    if (trace.denied.has(String(path))) throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
+    if (trace.denied.has(String(path)))
+      throw Object.assign(new Error(`EACCES: permission denied, open '${path}'`), { code: 'EACCES' });
     return fs.openSync(path, ...rest);
   }) as typeof fs.openSync;
   return { ...fs, openSync, default: { ...fs, openSync } };
 });
 
-const { bundledDataDir, dataFileRecords, loadCompiledKb, serializeCompiledKb, verifiedCachePath } = await import('../../src/kb/compiled.js');
+const { bundledDataDir, dataFileRecords, loadCompiledKb, serializeCompiledKb, verifiedCachePath } =
+  await import('../../src/kb/compiled.js');
 const { loadKnowledgeBase } = await import('../../src/kb/load.js');
 
 let kb: KnowledgeBase;
@@ -56,7 +69,8 @@ function compiledCopy(options: { stat?: boolean; crc32?: boolean } = {}) {
       return loadCompiledKb(data, kbPath);
     },
     yamlRead: () => trace.opened.filter((p) => p.startsWith(data)).map((p) => p.slice(data.length + 1)),
-    verified: () => (JSON.parse(readFileSync(cache, 'utf8')) as { files: Array<{ name: string }> }).files.map((f) => f.name),
+    verified: () =>
+      (JSON.parse(readFileSync(cache, 'utf8')) as { files: Array<{ name: string }> }).files.map((f) => f.name),
     /** new times for every data file, as npm's unpacking or cp -r gives them; old enough to be recorded */
     retime: () => {
       const t = new Date(Date.now() - 60_000);

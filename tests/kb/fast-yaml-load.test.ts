@@ -15,7 +15,13 @@ vi.mock('../../src/kb/fast-yaml.js', async (importOriginal) => {
 });
 vi.mock('yaml', async (importOriginal) => {
   const original = await importOriginal<typeof import('yaml')>();
-  return { ...original, parseDocument: (...args: Parameters<typeof original.parseDocument>) => { control.yamlParses++; return original.parseDocument(...args); } };
+  return {
+    ...original,
+    parseDocument: (...args: Parameters<typeof original.parseDocument>) => {
+      control.yamlParses++;
+      return original.parseDocument(...args);
+    },
+  };
 });
 
 const { bundledDataDir, validateKnowledgeBase } = await import('../../src/kb/load.js');
@@ -39,7 +45,8 @@ function bothWays(paths: string[], base?: Parameters<typeof validateKnowledgeBas
   return { fast, slow, yamlParses: control.yamlParses };
 }
 
-const gpu = (id: string, extra = '') => `  - id: ${id}\n    name: GPU ${id}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 10\n    bandwidthGBs: 100\n    sources: [{ ref: generated }]\n${extra}`;
+const gpu = (id: string, extra = '') =>
+  `  - id: ${id}\n    name: GPU ${id}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 10\n    bandwidthGBs: 100\n    sources: [{ ref: generated }]\n${extra}`;
 
 beforeEach(() => {
   control.fast = true;
@@ -47,7 +54,9 @@ beforeEach(() => {
 
 describe('loading through the fast YAML path', () => {
   it('reads the bundled data and a valid file without yaml, with the same result', () => {
-    const file = write(`# GPUs\ngpus:\n${gpu('a')}${gpu('"b"')}${gpu("'c'")}  - { id: d, name: D, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n`);
+    const file = write(
+      `# GPUs\ngpus:\n${gpu('a')}${gpu('"b"')}${gpu("'c'")}  - { id: d, name: D, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n`,
+    );
     const { fast, slow, yamlParses } = bothWays([bundledDataDir(), file]);
     expect(yamlParses).toBe(0);
     expect(fast.errors).toEqual([]);
@@ -75,12 +84,16 @@ describe('loading through the fast YAML path', () => {
 
   it('keeps lint warnings and cross-file problems at the entries the yaml path names', () => {
     // a figure no source backs is a warning at the entry's id; an unknown technique is a cross-check error
-    const warned = write(`gpus:\n  - id: lint-me\n    name: L\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 10\n    bandwidthGBs: 100\n    sources:\n      - { ref: r, for: [vramGB] }\n`);
+    const warned = write(
+      `gpus:\n  - id: lint-me\n    name: L\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 10\n    bandwidthGBs: 100\n    sources:\n      - { ref: r, for: [vramGB] }\n`,
+    );
     const a = bothWays([bundledDataDir(), warned]);
     expect(a.yamlParses).toBe(0);
     expect(a.fast.warnings.some((w) => w.startsWith(`${warned}:2:9: warning:`))).toBe(true);
     expect(a.fast).toEqual(a.slow);
-    const crossed = write('rules:\n  - id: ban-one\n    kind: hard\n    description: names a technique that does not exist\n    check: { fact: technique.id, op: nin, value: [dreambooht] }\n    reason: { pass: ok, fail: banned }\n');
+    const crossed = write(
+      'rules:\n  - id: ban-one\n    kind: hard\n    description: names a technique that does not exist\n    check: { fact: technique.id, op: nin, value: [dreambooht] }\n    reason: { pass: ok, fail: banned }\n',
+    );
     const b = bothWays([bundledDataDir(), crossed]);
     expect(b.fast.errors.length + b.fast.warnings.length).toBeGreaterThan(0);
     expect(b.fast).toEqual(b.slow);

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LineCounter, parseDocument } from 'yaml';
 
-import { type FastYaml,parseFastYaml, resolvePlain } from '../../src/kb/fast-yaml.js';
+import { type FastYaml, parseFastYaml, resolvePlain } from '../../src/kb/fast-yaml.js';
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
 import { locateEach } from '../../src/kb/locate.js';
 import { documentToJs } from '../../src/kb/yaml-to-js.js';
@@ -17,9 +17,19 @@ import { documentToJs } from '../../src/kb/yaml-to-js.js';
 const root = new URL('../../', import.meta.url).pathname;
 
 /** What the loader's yaml path gives: the value, or null when yaml reports any problem. */
-function viaYaml(src: string): { value: unknown; doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter } | null {
+function viaYaml(
+  src: string,
+): { value: unknown; doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter } | null {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(src, { lineCounter, uniqueKeys: true, merge: false, strict: true, prettyErrors: false, customTags: [], logLevel: 'error' });
+  const doc = parseDocument(src, {
+    lineCounter,
+    uniqueKeys: true,
+    merge: false,
+    strict: true,
+    prettyErrors: false,
+    customTags: [],
+    logLevel: 'error',
+  });
   if (doc.errors.length || doc.warnings.length) return null;
   try {
     return { value: documentToJs(doc, MAX_ALIAS_COUNT), doc, lineCounter };
@@ -31,14 +41,16 @@ function viaYaml(src: string): { value: unknown; doc: ReturnType<typeof parseDoc
 /** Strict sameness: Object.is for scalars (so -0 and NaN count), key order, own descriptors, prototypes. */
 function difference(a: unknown, b: unknown, at = '$'): string | null {
   if (Object.is(a, b)) return null;
-  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return `${at}: ${String(a)} (${typeof a}) vs ${String(b)} (${typeof b})`;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return `${at}: ${String(a)} (${typeof a}) vs ${String(b)} (${typeof b})`;
   if (Array.isArray(a) !== Array.isArray(b)) return `${at}: array vs not`;
   if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return `${at}: prototypes differ`;
   const ka = Object.keys(a);
   const kb = Object.keys(b);
   if (ka.join('\0') !== kb.join('\0')) return `${at}: keys [${ka}] vs [${kb}]`;
   for (const k of ka) {
-    if (!Object.prototype.hasOwnProperty.call(a, k) || !Object.prototype.hasOwnProperty.call(b, k)) return `${at}.${k}: not own`;
+    if (!Object.prototype.hasOwnProperty.call(a, k) || !Object.prototype.hasOwnProperty.call(b, k))
+      return `${at}.${k}: not own`;
     const d = difference((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], `${at}.${k}`);
     if (d) return d;
   }
@@ -52,7 +64,8 @@ function compare(src: string, name = 'document'): Verdict {
   const fast = parseFastYaml(src);
   if (!fast) return 'gave-up';
   const slow = viaYaml(src);
-  const fail = (why: string) => new Error(`${name}: ${why}\n--- source ---\n${src.length > 2000 ? `${src.slice(0, 2000)}...` : src}`);
+  const fail = (why: string) =>
+    new Error(`${name}: ${why}\n--- source ---\n${src.length > 2000 ? `${src.slice(0, 2000)}...` : src}`);
   if (!slow) throw fail('the fast path accepted what yaml reports a problem in');
   const d = difference(fast.value, slow.value);
   if (d) throw fail(`values differ at ${d}`);
@@ -60,7 +73,11 @@ function compare(src: string, name = 'document'): Verdict {
   return 'same';
 }
 
-function checkPositions(fast: FastYaml, slow: NonNullable<ReturnType<typeof viaYaml>>, fail: (why: string) => Error): void {
+function checkPositions(
+  fast: FastYaml,
+  slow: NonNullable<ReturnType<typeof viaYaml>>,
+  fail: (why: string) => Error,
+): void {
   for (const [key, value] of Object.entries(fast.value)) {
     const positions = fast.idPositions.get(key);
     if (!Array.isArray(value)) {
@@ -68,12 +85,17 @@ function checkPositions(fast: FastYaml, slow: NonNullable<ReturnType<typeof viaY
       continue;
     }
     if (!positions) continue; // a flow list at the root: the loader takes the yaml path for it
-    if (positions.length !== value.length) throw fail(`${positions.length} id positions for ${value.length} entries of '${key}'`);
+    if (positions.length !== value.length)
+      throw fail(`${positions.length} id positions for ${value.length} entries of '${key}'`);
     const expected = locateEach(slow.doc, slow.lineCounter, [key], value.length, 'id');
     value.forEach((entry, i) => {
-      const id = entry && typeof entry === 'object' && !Array.isArray(entry) && Object.prototype.hasOwnProperty.call(entry, 'id') ? (entry as { id: unknown }).id : undefined;
+      const id =
+        entry && typeof entry === 'object' && !Array.isArray(entry) && Object.prototype.hasOwnProperty.call(entry, 'id')
+          ? (entry as { id: unknown }).id
+          : undefined;
       // the loader uses a position only when the entry passed validation, so its id is a string
-      if (typeof id === 'string' && difference(positions[i], expected[i])) throw fail(`'${key}'[${i}] id at ${JSON.stringify(positions[i])}, yaml says ${JSON.stringify(expected[i])}`);
+      if (typeof id === 'string' && difference(positions[i], expected[i]))
+        throw fail(`'${key}'[${i}] id at ${JSON.stringify(positions[i])}, yaml says ${JSON.stringify(expected[i])}`);
       if (typeof id === 'string' && !positions[i]) throw fail(`no id position for '${key}'[${i}]`);
     });
   }
@@ -87,7 +109,9 @@ function yamlFilesUnder(dir: string): string[] {
   });
 }
 
-const dataFiles = readdirSync(join(root, 'data')).filter((f) => f.endsWith('.yaml')).map((f) => join(root, 'data', f));
+const dataFiles = readdirSync(join(root, 'data'))
+  .filter((f) => f.endsWith('.yaml'))
+  .map((f) => join(root, 'data', f));
 
 describe('the fast YAML path', () => {
   it.each(dataFiles.map((f) => [f.slice(root.length), f]))('takes %s and agrees with yaml', (_name, file) => {
@@ -104,13 +128,16 @@ describe('the fast YAML path', () => {
     for (const file of dataFiles) {
       const text = readFileSync(file, 'utf8');
       const [head, ...rest] = text.split(/\n(?= {2}- id: )/);
-      const copies = Array.from({ length: 6 }, (_, c) => rest.map((entry) => entry.replace(/^ {2}- id: (\S+)/, `  - id: $1-copy${c}`)).join('\n'));
+      const copies = Array.from({ length: 6 }, (_, c) =>
+        rest.map((entry) => entry.replace(/^ {2}- id: (\S+)/, `  - id: $1-copy${c}`)).join('\n'),
+      );
       expect(compare(`${head}\n${copies.join('\n')}`, `${file} x6`)).toBe('same');
     }
   });
 
   it('takes a generated 30,000-entry GPU file (4.8 MB) and agrees with yaml on its head', () => {
-    const entry = (i: number) => `  - id: card-${i}\n    name: Card ${i}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: generated }]\n`;
+    const entry = (i: number) =>
+      `  - id: card-${i}\n    name: Card ${i}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: generated }]\n`;
     let big = 'gpus:\n';
     for (let i = 0; i < 30_000; i++) big += entry(i);
     expect(big.length).toBeGreaterThan(4_700_000);
@@ -118,7 +145,16 @@ describe('the fast YAML path', () => {
     expect(fast).not.toBeNull();
     const gpus = fast!.value['gpus'] as Array<Record<string, unknown>>;
     expect(gpus).toHaveLength(30_000);
-    expect(gpus[29_999]).toEqual({ id: 'card-29999', name: 'Card 29999', vendor: 'nvidia', vramGB: 16, bf16: true, tflops: 88, bandwidthGBs: 672, sources: [{ ref: 'generated' }] });
+    expect(gpus[29_999]).toEqual({
+      id: 'card-29999',
+      name: 'Card 29999',
+      vendor: 'nvidia',
+      vramGB: 16,
+      bf16: true,
+      tflops: 88,
+      bandwidthGBs: 672,
+      sources: [{ ref: 'generated' }],
+    });
     expect(fast!.idPositions.get('gpus')![29_999]).toEqual({ line: 29_999 * 8 + 2, col: 9 });
     let head = 'gpus:\n';
     for (let i = 0; i < 1000; i++) head += entry(i);
@@ -127,14 +163,50 @@ describe('the fast YAML path', () => {
 
   it('types plain scalars as the core schema does', () => {
     const cases: Array<[string, unknown]> = [
-      ['', null], ['~', null], ['null', null], ['Null', null], ['NULL', null], ['nULL', 'nULL'],
-      ['true', true], ['True', true], ['TRUE', true], ['tRUE', 'tRUE'], ['false', false], ['FALSE', false], ['yes', 'yes'], ['on', 'on'],
-      ['0', 0], ['-0', -0], ['+1', 1], ['012', 12], ['0o17', 15], ['-0o17', '-0o17'], ['0x1F', 31], ['0X1F', '0X1F'], ['-0x1', '-0x1'],
-      ['1_000', '1_000'], ['1e3', 1000], ['1E-3', 0.001], ['.5', 0.5], ['5.', 5], ['-.5e1', -5], ['.inf', Infinity], ['-.Inf', -Infinity], ['+.INF', Infinity],
-      ['.nan', NaN], ['.NaN', NaN], ['NaN', 'NaN'], ['1.2.3', '1.2.3'], ['.', '.'], ['e3', 'e3'], ['nvidia', 'nvidia'],
+      ['', null],
+      ['~', null],
+      ['null', null],
+      ['Null', null],
+      ['NULL', null],
+      ['nULL', 'nULL'],
+      ['true', true],
+      ['True', true],
+      ['TRUE', true],
+      ['tRUE', 'tRUE'],
+      ['false', false],
+      ['FALSE', false],
+      ['yes', 'yes'],
+      ['on', 'on'],
+      ['0', 0],
+      ['-0', -0],
+      ['+1', 1],
+      ['012', 12],
+      ['0o17', 15],
+      ['-0o17', '-0o17'],
+      ['0x1F', 31],
+      ['0X1F', '0X1F'],
+      ['-0x1', '-0x1'],
+      ['1_000', '1_000'],
+      ['1e3', 1000],
+      ['1E-3', 0.001],
+      ['.5', 0.5],
+      ['5.', 5],
+      ['-.5e1', -5],
+      ['.inf', Infinity],
+      ['-.Inf', -Infinity],
+      ['+.INF', Infinity],
+      ['.nan', NaN],
+      ['.NaN', NaN],
+      ['NaN', 'NaN'],
+      ['1.2.3', '1.2.3'],
+      ['.', '.'],
+      ['e3', 'e3'],
+      ['nvidia', 'nvidia'],
     ];
     for (const [text, value] of cases) {
-      expect(Object.is(resolvePlain(text), value), `${JSON.stringify(text)} -> ${String(resolvePlain(text))}`).toBe(true);
+      expect(Object.is(resolvePlain(text), value), `${JSON.stringify(text)} -> ${String(resolvePlain(text))}`).toBe(
+        true,
+      );
       if (text) expect(compare(`k: ${text}\n`), text).toBe('same');
     }
   });
@@ -144,19 +216,57 @@ describe('the fast YAML path', () => {
       'a:\n- x\n- y\nb: 1\n', // a list at its key's indent
       'a:\n  - b:\n    - x\n    c: 1\n  -   d: 2\n      e: 3\n', // compact mappings in a list
       "a:\n  - id: x\n    s: [1, \"two\", 'thr''ee', {k: v, l: [w]}, []]\n  - { id: y, u: https://e.com/a?b=c#d }\n  -\n  - plain, with commas [text] {x}\n",
-      'a: # comment\n  # another\n\n  b: c # trailing\n#last\n', 'a: x\n  # more indented comment\nb: y', '__proto__: 1\nconstructor: {toString: 2}\n',
-      'a: "q \\"x\\" \\\\ \\t \\u00e9 \\x41"\nb: \'\'\nc: ""\nd:\ne: a#b\nf: a:b\ng: ---\n', 'a: [ a b , c ]\nb: {  k:  v  }\n', 'a:\n  - # c\n    b: 1\n  - #d\n  -\n    - x\n',
+      'a: # comment\n  # another\n\n  b: c # trailing\n#last\n',
+      'a: x\n  # more indented comment\nb: y',
+      '__proto__: 1\nconstructor: {toString: 2}\n',
+      'a: "q \\"x\\" \\\\ \\t \\u00e9 \\x41"\nb: \'\'\nc: ""\nd:\ne: a#b\nf: a:b\ng: ---\n',
+      'a: [ a b , c ]\nb: {  k:  v  }\n',
+      'a:\n  - # c\n    b: 1\n  - #d\n  -\n    - x\n',
     ];
     for (const text of accepted) expect(compare(text), JSON.stringify(text)).toBe('same');
   });
 
   it('gives up on what it does not handle, leaving yaml to report it', () => {
     const refused = [
-      '', '# only a comment\n', 'a: 1\na: 2\n', 'a:\n\tb: 1\n', 'a: &x 1\nb: *x\n', 'a: !!str 1\n', '%YAML 1.2\n---\na: 1\n', '---\na: 1\n',
-      'a: 1\n---\nb: 2\n', 'a: |\n  text\n', 'a: >\n  text\n', 'a: one\n  two\n', 'a: "one\n  two"\n', '? a\n: 1\n', '\ufeffa: 1\n',
-      'a: 1\r\nb: 2\r\n', 'a:\n   b: 1\n  c: 2\n', 'a: b: c\n', '- a\n', 'a: [1,\n  2]\n', 'a: "\\U0001F600"\n', 'a: "\\q"\n', 'a: {b}\n',
-      'a: [b: c]\n', 'a: [1, ]\n', '1: a\n', 'true: a\n', 'a: 1 # c\n  b: 2\n', 'a: "x"y\n', 'a: [x]#c\n', 'a:\n  - - x\n', 'a: - x\n',
-      'a: @x\n', 'a: `x\n', 'a: %x\n', 'a: ?x\n', 'a: :x\n', 'a: x:\n', '"a": 1\n',
+      '',
+      '# only a comment\n',
+      'a: 1\na: 2\n',
+      'a:\n\tb: 1\n',
+      'a: &x 1\nb: *x\n',
+      'a: !!str 1\n',
+      '%YAML 1.2\n---\na: 1\n',
+      '---\na: 1\n',
+      'a: 1\n---\nb: 2\n',
+      'a: |\n  text\n',
+      'a: >\n  text\n',
+      'a: one\n  two\n',
+      'a: "one\n  two"\n',
+      '? a\n: 1\n',
+      '\ufeffa: 1\n',
+      'a: 1\r\nb: 2\r\n',
+      'a:\n   b: 1\n  c: 2\n',
+      'a: b: c\n',
+      '- a\n',
+      'a: [1,\n  2]\n',
+      'a: "\\U0001F600"\n',
+      'a: "\\q"\n',
+      'a: {b}\n',
+      'a: [b: c]\n',
+      'a: [1, ]\n',
+      '1: a\n',
+      'true: a\n',
+      'a: 1 # c\n  b: 2\n',
+      'a: "x"y\n',
+      'a: [x]#c\n',
+      'a:\n  - - x\n',
+      'a: - x\n',
+      'a: @x\n',
+      'a: `x\n',
+      'a: %x\n',
+      'a: ?x\n',
+      'a: :x\n',
+      'a: x:\n',
+      '"a": 1\n',
     ];
     for (const text of refused) expect(parseFastYaml(text), JSON.stringify(text)).toBeNull();
   });
@@ -211,14 +321,102 @@ function mulberry32(seed: number): () => number {
 }
 
 const TRICKY = [
-  '0x1F', '1e3', '.5', '-.inf', 'NaN', '.nan', 'null', 'Null', '~', 'yes', 'on', '012', '+1', '-1', '1_000', 'true', 'False', '0o7', '-0', '3.',
-  '"a\\tb"', "'it''s'", '"\\u00e9\\x41\\"\\\\\\/\\0 \\N\\_\\L\\P\\e"', '""', "''", '"a #b"', "'a: b'", '"\\q"', '"\\U0001F600"',
-  '#x', 'a #b', 'a#b', 'a: b', 'a:b', '- x', '-x', '[x]', '{x}', '*x', '&x', '!x', '@x', '`x', '%x', ':x', '?x', 'x:', '|', '>',
-  'https://example.com/a?b=c#d', 'a, b', 'a]b', 'a}b', 'GPU 4090 (24 GB)', 'it\'s', 'a "b" c', '---', '...', 'é ü 中文', '{a: b}', '[]', '{}',
-  'a\u00a0', '\u00a0a', 'x\ufffe', '😀 ok', 'a\u3000b', '"😀\\u00e9"', "'\u00a0'", 'a\u0085b', '"\\ud83d\\ude00"', '"\\x4"', '"\\u12"',
+  '0x1F',
+  '1e3',
+  '.5',
+  '-.inf',
+  'NaN',
+  '.nan',
+  'null',
+  'Null',
+  '~',
+  'yes',
+  'on',
+  '012',
+  '+1',
+  '-1',
+  '1_000',
+  'true',
+  'False',
+  '0o7',
+  '-0',
+  '3.',
+  '"a\\tb"',
+  "'it''s'",
+  '"\\u00e9\\x41\\"\\\\\\/\\0 \\N\\_\\L\\P\\e"',
+  '""',
+  "''",
+  '"a #b"',
+  "'a: b'",
+  '"\\q"',
+  '"\\U0001F600"',
+  '#x',
+  'a #b',
+  'a#b',
+  'a: b',
+  'a:b',
+  '- x',
+  '-x',
+  '[x]',
+  '{x}',
+  '*x',
+  '&x',
+  '!x',
+  '@x',
+  '`x',
+  '%x',
+  ':x',
+  '?x',
+  'x:',
+  '|',
+  '>',
+  'https://example.com/a?b=c#d',
+  'a, b',
+  'a]b',
+  'a}b',
+  'GPU 4090 (24 GB)',
+  "it's",
+  'a "b" c',
+  '---',
+  '...',
+  'é ü 中文',
+  '{a: b}',
+  '[]',
+  '{}',
+  'a\u00a0',
+  '\u00a0a',
+  'x\ufffe',
+  '😀 ok',
+  'a\u3000b',
+  '"😀\\u00e9"',
+  "'\u00a0'",
+  'a\u0085b',
+  '"\\ud83d\\ude00"',
+  '"\\x4"',
+  '"\\u12"',
 ];
 const WORDS = ['nvidia', 'card', 'LoRA', 'rank 16', 'x', 'alpha-1', 'v1.5', 'fp16', '42', '4.5', 'a b c'];
-const KEYS = ['id', 'name', 'vendor', 'vramGB', 'notes', 'sources', 'ref', 'for', 'a', 'b', 'x.y', 'k-1', 'a/b', '__proto__', 'constructor', 'toString', '_x', 'Null1', '0o8'];
+const KEYS = [
+  'id',
+  'name',
+  'vendor',
+  'vramGB',
+  'notes',
+  'sources',
+  'ref',
+  'for',
+  'a',
+  'b',
+  'x.y',
+  'k-1',
+  'a/b',
+  '__proto__',
+  'constructor',
+  'toString',
+  '_x',
+  'Null1',
+  '0o8',
+];
 const TRICKY_KEYS = ['true', '1', 'null', '~', 'a b', '"q"', "'q'", '-k', '.5', 'id', '<<', '? k'];
 /** how often a document uses a tricky scalar or key: varied, so that many documents get through */
 let trickiness = 0.3;
@@ -306,7 +504,9 @@ function generateDocument(r: () => number): string {
     const entries = 1 + Math.floor(r() * 5);
     for (let e = 0; e < entries; e++) {
       if (r() < 0.2) {
-        lines.push(`${spaces(indent)}- { id: ${pick(r, ['e' + e, '"q' + e + '"', "'s" + e + "'", String(e)])}, ${pick(r, KEYS)}: ${scalar(r)} }`);
+        lines.push(
+          `${spaces(indent)}- { id: ${pick(r, ['e' + e, '"q' + e + '"', "'s" + e + "'", String(e)])}, ${pick(r, KEYS)}: ${scalar(r)} }`,
+        );
         continue;
       }
       const dash = `${spaces(indent)}- `;
@@ -327,13 +527,29 @@ function damage(text: string, r: () => number): string {
   const line = lines[i] ?? '';
   const at = Math.floor(r() * (line.length + 1));
   switch (Math.floor(r() * 7)) {
-    case 0: lines[i] = `\t${line}`; break;
-    case 1: lines[i] = ` ${line}`; break;
-    case 2: lines[i] = line.replace(/^ /, ''); break;
-    case 3: lines.splice(i, 0, line); break;
-    case 4: lines.splice(i, 1); break;
-    case 5: lines[i] = line.slice(0, at) + pick(r, [':', '#', '"', "'", '[', '{', ',', ' ', '- ', '&a ', '*a', '\r', '\\']) + line.slice(at); break;
-    default: lines[i] = line.slice(0, at) + line.slice(at + 1);
+    case 0:
+      lines[i] = `\t${line}`;
+      break;
+    case 1:
+      lines[i] = ` ${line}`;
+      break;
+    case 2:
+      lines[i] = line.replace(/^ /, '');
+      break;
+    case 3:
+      lines.splice(i, 0, line);
+      break;
+    case 4:
+      lines.splice(i, 1);
+      break;
+    case 5:
+      lines[i] =
+        line.slice(0, at) +
+        pick(r, [':', '#', '"', "'", '[', '{', ',', ' ', '- ', '&a ', '*a', '\r', '\\']) +
+        line.slice(at);
+      break;
+    default:
+      lines[i] = line.slice(0, at) + line.slice(at + 1);
   }
   return lines.join('\n');
 }

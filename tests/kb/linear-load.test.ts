@@ -19,7 +19,9 @@ function gpuFile(n: number, dup?: number): string {
   const lines = ['gpus:'];
   for (let i = 0; i < n; i++) {
     const id = i === dup ? 'g-0' : `g-${i}`;
-    lines.push(`  - { id: ${id}, name: GPU ${i}, vendor: nvidia, vramGB: 16, bf16: true, tflops: 10, bandwidthGBs: 100, sources: [{ ref: generated }] }`);
+    lines.push(
+      `  - { id: ${id}, name: GPU ${i}, vendor: nvidia, vramGB: 16, bf16: true, tflops: 10, bandwidthGBs: 100, sources: [{ ref: generated }] }`,
+    );
   }
   writeFileSync(file, `${lines.join('\n')}\n`);
   return file;
@@ -40,7 +42,14 @@ function scannedElements(work: () => void): number {
     proto[name] = function (this: unknown[], first: unknown, ...rest: unknown[]) {
       if (typeof first === 'function') {
         const predicate = first as (...a: unknown[]) => unknown;
-        return original.call(this, function (this: unknown, ...a: unknown[]) { visited++; return predicate.apply(this, a); }, ...rest);
+        return original.call(
+          this,
+          function (this: unknown, ...a: unknown[]) {
+            visited++;
+            return predicate.apply(this, a);
+          },
+          ...rest,
+        );
       }
       const result = original.call(this, first, ...rest) as number | boolean;
       visited += typeof result === 'number' && result >= 0 ? result + 1 : this.length; // elements compared
@@ -79,8 +88,14 @@ describe('linear loading', () => {
   it('a later file overrides by id, keeping the list order', () => {
     const first = join(dir, 'first.yaml');
     const second = join(dir, 'second.yaml');
-    writeFileSync(first, 'gpus:\n  - { id: a, name: A, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n  - { id: b, name: B, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n');
-    writeFileSync(second, 'gpus:\n  - { id: c, name: C, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n  - { id: a, name: A2, vendor: nvidia, vramGB: 16, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n');
+    writeFileSync(
+      first,
+      'gpus:\n  - { id: a, name: A, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n  - { id: b, name: B, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n',
+    );
+    writeFileSync(
+      second,
+      'gpus:\n  - { id: c, name: C, vendor: nvidia, vramGB: 8, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n  - { id: a, name: A2, vendor: nvidia, vramGB: 16, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: r }] }\n',
+    );
     const v = validateKnowledgeBase([first, second]);
     expect(v.errors).toEqual([]);
     expect(v.kb.gpus.map((g) => `${g.id}:${g.name}`)).toEqual(['a:A2', 'b:B', 'c:C']);
@@ -107,10 +122,14 @@ describe('locating entries', () => {
   it('locateEach gives what locatePath gives for each entry, in one walk', () => {
     const count = 8; // one past the list: a missing entry falls back to the list itself
     const each = locateEach(doc, lineCounter, ['gpus'], count, 'id');
-    for (let i = 0; i < count; i++) expect(each[i], `entry ${i}`).toEqual(locatePath(doc, lineCounter, ['gpus', i, 'id']));
+    for (let i = 0; i < count; i++)
+      expect(each[i], `entry ${i}`).toEqual(locatePath(doc, lineCounter, ['gpus', i, 'id']));
     expect(each[0]).toEqual({ line: 2, col: 9 });
     expect(each[6]).toEqual({ line: 10, col: 9 }); // an id after the other fields
-    expect(locateEach(doc, lineCounter, ['models'], 2, 'id')).toEqual([locatePath(doc, lineCounter, ['models', 0, 'id']), locatePath(doc, lineCounter, ['models', 1, 'id'])]);
+    expect(locateEach(doc, lineCounter, ['models'], 2, 'id')).toEqual([
+      locatePath(doc, lineCounter, ['models', 0, 'id']),
+      locatePath(doc, lineCounter, ['models', 1, 'id']),
+    ]);
   });
 
   it('a key of a large map is found by its index, first occurrence first', () => {

@@ -47,7 +47,9 @@ describe('every Object.prototype name', () => {
       for (const place of ['check', 'when', 'threshold', 'score']) {
         const id = `r${i}-${place}`;
         const line = lines.get(id)!;
-        expect(v.errors, `${name} in ${place}`).toContain(`${file}:${line}:9: rule '${id}' names unknown fact '${name}'`);
+        expect(v.errors, `${name} in ${place}`).toContain(
+          `${file}:${line}:9: rule '${id}' names unknown fact '${name}'`,
+        );
       }
     });
   });
@@ -55,9 +57,16 @@ describe('every Object.prototype name', () => {
   it('as a condition value on an id fact is an unknown entry', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fa-proto-'));
     const file = join(dir, 'rules.yaml');
-    writeFileSync(file, `rules:\n${PROTOTYPE_NAMES.map((n, i) => `  - id: t${i}\n    kind: hard\n    description: x\n    check: { fact: technique.id, op: ne, value: "${n}" }\n    reason: { pass: ok }\n`).join('')}`);
+    writeFileSync(
+      file,
+      `rules:\n${PROTOTYPE_NAMES.map((n, i) => `  - id: t${i}\n    kind: hard\n    description: x\n    check: { fact: technique.id, op: ne, value: "${n}" }\n    reason: { pass: ok }\n`).join('')}`,
+    );
     const v = validateKnowledgeBase([file], bundledKb());
-    for (const [i, name] of PROTOTYPE_NAMES.entries()) expect(v.errors.some((e) => e.endsWith(`rule 't${i}' names unknown technique '${name}'`)), name).toBe(true);
+    for (const [i, name] of PROTOTYPE_NAMES.entries())
+      expect(
+        v.errors.some((e) => e.endsWith(`rule 't${i}' names unknown technique '${name}'`)),
+        name,
+      ).toBe(true);
   });
 
   it('as a model, GPU or technique name finds nothing', () => {

@@ -88,7 +88,10 @@ describe('readFileBounded', () => {
   it('a name that cannot be a path is a usage problem, found before the file system is asked', () => {
     expect(failure('')).toMatchObject({ kind: 'usage', reason: 'an empty name' });
     expect(failure('a\0b.yaml')).toMatchObject({ kind: 'usage', reason: 'a name with a NUL byte' });
-    expect(failure(join(dir, 'x'.repeat(300)))).toMatchObject({ kind: 'usage', reason: 'a name too long for a file system' });
+    expect(failure(join(dir, 'x'.repeat(300)))).toMatchObject({
+      kind: 'usage',
+      reason: 'a name too long for a file system',
+    });
     expect(failure(`/${'d/'.repeat(2100)}x`)).toMatchObject({ kind: 'usage' });
     expect(pathNameProblem('kb.yaml')).toBeUndefined();
   });

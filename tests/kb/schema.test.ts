@@ -31,7 +31,37 @@ describe('kb schema', () => {
   });
   it('the JSON Schema rejects what the loader rejects', () => {
     const fromJson = z.fromJSONSchema(JSON.parse(committed));
-    expect(fromJson.safeParse({ gpus: [{ id: 'x', name: 'X', vendor: 'nvidia', vramGB: 0, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: 'r' }] }] }).success).toBe(false);
-    expect(fromJson.safeParse({ gpus: [{ id: 'x', name: 'X', vendor: 'nvidia', vramGb: 16, bf16: true, tflops: 1, bandwidthGBs: 1, sources: [{ ref: 'r' }] }] }).success).toBe(false);
+    expect(
+      fromJson.safeParse({
+        gpus: [
+          {
+            id: 'x',
+            name: 'X',
+            vendor: 'nvidia',
+            vramGB: 0,
+            bf16: true,
+            tflops: 1,
+            bandwidthGBs: 1,
+            sources: [{ ref: 'r' }],
+          },
+        ],
+      }).success,
+    ).toBe(false);
+    expect(
+      fromJson.safeParse({
+        gpus: [
+          {
+            id: 'x',
+            name: 'X',
+            vendor: 'nvidia',
+            vramGb: 16,
+            bf16: true,
+            tflops: 1,
+            bandwidthGBs: 1,
+            sources: [{ ref: 'r' }],
+          },
+        ],
+      }).success,
+    ).toBe(false);
   });
 });

@@ -43,21 +43,31 @@ afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
  * unprivileged user (setpriv to nobody) when the tests run as root.
  */
 const isRoot = process.getuid?.() === 0;
-const canDropPrivileges = isRoot && spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']).status === 0;
+const canDropPrivileges =
+  isRoot &&
+  spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, '-e', '0']).status === 0;
 
 function bin(args: string[], env: Record<string, string> = {}, unprivileged = false) {
   const clean = { ...process.env };
   for (const k of ['NO_COLOR', 'FORCE_COLOR', 'COLUMNS', 'FINETUNE_ADVISOR_KB', 'DEBUG']) delete clean[k];
-  const [cmd, argv] = unprivileged && isRoot
-    ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]]
-    : [process.execPath, [BIN, ...args]];
+  const [cmd, argv] =
+    unprivileged && isRoot
+      ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]]
+      : [process.execPath, [BIN, ...args]];
   const started = Date.now();
-  const r = spawnSync(cmd as string, argv as string[], { encoding: 'utf8', env: { ...clean, ...env }, timeout: 10_000 });
+  const r = spawnSync(cmd as string, argv as string[], {
+    encoding: 'utf8',
+    env: { ...clean, ...env },
+    timeout: 10_000,
+  });
   return { ...r, ms: Date.now() - started };
 }
 
 /** One error line naming the file and the reason (a file that cannot be read is no "invalid knowledge base"); nothing on stdout. */
-function expectFileProblem(r: { status: number | null; stdout: string; stderr: string; ms: number }, line: string): void {
+function expectFileProblem(
+  r: { status: number | null; stdout: string; stderr: string; ms: number },
+  line: string,
+): void {
   expect(r.status, r.stderr).toBe(1);
   expect(r.ms).toBeLessThan(2000);
   expect(r.stdout).toBe('');
@@ -94,7 +104,12 @@ describe('special files as --kb (the built binary)', () => {
     const r = bin(['kb', 'validate', '/dev/zero', fifo, socket, loop]);
     expect(r.status).toBe(1);
     expect(r.ms).toBeLessThan(2000);
-    for (const line of ['/dev/zero: not a regular file', `${fifo}: not a regular file`, `${socket}: not a regular file`, `${loop}: too many levels of symbolic links (a symlink loop?)`]) {
+    for (const line of [
+      '/dev/zero: not a regular file',
+      `${fifo}: not a regular file`,
+      `${socket}: not a regular file`,
+      `${loop}: too many levels of symbolic links (a symlink loop?)`,
+    ]) {
       expect(r.stderr).toContain(`${line}\n`);
     }
     expect(r.stderr).not.toMatch(/DEBUG|internal error|\n\s+at /);
@@ -109,7 +124,12 @@ describe('special files as --kb (the built binary)', () => {
 
 describe('names and folders (in process)', () => {
   it('an empty or impossible name is a usage error: exit 2, one line', async () => {
-    for (const argv of [['gpus', '--kb', ''], ['kb', 'validate', ''], ['gpus', '--kb', 'a\0b.yaml'], ['gpus', '--kb', 'x'.repeat(5000)]]) {
+    for (const argv of [
+      ['gpus', '--kb', ''],
+      ['kb', 'validate', ''],
+      ['gpus', '--kb', 'a\0b.yaml'],
+      ['gpus', '--kb', 'x'.repeat(5000)],
+    ]) {
       const r = await runCli(argv);
       expect(r.code, argv.join(' ')).toBe(2);
       expect(r.stdout).toBe('');

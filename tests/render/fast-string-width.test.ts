@@ -9,9 +9,25 @@ const stringWidth = require('string-width') as (s: string) => number;
 
 describe('fast string width', () => {
   const samples = [
-    '', 'plain ASCII text, 123', '\u001b[36mcoloured\u001b[39m text', 'en dash – and ≤ and ✓ pass', '漢字とかな', 'emoji 🐢🐇 and 🏴',
-    'café naïve', 'e\u0301 combining', '© 2026 ® mark', 'tab\there', '\u001b[1m\u001b[31mbold red\u001b[22m\u001b[39m', 'Ω Ж ש ع',
-    '2–7 GB — “quoted” • … ‰', '≤ ≥ ≠ ∞ × ∑ √', '┌─┬─┐│└┘', '‼ ⁉ ‼️ ⁉️', '↔ ↕️ ⌚ ▶️ ☀', 'a\u2028b', '\u2060word joiner',
+    '',
+    'plain ASCII text, 123',
+    '\u001b[36mcoloured\u001b[39m text',
+    'en dash – and ≤ and ✓ pass',
+    '漢字とかな',
+    'emoji 🐢🐇 and 🏴',
+    'café naïve',
+    'e\u0301 combining',
+    '© 2026 ® mark',
+    'tab\there',
+    '\u001b[1m\u001b[31mbold red\u001b[22m\u001b[39m',
+    'Ω Ж ש ع',
+    '2–7 GB — “quoted” • … ‰',
+    '≤ ≥ ≠ ∞ × ∑ √',
+    '┌─┬─┐│└┘',
+    '‼ ⁉ ‼️ ⁉️',
+    '↔ ↕️ ⌚ ▶️ ☀',
+    'a\u2028b',
+    '\u2060word joiner',
   ];
   it.each(samples.map((s) => [s]))('%j', (s) => expect(fast(s)).toBe(stringWidth(s)));
 });

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../../src/engine/evaluate.js';
 import { fmtNum, plural } from '../../src/render/format.js';
 import { createStyle } from '../../src/render/style.js';
-import { MIN_TABLE_WIDTH,renderTable } from '../../src/render/table.js';
+import { MIN_TABLE_WIDTH, renderTable } from '../../src/render/table.js';
 import { runCli } from '../helpers.js';
 
 const plain = createStyle(false);
@@ -12,13 +12,18 @@ const width = (text: string) => Math.max(...text.split('\n').map((l) => [...l].l
 
 describe('below 40 columns tables become lists', () => {
   const columns = [{ header: 'id' }, { header: 'memory' }, { header: 'why' }];
-  const rows = [['lora', '8.4 GiB', 'gradient checkpointing, cached latents and text embeddings'], ['qlora', '6 GiB', 'nf4 base']];
+  const rows = [
+    ['lora', '8.4 GiB', 'gradient checkpointing, cached latents and text embeddings'],
+    ['qlora', '6 GiB', 'nf4 base'],
+  ];
   it('every line fits, every cell is there with its header', () => {
     for (const w of [20, 30, MIN_TABLE_WIDTH - 1]) {
       const text = renderTable(columns, rows, w, plain);
       expect(width(text), `width ${w}`).toBeLessThanOrEqual(w);
       expect(text).not.toMatch(/[┌│└]/);
-      expect(text.replace(/\s+/g, ' ')).toContain('- lora memory: 8.4 GiB why: gradient checkpointing, cached latents and text embeddings - qlora memory: 6 GiB why: nf4 base');
+      expect(text.replace(/\s+/g, ' ')).toContain(
+        '- lora memory: 8.4 GiB why: gradient checkpointing, cached latents and text embeddings - qlora memory: 6 GiB why: nf4 base',
+      );
     }
   });
   it('from 40 columns it is a table that fits', () => {
@@ -27,7 +32,14 @@ describe('below 40 columns tables become lists', () => {
     expect(width(text)).toBeLessThanOrEqual(MIN_TABLE_WIDTH);
   });
   it('every command fits COLUMNS=24', async () => {
-    for (const argv of [['compare'], ['techniques'], ['gpus'], ['models'], ['estimate', '--technique', 'lora', '--model', 'sdxl', '--vram', '12'], ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h']]) {
+    for (const argv of [
+      ['compare'],
+      ['techniques'],
+      ['gpus'],
+      ['models'],
+      ['estimate', '--technique', 'lora', '--model', 'sdxl', '--vram', '12'],
+      ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
+    ]) {
       const r = await runCli(argv, { COLUMNS: '24' });
       expect(r.code, argv.join(' ')).toBe(0);
       expect(width(r.stdout), argv.join(' ')).toBeLessThanOrEqual(24);
@@ -55,7 +67,21 @@ describe('tiny runs read as plain numbers', () => {
   it('one step is a step', async () => {
     expect(plural(1, 'step')).toBe('1 step');
     expect(plural(1200, 'step')).toBe('1,200 steps');
-    const r = await runCli(['estimate', '--technique', 'lora', '--model', 'llama-3.2-1b', '--gpu', '4090', '--steps', '1', '--seq-len', '16', '--batch', '1']);
+    const r = await runCli([
+      'estimate',
+      '--technique',
+      'lora',
+      '--model',
+      'llama-3.2-1b',
+      '--gpu',
+      '4090',
+      '--steps',
+      '1',
+      '--seq-len',
+      '16',
+      '--batch',
+      '1',
+    ]);
     expect(r.stdout).toMatch(/1 step, /);
     expect(r.stdout).toMatch(/; 1 step = [\d.]+ s\n/);
     expect(r.stdout).not.toMatch(/\de-\d+ (GiB|s\b)/); // the learning rate 2e-4 is the one exponent

@@ -11,7 +11,10 @@ const SOCKET = `fa-test-${process.pid}`;
 const hasTmux = spawnSync('tmux', ['-V']).status === 0;
 const tmux = (...args: string[]) => execFileSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
 
-interface Session { name: string; dir: string }
+interface Session {
+  name: string;
+  dir: string;
+}
 
 function start(command: string, pathPrefix = ''): Session {
   const name = `s${Math.random().toString(36).slice(2, 8)}`;
@@ -42,7 +45,8 @@ async function written(s: Session, file: string, timeout = 8000, poll = 50): Pro
   for (;;) {
     const text = existsSync(join(s.dir, file)) ? readFileSync(join(s.dir, file), 'utf8') : '';
     if (text.trim()) return text;
-    if (Date.now() - startAt > timeout) throw new Error(`the command did not finish (no ${file}); screen:\n${tmux('capture-pane', '-p', '-t', s.name)}`);
+    if (Date.now() - startAt > timeout)
+      throw new Error(`the command did not finish (no ${file}); screen:\n${tmux('capture-pane', '-p', '-t', s.name)}`);
     await new Promise((r) => setTimeout(r, poll));
   }
 }
@@ -57,7 +61,11 @@ const HANG = new URL('../fixtures/nvidia-smi/hang', import.meta.url).pathname;
 /** A --kb file of 30,000 GPUs (4.8 MB, within the size limit): seconds of synchronous validation. */
 function bigKb(): string {
   const file = join(mkdtempSync(join(tmpdir(), 'fa-big-kb-')), 'gpus.yaml');
-  const entries = Array.from({ length: 30_000 }, (_, i) => `  - id: big-${i}\n    name: Big Card ${i}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: fixture }]\n`);
+  const entries = Array.from(
+    { length: 30_000 },
+    (_, i) =>
+      `  - id: big-${i}\n    name: Big Card ${i}\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: fixture }]\n`,
+  );
   // the directive keeps the file off the fast YAML path (src/kb/fast-yaml.ts), so yaml spends seconds on it
   writeFileSync(file, `%YAML 1.2\n---\ngpus:\n${entries.join('')}`);
   return file;
@@ -93,7 +101,9 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     await waitFor(s, /What matters most\?/);
     keys(s, 'Enter');
     const screen = await waitFor(s, /To run this again in a script/);
-    expect(screen.replace(/\n/g, '')).toMatch(/finetune-advisor recommend --goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
+    expect(screen.replace(/\n/g, '')).toMatch(
+      /finetune-advisor recommend --goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/,
+    );
     expect(await exitCode(s)).toBe(0);
     const out = readFileSync(join(s.dir, 'out.txt'), 'utf8');
     expect(out).toMatch(/^Recommendation: /);
@@ -123,7 +133,10 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
   });
 
   it('typing 4090 then Enter at the GPU question picks the NVIDIA GeForce RTX 4090', async () => {
-    const s = start(`node ${BIN} recommend --goal style --model sdxl --time 2h --priority balanced`, '/nonexistent-nvidia');
+    const s = start(
+      `node ${BIN} recommend --goal style --model sdxl --time 2h --priority balanced`,
+      '/nonexistent-nvidia',
+    );
     await waitFor(s, /GPU \(type to filter/);
     keys(s, '4090', 'Enter');
     const screen = await waitFor(s, /To run this again in a script/);
@@ -137,14 +150,18 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     await waitFor(oneSend, /What do you want to teach the model\?/);
     keys(oneSend, 'Down', 'Enter', 'Enter', '3090', 'Enter', 'Enter', 'Enter'); // style, sdxl, rtx-3090, 2h, balanced
     expect(await exitCode(oneSend)).toBe(0);
-    expect((await waitFor(oneSend, /To run this again/)).replace(/\n/g, '')).toMatch(/--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
+    expect((await waitFor(oneSend, /To run this again/)).replace(/\n/g, '')).toMatch(
+      /--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/,
+    );
     // a paste: tmux writes its buffer to the terminal in one go (newlines as Enter)
     const pasted = start(`node ${BIN} recommend`, '/nonexistent-nvidia');
     await waitFor(pasted, /What do you want to teach the model\?/);
     tmux('set-buffer', '-b', pasted.name, '\n\n3090\n\n\n'); // subject, sdxl, rtx-3090, 2h, balanced
     tmux('paste-buffer', '-d', '-b', pasted.name, '-t', pasted.name);
     expect(await exitCode(pasted)).toBe(0);
-    expect((await waitFor(pasted, /To run this again/)).replace(/\n/g, '')).toMatch(/--goal subject --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
+    expect((await waitFor(pasted, /To run this again/)).replace(/\n/g, '')).toMatch(
+      /--goal subject --model sdxl --gpu rtx-3090 --time 2h --priority balanced/,
+    );
   });
 
   it('Ctrl-C during a long validation of a --kb file exits 130 within half a second', async () => {
@@ -164,7 +181,11 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     }
   });
 
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+    ['SIGINT', 130],
+  ] as const) {
     it(`${signal} sent while a question is shown: exit ${code}, the terminal restored`, async () => {
       const s = start(`node ${BIN} recommend --goal style --model sdxl`, '/nonexistent-nvidia');
       await waitFor(s, /GPU \(type to filter/); // a search question: raw mode, the cursor hidden

@@ -2,19 +2,27 @@
 import type { Command } from 'commander';
 
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
-import { type Context,outputFormat } from '../context.js';
+import { type Context, outputFormat } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
 import { choiceOption, toOption } from '../options.js';
 
 function renderDetection(d: Detection): string {
   if (!d.gpus.length) return d.problem ? `No GPU found: ${d.problem}.` : 'No GPU found (no nvidia-smi on PATH).';
   return d.gpus
-    .map((g, i) => `GPU ${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB -> ${g.gpu ? `${g.gpu.id} (${g.gpu.name})` : 'not in the catalogue: its memory and a typical card\'s speed would be used'}`)
+    .map(
+      (g, i) =>
+        `GPU ${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB -> ${g.gpu ? `${g.gpu.id} (${g.gpu.name})` : "not in the catalogue: its memory and a typical card's speed would be used"}`,
+    )
     .join('\n');
 }
 import { resolveTechnique } from '../resolve.js';
 
-interface ListFlags { family?: Family; json?: boolean; color?: boolean; facts?: boolean }
+interface ListFlags {
+  family?: Family;
+  json?: boolean;
+  color?: boolean;
+  facts?: boolean;
+}
 
 function common(cmd: Command): Command {
   return cmd.option('--json', 'print only JSON').option('--no-color', 'no colour even on a terminal');
@@ -28,7 +36,10 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .addOption(toOption(choiceOption('--family <family>', 'only techniques for this model family', FAMILIES)))
       .option('--facts', 'list the facts rules can use instead'),
   )
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor techniques\n  $ finetune-advisor techniques --family llm --json\n  $ finetune-advisor techniques show qlora\n`,
+    )
     .action(async (flags: ListFlags) => {
       const { renderFactsText, renderTechniquesText, techniqueJson } = await import('../../render/catalogue.js');
       if (flags.facts) {
@@ -48,7 +59,10 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       .description('every attribute, default, pitfall and source of one technique')
       .argument('<id>', 'technique id, e.g. dreambooth-lora'),
   )
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor techniques show dreambooth\n  $ finetune-advisor techniques show qlora --json\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor techniques show dreambooth\n  $ finetune-advisor techniques show qlora --json\n`,
+    )
     .action(async (id: string, _flags: ListFlags, command: Command) => {
       // `techniques` has --json and --no-color too and would take them: read both levels
       const flags = command.optsWithGlobals<ListFlags>();
@@ -74,15 +88,27 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       else ctx.print(renderModelsText(kb, list, ctx.renderOptions(flags.color)));
     });
 
-  common(program.command('gpus').description('list the GPUs, with memory, bf16 support, throughput and bandwidth').option('--detect', 'show the GPUs nvidia-smi reports and how they match the catalogue'))
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n  $ finetune-advisor gpus --detect\n`)
+  common(
+    program
+      .command('gpus')
+      .description('list the GPUs, with memory, bf16 support, throughput and bandwidth')
+      .option('--detect', 'show the GPUs nvidia-smi reports and how they match the catalogue'),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor gpus\n  $ finetune-advisor gpus --json\n  $ finetune-advisor gpus --detect\n`,
+    )
     .action(async (flags: ListFlags & { detect?: boolean }) => {
       const { gpuJson, renderGpusText } = await import('../../render/catalogue.js');
       const kb = await ctx.kb();
       if (flags.detect) {
         const { detectGpus } = await import('../detect-gpu.js');
         const detection = await detectGpus(kb, ctx.io.env);
-        if (flags.json) ctx.printJson({ gpus: detection.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryMiB, id: g.gpu?.id ?? null })), problem: detection.problem });
+        if (flags.json)
+          ctx.printJson({
+            gpus: detection.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryMiB, id: g.gpu?.id ?? null })),
+            problem: detection.problem,
+          });
         else ctx.print(renderDetection(detection));
         return;
       }

@@ -53,7 +53,7 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
 function writeAll(fd: number, text: string): void {
   const bytes = Buffer.from(text);
-  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done);
+  for (let done = 0; done < bytes.length;) done += writeSync(fd, bytes, done, bytes.length - done);
 }
 
 function createReason(file: string, err: unknown): string {
@@ -89,7 +89,8 @@ function writeStarter(file: string, text: string, force: boolean): WriteOutcome 
   try {
     fd = openSync(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return { ok: false, exists: false, reason: createReason(file, err) };
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST')
+      return { ok: false, exists: false, reason: createReason(file, err) };
     // made between the check and the open: check it again
     const now = notReplaceable(file);
     if (now) return { ok: false, exists: false, reason: now };
@@ -119,7 +120,10 @@ function removeQuietly(file: string): void {
 
 function replace(file: string, text: string): WriteOutcome {
   // a unique enough name: it is created exclusively, so a clash fails rather than shares a file
-  const temp = join(dirname(file), `.${basename(file)}.${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
+  const temp = join(
+    dirname(file),
+    `.${basename(file)}.${process.pid}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`,
+  );
   let fd: number;
   try {
     fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | NO_FOLLOW, 0o666);
@@ -151,7 +155,10 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
     .option('--strict', 'warnings (a figure without a source, a shadowed alias) fail too')
     .option('--json', 'print only JSON')
     .option('--no-color', 'no colour even on a terminal (kb prints none)')
-    .addHelpText('after', `\nEach problem is printed as file:line:column: message. Files larger than ${formatLimit(MAX_FILE_BYTES)} are refused.\nExit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error.\n\nExamples:\n  $ finetune-advisor kb validate\n  $ finetune-advisor kb validate my-gpus.yaml team-rules.yaml\n  $ finetune-advisor kb validate ./my-kb/ --strict\n`)
+    .addHelpText(
+      'after',
+      `\nEach problem is printed as file:line:column: message. Files larger than ${formatLimit(MAX_FILE_BYTES)} are refused.\nExit codes: 0 valid, 1 errors (or warnings with --strict), 2 usage error.\n\nExamples:\n  $ finetune-advisor kb validate\n  $ finetune-advisor kb validate my-gpus.yaml team-rules.yaml\n  $ finetune-advisor kb validate ./my-kb/ --strict\n`,
+    )
     .action(async (paths: string[], flags: { strict?: boolean; json?: boolean }) => {
       const { validateKnowledgeBase } = await import('../../kb/load.js');
       const v = validateKnowledgeBase([bundledDataDir(), ...paths]);
@@ -170,7 +177,10 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
   kb.command('schema')
     .description('print the JSON Schema of knowledge-base files (generated from the validator)')
     .option('--no-color', 'no colour even on a terminal (kb prints none)')
-    .addHelpText('after', `\nEditors with yaml-language-server use it through the first line of each data file:\n  # yaml-language-server: $schema=./kb.schema.json\n\nExamples:\n  $ finetune-advisor kb schema > kb.schema.json\n`)
+    .addHelpText(
+      'after',
+      `\nEditors with yaml-language-server use it through the first line of each data file:\n  # yaml-language-server: $schema=./kb.schema.json\n\nExamples:\n  $ finetune-advisor kb schema > kb.schema.json\n`,
+    )
     .action(async () => {
       const { kbJsonSchemaText } = await import('../../kb/json-schema.js');
       ctx.print(kbJsonSchemaText());
@@ -181,7 +191,10 @@ export function registerKb(program: Command, ctx: Context, setExit: (code: numbe
     .argument('[file]', 'where to write it', 'finetune-advisor.kb.yaml')
     .option('--force', 'overwrite the file if it exists (never through a symbolic link)')
     .option('--no-color', 'no colour even on a terminal (kb prints none)')
-    .addHelpText('after', `\nExamples:\n  $ finetune-advisor kb init\n  $ finetune-advisor kb init team.kb.yaml && finetune-advisor kb validate team.kb.yaml\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor kb init\n  $ finetune-advisor kb init team.kb.yaml && finetune-advisor kb validate team.kb.yaml\n`,
+    )
     .action((file: string, flags: { force?: boolean }) => {
       if (file === '-') {
         ctx.print(STARTER);

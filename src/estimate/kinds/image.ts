@@ -79,14 +79,18 @@ function forwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
   // Transformer blocks: attention projections 4w^2 and MLP 2 x mlpRatio x w^2 per token. In joint
   // (MMDiT) blocks the image and text streams have their own weights and each sees its own tokens,
   // so image + text tokens pass one stream's weights; modulation layers see one vector per sample.
-  const matmuls = d.blocks.reduce((t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res), 0);
+  const matmuls = d.blocks.reduce(
+    (t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res),
+    0,
+  );
   return matmuls + attention;
 }
 
 export const IMAGE_KIND: ModelKind<ImageModel> = {
   description: 'an image model',
   // by the denoiser: FLUX is "12 B", not 16.9 B with its text encoders
-  sizeLabel: (m) => `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}`,
+  sizeLabel: (m) =>
+    `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}`,
   adjective: 'image',
 
   // diffusers --mixed_precision fp16
@@ -107,7 +111,8 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     const c = model.components;
     return {
       // the denoiser, and the text encoders when --train-text-encoder trains them
-      fullParams: (s) => c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
+      fullParams: (s) =>
+        c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
       adapterParamsPerRank: (targets) => model.loraDims[targets],
       outputFeatures: (targets) => Math.round(model.loraDims[targets] / 2), // d_out is about half of d_in + d_out
       tokenStream: null,
@@ -134,7 +139,15 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     return encoders;
   },
   // cached latents and text embeddings, and a quantized base under the adapters (fit.ts)
-  savers: new Set(['gradient-checkpointing', '8-bit-optimizer', 'cache', 'bf16-weights', 'micro-batch-1', 'int8-base', 'nf4-base']),
+  savers: new Set([
+    'gradient-checkpointing',
+    '8-bit-optimizer',
+    'cache',
+    'bf16-weights',
+    'micro-batch-1',
+    'int8-base',
+    'nf4-base',
+  ]),
 
   forwardFlops: (model, s) => samplesPerStep(s) * forwardFlopsPerSample(model, s),
   samplesPerStep,
@@ -149,14 +162,22 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   materialisedDelta: (model, s) => ({
     // about half of the denoiser sits in the targeted attention and MLP matrices
     elements: model.components.denoiser.params * 0.5,
-    tokens: s.batch * latentPixels(model, s.resolution ?? model.nativeResolution) / 4,
+    tokens: (s.batch * latentPixels(model, s.resolution ?? model.nativeResolution)) / 4,
     utilisation: 'transformer',
   }),
 
   assumptions: (_model, s, given) => {
-    const out = [s.cache ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU' : 'text encoders and VAE on the GPU (--no-cache)'];
-    if (s.priorPreservation) out.push('prior preservation: one class image per instance image, so twice the samples per step');
-    else if (given.includes('priorPreservation')) out.push('the batch counts every image through the denoiser per step, class images for prior preservation included');
+    const out = [
+      s.cache
+        ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
+        : 'text encoders and VAE on the GPU (--no-cache)',
+    ];
+    if (s.priorPreservation)
+      out.push('prior preservation: one class image per instance image, so twice the samples per step');
+    else if (given.includes('priorPreservation'))
+      out.push(
+        'the batch counts every image through the denoiser per step, class images for prior preservation included',
+      );
     return out;
   },
   eagerAttention: () => null,
@@ -169,9 +190,14 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     const ratio = Math.max(0.05, (target - others) / d.params);
     const blocks = d.blocks.map((b) => ({ ...b, count: Math.max(1, Math.round(b.count * ratio)) }));
     const denoiserParams = Math.round(d.params * ratio);
-    const loraDims = Object.fromEntries(Object.entries(template.loraDims).map(([k, v]) => [k, Math.max(1, Math.round(v * ratio))])) as typeof template.loraDims;
+    const loraDims = Object.fromEntries(
+      Object.entries(template.loraDims).map(([k, v]) => [k, Math.max(1, Math.round(v * ratio))]),
+    ) as typeof template.loraDims;
     return {
-      ...template, id: identity.id, aliases: [], notes: identity.notes,
+      ...template,
+      id: identity.id,
+      aliases: [],
+      notes: identity.notes,
       name: `a ${Number(billions.toFixed(2))} B image model (layout of ${template.name})`,
       components: { ...template.components, denoiser: { ...d, params: denoiserParams, blocks } },
       loraDims,

@@ -10,7 +10,11 @@ import type { TrainingSettings } from '../settings.js';
 import type { UtilisationKey } from '../time.js';
 
 /** The network being trained or adapted: its parameters, those in quantizable linear layers, its widest matrix side. */
-export interface BaseNetwork { params: number; linear: number; width: number }
+export interface BaseNetwork {
+  params: number;
+  linear: number;
+  width: number;
+}
 
 export interface ModelKind<M extends Model = Model> {
   /** how a message names a model of this kind: "a language model" */

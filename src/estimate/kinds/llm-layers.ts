@@ -4,13 +4,23 @@
 import type { LlmModel } from '../../kb/types.js';
 import type { Targets } from '../../kb/vocabulary.js';
 
-interface Matrix { dIn: number; dOut: number }
+interface Matrix {
+  dIn: number;
+  dOut: number;
+}
 
 /** The linear layers of one transformer layer, grouped the way --targets names them. */
-export interface LayerMatrices { qv: Matrix[]; attention: Matrix[]; mlp: Matrix[] }
+export interface LayerMatrices {
+  qv: Matrix[];
+  attention: Matrix[];
+  mlp: Matrix[];
+}
 
 /** A stack of identical layers: the decoder of a decoder-only model, or the encoder and decoder of T5. */
-export interface LayerStack extends LayerMatrices { count: number; crossAttention: boolean }
+export interface LayerStack extends LayerMatrices {
+  count: number;
+  crossAttention: boolean;
+}
 
 function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[] } {
   const a = model.architecture;
@@ -29,10 +39,22 @@ function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[]
 
 function mlpMatrices(model: LlmModel): Matrix[] {
   const { hidden: h, intermediate: I, mlp, fusedGateUp } = model.architecture;
-  if (mlp === 'plain') return [{ dIn: h, dOut: I }, { dIn: I, dOut: h }];
+  if (mlp === 'plain')
+    return [
+      { dIn: h, dOut: I },
+      { dIn: I, dOut: h },
+    ];
   // Phi-3 fuses gate and up into one gate_up_proj
-  if (fusedGateUp) return [{ dIn: h, dOut: 2 * I }, { dIn: I, dOut: h }];
-  return [{ dIn: h, dOut: I }, { dIn: h, dOut: I }, { dIn: I, dOut: h }];
+  if (fusedGateUp)
+    return [
+      { dIn: h, dOut: 2 * I },
+      { dIn: I, dOut: h },
+    ];
+  return [
+    { dIn: h, dOut: I },
+    { dIn: h, dOut: I },
+    { dIn: I, dOut: h },
+  ];
 }
 
 export function llmStacks(model: LlmModel): LayerStack[] {
@@ -42,15 +64,27 @@ export function llmStacks(model: LlmModel): LayerStack[] {
   const self: LayerStack = { count: a.layers, crossAttention: false, ...attn, mlp };
   if (!a.decoderLayers) return [self];
   // T5 decoder layers: self-attention, cross-attention (another q, k, v, o) and the MLP
-  return [self, { count: a.decoderLayers, crossAttention: true, qv: [...attn.qv, ...attn.qv], attention: [...attn.attention, ...attn.attention], mlp }];
+  return [
+    self,
+    {
+      count: a.decoderLayers,
+      crossAttention: true,
+      qv: [...attn.qv, ...attn.qv],
+      attention: [...attn.attention, ...attn.attention],
+      mlp,
+    },
+  ];
 }
 
 function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
   switch (targets) {
-    case 'qv': return stack.qv;
-    case 'attention': return stack.attention;
+    case 'qv':
+      return stack.qv;
+    case 'attention':
+      return stack.attention;
     case 'attention-mlp':
-    case 'all': return [...stack.attention, ...stack.mlp];
+    case 'all':
+      return [...stack.attention, ...stack.mlp];
   }
 }
 
@@ -69,7 +103,11 @@ const sumOver = (stacks: LayerStack[], pick: (s: LayerStack) => Matrix[], f: (m:
 /** Linear parameters inside the layers (what bitsandbytes quantizes) and the rest. */
 export function llmParamSplit(model: LlmModel): { linear: number; embeddings: number; other: number } {
   const a = model.architecture;
-  const linear = sumOver(llmStacks(model), (s) => [...s.attention, ...s.mlp], (m) => m.dIn * m.dOut);
+  const linear = sumOver(
+    llmStacks(model),
+    (s) => [...s.attention, ...s.mlp],
+    (m) => m.dIn * m.dOut,
+  );
   const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2) + (a.positionEmbeddings ?? 0) * a.hidden;
   return { linear, embeddings, other: Math.max(0, model.params - linear - embeddings) };
 }
@@ -79,7 +117,8 @@ export function llmParamTotal(model: LlmModel): number {
   const a = model.architecture;
   const stacks = llmStacks(model);
   const norm = a.normBias ? 2 * a.hidden : a.hidden;
-  const bias = (m: Matrix[]) => (a.linearBias ? m.reduce((t, x) => t + x.dOut, 0) : a.qkvBias ? (a.heads + 2 * a.kvHeads) * a.headDim : 0);
+  const bias = (m: Matrix[]) =>
+    a.linearBias ? m.reduce((t, x) => t + x.dOut, 0) : a.qkvBias ? (a.heads + 2 * a.kvHeads) * a.headDim : 0;
   let total = llmParamSplit(model).linear + llmParamSplit(model).embeddings;
   for (const s of stacks) {
     const attnBias = a.linearBias ? bias(s.attention) : a.qkvBias ? (s.crossAttention ? 2 : 1) * bias(s.attention) : 0;
@@ -93,18 +132,30 @@ export function llmParamTotal(model: LlmModel): number {
 /** d_in + d_out over the matrices --targets adapts: LoRA parameters per unit of rank. */
 export function llmAdapterParamsPerRank(model: LlmModel, targets: Targets): number {
   const f = (m: Matrix) => m.dIn + m.dOut;
-  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) + extraMatrices(model, targets).reduce((t, m) => t + f(m), 0);
+  return (
+    sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) +
+    extraMatrices(model, targets).reduce((t, m) => t + f(m), 0)
+  );
 }
 
 /** d_out over the same matrices (DoRA's magnitudes). */
 export function llmOutputFeatures(model: LlmModel, targets: Targets): number {
   const f = (m: Matrix) => m.dOut;
-  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) + extraMatrices(model, targets).reduce((t, m) => t + f(m), 0);
+  return (
+    sumOver(llmStacks(model), (s) => targetMatrices(s, targets), f) +
+    extraMatrices(model, targets).reduce((t, m) => t + f(m), 0)
+  );
 }
 
 /** Elements of the weight matrices an adapter targets (what DoRA, LoHa and LoKr materialise per pass). */
 export function adaptedWeightElements(model: LlmModel, targets: Targets): number {
-  return sumOver(llmStacks(model), (s) => targetMatrices(s, targets), (m) => m.dIn * m.dOut) + extraMatrices(model, targets).reduce((t, m) => t + m.dIn * m.dOut, 0);
+  return (
+    sumOver(
+      llmStacks(model),
+      (s) => targetMatrices(s, targets),
+      (m) => m.dIn * m.dOut,
+    ) + extraMatrices(model, targets).reduce((t, m) => t + m.dIn * m.dOut, 0)
+  );
 }
 
 /** Layers that tokens pass through (encoder and decoder layers of an encoder-decoder). */

@@ -6,8 +6,15 @@ import { activationBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
 import type { ModelKind } from './kind.js';
 import {
-  adaptedWeightElements, type LayerStack,
-llmAdapterParamsPerRank, llmLayerCount, llmOutputFeatures, llmParamSplit, llmParamTotal, llmStacks, } from './llm-layers.js';
+  adaptedWeightElements,
+  type LayerStack,
+  llmAdapterParamsPerRank,
+  llmLayerCount,
+  llmOutputFeatures,
+  llmParamSplit,
+  llmParamTotal,
+  llmStacks,
+} from './llm-layers.js';
 
 /** Tokens per sequence of a recipe that names none. */
 export const DEFAULT_SEQ_LEN = 1024;
@@ -43,7 +50,7 @@ export function llmLayerElementsPerToken(model: LlmModel, stack: LayerStack = ll
 export function llmSequenceLength(s: TrainingSettings): number {
   // prompt tuning and p-tuning prepend their virtual tokens to every sequence
   const virtual = METHOD_TRAITS[s.method].virtualTokens;
-  return (s.seqLen ?? DEFAULT_SEQ_LEN) + (virtual?.prepended ? s.virtualTokens ?? virtual.default : 0);
+  return (s.seqLen ?? DEFAULT_SEQ_LEN) + (virtual?.prepended ? (s.virtualTokens ?? virtual.default) : 0);
 }
 
 /** Tokens per sequence that the matmuls see: the mean length when known, else the full length. */
@@ -95,14 +102,24 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   shapeSetting: 'seqLen',
   runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
 
-  baseNetwork: (model) => ({ params: model.params, linear: llmParamSplit(model).linear, width: model.architecture.hidden }),
+  baseNetwork: (model) => ({
+    params: model.params,
+    linear: llmParamSplit(model).linear,
+    width: model.architecture.hidden,
+  }),
   trainableDims: (model) => {
     const a = model.architecture;
     return {
       fullParams: () => model.params,
       adapterParamsPerRank: (targets) => llmAdapterParamsPerRank(model, targets),
       outputFeatures: (targets) => llmOutputFeatures(model, targets),
-      tokenStream: { hidden: a.hidden, layers: llmLayerCount(model), kvHeads: a.kvHeads, headDim: a.headDim, intermediate: a.intermediate },
+      tokenStream: {
+        hidden: a.hidden,
+        layers: llmLayerCount(model),
+        kvHeads: a.kvHeads,
+        headDim: a.headDim,
+        intermediate: a.intermediate,
+      },
       textConditioning: null,
     };
   },
@@ -116,15 +133,20 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   throughputPerStep: (s) => s.batch * computedSequenceLength(s),
   layerPasses: llmLayerCount,
   utilisation: () => 'llm',
-  materialisedDelta: (model, s) => ({ elements: adaptedWeightElements(model, s.targets), tokens: s.batch * computedSequenceLength(s), utilisation: 'llm' }),
+  materialisedDelta: (model, s) => ({
+    elements: adaptedWeightElements(model, s.targets),
+    tokens: s.batch * computedSequenceLength(s),
+    utilisation: 'llm',
+  }),
 
   assumptions: (_model, s) => [
     `every sequence ${s.seqLen} tokens long (packed or padded); shorter samples use less memory and time`,
     `logits and loss at ${activationBytes(s.precision) + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, litgpt, Liger) keep less, and some trainers more`,
   ],
-  eagerAttention: (model) => (model.architecture.attentionSoftcap
-    ? `soft-capped attention (cap ${model.architecture.attentionSoftcap}) runs eager: every layer keeps its sequence x sequence scores, as transformers and litgpt train ${model.name}`
-    : null),
+  eagerAttention: (model) =>
+    model.architecture.attentionSoftcap
+      ? `soft-capped attention (cap ${model.architecture.attentionSoftcap}) runs eager: every layer keeps its sequence x sequence scores, as transformers and litgpt train ${model.name}`
+      : null,
 
   // Decoder-only language models in today's common layout are the templates when there are any;
   // an unknown model is most likely one.
@@ -139,7 +161,10 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     const perLayer = (llmParamTotal(template) - split.embeddings) / template.architecture.layers;
     const layers = Math.max(1, Math.round((target - split.embeddings) / perLayer));
     const scaled: LlmModel = {
-      ...template, id: identity.id, aliases: [], notes: identity.notes,
+      ...template,
+      id: identity.id,
+      aliases: [],
+      notes: identity.notes,
       name: `a ${Number(billions.toFixed(2))} B language model (layout of ${template.name}, ${layers} layers)`,
       architecture: { ...template.architecture, layers },
     };

@@ -10,7 +10,10 @@ export function registerEstimate(program: Command, ctx: Context): void {
     .command('estimate')
     .description('estimate VRAM, step time, total time and output size of one training run, part by part');
   addOptions(cmd, ESTIMATE_OPTIONS)
-    .addHelpText('after', `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`)
+    .addHelpText(
+      'after',
+      `\nSettings not given take the technique's published defaults for the model; the output lists every\nsetting and assumption. GiB = 2^30 bytes, MB = 10^6 bytes.\n\nExamples:\n${ESTIMATE_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n`,
+    )
     .action(async (flags: EstimateFlags) => {
       const { runEstimate } = await import('./run.js');
       await runEstimate(ctx, flags);

@@ -2,17 +2,17 @@
 import { resolveCard } from '../../../engine/rank.js';
 import { UsageError } from '../../../errors.js';
 import { describeAssumptions } from '../../../estimate/assumptions.js';
-import { type Card,fitWithSavers } from '../../../estimate/fit.js';
+import { type Card, fitWithSavers } from '../../../estimate/fit.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
 import { estimateMemory } from '../../../estimate/memory.js';
-import { type BaseQuantization,METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
+import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
 import { resolveSettings, type SettingsOverrides } from '../../../estimate/settings.js';
 import { outputSizeMB } from '../../../estimate/size.js';
 import { ESTIMATE_SOURCES } from '../../../estimate/sources.js';
 import { estimateStepTime, totalHours } from '../../../estimate/time.js';
 import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
-import { type EstimateResult,estimateToJson } from '../../../render/estimate-json.js';
-import { type Context,outputFormat } from '../../context.js';
+import { type EstimateResult, estimateToJson } from '../../../render/estimate-json.js';
+import { type Context, outputFormat } from '../../context.js';
 import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 
@@ -25,15 +25,31 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   if (!technique.families.includes(model.family)) {
     const kind = kindOf(model);
     // a method defined on a quantized base (QLoRA) is an adapter with --quantize for the other families
-    const hint = implied ? ` For ${kind.description} on a ${BASE_BITS[implied]} base use --technique lora --quantize ${implied}.` : '';
-    throw new UsageError(`--technique ${technique.id} does not apply to ${model.id}, which is ${kind.description}; it serves ${technique.families.map((f) => kindFor(f).adjective).join(' and ')} models.${hint}`);
+    const hint = implied
+      ? ` For ${kind.description} on a ${BASE_BITS[implied]} base use --technique lora --quantize ${implied}.`
+      : '';
+    throw new UsageError(
+      `--technique ${technique.id} does not apply to ${model.id}, which is ${kind.description}; it serves ${technique.families.map((f) => kindFor(f).adjective).join(' and ')} models.${hint}`,
+    );
   }
   checkFamilyFlags(model.family, flags, model.id);
-  if (implied && flags.quantize && flags.quantize !== implied) throw new UsageError(`--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`);
-  if (method.trainsEveryWeight && flags.quantize && flags.quantize !== 'none') throw new UsageError(`--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`);
-  if (flags.rank !== undefined && !method.rank) throw new UsageError(`--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`);
+  if (implied && flags.quantize && flags.quantize !== implied)
+    throw new UsageError(
+      `--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`,
+    );
+  if (method.trainsEveryWeight && flags.quantize && flags.quantize !== 'none')
+    throw new UsageError(
+      `--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`,
+    );
+  if (flags.rank !== undefined && !method.rank)
+    throw new UsageError(
+      `--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`,
+    );
   const o: SettingsOverrides = {};
-  if (flags.batch !== undefined) { o.batch = flags.batch; o.gradAccum = 1; }
+  if (flags.batch !== undefined) {
+    o.batch = flags.batch;
+    o.gradAccum = 1;
+  }
   if (flags.resolution !== undefined) o.resolution = flags.resolution;
   if (flags.seqLen !== undefined) o.seqLen = flags.seqLen;
   if (flags.rank !== undefined) o.rank = flags.rank;
@@ -57,9 +73,11 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
 
 export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
   if (flags.gpu === undefined && flags.vram === undefined) return null;
-  return resolveCard(kb, { gpu: flags.gpu !== undefined ? resolveGpu(kb, flags.gpu).id : null, vramGiB: flags.vram ?? null });
+  return resolveCard(kb, {
+    gpu: flags.gpu !== undefined ? resolveGpu(kb, flags.gpu).id : null,
+    vramGiB: flags.vram ?? null,
+  });
 }
-
 
 export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
   const kb = await ctx.kb();
@@ -77,13 +95,20 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   const settings = resolveSettings(technique, model, overrides);
   if (!settings) {
     const groups = Object.keys(technique.defaults).join(', ');
-    throw new UsageError(`${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`);
+    throw new UsageError(
+      `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
+    );
   }
   const card = given.card;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const estimate: EstimateResult = {
-    technique, model, card, settings, memory, step,
+    technique,
+    model,
+    card,
+    settings,
+    memory,
+    step,
     hours: step ? totalHours(settings, step) : null,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
     fit: card ? fitWithSavers(model, settings, card) : null,

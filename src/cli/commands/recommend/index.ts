@@ -11,7 +11,10 @@ export function registerRecommend(program: Command, ctx: Context, setExit: (code
     .command('recommend')
     .description('recommend a fine-tuning technique for your goal, model, GPU and time budget');
   addOptions(cmd, RECOMMEND_OPTIONS)
-    .addHelpText('after', `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`)
+    .addHelpText(
+      'after',
+      `\nExamples:\n${RECOMMEND_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 a recommendation, 2 usage error, 3 nothing fits the GPU or the time.\n`,
+    )
     .action(async (flags: RecommendFlags, command: Command) => {
       const { runRecommend } = await import('./run.js');
       await runRecommend(ctx, flags, command, setExit);

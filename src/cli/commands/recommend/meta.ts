@@ -1,19 +1,46 @@
 // The options, flag types and examples of `finetune-advisor recommend`: what its help, its run and the
 // questions share, with no import of either.
 import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
-import { CARD_OPTIONS, choiceOption, type FlagsOf, type OptionSpec,outputOptions, RUN_SHAPE_OPTIONS, switchOption, textOption } from '../../options.js';
+import {
+  CARD_OPTIONS,
+  choiceOption,
+  type FlagsOf,
+  type OptionSpec,
+  outputOptions,
+  RUN_SHAPE_OPTIONS,
+  switchOption,
+  textOption,
+} from '../../options.js';
 import { parseDuration, parsePositive } from '../../parse.js';
 
 export const RECOMMEND_OPTIONS = {
   goal: choiceOption('--goal <goal>', 'what to teach the model', GOALS),
-  model: textOption('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)', ['modelParams']),
-  modelParams: { flags: '--model-params <billions>', description: 'a model not in the catalogue, by its parameter count (modelled on the nearest one of the goal\'s family)', parse: parsePositive('a parameter count in billions', 0.01, 2000), conflicts: ['model'] } satisfies OptionSpec<number>,
+  model: textOption('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)', [
+    'modelParams',
+  ]),
+  modelParams: {
+    flags: '--model-params <billions>',
+    description:
+      "a model not in the catalogue, by its parameter count (modelled on the nearest one of the goal's family)",
+    parse: parsePositive('a parameter count in billions', 0.01, 2000),
+    conflicts: ['model'],
+  } satisfies OptionSpec<number>,
   ...CARD_OPTIONS,
-  time: { flags: '--time <duration>', description: 'time budget: 90m, 2h, 1.5h, 1d', parse: parseDuration } satisfies OptionSpec<number>,
-  priority: { ...choiceOption('--priority <priority>', 'what matters most', PRIORITIES), defaultValue: 'balanced' as Priority },
+  time: {
+    flags: '--time <duration>',
+    description: 'time budget: 90m, 2h, 1.5h, 1d',
+    parse: parseDuration,
+  } satisfies OptionSpec<number>,
+  priority: {
+    ...choiceOption('--priority <priority>', 'what matters most', PRIORITIES),
+    defaultValue: 'balanced' as Priority,
+  },
   ...RUN_SHAPE_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
-  explainAll: switchOption('--explain-all', 'JSON: every rule record for every technique, however large the knowledge base'),
+  explainAll: switchOption(
+    '--explain-all',
+    'JSON: every rule record for every technique, however large the knowledge base',
+  ),
   input: switchOption('--no-input', 'never prompt; missing answers are an error'),
 };
 
