@@ -2,7 +2,14 @@
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
 import { basename, join, relative, resolve } from 'node:path';
 
-import { type Document, LineCounter, parseDocument } from 'yaml';
+import {
+  type Document,
+  type DocumentOptions,
+  LineCounter,
+  parseDocument,
+  type ParseOptions,
+  type SchemaOptions,
+} from 'yaml';
 import type { z } from 'zod';
 
 import { KbError, UsageError } from '../errors.js';
@@ -148,23 +155,26 @@ function parseFast(file: string, source: string): FastParsedFile | null {
   };
 }
 
+/**
+ * How knowledge-base YAML is parsed: no custom tags, unique keys, no merge keys, and yaml's warnings
+ * (a collection as a key) as problems of ours rather than Node process warnings. The tests compare
+ * other readers with yaml under these same options.
+ */
+export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
+  uniqueKeys: true,
+  merge: false,
+  strict: true,
+  prettyErrors: false,
+  customTags: [],
+  logLevel: 'error',
+};
+
 function parseWithYaml(file: string, source: string, problems: string[]): ParsedFile | null {
   const shown = displayPath(file);
   const lineCounter = new LineCounter();
-  // No custom tags, unique keys, and a small alias budget: a data file must not be able to run
-  // code, hide duplicate keys or expand into gigabytes.
-  // logLevel 'error': yaml's warnings (a collection as a key) are problems below, not process warnings
-  const doc = withPlainEnv(() =>
-    parseDocument(source, {
-      lineCounter,
-      uniqueKeys: true,
-      merge: false,
-      strict: true,
-      prettyErrors: false,
-      customTags: [],
-      logLevel: 'error',
-    }),
-  );
+  // YAML_OPTIONS, and a small alias budget below: a data file must not be able to run code, hide
+  // duplicate keys or expand into gigabytes
+  const doc = withPlainEnv(() => parseDocument(source, { ...YAML_OPTIONS, lineCounter }));
   const at = (pos: [number, number] | undefined | number) => {
     const p = lineCounter.linePos(typeof pos === 'number' ? pos : (pos?.[0] ?? 0));
     return `${shown}:${p.line}:${p.col}`;

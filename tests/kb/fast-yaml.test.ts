@@ -11,6 +11,7 @@ import { LineCounter, parseDocument } from 'yaml';
 
 import { type FastYaml, parseFastYaml, resolvePlain } from '../../src/kb/fast-yaml.js';
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
+import { YAML_OPTIONS } from '../../src/kb/load.js';
 import { locateEach } from '../../src/kb/locate.js';
 import { documentToJs } from '../../src/kb/yaml-to-js.js';
 
@@ -21,15 +22,7 @@ function viaYaml(
   src: string,
 ): { value: unknown; doc: ReturnType<typeof parseDocument>; lineCounter: LineCounter } | null {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(src, {
-    lineCounter,
-    uniqueKeys: true,
-    merge: false,
-    strict: true,
-    prettyErrors: false,
-    customTags: [],
-    logLevel: 'error',
-  });
+  const doc = parseDocument(src, { ...YAML_OPTIONS, lineCounter });
   if (doc.errors.length || doc.warnings.length) return null;
   try {
     return { value: documentToJs(doc, MAX_ALIAS_COUNT), doc, lineCounter };

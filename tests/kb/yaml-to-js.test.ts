@@ -6,12 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
 
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
+import { YAML_OPTIONS } from '../../src/kb/load.js';
 import { documentToJs } from '../../src/kb/yaml-to-js.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 // logLevel 'error', as the loader: yaml's warning for a collection key would be a Node process warning
-const parse = (text: string) =>
-  parseDocument(text, { uniqueKeys: true, merge: false, strict: true, customTags: [], logLevel: 'error' });
+const parse = (text: string) => parseDocument(text, YAML_OPTIONS);
 const both = (text: string) => {
   const doc = parse(text);
   let mine: unknown, theirs: unknown;
