@@ -1,13 +1,10 @@
 // Named facts about one technique for one set of answers. Rules may only name facts listed in
 // FACTS; the knowledge-base checks reject any other name.
-import { type Card, type FitResult, fitTimeBudget, fitWithSavers, HEADROOM, type TimePlan } from '../estimate/fit.js';
+import type { Card } from '../estimate/card.js';
+import { HEADROOM } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
-import {
-  resolveSettings,
-  type SettingsOverrides,
-  type TrainingSettings,
-  TYPICAL_SEQUENCE_FILL,
-} from '../estimate/settings.js';
+import { planRun, type RunPlan } from '../estimate/plan.js';
+import type { SettingsOverrides } from '../estimate/settings.js';
 import type { Model, Technique } from '../kb/types.js';
 import { type Goal, GOAL_FAMILY } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
@@ -19,8 +16,8 @@ export type Facts = Record<FactName, FactValue>;
 
 export interface TechniqueFacts {
   facts: Facts;
-  fit: FitResult | null;
-  time: TimePlan | null;
+  /** the run planned for it, or null when it does not apply or has no recipe */
+  plan: RunPlan | null;
 }
 
 export function sizeClass(mb: number): number {
@@ -36,19 +33,19 @@ export function overridesFrom(answers: Answers, model: Model): SettingsOverrides
   return o;
 }
 
-/** The typical run of a recommendation: language-model sequences average well below their cut-off. */
-export function typicalRun(s: TrainingSettings | null): TrainingSettings | null {
-  if (!s || s.seqLen === null || s.meanSeqLen !== null) return s;
-  return { ...s, meanSeqLen: Math.round(s.seqLen * TYPICAL_SEQUENCE_FILL) };
-}
-
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
   const goal: Goal = answers.goal;
   const a = technique.attributes;
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
-  const settings = familyMatch ? typicalRun(resolveSettings(technique, model, overridesFrom(answers, model))) : null;
-  const fit = settings ? fitWithSavers(model, settings, card) : null;
-  const time = fit ? fitTimeBudget(fit.run, answers.timeHours) : null;
+  const plan = familyMatch
+    ? planRun(technique, model, card, {
+        overrides: overridesFrom(answers, model),
+        typicalFill: true,
+        budgetHours: answers.timeHours,
+      })
+    : null;
+  const fit = plan?.fit ?? null;
+  const time = plan?.time ?? null;
   const run = time?.run;
   const facts: Facts = {
     'answers.goal': goal,
@@ -62,7 +59,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'model.id': model.id,
     'gpu.id': card.id ?? 'none',
     'technique.family_match': familyMatch,
-    'technique.has_recipe': settings !== null,
+    'technique.has_recipe': plan !== null,
     'technique.goal_fit': technique.goals[goal]?.fit ?? 0,
     'technique.method': technique.method,
     'technique.quality': a.quality.level,
@@ -88,7 +85,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'output.size_mb': run ? round(run.sizeMB, run.sizeMB < 1 ? 3 : 1) : null,
     'output.size_class': run ? sizeClass(run.sizeMB) : null,
   };
-  return { facts, fit, time };
+  return { facts, plan };
 }
 
 export function round(n: number, digits: number): number {

@@ -1,13 +1,14 @@
 // recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
 // run and, when nothing is eligible, what would make it work. Pure.
-import type { Card, FitResult, TimePlan } from '../estimate/fit.js';
+import type { Card } from '../estimate/card.js';
+import { cardFromGpu, resolveCard } from '../estimate/card.js';
 import { MIN_STEPS_SHARE } from '../estimate/fit.js';
+import type { RunPlan } from '../estimate/plan.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Answers } from './answers.js';
-import { cardFromGpu, typicalCardFor } from './card.js';
 import {
   factVector,
   type PreparedRule,
@@ -30,8 +31,8 @@ export interface RankedTechnique {
   readonly failed: RuleRecord[];
   /** how many records `rules` holds, known without building them */
   readonly ruleCount: number;
-  fit: FitResult | null;
-  time: TimePlan | null;
+  /** its planned run: settings, savers, the time budget and the run to show; null when it does not apply */
+  plan: RunPlan | null;
 }
 
 /** A ranked technique whose rule records are built when first read, then kept. */
@@ -44,8 +45,7 @@ class Ranked implements RankedTechnique {
     readonly id: string,
     readonly name: string,
     readonly facts: Facts,
-    readonly fit: FitResult | null,
-    readonly time: TimePlan | null,
+    readonly plan: RunPlan | null,
     private readonly prepared: readonly PreparedRule[],
   ) {
     const verdict = scoreTechnique(prepared, factVector(facts));
@@ -82,21 +82,11 @@ export interface RecommendResult {
   sources: Source[];
 }
 
-export function resolveCard(kb: KnowledgeBase, answers: Pick<Answers, 'gpu' | 'vramGiB'>): Card {
-  const gpu = answers.gpu ? kb.gpus.find((g) => g.id === answers.gpu) : undefined;
-  if (gpu) {
-    const card = cardFromGpu(gpu);
-    return answers.vramGiB ? { ...card, vramGiB: answers.vramGiB } : card;
-  }
-  if (answers.vramGiB === null) throw new Error('answers need a GPU or its memory');
-  return typicalCardFor(kb, answers.vramGiB);
-}
-
 export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique[] {
   const prepared = prepareRules(kb.rules);
   const ranked = kb.techniques.map((t: Technique): RankedTechnique => {
-    const { facts, fit, time } = computeFacts(t, model, card, answers);
-    return new Ranked(t.id, t.name, facts, fit, time, prepared);
+    const { facts, plan } = computeFacts(t, model, card, answers);
+    return new Ranked(t.id, t.name, facts, plan, prepared);
   });
   return ranked.sort((a, b) => Number(b.eligible) - Number(a.eligible) || b.score - a.score || compareIds(a.id, b.id));
 }
@@ -136,14 +126,14 @@ export function suggestAlternatives(
   }
   // more time: a technique that fails only its time rule; half its typical run is the least that counts
   const timeOnly = ranking
-    .filter((r) => !r.eligible && r.time && !r.time.fits && r.failed.every((x) => x.fact === 'time.fits'))
-    .sort((a, b) => a.time!.typicalHours - b.time!.typicalHours)[0];
+    .filter((r) => !r.eligible && r.plan?.time && !r.plan.time.fits && r.failed.every((x) => x.fact === 'time.fits'))
+    .sort((a, b) => a.plan!.time!.typicalHours - b.plan!.time!.typicalHours)[0];
   if (timeOnly) {
-    const least = timeOnly.time!.typicalHours * MIN_STEPS_SHARE;
+    const least = timeOnly.plan!.time!.typicalHours * MIN_STEPS_SHARE;
     out.push({
       kind: 'time',
       technique: timeOnly.id,
-      text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.time!.typicalHours)} for a typical one)`,
+      text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.plan!.time!.typicalHours)} for a typical one)`,
     });
   }
   // the same publisher's smaller models first (same tokenizer and chat format), then any of the group

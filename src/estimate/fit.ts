@@ -1,6 +1,7 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
+import type { Card } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
@@ -11,14 +12,6 @@ import { estimateStepTime, type GpuPerf, type StepTime, totalHours } from './tim
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
-
-export interface Card extends GpuPerf {
-  id: string | null;
-  name: string;
-  vramGiB: number;
-  /** when no GPU was named: the typical card with this memory whose speed stands in */
-  speedFrom: string | null;
-}
 
 export type SaverId =
   'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
@@ -167,3 +160,5 @@ export function fitWithSavers(model: Model, start: TrainingSettings, card: Card)
     run,
   };
 }
+
+export type { Card } from './card.js';

@@ -1,6 +1,6 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs.
-import { gpuMemoryGiB } from '../engine/card.js';
 import { FACTS, round } from '../engine/facts.js';
+import { gpuMemoryGiB } from '../estimate/card.js';
 import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';

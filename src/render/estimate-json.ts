@@ -1,25 +1,7 @@
 // The JSON contract of `estimate` (README, "JSON output of estimate"); no chalk or cli-table3.
 import { round } from '../engine/facts.js';
-import type { Card, FitResult } from '../estimate/fit.js';
-import type { MemoryEstimate } from '../estimate/memory.js';
-import type { TrainingSettings } from '../estimate/settings.js';
-import type { StepTime } from '../estimate/time.js';
-import type { Source } from '../kb/schema.js';
-import type { Model, Technique } from '../kb/types.js';
-
-export interface EstimateResult {
-  technique: Technique;
-  model: Model;
-  card: Card | null;
-  settings: TrainingSettings;
-  memory: MemoryEstimate;
-  step: StepTime | null;
-  hours: number | null;
-  sizeMB: number;
-  fit: FitResult | null;
-  assumptions: string[];
-  sources: Source[];
-}
+import type { EstimateResult } from '../estimate/estimate.js';
+import { settingsJson } from './settings-json.js';
 
 const r3 = (n: number) => round(n, 3);
 
@@ -37,7 +19,7 @@ export function estimateToJson(e: EstimateResult): unknown {
           assumedSpeed: e.card.speedFrom !== null,
         }
       : null,
-    settings: { ...e.settings },
+    settings: settingsJson(e.settings),
     vram: {
       peakGiB: r3(e.memory.peakGiB),
       breakdown: e.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),

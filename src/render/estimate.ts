@@ -1,10 +1,8 @@
 // Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
-import type { EstimateResult } from './estimate-json.js';
+import type { EstimateResult } from '../estimate/estimate.js';
 import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
-
-export type { EstimateResult } from './estimate-json.js';
 
 export function renderEstimateText(e: EstimateResult, opts: RenderOptions): string {
   const style = createStyle(opts.color);

@@ -2,26 +2,28 @@
 // cli-table3 so the --json path loads neither.
 import { round } from '../engine/facts.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
+import { settingsJson } from './settings-json.js';
 
 function techniqueJson(t: RankedTechnique) {
-  const run = t.time?.run ?? t.fit?.run;
+  const plan = t.plan;
+  const run = plan?.run;
   return {
     id: t.id,
     name: t.name,
     score: t.score,
-    settings: run ? { ...run.settings } : null,
+    settings: run ? settingsJson(run.settings) : null,
     estimates:
-      run && t.fit
+      plan && run
         ? {
             vram: {
               peakGiB: r3(run.memory.peakGiB),
-              limitGiB: r3(t.fit.limitGiB),
-              savers: t.fit.savers,
+              limitGiB: r3(plan.fit.limitGiB),
+              savers: plan.fit.savers,
               breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),
             },
             time: {
               hours: r3(run.hours),
-              typicalHours: r3(t.time?.typicalHours ?? run.hours),
+              typicalHours: r3(plan.time?.typicalHours ?? run.hours),
               stepSeconds: r3(run.step.stepSeconds),
               steps: run.settings.steps,
               ...(run.step.tokensPerSecond !== undefined

@@ -53,8 +53,7 @@ function cardLine(result: RecommendResult): string {
 }
 
 function estimatesLines(t: RankedTechnique): string[] {
-  const fit = t.fit!;
-  const run = t.time?.run ?? fit.run;
+  const { fit, time, run } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const throughput =
     run.step.tokensPerSecond !== undefined
@@ -62,7 +61,7 @@ function estimatesLines(t: RankedTechnique): string[] {
       : `${fmtNum(run.step.imagesPerSecond ?? 0, 2)} images/s`;
   return [
     `VRAM    ${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
-    `Time    ${fmtHours(run.hours)}${t.time && t.time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(t.time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+    `Time    ${fmtHours(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
     `Output  ${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     `Setup   ${describeSettings(run.settings).join(', ')}`,
   ];
@@ -118,7 +117,7 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
       r.eligible ? fmtNum(r.score, 2) : '—',
       r.facts['vram.peak_gib'] === null ? '—' : `${fmtNum(r.facts['vram.peak_gib'] as number, 1)} GiB`,
       r.facts['time.hours'] === null ? '—' : fmtHours(r.facts['time.hours'] as number),
-      r.eligible ? r.fit?.saverLabels.join(', ') || 'no savers' : exclusionReason(r),
+      r.eligible ? r.plan?.fit.saverLabels.join(', ') || 'no savers' : exclusionReason(r),
     ]);
   if (opts.width < NARROW)
     out.push(

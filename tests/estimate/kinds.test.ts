@@ -1,8 +1,8 @@
 // The model kinds: the dispatch table, and what each kind answers for a model of its family.
 import { describe, expect, it } from 'vitest';
 
-import { cardFromGpu } from '../../src/engine/card.js';
 import { scaledModel } from '../../src/engine/custom-model.js';
+import { cardFromGpu } from '../../src/estimate/card.js';
 import { fitWithSavers } from '../../src/estimate/fit.js';
 import { IMAGE_KIND } from '../../src/estimate/kinds/image.js';
 import { kindOf, KINDS } from '../../src/estimate/kinds/index.js';

@@ -1,17 +1,13 @@
 // The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
-import { resolveCard } from '../../../engine/rank.js';
 import { UsageError } from '../../../errors.js';
-import { describeAssumptions } from '../../../estimate/assumptions.js';
-import { type Card, fitWithSavers } from '../../../estimate/fit.js';
+import type { Card } from '../../../estimate/card.js';
+import { resolveCard } from '../../../estimate/card.js';
+import { estimate } from '../../../estimate/estimate.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
-import { estimateMemory } from '../../../estimate/memory.js';
 import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
-import { resolveSettings, type SettingsOverrides } from '../../../estimate/settings.js';
-import { outputSizeMB } from '../../../estimate/size.js';
-import { ESTIMATE_SOURCES } from '../../../estimate/sources.js';
-import { estimateStepTime, totalHours } from '../../../estimate/time.js';
+import type { SettingsOverrides } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
-import { type EstimateResult, estimateToJson } from '../../../render/estimate-json.js';
+import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
@@ -92,32 +88,16 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   const technique = given.technique!;
   const model = given.model!;
   const overrides = estimateOverrides(technique, model, flags);
-  const settings = resolveSettings(technique, model, overrides);
-  if (!settings) {
+  const result = estimate(kb, { technique, model, card: given.card, overrides });
+  if (!result) {
     const groups = Object.keys(technique.defaults).join(', ');
     throw new UsageError(
       `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
     );
   }
-  const card = given.card;
-  const memory = estimateMemory(model, settings);
-  const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
-  const estimate: EstimateResult = {
-    technique,
-    model,
-    card,
-    settings,
-    memory,
-    step,
-    hours: step ? totalHours(settings, step) : null,
-    sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-    fit: card ? fitWithSavers(model, settings, card) : null,
-    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
-    sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
-  };
-  if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(estimate));
+  if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(result));
   else {
     const { renderEstimateText } = await import('../../../render/estimate.js');
-    ctx.print(renderEstimateText(estimate, ctx.renderOptions(flags.color)));
+    ctx.print(renderEstimateText(result, ctx.renderOptions(flags.color)));
   }
 }

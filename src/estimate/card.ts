@@ -1,7 +1,16 @@
-// The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed.
-import type { Card } from '../estimate/fit.js';
+// The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed. Pure.
 import { compareIds } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
+import type { GpuPerf } from './time.js';
+
+/** One card as the estimates see it: memory and speed, and where its speed came from. */
+export interface Card extends GpuPerf {
+  id: string | null;
+  name: string;
+  vramGiB: number;
+  /** when no GPU was named: the typical card with this memory whose speed stands in */
+  speedFrom: string | null;
+}
 
 /** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
 export function gpuMemoryGiB(gpu: Gpu): number {
@@ -54,4 +63,15 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
 
 function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : n.toFixed(1);
+}
+
+/** The card for a GPU id (its memory overridden when given too), or for memory alone. */
+export function resolveCard(kb: KnowledgeBase, request: { gpu: string | null; vramGiB: number | null }): Card {
+  const gpu = request.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
+  if (gpu) {
+    const card = cardFromGpu(gpu);
+    return request.vramGiB ? { ...card, vramGiB: request.vramGiB } : card;
+  }
+  if (request.vramGiB === null) throw new Error('a card needs a GPU or its memory');
+  return typicalCardFor(kb, request.vramGiB);
 }

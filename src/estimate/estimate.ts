@@ -1,0 +1,58 @@
+// One run as the user describes it, estimated part by part: the memory and time of exactly those
+// settings, and what memory savers would make it fit the card. Pure.
+import type { Source } from '../kb/schema.js';
+import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
+import { describeAssumptions } from './assumptions.js';
+import type { Card } from './card.js';
+import { type FitResult, fitWithSavers } from './fit.js';
+import { estimateMemory, type MemoryEstimate } from './memory.js';
+import { resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { outputSizeMB } from './size.js';
+import { ESTIMATE_SOURCES } from './sources.js';
+import { estimateStepTime, type StepTime, totalHours } from './time.js';
+
+export interface EstimateRequest {
+  technique: Technique;
+  model: Model;
+  /** null: memory and size only */
+  card: Card | null;
+  /** the settings given, over the technique's recipe (their names are listed as given) */
+  overrides: SettingsOverrides;
+}
+
+export interface EstimateResult {
+  technique: Technique;
+  model: Model;
+  card: Card | null;
+  settings: TrainingSettings;
+  memory: MemoryEstimate;
+  step: StepTime | null;
+  hours: number | null;
+  sizeMB: number;
+  /** the savers that would make these settings fit the card */
+  fit: FitResult | null;
+  assumptions: string[];
+  sources: Source[];
+}
+
+/** The estimate, or null when the technique has no recipe for the model's group. */
+export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateResult | null {
+  const { technique, model, card, overrides } = request;
+  const settings = resolveSettings(technique, model, overrides);
+  if (!settings) return null;
+  const memory = estimateMemory(model, settings);
+  const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
+  return {
+    technique,
+    model,
+    card,
+    settings,
+    memory,
+    step,
+    hours: step ? totalHours(settings, step) : null,
+    sizeMB: outputSizeMB(model, settings, memory.trainableParams),
+    fit: card ? fitWithSavers(model, settings, card) : null,
+    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
+    sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
+  };
+}

@@ -1,0 +1,45 @@
+// The run planner: one technique's run on one model and card, from its recipe and what the user
+// gave, fitted to the card with memory savers and to the time budget. The engine maps a plan to
+// facts, the estimate command shows one, and the renderers read the run it chose. Pure.
+import type { Model, Technique } from '../kb/types.js';
+import type { Card } from './card.js';
+import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
+import { resolveSettings, type SettingsOverrides, type TrainingSettings, TYPICAL_SEQUENCE_FILL } from './settings.js';
+
+export interface RunRequest {
+  /** settings the user gave, over the technique's recipe */
+  overrides: SettingsOverrides;
+  /** language-model sequences at a typical dataset's fill of the cut-off (recommend's typical run) */
+  typicalFill?: boolean;
+  /** shorten the run to this many hours where it can (see fitTimeBudget) */
+  budgetHours?: number;
+}
+
+export interface RunPlan {
+  /** the settings asked for: the recipe with the user's overrides */
+  settings: TrainingSettings;
+  /** the memory savers added until it fits the card */
+  fit: FitResult;
+  /** the run against the time budget, when one was given */
+  time: TimePlan | null;
+  /** the run to show: within the budget when there is one, else the fitted run */
+  run: RunEstimate;
+}
+
+/** The typical run of a recommendation: language-model sequences average well below their cut-off. */
+export function typicalRun(s: TrainingSettings): TrainingSettings {
+  if (s.seqLen === null || s.meanSeqLen !== null) return s;
+  return { ...s, meanSeqLen: Math.round(s.seqLen * TYPICAL_SEQUENCE_FILL) };
+}
+
+/** The plan, or null when the technique has no recipe for the model's group. */
+export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
+  const recipe = resolveSettings(technique, model, request.overrides);
+  if (!recipe) return null;
+  const settings = request.typicalFill ? typicalRun(recipe) : recipe;
+  const fit = fitWithSavers(model, settings, card);
+  const time = request.budgetHours !== undefined ? fitTimeBudget(fit.run, request.budgetHours) : null;
+  return { settings, fit, time, run: time?.run ?? fit.run };
+}
+
+export { estimateRun };
