@@ -69,6 +69,31 @@ export function visibleWidth(s: string): number {
 }
 
 /**
+ * The first `width` visible characters of a line and the rest, colour codes kept with the text
+ * they colour: a colour open at the cut is closed at the end of the head and opened again at the
+ * start of the rest.
+ */
+export function splitVisible(line: string, width: number): [string, string] {
+  if (!line.includes('\u001b')) return [line.slice(0, width), line.slice(width)];
+  let shown = 0;
+  let i = 0;
+  let open = '';
+  while (i < line.length && shown < width) {
+    const sgr = /^\u001b\[[0-9;]*m/.exec(line.slice(i, i + 24));
+    if (sgr) {
+      open = sgr[0] === '\u001b[0m' || /^\u001b\[(?:2[2-9]|39|49)m$/.test(sgr[0]) ? '' : open + sgr[0];
+      i += sgr[0].length;
+      continue;
+    }
+    const cp = line.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    shown++;
+  }
+  // codes right at the cut belong to the rest
+  return open ? [`${line.slice(0, i)}\u001b[0m`, `${open}${line.slice(i)}`] : [line.slice(0, i), line.slice(i)];
+}
+
+/**
  * Wraps prose to the terminal width at word boundaries; continuation lines get `indent` spaces
  * (a hanging indent under list bullets and labels). Words longer than a line are cut.
  * Each word is measured once, so a long text wraps in linear time.
@@ -93,9 +118,10 @@ export function wrapText(text: string, width: number, indent = 0): string {
         line = pad + word;
         lineWidth = indent + wordWidth;
       }
-      while (lineWidth > width && !line.includes('\u001b')) {
-        out.push(line.slice(0, width));
-        line = pad + line.slice(width);
+      while (lineWidth > width) {
+        const [head, rest] = splitVisible(line, width);
+        out.push(head);
+        line = pad + rest;
         lineWidth = visibleWidth(line);
       }
     }

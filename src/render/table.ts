@@ -1,7 +1,7 @@
 // Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
 import Table from 'cli-table3';
 
-import { visibleWidth, wrapText } from './format.js';
+import { splitVisible, visibleWidth, wrapText } from './format.js';
 import type { Style } from './style.js';
 
 export interface Column {
@@ -30,6 +30,8 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
     (c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2,
   );
   let mins = columns.map((c, i) => Math.min(natural[i]!, Math.max((c.min ?? 4) + 2, 5)));
+  // the columns' least widths do not fit: a table would lose what the cut drops, a list keeps it
+  if (mins.reduce((a, b) => a + b, 0) > available) return renderList(columns, rows, width, style);
   const kept = columns.map((c, i) => (c.keep ? natural[i]! : mins[i]!));
   if (kept.reduce((a, b) => a + b, 0) <= available) mins = kept;
   let widths = [...natural];
@@ -88,6 +90,6 @@ function renderList(columns: Column[], rows: string[][], width: number, style: S
 function hardWrap(text: string, width: number): string {
   return text
     .split('\n')
-    .map((line) => (visibleLength(line) > width && !line.includes('\u001b') ? line.slice(0, width) : line))
+    .map((line) => (visibleLength(line) > width ? splitVisible(line, width)[0] : line))
     .join('\n');
 }
