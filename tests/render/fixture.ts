@@ -9,16 +9,9 @@ import { expect } from 'vitest';
 import type { EstimateFlags } from '../../src/cli/commands/estimate/meta.js';
 import { cardFor, estimateOverrides } from '../../src/cli/commands/estimate/run.js';
 import type { Answers } from '../../src/engine/answers.js';
-import { describeAssumptions } from '../../src/estimate/assumptions.js';
-import { fitWithSavers } from '../../src/estimate/fit.js';
-import { estimateMemory } from '../../src/estimate/memory.js';
-import { resolveSettings } from '../../src/estimate/settings.js';
-import { outputSizeMB } from '../../src/estimate/size.js';
-import { ESTIMATE_SOURCES } from '../../src/estimate/sources.js';
-import { estimateStepTime, totalHours } from '../../src/estimate/time.js';
+import { estimate, type EstimateResult } from '../../src/estimate/estimate.js';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
 import type { KnowledgeBase } from '../../src/kb/types.js';
-import type { EstimateResult } from '../../src/render/estimate-json.js';
 
 export const FIXTURE_KB_DIR = join('tests', 'fixtures', 'render', 'kb');
 
@@ -60,28 +53,13 @@ export function answers(over: Partial<Answers> & Pick<Answers, 'goal' | 'model'>
   return { gpu: null, vramGiB: null, timeHours: 4, priority: 'balanced', ...over };
 }
 
-/** An estimate assembled as `finetune-advisor estimate` assembles it, from the fixture knowledge base. */
+/** An estimate as `finetune-advisor estimate` makes it (the same overrides, card and estimate()), from the fixture knowledge base. */
 export function estimateFor(flags: EstimateFlags & { technique: string; model: string }): EstimateResult {
   const kb = fixtureKb();
   const technique = kb.techniques.find((t) => t.id === flags.technique)!;
   const model = kb.models.find((m) => m.id === flags.model)!;
   const card = cardFor(kb, flags);
-  const overrides = estimateOverrides(technique, model, flags);
-  const settings = resolveSettings(technique, model, overrides);
-  if (!settings) throw new Error(`no recipe for ${technique.id} on ${model.id} in the fixture knowledge base`);
-  const memory = estimateMemory(model, settings);
-  const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
-  return {
-    technique,
-    model,
-    card,
-    settings,
-    memory,
-    step,
-    hours: step ? totalHours(settings, step) : null,
-    sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-    fit: card ? fitWithSavers(model, settings, card) : null,
-    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
-    sources: [...ESTIMATE_SOURCES, ...(card?.id ? kb.gpus.find((g) => g.id === card.id)!.sources : [])],
-  };
+  const result = estimate(kb, { technique, model, card, overrides: estimateOverrides(technique, model, flags) });
+  if (!result) throw new Error(`no recipe for ${technique.id} on ${model.id} in the fixture knowledge base`);
+  return result;
 }
