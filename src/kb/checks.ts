@@ -1,5 +1,6 @@
 // Cross-entry checks the schemas cannot express: aliases claimed twice, rules over unknown facts,
-// recipes for groups the technique does not serve, goals outside its families.
+// models and recipes naming groups that do not exist or are of another family, goals outside a
+// technique's families.
 import { FACTS } from './fact-names.js';
 import { nearest, normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
@@ -9,9 +10,12 @@ export interface CheckProblem {
   key: string;
   message: string;
   severity?: 'error' | 'warning';
+  /**
+   * the field of the entry the problem is in (e.g. ['group'], ['defaults', 'sdxl']), so the loader
+   * can point at it; `key: true` points at the last key itself rather than its value
+   */
+  field?: { path: string[]; key?: boolean };
 }
-
-const GROUP_FAMILY = { sd1: 'image', sd2: 'image', sdxl: 'image', sd3: 'image', flux: 'image', llm: 'llm' } as const;
 
 function aliasClashes(
   kind: 'gpus' | 'models' | 'techniques',
@@ -135,12 +139,22 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
     if (rule.kind === 'hard' && rule.score)
       out.push({ key: `rules:${rule.id}`, message: `hard rule '${rule.id}' cannot have a score` });
   }
+  // the groups section is read only here: a start without --kb never runs these checks
+  const groups = new Map(kb.groups.map((g) => [g.id, g]));
+  const unknownGroup = (id: string) => {
+    const guess = nearest(id, [...groups.keys()]);
+    return `unknown model group '${id}'${guess ? ` (did you mean '${guess}'?)` : ''}; groups are defined in a groups file`;
+  };
   for (const t of kb.techniques) {
-    for (const group of Object.keys(t.defaults) as Array<keyof typeof GROUP_FAMILY>) {
-      if (!t.families.includes(GROUP_FAMILY[group]))
+    for (const id of Object.keys(t.defaults)) {
+      const field = { path: ['defaults', id], key: true };
+      const group = groups.get(id);
+      if (!group) out.push({ key: `techniques:${t.id}`, field, message: `defaults for ${unknownGroup(id)}` });
+      else if (!t.families.includes(group.family))
         out.push({
           key: `techniques:${t.id}`,
-          message: `defaults for '${group}' but '${t.id}' serves ${t.families.join(', ')}`,
+          field,
+          message: `defaults for '${id}' but '${t.id}' serves ${t.families.join(', ')}`,
         });
     }
     for (const goal of Object.keys(t.goals) as Goal[]) {
@@ -154,8 +168,11 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
       out.push({ key: `techniques:${t.id}`, message: `storage minMB is above maxMB` });
   }
   for (const m of kb.models) {
-    if (GROUP_FAMILY[m.group] !== m.family)
-      out.push({ key: `models:${m.id}`, message: `group '${m.group}' is not a ${m.family} group` });
+    const field = { path: ['group'] };
+    const groupFamily = groups.get(m.group)?.family;
+    if (!groupFamily) out.push({ key: `models:${m.id}`, field, message: unknownGroup(m.group) });
+    else if (groupFamily !== m.family)
+      out.push({ key: `models:${m.id}`, field, message: `group '${m.group}' is not a ${m.family} group` });
   }
   return out;
 }

@@ -5,14 +5,20 @@ import { z } from 'zod';
 import { FileSchemas } from './schema.js';
 
 export function kbJsonSchema(): Record<string, unknown> {
-  const anyFile = z.union([FileSchemas.gpus, FileSchemas.models, FileSchemas.techniques, FileSchemas.rules]);
+  const anyFile = z.union([
+    FileSchemas.gpus,
+    FileSchemas.models,
+    FileSchemas.techniques,
+    FileSchemas.rules,
+    FileSchemas.groups,
+  ]);
   const schema = z.toJSONSchema(anyFile, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
     ...schema,
     $id: 'https://github.com/finetune-advisor/finetune-advisor/data/kb.schema.json',
     title: 'finetune-advisor knowledge base',
     description:
-      'One file holds one of: gpus, models, techniques, rules. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
+      'One file holds one of: gpus, models, techniques, rules, groups. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
   };
 }
 

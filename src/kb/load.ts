@@ -272,7 +272,7 @@ function knownFieldNames(): string[] {
         names.add(k);
         visit(v, depth + 1);
       }
-    for (const key of ['element', 'innerType', 'in', 'out']) visit(def[key], depth + 1);
+    for (const key of ['element', 'innerType', 'in', 'out', 'valueType']) visit(def[key], depth + 1);
     const options = def['options'] as unknown[] | undefined;
     if (Array.isArray(options)) options.forEach((o) => visit(o, depth + 1));
   };
@@ -310,9 +310,10 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
         models: [...base.models],
         gpus: [...base.gpus],
         rules: [...base.rules],
+        groups: [...base.groups],
         origin: { ...base.origin },
       }
-    : { techniques: [], models: [], gpus: [], rules: [], origin: {} };
+    : { techniques: [], models: [], gpus: [], rules: [], groups: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
       return listYamlFiles(p, pathWarnings);
@@ -323,7 +324,7 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     }
   });
   const warnings: string[] = [...pathWarnings];
-  const located = new Map<string, string>(); // `kind:id` -> where the entry is
+  const located = new Map<string, EntryPlace>(); // `kind:id` -> where the entry is
   // each list's ids -> their index, so merging by id is one lookup per entry
   const indexes = new Map<KbKind, Map<string, number>>();
   const indexOf = (kind: KbKind): Map<string, number> => {
@@ -392,14 +393,15 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
       if (existing >= 0) list[existing] = entry;
       else index.set(entry.id, list.push(entry) - 1);
       kb.origin[`${pf.kind}:${entry.id}`] = bundled ? 'bundled' : shown;
-      located.set(`${pf.kind}:${entry.id}`, at);
+      located.set(`${pf.kind}:${entry.id}`, { at, file, kind: pf.kind, index: i });
       for (const w of lintEntry(pf.kind, entry as unknown as Record<string, unknown>))
         warnings.push(`${at}: warning: ${w}`);
     });
   }
   if (errors.length === 0) {
     for (const c of crossCheck(kb)) {
-      const where = located.get(c.key) ?? basename(c.key);
+      const place = located.get(c.key);
+      const where = place ? (c.field ? locateField(place, c.field) : place.at) : basename(c.key);
       (c.severity === 'warning' ? warnings : errors).push(
         `${where}: ${c.severity === 'warning' ? 'warning: ' : ''}${c.message}`,
       );
@@ -413,6 +415,31 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
     files: files.map(displayPath),
     entries: entryCount,
   };
+}
+
+/** Where an entry was read: its id's position, and its file and index to find its fields by. */
+interface EntryPlace {
+  at: string;
+  file: string;
+  kind: KbKind;
+  index: number;
+}
+
+/**
+ * `file:line:column` of a field of an entry, for a cross-check problem. The file is parsed again
+ * by yaml for its positions (a cross-check error is rare; the fast path keeps only the ids'); the
+ * entry's id position stands in when the file cannot be read again.
+ */
+function locateField(place: EntryPlace, field: { path: string[]; key?: boolean }): string {
+  const source = readSource(place.file, []);
+  if (source === null) return place.at;
+  const lineCounter = new LineCounter();
+  const doc = withPlainEnv(() => parseDocument(source, { lineCounter, uniqueKeys: true, merge: false }));
+  const entryPath = [place.kind, place.index];
+  const p = field.key
+    ? locateKey(doc, lineCounter, [...entryPath, ...field.path.slice(0, -1)], field.path.at(-1)!)
+    : locatePath(doc, lineCounter, [...entryPath, ...field.path]);
+  return `${displayPath(place.file)}:${p.line}:${p.col}`;
 }
 
 /**

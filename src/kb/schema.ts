@@ -22,7 +22,7 @@ export const SourceSchema = z.strictObject({
 });
 const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
 
-import { FAMILIES, GROUPS, METHODS, OPERATORS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from './vocabulary.js';
+import { FAMILIES, METHODS, OPERATORS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from './vocabulary.js';
 
 // ---------- GPUs ----------
 export const GpuSchema = z.strictObject({
@@ -40,6 +40,17 @@ export const GpuSchema = z.strictObject({
   bandwidthGBs: z.number().positive().max(100000),
   aliases: z.array(text).default([]),
   notes: text.optional(),
+  sources,
+});
+
+// ---------- model groups ----------
+// A group is the set of models one recipe is written for (a technique's `defaults` are keyed by
+// group ids); data, so that a `--kb` file can add one. The loader checks the ids that name groups.
+export const GroupSchema = z.strictObject({
+  id,
+  name: text,
+  family: z.enum(FAMILIES),
+  description: text,
   sources,
 });
 
@@ -116,7 +127,8 @@ const LoraDimsSchema = z.strictObject({
 const ModelCommon = {
   id,
   name: text,
-  group: z.enum(GROUPS),
+  // a group id (groups.yaml), checked against the groups that exist by the loader's cross-checks
+  group: id,
   publisher: text.optional(),
   license: text.optional(),
   aliases: z.array(text).default([]),
@@ -208,14 +220,8 @@ export const TechniqueSchema = z.strictObject({
       })
       .optional(),
   }),
-  defaults: z.strictObject({
-    sd1: DefaultsSchema.optional(),
-    sd2: DefaultsSchema.optional(),
-    sdxl: DefaultsSchema.optional(),
-    sd3: DefaultsSchema.optional(),
-    flux: DefaultsSchema.optional(),
-    llm: DefaultsSchema.optional(),
-  }),
+  // keyed by group id (groups.yaml); the loader's cross-checks reject a group that does not exist
+  defaults: z.record(id, DefaultsSchema),
   pitfalls: z.array(text).min(1),
   sources,
 });
@@ -251,11 +257,13 @@ export const FileSchemas = {
   techniques: z.strictObject({ techniques: z.array(TechniqueSchema).min(1) }),
   // a user file may switch a bundled rule off with just `- id: ...` and `disabled: true`
   rules: z.strictObject({ rules: z.array(z.union([RuleSchema, RuleSwitchSchema])).min(1) }),
+  groups: z.strictObject({ groups: z.array(GroupSchema).min(1) }),
 };
 export type KbKind = keyof typeof FileSchemas;
 
 export type Source = z.infer<typeof SourceSchema>;
 export type Gpu = z.infer<typeof GpuSchema>;
+export type ModelGroup = z.infer<typeof GroupSchema>;
 export type LlmModel = z.infer<typeof LlmModelSchema>;
 export type ImageModel = z.infer<typeof ImageModelSchema>;
 export type Model = z.infer<typeof ModelSchema>;

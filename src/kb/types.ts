@@ -1,12 +1,14 @@
 // The loaded, validated knowledge base. Types only come from the zod schemas (erased at run time).
-import type { Gpu, ImageModel, LlmModel, Model, Rule, Technique } from './schema.js';
+import type { Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique } from './schema.js';
 
 export interface KnowledgeBase {
   techniques: Technique[];
   models: Model[];
   gpus: Gpu[];
   rules: Rule[];
+  /** the model groups: what a model's `group` and a technique's `defaults` keys name */
+  groups: ModelGroup[];
   /** where each entry came from, keyed `kind:id` (e.g. `gpus:rtx-4090`) */
   origin: Record<string, string>;
 }
-export type { Gpu, ImageModel, LlmModel, Model, Rule, Technique };
+export type { Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique };

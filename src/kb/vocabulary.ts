@@ -1,7 +1,6 @@
 // The closed vocabularies of the knowledge base and the answers. Kept free of zod so the engine
 // and the fast paths can use them without loading the validator.
 export const FAMILIES = ['image', 'llm'] as const;
-export const GROUPS = ['sd1', 'sd2', 'sdxl', 'sd3', 'flux', 'llm'] as const;
 export const IMAGE_GOALS = ['subject', 'style', 'concept'] as const;
 export const LLM_GOALS = ['task', 'domain', 'chat'] as const;
 export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS] as const;
@@ -37,7 +36,8 @@ export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
 
 export type Family = (typeof FAMILIES)[number];
-export type Group = (typeof GROUPS)[number];
+/** a model group's id: knowledge-base data (groups.yaml), so a `--kb` file can add one */
+export type Group = string;
 export type Goal = (typeof GOALS)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type Method = (typeof METHODS)[number];

@@ -79,7 +79,7 @@ function compiledCopy(options: { stat?: boolean; crc32?: boolean } = {}) {
   };
 }
 
-const DATA = ['gpus.yaml', 'models.yaml', 'rules.yaml', 'techniques.yaml'];
+const DATA = ['gpus.yaml', 'groups.yaml', 'models.yaml', 'rules.yaml', 'techniques.yaml'];
 /** The same size, other bytes. */
 const editGpuName = (data: string) => {
   const file = join(data, 'gpus.yaml');
