@@ -62,7 +62,7 @@ beforeAll(() => {
   // the build is the test run's: pack it as is (prepack would build again)
   const pack = npm(['pack', '--ignore-scripts', '--pack-destination', work, '--json'], root);
   expect(pack.status, pack.stderr).toBe(0);
-  const [{ filename }] = JSON.parse(pack.stdout) as Array<{ filename: string }>;
+  const [{ filename }] = JSON.parse(pack.stdout) as [{ filename: string }];
   // offline: the tarball has no dependencies, so nothing is fetched
   npmInstall = npm(['install', '--prefix', prefix, '--offline', join(work, filename!)], work);
   expect(npmInstall.status, npmInstall.stderr).toBe(0);

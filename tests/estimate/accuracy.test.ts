@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 import { describe, expect, it } from 'vitest';
 
+// @ts-expect-error -- bench/ is plain JavaScript without declarations
 import { measureAccuracy, TARGETS } from '../../bench/accuracy.mjs';
 
 interface Stats {

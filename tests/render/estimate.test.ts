@@ -2,7 +2,7 @@
 // estimates from the fixture knowledge base, with the properties that hold whatever the snapshot says.
 import { describe, expect, it } from 'vitest';
 
-import type { EstimateResult } from '../../src/render/estimate.js';
+import type { EstimateResult } from '../../src/estimate/estimate.js';
 import { renderEstimateText } from '../../src/render/estimate.js';
 import { estimateToJson } from '../../src/render/estimate-json.js';
 import { estimateFor, expectTextProperties, snapshotPath, stripAnsi, TEXT_VARIANTS } from './fixture.js';

@@ -39,8 +39,7 @@ function everyEffect(): RecommendResult {
     eligible: rec.eligible,
     score: rec.score,
     facts: rec.facts,
-    fit: rec.fit,
-    time: rec.time,
+    plan: rec.plan,
     rules,
     failed: [],
     ruleCount: rules.length,
@@ -63,7 +62,7 @@ const SCENARIOS: Record<string, { result: () => RecommendResult; check: (r: Reco
     result: () => recommend(kb, answers({ goal: 'subject', model: 'sd15', gpu: 'rtx-3060', timeHours: 0.15 })),
     check: (r) => {
       expect(r.recommendation?.id).toBe('lora');
-      expect(r.recommendation?.time?.stepsShare).toBeLessThan(1);
+      expect(r.recommendation?.plan?.time?.stepsShare).toBeLessThan(1);
       expect(r.runnerUp).toBeNull();
     },
   },
@@ -100,7 +99,7 @@ const SCENARIOS: Record<string, { result: () => RecommendResult; check: (r: Reco
         answers({ goal: 'chat', model: 'llama-3.2-1b', gpu: 'rtx-4090', timeHours: 1, steps: 1, priority: 'size' }),
       ),
     check: (r) => {
-      expect(r.recommendation?.time?.run.settings.steps ?? r.recommendation?.fit?.run.settings.steps).toBe(1);
+      expect(r.recommendation?.plan?.run.settings.steps).toBe(1);
       expect(r.runnerUp).not.toBeNull();
     },
   },
