@@ -28,12 +28,16 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     const extra = extraKbPaths();
     const compiled = loadCompiledKb(bundledDataDir());
     if (compiled && !extra.length) return compiled;
-    // yaml and zod are loaded only here: for --kb files, or a checkout whose data changed
-    const { loadKnowledgeBase } = await import('../kb/load.js');
     const warn = (line: string) => io.stderr.write(`${line}\n`); // a --kb folder without YAML files
-    return compiled
-      ? loadKnowledgeBase(extra, compiled, warn)
-      : loadKnowledgeBase([bundledDataDir(), ...extra], undefined, warn);
+    // yaml and zod are loaded only here: for --kb files not validated before, or a checkout whose data changed
+    const validate = async (paths: string[], base: KnowledgeBase | undefined, warnLine: typeof warn) => {
+      const { loadKnowledgeBase } = await import('../kb/load.js');
+      return loadKnowledgeBase(paths, base, warnLine);
+    };
+    if (!compiled) return validate([bundledDataDir(), ...extra], undefined, warn);
+    // --kb files on the compiled base: validated once per content (the user's cache folder)
+    const { cachedKnowledgeBase } = await import('../kb/kb-cache.js');
+    return cachedKnowledgeBase(extra, io.env, warn, (warnLine) => validate(extra, compiled, warnLine));
   };
   return {
     io,
