@@ -57,7 +57,7 @@ function checksum(payload) {
  * folder or a symlink, which the next write replaces) of at most MAX_CACHE_BYTES, and never more
  * than its size plus one byte, whatever it turns out to be.
  */
-function readCacheFile(cacheFile) {
+function readCacheFile(cacheFile, maxBytes = MAX_CACHE_BYTES) {
   let fd;
   try {
     const stat = fs.lstatSync(cacheFile, { throwIfNoEntry: false });
@@ -67,13 +67,13 @@ function readCacheFile(cacheFile) {
     const opened = fs.fstatSync(fd);
     if (!opened.isFile()) return { reason: 'not a regular file' };
     const { size } = opened;
-    if (size > MAX_CACHE_BYTES) return { reason: `larger than ${MAX_CACHE_BYTES} bytes` };
+    if (size > maxBytes) return { reason: `larger than ${maxBytes} bytes` };
     const bytes = Buffer.allocUnsafe(size + 1);
     let length = 0;
     for (let n; length < bytes.length && (n = fs.readSync(fd, bytes, length, bytes.length - length, length)) > 0;)
       length += n;
     if (length !== size) return { reason: 'changed while read' };
-    return { bytes: bytes.subarray(0, size) };
+    return { bytes: bytes.subarray(0, size), stat: opened };
   } catch (err) {
     return { reason: `unreadable (${err.code ?? err.message})` };
   } finally {
@@ -83,14 +83,43 @@ function readCacheFile(cacheFile) {
 
 /** V8's cached data from the cache file, or why there is none that can be given to V8. */
 function verifiedCachedData(cacheFile, stamp) {
-  const { bytes, reason } = readCacheFile(cacheFile);
+  const { bytes, stat, reason } = readCacheFile(cacheFile);
   if (bytes === undefined) return { reason };
   const end = bytes.subarray(0, MAX_HEADER_BYTES).indexOf(10);
   const header = end < 0 ? '' : bytes.toString('latin1', 0, end);
   if (!header.startsWith(`${stamp} `)) return { reason: 'made for another build of the bundle' };
   const payload = bytes.subarray(end + 1);
-  if (header.slice(stamp.length + 1) !== checksum(payload)) return { reason: 'checksum mismatch' };
+  const expected = header.slice(stamp.length + 1);
+  if (readVerifiedStamp(cacheFile) !== verifiedStamp(stat, expected)) {
+    if (expected !== checksum(payload)) return { reason: 'checksum mismatch' };
+    recordVerified(cacheFile, stat, expected);
+  }
   return { cachedData: payload };
+}
+
+/**
+ * A cache whose checksum was verified is recorded by its stat in `<cache>.verified`, so later runs
+ * skip the checksum (loading node:zlib for it cost about 2 ms of every start): size, mtime, ctime
+ * and inode equal to those verified mean the same bytes, as in git's index. ctime cannot be set
+ * back, so a change that restores the mtime is still seen. A file changed within RACY_MS of now is
+ * not recorded (a later change in the same clock tick would keep its times); a read-only folder
+ * just verifies every run.
+ */
+const RACY_MS = 2000;
+
+function verifiedStamp(stat, checksumText) {
+  return `${stat.size} ${stat.mtimeMs} ${stat.ctimeMs} ${stat.ino} ${checksumText}`;
+}
+
+function readVerifiedStamp(cacheFile) {
+  const { bytes } = readCacheFile(`${cacheFile}.verified`, MAX_HEADER_BYTES);
+  return bytes === undefined ? undefined : bytes.toString('latin1');
+}
+
+function recordVerified(cacheFile, stat, checksumText) {
+  const now = Date.now();
+  if (now - stat.mtimeMs < RACY_MS || now - stat.ctimeMs < RACY_MS) return;
+  writeFileAtomically(`${cacheFile}.verified`, Buffer.from(verifiedStamp(stat, checksumText), 'latin1'));
 }
 
 /** Evaluates `file` as a CommonJS module (once per process); returns its exports and whether the cache was used. */
@@ -136,7 +165,15 @@ function loadWithCodeCache(file) {
  * true, or why not.
  */
 function writeCacheFile(cacheFile, stamp, script) {
-  const tmp = `${cacheFile}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
+  const payload = script.createCachedData();
+  const headerLine = Buffer.from(`${stamp} ${checksum(payload)}\n`, 'latin1');
+  if (headerLine.length + payload.length > MAX_CACHE_BYTES) return 'larger than a cache that is read';
+  return writeFileAtomically(cacheFile, Buffer.concat([headerLine, payload]));
+}
+
+/** Writes `bytes` to `target` through an exclusive temporary file renamed over it; true, or why not. */
+function writeFileAtomically(target, bytes) {
+  const tmp = `${target}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
   let fd;
   try {
     fd = fs.openSync(tmp, 'wx');
@@ -144,13 +181,10 @@ function writeCacheFile(cacheFile, stamp, script) {
     return err.code ?? err.message; // a read-only folder: run uncached
   }
   try {
-    const payload = script.createCachedData();
-    const headerLine = Buffer.from(`${stamp} ${checksum(payload)}\n`, 'latin1');
-    if (headerLine.length + payload.length > MAX_CACHE_BYTES) throw new Error('larger than a cache that is read');
-    fs.writeFileSync(fd, Buffer.concat([headerLine, payload]));
+    fs.writeFileSync(fd, bytes);
     fs.closeSync(fd);
     fd = undefined;
-    fs.renameSync(tmp, cacheFile);
+    fs.renameSync(tmp, target);
     return true;
   } catch (err) {
     // best effort each, and never an error for the command that ran

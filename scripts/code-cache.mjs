@@ -13,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const { loadWithCodeCache, writeCaches } = require('../bin/code-cache.cjs');
 const bundleDir = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
-// the caches, and any temporary file a run was stopped in the middle of writing
-const isCacheOrTemp = (f) => f.endsWith('.cache') || /\.cache\..+\.tmp$/.test(f);
+// caches, their verified stamps (bin/code-cache.cjs) and temporary files of an earlier build
+const isCacheOrTemp = (f) => f.endsWith('.cache') || f.endsWith('.cache.verified') || /\.cache\..+\.tmp$/.test(f);
 for (const f of readdirSync(bundleDir)) if (isCacheOrTemp(f)) rmSync(join(bundleDir, f));
 
 // a user's knowledge-base file, so the YAML loader runs too
@@ -53,7 +53,7 @@ rmSync(dirname(extra), { recursive: true });
 writeCaches();
 const caches = readdirSync(bundleDir).filter((f) => f.endsWith('.cache'));
 const bundles = readdirSync(bundleDir).filter((f) => f.endsWith('.cjs'));
-const temps = readdirSync(bundleDir).filter((f) => isCacheOrTemp(f) && !f.endsWith('.cache'));
+const temps = readdirSync(bundleDir).filter((f) => /\.cache\..+\.tmp$/.test(f));
 if (temps.length > 0) throw new Error(`temporary files left in dist/bundle: ${temps.join(', ')}`);
 if (caches.length !== bundles.length)
   throw new Error(`code caches written for ${caches.join(', ')}, bundles are ${bundles.join(', ')}`);

@@ -13,8 +13,10 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   symlinkSync,
   truncateSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -382,5 +384,37 @@ describe('code cache', () => {
     const second = withoutCrc32();
     expectRan(second, HELP, 'the second run without crc32');
     expect(reports(second)).toEqual(['used']);
+  });
+
+  it('a verified cache is recorded by its stat: later runs skip the checksum (no node:zlib), and a change is still caught', async () => {
+    const dir = install();
+    const cache = cachePath(dir);
+    // the racy window: a cache changed within 2 s is verified by its checksum every run
+    await new Promise((r) => setTimeout(r, 2100));
+    const zlibLoaded = () => {
+      const probe = join(dir, 'zlib-probe.cjs');
+      writeFileSync(
+        probe,
+        "process.on('exit', () => process.stderr.write(`zlib ${process.moduleLoadList.includes('NativeModule zlib')}\\n`));",
+      );
+      const r = spawnSync(process.execPath, ['--require', probe, join(dir, 'bin/finetune-advisor.js'), ...HELP], {
+        encoding: 'utf8',
+        env: debugEnv,
+      });
+      expectRan({ ...r, stderr: r.stderr.replace(/^zlib \w+\n/m, '') }, HELP, 'a run with the probe');
+      return /zlib true/.test(r.stderr);
+    };
+    expect(zlibLoaded(), 'the first run checks the checksum').toBe(true);
+    expect(existsSync(`${cache}.verified`)).toBe(true);
+    expect(zlibLoaded(), 'the next one trusts the recorded stat').toBe(false);
+    // a bit changed, its mtime put back: ctime and the stat differ, the checksum is checked and fails
+    const st = statSync(cache);
+    const bytes = readFileSync(cache);
+    bytes[bytes.length - 100]! ^= 0x10;
+    writeFileSync(cache, bytes);
+    utimesSync(cache, st.atime, st.mtime);
+    const r = run(dir, HELP);
+    expectRan(r, HELP, 'the damaged cache');
+    expect(reports(r)).toEqual(['rejected: checksum mismatch', 'rewritten']);
   });
 });
