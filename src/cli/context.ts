@@ -36,8 +36,9 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     };
     if (!compiled) return validate([bundledDataDir(), ...extra], undefined, warn);
     // --kb files on the compiled base: validated once per content (the user's cache folder)
-    const { cachedKnowledgeBase } = await import('../kb/kb-cache.js');
-    return cachedKnowledgeBase(extra, io.env, warn, (warnLine) => validate(extra, compiled, warnLine));
+    const { cachedKnowledgeBase, currentKbIdentity, kbCacheDir } = await import('../kb/kb-cache.js');
+    const identity = kbCacheDir(io.env) ? currentKbIdentity(compiled) : undefined;
+    return cachedKnowledgeBase(extra, io.env, warn, (warnLine) => validate(extra, compiled, warnLine), identity);
   };
   return {
     io,

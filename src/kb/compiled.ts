@@ -9,24 +9,12 @@
 // file's time to the time of the install; cp -r to the time of the copy). The contract is git's:
 // an edit that keeps the size and restores both times is outside it (the ctime cannot be set back
 // without changing the system clock).
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  type Stats,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
 import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
@@ -99,7 +87,7 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
  * JSON with every non-ASCII character written as a \uXXXX escape: an ASCII file decodes to V8's
  * one-byte strings, which read and parse faster (about 0.4 ms of this file's 2.5 ms).
  */
-function asciiJson(value: unknown): string {
+export function asciiJson(value: unknown): string {
   return JSON.stringify(value).replace(
     /[\u007f-\uffff]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
@@ -140,7 +128,7 @@ function zlibCrc32(): Crc32 | undefined {
   const { crc32 } = requireBuiltin('node:zlib') as { crc32?: Crc32 };
   return typeof crc32 === 'function' ? crc32 : undefined;
 }
-function sha256Hex(data: Uint8Array): string {
+export function sha256Hex(data: string | Uint8Array): string {
   const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(data).digest('hex');
 }
@@ -151,8 +139,7 @@ export function dataFileRecords(dataDir: string, now = Date.now()): DataFileReco
   return yamlFileNames(dataDir).map((name) => {
     const file = join(dataDir, name);
     const st = statSync(file);
-    const bytes = readRegularFile(file, st.size);
-    if (!bytes) throw new Error(`${file}: not a regular file, or it changed while compiled`);
+    const bytes = readFileBounded(file, st.size);
     return {
       name,
       size: bytes.length,
@@ -167,6 +154,14 @@ export function dataFileRecords(dataDir: string, now = Date.now()): DataFileReco
  * The compiled knowledge base, or null when it is missing, of another format, or compiled from
  * other data. Each section is parsed on first read.
  */
+/** The data files each compiled knowledge base was compiled from (its header), by the object loadCompiledKb returned. */
+const compiledFrom = new WeakMap<KnowledgeBase, readonly DataFileRecord[]>();
+
+/** The data files (names and hashes) a compiled knowledge base was compiled from; undefined for any other. */
+export function compiledDataFiles(kb: KnowledgeBase): readonly DataFileRecord[] | undefined {
+  return compiledFrom.get(kb);
+}
+
 export function loadCompiledKb(dataDir: string, path = compiledKbPath()): KnowledgeBase | null {
   const compiled = readCompiled(path);
   if (!compiled) return null;
@@ -182,6 +177,7 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
       get: () => (value ??= JSON.parse(text.slice(bodyStart + start, bodyStart + end))),
     });
   }
+  compiledFrom.set(kb, header.files);
   return kb;
 }
 
@@ -214,15 +210,15 @@ function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], 
       record.push(known);
       continue;
     }
-    let bytes: Buffer | null;
+    let bytes: Buffer;
     try {
-      bytes = readRegularFile(join(dataDir, c.name), c.size);
+      bytes = readFileBounded(join(dataDir, c.name), c.size);
     } catch (e) {
       // unreadable, with the compiled name and size: the YAML could not be loaded either
-      if (isPermissionError(e)) continue;
-      return false;
+      if (e instanceof FileReadError && ['EACCES', 'EPERM'].includes(e.code ?? '')) continue;
+      return false; // not a regular file (any more), or grown
     }
-    if (!bytes || bytes.length !== c.size) return false;
+    if (bytes.length !== c.size) return false;
     if (!sameContent(bytes, c)) return false;
     if (!isRacy(st, now)) {
       record.push({ name: c.name, ...statStamp(st), sha256: c.sha256 });
@@ -248,35 +244,12 @@ const statStamp = (st: Stats): StatStamp => ({ size: st.size, mtimeMs: st.mtimeM
 const sameStat = (s: StatStamp, st: Stats) =>
   s.size === st.size && s.mtimeMs === st.mtimeMs && s.ctimeMs === st.ctimeMs;
 const isRacy = (st: Stats, now: number) => Math.abs(now - st.mtimeMs) < RACY_MS;
-const isPermissionError = (e: unknown) => ['EACCES', 'EPERM'].includes((e as NodeJS.ErrnoException).code ?? '');
-
-/**
- * A regular file's bytes, at most `limit` of them (null when it is not a regular file or longer).
- * The open is non-blocking so a FIFO put in the file's place cannot hang it; open errors throw.
- */
-function readRegularFile(path: string, limit: number): Buffer | null {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    if (!fstatSync(fd).isFile()) return null;
-    const buf = Buffer.allocUnsafe(limit + 1);
-    let length = 0;
-    while (length < buf.length) {
-      const n = readSync(fd, buf, length, buf.length - length, length);
-      if (n === 0) break;
-      length += n;
-    }
-    return length > limit ? null : buf.subarray(0, length);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 /** The verified cache's entries by file name; empty when it is missing, not ours, or malformed. */
 function readVerifiedCache(path: string): Map<string, VerifiedFile> {
   const files = new Map<string, VerifiedFile>();
   try {
-    const bytes = readRegularFile(path, VERIFIED_CACHE_MAX_BYTES);
-    if (!bytes) return files;
+    const bytes = readFileBounded(path, VERIFIED_CACHE_MAX_BYTES);
     const cache = JSON.parse(bytes.toString('utf8')) as VerifiedCache;
     if (cache?.version !== 1 || !Array.isArray(cache.files)) return files;
     for (const f of cache.files as unknown[]) {
@@ -304,23 +277,7 @@ function isVerifiedFile(f: unknown): f is VerifiedFile {
  * install keeps checking hashes on each run (still without the YAML loader).
  */
 function writeVerifiedCache(path: string, cache: VerifiedCache): void {
-  const tmp = `${path}.${process.pid}.tmp`;
-  let created = false;
-  try {
-    // wx: never written through a link left in its place, nor over another run's file
-    writeFileSync(tmp, JSON.stringify(cache), { flag: 'wx', mode: 0o644 });
-    created = true;
-    renameSync(tmp, path);
-  } catch (e) {
-    // a read-only folder creates nothing; a full disk or a folder in the cache's place leaves the temporary file
-    if (created || (e as NodeJS.ErrnoException).code !== 'EEXIST') {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // never created
-      }
-    }
-  }
+  writeFileAtomically(path, JSON.stringify(cache), 0o644);
 }
 
 function readCompiled(path: string): { text: string; header: CompiledHeader; bodyStart: number } | null {

@@ -6,27 +6,13 @@
 // user's cache folder ($XDG_CACHE_HOME or ~/.cache), used only when it is a real folder of this
 // user that no one else can write; anything wrong with it or an entry means no cache, never an error.
 import { isAscii } from 'node:buffer';
-import {
-  closeSync,
-  constants,
-  lstatSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  type Stats,
-  statSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
-import { createRequire } from 'node:module';
+import { lstatSync, mkdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { compiledKbPath, yamlFileNames } from './compiled.js';
+import { asciiJson, compiledDataFiles, sha256Hex, yamlFileNames } from './compiled.js';
 import { MAX_FILE_BYTES } from './limits.js';
-import { readFileBounded, statPath } from './read-file.js';
+import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
 import type { KnowledgeBase } from './types.js';
 
 /** What a validation gave: the merged knowledge base and the warning lines it printed. */
@@ -46,13 +32,6 @@ interface EntryHeader {
 /** A merged knowledge base is the bundled one (about 0.5 MB of JSON) plus the user's files. */
 export const ENTRY_MAX_BYTES = 16 * 1024 * 1024;
 const KEY_FORMAT = 1;
-
-// node:crypto costs about 2 ms to load, paid only on the --kb path (this module is imported there)
-const requireBuiltin = createRequire(import.meta.url);
-function sha256Hex(data: string | Uint8Array): string {
-  const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(data).digest('hex');
-}
 
 /** The cache folder: off when FINETUNE_ADVISOR_CACHE=0, or when neither XDG_CACHE_HOME nor HOME is set. */
 export function kbCacheDir(env: Record<string, string | undefined>): string | undefined {
@@ -74,11 +53,14 @@ export interface KbIdentity {
 
 const here = () => dirname(fileURLToPath(import.meta.url));
 
-/** This package's identity, or undefined when any part of it cannot be read (then there is no cache). */
-export function currentKbIdentity(compiledPath = compiledKbPath()): KbIdentity | undefined {
+/**
+ * This package's identity on the compiled base `compiled` (its header, read when it was loaded), or
+ * undefined when any part of it cannot be known (then there is no cache).
+ */
+export function currentKbIdentity(compiled: KnowledgeBase): KbIdentity | undefined {
   try {
     const pkg = JSON.parse(readFileSync(join(here(), '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
-    const base = compiledBaseHashes(compiledPath);
+    const base = compiledDataFiles(compiled)?.map((f): [string, string] => [f.name, f.sha256]);
     const loader = loaderStamp();
     if (typeof pkg.version !== 'string' || !base || !loader) return undefined;
     return { version: pkg.version, loader, base };
@@ -101,34 +83,6 @@ function loaderStamp(): string | undefined {
     }
   }
   return undefined;
-}
-
-/** The data files' names and SHA-256 from the compiled knowledge base's header line (read alone, not the body). */
-function compiledBaseHashes(path: string): Array<[string, string]> | undefined {
-  const fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  try {
-    const chunk = Buffer.allocUnsafe(64 * 1024);
-    let line = '';
-    for (;;) {
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) return undefined;
-      const text = chunk.toString('latin1', 0, n); // the header is ASCII (asciiJson)
-      const end = text.indexOf('\n');
-      line += end < 0 ? text : text.slice(0, end);
-      if (end >= 0) break;
-      if (line.length > 1024 * 1024) return undefined;
-    }
-    const header = JSON.parse(line) as { files?: Array<{ name?: unknown; sha256?: unknown }> };
-    if (!Array.isArray(header.files)) return undefined;
-    const files: Array<[string, string]> = [];
-    for (const f of header.files) {
-      if (typeof f?.name !== 'string' || typeof f.sha256 !== 'string') return undefined;
-      files.push([f.name, f.sha256]);
-    }
-    return files;
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /**
@@ -203,18 +157,9 @@ function isKnowledgeBase(kb: unknown): kb is KnowledgeBase {
   );
 }
 
-/** JSON with every non-ASCII character as a \\uXXXX escape (as dist/kb.json is), so it reads fast. */
-function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(
-    /[\u007f-\uffff]/g,
-    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-  );
-}
-
 /**
- * Best effort, atomic: an exclusive temporary file in the folder, renamed over the entry (a rename
- * replaces a link or a FIFO in its place rather than following it); the temporary file is removed
- * on any failure. The folder is created private (0700) and used only if it is ours and private.
+ * Best effort, atomic (writeFileAtomically). The folder is created private (0700) and used only if
+ * it is ours and private; the entry is 0600.
  */
 export function writeKbCacheEntry(dir: string, key: string, value: CachedValidation): void {
   try {
@@ -225,22 +170,7 @@ export function writeKbCacheEntry(dir: string, key: string, value: CachedValidat
   if (!usableDir(dir)) return;
   const body = asciiJson(value);
   const header: EntryHeader = { format: 1, key, sha256: sha256Hex(body) };
-  const tmp = join(dir, `.${key}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`);
-  let created = false;
-  try {
-    // wx: never written through a link left in its place, nor over another run's file
-    writeFileSync(tmp, `${JSON.stringify(header)}\n${body}`, { flag: 'wx', mode: 0o600 });
-    created = true;
-    renameSync(tmp, entryPath(dir, key));
-  } catch {
-    if (created) {
-      try {
-        unlinkSync(tmp);
-      } catch {
-        // already gone
-      }
-    }
-  }
+  writeFileAtomically(entryPath(dir, key), `${JSON.stringify(header)}\n${body}`, 0o600);
 }
 
 /**
@@ -254,7 +184,7 @@ export async function cachedKnowledgeBase(
   env: Record<string, string | undefined>,
   warn: (line: string) => void,
   validate: (warn: (line: string) => void) => Promise<KnowledgeBase>,
-  identity: KbIdentity | undefined = kbCacheDir(env) ? currentKbIdentity() : undefined,
+  identity: KbIdentity | undefined,
 ): Promise<KnowledgeBase> {
   const dir = kbCacheDir(env);
   const key = dir && identity ? kbCacheKey(identity, paths) : undefined;

@@ -2,7 +2,19 @@
 // only regular files, never more than the limit plus one byte whatever stat says (a device, a
 // /proc file or a file that grows while read), and every failure as one plain sentence. Only
 // node:fs, so any path can use it cheaply.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats, statSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  renameSync,
+  type Stats,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 
 /** Why a file cannot be read. `usage`: the name itself is impossible (empty, a NUL byte, too long). */
 export class FileReadError extends Error {
@@ -12,6 +24,8 @@ export class FileReadError extends Error {
     readonly kind: 'usage' | 'file' | 'too-large',
     /** for 'too-large': the size stat gave, when it was already above the limit */
     readonly size?: number,
+    /** the OS error's code (EACCES, ELOOP, ...), when an OS error was the cause */
+    readonly code?: string,
   ) {
     super(`${path}: ${reason}`);
     this.name = 'FileReadError';
@@ -127,7 +141,7 @@ export function statPath(path: string): Stats {
 function asFileReadError(path: string, err: unknown): FileReadError {
   if (err instanceof FileReadError) return err;
   const code = (err as NodeJS.ErrnoException | null)?.code;
-  return new FileReadError(path, describeFsError(err), code === 'ENAMETOOLONG' ? 'usage' : 'file');
+  return new FileReadError(path, describeFsError(err), code === 'ENAMETOOLONG' ? 'usage' : 'file', undefined, code);
 }
 
 /**
@@ -170,5 +184,42 @@ export function readFileBounded(path: string, limitBytes: number): Buffer {
     throw asFileReadError(path, err);
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * Writes `text` to `path` through a temporary file in the same folder, created exclusively (never
+ * through a link left in its place, nor over another run's file), then renamed over `path` (a
+ * rename replaces a link or a FIFO there rather than following it), so a reader sees the old file
+ * or the new one. The temporary file is removed on any failure after it was created (a full disk
+ * included). Best effort: false when it could not be written (a read-only folder).
+ */
+export function writeFileAtomically(path: string, text: string, mode: number): boolean {
+  const tmp = `${path}.${process.pid}-${Math.random().toString(36).slice(2, 10)}.tmp`;
+  let fd: number;
+  try {
+    fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode);
+  } catch {
+    return false;
+  }
+  try {
+    const bytes = Buffer.from(text);
+    for (let written = 0; written < bytes.length;) written += writeSync(fd, bytes, written);
+    closeSync(fd);
+    fd = -1;
+    renameSync(tmp, path);
+    return true;
+  } catch {
+    if (fd >= 0) ignoreErrors(() => closeSync(fd));
+    ignoreErrors(() => unlinkSync(tmp));
+    return false;
+  }
+}
+
+function ignoreErrors(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // best effort
   }
 }

@@ -23,6 +23,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
+import { bundledDataDir, loadCompiledKb } from '../../src/kb/compiled.js';
 import {
   cachedKnowledgeBase,
   currentKbIdentity,
@@ -252,7 +253,8 @@ describe('the validated-knowledge-base cache (built bin)', () => {
 });
 
 describe('the cache key and entries (in-process)', () => {
-  const identity = currentKbIdentity();
+  const compiled = loadCompiledKb(bundledDataDir());
+  const identity = compiled ? currentKbIdentity(compiled) : undefined;
   const tinyKb = (id: string): KnowledgeBase => ({
     techniques: [],
     models: [],
