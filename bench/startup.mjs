@@ -68,22 +68,12 @@ function installTarball() {
   };
 }
 const installed = installTarball();
+// the same scripted recommend from a clone, an installed copy and a read-only one
+const RECOMMEND = ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'];
 const cases = {
   'node -e 0': ['-e', '0'],
   '--help': [BIN, '--help'],
-  'recommend --json': [
-    BIN,
-    'recommend',
-    '--goal',
-    'style',
-    '--model',
-    'sdxl',
-    '--vram',
-    '12',
-    '--time',
-    '2h',
-    '--json',
-  ],
+  'recommend --json': [BIN, ...RECOMMEND],
   compare: [BIN, 'compare'],
   'estimate --json': [BIN, 'estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'],
   'recommend --kb --json': [
@@ -102,32 +92,8 @@ const cases = {
     '--json',
   ],
   'installed --help': [installed.bin, '--help'],
-  'installed recommend': [
-    installed.bin,
-    'recommend',
-    '--goal',
-    'style',
-    '--model',
-    'sdxl',
-    '--vram',
-    '12',
-    '--time',
-    '2h',
-    '--json',
-  ],
-  'installed r/o recommend': [
-    installed.readOnlyBin,
-    'recommend',
-    '--goal',
-    'style',
-    '--model',
-    'sdxl',
-    '--vram',
-    '12',
-    '--time',
-    '2h',
-    '--json',
-  ],
+  'installed recommend': [installed.bin, ...RECOMMEND],
+  'installed r/o recommend': [installed.readOnlyBin, ...RECOMMEND],
 };
 
 function timeOnce(args) {
