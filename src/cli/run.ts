@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 
 import { Command, CommanderError } from 'commander';
 
-import { EXIT, isNamed, type KbError, type UsageError } from '../errors.js';
+import { CliError, EXIT, InterruptedError, KbError, UsageError } from '../errors.js';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerCompare } from './commands/compare.js';
 import { registerEstimate } from './commands/estimate/index.js';
@@ -110,31 +110,30 @@ export function reportError(err: unknown, io: Io): number {
       return EXIT.ok;
     return EXIT.usage; // commander already printed the one-line message
   }
-  if (isNamed<UsageError>(err, 'UsageError')) {
-    io.stderr.write(`error: ${showControls(err.message)}${err.hint ? ` ${showControls(err.hint)}` : ''}\n`);
-    return EXIT.usage;
-  }
-  // Ctrl-C at a question (or inquirer's own error, should one slip past the prompt module)
-  if (isNamed(err, 'InterruptedError') || isNamed(err, 'ExitPromptError')) {
-    io.stderr.write('\ninterrupted\n');
-    return EXIT.interrupted;
-  }
-  if (isNamed<KbError>(err, 'KbError')) {
-    // files that could not be read at all (`FILE: not a regular file`): one error line each, as
-    // for any failure; problems in a file's content carry file:line:column and a summary
-    if (err.problems.every((p) => !/:\d+:\d+: /.test(p))) {
-      for (const p of err.problems) io.stderr.write(`error: ${showControls(p)}\n`);
-      return EXIT.failure;
-    }
-    for (const p of err.problems) io.stderr.write(`${showControls(p)}\n`);
-    io.stderr.write(
-      `error: invalid knowledge base (${err.problems.length} problem${err.problems.length === 1 ? '' : 's'}).\n`,
-    );
-    return EXIT.failure;
+  if (err instanceof CliError) {
+    if (err instanceof KbError) reportKbProblems(err.problems, io);
+    else if (err instanceof InterruptedError) io.stderr.write('\ninterrupted\n');
+    else if (err instanceof UsageError)
+      io.stderr.write(`error: ${showControls(err.message)}${err.hint ? ` ${showControls(err.hint)}` : ''}\n`);
+    else io.stderr.write(`error: ${showControls(err.message)}\n`);
+    return err.exitCode;
   }
   const e = err as Error;
   const debug = debugEnabled(io.env);
   io.stderr.write(`error: ${showControls(e?.message ?? String(err))}${debug ? '' : ' (set DEBUG=1 for details)'}\n`);
   if (debug && e?.stack) io.stderr.write(`${e.stack}\n`);
   return EXIT.failure;
+}
+
+/**
+ * Files that could not be read at all (`FILE: not a regular file`): one error line each, as for any
+ * failure; problems in a file's content carry file:line:column, then a summary.
+ */
+function reportKbProblems(problems: string[], io: Io): void {
+  if (problems.every((p) => !/:\d+:\d+: /.test(p))) {
+    for (const p of problems) io.stderr.write(`error: ${showControls(p)}\n`);
+    return;
+  }
+  for (const p of problems) io.stderr.write(`${showControls(p)}\n`);
+  io.stderr.write(`error: invalid knowledge base (${problems.length} problem${problems.length === 1 ? '' : 's'}).\n`);
 }
