@@ -417,4 +417,43 @@ describe('code cache', () => {
     expectRan(r, HELP, 'the damaged cache');
     expect(reports(r)).toEqual(['rejected: checksum mismatch', 'rewritten']);
   });
+
+  it("where Node has its own compile cache (module.enableCompileCache, Node >= 22.1) it is used instead, in the user's cache folder; where it fails, the bundle's cache", () => {
+    const dir = install();
+    const cacheHome = join(dir, 'cache home');
+    const expected = run(dir, RECOMMEND).stdout;
+    // Node 20 has no enableCompileCache: a preloaded stand-in answers as Node 22 would
+    const withNodeCache = (status: 'ENABLED' | 'FAILED') => {
+      const fake = join(dir, `fake-compile-cache-${status}.cjs`);
+      writeFileSync(
+        fake,
+        `const m = require('node:module');
+m.constants = { ...m.constants, compileCacheStatus: { FAILED: 0, ENABLED: 1, ALREADY_ENABLED: 2, DISABLED: 3 } };
+m.enableCompileCache = (directory) => { process.stderr.write('enableCompileCache ' + directory + '\\n'); return { status: m.constants.compileCacheStatus.${status}, directory }; };
+`,
+      );
+      const r = spawnSync(process.execPath, ['--require', fake, join(dir, 'bin/finetune-advisor.js'), ...RECOMMEND], {
+        encoding: 'utf8',
+        env: { ...debugEnv, XDG_CACHE_HOME: cacheHome },
+        timeout: TIMEOUT_MS,
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toBe(expected);
+      return r.stderr.split('\n').filter(Boolean);
+    };
+    rmSync(cachePath(dir));
+    const folder = join(cacheHome, 'finetune-advisor', 'node-compile-cache');
+    expect(withNodeCache('ENABLED')).toEqual([
+      `enableCompileCache ${folder}`,
+      `code cache: Node's compile cache in ${folder}`,
+    ]);
+    // the bundle's own cache is neither read nor written then
+    expect(existsSync(cachePath(dir))).toBe(false);
+    expect(withNodeCache('FAILED')).toEqual([
+      `enableCompileCache ${folder}`,
+      'code cache: cli.cjs rejected: missing',
+      'code cache: cli.cjs rewritten',
+    ]);
+    expect(cacheUsed(dir)).toBe(true);
+  });
 });
