@@ -118,16 +118,24 @@ function applies(p: PreparedRule, values: readonly FactValue[]): boolean {
   return true;
 }
 
-/** The check's verdict: null (not evaluated) when its fact or its fact threshold has no value. */
-function checkPassed(p: PreparedRule, values: readonly FactValue[]): boolean | null {
+/**
+ * What one rule finds for one technique's facts: the single decision that ranking (scoreTechnique)
+ * and the explanation (ruleRecord) both read. A check whose fact, or fact threshold, has no value
+ * is not evaluated; a rule without a check passes wherever it applies.
+ */
+export type Verdict = 'not applicable' | 'not evaluated' | 'passed' | 'failed';
+
+export function ruleVerdict(p: PreparedRule, values: readonly FactValue[]): Verdict {
+  if (p.when.length && !applies(p, values)) return 'not applicable';
   const c = p.check;
-  if (!c) return true;
+  if (!c) return 'passed';
   const v = values[c.fact];
   const th = thresholdOf(c, values);
-  if (v === null || v === undefined || (typeof th === 'number' && Number.isNaN(th))) return null;
-  return applyOperator(c.op, v, th);
+  if (v === null || v === undefined || (typeof th === 'number' && Number.isNaN(th))) return 'not evaluated';
+  return applyOperator(c.op, v, th) ? 'passed' : 'failed';
 }
 
+/** A soft rule's points when it passes: its constant plus its weight times its scaling fact. */
 function softPoints(p: PreparedRule, values: readonly FactValue[]): number {
   if (p.scaleFact < 0) return p.points;
   const scale = values[p.scaleFact];
@@ -144,8 +152,8 @@ export interface Score {
 const NONE_FAILED: number[] = [];
 
 /**
- * Eligibility and score without building records: what ranking needs for every technique. The
- * same decisions as ruleRecord(), which explains one rule when it is printed.
+ * Eligibility and score without building records: what ranking needs for every technique. A hard
+ * rule that fails makes the technique ineligible; a soft rule that passes adds its points.
  */
 export function scoreTechnique(prepared: readonly PreparedRule[], values: readonly FactValue[]): Score {
   let eligible = true;
@@ -153,16 +161,14 @@ export function scoreTechnique(prepared: readonly PreparedRule[], values: readon
   let failed = NONE_FAILED;
   for (let i = 0; i < prepared.length; i++) {
     const p = prepared[i]!;
-    if (p.when.length && !applies(p, values)) continue;
-    const passed = checkPassed(p, values);
-    if (passed === null) continue;
+    const verdict = ruleVerdict(p, values);
     if (p.hard) {
-      if (!passed) {
+      if (verdict === 'failed') {
         eligible = false;
         if (failed === NONE_FAILED) failed = [];
         failed.push(i);
       }
-    } else if (passed) score += softPoints(p, values);
+    } else if (verdict === 'passed') score += softPoints(p, values);
   }
   return { eligible, score: round(score, 2), failed };
 }
@@ -176,23 +182,23 @@ export function ruleRecord(
   const rule = p.rule;
   const fact = p.fact;
   const value = fact ? facts[fact] : null;
-  let threshold: Threshold | null = p.check ? thresholdOf(p.check, values) : null;
-  let passed: boolean | null = null;
-  let effect: RuleRecord['effect'] = 'not applicable';
-  let points = 0;
-  let reason = '';
-  const ruleApplies = applies(p, values);
-  if (ruleApplies) {
-    passed = checkPassed(p, values);
-    if (passed === null) effect = 'not evaluated';
-    else if (p.hard) effect = passed ? 'ok' : 'ineligible';
-    else if (passed) {
-      points = softPoints(p, values);
-      effect = points === 0 ? 'none' : 'score';
-    } else effect = 'none';
-    const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
-    reason = fillTemplate(template, facts, value, threshold);
-  } else if (!rule.check) threshold = null;
+  const verdict = ruleVerdict(p, values);
+  const ruleApplies = verdict !== 'not applicable';
+  // a rule that does not apply still shows the threshold its check would have used
+  const threshold: Threshold | null = p.check ? thresholdOf(p.check, values) : null;
+  const passed = verdict === 'passed' ? true : verdict === 'failed' ? false : null;
+  const points = !p.hard && verdict === 'passed' ? softPoints(p, values) : 0;
+  const effect: RuleRecord['effect'] =
+    verdict === 'not applicable' || verdict === 'not evaluated'
+      ? verdict
+      : p.hard
+        ? passed
+          ? 'ok'
+          : 'ineligible'
+        : points !== 0
+          ? 'score'
+          : 'none';
+  const template = passed === false && rule.reason.fail ? rule.reason.fail : rule.reason.pass;
   // one object shape for every record (fast to build, small to keep)
   return {
     rule: rule.id,
@@ -207,7 +213,7 @@ export function ruleRecord(
     applies: ruleApplies,
     effect,
     points: round(points, 2),
-    reason,
+    reason: ruleApplies ? fillTemplate(template, facts, value, threshold) : '',
   };
 }
 

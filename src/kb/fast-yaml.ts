@@ -1,7 +1,7 @@
 // A single-pass parser for the plain subset of YAML that knowledge-base files are written in:
 // block mappings and sequences, one-line flow collections, one-line plain and quoted scalars,
 // comments. It gives what yaml's parseDocument (core schema, unique keys, strict) followed by
-// documentToJs gives, at a small fraction of the cost (yaml parses about 1 MB/s; a 5 MB file is 5 s).
+// `doc.toJS()` gives, at a small fraction of the cost (yaml parses about 1 MB/s; a 5 MB file is 5 s).
 // It never reports an error: on anything outside the subset, or anything that might be an error
 // (a duplicate key, a tab, an anchor, a tag, a block scalar, a scalar over several lines, odd
 // indentation, a document marker, a BOM, CR), it gives up and returns null, and the loader parses
@@ -115,7 +115,7 @@ const isFlowIndicator = (c: number) => c === 44 || c === 91 || c === 93 || c ===
 /** end of line or of the text (NaN past the end) */
 const isLineEnd = (c: number) => c === NL || c !== c;
 
-/** Sets `key` on a mapping as documentToJs does: an inherited name becomes an own property. */
+/** Sets `key` on a mapping as yaml's toJS does: an inherited name becomes an own property. */
 function setKey(map: Record<string, unknown>, key: string, value: unknown): void {
   if (key in map) Object.defineProperty(map, key, { value, writable: true, enumerable: true, configurable: true });
   else map[key] = value;
@@ -554,7 +554,7 @@ class Parser {
 }
 
 /**
- * The document `src` as yaml + documentToJs would give it, with the position of each list entry's
+ * The document `src` as yaml's parseDocument + toJS would give it, with the position of each list entry's
  * id; null when `src` is not in the subset (or is not a mapping at the root).
  */
 export function parseFastYaml(src: string): FastYaml | null {

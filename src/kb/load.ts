@@ -31,7 +31,6 @@ import {
 } from './read-file.js';
 import { FileSchemas, type KbKind } from './schema.js';
 import type { KnowledgeBase } from './types.js';
-import { documentToJs } from './yaml-to-js.js';
 
 export { MAX_FILE_BYTES };
 const KINDS = Object.keys(FileSchemas) as KbKind[];
@@ -184,7 +183,7 @@ function parseWithYaml(file: string, source: string, problems: string[]): Parsed
   if (doc.errors.length || doc.warnings.length) return null;
   let value: unknown;
   try {
-    value = documentToJs(doc, MAX_ALIAS_COUNT);
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {
     problems.push(`${shown}:1:1: ${(e as Error).message.split('\n')[0]}`);
     return null;

@@ -1,5 +1,6 @@
 // Ranking scores every technique without building rule records (scoreTechnique); the records are
-// built only when shown (ruleRecord). Both must reach the same verdicts, for every technique.
+// built only when shown (ruleRecord). Both read one verdict per rule (ruleVerdict); what each makes
+// of it (eligibility and points, the record's effect) must add up the same, for every technique.
 import { describe, expect, it } from 'vitest';
 
 import type { Answers } from '../../src/engine/answers.js';

@@ -13,7 +13,6 @@ import { type FastYaml, parseFastYaml, resolvePlain } from '../../src/kb/fast-ya
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
 import { YAML_OPTIONS } from '../../src/kb/load.js';
 import { locateEach } from '../../src/kb/locate.js';
-import { documentToJs } from '../../src/kb/yaml-to-js.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -25,7 +24,7 @@ function viaYaml(
   const doc = parseDocument(src, { ...YAML_OPTIONS, lineCounter });
   if (doc.errors.length || doc.warnings.length) return null;
   try {
-    return { value: documentToJs(doc, MAX_ALIAS_COUNT), doc, lineCounter };
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), doc, lineCounter };
   } catch {
     return null;
   }
