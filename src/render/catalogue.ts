@@ -9,14 +9,21 @@ import { fmtLr, fmtMB, fmtNum, groupThousands, sourceLine, wrapLines } from './f
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, renderTable } from './table.js';
 
-/** Drops the last ("from") column when every entry is bundled. */
-function dropBundledOrigin(columns: Column[], rows: string[][]): [Column[], string[][]] {
-  if (rows.some((r) => r[r.length - 1] !== 'bundled')) return [columns, rows];
-  return [columns.slice(0, -1), rows.map((r) => r.slice(0, -1))];
-}
-function originTable(columns: Column[], rows: string[][], opts: RenderOptions, style: Style): string {
-  const [c, r] = dropBundledOrigin(columns, rows);
-  return renderTable(c, r, opts.width, style) + '\n';
+/** Where an entry comes from: the knowledge base's 'bundled' marker or the file that defined it last. */
+const originOf = (kb: KnowledgeBase, kind: 'techniques' | 'models' | 'gpus', id: string) =>
+  kb.origin[`${kind}:${id}`] ?? 'bundled';
+
+/** A listing, with a last ("from") column when some entry is not bundled. */
+function originTable<R>(
+  columns: Column<R>[],
+  rows: readonly R[],
+  origin: (row: R) => string,
+  opts: RenderOptions,
+  style: Style,
+): string {
+  const from: Column<R> = { header: 'from', min: 8, cell: origin };
+  const shown = rows.some((r) => origin(r) !== 'bundled') ? [...columns, from] : columns;
+  return renderTable(shown, rows, opts.width, style) + '\n';
 }
 
 const goalsText = (t: Technique) =>
@@ -26,24 +33,20 @@ const goalsText = (t: Technique) =>
 
 export function renderTechniquesText(kb: KnowledgeBase, list: Technique[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
-  const rows = list.map((t) => [
-    t.id,
-    t.name,
-    t.families.join(', '),
-    goalsText(t),
-    `${fmtMB(t.attributes.storage.minMB)} – ${fmtMB(t.attributes.storage.maxMB)}`,
-    kb.origin[`techniques:${t.id}`] ?? 'bundled',
-  ]);
   return originTable(
     [
-      { header: 'id', min: 10, keep: true },
-      { header: 'name', weight: 2, min: 12 },
-      { header: 'families', min: 6 },
-      { header: 'goals (fit)', weight: 2, min: 12 },
-      { header: 'output', min: 8 },
-      { header: 'from', min: 8 },
+      { header: 'id', min: 10, keep: true, cell: (t) => t.id },
+      { header: 'name', weight: 2, min: 12, cell: (t) => t.name },
+      { header: 'families', min: 6, cell: (t) => t.families.join(', ') },
+      { header: 'goals (fit)', weight: 2, min: 12, cell: goalsText },
+      {
+        header: 'output',
+        min: 8,
+        cell: (t) => `${fmtMB(t.attributes.storage.minMB)} – ${fmtMB(t.attributes.storage.maxMB)}`,
+      },
     ],
-    rows,
+    list,
+    (t) => originOf(kb, 'techniques', t.id),
     opts,
     style,
   );
@@ -57,22 +60,23 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
   const style = createStyle(opts.color);
   const out: string[] = [];
   out.push(
-    `${style.heading(t.name)} ${style.dim(`(${t.id}; ${t.families.join(', ')}; method ${t.method}; from ${kb.origin[`techniques:${t.id}`] ?? 'bundled'})`)}`,
+    `${style.heading(t.name)} ${style.dim(`(${t.id}; ${t.families.join(', ')}; method ${t.method}; from ${originOf(kb, 'techniques', t.id)})`)}`,
     t.summary,
     '',
   );
   out.push(style.heading('Attributes'));
+  const attributes = COMPARE_ROWS.map((r) => {
+    const c = compareCell(t, r.key);
+    return { attribute: r.label, value: c.headline, detail: c.text };
+  });
   out.push(
     renderTable(
       [
-        { header: 'attribute', min: 14 },
-        { header: 'value', min: 10 },
-        { header: 'detail', weight: 4, min: 16 },
+        { header: 'attribute', min: 14, cell: (a) => a.attribute },
+        { header: 'value', min: 10, cell: (a) => a.value },
+        { header: 'detail', weight: 4, min: 16, cell: (a) => a.detail },
       ],
-      COMPARE_ROWS.map((r) => {
-        const c = compareCell(t, r.key);
-        return [r.label, c.headline, c.text];
-      }),
+      attributes,
       opts.width,
       style,
     ),
@@ -89,36 +93,39 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
       `- examples: at least ${t.data.llm.minExamples}${t.data.llm.typicalExamples ? `, typically ${t.data.llm.typicalExamples}` : ''}. ${t.data.llm.text}`,
     );
   out.push('', style.heading('Defaults per model group'));
-  const rows = Object.entries(t.defaults).map(([group, d]) => [
-    group,
-    String(d!.steps),
-    fmtLr(d!.learningRate),
-    d!.rank ? String(d!.rank) : '—',
-    `${d!.batch}${d!.microBatch && d!.microBatch !== d!.batch ? ` (micro ${d!.microBatch})` : ''}`,
-    [
-      d!.optimizer,
-      d!.precision,
-      d!.targets,
-      d!.resolution ? `${d!.resolution} px` : '',
-      d!.seqLen ? `${d!.seqLen} tokens` : '',
-      d!.quantize ? `${d!.quantize} base` : '',
-      d!.priorPreservation ? 'prior preservation' : '',
-      d!.trainTextEncoder ? 'text encoder trained' : '',
-    ]
-      .filter(Boolean)
-      .join(', '),
-  ]);
+  const defaults = Object.entries(t.defaults).map(([group, d]) => ({ group, d: d! }));
   out.push(
     renderTable(
       [
-        { header: 'group', min: 5 },
-        { header: 'steps', min: 5 },
-        { header: 'lr', min: 6 },
-        { header: 'rank', min: 4 },
-        { header: 'batch', min: 5 },
-        { header: 'other', weight: 3, min: 14 },
+        { header: 'group', min: 5, cell: (r) => r.group },
+        { header: 'steps', min: 5, cell: ({ d }) => String(d.steps) },
+        { header: 'lr', min: 6, cell: ({ d }) => fmtLr(d.learningRate) },
+        { header: 'rank', min: 4, cell: ({ d }) => (d.rank ? String(d.rank) : '—') },
+        {
+          header: 'batch',
+          min: 5,
+          cell: ({ d }) => `${d.batch}${d.microBatch && d.microBatch !== d.batch ? ` (micro ${d.microBatch})` : ''}`,
+        },
+        {
+          header: 'other',
+          weight: 3,
+          min: 14,
+          cell: ({ d }) =>
+            [
+              d.optimizer,
+              d.precision,
+              d.targets,
+              d.resolution ? `${d.resolution} px` : '',
+              d.seqLen ? `${d.seqLen} tokens` : '',
+              d.quantize ? `${d.quantize} base` : '',
+              d.priorPreservation ? 'prior preservation' : '',
+              d.trainTextEncoder ? 'text encoder trained' : '',
+            ]
+              .filter(Boolean)
+              .join(', '),
+        },
       ],
-      rows,
+      defaults,
       opts.width,
       style,
     ),
@@ -147,26 +154,17 @@ export function modelSummary(m: Model): string {
 
 export function renderModelsText(kb: KnowledgeBase, list: Model[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
-  const rows = list.map((m) => [
-    m.id,
-    m.name,
-    m.family,
-    `${fmtNum(m.params / 1e9, 2)} B`,
-    modelSummary(m),
-    m.aliases.slice(0, 3).join(', '),
-    kb.origin[`models:${m.id}`] ?? 'bundled',
-  ]);
   return originTable(
     [
-      { header: 'id', min: 8, keep: true },
-      { header: 'name', weight: 2, min: 10 },
-      { header: 'family', min: 5 },
-      { header: 'params', min: 7 },
-      { header: 'architecture', weight: 3, min: 14 },
-      { header: 'also known as', weight: 2, min: 10 },
-      { header: 'from', min: 8 },
+      { header: 'id', min: 8, keep: true, cell: (m) => m.id },
+      { header: 'name', weight: 2, min: 10, cell: (m) => m.name },
+      { header: 'family', min: 5, cell: (m) => m.family },
+      { header: 'params', min: 7, cell: (m) => `${fmtNum(m.params / 1e9, 2)} B` },
+      { header: 'architecture', weight: 3, min: 14, cell: modelSummary },
+      { header: 'also known as', weight: 2, min: 10, cell: (m) => m.aliases.slice(0, 3).join(', ') },
     ],
-    rows,
+    list,
+    (m) => originOf(kb, 'models', m.id),
     opts,
     style,
   );
@@ -174,26 +172,17 @@ export function renderModelsText(kb: KnowledgeBase, list: Model[], opts: RenderO
 
 export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
-  const rows = list.map((g) => [
-    g.id,
-    g.name,
-    `${g.vramGB} GB`,
-    g.bf16 ? 'yes' : 'no',
-    fmtNum(g.tflops, 1),
-    fmtNum(g.bandwidthGBs, 0),
-    kb.origin[`gpus:${g.id}`] ?? 'bundled',
-  ]);
   return originTable(
     [
-      { header: 'id', min: 8, keep: true },
-      { header: 'name', weight: 3, min: 12 },
-      { header: 'VRAM', min: 6 },
-      { header: 'bf16', min: 4 },
-      { header: 'TFLOPS', min: 6 },
-      { header: 'GB/s', min: 5 },
-      { header: 'from', min: 8 },
+      { header: 'id', min: 8, keep: true, cell: (g) => g.id },
+      { header: 'name', weight: 3, min: 12, cell: (g) => g.name },
+      { header: 'VRAM', min: 6, cell: (g) => `${g.vramGB} GB` },
+      { header: 'bf16', min: 4, cell: (g) => (g.bf16 ? 'yes' : 'no') },
+      { header: 'TFLOPS', min: 6, cell: (g) => fmtNum(g.tflops, 1) },
+      { header: 'GB/s', min: 5, cell: (g) => fmtNum(g.bandwidthGBs, 0) },
     ],
-    rows,
+    list,
+    (g) => originOf(kb, 'gpus', g.id),
     opts,
     style,
   );
@@ -212,10 +201,10 @@ export function renderFactsText(opts: RenderOptions): string {
   return (
     renderTable(
       [
-        { header: 'fact', min: 12 },
-        { header: 'meaning', weight: 3, min: 16 },
+        { header: 'fact', min: 12, cell: (f) => f.fact },
+        { header: 'meaning', weight: 3, min: 16, cell: (f) => f.meaning },
       ],
-      Object.entries(FACTS).map(([k, v]) => [k, v]),
+      Object.entries(FACTS).map(([fact, meaning]) => ({ fact, meaning })),
       opts.width,
       style,
     ) + '\n'

@@ -4,11 +4,13 @@ import type { Source } from '../kb/schema.js';
 import type { Technique } from '../kb/types.js';
 import { fmtMB, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions } from './style.js';
-import { renderTable } from './table.js';
+import { type Column, markdownTable, renderTable } from './table.js';
 
 type AttrKey = keyof Technique['attributes'];
+type CompareRow = { key: AttrKey; label: string; levels?: string[] };
+type CompareCell = { headline: string; text: string };
 
-export const COMPARE_ROWS: Array<{ key: AttrKey; label: string; levels?: string[] }> = [
+export const COMPARE_ROWS: CompareRow[] = [
   { key: 'trains', label: 'Training' },
   { key: 'trainingTime', label: 'Training time', levels: ['fastest', 'fast', 'moderate', 'slow', 'slowest'] },
   {
@@ -24,7 +26,7 @@ export const COMPARE_ROWS: Array<{ key: AttrKey; label: string; levels?: string[
   { key: 'flexibility', label: 'Flexibility', levels: ['rigid', 'limited', 'moderate', 'flexible', 'most flexible'] },
 ];
 
-export function compareCell(t: Technique, key: AttrKey): { headline: string; text: string } {
+export function compareCell(t: Technique, key: AttrKey): CompareCell {
   const row = COMPARE_ROWS.find((r) => r.key === key)!;
   const attr = t.attributes[key] as Record<string, unknown> & { text: string };
   if (key === 'storage') {
@@ -38,32 +40,42 @@ export function compareCell(t: Technique, key: AttrKey): { headline: string; tex
   return { headline: `${row.levels![level - 1]} (${level}/5)`, text: attr.text };
 }
 
+/**
+ * The comparison's columns: the feature, then a column per technique showing its cell as `show`
+ * writes it (the text table and the markdown table write a cell differently, not its column);
+ * `featureMin` is the text table's, which sizes the feature column to the terminal.
+ */
+function compareColumns(
+  techniques: Technique[],
+  show: (c: CompareCell) => string,
+  featureMin?: number,
+): Column<CompareRow>[] {
+  return [
+    { header: 'Feature', min: featureMin, weight: 0, cell: (r) => r.label },
+    ...techniques.map((t) => ({
+      header: t.name,
+      weight: 3,
+      min: 14,
+      cell: (r: CompareRow) => show(compareCell(t, r.key)),
+    })),
+  ];
+}
+
 export function renderCompareText(techniques: Technique[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
   const labelWidth = Math.min(22, Math.max(12, Math.floor(opts.width * 0.22)));
   const perTable = Math.max(1, Math.floor((opts.width - labelWidth - 3) / 28));
+  const show = (c: CompareCell) => `${style.accent(c.headline)}\n${c.text}`;
   const out: string[] = [];
-  for (let i = 0; i < techniques.length; i += perTable) {
-    const chunk = techniques.slice(i, i + perTable);
-    const rows = COMPARE_ROWS.map((r) => [
-      r.label,
-      ...chunk.map((t) => {
-        const c = compareCell(t, r.key);
-        return `${style.accent(c.headline)}\n${c.text}`;
-      }),
-    ]);
+  for (let i = 0; i < techniques.length; i += perTable)
     out.push(
       renderTable(
-        [
-          { header: 'Feature', min: labelWidth - 2, weight: 0 },
-          ...chunk.map((t) => ({ header: t.name, weight: 3, min: 14 })),
-        ],
-        rows,
+        compareColumns(techniques.slice(i, i + perTable), show, labelWidth - 2),
+        COMPARE_ROWS,
         opts.width,
         style,
       ),
     );
-  }
   out.push('', style.heading('Sources'));
   out.push(...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
   return wrapLines(out, opts.width).join('\n') + '\n';
@@ -74,21 +86,10 @@ function compareSources(techniques: Technique[]): Source[] {
 }
 
 export function renderCompareMarkdown(techniques: Technique[]): string {
-  const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const out = [
-    `| Feature | ${techniques.map((t) => esc(t.name)).join(' | ')} |`,
-    `|---|${techniques.map(() => '---').join('|')}|`,
-  ];
-  for (const r of COMPARE_ROWS) {
-    out.push(
-      `| ${r.label} | ${techniques
-        .map((t) => {
-          const c = compareCell(t, r.key);
-          return `**${esc(c.headline)}**: ${esc(c.text)}`;
-        })
-        .join(' | ')} |`,
-    );
-  }
+  const out = markdownTable(
+    compareColumns(techniques, (c) => `**${c.headline}**: ${c.text}`),
+    COMPARE_ROWS,
+  );
   out.push('', '## Sources', '', ...compareSources(techniques).map((s) => sourceLine(s, 'ref')));
   return out.join('\n') + '\n';
 }

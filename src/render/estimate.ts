@@ -4,6 +4,14 @@ import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLine
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
 
+/** A line of the memory table: a part of the peak, or the peak itself (shown as a heading). */
+interface MemoryRow {
+  part: string;
+  gib: number;
+  bar: string;
+  peak: boolean;
+}
+
 export function renderEstimateText(e: EstimateResult, opts: RenderOptions): string {
   const style = createStyle(opts.color);
   const out: string[] = [];
@@ -14,18 +22,20 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
   const total = e.card ? Math.max(e.card.vramGiB, e.memory.peakGiB) : e.memory.peakGiB;
   const barWidth = Math.max(10, Math.min(40, opts.width - 50));
   const marks = ['█', '▓', '▒', '░', '■', '▪', '·'];
-  const rows = e.memory.breakdown.map((p, i) => [
-    p.part,
-    `${fmtNum(p.gib, 2)} GiB`,
-    (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth)),
-  ]);
-  rows.push([style.heading('peak'), style.heading(`${fmtNum(e.memory.peakGiB, 2)} GiB`), '']);
+  const rows: MemoryRow[] = e.memory.breakdown.map((p, i) => ({
+    part: p.part,
+    gib: p.gib,
+    bar: (marks[i] ?? '#').repeat(Math.round((p.gib / total) * barWidth)),
+    peak: false,
+  }));
+  rows.push({ part: 'peak', gib: e.memory.peakGiB, bar: '', peak: true });
+  const shown = (r: MemoryRow, text: string) => (r.peak ? style.heading(text) : text);
   out.push(
     renderTable(
       [
-        { header: 'part', min: 12, keep: true },
-        { header: 'memory', min: 9, keep: true },
-        { header: 'share of the card', weight: 3, min: 10 },
+        { header: 'part', min: 12, keep: true, cell: (r) => shown(r, r.part) },
+        { header: 'memory', min: 9, keep: true, cell: (r) => shown(r, `${fmtNum(r.gib, 2)} GiB`) },
+        { header: 'share of the card', weight: 3, min: 10, cell: (r) => r.bar },
       ],
       rows,
       opts.width,

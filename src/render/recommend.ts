@@ -6,7 +6,7 @@ import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 import type { Source } from '../kb/schema.js';
 import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
-import { renderTable } from './table.js';
+import { type Column, markdownTable, renderTable } from './table.js';
 
 /** Below this width the explanation reads better as a list than as a four-column table. */
 const NARROW = 72;
@@ -34,8 +34,68 @@ function valueText(r: RuleRecord): string {
   return `${v} ${OPERATOR_SYMBOLS[r.operator]} ${formatFact(r.threshold)}`;
 }
 
-export function explanationRows(t: RankedTechnique, style: Style): string[][] {
-  return t.rules.filter((r) => r.applies).map((r) => [r.rule, valueText(r), verdict(r, style), r.reason]);
+/** A line of a technique's explanation: one rule that applies to it. */
+export interface ExplanationRow {
+  rule: string;
+  value: string;
+  verdict: string;
+  why: string;
+}
+
+export function explanationRows(t: RankedTechnique, style: Style): ExplanationRow[] {
+  return t.rules
+    .filter((r) => r.applies)
+    .map((r) => ({ rule: r.rule, value: valueText(r), verdict: verdict(r, style), why: r.reason }));
+}
+
+const EXPLANATION_COLUMNS: Column<ExplanationRow>[] = [
+  { header: 'rule', min: 10, keep: true, cell: (r) => r.rule },
+  { header: 'value', min: 10, weight: 2, cell: (r) => r.value },
+  { header: 'verdict', min: 7, cell: (r) => r.verdict },
+  { header: 'why', weight: 4, min: 16, cell: (r) => r.why },
+];
+
+/** A line of the ranking: a technique for the model's family, eligible or not. */
+interface RankingRow {
+  technique: string;
+  eligible: boolean;
+  score: number;
+  peakGiB: number | null;
+  hours: number | null;
+  savers: string[];
+  whyNot: string;
+}
+
+function rankingRows(result: RecommendResult): RankingRow[] {
+  return result.ranking
+    .filter((r) => r.facts['technique.family_match'] === true)
+    .map((r) => ({
+      technique: r.id,
+      eligible: r.eligible,
+      score: r.score,
+      peakGiB: r.facts['vram.peak_gib'] as number | null,
+      hours: r.facts['time.hours'] as number | null,
+      savers: r.plan?.fit.saverLabels ?? [],
+      whyNot: r.eligible ? '' : exclusionReason(r),
+    }));
+}
+
+/** The ranking's columns, each declared once: the text table shows all but `whyNot`, markdown fewer. */
+function rankingColumns(style: Style) {
+  return {
+    technique: { header: 'technique', min: 10, keep: true, cell: (r) => r.technique },
+    eligible: { header: 'eligible', min: 3, cell: (r) => (r.eligible ? style.good('yes') : style.bad('no')) },
+    score: { header: 'score', min: 5, cell: (r) => (r.eligible ? fmtNum(r.score, 2) : '—') },
+    vram: { header: 'VRAM', min: 8, cell: (r) => (r.peakGiB === null ? '—' : `${fmtNum(r.peakGiB, 1)} GiB`) },
+    time: { header: 'time', min: 6, cell: (r) => (r.hours === null ? '—' : fmtHours(r.hours)) },
+    saversOrWhyNot: {
+      header: 'savers / why not',
+      weight: 4,
+      min: 16,
+      cell: (r) => (r.eligible ? r.savers.join(', ') || 'no savers' : r.whyNot),
+    },
+    whyNot: { header: 'why not', cell: (r) => r.whyNot },
+  } satisfies Record<string, Column<RankingRow>>;
 }
 
 /** The first reason a technique is out: its first failing hard rule. */
@@ -52,7 +112,8 @@ function cardLine(result: RecommendResult): string {
   return c.id ? `${c.name}, ${fmtNum(c.vramGiB, 1)} GiB` : c.name;
 }
 
-function estimatesLines(t: RankedTechnique): string[] {
+/** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */
+function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
   const { fit, time, run } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const throughput =
@@ -60,10 +121,19 @@ function estimatesLines(t: RankedTechnique): string[] {
       ? `${fmtNum(run.step.tokensPerSecond, 0)} tokens/s`
       : `${fmtNum(run.step.imagesPerSecond ?? 0, 2)} images/s`;
   return [
-    `VRAM    ${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
-    `Time    ${fmtHours(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
-    `Output  ${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
-    `Setup   ${describeSettings(run.settings).join(', ')}`,
+    {
+      label: 'VRAM',
+      text: `${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
+    },
+    {
+      label: 'Time',
+      text: `${fmtHours(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+    },
+    {
+      label: 'Output',
+      text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
+    },
+    { label: 'Setup', text: describeSettings(run.settings).join(', ') },
   ];
 }
 
@@ -80,27 +150,13 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     out.push(style.dim(`for ${context}`));
     if (result.runnerUp)
       out.push(`Runner-up: ${result.runnerUp.name} (${result.runnerUp.id}, score ${fmtNum(result.runnerUp.score, 2)})`);
-    out.push('', style.heading('Estimates'), ...estimatesLines(rec));
+    out.push('', style.heading('Estimates'), ...estimates(rec).map((l) => `${l.label.padEnd(8)}${l.text}`));
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
     out.push('', style.heading(`Why ${rec.name}`));
     const rows = explanationRows(rec, style);
-    if (opts.width < NARROW)
-      out.push(...rows.map(([rule, value, verdict, why]) => `- ${verdict} ${rule} (${value}): ${why}`));
-    else
-      out.push(
-        renderTable(
-          [
-            { header: 'rule', min: 10, keep: true },
-            { header: 'value', min: 10, weight: 2 },
-            { header: 'verdict', min: 7 },
-            { header: 'why', weight: 4, min: 16 },
-          ],
-          rows,
-          opts.width,
-          style,
-        ),
-      );
+    if (opts.width < NARROW) out.push(...rows.map((r) => `- ${r.verdict} ${r.rule} (${r.value}): ${r.why}`));
+    else out.push(renderTable(EXPLANATION_COLUMNS, rows, opts.width, style));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
     if (result.suggestions.length) {
@@ -109,50 +165,21 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     }
   }
   out.push('', style.heading('All techniques'));
-  const rows = result.ranking
-    .filter((r) => r.facts['technique.family_match'] === true)
-    .map((r) => [
-      r.id,
-      r.eligible ? style.good('yes') : style.bad('no'),
-      r.eligible ? fmtNum(r.score, 2) : '—',
-      r.facts['vram.peak_gib'] === null ? '—' : `${fmtNum(r.facts['vram.peak_gib'] as number, 1)} GiB`,
-      r.facts['time.hours'] === null ? '—' : fmtHours(r.facts['time.hours'] as number),
-      r.eligible ? r.plan?.fit.saverLabels.join(', ') || 'no savers' : exclusionReason(r),
-    ]);
+  const c = rankingColumns(style);
+  const ranking = rankingRows(result);
   if (opts.width < NARROW)
     out.push(
-      ...rows.map(
-        ([id, eligible, score, vram, time, why]) =>
-          `- ${id}: ${eligible === style.good('yes') ? `score ${score}, ` : ''}${vram}, ${time}; ${why}`,
+      ...ranking.map(
+        (r) =>
+          `- ${r.technique}: ${r.eligible ? `score ${c.score.cell(r)}, ` : ''}${c.vram.cell(r)}, ${c.time.cell(r)}; ${c.saversOrWhyNot.cell(r)}`,
       ),
     );
   else
     out.push(
-      renderTable(
-        [
-          { header: 'technique', min: 10, keep: true },
-          { header: 'eligible', min: 3 },
-          { header: 'score', min: 5 },
-          { header: 'VRAM', min: 8 },
-          { header: 'time', min: 6 },
-          { header: 'savers / why not', weight: 4, min: 16 },
-        ],
-        rows,
-        opts.width,
-        style,
-      ),
+      renderTable([c.technique, c.eligible, c.score, c.vram, c.time, c.saversOrWhyNot], ranking, opts.width, style),
     );
   out.push('', style.heading('Sources'), ...sourcesText(result.sources));
   return wrapLines(out, opts.width).join('\n') + '\n';
-}
-
-const mdEscape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-function mdTable(headers: string[], rows: string[][]): string[] {
-  return [
-    `| ${headers.join(' | ')} |`,
-    `|${headers.map(() => '---').join('|')}|`,
-    ...rows.map((r) => `| ${r.map(mdEscape).join(' | ')} |`),
-  ];
 }
 
 export function renderRecommendMarkdown(result: RecommendResult): string {
@@ -173,32 +200,18 @@ export function renderRecommendMarkdown(result: RecommendResult): string {
         '',
         `Runner-up: ${result.runnerUp.name} (\`${result.runnerUp.id}\`, score ${fmtNum(result.runnerUp.score, 2)})`,
       );
-    out.push('', '## Estimates', '', ...estimatesLines(rec).map((l) => `- ${l.replace(/^(\w+)\s+/, '**$1** ')}`));
-    out.push(
-      '',
-      `## Why ${rec.name}`,
-      '',
-      ...mdTable(['rule', 'value', 'verdict', 'why'], explanationRows(rec, plain)),
-    );
+    out.push('', '## Estimates', '', ...estimates(rec).map((l) => `- **${l.label}** ${l.text}`));
+    out.push('', `## Why ${rec.name}`, '', ...markdownTable(EXPLANATION_COLUMNS, explanationRows(rec, plain)));
   } else {
     out.push('**Nothing fits.**', '');
     for (const s of result.suggestions) out.push(`- ${s.text}`);
   }
+  const c = rankingColumns(plain);
   out.push(
     '',
     '## All techniques',
     '',
-    ...mdTable(
-      ['technique', 'eligible', 'score', 'why not'],
-      result.ranking
-        .filter((r) => r.facts['technique.family_match'] === true)
-        .map((r) => [
-          r.id,
-          r.eligible ? 'yes' : 'no',
-          r.eligible ? fmtNum(r.score, 2) : '—',
-          r.eligible ? '' : exclusionReason(r),
-        ]),
-    ),
+    ...markdownTable([c.technique, c.eligible, c.score, c.whyNot], rankingRows(result)),
   );
   out.push('', '## Sources', '', ...sourcesText(result.sources));
   return out.join('\n') + '\n';

@@ -1,10 +1,12 @@
 // Tables that fit the terminal: column widths are shared out from the available width, cells wrap.
+// A column is declared once, its header beside the code that fills it, and the text and markdown
+// tables of one result read the same declarations, so they cannot disagree on what a column holds.
 import Table from 'cli-table3';
 
 import { splitVisible, visibleWidth, wrapText } from './format.js';
 import type { Style } from './style.js';
 
-export interface Column {
+export interface Column<R> {
   header: string;
   /** relative share of the spare width */
   weight?: number;
@@ -12,7 +14,12 @@ export interface Column {
   min?: number;
   /** keep the natural width (ids) when the table can afford it */
   keep?: boolean;
+  /** the cell's text for a row (may hold newlines and colour codes) */
+  cell: (row: R) => string;
 }
+
+/** What the layout reads of a column: all but its accessor. */
+type Layout = Omit<Column<unknown>, 'cell'>;
 
 /** Columns a cell takes: its widest line. */
 const visibleLength = (s: string) => s.split('\n').reduce((m, l) => Math.max(m, visibleWidth(l)), 0);
@@ -20,14 +27,33 @@ const visibleLength = (s: string) => s.split('\n').reduce((m, l) => Math.max(m, 
 /** Below this width no table reads well; rows become lists (README: tables fit COLUMNS). */
 export const MIN_TABLE_WIDTH = 40;
 
-export function renderTable(columns: Column[], rows: string[][], width: number, style: Style): string {
+export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], width: number, style: Style): string {
+  return layOut(
+    columns,
+    rows.map((r) => columns.map((c) => c.cell(r))),
+    width,
+    style,
+  );
+}
+
+/** A markdown table of the same columns (layout aside): a header line, the rule, a line per row. */
+export function markdownTable<R>(columns: readonly Column<R>[], rows: readonly R[]): string[] {
+  const escape = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return [
+    `| ${columns.map((c) => escape(c.header)).join(' | ')} |`,
+    `|${columns.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${columns.map((c) => escape(c.cell(r))).join(' | ')} |`),
+  ];
+}
+
+function layOut(columns: readonly Layout[], rows: string[][], width: number, style: Style): string {
   const n = columns.length;
   // each column needs 5 characters (3 of content) and borders take n + 1: narrower, a list
   if (width < MIN_TABLE_WIDTH || n * 5 + n + 1 > width) return renderList(columns, rows, width, style);
   const available = width - (n + 1); // borders take n + 1 characters
   // natural width of each column (content + 2 padding), capped by its share
   const natural = columns.map(
-    (c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i] ?? ''))) + 2,
+    (c, i) => Math.max(visibleLength(c.header), ...rows.map((r) => visibleLength(r[i]!))) + 2,
   );
   let mins = columns.map((c, i) => Math.min(natural[i]!, Math.max((c.min ?? 4) + 2, 5)));
   // the columns' least widths do not fit: a table would lose what the cut drops, a list keeps it
@@ -66,7 +92,7 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
     wordWrap: false,
     style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
   });
-  for (const r of rows) table.push(r.map((cell, i) => wrapText(cell ?? '', Math.max(1, widths[i]! - 2))));
+  for (const r of rows) table.push(r.map((cell, i) => wrapText(cell, Math.max(1, widths[i]! - 2))));
   return hardWrap(table.toString(), width);
 }
 
@@ -74,12 +100,12 @@ export function renderTable(columns: Column[], rows: string[][], width: number, 
  * A table as a list for a narrow terminal: each row's first cell as an item, the other cells as
  * "header: value" lines under it, wrapped to the width.
  */
-function renderList(columns: Column[], rows: string[][], width: number, style: Style): string {
+function renderList(columns: readonly Layout[], rows: string[][], width: number, style: Style): string {
   const out: string[] = [];
   for (const r of rows) {
-    out.push(wrapText(`- ${(r[0] ?? '').replace(/\n/g, ' ')}`, width, 2));
+    out.push(wrapText(`- ${r[0]!.replace(/\n/g, ' ')}`, width, 2));
     for (let i = 1; i < columns.length; i++) {
-      const cell = (r[i] ?? '').replace(/\s*\n\s*/g, ' ').trim();
+      const cell = r[i]!.replace(/\s*\n\s*/g, ' ').trim();
       if (cell) out.push(wrapText(`${style.heading(columns[i]!.header)}: ${cell}`, width - 2, 2).replace(/^/gm, '  '));
     }
   }

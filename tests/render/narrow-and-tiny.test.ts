@@ -4,17 +4,22 @@ import { describe, expect, it } from 'vitest';
 import { formatDuration } from '../../src/engine/evaluate.js';
 import { fmtNum, plural } from '../../src/render/format.js';
 import { createStyle } from '../../src/render/style.js';
-import { MIN_TABLE_WIDTH, renderTable } from '../../src/render/table.js';
+import { type Column, MIN_TABLE_WIDTH, renderTable } from '../../src/render/table.js';
 import { runCli } from '../helpers.js';
 
 const plain = createStyle(false);
 const width = (text: string) => Math.max(...text.split('\n').map((l) => [...l].length));
 
 describe('below 40 columns tables become lists', () => {
-  const columns = [{ header: 'id' }, { header: 'memory' }, { header: 'why' }];
-  const rows = [
-    ['lora', '8.4 GiB', 'gradient checkpointing, cached latents and text embeddings'],
-    ['qlora', '6 GiB', 'nf4 base'],
+  type Row = { id: string; memory: string; why: string };
+  const columns: Column<Row>[] = [
+    { header: 'id', cell: (r) => r.id },
+    { header: 'memory', cell: (r) => r.memory },
+    { header: 'why', cell: (r) => r.why },
+  ];
+  const rows: Row[] = [
+    { id: 'lora', memory: '8.4 GiB', why: 'gradient checkpointing, cached latents and text embeddings' },
+    { id: 'qlora', memory: '6 GiB', why: 'nf4 base' },
   ];
   it('every line fits, every cell is there with its header', () => {
     for (const w of [20, 30, MIN_TABLE_WIDTH - 1]) {

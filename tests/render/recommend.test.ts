@@ -184,14 +184,14 @@ describe('the explanation of each effect', () => {
   it('each applicable record is a row with its verdict; a record whose rule does not apply is no row', () => {
     const rows = explanationRows(rec, createStyle(false));
     const byRule = (effect: RuleRecord['effect']) => rec.rules.find((r) => r.effect === effect)!;
-    const verdictOf = (effect: RuleRecord['effect']) => rows.find((r) => r[0] === byRule(effect).rule)?.[2];
+    const verdictOf = (effect: RuleRecord['effect']) => rows.find((r) => r.rule === byRule(effect).rule)?.verdict;
     expect(verdictOf('ok')).toBe('✓ pass');
     expect(verdictOf('ineligible')).toBe('✗ ineligible');
     expect(verdictOf('score')).toMatch(/^[+-]\d/);
     expect(verdictOf('none')).toBe('0');
     expect(verdictOf('not evaluated')).toBe('—');
     expect(rows).toHaveLength(5);
-    expect(rows.map((r) => r[0])).not.toContain(byRule('not applicable').rule);
+    expect(rows.map((r) => r.rule)).not.toContain(byRule('not applicable').rule);
   });
   it('the JSON keeps every record, the one that does not apply too', () => {
     const json = recommendToJson(result) as { ranking: Array<{ rules: RuleRecord[] }> };
