@@ -1,5 +1,7 @@
 // The interactive questions of `recommend`. The only module that knows inquirer, and it is
 // imported only when a question has to be asked (scripted runs never load it).
+import { AbortPromptError, ExitPromptError } from '@inquirer/core';
+
 import { InterruptedError } from '../errors.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
@@ -14,7 +16,7 @@ import {
   PRIORITIES,
   type Priority,
 } from '../kb/vocabulary.js';
-import type { RecommendFlags } from './commands/recommend/meta.js';
+import type { RecommendInput } from './commands/recommend/input.js';
 import type { Detection } from './detect-gpu.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
@@ -23,13 +25,6 @@ export interface PromptStreams {
   input: NodeJS.ReadableStream;
   output: NodeJS.WritableStream;
 }
-
-/** What the flags already say; questions are asked only for what is missing. */
-export type KnownAnswers = Pick<RecommendFlags, 'goal' | 'model' | 'modelParams' | 'gpu' | 'vram' | 'time'> & {
-  priority?: Priority;
-  /** true when --priority was given (it has a default, so "given" is tracked apart) */
-  priorityGiven: boolean;
-};
 
 const PRIORITY_DESCRIPTIONS: Record<Priority, string> = {
   balanced: 'weigh quality, time, memory and file size together',
@@ -113,13 +108,17 @@ function restoreTerminalOnSignals(streams: PromptStreams): () => void {
   return () => handlers.forEach(([signal, handler]) => process.removeListener(signal, handler));
 }
 
+/**
+ * Asks for the answers missing from `known` (which is left as it is): the goal, model, GPU and time
+ * budget when absent, and the priority unless it was chosen. Returns only the answers asked.
+ */
 export async function askMissingAnswers(
   kb: KnowledgeBase,
-  known: KnownAnswers,
+  known: Readonly<RecommendInput>,
   streams: PromptStreams,
   detect: () => Promise<Detection>,
   note: (line: string) => void,
-): Promise<KnownAnswers> {
+): Promise<RecommendInput> {
   const stopRestoring = restoreTerminalOnSignals(streams);
   const input = new QuestionInput(streams.input as unknown as KeySource);
   try {
@@ -132,12 +131,12 @@ export async function askMissingAnswers(
 
 async function askEach(
   kb: KnowledgeBase,
-  known: KnownAnswers,
+  known: Readonly<RecommendInput>,
   streams: PromptStreams,
   input: QuestionInput,
   detect: () => Promise<Detection>,
   note: (line: string) => void,
-): Promise<KnownAnswers> {
+): Promise<RecommendInput> {
   const { default: inquirer } = await import('inquirer');
   const prompt = inquirer.createPromptModule({
     input: input as unknown as NodeJS.ReadStream,
@@ -153,22 +152,19 @@ async function askEach(
       const answers = (await asked) as { value: T };
       return answers.value;
     } catch (e) {
-      if ((e as Error)?.name === 'ExitPromptError' || (e as Error)?.name === 'AbortPromptError')
-        throw new InterruptedError();
+      if (e instanceof ExitPromptError || e instanceof AbortPromptError) throw new InterruptedError();
       throw e;
     } finally {
       input.setListening(false);
       input.removeListener('abandoned', giveUp);
     }
   };
-  const out: KnownAnswers = { ...known };
-  const modelFamily = (): Family | null => {
-    if (out.model) return kb.models.find((m) => m.id === out.model)?.family ?? null;
-    return out.goal ? GOAL_FAMILY[out.goal] : null;
-  };
+  const asked: RecommendInput = {};
 
-  if (!out.goal) {
-    const family = modelFamily();
+  let goal = known.goal;
+  if (!goal) {
+    // the family of a model given by its id (a name as typed is resolved later, by the check)
+    const family = known.model ? (kb.models.find((m) => m.id === known.model)?.family ?? null) : null;
     const goals = (list: readonly Goal[]) =>
       list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
     const ofFamily = (f: Family) => goals(GOALS.filter((g) => GOAL_FAMILY[g] === f));
@@ -176,7 +172,7 @@ async function askEach(
     const choices = family
       ? ofFamily(family)
       : FAMILIES.flatMap((f) => [new inquirer.Separator(FAMILY_QUESTIONS[f].heading), ...ofFamily(f)]);
-    out.goal = await ask<Goal>({
+    goal = asked.goal = await ask<Goal>({
       type: 'select',
       message: 'What do you want to teach the model?',
       choices,
@@ -185,8 +181,8 @@ async function askEach(
     });
   }
 
-  if (!out.model && out.modelParams === undefined) {
-    const family = GOAL_FAMILY[out.goal];
+  if (!known.model && known.modelParams === undefined) {
+    const family = GOAL_FAMILY[goal];
     const models = kb.models.filter((m) => m.family === family);
     const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${kindOf(m).sizeLabel(m)})`;
     const byDefaultFirst = [...models].sort(
@@ -212,11 +208,11 @@ async function askEach(
         validate: (v: string) =>
           Number(v) >= 0.01 && Number(v) <= 2000 ? true : 'a number of billions of parameters, such as 9 or 0.5',
       });
-      out.modelParams = Number(text);
-    } else out.model = chosen;
+      asked.modelParams = Number(text);
+    } else asked.model = chosen;
   }
 
-  if (out.gpu === undefined && out.vram === undefined) {
+  if (known.gpu === undefined && known.vram === undefined) {
     // nvidia-smi may take up to its timeout: say what the wait is for, then erase the note
     streams.output.write('Looking for GPUs with nvidia-smi...');
     let detection: Detection;
@@ -251,11 +247,11 @@ async function askEach(
       if (picked === '') picked = null;
     }
     if (picked?.startsWith(`${TYPE_VRAM}:`)) {
-      out.vram = Number(picked.slice(TYPE_VRAM.length + 1));
+      asked.vram = Number(picked.slice(TYPE_VRAM.length + 1));
       note(
-        `This card is not in the catalogue: using its ${Number(out.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`,
+        `This card is not in the catalogue: using its ${Number(asked.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`,
       );
-    } else if (picked) out.gpu = picked;
+    } else if (picked) asked.gpu = picked;
     else {
       const gpus = [...kb.gpus].sort((a, b) => b.vramGB - a.vramGB || b.tflops - a.tflops);
       let lastTerm = '';
@@ -284,28 +280,28 @@ async function askEach(
           default: typed,
           validate: validator(parseVram),
         });
-        out.vram = parseVram(text);
-      } else out.gpu = choice;
+        asked.vram = parseVram(text);
+      } else asked.gpu = choice;
     }
   }
 
-  if (out.time === undefined) {
+  if (known.time === undefined) {
     const text = await ask<string>({
       type: 'input',
       message: 'Time budget (90m, 2h, 1.5h, 1d)',
       default: '2h',
       validate: validator(parseDuration),
     });
-    out.time = parseDuration(text);
+    asked.time = parseDuration(text);
   }
 
-  if (!out.priorityGiven) {
-    out.priority = await ask<Priority>({
+  if (known.priority === undefined) {
+    asked.priority = await ask<Priority>({
       type: 'select',
       message: 'What matters most?',
       choices: PRIORITIES.map((p) => ({ name: p, value: p, description: PRIORITY_DESCRIPTIONS[p] })),
       default: 'balanced',
     });
   }
-  return out;
+  return asked;
 }

@@ -4,9 +4,13 @@ import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
 
+import type { RecommendInput } from '../../src/cli/commands/recommend/input.js';
 import type { Io } from '../../src/cli/io.js';
+import { askMissingAnswers } from '../../src/cli/prompts.js';
 import { splitKeys } from '../../src/cli/question-input.js';
 import { run } from '../../src/cli/run.js';
+import { loadKnowledgeBase } from '../../src/kb/load.js';
+import { runCli } from '../helpers.js';
 
 const KEYS = { enter: '\r', down: '\u001b[B', ctrlC: '\u0003' };
 const fake = (name: string) => `${new URL(`../fixtures/nvidia-smi/${name}`, import.meta.url).pathname}:/usr/bin:/bin`;
@@ -240,6 +244,63 @@ describe('interactive recommend', () => {
   it('all flags given: no question at all', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     expect(await run(['recommend', '--goal', 'style', '--model', 'sd15', '--vram', '8', '--time', '1h'], t.io)).toBe(0);
+  });
+});
+
+describe('the answers asked', () => {
+  it('are returned, and only they: what the questions were given is left as it was', async () => {
+    const t = fakeTerminal({});
+    const known: RecommendInput = Object.freeze({ goal: 'style', model: 'sdxl', vram: 12 });
+    const asked = askMissingAnswers(
+      loadKnowledgeBase(),
+      known,
+      t.io.terminal!,
+      async () => ({ gpus: [], problem: null }),
+      () => {},
+    );
+    await t.answer(/Time budget/, ...'3h', KEYS.enter);
+    await t.answer(/What matters most\?/, KEYS.down, KEYS.enter);
+    expect(await asked).toEqual({ time: 3, priority: 'quality' });
+    expect(known).toEqual({ goal: 'style', model: 'sdxl', vram: 12 });
+  });
+
+  it('go through the check the flags go through, with the same error', async () => {
+    const flagged = await runCli([
+      'recommend',
+      '--goal',
+      'task',
+      '--model',
+      'qwen2.5-7b',
+      '--vram',
+      '24',
+      '--time',
+      '2h',
+      '--resolution',
+      '512',
+    ]);
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toMatch(/^error: --resolution is for image models; --goal task is a language goal/);
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(
+      [
+        'recommend',
+        '--model',
+        'qwen2.5-7b',
+        '--vram',
+        '24',
+        '--time',
+        '2h',
+        '--resolution',
+        '512',
+        '--priority',
+        'balanced',
+      ],
+      t.io,
+    );
+    await t.answer(/What do you want to teach the model\?/, KEYS.enter); // task, the default for a language model
+    expect(await done).toBe(2);
+    expect(t.out().stderr).toMatch(/--goal task --model qwen2.5-7b --vram 24 --time 2h/);
+    expect(t.out().stderr.endsWith(flagged.stderr)).toBe(true);
   });
 });
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 
 import type { EstimateFlags } from '../../src/cli/commands/estimate/meta.js';
-import { cardFor, estimateOverrides } from '../../src/cli/commands/estimate/run.js';
+import { estimateRequest } from '../../src/cli/commands/estimate/run.js';
 import type { Answers } from '../../src/engine/answers.js';
 import { estimate, type EstimateResult } from '../../src/estimate/estimate.js';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
@@ -53,13 +53,10 @@ export function answers(over: Partial<Answers> & Pick<Answers, 'goal' | 'model'>
   return { gpu: null, vramGiB: null, timeHours: 4, priority: 'balanced', ...over };
 }
 
-/** An estimate as `finetune-advisor estimate` makes it (the same overrides, card and estimate()), from the fixture knowledge base. */
+/** An estimate as `finetune-advisor estimate` makes it (the same checked request and estimate()), from the fixture knowledge base. */
 export function estimateFor(flags: EstimateFlags & { technique: string; model: string }): EstimateResult {
   const kb = fixtureKb();
-  const technique = kb.techniques.find((t) => t.id === flags.technique)!;
-  const model = kb.models.find((m) => m.id === flags.model)!;
-  const card = cardFor(kb, flags);
-  const result = estimate(kb, { technique, model, card, overrides: estimateOverrides(technique, model, flags) });
-  if (!result) throw new Error(`no recipe for ${technique.id} on ${model.id} in the fixture knowledge base`);
+  const result = estimate(kb, estimateRequest(kb, flags));
+  if (!result) throw new Error(`no recipe for ${flags.technique} on ${flags.model} in the fixture knowledge base`);
   return result;
 }

@@ -1,8 +1,8 @@
-// The work of `estimate`: settings from the flags and the technique's defaults -> estimators -> output.
+// The work of `estimate`: the flags, checked once into a request -> estimators -> output.
 import { UsageError } from '../../../errors.js';
 import type { Card } from '../../../estimate/card.js';
 import { resolveCard } from '../../../estimate/card.js';
-import { estimate } from '../../../estimate/estimate.js';
+import { estimate, type EstimateRequest } from '../../../estimate/estimate.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
 import type { SettingsOverrides } from '../../../estimate/settings.js';
@@ -15,7 +15,7 @@ import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
 
 /** Checks that the technique applies to the model and turns the flags into settings overrides. */
-export function estimateOverrides(technique: Technique, model: Model, flags: EstimateFlags): SettingsOverrides {
+function estimateOverrides(technique: Technique, model: Model, flags: EstimateFlags): SettingsOverrides {
   const method = METHOD_TRAITS[technique.method];
   const implied = method.impliedQuantization;
   if (!technique.families.includes(model.family)) {
@@ -67,7 +67,7 @@ export function estimateOverrides(technique: Technique, model: Model, flags: Est
   return o;
 }
 
-export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
+function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
   if (flags.gpu === undefined && flags.vram === undefined) return null;
   return resolveCard(kb, {
     gpu: flags.gpu !== undefined ? resolveGpu(kb, flags.gpu).id : null,
@@ -75,8 +75,8 @@ export function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number 
   });
 }
 
-export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
-  const kb = await ctx.kb();
+/** Checks the flags and turns them into the estimators' request (whether a recipe exists for it is theirs to say). */
+export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): EstimateRequest {
   // names given are checked before what is missing, as in recommend
   const given = {
     technique: flags.technique !== undefined ? resolveTechnique(kb, flags.technique, '--technique') : null,
@@ -87,9 +87,15 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const technique = given.technique!;
   const model = given.model!;
-  const overrides = estimateOverrides(technique, model, flags);
-  const result = estimate(kb, { technique, model, card: given.card, overrides });
+  return { technique, model, card: given.card, overrides: estimateOverrides(technique, model, flags) };
+}
+
+export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
+  const kb = await ctx.kb();
+  const request = estimateRequest(kb, flags);
+  const result = estimate(kb, request);
   if (!result) {
+    const { technique, model } = request;
     const groups = Object.keys(technique.defaults).join(', ');
     throw new UsageError(
       `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,

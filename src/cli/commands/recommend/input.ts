@@ -1,0 +1,113 @@
+// The user's answers to `recommend` as given, by flags or at the questions, and the one check that
+// turns them into the engine's answers whichever way they came. Its messages name the flags: the
+// questions stand in for them, and the flags are what a script passes.
+import type { Answers } from '../../../engine/answers.js';
+import { scaledModel } from '../../../engine/custom-model.js';
+import { UsageError } from '../../../errors.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
+import type { KnowledgeBase, Model } from '../../../kb/types.js';
+import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
+import { checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
+import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
+
+/** The answers as typed (names not yet resolved), each absent until given. */
+export type RecommendInput = Pick<
+  RecommendFlags,
+  'goal' | 'model' | 'modelParams' | 'gpu' | 'vram' | 'time' | 'resolution' | 'seqLen' | 'steps'
+> & {
+  /** absent unless chosen: the default of --priority is not an answer, so the questions ask it */
+  priority?: RecommendFlags['priority'];
+};
+
+/** The answers the flags give; `priorityGiven` tells --priority from its default. */
+export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
+  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps } = flags;
+  return {
+    goal,
+    model,
+    modelParams,
+    gpu,
+    vram,
+    time,
+    resolution,
+    seqLen,
+    steps,
+    ...(priorityGiven ? { priority: flags.priority } : {}),
+  };
+}
+
+/** The flags for the required answers not given yet. */
+export function missingAnswers(input: RecommendInput): string[] {
+  const missing: string[] = [];
+  if (!input.goal) missing.push('--goal');
+  if (!input.model && input.modelParams === undefined) missing.push('--model');
+  if (input.gpu === undefined && input.vram === undefined) missing.push('--gpu or --vram');
+  if (input.time === undefined) missing.push('--time');
+  return missing;
+}
+
+/** Missing answers (none left to ask for): a usage error that lists the flags to pass. */
+function requireAnswers(input: RecommendInput): asserts input is RecommendInput & { goal: Goal; time: number } {
+  const missing = missingAnswers(input);
+  if (missing.length)
+    throw new UsageError(
+      `missing ${missing.join(', ')} (no terminal to ask on).`,
+      `Pass them, e.g. ${RECOMMEND_EXAMPLES[0]}`,
+    );
+}
+
+/**
+ * Checks the answers and resolves them for the engine, with the knowledge base to rank them on
+ * (the bundled one, plus the model built from --model-params when one was asked for).
+ */
+export function checkRecommendInput(
+  base: KnowledgeBase,
+  input: RecommendInput,
+): { kb: KnowledgeBase; answers: Answers } {
+  // names given are checked first: a misspelt model or GPU is the error to report, not what is
+  // missing; a model by parameter count is modelled on the goal's family, so it needs the goal
+  let kb = base;
+  let model: Model | undefined;
+  if (input.model !== undefined) model = resolveModel(kb, input.model);
+  else if (input.modelParams !== undefined) {
+    if (!input.goal) requireAnswers(input);
+    model = scaledModel(kb, GOAL_FAMILY[input.goal!], input.modelParams);
+    kb = { ...kb, models: [...kb.models, model] };
+  }
+  const gpu = input.gpu !== undefined ? resolveGpu(kb, input.gpu) : null;
+  requireAnswers(input);
+  const goal = input.goal;
+  if (GOAL_FAMILY[goal] !== model!.family) {
+    const kind = kindOf(model!).description;
+    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model!.family).join(', ');
+    throw new UsageError(
+      `--goal '${goal}' does not apply to ${model!.id}, which is ${kind}. Allowed goals for it: ${goals}.`,
+    );
+  }
+  checkFamilyFlags(GOAL_FAMILY[goal], input, `--goal ${goal}`);
+  const answers: Answers = {
+    goal,
+    model: model!.id,
+    gpu: gpu?.id ?? null,
+    vramGiB: input.vram ?? null,
+    timeHours: input.time,
+    priority: input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue,
+    ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
+    ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
+    ...(input.steps !== undefined ? { steps: input.steps } : {}),
+  };
+  return { kb, answers };
+}
+
+/** The one-line command that gives the same answer in a script (every required answer given). */
+export function repeatCommand(input: RecommendInput): string {
+  const q = (v: string) => (/^[\w.:/@-]+$/.test(v) ? v : `"${v.replace(/(["\\$`])/g, '\\$1')}"`);
+  const hours = input.time!;
+  const time =
+    hours < 1 ? `${Math.round(hours * 60)}m` : Number.isInteger(hours) ? `${hours}h` : `${Number(hours.toFixed(2))}h`;
+  const parts = ['finetune-advisor recommend', `--goal ${input.goal}`];
+  parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
+  parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
+  parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
+  return parts.join(' ');
+}
