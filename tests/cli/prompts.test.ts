@@ -65,6 +65,7 @@ function fakeTerminal(env: Record<string, string>) {
     type: (text: string) => input.write(text),
     end: () => input.end(),
     out: () => ({ stdout, stderr }),
+    screen: () => screen,
   };
 }
 
@@ -318,5 +319,17 @@ describe('splitKeys', () => {
       '\u0003',
       '\r',
     ]);
+  });
+
+  it('a misspelt --model or --gpu is reported before any question is asked', async () => {
+    for (const argv of [
+      ['recommend', '--model', 'sdxll'],
+      ['recommend', '--goal', 'style', '--gpu', 'rtx-40900'],
+    ]) {
+      const t = fakeTerminal({ PATH: fake('one') });
+      expect(await run(argv, t.io)).toBe(2);
+      expect(t.out().stderr).toMatch(/^error: --(model|gpu) '[^']+' is not in the catalogue\./);
+      expect(t.screen()).toBe('');
+    }
   });
 });

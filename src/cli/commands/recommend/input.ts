@@ -57,6 +57,15 @@ function requireAnswers(input: RecommendInput): asserts input is RecommendInput 
 }
 
 /**
+ * The names given, resolved: a misspelt model or GPU is reported before anything is asked (and
+ * before what is missing), not after the user has answered every question.
+ */
+export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void {
+  if (input.model !== undefined) resolveModel(kb, input.model);
+  if (input.gpu !== undefined) resolveGpu(kb, input.gpu);
+}
+
+/**
  * Checks the answers and resolves them for the engine, with the knowledge base to rank them on
  * (the bundled one, plus the model built from --model-params when one was asked for).
  */

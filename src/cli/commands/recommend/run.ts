@@ -6,7 +6,14 @@ import { EXIT } from '../../../errors.js';
 import { recommendToJson } from '../../../render/recommend-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import type { Io } from '../../io.js';
-import { checkRecommendInput, inputFromFlags, missingAnswers, type RecommendInput, repeatCommand } from './input.js';
+import {
+  checkGivenNames,
+  checkRecommendInput,
+  inputFromFlags,
+  missingAnswers,
+  type RecommendInput,
+  repeatCommand,
+} from './input.js';
 import type { RecommendFlags } from './meta.js';
 
 /** The answers given with the missing ones asked on the terminal, and the command to repeat them in a script. */
@@ -15,9 +22,10 @@ async function withAnswersAsked(
   given: RecommendInput,
   terminal: NonNullable<Io['terminal']>,
 ): Promise<RecommendInput> {
+  const base = await ctx.kb();
+  checkGivenNames(base, given);
   const { askMissingAnswers } = await import('../../prompts.js');
   const { detectGpus } = await import('../../detect-gpu.js');
-  const base = await ctx.kb();
   const asked = await askMissingAnswers(
     base,
     given,
