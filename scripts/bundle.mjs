@@ -32,8 +32,6 @@ const common = {
   metafile: true,
   legalComments: 'none',
   logLevel: 'warning',
-  // cli-table3 measures every line with string-width; see src/render/fast-string-width.cjs
-  alias: { 'string-width': './src/render/fast-string-width.cjs' },
   // the sources are ESM and locate data/ and package.json from their own URL
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },

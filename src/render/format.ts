@@ -1,3 +1,5 @@
+import stringWidth from 'string-width';
+
 import { formatDuration } from '../engine/evaluate.js';
 // Number and setting formatting shared by every renderer.
 import { METHOD_TRAITS } from '../estimate/methods.js';
@@ -60,36 +62,53 @@ export function describeSettings(s: TrainingSettings): string[] {
 }
 
 const ANSI_SGR = /\u001b\[[0-9;]*m/g;
-const SURROGATE_PAIR = /[\ud800-\udbff][\udc00-\udfff]/g;
+// Control characters, combining marks, (c) and (r), and everything from U+1100 up need
+// string-width's rules, except four blocks whose every character string-width counts as one
+// column: general punctuation (U+2010-2027, U+2030-205E: dashes, quotes, bullets), mathematical
+// operators (U+2200-22FF: <= >= x) and box drawing (U+2500-257F). A variation selector or emoji
+// after them is itself above U+1100 and sends the text to string-width.
+const NEEDS_STRING_WIDTH =
+  // eslint-disable-next-line no-misleading-character-class -- ranges of code points, not combined characters
+  /[\u0000-\u001f\u007f-\u009f\u00a9\u00ae\u0300-\u036f\u1100-\u200f\u2028-\u202f\u205f-\u21ff\u2300-\u24ff\u2580-\uffff]/;
 
-/** Characters a line shows: code points, without colour codes. */
+/**
+ * Columns a line takes in a terminal, measured as cli-table3 measures its cells (string-width:
+ * wide characters 2, combining marks and controls 0, colour codes none), so the widths this code
+ * shares out are the ones the table draws. string-width runs a very large emoji expression over
+ * every string; text with no character that its rules treat apart (NEEDS_STRING_WIDTH, checked
+ * against string-width on every code point of the Basic Multilingual Plane by a test) takes one
+ * column per character, and is counted directly: most text, and every word a table wraps.
+ */
 export function visibleWidth(s: string): number {
   const plain = s.includes('\u001b') ? s.replace(ANSI_SGR, '') : s;
-  return plain.length - (plain.match(SURROGATE_PAIR)?.length ?? 0);
+  return NEEDS_STRING_WIDTH.test(plain) ? stringWidth(s) : plain.length;
 }
 
 /**
- * The first `width` visible characters of a line and the rest, colour codes kept with the text
- * they colour: a colour open at the cut is closed at the end of the head and opened again at the
- * start of the rest.
+ * The first `width` columns of a line and the rest, colour codes kept with the text they colour:
+ * a colour open at the cut is closed at the end of the head and opened again at the start of the
+ * rest. A wide character that would straddle the cut goes to the rest.
  */
 export function splitVisible(line: string, width: number): [string, string] {
-  if (!line.includes('\u001b')) return [line.slice(0, width), line.slice(width)];
+  if (!line.includes('\u001b') && !NEEDS_STRING_WIDTH.test(line)) return [line.slice(0, width), line.slice(width)];
   let shown = 0;
   let i = 0;
   let open = '';
-  while (i < line.length && shown < width) {
+  while (i < line.length) {
     const sgr = /^\u001b\[[0-9;]*m/.exec(line.slice(i, i + 24));
     if (sgr) {
+      if (shown >= width) break; // codes right at the cut belong to the rest
       open = sgr[0] === '\u001b[0m' || /^\u001b\[(?:2[2-9]|39|49)m$/.test(sgr[0]) ? '' : open + sgr[0];
       i += sgr[0].length;
       continue;
     }
     const cp = line.codePointAt(i)!;
-    i += cp > 0xffff ? 2 : 1;
-    shown++;
+    const char = String.fromCodePoint(cp);
+    const columns = visibleWidth(char);
+    if (shown + columns > width) break;
+    i += char.length;
+    shown += columns;
   }
-  // codes right at the cut belong to the rest
   return open ? [`${line.slice(0, i)}\u001b[0m`, `${open}${line.slice(i)}`] : [line.slice(0, i), line.slice(i)];
 }
 
