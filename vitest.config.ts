@@ -1,5 +1,5 @@
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { defineConfig } from 'vitest/config';
@@ -14,5 +14,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default is one worker fewer than the cores (one worker on a 2-core machine), but
+    // most test files wait on the processes they start (the binary, tmux, npm pack), not on the
+    // CPU: one more worker than cores took the suite from 66 s to 38 s on 2 cores
+    maxWorkers: availableParallelism() + 1,
   },
 });
