@@ -1,5 +1,6 @@
 // The JSON contract of `recommend` (README, "JSON output of recommend"), field by field. Free of
 // chalk and cli-table3 so the --json path loads neither.
+import type { Answers } from '../engine/answers.js';
 import type { RuleRecord } from '../engine/evaluate.js';
 import { round } from '../engine/facts.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
@@ -88,6 +89,19 @@ export interface RecommendJson {
 
 const r3 = (n: number) => round(n, 3);
 
+// in the order the README documents; an override not given is undefined, which JSON.stringify leaves out
+const answersJson = (a: Answers): AnswersJson => ({
+  goal: a.goal,
+  model: a.model,
+  gpu: a.gpu,
+  vramGiB: a.vramGiB,
+  timeHours: a.timeHours,
+  priority: a.priority,
+  resolution: a.resolution,
+  seqLen: a.seqLen,
+  steps: a.steps,
+});
+
 function choiceJson(t: RankedTechnique): ChoiceJson {
   const plan = t.plan;
   const run = plan?.run;
@@ -163,7 +177,7 @@ function rankingJson(ranking: RankedTechnique[], explainAll: boolean): RankingEn
 
 export function recommendToJson(result: RecommendResult, options: { explainAll?: boolean } = {}): RecommendJson {
   return {
-    answers: { ...result.answers },
+    answers: answersJson(result.answers),
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
     gpu: {
       id: result.card.id,

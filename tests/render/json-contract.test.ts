@@ -68,7 +68,7 @@ describe('no internal field reaches the JSON', () => {
       ruleCount: r.ruleCount,
     });
     const withExtra = (r: RecommendResult): RecommendResult => ({
-      answers: r.answers,
+      answers: withExtraField(r.answers),
       model: withExtraField(r.model),
       card: withExtraField(r.card),
       ranking: r.ranking.map(ranked),
