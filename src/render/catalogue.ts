@@ -1,6 +1,5 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs.
-import { FACTS, round } from '../engine/facts.js';
-import { gpuMemoryGiB } from '../estimate/card.js';
+import { FACTS } from '../engine/facts.js';
 import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';
@@ -8,6 +7,9 @@ import { COMPARE_ROWS, compareCell } from './compare.js';
 import { fmtLr, fmtMB, fmtNum, groupThousands, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, renderTable } from './table.js';
+
+// the catalogue commands' JSON, field by field, with their text renderings
+export { gpuJson, modelJson, techniqueJson } from './entry-json.js';
 
 /** Where an entry comes from: the knowledge base's 'bundled' marker or the file that defined it last. */
 const originOf = (kb: KnowledgeBase, kind: 'techniques' | 'models' | 'gpus', id: string) =>
@@ -187,14 +189,6 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
     style,
   );
 }
-
-export const gpuJson = (kb: KnowledgeBase, g: Gpu) => ({
-  ...g,
-  usableGiB: round(gpuMemoryGiB(g), 2),
-  origin: kb.origin[`gpus:${g.id}`],
-});
-export const modelJson = (kb: KnowledgeBase, m: Model) => ({ ...m, origin: kb.origin[`models:${m.id}`] });
-export const techniqueJson = (kb: KnowledgeBase, t: Technique) => ({ ...t, origin: kb.origin[`techniques:${t.id}`] });
 
 export function renderFactsText(opts: RenderOptions): string {
   const style = createStyle(opts.color);

@@ -2,7 +2,9 @@
 import { uniqueSources } from '../engine/rank.js';
 import type { Source } from '../kb/schema.js';
 import type { Technique } from '../kb/types.js';
+import { type AttributesJson, attributesJson } from './entry-json.js';
 import { fmtMB, sourceLine, wrapLines } from './format.js';
+import { type SourceJson, sourceJson } from './source-json.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';
 
@@ -94,16 +96,43 @@ export function renderCompareMarkdown(techniques: Technique[]): string {
   return out.join('\n') + '\n';
 }
 
-export function compareToJson(techniques: Technique[]): unknown {
+/** A technique's attribute as in its entry, with the headline the tables show for it. */
+export type CompareValueJson = AttributesJson[AttrKey] & { headline: string };
+
+export interface CompareJson {
+  techniques: CompareTechniqueJson[];
+  attributes: CompareAttributeJson[];
+  sources: SourceJson[];
+}
+
+export interface CompareTechniqueJson {
+  id: string;
+  name: string;
+  families: Technique['families'];
+}
+
+/** One row of the table: each technique's value, keyed by its id. */
+export interface CompareAttributeJson {
+  attribute: AttrKey;
+  label: string;
+  values: Record<string, CompareValueJson>;
+}
+
+export function compareToJson(techniques: Technique[]): CompareJson {
+  const attributes = techniques.map((t) => attributesJson(t.attributes));
   return {
-    techniques: techniques.map((t) => ({ id: t.id, name: t.name, families: t.families })),
-    attributes: COMPARE_ROWS.map((r) => ({
+    techniques: techniques.map((t): CompareTechniqueJson => ({
+      id: t.id,
+      name: t.name,
+      families: [...t.families],
+    })),
+    attributes: COMPARE_ROWS.map((r): CompareAttributeJson => ({
       attribute: r.key,
       label: r.label,
       values: Object.fromEntries(
-        techniques.map((t) => [t.id, { ...t.attributes[r.key], headline: compareCell(t, r.key).headline }]),
+        techniques.map((t, i) => [t.id, { ...attributes[i]![r.key], headline: compareCell(t, r.key).headline }]),
       ),
     })),
-    sources: compareSources(techniques),
+    sources: compareSources(techniques).map(sourceJson),
   };
 }

@@ -1,11 +1,57 @@
-// The JSON contract of `estimate` (README, "JSON output of estimate"); no chalk or cli-table3.
+// The JSON contract of `estimate` (README, "JSON output of estimate"), field by field; no chalk or
+// cli-table3.
 import { round } from '../engine/facts.js';
 import type { EstimateResult } from '../estimate/estimate.js';
-import { settingsJson } from './settings-json.js';
+import type { SaverId } from '../estimate/fit.js';
+import type { MemoryPart } from '../estimate/memory.js';
+import { type SettingsJson, settingsJson } from './settings-json.js';
+import { type SourceJson, sourceJson } from './source-json.js';
+
+export interface BreakdownJson {
+  part: MemoryPart;
+  gib: number;
+}
+
+export interface EstimateJson {
+  technique: string;
+  model: string;
+  /** null without --gpu or --vram */
+  gpu: {
+    id: string | null;
+    name: string;
+    vramGiB: number;
+    tflops: number;
+    bf16: boolean;
+    assumedSpeed: boolean;
+  } | null;
+  settings: SettingsJson;
+  vram: {
+    peakGiB: number;
+    breakdown: BreakdownJson[];
+    // against the card, when there is one
+    cardGiB?: number;
+    limitGiB?: number;
+    fits?: boolean;
+    saversToFit?: SaverId[] | null;
+  };
+  /** null without a card's speed */
+  time: {
+    stepSeconds: number;
+    steps: number;
+    microStepsPerStep: number;
+    totalHours: number;
+    // one of the two: tokens for language models, images for image models
+    tokensPerSecond?: number;
+    imagesPerSecond?: number;
+  } | null;
+  output: { sizeMB: number; trainableParams: number };
+  assumptions: string[];
+  sources: SourceJson[];
+}
 
 const r3 = (n: number) => round(n, 3);
 
-export function estimateToJson(e: EstimateResult): unknown {
+export function estimateToJson(e: EstimateResult): EstimateJson {
   return {
     technique: e.technique.id,
     model: e.model.id,
@@ -22,13 +68,13 @@ export function estimateToJson(e: EstimateResult): unknown {
     settings: settingsJson(e.settings),
     vram: {
       peakGiB: r3(e.memory.peakGiB),
-      breakdown: e.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),
+      breakdown: e.memory.breakdown.map((p): BreakdownJson => ({ part: p.part, gib: r3(p.gib) })),
       ...(e.fit
         ? {
             cardGiB: r3(e.card!.vramGiB),
             limitGiB: r3(e.fit.limitGiB),
             fits: e.memory.peakGiB <= e.fit.limitGiB,
-            saversToFit: e.fit.fits ? e.fit.savers : null,
+            saversToFit: e.fit.fits ? [...e.fit.savers] : null,
           }
         : {}),
     },
@@ -45,7 +91,7 @@ export function estimateToJson(e: EstimateResult): unknown {
           }
         : null,
     output: { sizeMB: r3(e.sizeMB), trainableParams: e.memory.trainableParams },
-    assumptions: e.assumptions,
-    sources: e.sources,
+    assumptions: [...e.assumptions],
+    sources: e.sources.map(sourceJson),
   };
 }

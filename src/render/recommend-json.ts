@@ -1,10 +1,108 @@
-// The JSON contract of `recommend` (README, "JSON output of recommend"). Free of chalk and
-// cli-table3 so the --json path loads neither.
+// The JSON contract of `recommend` (README, "JSON output of recommend"), field by field. Free of
+// chalk and cli-table3 so the --json path loads neither.
+import type { Answers } from '../engine/answers.js';
+import type { RuleRecord } from '../engine/evaluate.js';
 import { round } from '../engine/facts.js';
-import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
-import { settingsJson } from './settings-json.js';
+import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
+import type { SaverId } from '../estimate/fit.js';
+import type { Goal, Priority } from '../kb/vocabulary.js';
+import type { BreakdownJson } from './estimate-json.js';
+import { type SettingsJson, settingsJson } from './settings-json.js';
+import { type SourceJson, sourceJson } from './source-json.js';
 
-function techniqueJson(t: RankedTechnique) {
+export interface AnswersJson {
+  goal: Goal;
+  model: string;
+  gpu: string | null;
+  vramGiB: number | null;
+  timeHours: number;
+  priority: Priority;
+  resolution?: number;
+  seqLen?: number;
+  steps?: number;
+}
+
+/** The recommendation or the runner-up: its settings and estimates, and why it was chosen. */
+export interface ChoiceJson {
+  id: string;
+  name: string;
+  score: number;
+  /** null when the technique has no run for this model */
+  settings: SettingsJson | null;
+  estimates: {
+    vram: { peakGiB: number; limitGiB: number; savers: SaverId[]; breakdown: BreakdownJson[] };
+    time: {
+      hours: number;
+      typicalHours: number;
+      stepSeconds: number;
+      steps: number;
+      // one of the two: tokens for language models, images for image models
+      tokensPerSecond?: number;
+      imagesPerSecond?: number;
+    };
+    output: { sizeMB: number; trainableParams: number };
+  } | null;
+  reasons: string[];
+}
+
+export interface RuleRecordJson {
+  rule: string;
+  kind: RuleRecord['kind'];
+  description: string;
+  fact: RuleRecord['fact'];
+  label: string;
+  value: RuleRecord['value'];
+  operator: RuleRecord['operator'];
+  threshold: RuleRecord['threshold'];
+  passed: boolean | null;
+  applies: boolean;
+  effect: RuleRecord['effect'];
+  points: number;
+  reason: string;
+}
+
+export interface RankingEntryJson {
+  id: string;
+  eligible: boolean;
+  score: number;
+  explained: boolean;
+  /** every rule's record when explained, else only the hard rules it failed */
+  rules: RuleRecordJson[];
+}
+
+export interface SuggestionJson {
+  kind: Suggestion['kind'];
+  technique: string;
+  text: string;
+}
+
+export interface RecommendJson {
+  answers: AnswersJson;
+  model: { id: string; name: string; family: RecommendResult['model']['family'] };
+  gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean };
+  recommendation: ChoiceJson | null;
+  runnerUp: ChoiceJson | null;
+  ranking: RankingEntryJson[];
+  suggestions: SuggestionJson[];
+  sources: SourceJson[];
+}
+
+const r3 = (n: number) => round(n, 3);
+
+// in the order the README documents; an override not given is undefined, which JSON.stringify leaves out
+const answersJson = (a: Answers): AnswersJson => ({
+  goal: a.goal,
+  model: a.model,
+  gpu: a.gpu,
+  vramGiB: a.vramGiB,
+  timeHours: a.timeHours,
+  priority: a.priority,
+  resolution: a.resolution,
+  seqLen: a.seqLen,
+  steps: a.steps,
+});
+
+function choiceJson(t: RankedTechnique): ChoiceJson {
   const plan = t.plan;
   const run = plan?.run;
   return {
@@ -18,8 +116,8 @@ function techniqueJson(t: RankedTechnique) {
             vram: {
               peakGiB: r3(run.memory.peakGiB),
               limitGiB: r3(plan.fit.limitGiB),
-              savers: plan.fit.savers,
-              breakdown: run.memory.breakdown.map((p) => ({ part: p.part, gib: r3(p.gib) })),
+              savers: [...plan.fit.savers],
+              breakdown: run.memory.breakdown.map((p): BreakdownJson => ({ part: p.part, gib: r3(p.gib) })),
             },
             time: {
               hours: r3(run.hours),
@@ -37,7 +135,22 @@ function techniqueJson(t: RankedTechnique) {
   };
 }
 
-const r3 = (n: number) => round(n, 3);
+const ruleRecordJson = (r: RuleRecord): RuleRecordJson => ({
+  rule: r.rule,
+  kind: r.kind,
+  description: r.description,
+  fact: r.fact,
+  label: r.label,
+  value: r.value,
+  operator: r.operator,
+  // a list threshold (`in`, `not-in`) is copied with the rest
+  threshold: Array.isArray(r.threshold) ? [...r.threshold] : r.threshold,
+  passed: r.passed,
+  applies: r.applies,
+  effect: r.effect,
+  points: r.points,
+  reason: r.reason,
+});
 
 /**
  * Full rule records are printed for techniques in ranking order while the total stays within this
@@ -47,18 +160,24 @@ const r3 = (n: number) => round(n, 3);
  */
 export const RECORD_BUDGET = 5000;
 
-function rankingJson(ranking: RankedTechnique[], explainAll: boolean) {
+function rankingJson(ranking: RankedTechnique[], explainAll: boolean): RankingEntryJson[] {
   let printed = 0;
-  return ranking.map((r) => {
+  return ranking.map((r): RankingEntryJson => {
     const explained = explainAll || printed + r.ruleCount <= RECORD_BUDGET;
     if (explained) printed += r.ruleCount;
-    return { id: r.id, eligible: r.eligible, score: r.score, explained, rules: explained ? r.rules : r.failed };
+    return {
+      id: r.id,
+      eligible: r.eligible,
+      score: r.score,
+      explained,
+      rules: (explained ? r.rules : r.failed).map(ruleRecordJson),
+    };
   });
 }
 
-export function recommendToJson(result: RecommendResult, options: { explainAll?: boolean } = {}): unknown {
+export function recommendToJson(result: RecommendResult, options: { explainAll?: boolean } = {}): RecommendJson {
   return {
-    answers: { ...result.answers },
+    answers: answersJson(result.answers),
     model: { id: result.model.id, name: result.model.name, family: result.model.family },
     gpu: {
       id: result.card.id,
@@ -67,10 +186,14 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
       tflops: result.card.tflops,
       assumedSpeed: result.card.speedFrom !== null,
     },
-    recommendation: result.recommendation ? techniqueJson(result.recommendation) : null,
-    runnerUp: result.runnerUp ? techniqueJson(result.runnerUp) : null,
+    recommendation: result.recommendation ? choiceJson(result.recommendation) : null,
+    runnerUp: result.runnerUp ? choiceJson(result.runnerUp) : null,
     ranking: rankingJson(result.ranking, options.explainAll ?? false),
-    suggestions: result.suggestions,
-    sources: result.sources,
+    suggestions: result.suggestions.map((s): SuggestionJson => ({
+      kind: s.kind,
+      technique: s.technique,
+      text: s.text,
+    })),
+    sources: result.sources.map(sourceJson),
   };
 }

@@ -1,8 +1,30 @@
 // The settings of a run in the JSON contract, field by field (README, "JSON output"): a new
 // internal setting does not reach the contract until it is named here.
 import type { TrainingSettings } from '../estimate/settings.js';
+import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 
-export function settingsJson(s: TrainingSettings) {
+export interface SettingsJson {
+  method: Method;
+  precision: Precision;
+  quantize: Quantization;
+  optimizer: Optimizer;
+  gradientCheckpointing: boolean;
+  cache: boolean;
+  trainTextEncoder: boolean;
+  priorPreservation: boolean;
+  batch: number;
+  gradAccum: number;
+  steps: number;
+  learningRate: number;
+  rank: number | null;
+  targets: Targets;
+  resolution: number | null;
+  seqLen: number | null;
+  meanSeqLen: number | null;
+  virtualTokens: number | null;
+}
+
+export function settingsJson(s: TrainingSettings): SettingsJson {
   return {
     method: s.method,
     precision: s.precision,

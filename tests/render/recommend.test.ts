@@ -148,6 +148,8 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
       'suggestions',
       'sources',
     ]);
+    // the README's order, whatever order the answers were built in (the CLI's differs from answers() here)
+    expect(Object.keys(json.answers).slice(0, 6)).toEqual(['goal', 'model', 'gpu', 'vramGiB', 'timeHours', 'priority']);
     expect(Object.keys(json.model)).toEqual(['id', 'name', 'family']);
     expect(Object.keys(json.gpu)).toEqual(['id', 'name', 'vramGiB', 'tflops', 'assumedSpeed']);
     expect(json.gpu.assumedSpeed).toBe(result.card.speedFrom !== null);

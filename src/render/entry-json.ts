@@ -1,0 +1,377 @@
+// Knowledge-base entries in the JSON contract (`gpus`, `models`, `techniques --json`), field by
+// field: a field added to an entry (src/kb/schema.ts) reaches the contract only once it is named
+// here. Fields are listed in the schema's order, the order of the loaded entries' keys, which the
+// output has always had. An optional field the entry lacks is undefined here, so JSON.stringify
+// leaves it out as it always did.
+import { round } from '../engine/facts.js';
+import { gpuMemoryGiB } from '../estimate/card.js';
+import type { TechniqueDefaults } from '../kb/schema.js';
+import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique } from '../kb/types.js';
+import type { Family, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
+import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
+
+// ---------- GPUs ----------
+
+export interface GpuJson {
+  id: string;
+  name: string;
+  vendor: Gpu['vendor'];
+  generation?: string;
+  segment?: Gpu['segment'];
+  vramGB: number;
+  memoryMiB?: number;
+  smiMemoryMiB?: number;
+  computeCapability?: string;
+  bf16: boolean;
+  tflops: number;
+  bandwidthGBs: number;
+  aliases: string[];
+  notes?: string;
+  sources: SourceJson[];
+  /** the memory the estimates use: what nvidia-smi reports where known */
+  usableGiB: number;
+  /** 'bundled' or the file that defined the entry last */
+  origin?: string;
+}
+
+export const gpuJson = (kb: KnowledgeBase, g: Gpu): GpuJson => ({
+  id: g.id,
+  name: g.name,
+  vendor: g.vendor,
+  generation: g.generation,
+  segment: g.segment,
+  vramGB: g.vramGB,
+  memoryMiB: g.memoryMiB,
+  smiMemoryMiB: g.smiMemoryMiB,
+  computeCapability: g.computeCapability,
+  bf16: g.bf16,
+  tflops: g.tflops,
+  bandwidthGBs: g.bandwidthGBs,
+  aliases: [...g.aliases],
+  notes: g.notes,
+  sources: g.sources.map(sourceJson),
+  usableGiB: round(gpuMemoryGiB(g), 2),
+  origin: kb.origin[`gpus:${g.id}`],
+});
+
+// ---------- models ----------
+
+interface ModelCommonJson {
+  id: string;
+  name: string;
+  group: string;
+  publisher?: string;
+  license?: string;
+  aliases: string[];
+  params: number;
+  notes?: string;
+  sources: SourceJson[];
+}
+
+export interface LlmArchitectureJson {
+  layers: number;
+  hidden: number;
+  intermediate: number;
+  heads: number;
+  kvHeads: number;
+  headDim: number;
+  vocab: number;
+  tiedEmbeddings: boolean;
+  qkvBias: boolean;
+  fusedQkv: boolean;
+  normsPerLayer: number;
+  fusedGateUp: boolean;
+  mlp: 'gated' | 'plain';
+  linearBias: boolean;
+  normBias: boolean;
+  decoderLayers?: number;
+  positionEmbeddings?: number;
+  parallelBlock?: boolean;
+  attentionSoftcap?: number;
+  finalLogitSoftcap?: number;
+}
+
+export interface LlmModelJson extends ModelCommonJson {
+  family: 'llm';
+  contextLength: number;
+  architecture: LlmArchitectureJson;
+  origin?: string;
+}
+
+export interface ComponentJson {
+  name: string;
+  params: number;
+  width?: number;
+}
+
+export interface BlockGroupJson {
+  count: number;
+  width: number;
+  tokensPerLatentPixel: number;
+  mlpRatio: number;
+  kind?: string;
+}
+
+export interface ImageModelJson extends ModelCommonJson {
+  family: 'image';
+  nativeResolution: number;
+  latent: { downscale: number; channels: number };
+  components: {
+    denoiser: {
+      name: string;
+      kind: ImageModel['components']['denoiser']['kind'];
+      params: number;
+      blocks: BlockGroupJson[];
+      textTokens: number;
+    };
+    textEncoders: ComponentJson[];
+    vae: ComponentJson;
+  };
+  loraDims: { qv: number; attention: number; 'attention-mlp': number; all: number };
+  loraDimsDerivation?: string;
+  origin?: string;
+}
+
+export type ModelJson = LlmModelJson | ImageModelJson;
+
+const modelCommonJson = (m: Model): ModelCommonJson => ({
+  id: m.id,
+  name: m.name,
+  group: m.group,
+  publisher: m.publisher,
+  license: m.license,
+  aliases: [...m.aliases],
+  params: m.params,
+  notes: m.notes,
+  sources: m.sources.map(sourceJson),
+});
+
+function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
+  return {
+    layers: a.layers,
+    hidden: a.hidden,
+    intermediate: a.intermediate,
+    heads: a.heads,
+    kvHeads: a.kvHeads,
+    headDim: a.headDim,
+    vocab: a.vocab,
+    tiedEmbeddings: a.tiedEmbeddings,
+    qkvBias: a.qkvBias,
+    fusedQkv: a.fusedQkv,
+    normsPerLayer: a.normsPerLayer,
+    fusedGateUp: a.fusedGateUp,
+    mlp: a.mlp,
+    linearBias: a.linearBias,
+    normBias: a.normBias,
+    decoderLayers: a.decoderLayers,
+    positionEmbeddings: a.positionEmbeddings,
+    parallelBlock: a.parallelBlock,
+    attentionSoftcap: a.attentionSoftcap,
+    finalLogitSoftcap: a.finalLogitSoftcap,
+  };
+}
+
+const componentJson = (c: ImageModel['components']['vae']): ComponentJson => ({
+  name: c.name,
+  params: c.params,
+  width: c.width,
+});
+
+function componentsJson(c: ImageModel['components']): ImageModelJson['components'] {
+  const d = c.denoiser;
+  return {
+    denoiser: {
+      name: d.name,
+      kind: d.kind,
+      params: d.params,
+      blocks: d.blocks.map((b): BlockGroupJson => ({
+        count: b.count,
+        width: b.width,
+        tokensPerLatentPixel: b.tokensPerLatentPixel,
+        mlpRatio: b.mlpRatio,
+        kind: b.kind,
+      })),
+      textTokens: d.textTokens,
+    },
+    textEncoders: c.textEncoders.map(componentJson),
+    vae: componentJson(c.vae),
+  };
+}
+
+/** A family's own fields, after the common ones (the compiler keeps the table exhaustive). */
+type FamilyFieldsJson<F extends Family> = F extends Family
+  ? Omit<Extract<ModelJson, { family: F }>, keyof ModelCommonJson | 'origin'>
+  : never;
+const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => FamilyFieldsJson<F> } = {
+  llm: (m): FamilyFieldsJson<'llm'> => ({
+    family: m.family,
+    contextLength: m.contextLength,
+    architecture: architectureJson(m.architecture),
+  }),
+  image: (m): FamilyFieldsJson<'image'> => {
+    const d = m.loraDims;
+    return {
+      family: m.family,
+      nativeResolution: m.nativeResolution,
+      latent: { downscale: m.latent.downscale, channels: m.latent.channels },
+      components: componentsJson(m.components),
+      loraDims: { qv: d.qv, attention: d.attention, 'attention-mlp': d['attention-mlp'], all: d.all },
+      loraDimsDerivation: m.loraDimsDerivation,
+    };
+  },
+};
+
+export function modelJson(kb: KnowledgeBase, m: Model): ModelJson {
+  // the entry for the model's own family takes that family's model type
+  const own = (FAMILY_FIELDS[m.family] as (m: Model) => FamilyFieldsJson<Family>)(m);
+  return { ...modelCommonJson(m), ...own, origin: kb.origin[`models:${m.id}`] };
+}
+
+// ---------- techniques ----------
+
+export interface LevelJson {
+  level: number;
+  text: string;
+}
+
+export interface AttributesJson {
+  trains: { value: string; text: string };
+  trainingTime: LevelJson;
+  resourceUse: LevelJson;
+  storage: { minMB: number; maxMB: number; text: string };
+  quality: LevelJson;
+  consistency: LevelJson;
+  modifiesWholeModel: { value: boolean; text: string };
+  overfittingRisk: LevelJson;
+  flexibility: LevelJson;
+}
+
+export interface GoalFitJson {
+  fit: number;
+  text: string;
+}
+
+export interface ImageDataJson {
+  minImages: number;
+  typicalImages?: number;
+  text: string;
+}
+
+export interface LlmDataJson {
+  minExamples: number;
+  typicalExamples?: number;
+  text: string;
+}
+
+export interface DefaultsJson {
+  steps: number;
+  learningRate: number;
+  rank?: number;
+  batch: number;
+  microBatch?: number;
+  seqLen?: number;
+  resolution?: number;
+  targets?: Targets;
+  optimizer: Optimizer;
+  precision?: Precision;
+  quantize?: Quantization;
+  trainTextEncoder?: boolean;
+  priorPreservation?: boolean;
+  virtualTokens?: number;
+  notes?: string;
+}
+
+export interface TechniqueJson {
+  id: string;
+  name: string;
+  families: Technique['families'];
+  summary: string;
+  method: Method;
+  attributes: AttributesJson;
+  goals: {
+    subject?: GoalFitJson;
+    style?: GoalFitJson;
+    concept?: GoalFitJson;
+    task?: GoalFitJson;
+    domain?: GoalFitJson;
+    chat?: GoalFitJson;
+  };
+  data: { image?: ImageDataJson; llm?: LlmDataJson };
+  /** keyed by model group id */
+  defaults: Record<string, DefaultsJson>;
+  pitfalls: string[];
+  sources: SourceJson[];
+  origin?: string;
+}
+
+const levelJson = (l: Technique['attributes']['quality']): LevelJson => ({ level: l.level, text: l.text });
+const goalFitJson = (g: NonNullable<Technique['goals']['subject']>): GoalFitJson => ({ fit: g.fit, text: g.text });
+
+export function attributesJson(a: Technique['attributes']): AttributesJson {
+  return {
+    trains: { value: a.trains.value, text: a.trains.text },
+    trainingTime: levelJson(a.trainingTime),
+    resourceUse: levelJson(a.resourceUse),
+    storage: { minMB: a.storage.minMB, maxMB: a.storage.maxMB, text: a.storage.text },
+    quality: levelJson(a.quality),
+    consistency: levelJson(a.consistency),
+    modifiesWholeModel: { value: a.modifiesWholeModel.value, text: a.modifiesWholeModel.text },
+    overfittingRisk: levelJson(a.overfittingRisk),
+    flexibility: levelJson(a.flexibility),
+  };
+}
+
+const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
+  steps: d.steps,
+  learningRate: d.learningRate,
+  rank: d.rank,
+  batch: d.batch,
+  microBatch: d.microBatch,
+  seqLen: d.seqLen,
+  resolution: d.resolution,
+  targets: d.targets,
+  optimizer: d.optimizer,
+  precision: d.precision,
+  quantize: d.quantize,
+  trainTextEncoder: d.trainTextEncoder,
+  priorPreservation: d.priorPreservation,
+  virtualTokens: d.virtualTokens,
+  notes: d.notes,
+});
+
+export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
+  const g = t.goals;
+  return {
+    id: t.id,
+    name: t.name,
+    families: [...t.families],
+    summary: t.summary,
+    method: t.method,
+    attributes: attributesJson(t.attributes),
+    goals: {
+      subject: ifPresent(g.subject, goalFitJson),
+      style: ifPresent(g.style, goalFitJson),
+      concept: ifPresent(g.concept, goalFitJson),
+      task: ifPresent(g.task, goalFitJson),
+      domain: ifPresent(g.domain, goalFitJson),
+      chat: ifPresent(g.chat, goalFitJson),
+    },
+    data: {
+      image: ifPresent(t.data.image, (d): ImageDataJson => ({
+        minImages: d.minImages,
+        typicalImages: d.typicalImages,
+        text: d.text,
+      })),
+      llm: ifPresent(t.data.llm, (d): LlmDataJson => ({
+        minExamples: d.minExamples,
+        typicalExamples: d.typicalExamples,
+        text: d.text,
+      })),
+    },
+    // the record's own order (group ids as the file lists them)
+    defaults: Object.fromEntries(Object.entries(t.defaults).map(([group, d]) => [group, defaultsJson(d!)])),
+    pitfalls: [...t.pitfalls],
+    sources: t.sources.map(sourceJson),
+    origin: kb.origin[`techniques:${t.id}`],
+  };
+}

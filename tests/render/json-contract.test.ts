@@ -1,0 +1,229 @@
+// The JSON mappers name the fields of the contract: a field added to an internal object (an entry,
+// a result, a rule record) does not reach the JSON, and an entry's JSON has every field of its
+// schema, in the schema's order.
+import { describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+
+import { type RankedTechnique, recommend, type RecommendResult } from '../../src/engine/rank.js';
+import { GpuSchema, ImageModelSchema, LlmModelSchema, type Source, TechniqueSchema } from '../../src/kb/schema.js';
+import type { Technique } from '../../src/kb/types.js';
+import { gpuJson, modelJson, techniqueJson } from '../../src/render/catalogue.js';
+import { compareToJson } from '../../src/render/compare.js';
+import { estimateToJson } from '../../src/render/estimate-json.js';
+import { recommendToJson } from '../../src/render/recommend-json.js';
+import { answers, estimateFor, fixtureKb } from './fixture.js';
+
+const kb = fixtureKb();
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+/** A deep copy with a field no contract has added to every object in it. */
+function withExtraField<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(withExtraField) as T;
+  if (value === null || typeof value !== 'object') return value;
+  const copy: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) copy[k] = withExtraField(v);
+  copy['internalOnly'] = 'leaked';
+  return copy as T;
+}
+
+/** A technique with the extra field everywhere but in `defaults` itself, whose keys are group ids (data). */
+function techniqueWithExtraField(t: Technique): Technique {
+  const defaults = Object.fromEntries(Object.entries(t.defaults).map(([g, d]) => [g, withExtraField(d)]));
+  return { ...withExtraField(t), defaults };
+}
+
+describe('no internal field reaches the JSON', () => {
+  it('of the catalogue entries', () => {
+    for (const g of kb.gpus) expect(json(gpuJson(kb, withExtraField(g)))).toBe(json(gpuJson(kb, g)));
+    for (const m of kb.models) expect(json(modelJson(kb, withExtraField(m)))).toBe(json(modelJson(kb, m)));
+    for (const t of kb.techniques)
+      expect(json(techniqueJson(kb, techniqueWithExtraField(t)))).toBe(json(techniqueJson(kb, t)));
+  });
+
+  it('of compare', () => {
+    expect(json(compareToJson(kb.techniques.map(techniqueWithExtraField)))).toBe(json(compareToJson(kb.techniques)));
+  });
+
+  it('of estimate', () => {
+    for (const e of [
+      estimateFor({ technique: 'lora', model: 'sd15', gpu: 'rtx-3060' }),
+      estimateFor({ technique: 'dreambooth', model: 'sdxl', gpu: 'gtx-1070' }),
+      estimateFor({ technique: 'lora', model: 'llama-3.2-1b' }),
+      estimateFor({ technique: 'qlora', model: 'llama-3.1-8b', vram: 12 }),
+    ])
+      expect(json(estimateToJson(withExtraField(e)))).toBe(json(estimateToJson(e)));
+  });
+
+  it('of recommend', () => {
+    // a ranked technique's rules are built on first read: a plain copy holds them as data
+    const ranked = (r: RankedTechnique): RankedTechnique => ({
+      id: r.id,
+      name: r.name,
+      eligible: r.eligible,
+      score: r.score,
+      facts: r.facts,
+      plan: withExtraField(r.plan),
+      rules: withExtraField(r.rules),
+      failed: withExtraField(r.failed),
+      ruleCount: r.ruleCount,
+    });
+    const withExtra = (r: RecommendResult): RecommendResult => ({
+      answers: withExtraField(r.answers),
+      model: withExtraField(r.model),
+      card: withExtraField(r.card),
+      ranking: r.ranking.map(ranked),
+      recommendation: r.recommendation && ranked(r.recommendation),
+      runnerUp: r.runnerUp && ranked(r.runnerUp),
+      suggestions: withExtraField(r.suggestions),
+      sources: withExtraField(r.sources),
+    });
+    for (const a of [
+      answers({ goal: 'subject', model: 'sd15', gpu: 'rtx-4090', timeHours: 4 }),
+      answers({ goal: 'task', model: 'llama-3.1-8b', vramGiB: 6, timeHours: 24 }),
+      answers({ goal: 'style', model: 'sdxl', gpu: 'rtx-3060', timeHours: 0.6, resolution: 768, steps: 200 }),
+    ]) {
+      const result = recommend(kb, a);
+      for (const explainAll of [false, true])
+        expect(json(recommendToJson(withExtra(result), { explainAll }))).toBe(
+          json(recommendToJson(result, { explainAll })),
+        );
+    }
+  });
+});
+
+/**
+ * Walks an entry and its JSON along the entry's schema: at every object the JSON has the schema's
+ * fields in the schema's order, and the entry is complete (every optional field set), so that
+ * every field of the schema is checked, and a field added to the schema fails here until the
+ * contract says whether it is shown.
+ */
+function expectSchemaFields(schema: z.ZodType, entry: unknown, out: unknown, path: string): void {
+  const def = schema.def as unknown as {
+    type: string;
+    shape?: Record<string, z.ZodType>;
+    innerType?: z.ZodType;
+    element?: z.ZodType;
+    valueType?: z.ZodType;
+  };
+  if (def.type === 'optional' || def.type === 'default') return expectSchemaFields(def.innerType!, entry, out, path);
+  if (def.type === 'array') {
+    const list = entry as unknown[];
+    expect((out as unknown[]).length, path).toBe(list.length);
+    expect(list.length, `${path}: the test entry has an element`).toBeGreaterThan(0);
+    list.forEach((e, i) => expectSchemaFields(def.element!, e, (out as unknown[])[i], `${path}[${i}]`));
+    return;
+  }
+  if (def.type === 'record' || def.type === 'object') {
+    const record = entry as Record<string, unknown>;
+    const keys = def.shape ? Object.keys(def.shape) : Object.keys(record);
+    expect(Object.keys(record), `${path}: the test entry sets every field`).toEqual(keys);
+    expect(Object.keys(out as object), path).toEqual(keys);
+    for (const k of keys)
+      expectSchemaFields(
+        def.shape?.[k] ?? def.valueType!,
+        record[k],
+        (out as Record<string, unknown>)[k],
+        `${path}.${k}`,
+      );
+    return;
+  }
+  expect(out, path).toEqual(entry);
+}
+
+/** What the JSON adds after an entry's own fields. */
+function withoutAdded(out: object, added: string[]): object {
+  expect(Object.keys(out).slice(-added.length)).toEqual(added);
+  return Object.fromEntries(Object.entries(out).filter(([k]) => !added.includes(k)));
+}
+
+const FULL_SOURCE: Source = {
+  ref: 'a reference',
+  url: 'https://example.com/page',
+  for: ['a field'],
+  quote: 'a quote',
+  derived: 'a derivation',
+};
+
+describe('an entry with every field set has all of them in its JSON, in the schema order', () => {
+  const printed = (value: unknown) => JSON.parse(JSON.stringify(value)) as object;
+
+  it('GPU', () => {
+    const base = kb.gpus.find((g) => g.id === 'gtx-1070')!;
+    const gpu = GpuSchema.parse({ ...base, memoryMiB: 8192, smiMemoryMiB: 8110, sources: [FULL_SOURCE] });
+    const out = printed(gpuJson(kb, gpu));
+    expectSchemaFields(GpuSchema, gpu, withoutAdded(out, ['usableGiB', 'origin']), 'gpu');
+  });
+
+  it('language model', () => {
+    const base = kb.models.find((m) => m.id === 'llama-3.2-1b')!;
+    if (base.family !== 'llm') throw new Error('llama-3.2-1b is a language model');
+    const model = LlmModelSchema.parse({
+      ...base,
+      notes: 'notes',
+      sources: [FULL_SOURCE],
+      architecture: {
+        ...base.architecture,
+        decoderLayers: 2,
+        positionEmbeddings: 2048,
+        parallelBlock: true,
+        attentionSoftcap: 50,
+        finalLogitSoftcap: 30,
+      },
+    });
+    const out = printed(modelJson(kb, model));
+    expectSchemaFields(LlmModelSchema, model, withoutAdded(out, ['origin']), 'model');
+  });
+
+  it('image model', () => {
+    const base = kb.models.find((m) => m.id === 'sdxl')!;
+    if (base.family !== 'image') throw new Error('sdxl is an image model');
+    const c = base.components;
+    const model = ImageModelSchema.parse({
+      ...base,
+      notes: 'notes',
+      sources: [FULL_SOURCE],
+      components: {
+        denoiser: { ...c.denoiser, blocks: c.denoiser.blocks.map((b) => ({ ...b, kind: 'joint' })) },
+        textEncoders: c.textEncoders.map((e) => ({ ...e, width: e.width ?? 768 })),
+        vae: { ...c.vae, width: 4 },
+      },
+    });
+    const out = printed(modelJson(kb, model));
+    expectSchemaFields(ImageModelSchema, model, withoutAdded(out, ['origin']), 'model');
+  });
+
+  it('technique', () => {
+    const base = kb.techniques.find((t) => t.id === 'lora')!;
+    const goal = { fit: 2, text: 'a goal' };
+    const technique = TechniqueSchema.parse({
+      ...base,
+      goals: { subject: goal, style: goal, concept: goal, task: goal, domain: goal, chat: goal },
+      data: {
+        image: { minImages: 5, typicalImages: 20, text: 'images' },
+        llm: { minExamples: 100, typicalExamples: 1000, text: 'examples' },
+      },
+      defaults: {
+        sdxl: {
+          steps: 100,
+          learningRate: 1e-4,
+          rank: 8,
+          batch: 2,
+          microBatch: 1,
+          seqLen: 512,
+          resolution: 1024,
+          targets: 'qv',
+          optimizer: 'adamw',
+          precision: 'bf16',
+          quantize: 'nf4',
+          trainTextEncoder: true,
+          priorPreservation: true,
+          virtualTokens: 8,
+          notes: 'notes',
+        },
+      },
+      sources: [FULL_SOURCE],
+    });
+    const out = printed(techniqueJson(kb, technique));
+    expectSchemaFields(TechniqueSchema, technique, withoutAdded(out, ['origin']), 'technique');
+  });
+});
