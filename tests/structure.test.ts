@@ -161,6 +161,21 @@ describe('layers', () => {
       );
     expect(leaks).toEqual([]);
   });
+  it('the leaves import nothing: errors, fact names and the number formatting', () => {
+    for (const leaf of ['src/errors.ts', 'src/kb/fact-names.ts', 'src/format.ts'])
+      expect(graph.get(leaf), leaf).toEqual([]);
+  });
+  it('the renderers take no code from the engine (its types only): formatting comes from the leaf src/format.ts', () => {
+    const leaks = files
+      .filter((f) => f.startsWith('src/render/'))
+      .flatMap((f) =>
+        graph
+          .get(f)!
+          .filter((t) => t.startsWith('src/engine/'))
+          .map((t) => `${f} -> ${t}`),
+      );
+    expect(leaks).toEqual([]);
+  });
   it('has no import cycles', () => {
     const cycles: string[] = [];
     const state = new Map<string, 'open' | 'done'>();

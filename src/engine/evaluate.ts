@@ -1,9 +1,10 @@
 // Evaluates the rules over one technique's facts. Ranking needs only each technique's verdict and
 // score (scoreTechnique, no allocation per rule); a rule's full record (ruleRecord) is built when
 // it is shown. The explanation table renders these records and never recomputes them.
+import { formatDuration, formatFact, round } from '../format.js';
 import type { Condition, Rule } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { FACT_NAMES, type FactName, FACTS, type Facts, round } from './facts.js';
+import { FACT_NAMES, type FactName, FACTS, type Facts } from './facts.js';
 import { applyOperator, type FactValue, type Threshold } from './operators.js';
 
 export interface RuleRecord {
@@ -215,23 +216,6 @@ export function ruleRecord(
     points: round(points, 2),
     reason: ruleApplies ? fillTemplate(template, facts, value, threshold) : '',
   };
-}
-
-export function formatFact(v: FactValue | Threshold | null): string {
-  if (v === null) return '—';
-  if (Array.isArray(v)) return v.join(', ');
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)));
-  return String(v);
-}
-
-/** Hours as people say them: "0.1 s", "12 s", "40 min", "5.4 h", "2.5 days". */
-export function formatDuration(hours: number): string {
-  const seconds = hours * 3600;
-  // under a minute in seconds, two significant digits: a one-step run is "0.05 s", not "1 min"
-  if (seconds < 59.5) return `${Number(seconds.toPrecision(seconds < 1 ? 1 : 2))} s`;
-  if (hours < 1) return `${Math.round(hours * 60)} min`;
-  if (hours < 48) return `${Number(hours.toFixed(1))} h`;
-  return `${Number((hours / 24).toFixed(1))} days`;
 }
 
 type TemplatePart = string | { name: string; duration: boolean };

@@ -5,6 +5,7 @@ import { HEADROOM } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { planRun, type RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
+import { round } from '../format.js';
 import type { Model, Technique } from '../kb/types.js';
 import { type Goal, GOAL_FAMILY } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
@@ -86,9 +87,4 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'output.size_class': run ? sizeClass(run.sizeMB) : null,
   };
   return { facts, plan };
-}
-
-export function round(n: number, digits: number): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
 }

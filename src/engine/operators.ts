@@ -5,17 +5,6 @@ import type { Operator } from '../kb/vocabulary.js';
 export type FactValue = number | string | boolean | null;
 export type Threshold = number | string | boolean | Array<string | number>;
 
-export const OPERATOR_SYMBOLS: Record<Operator, string> = {
-  eq: '=',
-  ne: '≠',
-  lt: '<',
-  lte: '≤',
-  gt: '>',
-  gte: '≥',
-  in: 'in',
-  nin: 'not in',
-};
-
 function numbers(op: Operator, a: FactValue, b: Threshold): true {
   if (typeof a !== 'number' || typeof b !== 'number')
     throw new TypeError(`operator ${op} needs numbers, got ${typeof a} and ${Array.isArray(b) ? 'list' : typeof b}`);

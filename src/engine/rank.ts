@@ -5,6 +5,8 @@ import { cardFromGpu, resolveCard } from '../estimate/card.js';
 import { MIN_STEPS_SHARE } from '../estimate/fit.js';
 import type { RunPlan } from '../estimate/plan.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
+import { formatBudget } from '../format.js';
+import { uniqueSources } from '../kb/lookup.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
@@ -96,10 +98,6 @@ function firstEligible(kb: KnowledgeBase, model: Model, card: Card, answers: Ans
   return top?.eligible ? top : null;
 }
 
-function fmtHours(h: number): string {
-  return h < 1 ? `${Math.ceil(h * 60)} min` : `${Math.ceil(h * 10) / 10} h`;
-}
-
 /** What would make something eligible: a bigger card, more time, or a smaller model of the family. */
 export function suggestAlternatives(
   kb: KnowledgeBase,
@@ -133,7 +131,7 @@ export function suggestAlternatives(
     out.push({
       kind: 'time',
       technique: timeOnly.id,
-      text: `a time budget of ${fmtHours(least)} would fit a shortened ${timeOnly.name} run (${fmtHours(timeOnly.plan!.time!.typicalHours)} for a typical one)`,
+      text: `a time budget of ${formatBudget(least)} would fit a shortened ${timeOnly.name} run (${formatBudget(timeOnly.plan!.time!.typicalHours)} for a typical one)`,
     });
   }
   // the same publisher's smaller models first (same tokenizer and chat format), then any of the group
@@ -168,10 +166,4 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   if (gpu) sources.push(...gpu.sources);
   sources.push(...ESTIMATE_SOURCES);
   return { answers, model, card, ranking, recommendation, runnerUp, suggestions, sources: uniqueSources(sources) };
-}
-
-/** Sources in order, each reference once. */
-export function uniqueSources(list: Source[]): Source[] {
-  const seen = new Set<string>();
-  return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
 }

@@ -1,5 +1,6 @@
 // Name matching for GPUs, models and techniques: case-insensitive, spaces, dashes and underscores
 // collapsed, so "RTX 4090", "rtx-4090" and "NVIDIA GeForce RTX 4090" all find the same card.
+import type { Source } from './schema.js';
 import type { KnowledgeBase } from './types.js';
 
 export function normalizeName(name: string): string {
@@ -78,3 +79,9 @@ function lookupNamed<T extends Named>(entries: readonly T[], input: string): Loo
 export const findGpu = (kb: KnowledgeBase, input: string) => lookupNamed(kb.gpus, input);
 export const findModel = (kb: KnowledgeBase, input: string) => lookupNamed(kb.models, input);
 export const findTechnique = (kb: KnowledgeBase, input: string) => lookupNamed(kb.techniques, input);
+
+/** Sources once each, by reference, in the order first cited. */
+export function uniqueSources(list: Source[]): Source[] {
+  const seen = new Set<string>();
+  return list.filter((s) => (seen.has(s.ref) ? false : (seen.add(s.ref), true)));
+}

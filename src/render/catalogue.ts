@@ -1,10 +1,11 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs.
-import { FACTS } from '../engine/facts.js';
+import { fmtLr, fmtMB, fmtNum, groupThousands } from '../format.js';
+import { FACTS } from '../kb/fact-names.js';
 import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
-import { fmtLr, fmtMB, fmtNum, groupThousands, sourceLine, wrapLines } from './format.js';
+import { sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, renderTable } from './table.js';
 

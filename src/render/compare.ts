@@ -1,9 +1,10 @@
 // The seed article's comparison table (its nine rows) for any techniques, with numbers.
-import { uniqueSources } from '../engine/rank.js';
+import { fmtMB } from '../format.js';
+import { uniqueSources } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { Technique } from '../kb/types.js';
 import { type AttributesJson, attributesJson } from './entry-json.js';
-import { fmtMB, sourceLine, wrapLines } from './format.js';
+import { sourceLine, wrapLines } from './format.js';
 import { type SourceJson, sourceJson } from './source-json.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';

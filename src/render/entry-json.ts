@@ -3,8 +3,8 @@
 // here. Fields are listed in the schema's order, the order of the loaded entries' keys, which the
 // output has always had. An optional field the entry lacks is undefined here, so JSON.stringify
 // leaves it out as it always did.
-import { round } from '../engine/facts.js';
 import { gpuMemoryGiB } from '../estimate/card.js';
+import { round } from '../format.js';
 import type { TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique } from '../kb/types.js';
 import type { Family, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';

@@ -1,9 +1,9 @@
 // The JSON contract of `estimate` (README, "JSON output of estimate"), field by field; no chalk or
 // cli-table3.
-import { round } from '../engine/facts.js';
 import type { EstimateResult } from '../estimate/estimate.js';
 import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
+import { round } from '../format.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
 

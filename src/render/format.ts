@@ -1,44 +1,10 @@
 import stringWidth from 'string-width';
 
-import { formatDuration } from '../engine/evaluate.js';
-// Number and setting formatting shared by every renderer.
+// Settings, widths and wrapping shared by every renderer (numbers, durations and sizes: src/format.ts).
 import { METHOD_TRAITS } from '../estimate/methods.js';
 import type { TrainingSettings } from '../estimate/settings.js';
+import { fmtLr, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
-
-export function fmtNum(n: number, digits = 1): string {
-  if (!Number.isFinite(n)) return '—';
-  const abs = Math.abs(n);
-  // below 0.01: two significant digits as a plain decimal ("0.001", "0.00042"), never "1.0e-3"
-  if (abs !== 0 && abs < 0.01) return String(Number(n.toFixed(Math.min(20, 1 - Math.floor(Math.log10(abs))))));
-  return groupThousands(Number(n.toFixed(abs < 1 ? Math.max(digits, 2) : digits)));
-}
-
-/** 12345.6 -> "12,345.6", as toLocaleString('en-US') writes it, without loading ICU's locale data
- * (about 10 ms on the first call, a sixth of a bare Node start). */
-export function groupThousands(n: number): string {
-  const [whole, fraction] = String(Math.abs(n)).split('.') as [string, string | undefined];
-  const grouped = whole.replace(/\B(?=(\d{3})+$)/g, ',');
-  return `${n < 0 ? '-' : ''}${grouped}${fraction ? `.${fraction}` : ''}`;
-}
-
-/** Durations are formatted where the rule reasons are, so the tables and the reasons agree. */
-export const fmtHours = formatDuration;
-
-export function fmtMB(mb: number): string {
-  if (mb < 1) return `${fmtNum(mb * 1000, 0)} KB`;
-  if (mb >= 1000) return `${fmtNum(mb / 1000, 2)} GB`;
-  return `${fmtNum(mb, mb < 10 ? 1 : 0)} MB`;
-}
-
-/** "1 step", "2 steps": a count with its noun. */
-export function plural(n: number, noun: string): string {
-  return `${groupThousands(n)} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-export function fmtLr(lr: number): string {
-  return lr.toExponential().replace('e-', 'e-').replace(/\.0+e/, 'e');
-}
 
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];

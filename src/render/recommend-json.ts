@@ -2,9 +2,9 @@
 // chalk and cli-table3 so the --json path loads neither.
 import type { Answers } from '../engine/answers.js';
 import type { RuleRecord } from '../engine/evaluate.js';
-import { round } from '../engine/facts.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
+import { round } from '../format.js';
 import type { Goal, Priority } from '../kb/vocabulary.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';

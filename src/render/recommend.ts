@@ -1,12 +1,24 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
 import type { RuleRecord } from '../engine/evaluate.js';
-import { formatFact } from '../engine/evaluate.js';
-import { OPERATOR_SYMBOLS } from '../engine/operators.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
+import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
-import { describeSettings, fmtHours, fmtMB, fmtNum, plural, sourceLine, wrapLines } from './format.js';
+import type { Operator } from '../kb/vocabulary.js';
+import { describeSettings, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';
+
+/** How the explanation table writes a rule's operator. */
+const OPERATOR_SYMBOLS: Record<Operator, string> = {
+  eq: '=',
+  ne: '≠',
+  lt: '<',
+  lte: '≤',
+  gt: '>',
+  gte: '≥',
+  in: 'in',
+  nin: 'not in',
+};
 
 /** Below this width the explanation reads better as a list than as a four-column table. */
 const NARROW = 72;
@@ -87,7 +99,7 @@ function rankingColumns(style: Style) {
     eligible: { header: 'eligible', min: 3, cell: (r) => (r.eligible ? style.good('yes') : style.bad('no')) },
     score: { header: 'score', min: 5, cell: (r) => (r.eligible ? fmtNum(r.score, 2) : '—') },
     vram: { header: 'VRAM', min: 8, cell: (r) => (r.peakGiB === null ? '—' : `${fmtNum(r.peakGiB, 1)} GiB`) },
-    time: { header: 'time', min: 6, cell: (r) => (r.hours === null ? '—' : fmtHours(r.hours)) },
+    time: { header: 'time', min: 6, cell: (r) => (r.hours === null ? '—' : formatDuration(r.hours)) },
     saversOrWhyNot: {
       header: 'savers / why not',
       weight: 4,
@@ -127,7 +139,7 @@ function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
     },
     {
       label: 'Time',
-      text: `${fmtHours(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${fmtHours(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+      text: `${formatDuration(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${formatDuration(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
     },
     {
       label: 'Output',
@@ -142,7 +154,7 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
   const a = result.answers;
   const out: string[] = [];
   const rec = result.recommendation;
-  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${fmtHours(a.timeHours)} budget, priority ${a.priority}`;
+  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}`;
   if (rec) {
     out.push(
       `${style.heading('Recommendation:')} ${style.accent(rec.name)} ${style.dim(`(${rec.id}, score ${fmtNum(rec.score, 2)})`)}`,
@@ -190,7 +202,7 @@ export function renderRecommendMarkdown(result: RecommendResult): string {
   out.push(
     `# Fine-tuning recommendation`,
     '',
-    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${fmtHours(a.timeHours)} budget, priority ${a.priority}.`,
+    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}.`,
     '',
   );
   if (rec) {

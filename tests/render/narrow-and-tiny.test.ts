@@ -1,8 +1,7 @@
 // Renderers at the edges: terminals narrower than any table, and runs too small for minutes.
 import { describe, expect, it } from 'vitest';
 
-import { formatDuration } from '../../src/engine/evaluate.js';
-import { fmtNum, plural } from '../../src/render/format.js';
+import { fmtNum, formatDuration, plural } from '../../src/format.js';
 import { createStyle } from '../../src/render/style.js';
 import { type Column, MIN_TABLE_WIDTH, renderTable } from '../../src/render/table.js';
 import { runCli } from '../helpers.js';
