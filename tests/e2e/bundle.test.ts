@@ -1,10 +1,12 @@
 // The fast paths, by structure (performance itself is measured by bench/startup, not by tests):
 // the bundle's metafile keeps heavy modules off the --help and --json paths; the compiled knowledge
 // base is the slow path's result and is never used once a data file changed.
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import stringWidth from 'string-width';
 import { describe, expect, it, vi } from 'vitest';
 
 import { compiledKbPath, dataFileRecords, loadCompiledKb, serializeCompiledKb } from '../../src/kb/compiled.js';
@@ -22,6 +24,25 @@ const inputsOf = (file: string) => Object.keys(outputs[file]!.inputs);
 const HEAVY = /node_modules\/(inquirer|@inquirer|yaml|zod)\//;
 
 describe('bundle', () => {
+  it("cli-table3 measures with the renderers' width function, and a table of wide text lines up", () => {
+    const cellInputs = (meta as unknown as { inputs: Record<string, { imports: Array<{ path: string }> }> }).inputs;
+    const table = Object.entries(cellInputs).find(([k]) => /cli-table3\/src\/utils\.js$/.test(k))!;
+    expect(table[1].imports.map((i) => i.path)).toContain('src/render/table-width.cjs');
+    const dir = mkdtempSync(join(tmpdir(), 'fa-wide-'));
+    const kb = join(dir, 'wide.yaml');
+    writeFileSync(
+      kb,
+      'gpus:\n  - id: wide-card\n    name: 漢字のカード 🐢 GPU\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: a test }]\n',
+    );
+    const r = spawnSync(process.execPath, [join(root, 'bin/finetune-advisor.js'), 'gpus', '--kb', kb], {
+      encoding: 'utf8',
+      env: { ...process.env, COLUMNS: '90', NO_COLOR: '1' },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^[┌├│└]/.test(l));
+    expect(lines.some((l) => l.includes('漢字のカード'))).toBe(true);
+    expect(new Set(lines.map((l) => stringWidth(l)))).toEqual(new Set([stringWidth(lines[0]!)]));
+  });
   it('cli.cjs (what --help and every --json path load) contains no inquirer, yaml or zod', () => {
     const inputs = inputsOf('dist/bundle/cli.cjs');
     expect(inputs).toContain('src/cli/run.ts');
