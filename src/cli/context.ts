@@ -38,7 +38,14 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     // --kb files on the compiled base: validated once per content (the user's cache folder)
     const { cachedKnowledgeBase, currentKbIdentity, kbCacheDir } = await import('../kb/kb-cache.js');
     const identity = kbCacheDir(io.env) ? currentKbIdentity(compiled) : undefined;
-    return cachedKnowledgeBase(extra, io.env, warn, (warnLine) => validate(extra, compiled, warnLine), identity);
+    return cachedKnowledgeBase(
+      extra,
+      io.env,
+      warn,
+      (warnLine) => validate(extra, compiled, warnLine),
+      identity,
+      compiled,
+    );
   };
   return {
     io,

@@ -15,6 +15,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
+import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
@@ -127,10 +128,6 @@ type Crc32 = (data: Uint8Array) => number;
 function zlibCrc32(): Crc32 | undefined {
   const { crc32 } = requireBuiltin('node:zlib') as { crc32?: Crc32 };
   return typeof crc32 === 'function' ? crc32 : undefined;
-}
-export function sha256Hex(data: string | Uint8Array): string {
-  const { createHash } = requireBuiltin('node:crypto') as typeof import('node:crypto');
-  return createHash('sha256').update(data).digest('hex');
 }
 
 /** Build time: each data file's size, hashes and stat (the stat left out when racy). */

@@ -1,5 +1,5 @@
-// The validated-knowledge-base cache: a `--kb` run stores the merged knowledge base (and the
-// warnings its validation printed) under a key that hashes everything the result depends on, so
+// The validated-knowledge-base cache: a `--kb` run stores what its files changed in the bundled
+// knowledge base (and the warnings its validation printed) under a key that hashes everything the result depends on, so
 // the next run with the same files skips the YAML loader (yaml + zod, dist/bundle/kb-load.cjs)
 // entirely. Never trusted without the hash: every run reads and hashes each --kb file's bytes; the
 // entry names its key and carries a SHA-256 of its JSON, both checked before use. The folder is the
@@ -10,27 +10,112 @@ import { lstatSync, mkdirSync, readFileSync, type Stats, statSync } from 'node:f
 import { dirname, isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { asciiJson, compiledDataFiles, sha256Hex, yamlFileNames } from './compiled.js';
+import { asciiJson, compiledDataFiles, yamlFileNames } from './compiled.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
+import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
 
-/** What a validation gave: the merged knowledge base and the warning lines it printed. */
+/** The lists of a knowledge base (its entries by kind, in order). */
+const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups'] as const;
+type ListName = (typeof LISTS)[number];
+
+/**
+ * A merged knowledge base as what the --kb files changed in the bundled one: the loader replaces an
+ * entry in place (same id) or appends it, so each list is the base's with some positions replaced
+ * and entries added at the end. An entry holds only this (the user's entries, a few KB), not the
+ * merged base (about 260 KB of JSON to read, hash and parse on every run).
+ */
+export interface KbDelta {
+  lists: Record<ListName, { replaced: Array<[number, unknown]>; appended: unknown[] }>;
+  /** origin keys that are new or differ from the base's */
+  origin: Record<string, string>;
+}
+
+/** What a validation gave: the change to the bundled knowledge base and the warning lines it printed. */
 export interface CachedValidation {
-  kb: KnowledgeBase;
+  delta: KbDelta;
   warnings: string[];
+}
+
+/** `merged` as a change to `base`, or undefined when it is not one (the base's order not kept). */
+export function kbDelta(base: KnowledgeBase, merged: KnowledgeBase): KbDelta | undefined {
+  const lists = {} as KbDelta['lists'];
+  for (const name of LISTS) {
+    const from = base[name] as readonly unknown[];
+    const to = merged[name] as readonly unknown[];
+    if (to.length < from.length) return undefined;
+    const replaced: Array<[number, unknown]> = [];
+    for (let i = 0; i < from.length; i++) if (to[i] !== from[i]) replaced.push([i, to[i]]);
+    lists[name] = { replaced, appended: to.slice(from.length) };
+  }
+  const origin: Record<string, string> = {};
+  for (const key of Object.keys(base.origin)) if (!Object.hasOwn(merged.origin, key)) return undefined;
+  for (const [key, value] of Object.entries(merged.origin)) if (base.origin[key] !== value) origin[key] = value;
+  return { lists, origin };
+}
+
+/**
+ * The merged knowledge base from the base and a delta. Each list is built on first use, so a
+ * command reads (and parses, for the compiled base) only the lists it needs, as without --kb.
+ */
+export function applyKbDelta(base: KnowledgeBase, delta: KbDelta): KnowledgeBase {
+  const kb = {} as KnowledgeBase;
+  for (const name of LISTS) {
+    let list: unknown[] | undefined;
+    Object.defineProperty(kb, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        if (list) return list;
+        list = [...(base[name] as readonly unknown[])];
+        for (const [i, entry] of delta.lists[name].replaced) list[i] = entry;
+        list.push(...delta.lists[name].appended);
+        return list;
+      },
+    });
+  }
+  let origin: Record<string, string> | undefined;
+  Object.defineProperty(kb, 'origin', {
+    enumerable: true,
+    configurable: true,
+    get: () => (origin ??= { ...base.origin, ...delta.origin }),
+  });
+  return kb;
+}
+
+/**
+ * A delta as read from an entry: the shape applyKbDelta relies on. Like the merged knowledge base
+ * this replaced, its entries are not validated again: the entry's hash, its key (over the bundled
+ * base's data hashes and every --kb file's bytes) and its private folder vouch for it.
+ */
+function isKbDelta(value: unknown): value is KbDelta {
+  if (typeof value !== 'object' || value === null) return false;
+  const { lists, origin } = value as Partial<KbDelta>;
+  if (typeof lists !== 'object' || lists === null || typeof origin !== 'object' || origin === null) return false;
+  if (!Object.values(origin).every((v) => typeof v === 'string')) return false;
+  return LISTS.every((name) => {
+    const list = lists[name];
+    if (typeof list !== 'object' || list === null || !Array.isArray(list.appended) || !Array.isArray(list.replaced))
+      return false;
+    return list.replaced.every(
+      (r) => Array.isArray(r) && r.length === 2 && Number.isInteger(r[0]) && r[0] >= 0 && typeof r[1] === 'object',
+    );
+  });
 }
 
 /** An entry's first line; the body (CachedValidation's JSON) follows it. */
 interface EntryHeader {
-  format: 1;
+  /** 2: a delta on the bundled base (1 held the whole merged knowledge base) */
+  format: typeof ENTRY_FORMAT;
   key: string;
   /** SHA-256 of the body */
   sha256: string;
 }
 
-/** A merged knowledge base is the bundled one (about 0.5 MB of JSON) plus the user's files. */
+/** An entry holds the user's files' entries: at most what the loader reads of them (16 MB). */
 export const ENTRY_MAX_BYTES = 16 * 1024 * 1024;
+const ENTRY_FORMAT = 2;
 const KEY_FORMAT = 1;
 
 /** The cache folder: off when FINETUNE_ADVISOR_CACHE=0, or when neither XDG_CACHE_HOME nor HOME is set. */
@@ -135,26 +220,16 @@ export function readKbCacheEntry(dir: string, key: string): CachedValidation | u
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString('latin1', 0, end)) as Partial<EntryHeader>;
     const body = bytes.subarray(end + 1);
-    if (header?.format !== 1 || header.key !== key || header.sha256 !== sha256Hex(body)) return undefined;
+    if (header?.format !== ENTRY_FORMAT || header.key !== key || header.sha256 !== sha256Hex(body)) return undefined;
     // the body is written as ASCII: decoded as latin1, it becomes V8's faster one-byte strings
     if (!isAscii(body)) return undefined;
     const value = JSON.parse(body.toString('latin1')) as Partial<CachedValidation>;
-    if (!isKnowledgeBase(value?.kb) || !Array.isArray(value.warnings)) return undefined;
+    if (!isKbDelta(value?.delta) || !Array.isArray(value.warnings)) return undefined;
     if (!value.warnings.every((w) => typeof w === 'string')) return undefined;
-    return { kb: value.kb, warnings: value.warnings };
+    return { delta: value.delta, warnings: value.warnings };
   } catch {
     return undefined; // missing, unreadable or malformed: validated again, and rewritten
   }
-}
-
-function isKnowledgeBase(kb: unknown): kb is KnowledgeBase {
-  if (typeof kb !== 'object' || kb === null) return false;
-  const v = kb as Record<string, unknown>;
-  return (
-    ['techniques', 'models', 'gpus', 'rules', 'groups'].every((k) => Array.isArray(v[k])) &&
-    typeof v.origin === 'object' &&
-    v.origin !== null
-  );
 }
 
 /**
@@ -169,14 +244,14 @@ export function writeKbCacheEntry(dir: string, key: string, value: CachedValidat
   }
   if (!usableDir(dir)) return;
   const body = asciiJson(value);
-  const header: EntryHeader = { format: 1, key, sha256: sha256Hex(body) };
+  const header: EntryHeader = { format: ENTRY_FORMAT, key, sha256: sha256Hex(body) };
   writeFileAtomically(entryPath(dir, key), `${JSON.stringify(header)}\n${body}`, 0o600);
 }
 
 /**
- * The knowledge base of `paths` on top of the bundled base: from the cache when an intact entry
- * has this key, else from `validate` (which prints its warnings through `warn`), stored when it
- * succeeds. A hit prints the stored warnings, so its output is the validation's. A file changed
+ * The knowledge base of `paths` on top of the bundled base `base` (the compiled one `identity`
+ * describes): from the cache when an intact entry has this key, else from `validate` (which
+ * prints its warnings through `warn`), stored as a delta on `base` when it succeeds. A hit prints the stored warnings, so its output is the validation's. A file changed
  * while validated (its key differs afterwards) is not stored.
  */
 export async function cachedKnowledgeBase(
@@ -185,6 +260,7 @@ export async function cachedKnowledgeBase(
   warn: (line: string) => void,
   validate: (warn: (line: string) => void) => Promise<KnowledgeBase>,
   identity: KbIdentity | undefined,
+  base: KnowledgeBase,
 ): Promise<KnowledgeBase> {
   const dir = kbCacheDir(env);
   const key = dir && identity ? kbCacheKey(identity, paths) : undefined;
@@ -192,13 +268,14 @@ export async function cachedKnowledgeBase(
   const hit = readKbCacheEntry(dir, key);
   if (hit) {
     hit.warnings.forEach(warn);
-    return hit.kb;
+    return applyKbDelta(base, hit.delta);
   }
   const warnings: string[] = [];
   const kb = await validate((line) => {
     warnings.push(line);
     warn(line);
   });
-  if (kbCacheKey(identity, paths) === key) writeKbCacheEntry(dir, key, { kb, warnings });
+  const delta = kbDelta(base, kb);
+  if (delta && kbCacheKey(identity, paths) === key) writeKbCacheEntry(dir, key, { delta, warnings });
   return kb;
 }

@@ -25,10 +25,13 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { bundledDataDir, loadCompiledKb } from '../../src/kb/compiled.js';
 import {
+  applyKbDelta,
   cachedKnowledgeBase,
   currentKbIdentity,
   kbCacheDir,
   kbCacheKey,
+  type KbDelta,
+  kbDelta,
   type KbIdentity,
   readKbCacheEntry,
   writeKbCacheEntry,
@@ -263,6 +266,7 @@ describe('the cache key and entries (in-process)', () => {
     groups: [],
     origin: { [`gpus:${id}`]: 'extra.yaml' },
   });
+  const emptyBase: KnowledgeBase = { techniques: [], models: [], gpus: [], rules: [], groups: [], origin: {} };
 
   it('reads the identity of this package: version, loader build and the bundled base', () => {
     expect(identity).toBeDefined();
@@ -298,10 +302,10 @@ describe('the cache key and entries (in-process)', () => {
     const otherBase = { ...identity!, base: [['gpus.yaml', 'f'.repeat(64)]] as Array<[string, string]> };
     const warned: string[] = [];
     const warn = (line: string) => warned.push(line);
-    const a1 = await cachedKnowledgeBase([kbFile], env, warn, load('a'), identity);
-    const b1 = await cachedKnowledgeBase([kbFile], env, warn, load('b'), otherBase);
-    const a2 = await cachedKnowledgeBase([kbFile], env, warn, load('a again'), identity);
-    const b2 = await cachedKnowledgeBase([kbFile], env, warn, load('b again'), otherBase);
+    const a1 = await cachedKnowledgeBase([kbFile], env, warn, load('a'), identity, emptyBase);
+    const b1 = await cachedKnowledgeBase([kbFile], env, warn, load('b'), otherBase, emptyBase);
+    const a2 = await cachedKnowledgeBase([kbFile], env, warn, load('a again'), identity, emptyBase);
+    const b2 = await cachedKnowledgeBase([kbFile], env, warn, load('b again'), otherBase, emptyBase);
     expect(validated).toEqual(['a', 'b']);
     expect([a1, b1]).toEqual([tinyKb('a'), tinyKb('b')]);
     expect([a2, b2]).toEqual([a1, b1]);
@@ -311,19 +315,49 @@ describe('the cache key and entries (in-process)', () => {
   it('never stores a failed validation', async () => {
     const env = { HOME: home };
     const fail = () => Promise.reject(new Error('invalid'));
-    await expect(cachedKnowledgeBase([kbFile], env, () => {}, fail, identity)).rejects.toThrow('invalid');
+    await expect(cachedKnowledgeBase([kbFile], env, () => {}, fail, identity, emptyBase)).rejects.toThrow('invalid');
     expect(entries()).toEqual([]);
   });
 
   it('keeps an entry only under its own key, and writes non-ASCII text as ASCII', () => {
     const dir = cacheFolder();
-    const kb = tinyKb('Ünïcödé card');
-    writeKbCacheEntry(dir, 'a'.repeat(64), { kb, warnings: ['w'] });
-    expect(readKbCacheEntry(dir, 'a'.repeat(64))).toEqual({ kb, warnings: ['w'] });
+    const delta = kbDelta(emptyBase, tinyKb('Ünïcödé card'))!;
+    writeKbCacheEntry(dir, 'a'.repeat(64), { delta, warnings: ['w'] });
+    expect(readKbCacheEntry(dir, 'a'.repeat(64))).toEqual({ delta, warnings: ['w'] });
     expect(/^[\x00-\x7f]*$/.test(readFileSync(join(dir, `${'a'.repeat(64)}.json`), 'latin1'))).toBe(true);
     // an entry renamed to another key's name is not that key's
     copyFileSync(join(dir, `${'a'.repeat(64)}.json`), join(dir, `${'b'.repeat(64)}.json`));
     expect(readKbCacheEntry(dir, 'b'.repeat(64))).toBeUndefined();
+  });
+
+  it('stores what the --kb files changed in the base, and rebuilds each list from it only when used', () => {
+    const gpu = (id: string, tflops = 1) => ({ id, tflops }) as unknown as KnowledgeBase['gpus'][number];
+    const base: KnowledgeBase = {
+      ...emptyBase,
+      gpus: [gpu('a'), gpu('b'), gpu('c')],
+      origin: { 'gpus:a': 'bundled', 'gpus:b': 'bundled', 'gpus:c': 'bundled' },
+    };
+    const merged: KnowledgeBase = {
+      ...base,
+      gpus: [base.gpus[0]!, gpu('b', 2), base.gpus[2]!, gpu('d')],
+      origin: { ...base.origin, 'gpus:b': 'extra.yaml', 'gpus:d': 'extra.yaml' },
+    };
+    const delta = kbDelta(base, merged)!;
+    expect(delta.lists.gpus).toEqual({ replaced: [[1, gpu('b', 2)]], appended: [gpu('d')] });
+    expect(delta.origin).toEqual({ 'gpus:b': 'extra.yaml', 'gpus:d': 'extra.yaml' });
+    expect(JSON.stringify(delta)).not.toContain('"a"'); // the base's own entries are not copied
+    expect(applyKbDelta(base, JSON.parse(JSON.stringify(delta)) as KbDelta)).toEqual(merged);
+    // a list not used is never read from the base (the compiled base parses each on first read)
+    const lazyBase = { ...base };
+    Object.defineProperty(lazyBase, 'models', {
+      get: () => {
+        throw new Error('models read');
+      },
+    });
+    expect(applyKbDelta(lazyBase, delta).gpus.map((g) => g.id)).toEqual(['a', 'b', 'c', 'd']);
+    // not a change of the base (an entry of the base gone): not stored
+    expect(kbDelta(base, { ...merged, gpus: [base.gpus[0]!] })).toBeUndefined();
+    expect(kbDelta(base, { ...merged, origin: {} })).toBeUndefined();
   });
 
   it('finds the folder from XDG_CACHE_HOME, then HOME; off by FINETUNE_ADVISOR_CACHE=0 or without either', () => {
