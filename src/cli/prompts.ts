@@ -3,7 +3,7 @@
 import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 
 import { InterruptedError } from '../errors.js';
-import { kindOf } from '../estimate/kinds/index.js';
+import { kindOf, modelsOfFamily } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import {
@@ -183,7 +183,7 @@ async function askEach(
 
   if (!known.model && known.modelParams === undefined) {
     const family = GOAL_FAMILY[goal];
-    const models = kb.models.filter((m) => m.family === family);
+    const models = modelsOfFamily(kb.models, family);
     const label = (m: (typeof models)[number]) => `${m.id} (${m.name}, ${kindOf(m).sizeLabel(m)})`;
     const byDefaultFirst = [...models].sort(
       (a, b) =>

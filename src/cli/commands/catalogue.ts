@@ -1,6 +1,7 @@
 // Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
 import type { Command } from 'commander';
 
+import { modelsOfFamily } from '../../estimate/kinds/index.js';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import { type Context, outputFormat } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
@@ -83,7 +84,7 @@ export function registerCatalogue(program: Command, ctx: Context): void {
     .action(async (flags: ListFlags) => {
       const { modelJson, renderModelsText } = await import('../../render/catalogue.js');
       const kb = await ctx.kb();
-      const list = flags.family ? kb.models.filter((m) => m.family === flags.family) : kb.models;
+      const list = flags.family ? modelsOfFamily(kb.models, flags.family) : kb.models;
       if (flags.json) ctx.printJson(list.map((m) => modelJson(kb, m)));
       else ctx.print(renderModelsText(kb, list, ctx.renderOptions(flags.color)));
     });

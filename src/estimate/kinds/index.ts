@@ -25,3 +25,8 @@ export function kindFor(family: Family): ModelKind {
 export function kindOf(model: Model): ModelKind {
   return kindFor(model.family);
 }
+
+/** The models of one family, in catalogue order (the models listing and the model question). */
+export function modelsOfFamily(models: readonly Model[], family: Family): Model[] {
+  return models.filter((m) => m.family === family);
+}
