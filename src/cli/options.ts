@@ -4,7 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
-import { choiceParser, parseVram, positiveInt } from './parse.js';
+import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
   flags: string;
@@ -87,9 +87,60 @@ export const RUN_SHAPE_OPTIONS = {
   } satisfies OptionSpec<number>,
   steps: {
     flags: '--steps <n>',
-    description: "optimizer steps (default: the technique's typical run)",
+    description: "optimizer steps (default: from --images/--examples, else the technique's typical run)",
     parse: positiveInt('a number of steps', 1, 10000000),
   } satisfies OptionSpec<number>,
+};
+
+/** Accumulation: micro-steps per optimizer step (--batch is the micro-batch). */
+export const GRAD_ACCUM_OPTION = {
+  gradAccum: {
+    flags: '--grad-accum <n>',
+    description: "micro-batches accumulated per optimizer step (default: the recipe's effective batch kept)",
+    parse: positiveInt('a number of micro-batches', 1, 4096),
+  } satisfies OptionSpec<number>,
+};
+
+/**
+ * The user's data: what sets the steps (steps = ceil(samples x repeats x epochs / effective batch)).
+ * Images for image goals, examples or tokens for language goals (resolve.ts checks the family).
+ */
+export const DATA_OPTIONS = {
+  images: {
+    flags: '--images <n>',
+    description: 'training images (image goals): the steps follow from them',
+    parse: positiveInt('a number of images', 1, 10000000),
+  } satisfies OptionSpec<number>,
+  repeats: {
+    flags: '--repeats <n>',
+    description: "times each image is seen per epoch (kohya's folder repeats; default 1)",
+    parse: positiveInt('a number of repeats', 1, 10000),
+  } satisfies OptionSpec<number>,
+  examples: {
+    flags: '--examples <n>',
+    description: 'training examples (language goals): the steps follow from them',
+    parse: positiveInt('a number of examples', 1, 1000000000),
+  } satisfies OptionSpec<number>,
+  tokensPerExample: {
+    flags: '--tokens-per-example <n>',
+    description: "mean tokens per example (default: a typical dataset's fill of the sequence length)",
+    parse: positiveInt('a number of tokens', 1, 10000000),
+  } satisfies OptionSpec<number>,
+  tokens: {
+    flags: '--tokens <n>',
+    description: "the dataset's tokens in all (language goals; instead of --examples x --tokens-per-example)",
+    parse: positiveInt('a number of tokens', 1, 1e12),
+  } satisfies OptionSpec<number>,
+  epochs: {
+    flags: '--epochs <n>',
+    description: "passes over the data (default: the recipe's own, from its published run)",
+    parse: parsePositive('a number of epochs', 0.01, 10000),
+  } satisfies OptionSpec<number>,
+  packing: switchOption(
+    '--packing',
+    'pack examples into full sequences (language goals)',
+    'one example per sequence, padded to the batch',
+  ),
 };
 
 /** How results are printed. */

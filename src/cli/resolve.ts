@@ -20,31 +20,77 @@ export function resolveTechnique(kb: KnowledgeBase, input: string, flag = 'techn
   return resolved(findTechnique(kb, input), flag, input, 'techniques');
 }
 
-/** The flag that sizes a run of each family, and the words for it. */
-const SIZING_FLAG: Record<
-  Family,
-  { flag: '--resolution' | '--seq-len'; setting: 'resolution' | 'seqLen'; models: string; adjective: string }
-> = {
-  image: { flag: '--resolution', setting: 'resolution', models: 'image models', adjective: 'an image' },
-  llm: { flag: '--seq-len', setting: 'seqLen', models: 'language models', adjective: 'a language' },
+/** The words for each family's models in these messages. */
+const FAMILY_WORDS: Record<Family, { models: string; adjective: string }> = {
+  image: { models: 'image models', adjective: 'an image' },
+  llm: { models: 'language models', adjective: 'a language' },
 };
 
+/** Flags that apply to one family's runs, each with the other family's flag to use instead. */
+const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; instead: string }>> = {
+  image: [
+    { flag: '--resolution', key: 'resolution', instead: '--seq-len' },
+    { flag: '--images', key: 'images', instead: '--examples' },
+    { flag: '--repeats', key: 'repeats', instead: '--epochs' },
+  ],
+  llm: [
+    { flag: '--seq-len', key: 'seqLen', instead: '--resolution' },
+    { flag: '--examples', key: 'examples', instead: '--images' },
+    { flag: '--tokens-per-example', key: 'tokensPerExample', instead: '--images' },
+    { flag: '--tokens', key: 'tokens', instead: '--images' },
+    { flag: '--packing', key: 'packing', instead: '--images' },
+  ],
+};
+type FamilyFlagKey =
+  'resolution' | 'seqLen' | 'images' | 'repeats' | 'examples' | 'tokensPerExample' | 'tokens' | 'packing';
+
 /**
- * --resolution sizes image runs and --seq-len language-model runs: the other family's flag is a
- * usage error in recommend and estimate alike, naming what made the family (`subject`: "--goal
- * style is an image goal", "sdxl is an image model").
+ * --resolution, --images and --repeats shape image runs; --seq-len, --examples, --tokens and
+ * --packing language-model runs: the other family's flag is a usage error in recommend and
+ * estimate alike, naming what made the family (`subject`: "--goal style is an image goal", "sdxl
+ * is an image model") and the flag to use instead.
  */
 export function checkFamilyFlags(
   family: Family,
-  flags: { resolution?: number; seqLen?: number },
+  flags: Partial<Record<FamilyFlagKey, unknown>>,
   subject: string,
 ): void {
-  const own = SIZING_FLAG[family];
-  for (const other of Object.values(SIZING_FLAG)) {
-    if (other === own || flags[other.setting] === undefined) continue;
-    const what = subject.startsWith('--goal') ? 'goal' : 'model';
-    throw new UsageError(
-      `${other.flag} is for ${other.models}; ${subject} is ${own.adjective} ${what} (use ${own.flag}).`,
-    );
+  for (const [other, specs] of Object.entries(FAMILY_FLAGS) as Array<[Family, (typeof FAMILY_FLAGS)[Family]]>) {
+    if (other === family) continue;
+    for (const spec of specs) {
+      if (flags[spec.key] === undefined) continue;
+      const what = subject.startsWith('--goal') ? 'goal' : 'model';
+      const flag = spec.key === 'packing' && flags.packing === false ? '--no-packing' : spec.flag;
+      throw new UsageError(
+        `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${spec.instead}).`,
+      );
+    }
   }
+}
+
+/** The flags that give a family's data size. */
+const DATA_SIZE_FLAGS: Record<Family, string> = { image: '--images', llm: '--examples or --tokens' };
+
+/** --repeats, --tokens-per-example and --epochs describe a dataset: alone, they are a usage error. */
+export function checkDataSize(
+  family: Family,
+  flags: {
+    images?: number;
+    examples?: number;
+    tokens?: number;
+    repeats?: number;
+    tokensPerExample?: number;
+    epochs?: number;
+  },
+): void {
+  if (flags.images !== undefined || flags.examples !== undefined || flags.tokens !== undefined) return;
+  const alone = [
+    flags.repeats !== undefined && '--repeats',
+    flags.tokensPerExample !== undefined && '--tokens-per-example',
+    flags.epochs !== undefined && '--epochs',
+  ].filter((f): f is string => typeof f === 'string');
+  if (alone.length)
+    throw new UsageError(
+      `${alone.join(', ')} ${alone.length === 1 ? 'needs' : 'need'} the data's size: pass ${DATA_SIZE_FLAGS[family]} too.`,
+    );
 }

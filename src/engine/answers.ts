@@ -1,4 +1,5 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
+import type { DataInput } from '../estimate/data.js';
 import type { Goal, Priority } from '../kb/vocabulary.js';
 
 export interface Answers {
@@ -15,4 +16,6 @@ export interface Answers {
   resolution?: number;
   seqLen?: number;
   steps?: number;
+  /** the user's data, when they gave its size: the steps follow from it */
+  data?: DataInput;
 }

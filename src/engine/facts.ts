@@ -43,6 +43,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
         overrides: overridesFrom(answers, model),
         typicalFill: true,
         budgetHours: answers.timeHours,
+        ...(answers.data ? { data: answers.data } : {}),
       })
     : null;
   const fit = plan?.fit ?? null;

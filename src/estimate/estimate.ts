@@ -4,8 +4,10 @@ import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { describeAssumptions } from './assumptions.js';
 import type { Card } from './card.js';
+import type { DataInput, DataPlan } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
+import { applyData } from './plan.js';
 import { resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
@@ -18,6 +20,8 @@ export interface EstimateRequest {
   card: Card | null;
   /** the settings given, over the technique's recipe (their names are listed as given) */
   overrides: SettingsOverrides;
+  /** the user's data: its steps replace the recipe's (unless --steps is given) */
+  data?: DataInput;
 }
 
 export interface EstimateResult {
@@ -33,13 +37,16 @@ export interface EstimateResult {
   fit: FitResult | null;
   assumptions: string[];
   sources: Source[];
+  /** the user's data as a run, when they gave its size */
+  data: DataPlan | null;
 }
 
 /** The estimate, or null when the technique has no recipe for the model's group. */
 export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateResult | null {
   const { technique, model, card, overrides } = request;
-  const settings = resolveSettings(technique, model, overrides);
-  if (!settings) return null;
+  const resolved = resolveSettings(technique, model, overrides);
+  if (!resolved) return null;
+  const { settings, data } = applyData(technique, model, resolved, request);
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   return {
@@ -54,5 +61,6 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     fit: card ? fitWithSavers(model, settings, card) : null,
     assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
+    data,
   };
 }

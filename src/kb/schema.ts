@@ -176,6 +176,12 @@ export const DefaultsSchema = z.strictObject({
   trainTextEncoder: z.boolean().optional(),
   priorPreservation: z.boolean().optional(),
   virtualTokens: z.number().int().positive().optional(),
+  /**
+   * the dataset the recipe's steps were published for (images, or examples): with steps and batch
+   * it gives the recipe's epochs, which a user's own data is trained for; absent, the technique's
+   * typical data size stands in
+   */
+  recipeSamples: z.number().int().positive().optional(),
   notes: text.optional(),
 });
 

@@ -278,6 +278,7 @@ export interface DefaultsJson {
   trainTextEncoder?: boolean;
   priorPreservation?: boolean;
   virtualTokens?: number;
+  recipeSamples?: number;
   notes?: string;
 }
 
@@ -336,6 +337,7 @@ const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
   trainTextEncoder: d.trainTextEncoder,
   priorPreservation: d.priorPreservation,
   virtualTokens: d.virtualTokens,
+  recipeSamples: d.recipeSamples,
   notes: d.notes,
 });
 

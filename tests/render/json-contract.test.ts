@@ -218,6 +218,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           trainTextEncoder: true,
           priorPreservation: true,
           virtualTokens: 8,
+          recipeSamples: 20,
           notes: 'notes',
         },
       },

@@ -85,6 +85,8 @@ describe('tiny runs read as plain numbers', () => {
       '16',
       '--batch',
       '1',
+      '--grad-accum',
+      '1',
     ]);
     expect(r.stdout).toMatch(/1 step, /);
     expect(r.stdout).toMatch(/; 1 step = [\d.]+ s\n/);

@@ -4,7 +4,9 @@ import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../../../kb/voca
 import {
   CARD_OPTIONS,
   choiceOption,
+  DATA_OPTIONS,
   type FlagsOf,
+  GRAD_ACCUM_OPTION,
   type OptionSpec,
   outputOptions,
   RUN_SHAPE_OPTIONS,
@@ -19,9 +21,11 @@ export const ESTIMATE_OPTIONS = {
   ...CARD_OPTIONS,
   batch: {
     flags: '--batch <n>',
-    description: 'micro-batch: images or sequences per step',
+    description:
+      "micro-batch: images or sequences per micro-step (the recipe's effective batch is kept through accumulation)",
     parse: positiveInt('a batch size', 1, 4096),
   } satisfies OptionSpec<number>,
+  ...GRAD_ACCUM_OPTION,
   resolution: RUN_SHAPE_OPTIONS.resolution,
   seqLen: RUN_SHAPE_OPTIONS.seqLen,
   rank: {
@@ -52,6 +56,7 @@ export const ESTIMATE_OPTIONS = {
     'keep text encoders and VAE on the GPU instead of caching latents and text embeddings',
   ),
   steps: RUN_SHAPE_OPTIONS.steps,
+  ...DATA_OPTIONS,
   ...outputOptions(['table', 'json']),
 };
 

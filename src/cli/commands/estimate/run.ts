@@ -2,15 +2,21 @@
 import { UsageError } from '../../../errors.js';
 import type { Card } from '../../../estimate/card.js';
 import { resolveCard } from '../../../estimate/card.js';
+import type { DataInput } from '../../../estimate/data.js';
 import { estimate, type EstimateRequest } from '../../../estimate/estimate.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
-import type { SettingsOverrides } from '../../../estimate/settings.js';
+import { defaultsFor, type SettingsOverrides } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
-import { checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
+import { checkDataSize, checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
+
+type DataFlags = Pick<
+  EstimateFlags,
+  'images' | 'repeats' | 'examples' | 'tokensPerExample' | 'tokens' | 'epochs' | 'packing'
+>;
 
 const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
 
@@ -29,6 +35,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     );
   }
   checkFamilyFlags(model.family, flags, model.id);
+  checkDataSize(model.family, flags);
   if (implied && flags.quantize && flags.quantize !== implied)
     throw new UsageError(
       `--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`,
@@ -42,9 +49,13 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
       `--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`,
     );
   const o: SettingsOverrides = {};
-  if (flags.batch !== undefined) {
-    o.batch = flags.batch;
-    o.gradAccum = 1;
+  // --batch is the micro-batch: the recipe's effective batch is kept through accumulation unless
+  // --grad-accum says otherwise (setting accumulation to 1 made the run 8x shorter, silently)
+  if (flags.batch !== undefined) o.batch = flags.batch;
+  if (flags.gradAccum !== undefined) o.gradAccum = flags.gradAccum;
+  else if (flags.batch !== undefined) {
+    const d = defaultsFor(technique, model);
+    if (d) o.gradAccum = Math.max(1, Math.round(d.batch / flags.batch));
   }
   if (flags.resolution !== undefined) o.resolution = flags.resolution;
   if (flags.seqLen !== undefined) o.seqLen = flags.seqLen;
@@ -67,6 +78,12 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   return o;
 }
 
+/** The data flags as the planner's input. */
+export function dataInput(flags: DataFlags): DataInput {
+  const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
+  return { images, repeats, examples, tokensPerExample, tokens, epochs, packing };
+}
+
 function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
   if (flags.gpu === undefined && flags.vram === undefined) return null;
   return resolveCard(kb, {
@@ -87,7 +104,13 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const technique = given.technique!;
   const model = given.model!;
-  return { technique, model, card: given.card, overrides: estimateOverrides(technique, model, flags) };
+  return {
+    technique,
+    model,
+    card: given.card,
+    overrides: estimateOverrides(technique, model, flags),
+    data: dataInput(flags),
+  };
 }
 
 export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {

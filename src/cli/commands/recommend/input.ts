@@ -4,16 +4,32 @@
 import type { Answers } from '../../../engine/answers.js';
 import { scaledModel } from '../../../engine/custom-model.js';
 import { UsageError } from '../../../errors.js';
+import type { DataInput } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
-import { checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
+import { checkDataSize, checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
 
 /** The answers as typed (names not yet resolved), each absent until given. */
 export type RecommendInput = Pick<
   RecommendFlags,
-  'goal' | 'model' | 'modelParams' | 'gpu' | 'vram' | 'time' | 'resolution' | 'seqLen' | 'steps'
+  | 'goal'
+  | 'model'
+  | 'modelParams'
+  | 'gpu'
+  | 'vram'
+  | 'time'
+  | 'resolution'
+  | 'seqLen'
+  | 'steps'
+  | 'images'
+  | 'repeats'
+  | 'examples'
+  | 'tokensPerExample'
+  | 'tokens'
+  | 'epochs'
+  | 'packing'
 > & {
   /** absent unless chosen: the default of --priority is not an answer, so the questions ask it */
   priority?: RecommendFlags['priority'];
@@ -22,6 +38,7 @@ export type RecommendInput = Pick<
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
   const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps } = flags;
+  const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
   return {
     goal,
     model,
@@ -32,6 +49,13 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     resolution,
     seqLen,
     steps,
+    images,
+    repeats,
+    examples,
+    tokensPerExample,
+    tokens,
+    epochs,
+    packing,
     ...(priorityGiven ? { priority: flags.priority } : {}),
   };
 }
@@ -94,6 +118,7 @@ export function checkRecommendInput(
     );
   }
   checkFamilyFlags(GOAL_FAMILY[goal], input, `--goal ${goal}`);
+  const data = dataOf(input, goal);
   const answers: Answers = {
     goal,
     model: model!.id,
@@ -104,8 +129,20 @@ export function checkRecommendInput(
     ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
     ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
+    ...(data ? { data } : {}),
   };
   return { kb, answers };
+}
+
+/**
+ * The data answers, when any size was given; `domain` (continued pre-training) packs its tokens
+ * into full sequences unless --no-packing, the other language goals train one example per sequence.
+ */
+function dataOf(input: RecommendInput, goal: Goal): DataInput | undefined {
+  const { images, repeats, examples, tokensPerExample, tokens, epochs } = input;
+  checkDataSize(GOAL_FAMILY[goal], input);
+  if (images === undefined && examples === undefined && tokens === undefined) return undefined;
+  return { images, repeats, examples, tokensPerExample, tokens, epochs, packing: input.packing ?? goal === 'domain' };
 }
 
 /** The one-line command that gives the same answer in a script (every required answer given). */

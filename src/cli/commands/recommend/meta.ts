@@ -4,6 +4,7 @@ import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
 import {
   CARD_OPTIONS,
   choiceOption,
+  DATA_OPTIONS,
   type FlagsOf,
   type OptionSpec,
   outputOptions,
@@ -36,6 +37,7 @@ export const RECOMMEND_OPTIONS = {
     defaultValue: 'balanced' as Priority,
   },
   ...RUN_SHAPE_OPTIONS,
+  ...DATA_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
   explainAll: switchOption(
     '--explain-all',

@@ -1,0 +1,106 @@
+// The user's own data as a run: how many samples an epoch is, how many epochs, and the steps that
+// follow, instead of the recipe's published step count. Pure.
+//   steps = ceil(samples per epoch x epochs / effective batch)
+// Images: samples = images x repeats (kohya's per-folder repeats; 1 elsewhere). With prior
+// preservation each step also runs one class image per instance image (diffusers concatenates the
+// two batches; kohya pairs regularisation images with training images), which the time model
+// already counts per step (kinds/image.ts samplesPerStep), so class images add compute, not steps.
+// Language: unpacked, one example is one sequence of its own length (cut at the sequence length);
+// packed, the tokens are cut into full sequences. Epochs, unless given, are the recipe's own: its
+// steps x effective batch / the dataset it was published for (the recipe's `recipeSamples`, else
+// the technique's typical data size), so a user's data is trained as hard as the recipe trains its.
+import type { Technique } from '../kb/types.js';
+import type { TrainingSettings } from './settings.js';
+import { TYPICAL_SEQUENCE_FILL } from './settings.js';
+
+export interface DataInput {
+  images?: number;
+  /** kohya's per-image repeats per epoch (default 1) */
+  repeats?: number;
+  examples?: number;
+  tokensPerExample?: number;
+  /** the dataset's tokens in all (instead of examples x tokens per example) */
+  tokens?: number;
+  epochs?: number;
+  /** cut the tokens into full sequences (continued pre-training) rather than one example per sequence */
+  packing?: boolean;
+}
+
+export interface DataPlan {
+  /** what the user gave */
+  given: DataInput;
+  /** images x repeats, or sequences (examples, or packed sequences) per epoch */
+  samplesPerEpoch: number;
+  epochs: number;
+  /** where the epochs came from */
+  epochsFrom: 'given' | 'recipe';
+  /** the dataset size the recipe's steps were published for, and whether the recipe states it */
+  recipeSamples: number;
+  recipeSamplesFrom: 'recipe' | 'typical data size';
+  effectiveBatch: number;
+  steps: number;
+  packing: boolean;
+  /** mean tokens a sequence computes (null: full sequences); language runs only */
+  meanSeqLen: number | null;
+}
+
+/** True when any data flag was given (else the recipe's typical run stands, named as an assumption). */
+export function hasData(data: DataInput | undefined): data is DataInput {
+  return data !== undefined && (data.images !== undefined || data.examples !== undefined || data.tokens !== undefined);
+}
+
+/**
+ * The run of the user's data on `settings` (the recipe with the user's overrides), or null when
+ * the data does not say how many samples there are (only --epochs, say: then the recipe's steps).
+ */
+export function planData(
+  technique: Technique,
+  recipe: { steps: number; batch: number; recipeSamples?: number },
+  settings: TrainingSettings,
+  data: DataInput,
+): DataPlan | null {
+  const language = settings.seqLen !== null;
+  const effectiveBatch = settings.batch * settings.gradAccum;
+  const typical = language ? technique.data.llm?.typicalExamples : technique.data.image?.typicalImages;
+  const recipeSamples = recipe.recipeSamples ?? typical ?? recipe.steps * recipe.batch;
+  const recipeEpochs = (recipe.steps * recipe.batch) / recipeSamples;
+  const epochs = data.epochs ?? recipeEpochs;
+  let samplesPerEpoch: number;
+  let meanSeqLen: number | null = null;
+  const packing = language && data.packing === true;
+  if (!language) {
+    if (data.images === undefined) return null;
+    samplesPerEpoch = data.images * (data.repeats ?? 1);
+  } else {
+    const seqLen = settings.seqLen!;
+    const perExample =
+      data.tokensPerExample ??
+      (data.examples !== undefined && data.tokens !== undefined ? data.tokens / data.examples : undefined);
+    if (packing) {
+      const tokens =
+        data.tokens ??
+        (data.examples !== undefined ? data.examples * (perExample ?? seqLen * TYPICAL_SEQUENCE_FILL) : undefined);
+      if (tokens === undefined) return null;
+      samplesPerEpoch = Math.ceil(tokens / seqLen);
+    } else {
+      // one example per sequence, computed at its length: what was said, else a typical fill
+      const length = Math.min(seqLen, Math.round(perExample ?? seqLen * TYPICAL_SEQUENCE_FILL));
+      const examples = data.examples ?? (data.tokens !== undefined ? Math.ceil(data.tokens / length) : undefined);
+      if (examples === undefined) return null;
+      samplesPerEpoch = examples;
+      meanSeqLen = length;
+    }
+  }
+  return {
+    given: data,
+    samplesPerEpoch,
+    epochs,
+    epochsFrom: data.epochs !== undefined ? 'given' : 'recipe',
+    recipeSamples,
+    recipeSamplesFrom: recipe.recipeSamples !== undefined ? 'recipe' : 'typical data size',
+    effectiveBatch,
+    steps: Math.max(1, Math.ceil((samplesPerEpoch * epochs) / effectiveBatch)),
+    packing,
+    meanSeqLen,
+  };
+}

@@ -1,0 +1,143 @@
+// The user's data as a run (src/estimate/data.ts, through planRun and estimate): steps =
+// ceil(samples x repeats x epochs / effective batch), epochs the recipe's own unless given.
+import { describe, expect, it } from 'vitest';
+
+import { resolveCard } from '../../src/estimate/card.js';
+import { estimate } from '../../src/estimate/estimate.js';
+import { planRun } from '../../src/estimate/plan.js';
+import { loadKnowledgeBase } from '../../src/kb/load.js';
+import { runCli } from '../helpers.js';
+
+const kb = loadKnowledgeBase();
+const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
+const model = (id: string) => kb.models.find((m) => m.id === id)!;
+const card = resolveCard(kb, { gpu: 'rtx-4090', vramGiB: null })!;
+
+describe('steps from the data', () => {
+  it("images: the recipe's epochs (its steps x batch over the images it was published for) on the user's images", () => {
+    // LoRA on SDXL: 500 steps at batch 4 for the technique's typical 20 images = 100 epochs
+    const plan = planRun(technique('lora'), model('sdxl'), card, { overrides: {}, data: { images: 60 } })!;
+    expect(plan.data).toMatchObject({ samplesPerEpoch: 60, epochs: 100, epochsFrom: 'recipe', effectiveBatch: 4 });
+    expect(plan.settings.steps).toBe(1500);
+    const repeated = planRun(technique('lora'), model('sdxl'), card, {
+      overrides: {},
+      data: { images: 60, repeats: 3, epochs: 2 },
+    })!;
+    expect(repeated.settings.steps).toBe(Math.ceil((60 * 3 * 2) / 4));
+  });
+
+  it('language, one example per sequence: computed at the length given, epochs from the recipe (20,000 samples, 1 epoch)', () => {
+    const plan = planRun(technique('lora'), model('llama-3.1-8b'), card, {
+      overrides: {},
+      data: { examples: 3000, tokensPerExample: 400 },
+    })!;
+    expect(plan.data).toMatchObject({ samplesPerEpoch: 3000, epochs: 1, recipeSamplesFrom: 'recipe', packing: false });
+    expect(plan.settings.steps).toBe(Math.ceil(3000 / 16));
+    expect(plan.settings.meanSeqLen).toBe(400);
+  });
+
+  it('language, packed: the tokens cut into full sequences', () => {
+    const plan = planRun(technique('lora'), model('llama-3.1-8b'), card, {
+      overrides: {},
+      data: { tokens: 20_000_000, packing: true, epochs: 2 },
+    })!;
+    expect(plan.data!.samplesPerEpoch).toBe(Math.ceil(20_000_000 / 1024));
+    expect(plan.settings.steps).toBe(Math.ceil((Math.ceil(20_000_000 / 1024) * 2) / 16));
+    expect(plan.settings.meanSeqLen).toBeNull();
+  });
+
+  it('--steps given wins over the data; a run of the data is never shortened to the budget', () => {
+    const given = planRun(technique('lora'), model('llama-3.1-8b'), card, {
+      overrides: { steps: 10 },
+      data: { examples: 3000 },
+    })!;
+    expect(given.settings.steps).toBe(10);
+    const long = planRun(technique('lora'), model('llama-3.1-8b'), card, {
+      overrides: {},
+      data: { examples: 200_000, tokensPerExample: 800 },
+      budgetHours: 1,
+    })!;
+    expect(long.time).toMatchObject({ stepsShare: 1, fits: false });
+    expect(long.run.settings.steps).toBe(12_500);
+  });
+
+  it('estimate and the planner resolve the same run from the same data', () => {
+    const request = { technique: technique('qlora'), model: model('llama-3.1-8b'), card, overrides: {} };
+    const data = { examples: 5000, tokensPerExample: 600 };
+    const e = estimate(kb, { ...request, data })!;
+    const p = planRun(request.technique, request.model, card, { overrides: {}, data })!;
+    expect(e.settings).toEqual(p.settings);
+    expect(e.data).toEqual(p.data);
+  });
+});
+
+describe('data flags', () => {
+  it('--batch is the micro-batch: the recipe keeps its effective batch through accumulation unless --grad-accum', async () => {
+    const run = async (...extra: string[]) => {
+      const r = await runCli([
+        'estimate',
+        '--technique',
+        'lora',
+        '--model',
+        'llama-3.1-8b',
+        '--gpu',
+        '4090',
+        '--json',
+        ...extra,
+      ]);
+      return JSON.parse(r.stdout) as { settings: { batch: number; gradAccum: number } };
+    };
+    expect((await run('--batch', '2')).settings).toMatchObject({ batch: 2, gradAccum: 8 });
+    expect((await run('--batch', '4')).settings).toMatchObject({ batch: 4, gradAccum: 4 });
+    expect((await run('--batch', '2', '--grad-accum', '1')).settings).toMatchObject({ batch: 2, gradAccum: 1 });
+  });
+
+  it.each([
+    [
+      ['--images', '0'],
+      /^error: option '--images <n>' argument '0' is invalid\. Expected a number of images: a whole number from 1 to/,
+    ],
+    [['--examples', '-5'], /^error: option '--examples <n>' argument '-5' is invalid\./],
+    [['--tokens-per-example', 'abc'], /^error: option '--tokens-per-example <n>' argument 'abc' is invalid\./],
+    [['--epochs', '0'], /^error: option '--epochs <n>' argument '0' is invalid\. Expected a number of epochs/],
+    [['--images', '5'], /^error: --images is for image models; --goal task is a language goal \(use --examples\)\.\n/u],
+    [['--epochs', '2'], /^error: --epochs needs the data's size: pass --examples or --tokens too\.\n/u],
+  ])('recommend %j: exit 2, one line', async (extra, message) => {
+    const r = await runCli([
+      'recommend',
+      '--goal',
+      'task',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '4090',
+      '--time',
+      '1h',
+      ...extra,
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it('--examples on an image goal, --repeats alone: exit 2 naming the flag to use', async () => {
+    const r = await runCli([
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--gpu',
+      '4090',
+      '--time',
+      '1h',
+      '--examples',
+      '5',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe('error: --examples is for language models; --goal style is an image goal (use --images).\n');
+    const e = await runCli(['estimate', '--technique', 'lora', '--model', 'sdxl', '--repeats', '4']);
+    expect(e.code).toBe(2);
+    expect(e.stderr).toBe("error: --repeats needs the data's size: pass --images too.\n");
+  });
+});
