@@ -1,10 +1,10 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
+import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';
@@ -77,6 +77,8 @@ interface RankingRow {
   hours: number | null;
   savers: string[];
   whyNot: string;
+  /** the hard rules it failed, by name */
+  ruledOutBy: string;
 }
 
 function rankingRows(result: RecommendResult): RankingRow[] {
@@ -90,6 +92,7 @@ function rankingRows(result: RecommendResult): RankingRow[] {
       hours: r.facts['time.hours'] as number | null,
       savers: r.plan?.fit.saverLabels ?? [],
       whyNot: r.eligible ? '' : exclusionReason(r),
+      ruledOutBy: r.failed.map((x) => x.rule).join(', '),
     }));
 }
 
@@ -108,6 +111,7 @@ function rankingColumns(style: Style) {
       cell: (r) => (r.eligible ? r.savers.join(', ') || 'no savers' : r.whyNot),
     },
     whyNot: { header: 'why not', cell: (r) => r.whyNot },
+    ruledOutBy: { header: 'ruled out by', weight: 4, min: 16, cell: (r) => r.ruledOutBy },
   } satisfies Record<string, Column<RankingRow>>;
 }
 
@@ -164,7 +168,8 @@ function whySentences(result: RecommendResult, rec: RankedTechnique): string[] {
       ? `${shortName(rec)} is chosen because ${prose(gained)}.`
       : `${shortName(rec)} is chosen as the best score among the techniques that fit.`,
   );
-  if (costs.length) out.push(`Against it: ${prose(costs.slice(0, 2).map((r) => `${r.reason} (${signed(r.points)})`))}.`);
+  if (costs.length)
+    out.push(`Against it: ${prose(costs.slice(0, 2).map((r) => `${r.reason} (${signed(r.points)})`))}.`);
   const runnerUp = result.runnerUp;
   if (runnerUp) {
     const points = new Map(rec.rules.map((r) => [r.rule, r.effect === 'score' ? r.points : 0]));
@@ -190,6 +195,16 @@ function whySentences(result: RecommendResult, rec: RankedTechnique): string[] {
   }
   const out2 = exclusions(result);
   if (out2) out.push(out2);
+  return out;
+}
+
+/** Why nothing fits: what put the techniques out, and the first reason of the best-scored one. */
+function nothingFitsWhy(result: RecommendResult): string[] {
+  const out: string[] = [];
+  const ruledOut = exclusions(result);
+  if (ruledOut) out.push(ruledOut);
+  const closest = result.ranking.find((t) => t.facts['technique.family_match'] === true);
+  if (closest?.failed.length) out.push(`For example, ${closest.id}: ${exclusionReason(closest)}.`);
   return out;
 }
 
@@ -295,7 +310,11 @@ function sourcesHeading(shown: number, all: number): string {
 
 const estimatorLine = (n: number) => `- the estimators' formulas and constants: ${plural(n, 'reference')} (--sources)`;
 
-export function renderRecommendText(result: RecommendResult, opts: RenderOptions, detail: RecommendDetail = {}): string {
+export function renderRecommendText(
+  result: RecommendResult,
+  opts: RenderOptions,
+  detail: RecommendDetail = {},
+): string {
   const style = createStyle(opts.color);
   const a = result.answers;
   const out: string[] = [];
@@ -310,9 +329,15 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
             `- ${r.technique}: ${r.eligible ? `score ${c.score.cell(r)}, ` : ''}${c.vram.cell(r)}, ${c.time.cell(r)}; ${c.saversOrWhyNot.cell(r)}`,
         )
       : [
-          renderTable([c.technique, c.eligible, c.score, c.vram, c.time, c.saversOrWhyNot], ranking, opts.width, style, {
-            compact,
-          }),
+          renderTable(
+            [c.technique, c.eligible, c.score, c.vram, c.time, c.saversOrWhyNot],
+            ranking,
+            opts.width,
+            style,
+            {
+              compact,
+            },
+          ),
         ];
   if (rec) {
     out.push(
@@ -332,13 +357,19 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     if (detail.explain) out.push('', style.heading('All techniques'), ...rankingTable(false));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
+    const why = nothingFitsWhy(result);
+    if (why.length) out.push('', style.heading('Why'), why.join(' '));
     if (result.suggestions.length) {
       out.push('', style.heading('What would make it work'));
       for (const s of result.suggestions) out.push(`- ${s.text}`);
     }
     const next = nextStep(result, null, detail);
     if (next.length) out.push('', style.heading('Next step'), ...next);
-    out.push('', style.heading('All techniques'), ...rankingTable(!detail.explain));
+    out.push('', style.heading('All techniques'));
+    if (detail.explain) out.push(...rankingTable(false));
+    else if (opts.width < NARROW) out.push(...ranking.map((r) => `- ${r.technique}: ${r.ruledOutBy}`));
+    else
+      out.push(renderTable([c.technique, c.vram, c.time, c.ruledOutBy], ranking, opts.width, style, { compact: true }));
   }
   if (detail.sources) {
     out.push('', style.heading('Sources'), ...sourcesText(result.sources));
@@ -377,6 +408,8 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
     if (detail.explain) out.push('', '## All techniques', '', ...ranking());
   } else {
     out.push('**Nothing fits.**', '');
+    const why = nothingFitsWhy(result);
+    if (why.length) out.push(why.join(' '), '');
     for (const s of result.suggestions) out.push(`- ${s.text}`);
     const next = nextStep(result, null, detail);
     if (next.length) out.push('', '## Next step', '', ...next.map(code));

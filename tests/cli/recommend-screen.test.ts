@@ -48,13 +48,18 @@ describe('recommend --explain and --sources', () => {
       runCli([...flags, '--explain'], COLUMNS),
       runCli([...flags, '--json'], COLUMNS),
     ]);
-    const records = (JSON.parse(json.stdout) as { ranking: Array<{ id: string; rules: Array<{ applies: boolean }> }> })
-      .ranking[0]!.rules.filter((r) => r.applies);
+    const records = (
+      JSON.parse(json.stdout) as { ranking: Array<{ id: string; rules: Array<{ applies: boolean }> }> }
+    ).ranking[0]!.rules.filter((r) => r.applies);
     expect(full.stdout).toContain('every rule');
     expect(full.stdout).toContain('All techniques');
     expect(short.stdout).not.toContain('All techniques');
     const rows = (out: string) => explanationRows(out).filter((l) => !l.startsWith('├'));
-    expect(rows(full.stdout).map((l) => l.split('│')[1]!.trim()).filter(Boolean)).toHaveLength(records.length);
+    expect(
+      rows(full.stdout)
+        .map((l) => l.split('│')[1]!.trim())
+        .filter(Boolean),
+    ).toHaveLength(records.length);
     expect(rows(short.stdout).length).toBeLessThan(rows(full.stdout).length);
     expect(full.stdout).not.toContain('--explain shows');
   });
@@ -66,7 +71,11 @@ describe('recommend --explain and --sources', () => {
     ]);
     const sources = (JSON.parse(json.stdout) as { sources: Array<{ ref: string }> }).sources;
     for (const s of sources) expect(full.stdout.replace(/\n\s*/g, ' ')).toContain(s.ref);
-    const listed = (out: string) => out.slice(out.lastIndexOf('\nSources')).split('\n').filter((l) => l.startsWith('- '));
+    const listed = (out: string) =>
+      out
+        .slice(out.lastIndexOf('\nSources'))
+        .split('\n')
+        .filter((l) => l.startsWith('- '));
     expect(listed(full.stdout).length).toBe(sources.length);
     expect(listed(short.stdout).length).toBeLessThan(sources.length);
     expect(short.stdout).toContain(`--sources lists all ${sources.length}`);
