@@ -1,10 +1,11 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
+import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { describeSettings, sourceLine, wrapLines } from './format.js';
+import { describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';
 
@@ -76,6 +77,8 @@ interface RankingRow {
   hours: number | null;
   savers: string[];
   whyNot: string;
+  /** the hard rules it failed, by name */
+  ruledOutBy: string;
 }
 
 function rankingRows(result: RecommendResult): RankingRow[] {
@@ -89,6 +92,7 @@ function rankingRows(result: RecommendResult): RankingRow[] {
       hours: r.facts['time.hours'] as number | null,
       savers: r.plan?.fit.saverLabels ?? [],
       whyNot: r.eligible ? '' : exclusionReason(r),
+      ruledOutBy: r.failed.map((x) => x.rule).join(', '),
     }));
 }
 
@@ -107,12 +111,148 @@ function rankingColumns(style: Style) {
       cell: (r) => (r.eligible ? r.savers.join(', ') || 'no savers' : r.whyNot),
     },
     whyNot: { header: 'why not', cell: (r) => r.whyNot },
+    ruledOutBy: { header: 'ruled out by', weight: 4, min: 16, cell: (r) => r.ruledOutBy },
   } satisfies Record<string, Column<RankingRow>>;
 }
 
 /** The first reason a technique is out: its first failing hard rule. */
 export function exclusionReason(t: RankedTechnique): string {
   return t.failed[0]?.reason ?? '';
+}
+
+/** How much of the output to show: by default only what decided the answer and backs its figures. */
+export interface RecommendDetail {
+  /** every applicable rule record and the whole ranking, not only the records that mattered */
+  explain?: boolean;
+  /** every source with the fields it backs, not only those behind a figure shown, one line each */
+  sources?: boolean;
+}
+
+/** A record that changed the outcome: a failed hard rule or points won or lost. */
+const mattered = (r: RuleRecord) => r.effect === 'ineligible' || (r.effect === 'score' && r.points !== 0);
+
+/** A technique's name without its spelled-out expansion: "LoRA", not "LoRA (Low-Rank Adaptation)". */
+const shortName = (t: RankedTechnique) => t.name.replace(/\s*\(.*\)$/, '') || t.id;
+
+const signed = (n: number) => (n > 0 ? `+${fmtNum(n, 2)}` : fmtNum(n, 2));
+
+/** Items joined as prose: "a", "a and b", "a, b and c". */
+function prose(items: string[]): string {
+  return items.length < 2 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** The techniques for the model's family that are out, grouped by the hard rule that put them out first. */
+function exclusions(result: RecommendResult): string | null {
+  const byRule = new Map<string, string[]>();
+  for (const t of result.ranking) {
+    if (t.eligible || t.facts['technique.family_match'] !== true) continue;
+    const rule = t.failed[0]?.rule ?? 'a hard rule';
+    byRule.set(rule, [...(byRule.get(rule) ?? []), t.id]);
+  }
+  if (!byRule.size) return null;
+  return `Ruled out ${prose([...byRule].map(([rule, ids]) => `by ${rule}: ${ids.join(', ')}`))}.`;
+}
+
+/**
+ * Why the recommendation won, in 3-5 sentences from its rule records: what it gained, what it lost,
+ * where the runner-up fell behind it, the others' scores relative to it, and what is out and why.
+ */
+function whySentences(result: RecommendResult, rec: RankedTechnique): string[] {
+  const scored = rec.rules.filter((r) => r.applies && r.effect === 'score' && r.points !== 0);
+  const gains = scored.filter((r) => r.points > 0).sort((a, b) => b.points - a.points);
+  const costs = scored.filter((r) => r.points < 0).sort((a, b) => a.points - b.points);
+  const out: string[] = [];
+  const gained = gains.slice(0, 3).map((r) => `${r.reason} (${signed(r.points)})`);
+  out.push(
+    gained.length
+      ? `${shortName(rec)} is chosen because ${prose(gained)}.`
+      : `${shortName(rec)} is chosen as the best score among the techniques that fit.`,
+  );
+  if (costs.length)
+    out.push(`Against it: ${prose(costs.slice(0, 2).map((r) => `${r.reason} (${signed(r.points)})`))}.`);
+  const runnerUp = result.runnerUp;
+  if (runnerUp) {
+    const points = new Map(rec.rules.map((r) => [r.rule, r.effect === 'score' ? r.points : 0]));
+    // the rules where the runner-up fell furthest behind, in its own words
+    const behind = runnerUp.rules
+      .filter((r) => r.applies && (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) > 0)
+      .map((r) => ({ r, gap: (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) }))
+      .sort((a, b) => b.gap - a.gap)
+      .slice(0, 2)
+      .map(({ r, gap }) => `${r.reason} (${fmtNum(gap, 2)} behind)`);
+    const gap = fmtNum(rec.score - runnerUp.score, 2);
+    out.push(
+      behind.length
+        ? `${shortName(runnerUp)}, the runner-up, scores ${gap} lower: it lost because ${prose(behind)}.`
+        : `${shortName(runnerUp)}, the runner-up, scores ${gap} lower.`,
+    );
+  }
+  const others = result.ranking.filter((t) => t.eligible && t !== rec && t !== runnerUp);
+  if (others.length) {
+    const listed = others.slice(0, 4).map((t) => `${t.id} ${fmtNum(t.score - rec.score, 2)}`);
+    const more = others.length > 4 ? ` and ${others.length - 4} more` : '';
+    out.push(`Also eligible, relative to ${shortName(rec)}: ${listed.join(', ')}${more}.`);
+  }
+  const out2 = exclusions(result);
+  if (out2) out.push(out2);
+  return out;
+}
+
+/** Why nothing fits: what put the techniques out, and the first reason of the best-scored one. */
+function nothingFitsWhy(result: RecommendResult): string[] {
+  const out: string[] = [];
+  const ruledOut = exclusions(result);
+  if (ruledOut) out.push(ruledOut);
+  const closest = result.ranking.find((t) => t.facts['technique.family_match'] === true);
+  if (closest?.failed.length) out.push(`For example, ${closest.id}: ${exclusionReason(closest)}.`);
+  return out;
+}
+
+/** What to do with the answer: the run's breakdown, and where the full explanation is. */
+function nextStep(result: RecommendResult, rec: RankedTechnique | null, detail: RecommendDetail): string[] {
+  const out: string[] = [];
+  // a model from --model-params is not in the catalogue, so `estimate` cannot take it
+  if (rec?.plan && !result.model.id.startsWith('custom-')) {
+    const card = result.card.id ? `--gpu ${result.card.id}` : `--vram ${fmtNum(result.card.vramGiB, 2)}`;
+    out.push(
+      `Train with the setup above; the run part by part: finetune-advisor estimate --technique ${rec.id} --model ${result.model.id} ${card} --steps ${rec.plan.run.settings.steps}`,
+    );
+  }
+  const more = [
+    detail.explain ? null : '--explain shows every rule and technique',
+    detail.sources ? null : '--sources every source',
+  ].filter((x): x is string => x !== null);
+  if (more.length) out.push(`${more.join(', ')}.`);
+  return out;
+}
+
+/**
+ * The sources behind a figure the estimates and setup show, told by the fields a source says it
+ * backs: the recipe's defaults for this model's group, the model's size and architecture, the card's
+ * memory, speed and bf16 support. The estimators' own references stand behind every figure alike
+ * and are counted on one line; sources of other groups, of scores, data, pitfalls or summaries are
+ * left to --sources.
+ */
+function figureSources(result: RecommendResult): { shown: Source[]; estimator: number } {
+  const group = result.model.group;
+  const behindFigure = (tag: string) =>
+    tag === 'defaults' ||
+    tag === `defaults.${group}` ||
+    tag.startsWith(`defaults.${group}.`) ||
+    /^(params|architecture|vramGB|memoryMiB|tflops|bandwidthGBs|bf16)$/.test(tag);
+  const estimator = new Set(ESTIMATE_SOURCES.map((s) => s.ref));
+  return {
+    shown: result.sources.filter((s) => !estimator.has(s.ref) && (s.for ?? []).some(behindFigure)),
+    estimator: result.sources.filter((s) => estimator.has(s.ref)).length,
+  };
+}
+
+/** A source on one line: its reference and address when they fit, else the reference cut to the width. */
+function sourceOneLine(s: Source, width: number): string {
+  const full = `- ${s.ref}${s.url && !s.ref.includes(s.url) ? ` <${s.url}>` : ''}`;
+  if (visibleWidth(full) <= width) return full;
+  const ref = `- ${s.ref}`;
+  return visibleWidth(ref) <= width ? ref : `${splitVisible(ref, width - 1)[0]}…`;
 }
 
 function sourcesText(sources: Source[]): string[] {
@@ -149,52 +289,102 @@ function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
   ];
 }
 
-export function renderRecommendText(result: RecommendResult, opts: RenderOptions): string {
+/** The explanation's rows: every applicable record with --explain, else only those that mattered. */
+function explained(rec: RankedTechnique, style: Style, detail: RecommendDetail): ExplanationRow[] {
+  const rows = explanationRows(rec, style);
+  if (detail.explain) return rows;
+  const keep = new Set(rec.rules.filter((r) => r.applies && mattered(r)).map((r) => r.rule));
+  return rows.filter((r) => keep.has(r.rule));
+}
+
+function explanationHeading(rec: RankedTechnique, rows: number, detail: RecommendDetail): string {
+  const all = rec.rules.filter((r) => r.applies).length;
+  return detail.explain || rows === all
+    ? `Why ${rec.name}: every rule`
+    : `Why ${rec.name}: the ${plural(rows, 'rule')} that mattered (of ${all}; --explain for all)`;
+}
+
+function sourcesHeading(shown: number, all: number): string {
+  return `Sources behind the estimates and setup (${shown} here; --sources lists all ${all})`;
+}
+
+const estimatorLine = (n: number) => `- the estimators' formulas and constants: ${plural(n, 'reference')} (--sources)`;
+
+export function renderRecommendText(
+  result: RecommendResult,
+  opts: RenderOptions,
+  detail: RecommendDetail = {},
+): string {
   const style = createStyle(opts.color);
   const a = result.answers;
   const out: string[] = [];
   const rec = result.recommendation;
   const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}`;
+  const c = rankingColumns(style);
+  const ranking = rankingRows(result);
+  const rankingTable = (compact: boolean) =>
+    opts.width < NARROW
+      ? ranking.map(
+          (r) =>
+            `- ${r.technique}: ${r.eligible ? `score ${c.score.cell(r)}, ` : ''}${c.vram.cell(r)}, ${c.time.cell(r)}; ${c.saversOrWhyNot.cell(r)}`,
+        )
+      : [
+          renderTable(
+            [c.technique, c.eligible, c.score, c.vram, c.time, c.saversOrWhyNot],
+            ranking,
+            opts.width,
+            style,
+            {
+              compact,
+            },
+          ),
+        ];
   if (rec) {
     out.push(
       `${style.heading('Recommendation:')} ${style.accent(rec.name)} ${style.dim(`(${rec.id}, score ${fmtNum(rec.score, 2)})`)}`,
     );
     out.push(style.dim(`for ${context}`));
-    if (result.runnerUp)
-      out.push(`Runner-up: ${result.runnerUp.name} (${result.runnerUp.id}, score ${fmtNum(result.runnerUp.score, 2)})`);
+    out.push('', style.heading('Why'), whySentences(result, rec).join(' '));
     out.push('', style.heading('Estimates'), ...estimates(rec).map((l) => `${l.label.padEnd(8)}${l.text}`));
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
-    out.push('', style.heading(`Why ${rec.name}`));
-    const rows = explanationRows(rec, style);
+    // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
+    out.push('', style.heading('Next step'), ...nextStep(result, rec, detail));
+    const rows = explained(rec, style, detail);
+    out.push('', style.heading(explanationHeading(rec, rows.length, detail)));
     if (opts.width < NARROW) out.push(...rows.map((r) => `- ${r.verdict} ${r.rule} (${r.value}): ${r.why}`));
-    else out.push(renderTable(EXPLANATION_COLUMNS, rows, opts.width, style));
+    else out.push(renderTable(EXPLANATION_COLUMNS, rows, opts.width, style, { compact: !detail.explain }));
+    if (detail.explain) out.push('', style.heading('All techniques'), ...rankingTable(false));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
+    const why = nothingFitsWhy(result);
+    if (why.length) out.push('', style.heading('Why'), why.join(' '));
     if (result.suggestions.length) {
       out.push('', style.heading('What would make it work'));
       for (const s of result.suggestions) out.push(`- ${s.text}`);
     }
+    const next = nextStep(result, null, detail);
+    if (next.length) out.push('', style.heading('Next step'), ...next);
+    out.push('', style.heading('All techniques'));
+    if (detail.explain) out.push(...rankingTable(false));
+    else if (opts.width < NARROW) out.push(...ranking.map((r) => `- ${r.technique}: ${r.ruledOutBy}`));
+    else
+      out.push(renderTable([c.technique, c.vram, c.time, c.ruledOutBy], ranking, opts.width, style, { compact: true }));
   }
-  out.push('', style.heading('All techniques'));
-  const c = rankingColumns(style);
-  const ranking = rankingRows(result);
-  if (opts.width < NARROW)
-    out.push(
-      ...ranking.map(
-        (r) =>
-          `- ${r.technique}: ${r.eligible ? `score ${c.score.cell(r)}, ` : ''}${c.vram.cell(r)}, ${c.time.cell(r)}; ${c.saversOrWhyNot.cell(r)}`,
-      ),
-    );
-  else
-    out.push(
-      renderTable([c.technique, c.eligible, c.score, c.vram, c.time, c.saversOrWhyNot], ranking, opts.width, style),
-    );
-  out.push('', style.heading('Sources'), ...sourcesText(result.sources));
-  return wrapLines(out, opts.width).join('\n') + '\n';
+  if (detail.sources) {
+    out.push('', style.heading('Sources'), ...sourcesText(result.sources));
+    return wrapLines(out, opts.width).join('\n') + '\n';
+  }
+  const { shown, estimator } = figureSources(result);
+  out.push('', style.heading(sourcesHeading(shown.length, result.sources.length)));
+  const body = wrapLines(out, opts.width);
+  // one line each, not wrapped: the short list is a pointer, --sources gives the full references
+  body.push(...shown.map((s) => sourceOneLine(s, opts.width)));
+  if (estimator) body.push(...wrapLines([estimatorLine(estimator)], opts.width));
+  return body.join('\n') + '\n';
 }
 
-export function renderRecommendMarkdown(result: RecommendResult): string {
+export function renderRecommendMarkdown(result: RecommendResult, detail: RecommendDetail = {}): string {
   const plain = createStyle(false);
   const a = result.answers;
   const rec = result.recommendation;
@@ -205,26 +395,36 @@ export function renderRecommendMarkdown(result: RecommendResult): string {
     `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}.`,
     '',
   );
+  const c = rankingColumns(plain);
+  const ranking = () => markdownTable([c.technique, c.eligible, c.score, c.whyNot], rankingRows(result));
   if (rec) {
     out.push(`**Recommendation: ${rec.name}** (\`${rec.id}\`, score ${fmtNum(rec.score, 2)})`);
-    if (result.runnerUp)
-      out.push(
-        '',
-        `Runner-up: ${result.runnerUp.name} (\`${result.runnerUp.id}\`, score ${fmtNum(result.runnerUp.score, 2)})`,
-      );
+    out.push('', '## Why', '', whySentences(result, rec).join(' '));
     out.push('', '## Estimates', '', ...estimates(rec).map((l) => `- **${l.label}** ${l.text}`));
-    out.push('', `## Why ${rec.name}`, '', ...markdownTable(EXPLANATION_COLUMNS, explanationRows(rec, plain)));
+    // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
+    out.push('', '## Next step', '', ...nextStep(result, rec, detail).map(code));
+    const rows = explained(rec, plain, detail);
+    out.push('', `## ${explanationHeading(rec, rows.length, detail)}`, '', ...markdownTable(EXPLANATION_COLUMNS, rows));
+    if (detail.explain) out.push('', '## All techniques', '', ...ranking());
   } else {
     out.push('**Nothing fits.**', '');
+    const why = nothingFitsWhy(result);
+    if (why.length) out.push(why.join(' '), '');
     for (const s of result.suggestions) out.push(`- ${s.text}`);
+    const next = nextStep(result, null, detail);
+    if (next.length) out.push('', '## Next step', '', ...next.map(code));
+    out.push('', '## All techniques', '', ...ranking());
   }
-  const c = rankingColumns(plain);
-  out.push(
-    '',
-    '## All techniques',
-    '',
-    ...markdownTable([c.technique, c.eligible, c.score, c.whyNot], rankingRows(result)),
-  );
-  out.push('', '## Sources', '', ...sourcesText(result.sources));
+  if (detail.sources) out.push('', '## Sources', '', ...sourcesText(result.sources));
+  else {
+    const { shown, estimator } = figureSources(result);
+    out.push('', `## ${sourcesHeading(shown.length, result.sources.length)}`, '');
+    out.push(...shown.map((s) => sourceLine(s, 'ref')), ...(estimator ? [estimatorLine(estimator)] : []));
+  }
   return out.join('\n') + '\n';
+}
+
+/** A next-step line for markdown: its commands and flags as code. */
+function code(line: string): string {
+  return line.replace(/(finetune-advisor [^;.]*$|--[a-z-]+)/g, '`$1`');
 }

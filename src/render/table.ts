@@ -27,12 +27,24 @@ const visibleLength = (s: string) => s.split('\n').reduce((m, l) => Math.max(m, 
 /** Below this width no table reads well; rows become lists (README: tables fit COLUMNS). */
 export const MIN_TABLE_WIDTH = 40;
 
-export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], width: number, style: Style): string {
+export interface TableOptions {
+  /** no rule between body rows: for short one-line rows, where the rules would double the height */
+  compact?: boolean;
+}
+
+export function renderTable<R>(
+  columns: readonly Column<R>[],
+  rows: readonly R[],
+  width: number,
+  style: Style,
+  options: TableOptions = {},
+): string {
   return layOut(
     columns,
     rows.map((r) => columns.map((c) => c.cell(r))),
     width,
     style,
+    options,
   );
 }
 
@@ -46,7 +58,13 @@ export function markdownTable<R>(columns: readonly Column<R>[], rows: readonly R
   ];
 }
 
-function layOut(columns: readonly Layout[], rows: string[][], width: number, style: Style): string {
+function layOut(
+  columns: readonly Layout[],
+  rows: string[][],
+  width: number,
+  style: Style,
+  options: TableOptions,
+): string {
   const n = columns.length;
   // each column needs 5 characters (3 of content) and borders take n + 1: narrower, a list
   if (width < MIN_TABLE_WIDTH || n * 5 + n + 1 > width) return renderList(columns, rows, width, style);
@@ -90,7 +108,7 @@ function layOut(columns: readonly Layout[], rows: string[][], width: number, sty
     head: columns.map((c) => style.heading(c.header)),
     colWidths: widths,
     wordWrap: false,
-    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1 },
+    style: { head: [], border: [], 'padding-left': 1, 'padding-right': 1, compact: options.compact ?? false },
   });
   for (const r of rows) table.push(r.map((cell, i) => wrapText(cell, Math.max(1, widths[i]! - 2))));
   return hardWrap(table.toString(), width);

@@ -84,11 +84,16 @@ describe('recommend', () => {
     ).toBe(true);
   });
 
-  it('the explanation table renders the records, not a recomputation', async () => {
+  it('the explanation table renders the records, not a recomputation: all with --explain, by default those that mattered', async () => {
     const j = JSON.parse((await runCli([...BASE, '--json'])).stdout);
-    const text = (await runCli(BASE)).stdout;
+    const full = (await runCli([...BASE, '--explain'])).stdout;
+    const short = (await runCli(BASE)).stdout;
+    type Rec = { rule: string; applies: boolean; effect: string; points: number };
     const rec = j.ranking.find((x: { id: string }) => x.id === 'lora');
-    for (const r of rec.rules.filter((x: { applies: boolean }) => x.applies)) expect(text).toContain(r.rule);
+    const applicable = (rec.rules as Rec[]).filter((x) => x.applies);
+    for (const r of applicable) expect(full).toContain(`│ ${r.rule} `);
+    const mattered = (r: Rec) => r.effect === 'ineligible' || (r.effect === 'score' && r.points !== 0);
+    for (const r of applicable) expect(short.includes(`│ ${r.rule} `), r.rule).toBe(mattered(r));
   });
 
   it('--format markdown prints markdown tables', async () => {

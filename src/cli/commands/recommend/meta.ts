@@ -39,6 +39,8 @@ export const RECOMMEND_OPTIONS = {
   ...RUN_SHAPE_OPTIONS,
   ...DATA_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
+  explain: switchOption('--explain', 'every rule record and every technique, not only what decided the answer'),
+  sources: switchOption('--sources', 'every source with what it backs, not only those behind the figures shown'),
   explainAll: switchOption(
     '--explain-all',
     'JSON: every rule record for every technique, however large the knowledge base',

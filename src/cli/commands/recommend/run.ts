@@ -55,10 +55,11 @@ export async function runRecommend(
   if (format === 'json') ctx.printJson(recommendToJson(result, { explainAll: flags.explainAll }));
   else {
     const { renderRecommendMarkdown, renderRecommendText } = await import('../../../render/recommend.js');
+    const detail = { explain: flags.explain, sources: flags.sources };
     ctx.print(
       format === 'markdown'
-        ? renderRecommendMarkdown(result)
-        : renderRecommendText(result, ctx.renderOptions(flags.color)),
+        ? renderRecommendMarkdown(result, detail)
+        : renderRecommendText(result, ctx.renderOptions(flags.color), detail),
     );
   }
   setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);

@@ -1,0 +1,88 @@
+// Issue 12, item 6: the default answer fits on a screen (at most 60 lines at 100 columns) for every
+// practitioner scenario, and its explanation shows only the records that changed the outcome;
+// --explain shows every record and the whole ranking, --sources every source.
+import { readFileSync } from 'node:fs';
+
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
+import { runCli, splitFlags } from '../helpers.js';
+
+interface Scenario {
+  name: string;
+  flags: string;
+}
+const scenarios = ['recommend-scenarios.yaml', 'recommend-scenarios-extra.yaml'].flatMap(
+  (f) => parse(readFileSync(new URL(`../fixtures/${f}`, import.meta.url), 'utf8')) as Scenario[],
+);
+
+const COLUMNS = { COLUMNS: '100', NO_COLOR: '1' };
+
+/** The body rows of the explanation table: lines between its header rule and its bottom border. */
+function explanationRows(out: string): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => /^Why .*: /.test(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && l.startsWith('└'));
+  return lines.slice(start + 4, end).filter((l) => !/^│\s+│/.test(l));
+}
+
+describe('recommend fits on a screen', () => {
+  it.each(scenarios.map((s) => [s.name, s.flags] as const))('%s', async (_name, flags) => {
+    const r = await runCli(['recommend', ...splitFlags(flags)], COLUMNS);
+    expect(r.stdout.trimEnd().split('\n').length).toBeLessThanOrEqual(60);
+    expect(r.stdout.split('\n').every((l) => l.length <= 100)).toBe(true);
+    // no row without effect: a verdict of 0, a pass or a dash is left to --explain
+    for (const row of explanationRows(r.stdout)) {
+      const verdict = row.split('│')[3]!.trim();
+      expect(verdict, row).toMatch(/^([+-]\d|✗ ineligible)/);
+    }
+  });
+});
+
+describe('recommend --explain and --sources', () => {
+  const flags = ['recommend', '--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '2.1h'];
+  it('--explain shows every applicable record and the ranking, the JSON counts them', async () => {
+    const [short, full, json] = await Promise.all([
+      runCli(flags, COLUMNS),
+      runCli([...flags, '--explain'], COLUMNS),
+      runCli([...flags, '--json'], COLUMNS),
+    ]);
+    const records = (
+      JSON.parse(json.stdout) as { ranking: Array<{ id: string; rules: Array<{ applies: boolean }> }> }
+    ).ranking[0]!.rules.filter((r) => r.applies);
+    expect(full.stdout).toContain('every rule');
+    expect(full.stdout).toContain('All techniques');
+    expect(short.stdout).not.toContain('All techniques');
+    const rows = (out: string) => explanationRows(out).filter((l) => !l.startsWith('├'));
+    expect(
+      rows(full.stdout)
+        .map((l) => l.split('│')[1]!.trim())
+        .filter(Boolean),
+    ).toHaveLength(records.length);
+    expect(rows(short.stdout).length).toBeLessThan(rows(full.stdout).length);
+    expect(full.stdout).not.toContain('--explain shows');
+  });
+  it('--sources lists every source of the JSON; by default a subset, one line each', async () => {
+    const [short, full, json] = await Promise.all([
+      runCli(flags, COLUMNS),
+      runCli([...flags, '--sources'], COLUMNS),
+      runCli([...flags, '--json'], COLUMNS),
+    ]);
+    const sources = (JSON.parse(json.stdout) as { sources: Array<{ ref: string }> }).sources;
+    for (const s of sources) expect(full.stdout.replace(/\n\s*/g, ' ')).toContain(s.ref);
+    const listed = (out: string) =>
+      out
+        .slice(out.lastIndexOf('\nSources'))
+        .split('\n')
+        .filter((l) => l.startsWith('- '));
+    expect(listed(full.stdout).length).toBe(sources.length);
+    expect(listed(short.stdout).length).toBeLessThan(sources.length);
+    expect(short.stdout).toContain(`--sources lists all ${sources.length}`);
+  });
+  it('the JSON is the same with either flag', async () => {
+    const json = await runCli([...flags, '--json'], COLUMNS);
+    const both = await runCli([...flags, '--json', '--explain', '--sources'], COLUMNS);
+    expect(both.stdout).toBe(json.stdout);
+  });
+});
