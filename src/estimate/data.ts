@@ -26,6 +26,29 @@ export interface DataInput {
   packing?: boolean;
 }
 
+/** The data a recipe's published run was for, and how many epochs that run is. */
+export interface RecipeData {
+  /** images, or examples */
+  samples: number;
+  samplesFrom: 'recipe' | 'typical data size';
+  epochs: number;
+}
+
+/** The recipe's data: its `recipeSamples`, else the technique's typical data size (else one epoch). */
+export function recipeDataOf(
+  technique: Technique,
+  recipe: { steps: number; batch: number; recipeSamples?: number },
+  language: boolean,
+): RecipeData {
+  const typical = language ? technique.data.llm?.typicalExamples : technique.data.image?.typicalImages;
+  const samples = recipe.recipeSamples ?? typical ?? recipe.steps * recipe.batch;
+  return {
+    samples,
+    samplesFrom: recipe.recipeSamples !== undefined ? 'recipe' : 'typical data size',
+    epochs: (recipe.steps * recipe.batch) / samples,
+  };
+}
+
 export interface DataPlan {
   /** what the user gave */
   given: DataInput;
@@ -61,10 +84,8 @@ export function planData(
 ): DataPlan | null {
   const language = settings.seqLen !== null;
   const effectiveBatch = settings.batch * settings.gradAccum;
-  const typical = language ? technique.data.llm?.typicalExamples : technique.data.image?.typicalImages;
-  const recipeSamples = recipe.recipeSamples ?? typical ?? recipe.steps * recipe.batch;
-  const recipeEpochs = (recipe.steps * recipe.batch) / recipeSamples;
-  const epochs = data.epochs ?? recipeEpochs;
+  const published = recipeDataOf(technique, recipe, language);
+  const epochs = data.epochs ?? published.epochs;
   let samplesPerEpoch: number;
   let meanSeqLen: number | null = null;
   const packing = language && data.packing === true;
@@ -96,8 +117,8 @@ export function planData(
     samplesPerEpoch,
     epochs,
     epochsFrom: data.epochs !== undefined ? 'given' : 'recipe',
-    recipeSamples,
-    recipeSamplesFrom: recipe.recipeSamples !== undefined ? 'recipe' : 'typical data size',
+    recipeSamples: published.samples,
+    recipeSamplesFrom: published.samplesFrom,
     effectiveBatch,
     steps: Math.max(1, Math.ceil((samplesPerEpoch * epochs) / effectiveBatch)),
     packing,

@@ -4,11 +4,11 @@ import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { describeAssumptions } from './assumptions.js';
 import type { Card } from './card.js';
-import type { DataInput, DataPlan } from './data.js';
+import { type DataInput, type DataPlan, type RecipeData, recipeDataOf } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { applyData } from './plan.js';
-import { resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
 import { estimateStepTime, type StepTime, totalHours } from './time.js';
@@ -39,6 +39,8 @@ export interface EstimateResult {
   sources: Source[];
   /** the user's data as a run, when they gave its size */
   data: DataPlan | null;
+  /** the data the recipe's published run was for */
+  recipeData: RecipeData;
 }
 
 /** The estimate, or null when the technique has no recipe for the model's group. */
@@ -62,5 +64,6 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
     data,
+    recipeData: recipeDataOf(technique, defaultsFor(technique, model)!, settings.seqLen !== null),
   };
 }

@@ -3,7 +3,7 @@
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
 import type { Model, Technique } from '../kb/types.js';
 import type { Card } from './card.js';
-import { type DataInput, type DataPlan, hasData, planData } from './data.js';
+import { type DataInput, type DataPlan, hasData, planData, type RecipeData, recipeDataOf } from './data.js';
 import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
 import {
   defaultsFor,
@@ -35,6 +35,8 @@ export interface RunPlan {
   run: RunEstimate;
   /** the user's data as a run, when they gave its size */
   data: DataPlan | null;
+  /** the data the recipe's published run was for (what a run without data flags assumes) */
+  recipeData: RecipeData;
 }
 
 /** The typical run of a recommendation: language-model sequences average well below their cut-off. */
@@ -55,7 +57,8 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     time = data
       ? { run: fit.run, typicalHours: fit.run.hours, stepsShare: 1, fits: fit.run.hours <= request.budgetHours }
       : fitTimeBudget(fit.run, request.budgetHours);
-  return { settings, fit, time, run: time?.run ?? fit.run, data };
+  const recipeData = recipeDataOf(technique, defaultsFor(technique, model)!, settings.seqLen !== null);
+  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData };
 }
 
 /** The settings with the user's data applied: its steps (unless --steps) and sequence fill. */

@@ -4,6 +4,7 @@ import type { EstimateResult } from '../estimate/estimate.js';
 import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
 import { round } from '../format.js';
+import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
 
@@ -25,6 +26,9 @@ export interface EstimateJson {
     assumedSpeed: boolean;
   } | null;
   settings: SettingsJson;
+  /** the data flags given (absent: none) and where the steps come from */
+  data?: DataInputJson;
+  plan: PlanJson;
   vram: {
     peakGiB: number;
     breakdown: BreakdownJson[];
@@ -66,6 +70,8 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
         }
       : null,
     settings: settingsJson(e.settings),
+    data: e.data ? dataInputJson(e.data.given) : undefined,
+    plan: planJson(e.settings, e.data, e.recipeData),
     vram: {
       peakGiB: r3(e.memory.peakGiB),
       breakdown: e.memory.breakdown.map((p): BreakdownJson => ({ part: p.part, gib: r3(p.gib) })),

@@ -1,9 +1,10 @@
 import stringWidth from 'string-width';
 
+import type { DataPlan, RecipeData } from '../estimate/data.js';
 // Settings, widths and wrapping shared by every renderer (numbers, durations and sizes: src/format.ts).
 import { METHOD_TRAITS } from '../estimate/methods.js';
 import type { TrainingSettings } from '../estimate/settings.js';
-import { fmtLr, plural } from '../format.js';
+import { fmtLr, fmtNum, formatDuration, groupThousands, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 
 export function describeSettings(s: TrainingSettings): string[] {
@@ -132,5 +133,44 @@ export function sourceLine(s: Source, detail: 'ref' | 'for' | 'full'): string {
   if (detail === 'for' && s.for?.length) line += ` (${s.for.join('; ')})`;
   if (detail === 'full')
     line += `${s.for?.length ? ` (for ${s.for.join(', ')})` : ''}${s.quote ? `: "${s.quote}"` : ''}`;
+  return line;
+}
+
+/**
+ * Where a run's steps come from, in one line: the user's data (samples x epochs / effective batch)
+ * or, without data flags, the recipe's typical run, named as an assumption, with how much data the
+ * time budget trains at the recipe's epochs.
+ */
+export function dataLine(
+  run: { settings: TrainingSettings; step: { stepSeconds: number } },
+  data: DataPlan | null,
+  recipe: RecipeData,
+  budgetHours?: number,
+): string {
+  const s = run.settings;
+  const language = s.seqLen !== null;
+  const unit = language ? 'example' : 'image';
+  const epochs = (n: number) => `${fmtNum(n, n < 10 ? 1 : 0)} epoch${n === 1 ? '' : 's'}`;
+  const published = `the recipe's: ${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}${recipe.samplesFrom === 'typical data size' ? ', the typical size' : ''}`;
+  const effective = s.batch * s.gradAccum;
+  if (data) {
+    const g = data.given;
+    const what = !language
+      ? `${plural(g.images!, 'image')}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
+      : data.packing
+        ? `${plural(data.samplesPerEpoch, 'packed sequence')} of ${groupThousands(s.seqLen!)} tokens`
+        : `${plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;
+    const from = data.epochsFrom === 'given' ? 'given' : published;
+    const steps = s.steps === data.steps ? '' : ` (${plural(s.steps, 'step')} given)`;
+    return `${what} x ${epochs(data.epochs)} (${from}) / batch ${effective} = ${plural(data.steps, 'step')}${steps}`;
+  }
+  const passes = s.steps * effective;
+  let line = `assumes the recipe's run, ${plural(s.steps, 'step')} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}); pass ${language ? '--examples' : '--images'} for yours`;
+  if (budgetHours !== undefined && run.step.stepSeconds > 0) {
+    const budgetPasses = (budgetHours * 3600 * s.batch) / run.step.stepSeconds;
+    const fits = Number(Math.floor(budgetPasses / recipe.epochs).toPrecision(2));
+    const length = language && s.meanSeqLen !== null ? ` of about ${groupThousands(s.meanSeqLen)} tokens` : '';
+    line += `. The ${formatDuration(budgetHours)} budget trains about ${plural(fits, unit)}${length} at ${epochs(recipe.epochs)}`;
+  }
   return line;
 }

@@ -6,6 +6,7 @@ import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/ran
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
 import type { Goal, Priority } from '../kb/vocabulary.js';
+import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -20,6 +21,8 @@ export interface AnswersJson {
   resolution?: number;
   seqLen?: number;
   steps?: number;
+  /** the data flags given (absent: none, the recipe's typical run is assumed) */
+  data?: DataInputJson;
 }
 
 /** The recommendation or the runner-up: its settings and estimates, and why it was chosen. */
@@ -42,6 +45,8 @@ export interface ChoiceJson {
     };
     output: { sizeMB: number; trainableParams: number };
   } | null;
+  /** where the steps come from: the user's data, or the recipe's typical run */
+  plan: PlanJson | null;
   reasons: string[];
 }
 
@@ -100,6 +105,7 @@ const answersJson = (a: Answers): AnswersJson => ({
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,
+  data: a.data ? dataInputJson(a.data) : undefined,
 });
 
 function choiceJson(t: RankedTechnique): ChoiceJson {
@@ -131,6 +137,7 @@ function choiceJson(t: RankedTechnique): ChoiceJson {
             output: { sizeMB: r3(run.sizeMB), trainableParams: run.memory.trainableParams },
           }
         : null,
+    plan: plan && run ? planJson(run.settings, plan.data, plan.recipeData) : null,
     reasons: t.rules.filter((r) => r.applies && r.effect !== 'none').map((r) => r.reason),
   };
 }

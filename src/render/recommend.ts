@@ -5,7 +5,7 @@ import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
+import { dataLine, describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, markdownTable, renderTable } from './table.js';
 
@@ -265,8 +265,8 @@ function cardLine(result: RecommendResult): string {
 }
 
 /** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */
-function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
-  const { fit, time, run } = t.plan!;
+function estimates(t: RankedTechnique, budgetHours: number): Array<{ label: string; text: string }> {
+  const { fit, time, run, data, recipeData } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const throughput =
     run.step.tokensPerSecond !== undefined
@@ -285,6 +285,7 @@ function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
       label: 'Output',
       text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     },
+    { label: 'Data', text: dataLine(run, data, recipeData, data ? undefined : budgetHours) },
     { label: 'Setup', text: describeSettings(run.settings).join(', ') },
   ];
 }
@@ -345,7 +346,11 @@ export function renderRecommendText(
     );
     out.push(style.dim(`for ${context}`));
     out.push('', style.heading('Why'), whySentences(result, rec).join(' '));
-    out.push('', style.heading('Estimates'), ...estimates(rec).map((l) => `${l.label.padEnd(8)}${l.text}`));
+    out.push(
+      '',
+      style.heading('Estimates'),
+      ...estimates(rec, result.answers.timeHours).map((l) => `${l.label.padEnd(8)}${l.text}`),
+    );
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
     // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
@@ -400,7 +405,12 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   if (rec) {
     out.push(`**Recommendation: ${rec.name}** (\`${rec.id}\`, score ${fmtNum(rec.score, 2)})`);
     out.push('', '## Why', '', whySentences(result, rec).join(' '));
-    out.push('', '## Estimates', '', ...estimates(rec).map((l) => `- **${l.label}** ${l.text}`));
+    out.push(
+      '',
+      '## Estimates',
+      '',
+      ...estimates(rec, result.answers.timeHours).map((l) => `- **${l.label}** ${l.text}`),
+    );
     // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
     out.push('', '## Next step', '', ...nextStep(result, rec, detail).map(code));
     const rows = explained(rec, plain, detail);

@@ -71,11 +71,22 @@ describe.each(Object.entries(SCENARIOS))('estimate: %s', (name, scenario) => {
       'model',
       'gpu',
       'settings',
+      'plan',
       'vram',
       'time',
       'output',
       'assumptions',
       'sources',
+    ]);
+    expect(Object.keys(json.plan)).toEqual([
+      'from',
+      'samplesPerEpoch',
+      'epochs',
+      'epochsFrom',
+      'effectiveBatch',
+      'steps',
+      'packing',
+      'recipe',
     ]);
     expect(json.technique).toBe(estimate.technique.id);
     expect(json.model).toBe(estimate.model.id);
