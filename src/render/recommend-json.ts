@@ -9,6 +9,7 @@ import type { Goal, Priority } from '../kb/vocabulary.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
+import { suggestionFlags, suggestionText } from './suggestion.js';
 
 export interface AnswersJson {
   goal: Goal;
@@ -73,7 +74,14 @@ export interface RankingEntryJson {
 export interface SuggestionJson {
   kind: Suggestion['kind'];
   technique: string;
+  /** as the text output prints it, with the flags */
   text: string;
+  /** what it changes (settings, card, budget or model) and the flags that do it */
+  change: Suggestion['change'];
+  flags: string[];
+  /** the run with the change, when it was planned */
+  peakGiB: number | null;
+  hours: number | null;
 }
 
 export interface RecommendJson {
@@ -192,7 +200,11 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
     suggestions: result.suggestions.map((s): SuggestionJson => ({
       kind: s.kind,
       technique: s.technique,
-      text: s.text,
+      text: suggestionText(s),
+      change: s.change,
+      flags: suggestionFlags(s.change),
+      peakGiB: s.peakGiB === null ? null : r3(s.peakGiB),
+      hours: s.hours === null ? null : r3(s.hours),
     })),
     sources: result.sources.map(sourceJson),
   };

@@ -6,6 +6,7 @@ import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
 import { describeSettings, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
+import { suggestionText } from './suggestion.js';
 import { type Column, markdownTable, renderTable } from './table.js';
 
 /** How the explanation table writes a rule's operator. */
@@ -173,7 +174,7 @@ export function renderRecommendText(result: RecommendResult, opts: RenderOptions
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
     if (result.suggestions.length) {
       out.push('', style.heading('What would make it work'));
-      for (const s of result.suggestions) out.push(`- ${s.text}`);
+      for (const s of result.suggestions) out.push(`- ${suggestionText(s)}`);
     }
   }
   out.push('', style.heading('All techniques'));
@@ -216,7 +217,7 @@ export function renderRecommendMarkdown(result: RecommendResult): string {
     out.push('', `## Why ${rec.name}`, '', ...markdownTable(EXPLANATION_COLUMNS, explanationRows(rec, plain)));
   } else {
     out.push('**Nothing fits.**', '');
-    for (const s of result.suggestions) out.push(`- ${s.text}`);
+    for (const s of result.suggestions) out.push(`- ${suggestionText(s)}`);
   }
   const c = rankingColumns(plain);
   out.push(
