@@ -209,7 +209,9 @@ export function suggestAlternatives(ctx: SuggestContext): Suggestion[] {
     .sort((a, b) => a.plan!.time!.typicalHours - b.plan!.time!.typicalHours)[0];
   if (timeOnly) {
     const typical = timeOnly.plan!.time!.typicalHours;
-    const least = typical * MIN_STEPS_SHARE;
+    // the budget whose shortened run keeps at least MIN_STEPS_SHARE of the steps (fitTimeBudget rounds them down)
+    const steps = timeOnly.plan!.settings.steps;
+    const least = ((typical * Math.ceil(steps * MIN_STEPS_SHARE)) / steps) * (1 + 1e-9);
     out.push({
       kind: 'time',
       technique: timeOnly.id,
