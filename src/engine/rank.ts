@@ -18,7 +18,7 @@ import {
   scoreTechnique,
 } from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
-import { suggestAlternatives,type Suggestion } from './suggest.js';
+import { suggestAlternatives, type Suggestion } from './suggest.js';
 
 export interface RankedTechnique {
   id: string;
