@@ -97,6 +97,17 @@ export interface RecommendJson {
 
 const r3 = (n: number) => round(n, 3);
 
+// field by field, in the README's order, so that nothing internal reaches the JSON
+const changeJson = (c: Suggestion['change']): Suggestion['change'] => ({
+  resolution: c.resolution,
+  seqLen: c.seqLen,
+  steps: c.steps,
+  quantize: c.quantize,
+  gpu: c.gpu,
+  timeHours: c.timeHours === undefined ? undefined : r3(c.timeHours),
+  model: c.model,
+});
+
 // in the order the README documents; an override not given is undefined, which JSON.stringify leaves out
 const answersJson = (a: Answers): AnswersJson => ({
   goal: a.goal,
@@ -201,7 +212,7 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
       kind: s.kind,
       technique: s.technique,
       text: suggestionText(s),
-      change: s.change,
+      change: changeJson(s.change),
       flags: suggestionFlags(s.change),
       peakGiB: s.peakGiB === null ? null : r3(s.peakGiB),
       hours: s.hours === null ? null : r3(s.hours),
