@@ -1,11 +1,9 @@
 // recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
 // run and, when nothing is eligible, what would make it work. Pure.
 import type { Card } from '../estimate/card.js';
-import { cardFromGpu, resolveCard } from '../estimate/card.js';
-import { MIN_STEPS_SHARE } from '../estimate/fit.js';
+import { resolveCard } from '../estimate/card.js';
 import type { RunPlan } from '../estimate/plan.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
-import { formatBudget } from '../format.js';
 import { uniqueSources } from '../kb/lookup.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
@@ -20,6 +18,7 @@ import {
   scoreTechnique,
 } from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
+import { suggestAlternatives, type Suggestion } from './suggest.js';
 
 export interface RankedTechnique {
   id: string;
@@ -67,11 +66,7 @@ class Ranked implements RankedTechnique {
   }
 }
 
-export interface Suggestion {
-  kind: 'gpu' | 'time' | 'model';
-  text: string;
-  technique: string;
-}
+export type { Suggestion, SuggestionChange } from './suggest.js';
 
 export interface RecommendResult {
   answers: Answers;
@@ -98,57 +93,6 @@ function firstEligible(kb: KnowledgeBase, model: Model, card: Card, answers: Ans
   return top?.eligible ? top : null;
 }
 
-/** What would make something eligible: a bigger card, more time, or a smaller model of the family. */
-export function suggestAlternatives(
-  kb: KnowledgeBase,
-  model: Model,
-  card: Card,
-  answers: Answers,
-  ranking: RankedTechnique[],
-): Suggestion[] {
-  const out: Suggestion[] = [];
-  const byVram = [...kb.gpus]
-    .filter((g) => g.vendor === 'nvidia')
-    .sort((a, b) => a.vramGB - b.vramGB || b.tflops - a.tflops);
-  for (const gpu of byVram) {
-    if (gpu.vramGB <= card.vramGiB) continue;
-    const top = firstEligible(kb, model, cardFromGpu(gpu), { ...answers, gpu: gpu.id, vramGiB: null });
-    if (top) {
-      out.push({
-        kind: 'gpu',
-        technique: top.id,
-        text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top.name} in the same time budget`,
-      });
-      break;
-    }
-  }
-  // more time: a technique that fails only its time rule; half its typical run is the least that counts
-  const timeOnly = ranking
-    .filter((r) => !r.eligible && r.plan?.time && !r.plan.time.fits && r.failed.every((x) => x.fact === 'time.fits'))
-    .sort((a, b) => a.plan!.time!.typicalHours - b.plan!.time!.typicalHours)[0];
-  if (timeOnly) {
-    const least = timeOnly.plan!.time!.typicalHours * MIN_STEPS_SHARE;
-    out.push({
-      kind: 'time',
-      technique: timeOnly.id,
-      text: `a time budget of ${formatBudget(least)} would fit a shortened ${timeOnly.name} run (${formatBudget(timeOnly.plan!.time!.typicalHours)} for a typical one)`,
-    });
-  }
-  // the same publisher's smaller models first (same tokenizer and chat format), then any of the group
-  const samePublisher = (m: Model) => Number(m.publisher !== undefined && m.publisher === model.publisher);
-  const smaller = kb.models
-    .filter((m) => m.group === model.group && m.params < model.params)
-    .sort((a, b) => samePublisher(b) - samePublisher(a) || b.params - a.params);
-  for (const m of smaller) {
-    const top = firstEligible(kb, m, card, { ...answers, model: m.id });
-    if (top) {
-      out.push({ kind: 'model', technique: top.id, text: `the smaller ${m.name} would fit ${top.name} on this card` });
-      break;
-    }
-  }
-  return out;
-}
-
 export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult {
   const model = kb.models.find((m) => m.id === answers.model);
   if (!model) throw new Error(`unknown model id '${answers.model}'`);
@@ -157,7 +101,16 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const eligible = ranking.filter((r) => r.eligible);
   const recommendation = eligible[0] ?? null;
   const runnerUp = eligible[1] ?? null;
-  const suggestions = recommendation ? [] : suggestAlternatives(kb, model, card, answers, ranking);
+  const suggestions = recommendation
+    ? []
+    : suggestAlternatives({
+        kb,
+        model,
+        card,
+        answers,
+        ranking,
+        firstEligible: (m, c, a) => firstEligible(kb, m, c, a),
+      });
   const sources: Source[] = [];
   const technique = recommendation ? kb.techniques.find((t) => t.id === recommendation.id) : undefined;
   if (technique) sources.push(...technique.sources);

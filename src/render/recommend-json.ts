@@ -10,6 +10,7 @@ import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './da
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
+import { suggestionFlags, suggestionText } from './suggestion.js';
 
 export interface AnswersJson {
   goal: Goal;
@@ -78,7 +79,14 @@ export interface RankingEntryJson {
 export interface SuggestionJson {
   kind: Suggestion['kind'];
   technique: string;
+  /** as the text output prints it, with the flags */
   text: string;
+  /** what it changes (settings, card, budget or model) and the flags that do it */
+  change: Suggestion['change'];
+  flags: string[];
+  /** the run with the change, when it was planned */
+  peakGiB: number | null;
+  hours: number | null;
 }
 
 export interface RecommendJson {
@@ -93,6 +101,21 @@ export interface RecommendJson {
 }
 
 const r3 = (n: number) => round(n, 3);
+
+// field by field, in the README's order, so that nothing internal reaches the JSON
+const changeJson = (c: Suggestion['change']): Suggestion['change'] => ({
+  resolution: c.resolution,
+  seqLen: c.seqLen,
+  steps: c.steps,
+  quantize: c.quantize,
+  gpu: c.gpu,
+  timeHours: c.timeHours === undefined ? undefined : r3(c.timeHours),
+  model: c.model,
+  epochs: c.epochs,
+  images: c.images,
+  examples: c.examples,
+  tokens: c.tokens,
+});
 
 // in the order the README documents; an override not given is undefined, which JSON.stringify leaves out
 const answersJson = (a: Answers): AnswersJson => ({
@@ -199,7 +222,11 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
     suggestions: result.suggestions.map((s): SuggestionJson => ({
       kind: s.kind,
       technique: s.technique,
-      text: s.text,
+      text: suggestionText(s),
+      change: changeJson(s.change),
+      flags: suggestionFlags(s.change),
+      peakGiB: s.peakGiB === null ? null : r3(s.peakGiB),
+      hours: s.hours === null ? null : r3(s.hours),
     })),
     sources: result.sources.map(sourceJson),
   };

@@ -7,6 +7,7 @@ import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
 import { dataLine, describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
+import { suggestionText } from './suggestion.js';
 import { type Column, markdownTable, renderTable } from './table.js';
 
 /** How the explanation table writes a rule's operator. */
@@ -366,7 +367,7 @@ export function renderRecommendText(
     if (why.length) out.push('', style.heading('Why'), why.join(' '));
     if (result.suggestions.length) {
       out.push('', style.heading('What would make it work'));
-      for (const s of result.suggestions) out.push(`- ${s.text}`);
+      for (const s of result.suggestions) out.push(`- ${suggestionText(s)}`);
     }
     const next = nextStep(result, null, detail);
     if (next.length) out.push('', style.heading('Next step'), ...next);
@@ -420,7 +421,7 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
     out.push('**Nothing fits.**', '');
     const why = nothingFitsWhy(result);
     if (why.length) out.push(why.join(' '), '');
-    for (const s of result.suggestions) out.push(`- ${s.text}`);
+    for (const s of result.suggestions) out.push(`- ${suggestionText(s)}`);
     const next = nextStep(result, null, detail);
     if (next.length) out.push('', '## Next step', '', ...next.map(code));
     out.push('', '## All techniques', '', ...ranking());

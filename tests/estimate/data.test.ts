@@ -140,4 +140,22 @@ describe('data flags', () => {
     expect(e.code).toBe(2);
     expect(e.stderr).toBe("error: --repeats needs the data's size: pass --images too.\n");
   });
+
+  it('a run of the data over the budget: exit 3, the time it needs, and a subset that fits (which then does)', async () => {
+    const argv = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', '4090', '--time', '1h'];
+    const data = ['--examples', '200000', '--tokens-per-example', '800'];
+    const r = await runCli([...argv, ...data, '--json']);
+    expect(r.code).toBe(3);
+    const json = JSON.parse(r.stdout) as {
+      suggestions: Array<{ kind: string; change: Record<string, number>; hours: number | null }>;
+      ranking: Array<{ id: string; rules: Array<{ rule: string; value: unknown }> }>;
+    };
+    const time = json.suggestions.find((s) => s.change.timeHours !== undefined)!;
+    expect(time.change.timeHours).toBeGreaterThan(10); // the whole run of the data: about a day
+    const subset = json.suggestions.find((s) => s.change.examples !== undefined)!;
+    expect(subset.change.examples).toBeLessThan(200_000);
+    expect(subset.hours).toBeLessThanOrEqual(1);
+    const again = await runCli([...argv, '--examples', String(subset.change.examples), '--tokens-per-example', '800']);
+    expect(again.code).toBe(0);
+  });
 });
