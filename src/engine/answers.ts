@@ -1,6 +1,6 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
 import type { DataInput } from '../estimate/data.js';
-import type { Goal, Priority } from '../kb/vocabulary.js';
+import type { Goal, Priority, Quantization } from '../kb/vocabulary.js';
 
 export interface Answers {
   goal: Goal;
@@ -16,6 +16,8 @@ export interface Answers {
   resolution?: number;
   seqLen?: number;
   steps?: number;
+  /** a quantized frozen base the user fixed (applies to adapter techniques) */
+  quantize?: Quantization;
   /** the user's data, when they gave its size: the steps follow from it */
   data?: DataInput;
 }

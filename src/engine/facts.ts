@@ -3,6 +3,7 @@
 import type { Card } from '../estimate/card.js';
 import { HEADROOM } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
+import { METHOD_TRAITS } from '../estimate/methods.js';
 import { planRun, type RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { round } from '../format.js';
@@ -25,9 +26,13 @@ export function sizeClass(mb: number): number {
   return mb < 10 ? 1 : mb < 200 ? 2 : mb < 1000 ? 3 : mb < 5000 ? 4 : 5;
 }
 
-export function overridesFrom(answers: Answers, model: Model): SettingsOverrides {
+export function overridesFrom(answers: Answers, model: Model, technique: Technique): SettingsOverrides {
   const o: SettingsOverrides = {};
   if (answers.steps) o.steps = answers.steps;
+  // a quantized base the user fixed: for the techniques that train on a frozen base and do not
+  // imply their own (QLoRA is NF4 by definition; a full fine-tune has no frozen base to quantize)
+  const method = METHOD_TRAITS[technique.method];
+  if (answers.quantize && !method.trainsEveryWeight && !method.impliedQuantization) o.quantize = answers.quantize;
   // the run-shape answer of the model's kind (resolution or sequence length); the other one does not apply
   const shape = kindOf(model).shapeSetting;
   if (answers[shape]) o[shape] = answers[shape];
@@ -40,7 +45,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
   const plan = familyMatch
     ? planRun(technique, model, card, {
-        overrides: overridesFrom(answers, model),
+        overrides: overridesFrom(answers, model, technique),
         typicalFill: true,
         budgetHours: answers.timeHours,
         ...(answers.data ? { data: answers.data } : {}),

@@ -78,7 +78,7 @@ const result = (plan: RunPlan) =>
 /** The changes of the run that make one technique fit, at most one of each kind. */
 function runChanges(technique: Technique, ranked: RankedTechnique, model: Model, card: Card, answers: Answers) {
   const plan = ranked.plan!;
-  const base = overridesFrom(answers, model);
+  const base = overridesFrom(answers, model, technique);
   const replan = (change: SettingsOverrides, data = answers.data) =>
     planRun(technique, model, card, {
       overrides: { ...base, ...change },

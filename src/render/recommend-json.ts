@@ -5,7 +5,7 @@ import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
-import type { Goal, Priority } from '../kb/vocabulary.js';
+import type { Goal, Priority, Quantization } from '../kb/vocabulary.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
@@ -22,6 +22,7 @@ export interface AnswersJson {
   resolution?: number;
   seqLen?: number;
   steps?: number;
+  quantize?: Quantization;
   /** the data flags given (absent: none, the recipe's typical run is assumed) */
   data?: DataInputJson;
 }
@@ -128,6 +129,7 @@ const answersJson = (a: Answers): AnswersJson => ({
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,
+  quantize: a.quantize,
   data: a.data ? dataInputJson(a.data) : undefined,
 });
 

@@ -19,10 +19,10 @@ const ask = (a: Partial<Answers> & Pick<Answers, 'goal' | 'model' | 'timeHours'>
 });
 const gpuOf = (s: Suggestion | undefined) => kb.gpus.find((g) => g.id === s?.change.gpu);
 
-/** The answers with a suggestion's change, where the answers can say it (not yet a quantized base). */
+/** The answers with a suggestion's change, as its flags would give them. */
 function applied(a: Answers, s: Suggestion): Answers | null {
   const c = s.change;
-  if (c.quantize) return null;
+  if (c.quantize) return { ...a, quantize: c.quantize };
   if (c.gpu) return { ...a, gpu: c.gpu, vramGiB: null };
   // the budget as the --time flag writes it, rounded up
   if (c.timeHours)

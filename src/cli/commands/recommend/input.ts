@@ -23,6 +23,7 @@ export type RecommendInput = Pick<
   | 'resolution'
   | 'seqLen'
   | 'steps'
+  | 'quantize'
   | 'images'
   | 'repeats'
   | 'examples'
@@ -37,7 +38,7 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps } = flags;
+  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps, quantize } = flags;
   const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
   return {
     goal,
@@ -49,6 +50,7 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     resolution,
     seqLen,
     steps,
+    quantize,
     images,
     repeats,
     examples,
@@ -129,6 +131,7 @@ export function checkRecommendInput(
     ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
     ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
+    ...(input.quantize !== undefined ? { quantize: input.quantize } : {}),
     ...(data ? { data } : {}),
   };
   return { kb, answers };

@@ -1,6 +1,6 @@
 // The options, flag types and examples of `finetune-advisor recommend`: what its help, its run and the
 // questions share, with no import of either.
-import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
+import { GOALS, PRIORITIES, type Priority, QUANTIZATIONS } from '../../../kb/vocabulary.js';
 import {
   CARD_OPTIONS,
   choiceOption,
@@ -37,6 +37,11 @@ export const RECOMMEND_OPTIONS = {
     defaultValue: 'balanced' as Priority,
   },
   ...RUN_SHAPE_OPTIONS,
+  quantize: choiceOption(
+    '--quantize <q>',
+    "quantized frozen base for the adapter techniques (default: each recipe's own)",
+    QUANTIZATIONS,
+  ),
   ...DATA_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
   explain: switchOption('--explain', 'every rule record and every technique, not only what decided the answer'),
