@@ -87,6 +87,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'time.hours_typical': time ? round(time.typicalHours, 2) : null,
     'time.steps': run ? run.settings.steps : null,
     'time.steps_share': time ? round(time.stepsShare, 2) : null,
+    'time.steps_min': time ? time.minSteps : null,
     'time.fits': time ? time.fits : null,
     'time.budget_share': run ? round(run.hours / answers.timeHours, 2) : null,
     'output.size_mb': run ? round(run.sizeMB, run.sizeMB < 1 ? 3 : 1) : null,

@@ -4,7 +4,6 @@
 // make each change are the renderers' (they read `change`).
 import type { Card } from '../estimate/card.js';
 import { cardFromGpu, gpuMemoryGiB } from '../estimate/card.js';
-import { MIN_STEPS_SHARE } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS } from '../estimate/methods.js';
 import { planRun, type RunPlan } from '../estimate/plan.js';
@@ -45,12 +44,6 @@ export interface Suggestion {
 
 /** Run changes are tried on this many of the best techniques that fail only on memory or time. */
 const CANDIDATES = 3;
-/**
- * A shorter run is offered down to half of the shortest run the ranking itself accepts
- * (MIN_STEPS_SHARE): further down it is a different run, not a shorter one, and the user should
- * choose it knowingly with --steps.
- */
-const LEAST_STEPS_SHARE = MIN_STEPS_SHARE / 2;
 /** Sequences are halved down to this many tokens: shorter cut-offs truncate ordinary instructions. */
 const SEQ_LEN_FLOOR = 256;
 /** Image sides are multiples of 64 (latent /8, UNet /8 again) and go down to half the recipe's. */
@@ -134,18 +127,6 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
         change,
         p,
         `${change.epochs !== undefined ? `${change.epochs} epochs of your data` : `a subset of your data (${Math.round(share * 100)}%)`}: ${ranked.name} ${result(p)}`,
-      );
-  }
-  if (time && !time.fits && !plan.data) {
-    const recipe = plan.settings.steps;
-    const steps = Math.floor((recipe * answers.timeHours) / time.typicalHours);
-    const p = steps >= Math.max(1, recipe * LEAST_STEPS_SHARE) ? replan({ steps }) : null;
-    if (fits(p))
-      add(
-        'steps',
-        { steps },
-        p,
-        `a shorter run (fewer steps or epochs) of ${groupThousands(steps)} steps, ${Math.round((100 * steps) / recipe)}% of ${plan.data ? 'the run of your data' : "the recipe's"} ${groupThousands(recipe)}: ${ranked.name} ${result(p)}`,
       );
   }
 
@@ -235,17 +216,17 @@ export function suggestAlternatives(ctx: SuggestContext): Suggestion[] {
     break;
   }
 
-  // more time: a technique that fails only its time rule; half its typical run is the least that counts
+  // more time: a technique that fails only its time rule; its minimum useful run is the least that counts
   const timeOnly = ranking
     .filter((r) => !r.eligible && r.plan?.time && !r.plan.time.fits && r.failed.every((x) => x.fact === 'time.fits'))
     .sort((a, b) => a.plan!.time!.typicalHours - b.plan!.time!.typicalHours)[0];
   if (timeOnly) {
     const typical = timeOnly.plan!.time!.typicalHours;
-    // the budget whose shortened run keeps at least MIN_STEPS_SHARE of the steps (fitTimeBudget rounds
-    // them down); a run of the user's data is never shortened, so it needs its whole time
+    // the budget of its minimum useful run (fitTimeBudget rounds steps down, hence the margin); a run
+    // of the user's data is never shortened, so it needs its whole time
     const steps = timeOnly.plan!.settings.steps;
     const ofData = timeOnly.plan!.data !== null;
-    const least = (ofData ? typical : (typical * Math.ceil(steps * MIN_STEPS_SHARE)) / steps) * (1 + 1e-9);
+    const least = ((typical * timeOnly.plan!.time!.minSteps) / steps) * (1 + 1e-9);
     out.push({
       kind: 'time',
       technique: timeOnly.id,
@@ -254,7 +235,7 @@ export function suggestAlternatives(ctx: SuggestContext): Suggestion[] {
       hours: null,
       text: ofData
         ? `a time budget of ${formatBudget(least)} would fit the ${groupThousands(steps)}-step ${timeOnly.name} run of your data`
-        : `a time budget of ${formatBudget(least)} would fit a shortened ${timeOnly.name} run (${formatBudget(typical)} for a typical one)`,
+        : `a time budget of ${formatBudget(least)} would fit ${timeOnly.name}'s shortest useful run of ${groupThousands(timeOnly.plan!.time!.minSteps)} steps (${formatBudget(typical)} for a typical one)`,
     });
   }
 

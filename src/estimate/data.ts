@@ -125,3 +125,20 @@ export function planData(
     meanSeqLen,
   };
 }
+
+/**
+ * The fewest steps a run may be shortened to, to meet a time budget: the least data the knowledge
+ * base says the technique learns from (its sourced minImages / minExamples) trained as its recipe
+ * trains its data (the recipe's epochs), at the run's effective batch. A DreamBooth-LoRA on SDXL:
+ * 3 images x 400 epochs / batch 4 = 300 steps.
+ */
+export function minimumUsefulSteps(
+  technique: Technique,
+  recipe: { steps: number; batch: number; recipeSamples?: number },
+  settings: TrainingSettings,
+): number {
+  const language = settings.seqLen !== null;
+  const least = language ? technique.data.llm?.minExamples : technique.data.image?.minImages;
+  const epochs = recipeDataOf(technique, recipe, language).epochs;
+  return Math.max(1, Math.ceil((Math.max(1, least ?? 1) * epochs) / (settings.batch * settings.gradAccum)));
+}

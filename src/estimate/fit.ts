@@ -103,28 +103,27 @@ export interface FitResult {
   run: RunEstimate;
 }
 
-/**
- * Published step counts span a range of two to three (DreamBooth 400-1200, ai-toolkit FLUX LoRA
- * "500 - 4000 is a good range", 1-3 epochs for language models), so a run may be cut to half of the
- * typical one to meet a time budget; below that the result is no longer the technique's recipe.
- */
-export const MIN_STEPS_SHARE = 0.5;
-
 export interface TimePlan {
   /** the run that fits the budget: the typical one, or one with fewer steps */
   run: RunEstimate;
   typicalHours: number;
   stepsShare: number;
   fits: boolean;
+  /** the fewest steps a run may be shortened to (planRun: the technique's minimum useful run) */
+  minSteps: number;
 }
 
-/** Shortens a run (fewer optimizer steps) to meet the time budget, down to MIN_STEPS_SHARE of it. */
-export function fitTimeBudget(typical: RunEstimate, budgetHours: number): TimePlan {
-  if (typical.hours <= budgetHours) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true };
+/**
+ * Shortens a run (fewer optimizer steps) to meet the time budget, down to `minSteps`: below that
+ * it is no longer a run that teaches the technique anything (see minimumUsefulSteps).
+ */
+export function fitTimeBudget(typical: RunEstimate, budgetHours: number, minSteps = 1): TimePlan {
+  const least = Math.min(typical.settings.steps, Math.max(1, minSteps));
+  if (typical.hours <= budgetHours)
+    return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true, minSteps: least };
   const steps = Math.floor((typical.settings.steps * budgetHours) / typical.hours);
   const share = steps / typical.settings.steps;
-  if (share < MIN_STEPS_SHARE || steps < 1)
-    return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false };
+  if (steps < least) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false, minSteps: least };
   // fewer steps change only the total time: memory, step time and output size stay as they are
   const settings = { ...typical.settings, steps };
   return {
@@ -132,6 +131,7 @@ export function fitTimeBudget(typical: RunEstimate, budgetHours: number): TimePl
     typicalHours: typical.hours,
     stepsShare: share,
     fits: true,
+    minSteps: least,
   };
 }
 

@@ -3,7 +3,15 @@
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
 import type { Model, Technique } from '../kb/types.js';
 import type { Card } from './card.js';
-import { type DataInput, type DataPlan, hasData, planData, type RecipeData, recipeDataOf } from './data.js';
+import {
+  type DataInput,
+  type DataPlan,
+  hasData,
+  minimumUsefulSteps,
+  planData,
+  type RecipeData,
+  recipeDataOf,
+} from './data.js';
 import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
 import {
   defaultsFor,
@@ -52,12 +60,19 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
   const { settings: withData, data } = applyData(technique, model, recipe, request);
   const settings = request.typicalFill && !data ? typicalRun(withData) : withData;
   const fit = fitWithSavers(model, settings, card);
+  const recipeDefaults = defaultsFor(technique, model)!;
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
     time = data
-      ? { run: fit.run, typicalHours: fit.run.hours, stepsShare: 1, fits: fit.run.hours <= request.budgetHours }
-      : fitTimeBudget(fit.run, request.budgetHours);
-  const recipeData = recipeDataOf(technique, defaultsFor(technique, model)!, settings.seqLen !== null);
+      ? {
+          run: fit.run,
+          typicalHours: fit.run.hours,
+          stepsShare: 1,
+          fits: fit.run.hours <= request.budgetHours,
+          minSteps: fit.run.settings.steps,
+        }
+      : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, recipeDefaults, fit.run.settings));
+  const recipeData = recipeDataOf(technique, recipeDefaults, settings.seqLen !== null);
   return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData };
 }
 

@@ -146,6 +146,7 @@ export function dataLine(
   data: DataPlan | null,
   recipe: RecipeData,
   budgetHours?: number,
+  typicalSteps = run.settings.steps,
 ): string {
   const s = run.settings;
   const language = s.seqLen !== null;
@@ -165,7 +166,11 @@ export function dataLine(
     return `${what} x ${epochs(data.epochs)} (${from}) / batch ${effective} = ${plural(data.steps, 'step')}${steps}`;
   }
   const passes = s.steps * effective;
-  let line = `assumes the recipe's run, ${plural(s.steps, 'step')} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}); pass ${language ? '--examples' : '--images'} for yours`;
+  const run0 =
+    s.steps < typicalSteps
+      ? `assumes the recipe's run shortened to the budget, ${groupThousands(s.steps)} of its ${plural(typicalSteps, 'step')}`
+      : `assumes the recipe's run, ${plural(s.steps, 'step')}`;
+  let line = `${run0} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}); pass ${language ? '--examples' : '--images'} for yours`;
   if (budgetHours !== undefined && run.step.stepSeconds > 0) {
     const budgetPasses = (budgetHours * 3600 * s.batch) / run.step.stepSeconds;
     const fits = Number(Math.floor(budgetPasses / recipe.epochs).toPrecision(2));

@@ -286,7 +286,10 @@ function estimates(t: RankedTechnique, budgetHours: number): Array<{ label: stri
       label: 'Output',
       text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     },
-    { label: 'Data', text: dataLine(run, data, recipeData, data ? undefined : budgetHours) },
+    {
+      label: 'Data',
+      text: dataLine(run, data, recipeData, data ? undefined : budgetHours, fit.run.settings.steps),
+    },
     { label: 'Setup', text: describeSettings(run.settings).join(', ') },
   ];
 }

@@ -106,6 +106,9 @@ describe('--kb extensions', () => {
       'h100-sxm',
       '--time',
       '20m',
+      // a run of the user's data is never shortened: about a day of it
+      '--examples',
+      '200000',
       '--json',
     ];
     expect((await runCli(args)).code).toBe(3);

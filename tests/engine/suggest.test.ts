@@ -51,25 +51,42 @@ describe('suggestions when nothing fits', () => {
     expect(card?.bf16).toBe(true);
   });
 
-  it('an RTX 4060 Ti 16 GB is pointed at a consumer or workstation card, never a server card, when a 24 GB one fits', () => {
+  /** Every NVIDIA card of the kinds given with less memory than `card` leaves nothing eligible. */
+  const noSmallerFits = (
+    a: Answers,
+    card: { vramGB: number },
+    kinds: (s: string | undefined) => boolean,
+    base = kb,
+  ) => {
+    for (const g of base.gpus.filter((x) => x.vendor === 'nvidia' && kinds(x.segment) && x.vramGB < card.vramGB))
+      expect(recommend(base, { ...a, gpu: g.id, vramGiB: null }).recommendation, g.id).toBeNull();
+  };
+
+  it('an RTX 4060 Ti 16 GB is pointed at the smallest consumer or workstation card that fits, never a server card', () => {
     for (const a of [
-      ask({ goal: 'subject', model: 'flux-dev', gpu: 'rtx-4060-ti-16gb', timeHours: 3 }),
-      ask({ goal: 'task', model: 'qwen2.5-7b', gpu: 'rtx-4060-ti-16gb', timeHours: 3 }),
+      ask({ goal: 'task', model: 'llama-3.1-70b', gpu: 'rtx-4060-ti-16gb', timeHours: 8 }),
+      ask({ goal: 'task', model: 'qwen2.5-32b', gpu: 'rtx-4060-ti-16gb', timeHours: 3 }),
     ]) {
       expect(recommend(kb, a).recommendation).toBeNull();
-      expect(recommend(kb, { ...a, gpu: 'rtx-4090' }).recommendation).not.toBeNull();
-      const card = gpuOf(recommend(kb, a).suggestions.find((s) => s.kind === 'gpu'));
-      expect(card?.segment).not.toBe('datacenter');
-      expect(card!.vramGB).toBeLessThanOrEqual(24);
+      const card = gpuOf(recommend(kb, a).suggestions.find((s) => s.kind === 'gpu'))!;
+      expect(card.segment).not.toBe('datacenter');
+      expect(recommend(kb, { ...a, gpu: card.id, vramGiB: null }).recommendation).not.toBeNull();
+      noSmallerFits(a, card, (seg) => seg !== 'datacenter');
     }
   });
 
   it('a server card only when no consumer or workstation card would do (a 70B model on 8 GiB)', () => {
-    const r = recommend(kb, ask({ goal: 'task', model: 'llama-3.1-70b', vramGiB: 8, timeHours: 8 }));
-    const card = gpuOf(r.suggestions.find((s) => s.kind === 'gpu'));
-    expect(card?.segment).toBe('datacenter');
-    for (const g of kb.gpus.filter((x) => x.vendor === 'nvidia' && x.segment !== 'datacenter'))
-      expect(recommend(kb, { ...r.answers, gpu: g.id, vramGiB: null }).recommendation, g.id).toBeNull();
+    const a = ask({ goal: 'task', model: 'llama-3.1-70b', vramGiB: 8, timeHours: 8 });
+    // with the catalogue's 48 GB workstation cards, one of them
+    const workstation = gpuOf(recommend(kb, a).suggestions.find((s) => s.kind === 'gpu'))!;
+    expect(workstation.segment).toBe('workstation');
+    noSmallerFits(a, workstation, (seg) => seg !== 'datacenter');
+    // without any consumer or workstation card that large, a server card
+    const small = { ...kb, gpus: kb.gpus.filter((g) => g.segment === 'datacenter' || g.vramGB < 40) };
+    const server = recommend(small, a).suggestions.find((s) => s.kind === 'gpu');
+    expect(small.gpus.find((g) => g.id === server?.change.gpu)?.segment).toBe('datacenter');
+    for (const g of small.gpus.filter((x) => x.vendor === 'nvidia' && x.segment !== 'datacenter'))
+      expect(recommend(small, { ...a, gpu: g.id, vramGiB: null }).recommendation, g.id).toBeNull();
   });
 
   it('a card without bf16 is named with the precision a bf16 recipe would use on it', () => {
@@ -81,9 +98,10 @@ describe('suggestions when nothing fits', () => {
   });
 
   it('a language model gets shorter sequences or a quantized base before a card', () => {
-    const r = recommend(kb, ask({ goal: 'task', model: 'llama-3.2-3b', gpu: 'rtx-3060', timeHours: 1 }));
-    expect(r.suggestions[0]).toMatchObject({ kind: 'seq-len', change: { seqLen: 512 } });
-    expect(r.suggestions[0]!.text).toMatch(/^with sequences cut at 512 tokens QLoRA .* fits in [\d.]+ GiB/);
+    const r = recommend(kb, ask({ goal: 'task', model: 'llama-3.1-8b', gpu: 'rtx-3060', timeHours: 2, seqLen: 4096 }));
+    expect(r.recommendation).toBeNull();
+    expect(r.suggestions[0]).toMatchObject({ kind: 'seq-len', change: { seqLen: 1024 } });
+    expect(r.suggestions[0]!.text).toMatch(/^with sequences cut at 1,024 tokens QLoRA .* fits in [\d.]+ GiB/);
   });
 
   it('every suggestion holds: recommending again with its change makes its technique eligible', () => {

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { resolveCard } from '../../src/estimate/card.js';
+import { minimumUsefulSteps } from '../../src/estimate/data.js';
 import { estimate } from '../../src/estimate/estimate.js';
 import { planRun } from '../../src/estimate/plan.js';
 import { loadKnowledgeBase } from '../../src/kb/load.js';
@@ -157,5 +158,36 @@ describe('data flags', () => {
     expect(subset.hours).toBeLessThanOrEqual(1);
     const again = await runCli([...argv, '--examples', String(subset.change.examples), '--tokens-per-example', '800']);
     expect(again.code).toBe(0);
+  });
+
+  it.each([
+    ['llama-3.2-3b', 'rtx-3060', '1h'],
+    ['qwen2.5-7b', '4060-ti-16gb', '3h'],
+  ])(
+    'a budget under the typical run is not "nothing fits": %s on %s in %s recommends an adapter and says what the budget trains',
+    async (model, gpu, time) => {
+      const argv = ['recommend', '--goal', 'task', '--model', model, '--gpu', gpu, '--time', time];
+      const r = await runCli(argv, { COLUMNS: '100' });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(/^Recommendation: (LoRA|QLoRA|DoRA)\b/);
+      expect(r.stdout).toMatch(/budget\s+trains\s+about\s+[\d,]+\s+examples/);
+    },
+  );
+});
+
+describe('the shortest useful run', () => {
+  it("is the technique's least data at its recipe's epochs: DreamBooth-LoRA on SDXL, 3 images x 400 epochs / batch 4", () => {
+    const t = technique('dreambooth-lora');
+    const m = model('sdxl');
+    const plan = planRun(t, m, card, { overrides: {}, budgetHours: 100 })!;
+    expect(minimumUsefulSteps(t, t.defaults[m.group]!, plan.settings)).toBe(300);
+    // a budget below it: not shortened, and it does not fit
+    const tight = planRun(t, m, card, { overrides: {}, budgetHours: 0.001 })!;
+    expect(tight.time).toMatchObject({ fits: false, stepsShare: 1, minSteps: 300 });
+    // a budget above it but under the typical run: shortened, never below it
+    const short = planRun(t, m, card, { overrides: {}, budgetHours: plan.run.hours * 0.7 })!;
+    expect(short.time!.fits).toBe(true);
+    expect(short.run.settings.steps).toBeGreaterThanOrEqual(300);
+    expect(short.run.settings.steps).toBeLessThan(plan.run.settings.steps);
   });
 });
