@@ -39,6 +39,15 @@ export function overridesFrom(answers: Answers, model: Model, technique: Techniq
   return o;
 }
 
+/** The technique's least and typical data for the model's family (images, or examples). */
+function dataSizes(technique: Technique, model: Model): { min: number; typical: number | null } | null {
+  const d = technique.data[model.family];
+  if (!d) return null;
+  return 'minImages' in d
+    ? { min: d.minImages, typical: d.typicalImages ?? null }
+    : { min: d.minExamples, typical: d.typicalExamples ?? null };
+}
+
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
   const goal: Goal = answers.goal;
   const a = technique.attributes;
@@ -52,6 +61,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
       })
     : null;
   const fit = plan?.fit ?? null;
+  const data = dataSizes(technique, model);
   const time = plan?.time ?? null;
   const run = time?.run;
   const facts: Facts = {
@@ -76,6 +86,10 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'technique.overfitting_risk': a.overfittingRisk.level,
     'technique.flexibility': a.flexibility.level,
     'technique.modifies_whole_model': a.modifiesWholeModel.value,
+    'technique.trains_every_weight': METHOD_TRAITS[technique.method].trainsEveryWeight,
+    'technique.min_data': data ? data.min : null,
+    'technique.typical_data': data?.typical ?? null,
+    'data.samples': answers.data?.images ?? answers.data?.examples ?? null,
     'vram.peak_gib': run ? round(run.memory.peakGiB, 2) : null,
     'vram.card_gib': round(card.vramGiB, 2),
     'vram.limit_gib': round(card.vramGiB * HEADROOM, 2),

@@ -2,6 +2,8 @@
 // ceil(samples x repeats x epochs / effective batch), epochs the recipe's own unless given.
 import { describe, expect, it } from 'vitest';
 
+import type { Answers } from '../../src/engine/answers.js';
+import { recommend } from '../../src/engine/rank.js';
 import { resolveCard } from '../../src/estimate/card.js';
 import { minimumUsefulSteps } from '../../src/estimate/data.js';
 import { estimate } from '../../src/estimate/estimate.js';
@@ -189,5 +191,38 @@ describe('the shortest useful run', () => {
     expect(short.time!.fits).toBe(true);
     expect(short.run.settings.steps).toBeGreaterThanOrEqual(300);
     expect(short.run.settings.steps).toBeLessThan(plan.run.settings.steps);
+  });
+});
+
+describe('the data in the advice', () => {
+  const points = (r: ReturnType<typeof recommend>, technique: string, rule: string) =>
+    r.ranking.find((t) => t.id === technique)!.rules.find((x) => x.rule === rule)!.points;
+  const ask = (a: Partial<Answers> & Pick<Answers, 'goal' | 'model'>): Answers => ({
+    gpu: 'a100-80gb',
+    vramGiB: null,
+    timeHours: 8,
+    priority: 'quality',
+    ...a,
+  });
+
+  it('below the least data a technique learns from: a penalty; at or above it: none', () => {
+    const few = recommend(kb, ask({ goal: 'subject', model: 'sdxl', data: { images: 2 } }));
+    expect(points(few, 'dreambooth-lora', 'data-below-minimum')).toBeLessThan(0);
+    const enough = recommend(kb, ask({ goal: 'subject', model: 'sdxl', data: { images: 5 } }));
+    expect(points(enough, 'dreambooth-lora', 'data-below-minimum')).toBe(0);
+    // without data flags the rule is not evaluated: the typical run is assumed
+    const none = recommend(kb, ask({ goal: 'subject', model: 'sdxl' }));
+    expect(none.ranking[0]!.rules.find((x) => x.rule === 'data-below-minimum')!.effect).toBe('not evaluated');
+  });
+
+  it('every weight of an image model, or of a 7B+ language model, on a small dataset: an overfitting penalty adapters do not get', () => {
+    const image = recommend(kb, ask({ goal: 'subject', model: 'sdxl', data: { images: 3 } }));
+    expect(points(image, 'dreambooth', 'overfitting-small-data-image')).toBeLessThan(0);
+    expect(points(image, 'dreambooth-lora', 'overfitting-small-data-image')).toBe(0);
+    const llm = recommend(kb, ask({ goal: 'task', model: 'llama-3.1-8b', data: { examples: 100 } }));
+    expect(points(llm, 'full-finetune', 'overfitting-small-data-llm')).toBeLessThan(0);
+    expect(points(llm, 'lora', 'overfitting-small-data-llm')).toBe(0);
+    const small = recommend(kb, ask({ goal: 'task', model: 'llama-3.2-1b', data: { examples: 100 } }));
+    expect(points(small, 'full-finetune', 'overfitting-small-data-llm')).toBe(0);
   });
 });
