@@ -18,6 +18,7 @@ import {
 } from '../kb/vocabulary.js';
 import type { RecommendInput } from './commands/recommend/input.js';
 import type { Detection } from './detect-gpu.js';
+import { DATA_OPTIONS } from './options.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
 
@@ -73,6 +74,21 @@ const FAMILY_QUESTIONS: Record<Family, { heading: string; defaultGoal: Goal; def
   },
 };
 const OTHER_MODEL = '__by-parameter-count__';
+
+/** Per family: the question for the data's size, the answer it fills and its parser (the flag's). */
+const DATA_QUESTIONS: Record<Family, { message: string; answer: 'images' | 'examples'; parse: (t: string) => number }> =
+  {
+    image: {
+      message: 'How many training images? (Enter: not sure)',
+      answer: 'images',
+      parse: DATA_OPTIONS.images.parse,
+    },
+    llm: {
+      message: 'How many training examples? (Enter: not sure)',
+      answer: 'examples',
+      parse: DATA_OPTIONS.examples.parse,
+    },
+  };
 const TYPE_VRAM = '__type-memory__';
 
 /** Exit codes for the signals that end a run at a question: 128 + the signal's number, as a shell reports them. */
@@ -293,6 +309,19 @@ async function askEach(
       validate: validator(parseDuration),
     });
     asked.time = parseDuration(text);
+  }
+
+  // the data's size sets the steps; "not sure" (Enter) keeps the recipe's typical run, and the
+  // answer then says how much data the budget trains
+  if (known.images === undefined && known.examples === undefined && known.tokens === undefined) {
+    const data = DATA_QUESTIONS[GOAL_FAMILY[goal]];
+    const text = await ask<string>({
+      type: 'input',
+      message: data.message,
+      default: '',
+      validate: (t: string) => t.trim() === '' || validator(data.parse)(t),
+    });
+    if (text.trim() !== '') asked[data.answer] = data.parse(text);
   }
 
   if (known.priority === undefined) {

@@ -77,6 +77,7 @@ describe('interactive recommend', () => {
     await t.answer(/Base model/, KEYS.enter); // sdxl (the default)
     await t.answer(/GPU \(type to filter/, ...'4090', KEYS.enter); // the first match is highlighted
     await t.answer(/Time budget/, KEYS.enter); // 2h
+    await t.answer(/How many training images\?/, KEYS.enter); // not sure
     await t.answer(/What matters most\?/, KEYS.enter); // balanced
     expect(await done).toBe(0);
     const { stdout, stderr } = t.out();
@@ -91,10 +92,13 @@ describe('interactive recommend', () => {
     const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--priority', 'quality'], t.io);
     await t.answer(/Found NVIDIA GeForce RTX 4090, 24 GiB: use it\?/, KEYS.enter);
     await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    await t.answer(/How many training examples\?/, ...'5000', KEYS.enter);
     expect(await done).toBe(0);
     const { stdout, stderr } = t.out();
     expect(stdout).toMatch(/NVIDIA GeForce RTX 4090/);
-    expect(stderr).toMatch(/--goal chat --model llama-3.1-8b --gpu rtx-4090 --time 8h --priority quality/);
+    expect(stderr).toMatch(
+      /--goal chat --model llama-3.1-8b --gpu rtx-4090 --time 8h --priority quality --examples 5000/,
+    );
   });
 
   it('several GPUs: a list to pick from; an unknown one uses its memory', async () => {
@@ -104,6 +108,7 @@ describe('interactive recommend', () => {
       t.io,
     );
     await t.answer(/Found NVIDIA Quantum Blaster 9000, 64 GiB: use it\?/, KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/not in the catalogue/);
     expect(t.out().stderr).toMatch(/--vram 64/);
@@ -113,6 +118,7 @@ describe('interactive recommend', () => {
       two.io,
     );
     await two.answer(/Found 2 GPUs/, KEYS.down, KEYS.enter);
+    await two.answer(/How many training/, KEYS.enter);
     expect(await done2).toBe(0);
     expect(two.out().stderr).toMatch(/--gpu rtx-3080-12gb/);
   });
@@ -124,6 +130,7 @@ describe('interactive recommend', () => {
     await t.answer(/Parameter count in billions/, ...'9', KEYS.enter);
     await t.answer(/Time budget/, ...'2 hourz', KEYS.enter);
     await t.answer(/Expected a duration/, ...'\u007f'.repeat(7), ...'3h', KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--model-params 9 --vram 24 --time 3h/);
     expect(t.out().stdout).toMatch(/a 9 B language model/);
@@ -158,8 +165,8 @@ describe('interactive recommend', () => {
   it('answers pasted in one go are kept for the questions after the first', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(['recommend'], t.io);
-    // style (Down), sdxl, "3090" (its first match), 2h, balanced: one write
-    await t.paste(/What do you want to teach the model\?/, `${KEYS.down}\r\r3090\r\r\r`);
+    // style (Down), sdxl, "3090" (its first match), 2h, not sure of the data, balanced: one write
+    await t.paste(/What do you want to teach the model\?/, `${KEYS.down}\r\r3090\r\r\r\r`);
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
   });
@@ -172,6 +179,7 @@ describe('interactive recommend', () => {
     );
     await t.paste(/Looking for GPUs with nvidia-smi\.\.\./, 'n\r'); // "no" to the card it finds
     await t.answer(/GPU \(type to filter/, ...'t4', KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--gpu t4 --time 8h/);
   });
@@ -183,6 +191,7 @@ describe('interactive recommend', () => {
       t.io,
     );
     const screen = await t.answer(/Found NVIDIA GeForce RTX 4090/, KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(screen).toMatch(/^Looking for GPUs with nvidia-smi\.\.\.\r\x1b\[2K/);
     expect(await done).toBe(0);
   });
@@ -195,6 +204,7 @@ describe('interactive recommend', () => {
     );
     await t.answer(/GPU \(type to filter/, ...'20 GB', KEYS.enter); // no card matches: "Not listed" is the only choice
     await t.answer(/GPU memory in GB \(20 GB\)/, KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--vram 20 --time 2h/);
     const other = fakeTerminal({ PATH: '/nonexistent' });
@@ -204,6 +214,7 @@ describe('interactive recommend', () => {
     );
     await other.answer(/GPU \(type to filter/, ...'zzz', KEYS.enter);
     await other.answer(/GPU memory in GB \(24\)/, KEYS.enter);
+    await other.answer(/How many training/, KEYS.enter);
     expect(await done2).toBe(0);
     expect(other.out().stderr).toMatch(/--vram 24 --time 2h/);
   });
@@ -216,6 +227,7 @@ describe('interactive recommend', () => {
     );
     await t.answer(/GPU \(type to filter/, KEYS.enter);
     await t.answer(/GPU memory in GB \(24\)/, ...'12', KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--vram 12 --time 2h/);
   });
@@ -232,6 +244,7 @@ describe('interactive recommend', () => {
     await t.answer(/Time budget/);
     for (const [i, n] of count().entries()) expect(n).toBeGreaterThan(before[i]!);
     t.type(KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter);
     expect(await done).toBe(0);
     expect(count()).toEqual(before);
   });
@@ -260,6 +273,7 @@ describe('the answers asked', () => {
       () => {},
     );
     await t.answer(/Time budget/, ...'3h', KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/What matters most\?/, KEYS.down, KEYS.enter);
     expect(await asked).toEqual({ time: 3, priority: 'quality' });
     expect(known).toEqual({ goal: 'style', model: 'sdxl', vram: 12 });
@@ -299,6 +313,7 @@ describe('the answers asked', () => {
       t.io,
     );
     await t.answer(/What do you want to teach the model\?/, KEYS.enter); // task, the default for a language model
+    await t.answer(/How many training examples\?/, KEYS.enter); // not sure
     expect(await done).toBe(2);
     expect(t.out().stderr).toMatch(/--goal task --model qwen2.5-7b --vram 24 --time 2h/);
     expect(t.out().stderr.endsWith(flagged.stderr)).toBe(true);

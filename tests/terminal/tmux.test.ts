@@ -98,6 +98,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     keys(s, 'Enter'); // the first match
     await waitFor(s, /Time budget/);
     keys(s, 'Enter');
+    await waitFor(s, /How many training/);
+    keys(s, 'Enter'); // not sure
     await waitFor(s, /What matters most\?/);
     keys(s, 'Enter');
     const screen = await waitFor(s, /To run this again in a script/);
@@ -115,6 +117,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     const s = start(`node ${BIN} recommend --goal chat --model llama-3.1-8b --time 8h`, smi);
     await waitFor(s, /Found NVIDIA GeForce RTX 4090, 24 GiB: use it\? \(Y\/n\)/);
     keys(s, 'Enter');
+    await waitFor(s, /How many training/);
+    keys(s, 'Enter'); // not sure
     await waitFor(s, /What matters most\?/);
     keys(s, 'Enter');
     expect(await exitCode(s)).toBe(0);
@@ -139,6 +143,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     );
     await waitFor(s, /GPU \(type to filter/);
     keys(s, '4090', 'Enter');
+    await waitFor(s, /How many training/);
+    keys(s, 'Enter'); // not sure
     const screen = await waitFor(s, /To run this again in a script/);
     expect(screen).toMatch(/✔ GPU .*rtx-4090 \(NVIDIA GeForce RTX 4090, 24 GB\)/);
     expect(await exitCode(s)).toBe(0);
@@ -148,7 +154,7 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
   it('a whole answer sequence sent at once gives what typing it key by key gives', async () => {
     const oneSend = start(`node ${BIN} recommend`, '/nonexistent-nvidia');
     await waitFor(oneSend, /What do you want to teach the model\?/);
-    keys(oneSend, 'Down', 'Enter', 'Enter', '3090', 'Enter', 'Enter', 'Enter'); // style, sdxl, rtx-3090, 2h, balanced
+    keys(oneSend, 'Down', 'Enter', 'Enter', '3090', 'Enter', 'Enter', 'Enter', 'Enter'); // style, sdxl, rtx-3090, 2h, not sure, balanced
     expect(await exitCode(oneSend)).toBe(0);
     expect((await waitFor(oneSend, /To run this again/)).replace(/\n/g, '')).toMatch(
       /--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/,
@@ -156,7 +162,7 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     // a paste: tmux writes its buffer to the terminal in one go (newlines as Enter)
     const pasted = start(`node ${BIN} recommend`, '/nonexistent-nvidia');
     await waitFor(pasted, /What do you want to teach the model\?/);
-    tmux('set-buffer', '-b', pasted.name, '\n\n3090\n\n\n'); // subject, sdxl, rtx-3090, 2h, balanced
+    tmux('set-buffer', '-b', pasted.name, '\n\n3090\n\n\n\n'); // subject, sdxl, rtx-3090, 2h, not sure, balanced
     tmux('paste-buffer', '-d', '-b', pasted.name, '-t', pasted.name);
     expect(await exitCode(pasted)).toBe(0);
     expect((await waitFor(pasted, /To run this again/)).replace(/\n/g, '')).toMatch(

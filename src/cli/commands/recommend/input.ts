@@ -158,5 +158,16 @@ export function repeatCommand(input: RecommendInput): string {
   parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
   parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
+  // the data answers, as their flags
+  const data: Array<[string, number | undefined]> = [
+    ['--images', input.images],
+    ['--repeats', input.repeats],
+    ['--examples', input.examples],
+    ['--tokens-per-example', input.tokensPerExample],
+    ['--tokens', input.tokens],
+    ['--epochs', input.epochs],
+  ];
+  for (const [flag, value] of data) if (value !== undefined) parts.push(`${flag} ${value}`);
+  if (input.packing !== undefined) parts.push(input.packing ? '--packing' : '--no-packing');
   return parts.join(' ');
 }
