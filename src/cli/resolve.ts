@@ -1,5 +1,6 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
 import { UsageError } from '../errors.js';
+import type { DataInput } from '../estimate/data.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';
@@ -66,6 +67,12 @@ export function checkFamilyFlags(
       );
     }
   }
+}
+
+/** The data flags (or answers) as the planner's input. */
+export function dataInput(flags: DataInput): DataInput {
+  const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
+  return { images, repeats, examples, tokensPerExample, tokens, epochs, packing };
 }
 
 /** The flags that give a family's data size. */

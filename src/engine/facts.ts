@@ -1,6 +1,7 @@
 // Named facts about one technique for one set of answers. Rules may only name facts listed in
 // FACTS; the knowledge-base checks reject any other name.
 import type { Card } from '../estimate/card.js';
+import { dataSizesOf } from '../estimate/data.js';
 import { HEADROOM } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { METHOD_TRAITS } from '../estimate/methods.js';
@@ -39,15 +40,6 @@ export function overridesFrom(answers: Answers, model: Model, technique: Techniq
   return o;
 }
 
-/** The technique's least and typical data for the model's family (images, or examples). */
-function dataSizes(technique: Technique, model: Model): { min: number; typical: number | null } | null {
-  const d = technique.data[model.family];
-  if (!d) return null;
-  return 'minImages' in d
-    ? { min: d.minImages, typical: d.typicalImages ?? null }
-    : { min: d.minExamples, typical: d.typicalExamples ?? null };
-}
-
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
   const goal: Goal = answers.goal;
   const a = technique.attributes;
@@ -61,7 +53,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
       })
     : null;
   const fit = plan?.fit ?? null;
-  const data = dataSizes(technique, model);
+  const data = dataSizesOf(technique.data[model.family]);
   const time = plan?.time ?? null;
   const run = time?.run;
   const facts: Facts = {

@@ -34,13 +34,27 @@ export interface RecipeData {
   epochs: number;
 }
 
+/** A technique's data entry for one family (its `data.image` or `data.llm`), as least and typical size. */
+export function dataSizesOf(
+  entry: Technique['data']['image'] | Technique['data']['llm'],
+): { min: number; typical: number | null } | null {
+  if (!entry) return null;
+  return 'minImages' in entry
+    ? { min: entry.minImages, typical: entry.typicalImages ?? null }
+    : { min: entry.minExamples, typical: entry.typicalExamples ?? null };
+}
+
+/** The technique's data sizes for a language run (its sequence length set) or an image run. */
+const sizesFor = (technique: Technique, language: boolean) =>
+  dataSizesOf(language ? technique.data.llm : technique.data.image);
+
 /** The recipe's data: its `recipeSamples`, else the technique's typical data size (else one epoch). */
 export function recipeDataOf(
   technique: Technique,
   recipe: { steps: number; batch: number; recipeSamples?: number },
   language: boolean,
 ): RecipeData {
-  const typical = language ? technique.data.llm?.typicalExamples : technique.data.image?.typicalImages;
+  const typical = sizesFor(technique, language)?.typical;
   const samples = recipe.recipeSamples ?? typical ?? recipe.steps * recipe.batch;
   return {
     samples,
@@ -138,7 +152,7 @@ export function minimumUsefulSteps(
   settings: TrainingSettings,
 ): number {
   const language = settings.seqLen !== null;
-  const least = language ? technique.data.llm?.minExamples : technique.data.image?.minImages;
+  const least = sizesFor(technique, language)?.min;
   const epochs = recipeDataOf(technique, recipe, language).epochs;
   return Math.max(1, Math.ceil((Math.max(1, least ?? 1) * epochs) / (settings.batch * settings.gradAccum)));
 }

@@ -2,7 +2,6 @@
 import { UsageError } from '../../../errors.js';
 import type { Card } from '../../../estimate/card.js';
 import { resolveCard } from '../../../estimate/card.js';
-import type { DataInput } from '../../../estimate/data.js';
 import { estimate, type EstimateRequest } from '../../../estimate/estimate.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
@@ -10,13 +9,15 @@ import { defaultsFor, type SettingsOverrides } from '../../../estimate/settings.
 import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
-import { checkDataSize, checkFamilyFlags, resolveGpu, resolveModel, resolveTechnique } from '../../resolve.js';
+import {
+  checkDataSize,
+  checkFamilyFlags,
+  dataInput,
+  resolveGpu,
+  resolveModel,
+  resolveTechnique,
+} from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
-
-type DataFlags = Pick<
-  EstimateFlags,
-  'images' | 'repeats' | 'examples' | 'tokensPerExample' | 'tokens' | 'epochs' | 'packing'
->;
 
 const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
 
@@ -76,12 +77,6 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   o.priorPreservation = false;
   if (flags.steps !== undefined) o.steps = flags.steps;
   return o;
-}
-
-/** The data flags as the planner's input. */
-export function dataInput(flags: DataFlags): DataInput {
-  const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
-  return { images, repeats, examples, tokensPerExample, tokens, epochs, packing };
 }
 
 function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {

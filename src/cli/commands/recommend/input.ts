@@ -4,11 +4,12 @@
 import type { Answers } from '../../../engine/answers.js';
 import { scaledModel } from '../../../engine/custom-model.js';
 import { UsageError } from '../../../errors.js';
-import type { DataInput } from '../../../estimate/data.js';
+import { type DataInput, hasData } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
-import { checkDataSize, checkFamilyFlags, resolveGpu, resolveModel } from '../../resolve.js';
+import { DATA_OPTIONS } from '../../options.js';
+import { checkDataSize, checkFamilyFlags, dataInput, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
 
 /** The answers as typed (names not yet resolved), each absent until given. */
@@ -39,7 +40,6 @@ export type RecommendInput = Pick<
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
   const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps, quantize } = flags;
-  const { images, repeats, examples, tokensPerExample, tokens, epochs, packing } = flags;
   return {
     goal,
     model,
@@ -51,13 +51,7 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     seqLen,
     steps,
     quantize,
-    images,
-    repeats,
-    examples,
-    tokensPerExample,
-    tokens,
-    epochs,
-    packing,
+    ...dataInput(flags),
     ...(priorityGiven ? { priority: flags.priority } : {}),
   };
 }
@@ -142,10 +136,10 @@ export function checkRecommendInput(
  * into full sequences unless --no-packing, the other language goals train one example per sequence.
  */
 function dataOf(input: RecommendInput, goal: Goal): DataInput | undefined {
-  const { images, repeats, examples, tokensPerExample, tokens, epochs } = input;
   checkDataSize(GOAL_FAMILY[goal], input);
-  if (images === undefined && examples === undefined && tokens === undefined) return undefined;
-  return { images, repeats, examples, tokensPerExample, tokens, epochs, packing: input.packing ?? goal === 'domain' };
+  const data = dataInput(input);
+  if (!hasData(data)) return undefined;
+  return { ...data, packing: data.packing ?? goal === 'domain' };
 }
 
 /** The one-line command that gives the same answer in a script (every required answer given). */
@@ -158,16 +152,12 @@ export function repeatCommand(input: RecommendInput): string {
   parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
   parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
-  // the data answers, as their flags
-  const data: Array<[string, number | undefined]> = [
-    ['--images', input.images],
-    ['--repeats', input.repeats],
-    ['--examples', input.examples],
-    ['--tokens-per-example', input.tokensPerExample],
-    ['--tokens', input.tokens],
-    ['--epochs', input.epochs],
-  ];
-  for (const [flag, value] of data) if (value !== undefined) parts.push(`${flag} ${value}`);
-  if (input.packing !== undefined) parts.push(input.packing ? '--packing' : '--no-packing');
+  // the data answers, as their flags (DATA_OPTIONS names them)
+  for (const [key, spec] of Object.entries(DATA_OPTIONS) as Array<[keyof typeof DATA_OPTIONS, { flags: string }]>) {
+    const value = input[key];
+    const flag = spec.flags.split(' ')[0]!;
+    if (typeof value === 'number') parts.push(`${flag} ${value}`);
+    else if (value !== undefined) parts.push(value ? flag : flag.replace(/^--/, '--no-'));
+  }
   return parts.join(' ');
 }
