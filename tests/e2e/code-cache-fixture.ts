@@ -1,7 +1,7 @@
 // Shared by the code-cache tests (code-cache.test.ts, code-cache-damage.test.ts, split so the two
 // run side by side): copies of the built package to work on, and running the bin in them.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -72,6 +72,29 @@ export function run(dir: string, args: string[], options: { uid?: number; gid?: 
     killSignal: 'SIGKILL',
     ...options,
   });
+}
+
+/** `recommend --json` with a --kb file of one GPU (t-card), which loads the YAML loader's bundle. */
+export function runWithKbFile(dir: string): Run {
+  const extra = join(dir, 'extra.yaml');
+  writeFileSync(
+    extra,
+    'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n',
+  );
+  return run(dir, [
+    'recommend',
+    '--goal',
+    'style',
+    '--model',
+    'sdxl',
+    '--gpu',
+    't-card',
+    '--time',
+    '2h',
+    '--kb',
+    extra,
+    '--json',
+  ]);
 }
 
 /** run, in the background, so a few copies are worked on at once. */

@@ -21,6 +21,7 @@ import {
   reports,
   run,
   runAsync,
+  runWithKbFile,
   TIMEOUT_MS,
 } from './code-cache-fixture.js';
 
@@ -56,25 +57,7 @@ describe('code cache', () => {
     const dir = install();
     const cache = cachePath(dir, 'kb-load.cjs');
     rmSync(cache);
-    const extra = join(dir, 'extra.yaml');
-    writeFileSync(
-      extra,
-      'gpus:\n  - id: t-card\n    name: T Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: test }]\n',
-    );
-    const r = run(dir, [
-      'recommend',
-      '--goal',
-      'style',
-      '--model',
-      'sdxl',
-      '--gpu',
-      't-card',
-      '--time',
-      '2h',
-      '--kb',
-      extra,
-      '--json',
-    ]);
+    const r = runWithKbFile(dir);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout).gpu.id).toBe('t-card');
     expect(reports(r, 'kb-load.cjs')).toEqual(['rejected: missing', 'rewritten']);
