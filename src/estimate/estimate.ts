@@ -4,11 +4,11 @@ import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { describeAssumptions } from './assumptions.js';
 import type { Card } from './card.js';
-import { type DataInput, type DataPlan, type RecipeData, recipeDataOf } from './data.js';
+import type { DataInput, DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { applyData } from './plan.js';
-import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
 import { estimateStepTime, type StepTime, totalHours } from './time.js';
@@ -48,7 +48,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
   const { technique, model, card, overrides } = request;
   const resolved = resolveSettings(technique, model, overrides);
   if (!resolved) return null;
-  const { settings, data } = applyData(technique, model, resolved, request);
+  const { settings, data, recipeData } = applyData(technique, model, resolved, request);
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   return {
@@ -64,6 +64,6 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
     data,
-    recipeData: recipeDataOf(technique, defaultsFor(technique, model)!, settings.seqLen !== null),
+    recipeData,
   };
 }

@@ -1,6 +1,7 @@
 // The run planner: one technique's run on one model and card, from its recipe and what the user
 // gave, fitted to the card with memory savers and to the time budget. The engine maps a plan to
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
+import type { TechniqueDefaults } from '../kb/schema.js';
 import type { Model, Technique } from '../kb/types.js';
 import type { Card } from './card.js';
 import {
@@ -57,10 +58,9 @@ export function typicalRun(s: TrainingSettings): TrainingSettings {
 export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
   const recipe = resolveSettings(technique, model, request.overrides);
   if (!recipe) return null;
-  const { settings: withData, data } = applyData(technique, model, recipe, request);
+  const { settings: withData, data, recipeData, published } = applyData(technique, model, recipe, request);
   const settings = request.typicalFill && !data ? typicalRun(withData) : withData;
   const fit = fitWithSavers(model, settings, card);
-  const recipeDefaults = defaultsFor(technique, model)!;
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
     time = data
@@ -71,23 +71,32 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
           fits: fit.run.hours <= request.budgetHours,
           minSteps: fit.run.settings.steps,
         }
-      : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, recipeDefaults, fit.run.settings));
-  const recipeData = recipeDataOf(technique, recipeDefaults, settings.seqLen !== null);
+      : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, published, fit.run.settings));
   return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData };
 }
 
-/** The settings with the user's data applied: its steps (unless --steps) and sequence fill. */
+/**
+ * The settings (resolved from a recipe, so `technique` has one for `model`) with the user's data
+ * applied: its steps (unless --steps) and sequence fill; with the recipe as published and the data
+ * it was published for.
+ */
 export function applyData(
   technique: Technique,
   model: Model,
   settings: TrainingSettings,
   request: { overrides: SettingsOverrides; data?: DataInput },
-): { settings: TrainingSettings; data: DataPlan | null } {
-  const recipe = defaultsFor(technique, model);
-  const data = recipe && hasData(request.data) ? planData(technique, recipe, settings, request.data) : null;
-  if (!data) return { settings, data: null };
+): { settings: TrainingSettings; data: DataPlan | null; recipeData: RecipeData; published: TechniqueDefaults } {
+  const published = defaultsFor(technique, model)!;
+  const recipeData = recipeDataOf(technique, published, settings.seqLen !== null);
+  const data = hasData(request.data) ? planData(technique, published, settings, request.data) : null;
+  if (!data) return { settings, data: null, recipeData, published };
   const steps = request.overrides.steps ?? data.steps;
-  return { settings: { ...settings, steps, meanSeqLen: data.meanSeqLen ?? settings.meanSeqLen }, data };
+  return {
+    settings: { ...settings, steps, meanSeqLen: data.meanSeqLen ?? settings.meanSeqLen },
+    data,
+    recipeData,
+    published,
+  };
 }
 
 export { estimateRun };
