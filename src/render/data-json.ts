@@ -54,12 +54,14 @@ export function planJson(
       packing: data.packing,
       recipe: recipeJson,
     };
+  const effectiveBatch = settings.batch * settings.gradAccum;
+  // the epochs the planned steps train (below the recipe's when the run was shortened to the budget)
   return {
     from: 'recipe',
     samplesPerEpoch: recipe.samples,
-    epochs: round(recipe.epochs, 3),
+    epochs: round((settings.steps * effectiveBatch) / recipe.samples, 3),
     epochsFrom: 'recipe',
-    effectiveBatch: settings.batch * settings.gradAccum,
+    effectiveBatch,
     steps: settings.steps,
     packing: false,
     recipe: recipeJson,

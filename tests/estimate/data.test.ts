@@ -225,4 +225,21 @@ describe('the data in the advice', () => {
     const small = recommend(kb, ask({ goal: 'task', model: 'llama-3.2-1b', data: { examples: 100 } }));
     expect(points(small, 'full-finetune', 'overfitting-small-data-llm')).toBe(0);
   });
+
+  it('the JSON plan adds up: steps x effective batch covers the samples x epochs it states, shortened or not', async () => {
+    for (const argv of [
+      ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '1h'],
+      ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '24h'],
+      ['--goal', 'subject', '--model', 'sdxl', '--gpu', '4090', '--time', '2h', '--images', '6'],
+      ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '9h', '--examples', '3001'],
+    ]) {
+      const r = await runCli(['recommend', ...argv, '--json']);
+      const plan = (JSON.parse(r.stdout) as { recommendation: { plan: Record<string, number> } }).recommendation.plan;
+      const work = plan.samplesPerEpoch! * plan.epochs!;
+      expect(plan.steps! * plan.effectiveBatch!, argv.join(' ')).toBeGreaterThanOrEqual(
+        work - plan.effectiveBatch! - 1,
+      );
+      expect(plan.steps! * plan.effectiveBatch!, argv.join(' ')).toBeLessThanOrEqual(work + plan.effectiveBatch! + 1);
+    }
+  });
 });
