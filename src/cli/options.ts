@@ -4,6 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
+import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
@@ -99,6 +100,51 @@ export const GRAD_ACCUM_OPTION = {
     description: "micro-batches accumulated per optimizer step (default: the recipe's effective batch kept)",
     parse: positiveInt('a number of micro-batches', 1, 4096),
   } satisfies OptionSpec<number>,
+};
+
+/**
+ * The settings of a run a user may fix, on `estimate` and `recommend` alike: `recommend` plans
+ * around them (no memory saver changes one), `estimate` shows exactly them.
+ */
+export const RUN_KNOB_OPTIONS = {
+  batch: {
+    flags: '--batch <n>',
+    description:
+      "micro-batch: images or sequences per micro-step (the recipe's effective batch is kept through accumulation)",
+    parse: positiveInt('a batch size', 1, 4096),
+  } satisfies OptionSpec<number>,
+  ...GRAD_ACCUM_OPTION,
+  rank: {
+    flags: '--rank <n>',
+    description: 'adapter rank',
+    parse: positiveInt('a rank', 1, 65536),
+  } satisfies OptionSpec<number>,
+  targets: choiceOption(
+    '--targets <set>',
+    'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)',
+    TARGETS,
+  ),
+  precision: choiceOption(
+    '--precision <p>',
+    'mixed-* = fp32 weights with half-precision compute; fp16/bf16 = weights held in half precision',
+    PRECISIONS,
+  ),
+  quantize: choiceOption(
+    '--quantize <q>',
+    'quantized frozen base (adapters only; default none, or what the method implies: QLoRA nf4)',
+    QUANTIZATIONS,
+  ),
+  optimizer: choiceOption('--optimizer <o>', 'optimizer', OPTIMIZERS),
+  gradientCheckpointing: switchOption(
+    '--gradient-checkpointing',
+    'recompute activations in the backward pass',
+    'keep every activation',
+  ),
+  priorPreservation: switchOption(
+    '--prior-preservation',
+    'a generated class image with every instance image (DreamBooth; recommend: on for subjects); --batch then counts instance images',
+    'no class images',
+  ),
 };
 
 /**

@@ -1,4 +1,5 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
+import type { SettingsOverrides } from '../estimate/settings.js';
 import { UsageError } from '../errors.js';
 import type { DataInput } from '../estimate/data.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
@@ -33,6 +34,7 @@ const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; ins
     { flag: '--resolution', key: 'resolution', instead: '--seq-len' },
     { flag: '--images', key: 'images', instead: '--examples' },
     { flag: '--repeats', key: 'repeats', instead: '--epochs' },
+    { flag: '--prior-preservation', key: 'priorPreservation', instead: '--examples' },
   ],
   llm: [
     { flag: '--seq-len', key: 'seqLen', instead: '--resolution' },
@@ -43,7 +45,15 @@ const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; ins
   ],
 };
 type FamilyFlagKey =
-  'resolution' | 'seqLen' | 'images' | 'repeats' | 'examples' | 'tokensPerExample' | 'tokens' | 'packing';
+  | 'resolution'
+  | 'seqLen'
+  | 'images'
+  | 'repeats'
+  | 'priorPreservation'
+  | 'examples'
+  | 'tokensPerExample'
+  | 'tokens'
+  | 'packing';
 
 /**
  * --resolution, --images and --repeats shape image runs; --seq-len, --examples, --tokens and
@@ -61,12 +71,61 @@ export function checkFamilyFlags(
     for (const spec of specs) {
       if (flags[spec.key] === undefined) continue;
       const what = subject.startsWith('--goal') ? 'goal' : 'model';
-      const flag = spec.key === 'packing' && flags.packing === false ? '--no-packing' : spec.flag;
+      const flag = flags[spec.key] === false ? spec.flag.replace(/^--/, '--no-') : spec.flag;
       throw new UsageError(
         `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${spec.instead}).`,
       );
     }
   }
+}
+
+/** The run settings a user fixed (RUN_KNOB_OPTIONS and the run's shape), as the planner's overrides; `extra` adds a command's own. */
+export function runKnobOverrides(
+  flags: Pick<
+    SettingsOverrides,
+    | 'batch'
+    | 'gradAccum'
+    | 'resolution'
+    | 'seqLen'
+    | 'rank'
+    | 'targets'
+    | 'precision'
+    | 'quantize'
+    | 'optimizer'
+    | 'gradientCheckpointing'
+    | 'priorPreservation'
+  >,
+  extra: SettingsOverrides = {},
+): SettingsOverrides {
+  const {
+    batch,
+    gradAccum,
+    resolution,
+    seqLen,
+    rank,
+    targets,
+    precision,
+    quantize,
+    optimizer,
+    gradientCheckpointing,
+    priorPreservation,
+  } = flags;
+  const all: SettingsOverrides = {
+    batch,
+    gradAccum,
+    resolution,
+    seqLen,
+    rank,
+    targets,
+    precision,
+    quantize,
+    optimizer,
+    gradientCheckpointing,
+    priorPreservation,
+    ...extra,
+  };
+  // absent means not given: the recipe's value stands and the memory savers may change it
+  return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as SettingsOverrides;
 }
 
 /** The data flags (or answers) as the planner's input. */

@@ -1,6 +1,6 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
 import type { DataInput } from '../estimate/data.js';
-import type { Goal, Priority, Quantization } from '../kb/vocabulary.js';
+import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
 
 export interface Answers {
   goal: Goal;
@@ -18,6 +18,16 @@ export interface Answers {
   steps?: number;
   /** a quantized frozen base the user fixed (applies to adapter techniques) */
   quantize?: Quantization;
+  /** settings the user fixed, where a technique has them (rank and targets: adapters); no memory saver changes them */
+  rank?: number;
+  targets?: Targets;
+  batch?: number;
+  gradAccum?: number;
+  optimizer?: Optimizer;
+  precision?: Precision;
+  gradientCheckpointing?: boolean;
+  /** class images for a subject (DreamBooth prior preservation); absent: the planner's choice */
+  priorPreservation?: boolean;
   /** the user's data, when they gave its size: the steps follow from it */
   data?: DataInput;
 }

@@ -5,11 +5,11 @@ import { dataSizesOf } from '../estimate/data.js';
 import { HEADROOM } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { METHOD_TRAITS } from '../estimate/methods.js';
-import { planRun, type RunPlan } from '../estimate/plan.js';
+import { planRun, type RunChoices, type RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { round } from '../format.js';
 import type { Model, Technique } from '../kb/types.js';
-import { type Goal, GOAL_FAMILY } from '../kb/vocabulary.js';
+import { type Goal, GOAL_FAMILY, GOAL_PACKING } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
 
@@ -27,7 +27,13 @@ export function sizeClass(mb: number): number {
   return mb < 10 ? 1 : mb < 200 ? 2 : mb < 1000 ? 3 : mb < 5000 ? 4 : 5;
 }
 
-export function overridesFrom(answers: Answers, model: Model, technique: Technique): SettingsOverrides {
+/**
+ * The run the answers ask of one technique, as the planner's choices: the settings the user fixed
+ * where the technique has them, and their data, with the goal's packing unless they said:
+ * `domain` is continued pre-training on packed tokens; `task` and `chat` train one example per
+ * sequence (at the examples' length, else a typical fill: data.ts meanSequenceLength).
+ */
+export function runChoicesFor(answers: Answers, model: Model, technique: Technique): RunChoices {
   const o: SettingsOverrides = {};
   if (answers.steps) o.steps = answers.steps;
   // a quantized base the user fixed: for the techniques that train on a frozen base and do not
@@ -37,7 +43,19 @@ export function overridesFrom(answers: Answers, model: Model, technique: Techniq
   // the run-shape answer of the model's kind (resolution or sequence length); the other one does not apply
   const shape = kindOf(model).shapeSetting;
   if (answers[shape]) o[shape] = answers[shape];
-  return o;
+  if (answers.rank !== undefined && method.rank) o.rank = answers.rank;
+  if (answers.targets !== undefined && method.adapter) o.targets = answers.targets;
+  for (const key of ['batch', 'gradAccum', 'optimizer', 'precision', 'gradientCheckpointing'] as const)
+    if (answers[key] !== undefined) (o as Record<string, unknown>)[key] = answers[key];
+  // DreamBooth's prior preservation (arXiv 2208.12242 §3.3: a class-specific prior loss against
+  // language drift and overfitting on a few images): on for subjects with a technique whose
+  // sources generate class images, unless the user said --no-prior-preservation
+  const classImages = technique.data.image?.classImages;
+  if (answers.priorPreservation !== undefined) o.priorPreservation = answers.priorPreservation;
+  else if (answers.goal === 'subject' && classImages !== undefined) o.priorPreservation = true;
+  const packing = GOAL_PACKING[answers.goal];
+  const data = packing === null ? answers.data : { packing, ...answers.data };
+  return { overrides: o, ...(data ? { data } : {}) };
 }
 
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
@@ -46,10 +64,8 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
   const plan = familyMatch
     ? planRun(technique, model, card, {
-        overrides: overridesFrom(answers, model, technique),
-        typicalFill: true,
+        ...runChoicesFor(answers, model, technique),
         budgetHours: answers.timeHours,
-        ...(answers.data ? { data: answers.data } : {}),
       })
     : null;
   const fit = plan?.fit ?? null;

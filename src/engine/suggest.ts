@@ -12,7 +12,7 @@ import { fmtNum, formatBudget, formatDuration, groupThousands } from '../format.
 import { compareIds } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Answers } from './answers.js';
-import { overridesFrom } from './facts.js';
+import { runChoicesFor } from './facts.js';
 import type { RankedTechnique } from './rank.js';
 
 /** What a suggestion changes: a setting of the run, the card, the budget or the model. */
@@ -71,13 +71,12 @@ const result = (plan: RunPlan) =>
 /** The changes of the run that make one technique fit, at most one of each kind. */
 function runChanges(technique: Technique, ranked: RankedTechnique, model: Model, card: Card, answers: Answers) {
   const plan = ranked.plan!;
-  const base = overridesFrom(answers, model, technique);
-  const replan = (change: SettingsOverrides, data = answers.data) =>
+  const base = runChoicesFor(answers, model, technique);
+  // the user's data stays their data: a change shortens no run of it behind their back
+  const replan = (change: SettingsOverrides, data = base.data) =>
     planRun(technique, model, card, {
-      overrides: { ...base, ...change },
-      typicalFill: true,
+      overrides: { ...base.overrides, ...change },
       budgetHours: answers.timeHours,
-      // the user's data stays their data: a change shortens no run of it behind their back
       ...(data ? { data } : {}),
     });
   const out: Suggestion[] = [];
@@ -120,7 +119,7 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
               tokens: subset(given.tokens),
             }).filter(([, v]) => v !== undefined && v >= 1),
           );
-    const p = Object.keys(change).length ? replan({}, { ...given, ...change }) : null;
+    const p = Object.keys(change).length ? replan({}, { ...base.data, ...change }) : null;
     if (fits(p))
       add(
         'steps',

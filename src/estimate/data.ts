@@ -81,6 +81,24 @@ export interface DataPlan {
   meanSeqLen: number | null;
 }
 
+/** Mean tokens per example the data states: --tokens-per-example, else --tokens / --examples. */
+const tokensPerExampleOf = (data: DataInput): number | undefined =>
+  data.tokensPerExample ??
+  (data.examples !== undefined && data.tokens !== undefined ? data.tokens / data.examples : undefined);
+
+/**
+ * The tokens a sequence computes, or null for full sequences of `seqLen`. Packed: full sequences.
+ * One example per sequence (--no-packing, or examples given without --packing): the examples'
+ * stated length, else a typical dataset's fill of the cut-off (TYPICAL_SEQUENCE_FILL). Nothing
+ * said: every sequence is `seqLen` long, as the published measurements state their runs.
+ */
+export function meanSequenceLength(seqLen: number, data: DataInput | undefined): number | null {
+  if (!data || data.packing === true) return null;
+  const unpacked = data.packing === false || data.examples !== undefined || data.tokens !== undefined;
+  if (!unpacked) return null;
+  return Math.min(seqLen, Math.round(tokensPerExampleOf(data) ?? seqLen * TYPICAL_SEQUENCE_FILL));
+}
+
 /** True when any data flag was given (else the recipe's typical run stands, named as an assumption). */
 export function hasData(data: DataInput | undefined): data is DataInput {
   return data !== undefined && (data.images !== undefined || data.examples !== undefined || data.tokens !== undefined);
@@ -108,10 +126,8 @@ export function planData(
     samplesPerEpoch = data.images * (data.repeats ?? 1);
   } else {
     const seqLen = settings.seqLen!;
-    const perExample =
-      data.tokensPerExample ??
-      (data.examples !== undefined && data.tokens !== undefined ? data.tokens / data.examples : undefined);
     if (packing) {
+      const perExample = tokensPerExampleOf(data);
       const tokens =
         data.tokens ??
         (data.examples !== undefined ? data.examples * (perExample ?? seqLen * TYPICAL_SEQUENCE_FILL) : undefined);
@@ -119,7 +135,7 @@ export function planData(
       samplesPerEpoch = Math.ceil(tokens / seqLen);
     } else {
       // one example per sequence, computed at its length: what was said, else a typical fill
-      const length = Math.min(seqLen, Math.round(perExample ?? seqLen * TYPICAL_SEQUENCE_FILL));
+      const length = meanSequenceLength(seqLen, { ...data, packing: false })!;
       const examples = data.examples ?? (data.tokens !== undefined ? Math.ceil(data.tokens / length) : undefined);
       if (examples === undefined) return null;
       samplesPerEpoch = examples;

@@ -4,24 +4,21 @@ import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { describeAssumptions } from './assumptions.js';
 import type { Card } from './card.js';
-import type { DataInput, DataPlan, RecipeData } from './data.js';
+import type { DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
-import { applyData } from './plan.js';
-import { resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { resolveRun, type RunChoices } from './plan.js';
+import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
-import { estimateStepTime, type StepTime, totalHours } from './time.js';
+import { classImageHours, estimateStepTime, type StepTime, totalHours } from './time.js';
 
-export interface EstimateRequest {
+/** The run's choices (the settings given are listed as given in the assumptions). */
+export interface EstimateRequest extends RunChoices {
   technique: Technique;
   model: Model;
   /** null: memory and size only */
   card: Card | null;
-  /** the settings given, over the technique's recipe (their names are listed as given) */
-  overrides: SettingsOverrides;
-  /** the user's data: its steps replace the recipe's (unless --steps is given) */
-  data?: DataInput;
 }
 
 export interface EstimateResult {
@@ -31,7 +28,10 @@ export interface EstimateResult {
   settings: TrainingSettings;
   memory: MemoryEstimate;
   step: StepTime | null;
+  /** the whole run, class-image generation included */
   hours: number | null;
+  /** of which generating the class images of prior preservation */
+  classImageHours: number | null;
   sizeMB: number;
   /** the savers that would make these settings fit the card */
   fit: FitResult | null;
@@ -46,9 +46,9 @@ export interface EstimateResult {
 /** The estimate, or null when the technique has no recipe for the model's group. */
 export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateResult | null {
   const { technique, model, card, overrides } = request;
-  const resolved = resolveSettings(technique, model, overrides);
+  const resolved = resolveRun(technique, model, request);
   if (!resolved) return null;
-  const { settings, data, recipeData } = applyData(technique, model, resolved, request);
+  const { settings, data, recipeData } = resolved;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   return {
@@ -58,7 +58,8 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     settings,
     memory,
     step,
-    hours: step ? totalHours(settings, step) : null,
+    hours: step ? totalHours(settings, step) + classImageHours(model, settings, card!) : null,
+    classImageHours: step ? classImageHours(model, settings, card!) : null,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
     fit: card ? fitWithSavers(model, settings, card) : null,
     assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),

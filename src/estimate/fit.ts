@@ -8,7 +8,7 @@ import { METHOD_TRAITS } from './methods.js';
 import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
-import { estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
+import { classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
@@ -20,6 +20,8 @@ export type SaverId =
 export interface Saver {
   id: SaverId;
   label: string;
+  /** the settings it changes: a saver is not used when the user fixed one of them */
+  changes: ReadonlyArray<keyof TrainingSettings>;
   apply: (s: TrainingSettings, card: Card) => TrainingSettings | null;
 }
 
@@ -27,11 +29,13 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'gradient-checkpointing',
     label: 'gradient checkpointing',
+    changes: ['gradientCheckpointing'],
     apply: (s) => (s.gradientCheckpointing ? null : { ...s, gradientCheckpointing: true }),
   },
   {
     id: '8-bit-optimizer',
     label: '8-bit optimizer',
+    changes: ['optimizer'],
     apply: (s) => {
       const eight = EIGHT_BIT[s.optimizer];
       return eight ? { ...s, optimizer: eight } : null;
@@ -40,12 +44,14 @@ export const SAVERS: readonly Saver[] = [
   {
     id: 'cache',
     label: 'cached latents and text embeddings',
+    changes: ['cache'],
     apply: (s) => (!s.cache ? { ...s, cache: true } : null),
   },
   {
     // kohya --full_bf16, LLaMA-Factory pure_bf16, litgpt bf16-true: weights, gradients and states in bf16
     id: 'bf16-weights',
     label: 'bf16 weights (no fp32 master copy)',
+    changes: ['precision'],
     apply: (s, card) =>
       METHOD_TRAITS[s.method].trainsEveryWeight && card.bf16 && !['bf16', 'fp16'].includes(s.precision)
         ? { ...s, precision: 'bf16' }
@@ -55,16 +61,19 @@ export const SAVERS: readonly Saver[] = [
     // the same effective batch through gradient accumulation (per_device_train_batch_size=1)
     id: 'micro-batch-1',
     label: 'micro-batch 1 with gradient accumulation',
+    changes: ['batch', 'gradAccum'],
     apply: (s) => (s.batch > 1 ? { ...s, gradAccum: s.gradAccum * s.batch, batch: 1 } : null),
   },
   {
     id: 'int8-base',
     label: '8-bit quantized base',
+    changes: ['quantize'],
     apply: (s) => (METHOD_TRAITS[s.method].adapter && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
   },
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
+    changes: ['quantize'],
     apply: (s) =>
       METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8')
         ? { ...s, quantize: 'nf4' }
@@ -76,18 +85,23 @@ export interface RunEstimate {
   settings: TrainingSettings;
   memory: MemoryEstimate;
   step: StepTime;
+  /** the whole run: training, and generating the class images first when there are any */
   hours: number;
+  /** of which generating the class images of prior preservation (0 without) */
+  classImageHours: number;
   sizeMB: number;
 }
 
 export function estimateRun(model: Model, s: TrainingSettings, card: GpuPerf): RunEstimate {
   const memory = estimateMemory(model, s);
   const step = estimateStepTime(model, s, card, memory.trainableParams);
+  const classImages = classImageHours(model, s, card);
   return {
     settings: s,
     memory,
     step,
-    hours: totalHours(s, step),
+    hours: totalHours(s, step) + classImages,
+    classImageHours: classImages,
     sizeMB: outputSizeMB(model, s, memory.trainableParams),
   };
 }
@@ -121,13 +135,15 @@ export function fitTimeBudget(typical: RunEstimate, budgetHours: number, minStep
   const least = Math.min(typical.settings.steps, Math.max(1, minSteps));
   if (typical.hours <= budgetHours)
     return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: true, minSteps: least };
-  const steps = Math.floor((typical.settings.steps * budgetHours) / typical.hours);
+  // generating class images takes the same time however many steps train on them
+  const training = typical.hours - typical.classImageHours;
+  const steps = Math.floor((typical.settings.steps * Math.max(0, budgetHours - typical.classImageHours)) / training);
   const share = steps / typical.settings.steps;
   if (steps < least) return { run: typical, typicalHours: typical.hours, stepsShare: 1, fits: false, minSteps: least };
   // fewer steps change only the total time: memory, step time and output size stay as they are
   const settings = { ...typical.settings, steps };
   return {
-    run: { ...typical, settings, hours: totalHours(settings, typical.step) },
+    run: { ...typical, settings, hours: totalHours(settings, typical.step) + typical.classImageHours },
     typicalHours: typical.hours,
     stepsShare: share,
     fits: true,
@@ -135,7 +151,13 @@ export function fitTimeBudget(typical: RunEstimate, budgetHours: number, minStep
   };
 }
 
-export function fitWithSavers(model: Model, start: TrainingSettings, card: Card): FitResult {
+/** `fixed`: the settings the user gave, which no saver changes (none: every saver may apply). */
+export function fitWithSavers(
+  model: Model,
+  start: TrainingSettings,
+  card: Card,
+  fixed: ReadonlySet<keyof TrainingSettings> = new Set(),
+): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;
   let run = estimateRun(model, settings, card);
@@ -144,7 +166,7 @@ export function fitWithSavers(model: Model, start: TrainingSettings, card: Card)
   const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
-    const next = offered.has(saver.id) ? saver.apply(settings, card) : null;
+    const next = offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c)) ? saver.apply(settings, card) : null;
     if (!next) continue;
     settings = next;
     run = estimateRun(model, settings, card);

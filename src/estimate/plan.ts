@@ -8,29 +8,42 @@ import {
   type DataInput,
   type DataPlan,
   hasData,
+  meanSequenceLength,
   minimumUsefulSteps,
   planData,
   type RecipeData,
   recipeDataOf,
 } from './data.js';
 import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
-import {
-  defaultsFor,
-  resolveSettings,
-  type SettingsOverrides,
-  type TrainingSettings,
-  TYPICAL_SEQUENCE_FILL,
-} from './settings.js';
+import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 
-export interface RunRequest {
-  /** settings the user gave, over the technique's recipe */
+/**
+ * What the user fixed about a run (flags or answers; absent: the recipe's and the shared
+ * defaults of resolveSettings) and their data. `recommend` and `estimate` both resolve a run from
+ * this, through resolveRun, so the same request is the same run whichever command asks.
+ */
+export interface RunChoices {
+  /** settings the user gave (or, in `recommend`, the planner chose), over the technique's recipe */
   overrides: SettingsOverrides;
-  /** language-model sequences at a typical dataset's fill of the cut-off (recommend's typical run) */
-  typicalFill?: boolean;
+  /** the user's data: its steps replace the recipe's (unless --steps); its packing sets the fill */
+  data?: DataInput;
+}
+
+export interface RunRequest extends RunChoices {
   /** shorten the run to this many hours where it can (see fitTimeBudget); the user's data is never shortened */
   budgetHours?: number;
-  /** the user's data: its steps replace the recipe's (unless --steps is given) */
-  data?: DataInput;
+}
+
+/** A run resolved from the choices, before any fitting to a card or a budget. */
+export interface ResolvedRun {
+  /** the recipe with the user's overrides and data applied */
+  settings: TrainingSettings;
+  /** the user's data as a run, when they gave its size */
+  data: DataPlan | null;
+  /** the data the recipe's published run was for (what a run without data flags assumes) */
+  recipeData: RecipeData;
+  /** the recipe as published for the model's group */
+  published: TechniqueDefaults;
 }
 
 export interface RunPlan {
@@ -46,21 +59,39 @@ export interface RunPlan {
   data: DataPlan | null;
   /** the data the recipe's published run was for (what a run without data flags assumes) */
   recipeData: RecipeData;
+  /** what the run was resolved from: with the savers' changes and the steps, `estimate` gives the same run */
+  choices: RunChoices;
 }
 
-/** The typical run of a recommendation: language-model sequences average well below their cut-off. */
-export function typicalRun(s: TrainingSettings): TrainingSettings {
-  if (s.seqLen === null || s.meanSeqLen !== null) return s;
-  return { ...s, meanSeqLen: Math.round(s.seqLen * TYPICAL_SEQUENCE_FILL) };
-}
-
-/** The plan, or null when the technique has no recipe for the model's group. */
-export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
-  const recipe = resolveSettings(technique, model, request.overrides);
+/**
+ * The one resolution of a run from what the user chose: the recipe for the model's group, their
+ * settings over it, their data's steps (unless --steps) and the tokens a sequence computes
+ * (meanSequenceLength). Null when the technique has no recipe for the model's group.
+ */
+export function resolveRun(technique: Technique, model: Model, choices: RunChoices): ResolvedRun | null {
+  const recipe = resolveSettings(technique, model, choices.overrides);
   if (!recipe) return null;
-  const { settings: withData, data, recipeData, published } = applyData(technique, model, recipe, request);
-  const settings = request.typicalFill && !data ? typicalRun(withData) : withData;
-  const fit = fitWithSavers(model, settings, card);
+  const published = defaultsFor(technique, model)!;
+  const recipeData = recipeDataOf(technique, published, recipe.seqLen !== null);
+  const data = hasData(choices.data) ? planData(technique, published, recipe, choices.data) : null;
+  const meanSeqLen =
+    choices.overrides.meanSeqLen ??
+    data?.meanSeqLen ??
+    (recipe.seqLen !== null ? meanSequenceLength(recipe.seqLen, choices.data) : null);
+  const steps = choices.overrides.steps ?? data?.steps ?? recipe.steps;
+  return { settings: { ...recipe, steps, meanSeqLen }, data, recipeData, published };
+}
+
+/**
+ * The plan, or null when the technique has no recipe for the model's group: the resolved run,
+ * with memory savers added until it fits the card (none that changes a setting the user fixed),
+ * shortened to the time budget down to its minimum useful run unless it is the user's data.
+ */
+export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
+  const resolved = resolveRun(technique, model, request);
+  if (!resolved) return null;
+  const { settings, data, recipeData, published } = resolved;
+  const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides));
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
     time = data
@@ -72,31 +103,13 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
           minSteps: fit.run.settings.steps,
         }
       : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, published, fit.run.settings));
-  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData };
+  const choices: RunChoices = { overrides: request.overrides, ...(request.data ? { data: request.data } : {}) };
+  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices };
 }
 
-/**
- * The settings (resolved from a recipe, so `technique` has one for `model`) with the user's data
- * applied: its steps (unless --steps) and sequence fill; with the recipe as published and the data
- * it was published for.
- */
-export function applyData(
-  technique: Technique,
-  model: Model,
-  settings: TrainingSettings,
-  request: { overrides: SettingsOverrides; data?: DataInput },
-): { settings: TrainingSettings; data: DataPlan | null; recipeData: RecipeData; published: TechniqueDefaults } {
-  const published = defaultsFor(technique, model)!;
-  const recipeData = recipeDataOf(technique, published, settings.seqLen !== null);
-  const data = hasData(request.data) ? planData(technique, published, settings, request.data) : null;
-  if (!data) return { settings, data: null, recipeData, published };
-  const steps = request.overrides.steps ?? data.steps;
-  return {
-    settings: { ...settings, steps, meanSeqLen: data.meanSeqLen ?? settings.meanSeqLen },
-    data,
-    recipeData,
-    published,
-  };
+/** The settings the user gave a value for: the memory savers leave them as they are. */
+export function fixedSettings(overrides: SettingsOverrides): ReadonlySet<keyof TrainingSettings> {
+  return new Set((Object.keys(overrides) as Array<keyof TrainingSettings>).filter((k) => overrides[k] !== undefined));
 }
 
 export { estimateRun };

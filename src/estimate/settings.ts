@@ -15,6 +15,8 @@ export interface TrainingSettings {
   cache: boolean;
   trainTextEncoder: boolean;
   priorPreservation: boolean;
+  /** class images generated for prior preservation (null without it) */
+  classImages: number | null;
   /** images or sequences through the GPU per step (micro-batch) */
   batch: number;
   /** micro-steps accumulated per optimizer step */
@@ -55,18 +57,31 @@ export function resolveSettings(
   const shape = kind.runShape(model, d);
   const method = METHOD_TRAITS[technique.method];
   const micro = Math.min(d.microBatch ?? d.batch, d.batch);
+  // a micro-batch the user gave keeps the recipe's effective batch through accumulation unless they
+  // gave the accumulation too (setting accumulation to 1 made a run 8x shorter, silently)
+  const batch = overrides.batch ?? micro;
   const base: TrainingSettings = {
     method: technique.method,
     // Autocast over fp32 trainable weights, frozen weights in half precision (each kind's trainers' default)
     precision: d.precision ?? kind.defaultPrecision,
-    quantize: method.impliedQuantization ?? d.quantize ?? 'none',
+    // a quantized base is chosen (--quantize, or the planner's memory savers) or implied by the
+    // method (QLoRA: NF4); a recipe published on an 8-bit base (FLUX LoRA in ai-toolkit) records how
+    // its authors fitted 24 GB, which the planner reaches on such a card through its savers
+    quantize: method.impliedQuantization ?? 'none',
     optimizer: d.optimizer,
     gradientCheckpointing: false,
-    cache: false,
+    // latents and text embeddings cached, the encoders off the GPU: what kohya (cache_latents,
+    // cache_text_encoder_outputs), ai-toolkit (cache_latents_to_disk) and SimpleTuner do by default
+    // or in their examples; --no-cache for the diffusers scripts, which keep the encoders on the GPU
+    cache: true,
     trainTextEncoder: d.trainTextEncoder ?? false,
-    priorPreservation: d.priorPreservation ?? false,
-    batch: micro,
-    gradAccum: Math.max(1, Math.round(d.batch / micro)),
+    // class images are a choice (estimate's --prior-preservation, the planner's for few-image
+    // subjects); without it --batch counts every image through the denoiser, the calibration set's
+    // convention, so a recipe's own prior preservation is not assumed
+    priorPreservation: false,
+    classImages: null,
+    batch,
+    gradAccum: Math.max(1, Math.round(d.batch / batch)),
     steps: d.steps,
     learningRate: d.learningRate,
     rank: d.rank ?? method.rank?.default ?? null,
@@ -78,5 +93,11 @@ export function resolveSettings(
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;
-  return { ...base, ...given };
+  const settings = { ...base, ...given };
+  // the technique's own count of class images, else the diffusers DreamBooth scripts' default
+  // (--num_class_images default=100 in train_dreambooth.py and train_dreambooth_lora*.py)
+  if (settings.priorPreservation && given.classImages === undefined)
+    settings.classImages = technique.data.image?.classImages ?? 100;
+  if (!settings.priorPreservation) settings.classImages = null;
+  return settings;
 }

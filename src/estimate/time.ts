@@ -96,7 +96,25 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   return result;
 }
 
-/** Total hours of a run: optimizer steps x accumulated micro-steps x step time. */
+/** Hours of training: optimizer steps x accumulated micro-steps x step time. */
 export function totalHours(s: TrainingSettings, step: StepTime): number {
   return (s.steps * s.gradAccum * step.stepSeconds) / 3600;
+}
+
+/**
+ * Hours to generate the class images of prior preservation before training, as the DreamBooth
+ * scripts do when class_data_dir holds fewer than num_class_images (diffusers
+ * train_dreambooth.py: `pipeline(example["prompt"])`, the pipeline's default sampling, in half
+ * precision): per image the denoiser's forward FLOPs x its evaluations at the training step's
+ * share of the tensor peak. Sampling runs under torch.no_grad with no adapters, so the fixed
+ * per-layer cost measured for training passes (LAYER_PASS_SECONDS) is not counted; no published
+ * sampling time calibrates this (README, "How accurate"). 0 without class images.
+ */
+export function classImageHours(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  if (!s.priorPreservation || s.classImages === null) return 0;
+  const kind = kindOf(model);
+  const work = kind.classImageWork(model, s);
+  if (!work) return 0;
+  const perEvaluation = work.flops / (gpu.tflops * 1e12 * UTILISATION[kind.utilisation(model)]);
+  return (s.classImages * work.evaluations * perEvaluation) / 3600;
 }

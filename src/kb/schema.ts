@@ -152,6 +152,12 @@ export const ImageModelSchema = z.strictObject({
   components: ImageComponentsSchema,
   loraDims: LoraDimsSchema,
   loraDimsDerivation: text.optional(),
+  /**
+   * how its diffusers pipeline samples by default (the `__call__` defaults), which is how the
+   * DreamBooth scripts generate class images: denoiser evaluations per image = steps, twice with
+   * classifier-free guidance (`cfg`), once for a guidance-distilled model (`distilled`)
+   */
+  sampling: z.strictObject({ steps: z.number().int().positive(), guidance: z.enum(['cfg', 'distilled']) }).optional(),
 });
 
 export const ModelSchema = z.discriminatedUnion('family', [LlmModelSchema, ImageModelSchema]);
@@ -215,6 +221,8 @@ export const TechniqueSchema = z.strictObject({
       .strictObject({
         minImages: z.number().int().nonnegative(),
         typicalImages: z.number().int().positive().optional(),
+        /** class images the technique's sources generate for prior preservation (subject goals); absent: none */
+        classImages: z.number().int().positive().optional(),
         text,
       })
       .optional(),

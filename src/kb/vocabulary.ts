@@ -55,6 +55,22 @@ export const GOAL_FAMILY: Record<Goal, Family> = {
   domain: 'llm',
   chat: 'llm',
 };
+/**
+ * How a language goal's data fills its sequences unless the user says (--packing/--no-packing):
+ * continued pre-training (`domain`) packs raw text into full sequences, as the Hugging Face causal
+ * LM example groups texts into blocks (transformers examples/pytorch/language-modeling run_clm.py
+ * group_texts); instruction and chat data keep one example per sequence (TRL SFTConfig packing
+ * defaults to False). Null: not a language goal.
+ */
+export const GOAL_PACKING: Record<Goal, boolean | null> = {
+  subject: null,
+  style: null,
+  concept: null,
+  task: false,
+  domain: true,
+  chat: false,
+};
+
 export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
   subject: 'a specific subject: a face, a pet, a product, a character',
   style: 'an art style, lighting or look',

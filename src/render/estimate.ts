@@ -1,7 +1,7 @@
 // Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
 import type { EstimateResult } from '../estimate/estimate.js';
 import { fmtMB, fmtNum, formatDuration, plural } from '../format.js';
-import { describeSettings, sourceLine, wrapLines } from './format.js';
+import { classImageTime, describeSettings, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
 
@@ -73,7 +73,7 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
         ? `${fmtNum(e.step.tokensPerSecond, 0)} tokens/s`
         : `${fmtNum(e.step.imagesPerSecond ?? 0, 2)} images/s`;
     out.push(
-      `Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''} = ${formatDuration(e.hours)}`,
+      `Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch}${e.settings.priorPreservation ? ` + ${e.settings.batch} class` : ''} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''}${classImageTime(e.settings, e.classImageHours ?? 0)} = ${formatDuration(e.hours)}`,
     );
   }
   out.push(`Output    ${fmtMB(e.sizeMB)} (${fmtNum(e.memory.trainableParams / 1e6, 2)} M trainable parameters)`);

@@ -141,6 +141,19 @@ export function sourceLine(s: Source, detail: 'ref' | 'for' | 'full'): string {
  * or, without data flags, the recipe's typical run, named as an assumption, with how much data the
  * time budget trains at the recipe's epochs.
  */
+/** "; with a class image beside each (100 generated for prior preservation)" */
+const classImagesNote = (s: TrainingSettings) =>
+  s.priorPreservation && s.classImages !== null
+    ? `, each beside a class image (${plural(s.classImages, 'class image')} generated first for prior preservation)`
+    : '';
+
+/** "plus 17 min generating 100 class images": the part of a run's time before its first step. */
+export function classImageTime(s: TrainingSettings, hours: number): string {
+  return hours > 0 && s.classImages !== null
+    ? `, plus ${formatDuration(hours)} generating ${plural(s.classImages, 'class image')}`
+    : '';
+}
+
 export function dataLine(
   run: { settings: TrainingSettings; step: { stepSeconds: number } },
   data: DataPlan | null,
@@ -163,14 +176,14 @@ export function dataLine(
         : `${plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;
     const from = data.epochsFrom === 'given' ? 'given' : published;
     const steps = s.steps === data.steps ? '' : ` (${plural(s.steps, 'step')} given)`;
-    return `${what} x ${epochs(data.epochs)} (${from}) / batch ${effective} = ${plural(data.steps, 'step')}${steps}`;
+    return `${what} x ${epochs(data.epochs)} (${from}) / batch ${effective} = ${plural(data.steps, 'step')}${steps}${classImagesNote(s)}`;
   }
   const passes = s.steps * effective;
   const run0 =
     s.steps < typicalSteps
       ? `assumes the recipe's run shortened to the budget, ${groupThousands(s.steps)} of its ${plural(typicalSteps, 'step')}`
       : `assumes the recipe's run, ${plural(s.steps, 'step')}`;
-  let line = `${run0} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}); pass ${language ? '--examples' : '--images'} for yours`;
+  let line = `${run0} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)})${classImagesNote(s)}; pass ${language ? '--examples' : '--images'} for yours`;
   if (budgetHours !== undefined && run.step.stepSeconds > 0) {
     const budgetPasses = (budgetHours * 3600 * s.batch) / run.step.stepSeconds;
     const fits = Number(Math.floor(budgetPasses / recipe.epochs).toPrecision(2));

@@ -5,7 +5,8 @@ import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
-import type { Goal, Priority, Quantization } from '../kb/vocabulary.js';
+import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import { estimateFlags } from './estimate-flags.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
@@ -23,6 +24,15 @@ export interface AnswersJson {
   seqLen?: number;
   steps?: number;
   quantize?: Quantization;
+  // the settings the user fixed (absent: the recipe's, or the planner's memory savers)
+  rank?: number;
+  targets?: Targets;
+  batch?: number;
+  gradAccum?: number;
+  optimizer?: Optimizer;
+  precision?: Precision;
+  gradientCheckpointing?: boolean;
+  priorPreservation?: boolean;
   /** the data flags given (absent: none, the recipe's typical run is assumed) */
   data?: DataInputJson;
 }
@@ -49,6 +59,8 @@ export interface ChoiceJson {
   } | null;
   /** where the steps come from: the user's data, or the recipe's typical run */
   plan: PlanJson | null;
+  /** `estimate` with these flags (after --technique, --model and the card) gives the same run */
+  estimateFlags: string[] | null;
   reasons: string[];
 }
 
@@ -130,6 +142,14 @@ const answersJson = (a: Answers): AnswersJson => ({
   seqLen: a.seqLen,
   steps: a.steps,
   quantize: a.quantize,
+  rank: a.rank,
+  targets: a.targets,
+  batch: a.batch,
+  gradAccum: a.gradAccum,
+  optimizer: a.optimizer,
+  precision: a.precision,
+  gradientCheckpointing: a.gradientCheckpointing,
+  priorPreservation: a.priorPreservation,
   data: a.data ? dataInputJson(a.data) : undefined,
 });
 
@@ -163,6 +183,7 @@ function choiceJson(t: RankedTechnique): ChoiceJson {
           }
         : null,
     plan: plan && run ? planJson(run.settings, plan.data, plan.recipeData) : null,
+    estimateFlags: plan ? estimateFlags(plan) : null,
     reasons: t.rules.filter((r) => r.applies && r.effect !== 'none').map((r) => r.reason),
   };
 }

@@ -1,11 +1,20 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
+import { estimateFlags } from './estimate-flags.js';
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
-import { dataLine, describeSettings, sourceLine, splitVisible, visibleWidth, wrapLines } from './format.js';
+import {
+  classImageTime,
+  dataLine,
+  describeSettings,
+  sourceLine,
+  splitVisible,
+  visibleWidth,
+  wrapLines,
+} from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { suggestionText } from './suggestion.js';
 import { type Column, markdownTable, renderTable } from './table.js';
@@ -216,7 +225,7 @@ function nextStep(result: RecommendResult, rec: RankedTechnique | null, detail: 
   if (rec?.plan && !result.model.id.startsWith('custom-')) {
     const card = result.card.id ? `--gpu ${result.card.id}` : `--vram ${fmtNum(result.card.vramGiB, 2)}`;
     out.push(
-      `Train with the setup above; the run part by part: finetune-advisor estimate --technique ${rec.id} --model ${result.model.id} ${card} --steps ${rec.plan.run.settings.steps}`,
+      `Train with the setup above; the run part by part: ${['finetune-advisor estimate', `--technique ${rec.id}`, `--model ${result.model.id}`, card, ...estimateFlags(rec.plan)].join(' ')}`,
     );
   }
   const more = [
@@ -280,7 +289,7 @@ function estimates(t: RankedTechnique, budgetHours: number): Array<{ label: stri
     },
     {
       label: 'Time',
-      text: `${formatDuration(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${formatDuration(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})`,
+      text: `${formatDuration(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${formatDuration(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})${classImageTime(run.settings, run.classImageHours)}`,
     },
     {
       label: 'Output',

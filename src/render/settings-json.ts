@@ -12,6 +12,7 @@ export interface SettingsJson {
   cache: boolean;
   trainTextEncoder: boolean;
   priorPreservation: boolean;
+  classImages: number | null;
   batch: number;
   gradAccum: number;
   steps: number;
@@ -34,6 +35,7 @@ export function settingsJson(s: TrainingSettings): SettingsJson {
     cache: s.cache,
     trainTextEncoder: s.trainTextEncoder,
     priorPreservation: s.priorPreservation,
+    classImages: s.classImages,
     batch: s.batch,
     gradAccum: s.gradAccum,
     steps: s.steps,

@@ -150,6 +150,14 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   ]),
 
   forwardFlops: (model, s) => samplesPerStep(s) * forwardFlopsPerSample(model, s),
+  // classifier-free guidance runs the denoiser on the prompt and on the empty prompt at every step
+  classImageWork: (model, s) =>
+    model.sampling
+      ? {
+          flops: forwardFlopsPerSample(model, s),
+          evaluations: model.sampling.steps * (model.sampling.guidance === 'cfg' ? 2 : 1),
+        }
+      : null,
   samplesPerStep,
   throughputUnit: 'imagesPerSecond',
   throughputPerStep: samplesPerStep,
@@ -166,7 +174,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     utilisation: 'transformer',
   }),
 
-  assumptions: (_model, s, given) => {
+  assumptions: (_model, s) => {
     const out = [
       s.cache
         ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
@@ -174,9 +182,9 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     ];
     if (s.priorPreservation)
       out.push('prior preservation: one class image per instance image, so twice the samples per step');
-    else if (given.includes('priorPreservation'))
+    else
       out.push(
-        'the batch counts every image through the denoiser per step, class images for prior preservation included',
+        'the batch counts every image through the denoiser per step (class images included; --prior-preservation adds one per instance image)',
       );
     return out;
   },

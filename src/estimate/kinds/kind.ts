@@ -55,6 +55,12 @@ export interface ModelKind<M extends Model = Model> {
   throughputPerStep(s: TrainingSettings): number;
   /** layers dispatched per pass (the fixed per-layer cost of eager PyTorch) */
   layerPasses(model: M): number;
+  /**
+   * generating one class image for prior preservation at the run's resolution: forward FLOPs of
+   * one denoiser evaluation and how many evaluations the model's default sampling makes; null
+   * when the kind has no class images or the model no sampling entry
+   */
+  classImageWork(model: M, s: TrainingSettings): { flops: number; evaluations: number } | null;
   /** which share of the tensor peak a step reaches (time.ts UTILISATION) */
   utilisation(model: M): UtilisationKey;
   /** the weight elements a DoRA/LoHa/LoKr adapter materialises per pass, the tokens its extra matmul sees and the share of peak that matmul reaches */

@@ -129,6 +129,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
 
   forwardFlops: (model, s) => s.batch * computedSequenceLength(s) * forwardFlopsPerToken(model, s),
   samplesPerStep: (s) => s.batch,
+  classImageWork: () => null,
   throughputUnit: 'tokensPerSecond',
   throughputPerStep: (s) => s.batch * computedSequenceLength(s),
   layerPasses: llmLayerCount,
@@ -140,7 +141,9 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   }),
 
   assumptions: (_model, s) => [
-    `every sequence ${s.seqLen} tokens long (packed or padded); shorter samples use less memory and time`,
+    s.meanSeqLen === null
+      ? `every sequence ${s.seqLen} tokens long (packed, or --seq-len as the measured runs state it); --no-packing or --tokens-per-example for shorter examples`
+      : `one example per sequence, about ${s.meanSeqLen} tokens computed of the ${s.seqLen}-token cut-off; memory sized for the longest (${s.seqLen})`,
     `logits and loss at ${activationBytes(s.precision) + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, litgpt, Liger) keep less, and some trainers more`,
   ],
   eagerAttention: (model) =>

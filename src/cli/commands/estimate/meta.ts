@@ -1,55 +1,23 @@
 // The options, flag types and examples of `finetune-advisor estimate`: what its help, its run and the
 // questions share, with no import of either.
-import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../../../kb/vocabulary.js';
 import {
   CARD_OPTIONS,
-  choiceOption,
   DATA_OPTIONS,
   type FlagsOf,
-  GRAD_ACCUM_OPTION,
-  type OptionSpec,
   outputOptions,
+  RUN_KNOB_OPTIONS,
   RUN_SHAPE_OPTIONS,
   switchOption,
   textOption,
 } from '../../options.js';
-import { positiveInt } from '../../parse.js';
 
 export const ESTIMATE_OPTIONS = {
   technique: textOption('--technique <id>', 'technique id (see `techniques`)'),
   model: textOption('--model <name>', 'base model (see `models`)'),
   ...CARD_OPTIONS,
-  batch: {
-    flags: '--batch <n>',
-    description:
-      "micro-batch: images or sequences per micro-step (the recipe's effective batch is kept through accumulation)",
-    parse: positiveInt('a batch size', 1, 4096),
-  } satisfies OptionSpec<number>,
-  ...GRAD_ACCUM_OPTION,
+  ...RUN_KNOB_OPTIONS,
   resolution: RUN_SHAPE_OPTIONS.resolution,
   seqLen: RUN_SHAPE_OPTIONS.seqLen,
-  rank: {
-    flags: '--rank <n>',
-    description: 'adapter rank',
-    parse: positiveInt('a rank', 1, 65536),
-  } satisfies OptionSpec<number>,
-  targets: choiceOption(
-    '--targets <set>',
-    'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)',
-    TARGETS,
-  ),
-  precision: choiceOption(
-    '--precision <p>',
-    'mixed-* = fp32 weights with half-precision compute; fp16/bf16 = weights held in half precision',
-    PRECISIONS,
-  ),
-  quantize: choiceOption('--quantize <q>', 'quantized frozen base (adapters only)', QUANTIZATIONS),
-  optimizer: choiceOption('--optimizer <o>', 'optimizer', OPTIMIZERS),
-  gradientCheckpointing: switchOption(
-    '--gradient-checkpointing',
-    'recompute activations in the backward pass',
-    'keep every activation (the default)',
-  ),
   trainTextEncoder: switchOption('--train-text-encoder', 'train the text encoder(s) too (image models)'),
   cache: switchOption(
     '--no-cache',

@@ -5,7 +5,7 @@ import { resolveCard } from '../../../estimate/card.js';
 import { estimate, type EstimateRequest } from '../../../estimate/estimate.js';
 import { kindFor, kindOf } from '../../../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS, RANKED_METHODS } from '../../../estimate/methods.js';
-import { defaultsFor, type SettingsOverrides } from '../../../estimate/settings.js';
+import type { SettingsOverrides } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
@@ -16,6 +16,7 @@ import {
   resolveGpu,
   resolveModel,
   resolveTechnique,
+  runKnobOverrides,
 } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 
@@ -49,34 +50,12 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     throw new UsageError(
       `--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`,
     );
-  const o: SettingsOverrides = {};
-  // --batch is the micro-batch: the recipe's effective batch is kept through accumulation unless
-  // --grad-accum says otherwise (setting accumulation to 1 made the run 8x shorter, silently)
-  if (flags.batch !== undefined) o.batch = flags.batch;
-  if (flags.gradAccum !== undefined) o.gradAccum = flags.gradAccum;
-  else if (flags.batch !== undefined) {
-    const d = defaultsFor(technique, model);
-    if (d) o.gradAccum = Math.max(1, Math.round(d.batch / flags.batch));
-  }
-  if (flags.resolution !== undefined) o.resolution = flags.resolution;
-  if (flags.seqLen !== undefined) o.seqLen = flags.seqLen;
-  if (flags.rank !== undefined) o.rank = flags.rank;
-  if (flags.targets !== undefined) o.targets = flags.targets;
-  if (flags.precision !== undefined) o.precision = flags.precision;
-  // a quantized base is opted into with --quantize (QLoRA implies NF4); recipes that quantize by
-  // default (FLUX LoRA at int8) are what `recommend` plans, not what a bare estimate assumes
-  o.quantize = flags.quantize ?? implied ?? 'none';
-  if (flags.optimizer !== undefined) o.optimizer = flags.optimizer;
-  if (flags.gradientCheckpointing !== undefined) o.gradientCheckpointing = flags.gradientCheckpointing;
-  // the flag's presence is the setting: without it the text encoders stay frozen, whatever the recipe
-  o.trainTextEncoder = flags.trainTextEncoder === true;
-  // latents and text embeddings are cached unless --no-cache (encoders off the GPU)
-  o.cache = flags.cache !== false;
-  // --batch counts every image through the denoiser per step: with prior preservation, instance and
-  // class images together (the calibration set's convention), so the recipe's doubling does not apply
-  o.priorPreservation = false;
-  if (flags.steps !== undefined) o.steps = flags.steps;
-  return o;
+  return runKnobOverrides(flags, {
+    trainTextEncoder: flags.trainTextEncoder,
+    // latents and text embeddings are cached unless --no-cache (resolveSettings' default)
+    cache: flags.cache === false ? false : undefined,
+    steps: flags.steps,
+  });
 }
 
 function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {

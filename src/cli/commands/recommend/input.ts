@@ -4,13 +4,18 @@
 import type { Answers } from '../../../engine/answers.js';
 import { scaledModel } from '../../../engine/custom-model.js';
 import { UsageError } from '../../../errors.js';
-import { type DataInput, hasData } from '../../../estimate/data.js';
+import type { DataInput } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
-import { DATA_OPTIONS } from '../../options.js';
+import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
+
 import { checkDataSize, checkFamilyFlags, dataInput, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
+
+/** The settings a user may fix (RUN_KNOB_OPTIONS' keys). */
+const RUN_KNOBS = Object.keys(RUN_KNOB_OPTIONS) as RunKnob[];
+type RunKnob = keyof typeof RUN_KNOB_OPTIONS;
 
 /** The answers as typed (names not yet resolved), each absent until given. */
 export type RecommendInput = Pick<
@@ -25,6 +30,14 @@ export type RecommendInput = Pick<
   | 'seqLen'
   | 'steps'
   | 'quantize'
+  | 'rank'
+  | 'targets'
+  | 'batch'
+  | 'gradAccum'
+  | 'optimizer'
+  | 'precision'
+  | 'gradientCheckpointing'
+  | 'priorPreservation'
   | 'images'
   | 'repeats'
   | 'examples'
@@ -39,7 +52,7 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps, quantize } = flags;
+  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps } = flags;
   return {
     goal,
     model,
@@ -50,10 +63,18 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     resolution,
     seqLen,
     steps,
-    quantize,
+    ...fixedKnobs(flags),
     ...dataInput(flags),
     ...(priorityGiven ? { priority: flags.priority } : {}),
   };
+}
+
+/** The run settings the user fixed (RUN_KNOB_OPTIONS), each absent unless given. */
+function fixedKnobs(flags: Partial<Record<RunKnob, unknown>>): Pick<RecommendInput, RunKnob> {
+  return Object.fromEntries(RUN_KNOBS.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as Pick<
+    RecommendInput,
+    RunKnob
+  >;
 }
 
 /** The flags for the required answers not given yet. */
@@ -125,21 +146,17 @@ export function checkRecommendInput(
     ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
     ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
-    ...(input.quantize !== undefined ? { quantize: input.quantize } : {}),
+    ...fixedKnobs(input),
     ...(data ? { data } : {}),
   };
   return { kb, answers };
 }
 
-/**
- * The data answers, when any size was given; `domain` (continued pre-training) packs its tokens
- * into full sequences unless --no-packing, the other language goals train one example per sequence.
- */
+/** The data answers, when any was given (the goal's packing is the engine's: runChoicesFor). */
 function dataOf(input: RecommendInput, goal: Goal): DataInput | undefined {
   checkDataSize(GOAL_FAMILY[goal], input);
   const data = dataInput(input);
-  if (!hasData(data)) return undefined;
-  return { ...data, packing: data.packing ?? goal === 'domain' };
+  return Object.values(data).some((v) => v !== undefined) ? data : undefined;
 }
 
 /** The one-line command that gives the same answer in a script (every required answer given). */
@@ -152,11 +169,12 @@ export function repeatCommand(input: RecommendInput): string {
   parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
   parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
-  // the data answers, as their flags (DATA_OPTIONS names them)
-  for (const [key, spec] of Object.entries(DATA_OPTIONS) as Array<[keyof typeof DATA_OPTIONS, { flags: string }]>) {
+  // the fixed settings and the data answers, as their flags (RUN_KNOB_OPTIONS and DATA_OPTIONS name them)
+  const flagged = { ...RUN_KNOB_OPTIONS, ...DATA_OPTIONS };
+  for (const [key, spec] of Object.entries(flagged) as Array<[keyof typeof flagged, { flags: string }]>) {
     const value = input[key];
     const flag = spec.flags.split(' ')[0]!;
-    if (typeof value === 'number') parts.push(`${flag} ${value}`);
+    if (typeof value === 'number' || typeof value === 'string') parts.push(`${flag} ${value}`);
     else if (value !== undefined) parts.push(value ? flag : flag.replace(/^--/, '--no-'));
   }
   return parts.join(' ');

@@ -1,6 +1,6 @@
 // The options, flag types and examples of `finetune-advisor recommend`: what its help, its run and the
 // questions share, with no import of either.
-import { GOALS, PRIORITIES, type Priority, QUANTIZATIONS } from '../../../kb/vocabulary.js';
+import { GOALS, PRIORITIES, type Priority } from '../../../kb/vocabulary.js';
 import {
   CARD_OPTIONS,
   choiceOption,
@@ -8,6 +8,7 @@ import {
   type FlagsOf,
   type OptionSpec,
   outputOptions,
+  RUN_KNOB_OPTIONS,
   RUN_SHAPE_OPTIONS,
   switchOption,
   textOption,
@@ -37,11 +38,8 @@ export const RECOMMEND_OPTIONS = {
     defaultValue: 'balanced' as Priority,
   },
   ...RUN_SHAPE_OPTIONS,
-  quantize: choiceOption(
-    '--quantize <q>',
-    "quantized frozen base for the adapter techniques (default: each recipe's own)",
-    QUANTIZATIONS,
-  ),
+  // the settings the user has fixed: the planner keeps them (no memory saver changes one)
+  ...RUN_KNOB_OPTIONS,
   ...DATA_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
   explain: switchOption('--explain', 'every rule record and every technique, not only what decided the answer'),
