@@ -1,7 +1,7 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
-import type { SettingsOverrides } from '../estimate/settings.js';
 import { UsageError } from '../errors.js';
 import type { DataInput } from '../estimate/data.js';
+import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';

@@ -33,7 +33,11 @@ export function sizeClass(mb: number): number {
  * `domain` is continued pre-training on packed tokens; `task` and `chat` train one example per
  * sequence (at the examples' length, else a typical fill: data.ts meanSequenceLength).
  */
-export function runChoicesFor(answers: Answers, model: Model, technique: Technique): RunChoices {
+export function runChoicesFor(
+  answers: Answers,
+  model: Model,
+  technique: Technique,
+): RunChoices & { priorPreservationPlanned: boolean } {
   const o: SettingsOverrides = {};
   if (answers.steps) o.steps = answers.steps;
   // a quantized base the user fixed: for the techniques that train on a frozen base and do not
@@ -51,23 +55,50 @@ export function runChoicesFor(answers: Answers, model: Model, technique: Techniq
   // language drift and overfitting on a few images): on for subjects with a technique whose
   // sources generate class images, unless the user said --no-prior-preservation
   const classImages = technique.data.image?.classImages;
+  const planned = answers.priorPreservation === undefined && answers.goal === 'subject' && classImages !== undefined;
   if (answers.priorPreservation !== undefined) o.priorPreservation = answers.priorPreservation;
-  else if (answers.goal === 'subject' && classImages !== undefined) o.priorPreservation = true;
+  else if (planned) o.priorPreservation = true;
   const packing = GOAL_PACKING[answers.goal];
   const data = packing === null ? answers.data : { packing, ...answers.data };
-  return { overrides: o, ...(data ? { data } : {}) };
+  return { overrides: o, ...(data ? { data } : {}), priorPreservationPlanned: planned };
+}
+
+const fitsPlan = (p: RunPlan | null) => p !== null && p.fit.fits && (p.time?.fits ?? true);
+
+/**
+ * The plan of one technique for the answers, with `change` over the settings (a suggestion's) or
+ * other `data`. Class images are the planner's own choice: when the run with them fits neither
+ * the card nor the budget, the run without them (which DreamBooth-LoRA trains as often) is planned.
+ */
+export function planForAnswers(
+  technique: Technique,
+  model: Model,
+  card: Card,
+  answers: Answers,
+  change: SettingsOverrides = {},
+  data?: RunChoices['data'],
+): RunPlan | null {
+  const choices = runChoicesFor(answers, model, technique);
+  const given = data ?? choices.data;
+  const request = {
+    overrides: { ...choices.overrides, ...change },
+    budgetHours: answers.timeHours,
+    ...(given ? { data: given } : {}),
+  };
+  const plan = planRun(technique, model, card, request);
+  if (!choices.priorPreservationPlanned || fitsPlan(plan) || change.priorPreservation !== undefined) return plan;
+  const without = planRun(technique, model, card, {
+    ...request,
+    overrides: { ...request.overrides, priorPreservation: false },
+  });
+  return fitsPlan(without) ? without : plan;
 }
 
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
   const goal: Goal = answers.goal;
   const a = technique.attributes;
   const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
-  const plan = familyMatch
-    ? planRun(technique, model, card, {
-        ...runChoicesFor(answers, model, technique),
-        budgetHours: answers.timeHours,
-      })
-    : null;
+  const plan = familyMatch ? planForAnswers(technique, model, card, answers) : null;
   const fit = plan?.fit ?? null;
   const data = dataSizesOf(technique.data[model.family]);
   const time = plan?.time ?? null;

@@ -6,13 +6,13 @@ import type { Card } from '../estimate/card.js';
 import { cardFromGpu, gpuMemoryGiB } from '../estimate/card.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS } from '../estimate/methods.js';
-import { planRun, type RunPlan } from '../estimate/plan.js';
+import type { RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { fmtNum, formatBudget, formatDuration, groupThousands } from '../format.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Answers } from './answers.js';
-import { runChoicesFor } from './facts.js';
+import { planForAnswers, runChoicesFor } from './facts.js';
 import type { RankedTechnique } from './rank.js';
 
 /** What a suggestion changes: a setting of the run, the card, the budget or the model. */
@@ -74,11 +74,7 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
   const base = runChoicesFor(answers, model, technique);
   // the user's data stays their data: a change shortens no run of it behind their back
   const replan = (change: SettingsOverrides, data = base.data) =>
-    planRun(technique, model, card, {
-      overrides: { ...base.overrides, ...change },
-      budgetHours: answers.timeHours,
-      ...(data ? { data } : {}),
-    });
+    planForAnswers(technique, model, card, answers, change, data);
   const out: Suggestion[] = [];
   const add = (kind: Suggestion['kind'], change: SuggestionChange, p: RunPlan, text: string) =>
     out.push({ kind, technique: ranked.id, text, change, peakGiB: p.run.memory.peakGiB, hours: p.run.hours });

@@ -129,6 +129,7 @@ export interface ImageModelJson extends ModelCommonJson {
   };
   loraDims: { qv: number; attention: number; 'attention-mlp': number; all: number };
   loraDimsDerivation?: string;
+  sampling?: { steps: number; guidance: 'cfg' | 'distilled' };
   origin?: string;
 }
 
@@ -217,6 +218,7 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
       components: componentsJson(m.components),
       loraDims: { qv: d.qv, attention: d.attention, 'attention-mlp': d['attention-mlp'], all: d.all },
       loraDimsDerivation: m.loraDimsDerivation,
+      sampling: ifPresent(m.sampling, (x) => ({ steps: x.steps, guidance: x.guidance })),
     };
   },
 };
@@ -254,6 +256,7 @@ export interface GoalFitJson {
 export interface ImageDataJson {
   minImages: number;
   typicalImages?: number;
+  classImages?: number;
   text: string;
 }
 
@@ -362,6 +365,7 @@ export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
       image: ifPresent(t.data.image, (d): ImageDataJson => ({
         minImages: d.minImages,
         typicalImages: d.typicalImages,
+        classImages: d.classImages,
         text: d.text,
       })),
       llm: ifPresent(t.data.llm, (d): LlmDataJson => ({

@@ -6,8 +6,8 @@ import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/ran
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
 import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
-import { estimateFlags } from './estimate-flags.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
+import { estimateFlags } from './estimate-flags.js';
 import type { BreakdownJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';

@@ -1,11 +1,11 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
-import { estimateFlags } from './estimate-flags.js';
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
 import type { Operator } from '../kb/vocabulary.js';
+import { estimateFlags } from './estimate-flags.js';
 import {
   classImageTime,
   dataLine,

@@ -182,6 +182,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       ...base,
       notes: 'notes',
       sources: [FULL_SOURCE],
+      sampling: { steps: 28, guidance: 'distilled' },
       components: {
         denoiser: { ...c.denoiser, blocks: c.denoiser.blocks.map((b) => ({ ...b, kind: 'joint' })) },
         textEncoders: c.textEncoders.map((e) => ({ ...e, width: e.width ?? 768 })),
@@ -199,7 +200,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       ...base,
       goals: { subject: goal, style: goal, concept: goal, task: goal, domain: goal, chat: goal },
       data: {
-        image: { minImages: 5, typicalImages: 20, text: 'images' },
+        image: { minImages: 5, typicalImages: 20, classImages: 100, text: 'images' },
         llm: { minExamples: 100, typicalExamples: 1000, text: 'examples' },
       },
       defaults: {

@@ -155,7 +155,16 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
     expect(Object.keys(json.gpu)).toEqual(['id', 'name', 'vramGiB', 'tflops', 'assumedSpeed']);
     expect(json.gpu.assumedSpeed).toBe(result.card.speedFrom !== null);
     for (const t of [json.recommendation, json.runnerUp].filter(Boolean)) {
-      expect(Object.keys(t)).toEqual(['id', 'name', 'score', 'settings', 'estimates', 'plan', 'reasons']);
+      expect(Object.keys(t)).toEqual([
+        'id',
+        'name',
+        'score',
+        'settings',
+        'estimates',
+        'plan',
+        'estimateFlags',
+        'reasons',
+      ]);
       expect(Object.keys(t.estimates)).toEqual(['vram', 'time', 'output']);
       expect(Object.keys(t.estimates.vram)).toEqual(['peakGiB', 'limitGiB', 'savers', 'breakdown']);
       expect(Object.keys(t.estimates.time)).toEqual([

@@ -9,7 +9,6 @@ import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
-
 import { checkDataSize, checkFamilyFlags, dataInput, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
 
