@@ -279,6 +279,7 @@ export interface DefaultsJson {
   priorPreservation?: boolean;
   virtualTokens?: number;
   recipeSamples?: number;
+  minSteps?: number;
   notes?: string;
 }
 
@@ -338,6 +339,7 @@ const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
   priorPreservation: d.priorPreservation,
   virtualTokens: d.virtualTokens,
   recipeSamples: d.recipeSamples,
+  minSteps: d.minSteps,
   notes: d.notes,
 });
 
