@@ -134,6 +134,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'vram.limit_gib': round(card.vramGiB * HEADROOM, 2),
     'vram.usage': run ? round(run.memory.peakGiB / card.vramGiB, 2) : null,
     'vram.savers_count': fit ? fit.savers.length : null,
+    'vram.half_weights_added': fit ? fit.savers.includes('bf16-weights') : null,
     'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'no memory savers') : null,
     'vram.quantized_base': run ? run.settings.quantize : null,
     'time.hours': run ? round(run.hours, 2) : null,
@@ -143,6 +144,15 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'time.steps_min': time ? time.minSteps : null,
     'time.fits': time ? time.fits : null,
     'time.budget_share': run ? round(run.hours / answers.timeHours, 2) : null,
+    // How fast the technique gets its result, comparable across techniques: the hours of its
+    // typical run (its recipe's epochs over the recipe's data, or the user's data) before any
+    // shortening, so it does not saturate at the budget as the planned run's share does. Those
+    // hours fold in both the throughput (samples per second) and the work the technique needs
+    // (samples x epochs): samples per second alone would favour a technique that needs more
+    // epochs, and the shortened run's hours are the budget for every technique. On a log scale
+    // against the budget, a run twice as long as another costs the same points whatever the
+    // budget, so 2 h and 2.1 h rank alike.
+    'time.typical_log2_budget': time ? round(Math.log2(time.typicalHours / answers.timeHours), 2) : null,
     'output.size_mb': run ? round(run.sizeMB, run.sizeMB < 1 ? 3 : 1) : null,
     'output.size_class': run ? sizeClass(run.sizeMB) : null,
   };

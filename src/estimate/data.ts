@@ -157,18 +157,26 @@ export function planData(
 }
 
 /**
- * The fewest steps a run may be shortened to, to meet a time budget: the least data the knowledge
- * base says the technique learns from (its sourced minImages / minExamples) trained as its recipe
- * trains its data (the recipe's epochs), at the run's effective batch. A DreamBooth-LoRA on SDXL:
- * 3 images x 400 epochs / batch 4 = 300 steps.
+ * The fewest steps a run may be shortened to, to meet a time budget: the larger of two floors.
+ * - data: the least data the knowledge base says the technique learns from (its sourced
+ *   minImages / minExamples) trained as its recipe trains its data (the recipe's epochs), at the
+ *   run's effective batch. A DreamBooth-LoRA on SDXL: 3 images x 400 epochs / batch 4 = 300 steps.
+ * - steps: the recipe's sourced `minSteps` (the shortest complete run a source reports working),
+ *   as the same number of samples at the run's effective batch. The data floor alone is a handful
+ *   of steps for a language model (50 examples x 1 epoch / 16 = 4), which let a 70B LoRA "fit" a
+ *   one-minute budget; PEFT's own 1,000-step x 4 LoRA run gives 250 steps at batch 16.
  */
 export function minimumUsefulSteps(
   technique: Technique,
-  recipe: { steps: number; batch: number; recipeSamples?: number },
+  recipe: { steps: number; batch: number; recipeSamples?: number; minSteps?: number },
   settings: TrainingSettings,
 ): number {
   const language = settings.seqLen !== null;
   const least = sizesFor(technique, language)?.min;
   const epochs = recipeDataOf(technique, recipe, language).epochs;
-  return Math.max(1, Math.ceil((Math.max(1, least ?? 1) * epochs) / (settings.batch * settings.gradAccum)));
+  const effectiveBatch = settings.batch * settings.gradAccum;
+  const fromData = Math.ceil((Math.max(1, least ?? 1) * epochs) / effectiveBatch);
+  // `recipe.batch` is the recipe's effective batch (techniques.yaml: microBatch x accumulation)
+  const fromSteps = recipe.minSteps ? Math.ceil((recipe.minSteps * recipe.batch) / effectiveBatch) : 1;
+  return Math.max(1, fromData, fromSteps);
 }

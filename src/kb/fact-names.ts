@@ -31,6 +31,7 @@ export const FACTS = {
   'vram.limit_gib': 'usable memory at 90% (GiB)',
   'vram.usage': 'share of the card used',
   'vram.savers_count': 'memory savers needed',
+  'vram.half_weights_added': 'weights held in half precision to fit (no fp32 master copy)',
   'vram.savers': 'memory savers',
   'vram.quantized_base': 'quantized base',
   'time.hours': 'estimated training time (h)',
@@ -40,6 +41,7 @@ export const FACTS = {
   'time.steps_min': 'fewest steps of a useful run',
   'time.fits': "the run fits the budget (shortened no further than the technique's shortest useful run)",
   'time.budget_share': 'share of the time budget used',
+  'time.typical_log2_budget': "log2 of the typical (unshortened) run's time over the budget (1: twice it, -1: half)",
   'output.size_mb': 'output size (MB)',
   'output.size_class': 'output size class (1 <10 MB ... 5 >=5 GB)',
 } as const;

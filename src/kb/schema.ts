@@ -188,6 +188,12 @@ export const DefaultsSchema = z.strictObject({
    * typical data size stands in
    */
   recipeSamples: z.number().int().positive().optional(),
+  /**
+   * the fewest optimizer steps, at this recipe's batch, of a run that still teaches: the shortest
+   * complete run a source reports working. A run shortened to a time budget stops here (or at the
+   * technique's least data at the recipe's epochs, if that is more); absent, only the data floor counts
+   */
+  minSteps: z.number().int().positive().optional(),
   notes: text.optional(),
 });
 

@@ -123,6 +123,8 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
               d.quantize ? `${d.quantize} base` : '',
               d.priorPreservation ? 'prior preservation' : '',
               d.trainTextEncoder ? 'text encoder trained' : '',
+              // the sourced floor a run is shortened to at most, to meet a time budget
+              d.minSteps ? `shortest useful run ${d.minSteps} steps` : '',
             ]
               .filter(Boolean)
               .join(', '),

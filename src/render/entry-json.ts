@@ -282,6 +282,7 @@ export interface DefaultsJson {
   priorPreservation?: boolean;
   virtualTokens?: number;
   recipeSamples?: number;
+  minSteps?: number;
   notes?: string;
 }
 
@@ -341,6 +342,7 @@ const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
   priorPreservation: d.priorPreservation,
   virtualTokens: d.virtualTokens,
   recipeSamples: d.recipeSamples,
+  minSteps: d.minSteps,
   notes: d.notes,
 });
 

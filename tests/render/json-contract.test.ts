@@ -220,6 +220,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           priorPreservation: true,
           virtualTokens: 8,
           recipeSamples: 20,
+          minSteps: 50,
           notes: 'notes',
         },
       },
