@@ -43,6 +43,7 @@ function everyEffect(): RecommendResult {
     rules,
     failed: [],
     ruleCount: rules.length,
+    advice: rec.advice,
   };
   return { ...result, recommendation: explained, ranking: [explained, ...result.ranking.slice(1)] };
 }
@@ -155,7 +156,19 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
     expect(Object.keys(json.gpu)).toEqual(['id', 'name', 'vramGiB', 'tflops', 'assumedSpeed']);
     expect(json.gpu.assumedSpeed).toBe(result.card.speedFrom !== null);
     for (const t of [json.recommendation, json.runnerUp].filter(Boolean)) {
-      expect(Object.keys(t)).toEqual(['id', 'name', 'score', 'settings', 'estimates', 'plan', 'reasons']);
+      expect(Object.keys(t)).toEqual([
+        'id',
+        'name',
+        'score',
+        'settings',
+        'estimates',
+        'plan',
+        'dataPlan',
+        'pitfalls',
+        'reasons',
+      ]);
+      for (const d of t.dataPlan) expect(Object.keys(d)).toEqual(['id', 'topic', 'value', 'text', 'matched']);
+      for (const p of t.pitfalls) expect(Object.keys(p)).toEqual(['text', 'matched']);
       expect(Object.keys(t.estimates)).toEqual(['vram', 'time', 'output']);
       expect(Object.keys(t.estimates.vram)).toEqual(['peakGiB', 'limitGiB', 'savers', 'breakdown']);
       expect(Object.keys(t.estimates.time)).toEqual([
