@@ -8,6 +8,7 @@ import { uniqueSources } from '../kb/lookup.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
+import { adviceFor, type ChoiceAdvice } from './advice.js';
 import type { Answers } from './answers.js';
 import {
   factVector,
@@ -34,6 +35,8 @@ export interface RankedTechnique {
   readonly ruleCount: number;
   /** its planned run: settings, savers, the time budget and the run to show; null when it does not apply */
   plan: RunPlan | null;
+  /** its data plan and the pitfalls that fit the run: set for the recommendation and the runner-up, else null */
+  advice: ChoiceAdvice | null;
 }
 
 /** A ranked technique whose rule records are built when first read, then kept. */
@@ -42,6 +45,7 @@ class Ranked implements RankedTechnique {
   readonly eligible: boolean;
   readonly score: number;
   readonly #failed: number[];
+  advice: ChoiceAdvice | null = null;
   constructor(
     readonly id: string,
     readonly name: string,
@@ -101,6 +105,10 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const eligible = ranking.filter((r) => r.eligible);
   const recommendation = eligible[0] ?? null;
   const runnerUp = eligible[1] ?? null;
+  for (const choice of [recommendation, runnerUp]) {
+    const t = choice && kb.techniques.find((x) => x.id === choice.id);
+    if (choice && t) choice.advice = adviceFor(kb.dataPlan, t, model, choice.facts, choice.plan);
+  }
   const suggestions = recommendation
     ? []
     : suggestAlternatives({
@@ -115,6 +123,9 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const technique = recommendation ? kb.techniques.find((t) => t.id === recommendation.id) : undefined;
   if (technique) sources.push(...technique.sources);
   sources.push(...model.sources);
+  // the sources of the data plan shown
+  const shownAdvice = new Set(recommendation?.advice?.dataPlan.map((d) => d.id));
+  for (const d of kb.dataPlan) if (shownAdvice.has(d.id)) sources.push(...d.sources);
   const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
   if (gpu) sources.push(...gpu.sources);
   sources.push(...ESTIMATE_SOURCES);

@@ -4,7 +4,7 @@
 import { FACTS } from './fact-names.js';
 import { nearest, normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
-import { type Goal, GOAL_FAMILY } from './vocabulary.js';
+import { type Goal, GOAL_FAMILY, TOPIC_FAMILY } from './vocabulary.js';
 
 export interface CheckProblem {
   key: string;
@@ -14,7 +14,7 @@ export interface CheckProblem {
    * the field of the entry the problem is in (e.g. ['group'], ['defaults', 'sdxl']), so the loader
    * can point at it; `key: true` points at the last key itself rather than its value
    */
-  field?: { path: string[]; key?: boolean };
+  field?: { path: Array<string | number>; key?: boolean };
 }
 
 function aliasClashes(
@@ -166,6 +166,35 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
     }
     if (t.attributes.storage.minMB > t.attributes.storage.maxMB)
       out.push({ key: `techniques:${t.id}`, message: `storage minMB is above maxMB` });
+    t.pitfalls.forEach((p, i) => {
+      const applies = typeof p === 'string' ? undefined : p.applies;
+      for (const [j, id] of (applies?.groups ?? []).entries())
+        if (!groups.has(id))
+          out.push({
+            key: `techniques:${t.id}`,
+            field: { path: ['pitfalls', i, 'applies', 'groups', j] },
+            message: `a pitfall for ${unknownGroup(id)}`,
+          });
+    });
+  }
+  for (const d of kb.dataPlan) {
+    for (const [j, id] of (d.applies?.groups ?? []).entries()) {
+      const group = groups.get(id);
+      const field = { path: ['applies', 'groups', j] };
+      if (!group) out.push({ key: `dataPlan:${d.id}`, field, message: `advice for ${unknownGroup(id)}` });
+      else if (TOPIC_FAMILY[d.topic] !== group.family)
+        out.push({
+          key: `dataPlan:${d.id}`,
+          field,
+          message: `'${d.topic}' is advice for ${TOPIC_FAMILY[d.topic]} models but group '${id}' is a ${group.family} group`,
+        });
+    }
+    for (const goal of d.applies?.goals ?? [])
+      if (GOAL_FAMILY[goal] !== TOPIC_FAMILY[d.topic])
+        out.push({
+          key: `dataPlan:${d.id}`,
+          message: `'${d.topic}' is advice for ${TOPIC_FAMILY[d.topic]} models but goal '${goal}' is a ${GOAL_FAMILY[goal]} goal`,
+        });
   }
   for (const m of kb.models) {
     const field = { path: ['group'] };

@@ -310,9 +310,10 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
         gpus: [...base.gpus],
         rules: [...base.rules],
         groups: [...base.groups],
+        dataPlan: [...base.dataPlan],
         origin: { ...base.origin },
       }
-    : { techniques: [], models: [], gpus: [], rules: [], groups: [], origin: {} };
+    : { techniques: [], models: [], gpus: [], rules: [], groups: [], dataPlan: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
       return listYamlFiles(p, pathWarnings);
@@ -429,14 +430,14 @@ interface EntryPlace {
  * by yaml for its positions (a cross-check error is rare; the fast path keeps only the ids'); the
  * entry's id position stands in when the file cannot be read again.
  */
-function locateField(place: EntryPlace, field: { path: string[]; key?: boolean }): string {
+function locateField(place: EntryPlace, field: { path: Array<string | number>; key?: boolean }): string {
   const source = readSource(place.file, []);
   if (source === null) return place.at;
   const lineCounter = new LineCounter();
   const doc = withPlainEnv(() => parseDocument(source, { lineCounter, uniqueKeys: true, merge: false }));
   const entryPath = [place.kind, place.index];
   const p = field.key
-    ? locateKey(doc, lineCounter, [...entryPath, ...field.path.slice(0, -1)], field.path.at(-1)!)
+    ? locateKey(doc, lineCounter, [...entryPath, ...field.path.slice(0, -1)], String(field.path.at(-1)))
     : locatePath(doc, lineCounter, [...entryPath, ...field.path]);
   return `${displayPath(place.file)}:${p.line}:${p.col}`;
 }

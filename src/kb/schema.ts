@@ -22,7 +22,47 @@ export const SourceSchema = z.strictObject({
 });
 const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
 
-import { FAMILIES, METHODS, OPERATORS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from './vocabulary.js';
+import {
+  DATA_TOPICS,
+  FAMILIES,
+  GOALS,
+  METHODS,
+  OPERATORS,
+  OPTIMIZERS,
+  PRECISIONS,
+  QUANTIZATIONS,
+  TARGETS,
+} from './vocabulary.js';
+
+// ---------- what a piece of advice applies to ----------
+// A small vocabulary over the run a recommendation plans (src/engine/advice.ts evaluates it): every
+// condition given must hold. Advice without conditions applies to every run; advice whose
+// conditions hold is more specific, and is shown before the generic.
+export const AppliesSchema = z.strictObject({
+  /** the model's family */
+  families: z.array(z.enum(FAMILIES)).min(1).optional(),
+  /** the model's group (groups.yaml), checked against the groups that exist by the loader */
+  groups: z.array(id).min(1).optional(),
+  /** the user's goal */
+  goals: z.array(z.enum(GOALS)).min(1).optional(),
+  /** the technique's training method */
+  methods: z.array(z.enum(METHODS)).min(1).optional(),
+  /** whether the card has bf16 tensor cores (false: cards without, such as the T4 and V100) */
+  bf16: z.boolean().optional(),
+  /** the run's precision */
+  precisions: z.array(z.enum(PRECISIONS)).min(1).optional(),
+  /** the card has at most this much memory (GiB) */
+  maxVramGiB: z.number().positive().optional(),
+  /** the model has at least this many parameters (billions) */
+  minParamsB: z.number().positive().optional(),
+  /** whether the run's frozen base is quantized (8-bit or NF4) */
+  quantizedBase: z.boolean().optional(),
+  /** whether the run trains with prior preservation (class images) */
+  priorPreservation: z.boolean().optional(),
+});
+
+/** A pitfall: a sentence, or a sentence and what it applies to. */
+export const PitfallSchema = z.union([text, z.strictObject({ text, applies: AppliesSchema.optional() })]);
 
 // ---------- GPUs ----------
 export const GpuSchema = z.strictObject({
@@ -142,6 +182,8 @@ export const LlmModelSchema = z.strictObject({
   family: z.literal('llm'),
   contextLength: z.number().int().positive(),
   architecture: LlmArchitectureSchema,
+  /** the chat template its instruct/chat variant is trained with, by LLaMA-Factory's template name */
+  chatTemplate: text.optional(),
 });
 
 export const ImageModelSchema = z.strictObject({
@@ -242,7 +284,7 @@ export const TechniqueSchema = z.strictObject({
   }),
   // keyed by group id (groups.yaml); the loader's cross-checks reject a group that does not exist
   defaults: z.record(id, DefaultsSchema),
-  pitfalls: z.array(text).min(1),
+  pitfalls: z.array(PitfallSchema).min(1),
   sources,
 });
 
@@ -269,6 +311,19 @@ export const RuleSchema = z.strictObject({
   sources: z.array(SourceSchema).optional(),
 });
 
+// ---------- the data plan ----------
+// How to prepare the data for a run: one entry a piece of advice, on one topic (a model family's
+// topics: captions, trigger, class images; chat template, loss masking, packing), for the runs its
+// `applies` conditions hold for. A recommendation shows, per topic, the entry that matches the run
+// most specifically.
+export const DataAdviceSchema = z.strictObject({
+  id,
+  topic: z.enum(DATA_TOPICS),
+  applies: AppliesSchema.optional(),
+  text,
+  sources,
+});
+
 export const RuleSwitchSchema = z.strictObject({ id, disabled: z.literal(true) });
 
 export const FileSchemas = {
@@ -278,10 +333,14 @@ export const FileSchemas = {
   // a user file may switch a bundled rule off with just `- id: ...` and `disabled: true`
   rules: z.strictObject({ rules: z.array(z.union([RuleSchema, RuleSwitchSchema])).min(1) }),
   groups: z.strictObject({ groups: z.array(GroupSchema).min(1) }),
+  dataPlan: z.strictObject({ dataPlan: z.array(DataAdviceSchema).min(1) }),
 };
 export type KbKind = keyof typeof FileSchemas;
 
 export type Source = z.infer<typeof SourceSchema>;
+export type Applies = z.infer<typeof AppliesSchema>;
+export type Pitfall = z.infer<typeof PitfallSchema>;
+export type DataAdvice = z.infer<typeof DataAdviceSchema>;
 export type Gpu = z.infer<typeof GpuSchema>;
 export type ModelGroup = z.infer<typeof GroupSchema>;
 export type LlmModel = z.infer<typeof LlmModelSchema>;
@@ -292,6 +351,7 @@ export type TechniqueDefaults = z.infer<typeof DefaultsSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;
 export type {
+  DataTopic,
   Family,
   Goal,
   Group,

@@ -1,5 +1,5 @@
 // The loaded, validated knowledge base. Types only come from the zod schemas (erased at run time).
-import type { Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique } from './schema.js';
+import type { DataAdvice, Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique } from './schema.js';
 
 export interface KnowledgeBase {
   techniques: Technique[];
@@ -8,7 +8,9 @@ export interface KnowledgeBase {
   rules: Rule[];
   /** the model groups: what a model's `group` and a technique's `defaults` keys name */
   groups: ModelGroup[];
+  /** the data plan's advice: captions, trigger word, class images, chat template, loss masking, packing */
+  dataPlan: DataAdvice[];
   /** where each entry came from, keyed `kind:id` (e.g. `gpus:rtx-4090`) */
   origin: Record<string, string>;
 }
-export type { Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique };
+export type { DataAdvice, Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique };

@@ -35,6 +35,13 @@ export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
 
+/**
+ * What a data-plan entry advises on, in the order a data plan lists them: an image model's
+ * captions, trigger word or rare token and class images (prior preservation); a language model's
+ * chat template, which tokens carry the loss, and packing.
+ */
+export const DATA_TOPICS = ['captions', 'trigger', 'class-images', 'chat-template', 'loss-masking', 'packing'] as const;
+
 export type Family = (typeof FAMILIES)[number];
 /** a model group's id: knowledge-base data (groups.yaml), so a `--kb` file can add one */
 export type Group = string;
@@ -46,6 +53,7 @@ export type Quantization = (typeof QUANTIZATIONS)[number];
 export type Optimizer = (typeof OPTIMIZERS)[number];
 export type Targets = (typeof TARGETS)[number];
 export type Operator = (typeof OPERATORS)[number];
+export type DataTopic = (typeof DATA_TOPICS)[number];
 
 export const GOAL_FAMILY: Record<Goal, Family> = {
   subject: 'image',
@@ -78,4 +86,14 @@ export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
   task: 'a language model that does one task well (extraction, classification, SQL, ...)',
   domain: 'a language model that knows a domain (medicine, law, your codebase) from lots of text',
   chat: 'a chat assistant with a behaviour, tone or persona',
+};
+
+/** The family of models each data-plan topic is about. */
+export const TOPIC_FAMILY: Record<DataTopic, Family> = {
+  captions: 'image',
+  trigger: 'image',
+  'class-images': 'image',
+  'chat-template': 'llm',
+  'loss-masking': 'llm',
+  packing: 'llm',
 };

@@ -5,7 +5,7 @@ import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
-import { sourceLine, wrapLines } from './format.js';
+import { appliesText, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, renderTable } from './table.js';
 
@@ -135,7 +135,14 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
       style,
     ),
   );
-  out.push('', style.heading('Pitfalls'), ...t.pitfalls.map((p) => `- ${p}`));
+  // every pitfall, with what it applies to (recommend shows the three that fit the run)
+  out.push(
+    '',
+    style.heading('Pitfalls'),
+    ...t.pitfalls.map((p) =>
+      typeof p === 'string' ? `- ${p}` : `- ${p.text}${p.applies ? style.dim(` (for ${appliesText(p.applies)})`) : ''}`,
+    ),
+  );
   out.push('', style.heading('Sources'), ...sourceLines(t.sources));
   return wrapLines(out, opts.width).join('\n') + '\n';
 }

@@ -5,9 +5,9 @@
 // leaves it out as it always did.
 import { gpuMemoryGiB } from '../estimate/card.js';
 import { round } from '../format.js';
-import type { TechniqueDefaults } from '../kb/schema.js';
+import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique } from '../kb/types.js';
-import type { Family, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
+import type { Family, Goal, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
 
 // ---------- GPUs ----------
@@ -95,6 +95,7 @@ export interface LlmModelJson extends ModelCommonJson {
   family: 'llm';
   contextLength: number;
   architecture: LlmArchitectureJson;
+  chatTemplate?: string;
   origin?: string;
 }
 
@@ -208,6 +209,7 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
     family: m.family,
     contextLength: m.contextLength,
     architecture: architectureJson(m.architecture),
+    chatTemplate: m.chatTemplate,
   }),
   image: (m): FamilyFieldsJson<'image'> => {
     const d = m.loraDims;
@@ -304,10 +306,44 @@ export interface TechniqueJson {
   data: { image?: ImageDataJson; llm?: LlmDataJson };
   /** keyed by model group id */
   defaults: Record<string, DefaultsJson>;
-  pitfalls: string[];
+  /** as written: a sentence, or a sentence and what it applies to */
+  pitfalls: PitfallJson[];
   sources: SourceJson[];
   origin?: string;
 }
+
+export interface AppliesJson {
+  families?: Family[];
+  groups?: string[];
+  goals?: Goal[];
+  methods?: Method[];
+  bf16?: boolean;
+  precisions?: Precision[];
+  maxVramGiB?: number;
+  minParamsB?: number;
+  quantizedBase?: boolean;
+  priorPreservation?: boolean;
+}
+
+export type PitfallJson = string | { text: string; applies?: AppliesJson };
+
+const copy = <T>(list: readonly T[] | undefined): T[] | undefined => (list ? [...list] : undefined);
+
+export const appliesJson = (a: Applies): AppliesJson => ({
+  families: copy(a.families),
+  groups: copy(a.groups),
+  goals: copy(a.goals),
+  methods: copy(a.methods),
+  bf16: a.bf16,
+  precisions: copy(a.precisions),
+  maxVramGiB: a.maxVramGiB,
+  minParamsB: a.minParamsB,
+  quantizedBase: a.quantizedBase,
+  priorPreservation: a.priorPreservation,
+});
+
+const pitfallJson = (p: Pitfall): PitfallJson =>
+  typeof p === 'string' ? p : { text: p.text, applies: ifPresent(p.applies, appliesJson) };
 
 const levelJson = (l: Technique['attributes']['quality']): LevelJson => ({ level: l.level, text: l.text });
 const goalFitJson = (g: NonNullable<Technique['goals']['subject']>): GoalFitJson => ({ fit: g.fit, text: g.text });
@@ -378,7 +414,7 @@ export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
     },
     // the record's own order (group ids as the file lists them)
     defaults: Object.fromEntries(Object.entries(t.defaults).map(([group, d]) => [group, defaultsJson(d!)])),
-    pitfalls: [...t.pitfalls],
+    pitfalls: t.pitfalls.map(pitfallJson),
     sources: t.sources.map(sourceJson),
     origin: kb.origin[`techniques:${t.id}`],
   };

@@ -5,7 +5,7 @@ import type { DataPlan, RecipeData } from '../estimate/data.js';
 import { METHOD_TRAITS } from '../estimate/methods.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { fmtLr, fmtNum, formatDuration, groupThousands, plural } from '../format.js';
-import type { Source } from '../kb/schema.js';
+import type { Applies, Source } from '../kb/schema.js';
 
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];
@@ -141,11 +141,9 @@ export function sourceLine(s: Source, detail: 'ref' | 'for' | 'full'): string {
  * or, without data flags, the recipe's typical run, named as an assumption, with how much data the
  * time budget trains at the recipe's epochs.
  */
-/** "; with a class image beside each (100 generated for prior preservation)" */
+/** ", each image beside a class image (prior preservation)": the Classes line says how many */
 const classImagesNote = (s: TrainingSettings) =>
-  s.priorPreservation && s.classImages !== null
-    ? `, each beside a class image (${plural(s.classImages, 'class image')} generated first for prior preservation)`
-    : '';
+  s.priorPreservation && s.classImages !== null ? ', each image beside a class image (prior preservation)' : '';
 
 /** "plus 17 min generating 100 class images": the part of a run's time before its first step. */
 export function classImageTime(s: TrainingSettings, hours: number): string {
@@ -181,14 +179,32 @@ export function dataLine(
   const passes = s.steps * effective;
   const run0 =
     s.steps < typicalSteps
-      ? `assumes the recipe's run shortened to the budget, ${groupThousands(s.steps)} of its ${plural(typicalSteps, 'step')}`
-      : `assumes the recipe's run, ${plural(s.steps, 'step')}`;
-  let line = `${run0} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)})${classImagesNote(s)}; pass ${language ? '--examples' : '--images'} for yours`;
+      ? `assumes ${groupThousands(s.steps)} of the recipe's ${plural(typicalSteps, 'step')}`
+      : `assumes the recipe's ${plural(s.steps, 'step')}`;
+  let line = `${run0} x batch ${effective} = ${groupThousands(passes)} ${unit} passes (${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)})${classImagesNote(s)}`;
   if (budgetHours !== undefined && run.step.stepSeconds > 0) {
     const budgetPasses = (budgetHours * 3600 * s.batch) / run.step.stepSeconds;
     const fits = Number(Math.floor(budgetPasses / recipe.epochs).toPrecision(2));
     const length = language && s.meanSeqLen !== null ? ` of about ${groupThousands(s.meanSeqLen)} tokens` : '';
-    line += `. The ${formatDuration(budgetHours)} budget trains about ${plural(fits, unit)}${length} at ${epochs(recipe.epochs)}`;
+    line += `; ${formatDuration(budgetHours)} trains about ${plural(fits, unit)}${length} at ${epochs(recipe.epochs)}`;
   }
-  return line;
+  return `${line}; pass ${language ? '--examples' : '--images'} for yours`;
+}
+
+/** What a piece of advice applies to, in a few words: "sdxl; cards of at most 24 GiB". */
+export function appliesText(a: Applies): string {
+  const or = (list: readonly string[]) => list.join(' or ');
+  const parts: string[] = [];
+  if (a.families) parts.push(`${or(a.families)} models`);
+  if (a.groups) parts.push(or(a.groups));
+  if (a.goals) parts.push(`${or(a.goals)} goals`);
+  if (a.methods) parts.push(`method ${or(a.methods)}`);
+  if (a.bf16 !== undefined) parts.push(a.bf16 ? 'cards with bf16' : 'cards without bf16');
+  if (a.precisions) parts.push(`precision ${or(a.precisions)}`);
+  if (a.maxVramGiB !== undefined) parts.push(`cards of at most ${fmtNum(a.maxVramGiB, 1)} GiB`);
+  if (a.minParamsB !== undefined) parts.push(`models of ${fmtNum(a.minParamsB, 1)}B parameters or more`);
+  if (a.quantizedBase !== undefined) parts.push(a.quantizedBase ? 'a quantized base' : 'an unquantized base');
+  if (a.priorPreservation !== undefined)
+    parts.push(a.priorPreservation ? 'prior preservation' : 'no prior preservation');
+  return parts.join('; ');
 }

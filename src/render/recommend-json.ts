@@ -1,11 +1,12 @@
 // The JSON contract of `recommend` (README, "JSON output of recommend"), field by field. Free of
 // chalk and cli-table3 so the --json path loads neither.
+import type { AppliesKey } from '../engine/advice.js';
 import type { Answers } from '../engine/answers.js';
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
-import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
 import type { BreakdownJson } from './estimate-json.js';
@@ -61,7 +62,28 @@ export interface ChoiceJson {
   plan: PlanJson | null;
   /** `estimate` with these flags (after --technique, --model and the card) gives the same run */
   estimateFlags: string[] | null;
+  /** how to prepare the data: the knowledge base's advice a topic (captions, chat template, ...) */
+  dataPlan: DataAdviceJson[];
+  /** the technique's pitfalls that fit this run, the most specific first (at most 3) */
+  pitfalls: ChosenPitfallJson[];
   reasons: string[];
+}
+
+export interface DataAdviceJson {
+  /** the data-plan entry (data/data-plan.yaml) */
+  id: string;
+  topic: DataTopic;
+  /** what the run uses for the topic, when the knowledge base says (the model's chat template) */
+  value: string | null;
+  text: string;
+  /** the entry's `applies` conditions, all of which hold for this run */
+  matched: AppliesKey[];
+}
+
+export interface ChosenPitfallJson {
+  text: string;
+  /** the pitfall's `applies` conditions, all of which hold for this run (empty: a generic pitfall) */
+  matched: AppliesKey[];
 }
 
 export interface RuleRecordJson {
@@ -184,6 +206,14 @@ function choiceJson(t: RankedTechnique): ChoiceJson {
         : null,
     plan: plan && run ? planJson(run.settings, plan.data, plan.recipeData) : null,
     estimateFlags: plan ? estimateFlags(plan) : null,
+    dataPlan: (t.advice?.dataPlan ?? []).map((d): DataAdviceJson => ({
+      id: d.id,
+      topic: d.topic,
+      value: d.value,
+      text: d.text,
+      matched: [...d.matched],
+    })),
+    pitfalls: (t.advice?.pitfalls ?? []).map((p): ChosenPitfallJson => ({ text: p.text, matched: [...p.matched] })),
     reasons: t.rules.filter((r) => r.applies && r.effect !== 'none').map((r) => r.reason),
   };
 }

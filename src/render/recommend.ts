@@ -4,7 +4,7 @@ import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
-import type { Operator } from '../kb/vocabulary.js';
+import type { DataTopic, Operator } from '../kb/vocabulary.js';
 import { estimateFlags } from './estimate-flags.js';
 import {
   classImageTime,
@@ -163,6 +163,13 @@ function exclusions(result: RecommendResult): string | null {
   return `Ruled out ${prose([...byRule].map(([rule, ids]) => `by ${rule}: ${ids.join(', ')}`))}.`;
 }
 
+/** Reasons past the first only while they stay short together: a long list of savers is one sentence's worth. */
+const REASONS_CHARS = 120;
+function briefly(reasons: string[]): string[] {
+  let chars = 0;
+  return reasons.filter((r, i) => (chars += r.length) <= REASONS_CHARS || i === 0);
+}
+
 /**
  * Why the recommendation won, in 3-5 sentences from its rule records: what it gained, what it lost,
  * where the runner-up fell behind it, the others' scores relative to it, and what is out and why.
@@ -179,17 +186,19 @@ function whySentences(result: RecommendResult, rec: RankedTechnique): string[] {
       : `${shortName(rec)} is chosen as the best score among the techniques that fit.`,
   );
   if (costs.length)
-    out.push(`Against it: ${prose(costs.slice(0, 2).map((r) => `${r.reason} (${signed(r.points)})`))}.`);
+    out.push(`Against it: ${prose(briefly(costs.slice(0, 2).map((r) => `${r.reason} (${signed(r.points)})`)))}.`);
   const runnerUp = result.runnerUp;
   if (runnerUp) {
     const points = new Map(rec.rules.map((r) => [r.rule, r.effect === 'score' ? r.points : 0]));
     // the rules where the runner-up fell furthest behind, in its own words
-    const behind = runnerUp.rules
-      .filter((r) => r.applies && (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) > 0)
-      .map((r) => ({ r, gap: (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) }))
-      .sort((a, b) => b.gap - a.gap)
-      .slice(0, 2)
-      .map(({ r, gap }) => `${r.reason} (${fmtNum(gap, 2)} behind)`);
+    const behind = briefly(
+      runnerUp.rules
+        .filter((r) => r.applies && (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) > 0)
+        .map((r) => ({ r, gap: (points.get(r.rule) ?? 0) - (r.effect === 'score' ? r.points : 0) }))
+        .sort((a, b) => b.gap - a.gap)
+        .slice(0, 2)
+        .map(({ r, gap }) => `${r.reason} (${fmtNum(gap, 2)} behind)`),
+    );
     const gap = fmtNum(rec.score - runnerUp.score, 2);
     out.push(
       behind.length
@@ -218,22 +227,32 @@ function nothingFitsWhy(result: RecommendResult): string[] {
   return out;
 }
 
-/** What to do with the answer: the run's breakdown, and where the full explanation is. */
-function nextStep(result: RecommendResult, rec: RankedTechnique | null, detail: RecommendDetail): string[] {
-  const out: string[] = [];
-  // a model from --model-params is not in the catalogue, so `estimate` cannot take it
-  if (rec?.plan && !result.model.id.startsWith('custom-')) {
-    const card = result.card.id ? `--gpu ${result.card.id}` : `--vram ${fmtNum(result.card.vramGiB, 2)}`;
-    out.push(
-      `Train with the setup above; the run part by part: ${['finetune-advisor estimate', `--technique ${rec.id}`, `--model ${result.model.id}`, card, ...estimateFlags(rec.plan)].join(' ')}`,
-    );
-  }
+/** The command that shows the recommended run part by part, or null (a model from --model-params is not in the catalogue, so `estimate` cannot take it). */
+function estimateCommand(result: RecommendResult, rec: RankedTechnique | null): string | null {
+  if (!rec?.plan || result.model.id.startsWith('custom-')) return null;
+  const card = result.card.id ? `--gpu ${result.card.id}` : `--vram ${fmtNum(result.card.vramGiB, 2)}`;
+  return [
+    'finetune-advisor estimate',
+    `--technique ${rec.id}`,
+    `--model ${result.model.id}`,
+    card,
+    ...estimateFlags(rec.plan),
+  ].join(' ');
+}
+
+/** Where the full explanation and sources are, unless they are shown. */
+function morePointer(detail: RecommendDetail): string[] {
   const more = [
     detail.explain ? null : '--explain shows every rule and technique',
     detail.sources ? null : '--sources every source',
   ].filter((x): x is string => x !== null);
-  if (more.length) out.push(`${more.join(', ')}.`);
-  return out;
+  return more.length ? [`${more.join(', ')}.`] : [];
+}
+
+/** What to do with the answer: the run's breakdown, and where the full explanation is. */
+function nextStep(result: RecommendResult, rec: RankedTechnique | null, detail: RecommendDetail): string[] {
+  const command = estimateCommand(result, rec);
+  return [...(command ? [`Train with the setup above; the run part by part: ${command}`] : []), ...morePointer(detail)];
 }
 
 /**
@@ -275,8 +294,8 @@ function cardLine(result: RecommendResult): string {
 }
 
 /** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */
-function estimates(t: RankedTechnique, budgetHours: number): Array<{ label: string; text: string }> {
-  const { fit, time, run, data, recipeData } = t.plan!;
+function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
+  const { fit, time, run } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const throughput =
     run.step.tokensPerSecond !== undefined
@@ -295,12 +314,41 @@ function estimates(t: RankedTechnique, budgetHours: number): Array<{ label: stri
       label: 'Output',
       text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     },
-    {
-      label: 'Data',
-      text: dataLine(run, data, recipeData, data ? undefined : budgetHours, fit.run.settings.steps),
-    },
     { label: 'Setup', text: describeSettings(run.settings).join(', ') },
   ];
+}
+
+/** How the data plan labels each topic of the knowledge base's advice. */
+const TOPIC_LABELS: Record<DataTopic, string> = {
+  captions: 'Captions',
+  trigger: 'Trigger',
+  'class-images': 'Classes',
+  'chat-template': 'Template',
+  'loss-masking': 'Loss',
+  packing: 'Packing',
+};
+
+/**
+ * The data plan: where the steps come from (the user's data, or the recipe's run the budget
+ * allows), then the knowledge base's advice for this run (data/data-plan.yaml), a line a topic.
+ */
+function dataPlan(t: RankedTechnique, budgetHours: number): Array<{ label: string; text: string }> {
+  const { fit, run, data, recipeData } = t.plan!;
+  return [
+    { label: 'Steps', text: dataLine(run, data, recipeData, data ? undefined : budgetHours, fit.run.settings.steps) },
+    ...(t.advice?.dataPlan ?? []).map((d) => ({
+      label: TOPIC_LABELS[d.topic],
+      text: d.value ? `${d.value}: ${d.text}` : d.text,
+    })),
+  ];
+}
+
+/** The pitfalls' heading: how many of the technique's are shown, and where the rest are. */
+function pitfallsHeading(t: RankedTechnique): string {
+  const a = t.advice!;
+  return a.pitfalls.length < a.pitfallsTotal
+    ? `Pitfalls for this run (${a.pitfalls.length} of ${a.pitfallsTotal}; all: techniques show ${t.id})`
+    : 'Pitfalls';
 }
 
 /** The explanation's rows: every applicable record with --explain, else only those that mattered. */
@@ -313,16 +361,25 @@ function explained(rec: RankedTechnique, style: Style, detail: RecommendDetail):
 
 function explanationHeading(rec: RankedTechnique, rows: number, detail: RecommendDetail): string {
   const all = rec.rules.filter((r) => r.applies).length;
-  return detail.explain || rows === all
-    ? `Why ${rec.name}: every rule`
+  if (detail.explain) return `Why ${rec.name}: every rule`;
+  return rows === all
+    ? `Why ${rec.name}: every rule (--explain adds every technique)`
     : `Why ${rec.name}: the ${plural(rows, 'rule')} that mattered (of ${all}; --explain for all)`;
 }
 
-function sourcesHeading(shown: number, all: number): string {
-  return `Sources behind the estimates and setup (${shown} here; --sources lists all ${all})`;
+function sourcesHeading(shown: number, all: number, listed = shown): string {
+  const here = listed < shown ? `${listed} of ${shown} here` : `${shown} here`;
+  return `Sources behind the estimates and setup (${here}; --sources lists all ${all})`;
 }
 
 const estimatorLine = (n: number) => `- the estimators' formulas and constants: ${plural(n, 'reference')} (--sources)`;
+
+/**
+ * The default answer fits on a screen of this many lines at 100 columns (issue 12, item 6); the
+ * short source list, a pointer to --sources, gives way first: its last entries (the card's, then
+ * the model's) are left to --sources when the rest of the answer needs the room.
+ */
+export const SCREEN_LINES = 60;
 
 export function renderRecommendText(
   result: RecommendResult,
@@ -359,15 +416,21 @@ export function renderRecommendText(
     );
     out.push(style.dim(`for ${context}`));
     out.push('', style.heading('Why'), whySentences(result, rec).join(' '));
-    out.push(
-      '',
-      style.heading('Estimates'),
-      ...estimates(rec, result.answers.timeHours).map((l) => `${l.label.padEnd(8)}${l.text}`),
-    );
+    out.push('', style.heading('Estimates'), ...estimates(rec).map((l) => `${l.label.padEnd(8)}${l.text}`));
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
-    // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
-    out.push('', style.heading('Next step'), ...nextStep(result, rec, detail));
+    out.push(
+      '',
+      style.heading('Data plan'),
+      ...dataPlan(rec, a.timeHours).map((l) => `${l.label.padEnd(10)}${l.text}`),
+    );
+    if (rec.advice?.pitfalls.length)
+      out.push('', style.heading(pitfallsHeading(rec)), ...rec.advice.pitfalls.map((p) => `- ${p.text}`));
+    // the command on a line of its own, under a heading that says what it is for; the explanation's
+    // and the sources' headings say where --explain and --sources lead
+    const command = estimateCommand(result, rec);
+    if (command) out.push('', style.heading('Next step: train with the setup above; the run part by part:'), command);
+    else out.push('', style.heading('Next step'), ...morePointer(detail));
     const rows = explained(rec, style, detail);
     out.push('', style.heading(explanationHeading(rec, rows.length, detail)));
     if (opts.width < NARROW) out.push(...rows.map((r) => `- ${r.verdict} ${r.rule} (${r.value}): ${r.why}`));
@@ -394,11 +457,16 @@ export function renderRecommendText(
     return wrapLines(out, opts.width).join('\n') + '\n';
   }
   const { shown, estimator } = figureSources(result);
-  out.push('', style.heading(sourcesHeading(shown.length, result.sources.length)));
-  const body = wrapLines(out, opts.width);
-  // one line each, not wrapped: the short list is a pointer, --sources gives the full references
-  body.push(...shown.map((s) => sourceOneLine(s, opts.width)));
-  if (estimator) body.push(...wrapLines([estimatorLine(estimator)], opts.width));
+  const body = wrapLines(out, opts.width).flatMap((l) => l.split('\n'));
+  const tail = estimator ? wrapLines([estimatorLine(estimator)], opts.width) : [];
+  // one line each, not wrapped: the short list is a pointer, --sources gives the full references;
+  // as many as the screen has room for below the heading and the estimators' line (all of them
+  // when the rest alone does not fit: leaving some out would not make it fit)
+  const heading = (listed: number) =>
+    wrapLines([style.heading(sourcesHeading(shown.length, result.sources.length, listed))], opts.width)[0]!.split('\n');
+  const room = SCREEN_LINES - body.length - 1 - heading(0).length - tail.length;
+  const listed = room >= 0 ? shown.slice(0, room) : shown;
+  body.push('', ...heading(listed.length), ...listed.map((s) => sourceOneLine(s, opts.width)), ...tail);
   return body.join('\n') + '\n';
 }
 
@@ -418,13 +486,10 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   if (rec) {
     out.push(`**Recommendation: ${rec.name}** (\`${rec.id}\`, score ${fmtNum(rec.score, 2)})`);
     out.push('', '## Why', '', whySentences(result, rec).join(' '));
-    out.push(
-      '',
-      '## Estimates',
-      '',
-      ...estimates(rec, result.answers.timeHours).map((l) => `- **${l.label}** ${l.text}`),
-    );
-    // the data plan and the pitfalls (issue 12) belong here, between the run and the next step
+    out.push('', '## Estimates', '', ...estimates(rec).map((l) => `- **${l.label}** ${l.text}`));
+    out.push('', '## Data plan', '', ...dataPlan(rec, a.timeHours).map((l) => `- **${l.label}** ${l.text}`));
+    if (rec.advice?.pitfalls.length)
+      out.push('', `## ${pitfallsHeading(rec)}`, '', ...rec.advice.pitfalls.map((p) => `- ${p.text}`));
     out.push('', '## Next step', '', ...nextStep(result, rec, detail).map(code));
     const rows = explained(rec, plain, detail);
     out.push('', `## ${explanationHeading(rec, rows.length, detail)}`, '', ...markdownTable(EXPLANATION_COLUMNS, rows));

@@ -86,3 +86,66 @@ describe('recommend --explain and --sources', () => {
     expect(both.stdout).toBe(json.stdout);
   });
 });
+
+/** The lines of a section of the text answer: from its heading to the next blank line. */
+function section(out: string, heading: RegExp): string[] {
+  const lines = out.split('\n');
+  const start = lines.findIndex((l) => heading.test(l));
+  if (start < 0) return [];
+  const end = lines.findIndex((l, i) => i > start && l === '');
+  return lines.slice(start + 1, end < 0 ? undefined : end);
+}
+
+describe('the data plan and the pitfalls in the answer', () => {
+  it('an image subject with prior preservation: steps, captions, trigger word and class images, then three pitfalls', async () => {
+    const flags = ['--goal', 'subject', '--model', 'sd15', '--vram', '24', '--time', '4h', '--priority', 'quality'];
+    const r = await runCli(['recommend', ...flags], COLUMNS);
+    const plan = section(r.stdout, /^Data plan$/);
+    expect(plan.map((l) => /^(\w+)\s{2,}/.exec(l)?.[1]).filter(Boolean)).toEqual([
+      'Steps',
+      'Captions',
+      'Trigger',
+      'Classes',
+    ]);
+    expect(plan.join(' ')).toMatch(/a photo of sks dog/);
+    expect(plan.join(' ')).toMatch(/Classes +\d+ in this run: images the base model makes of the bare class/);
+    // the data plan sits between the estimates and the pitfalls, the pitfalls before the next step
+    const order = ['Estimates', 'Data plan', 'Pitfalls', 'Next step'].map((h) =>
+      r.stdout.split('\n').findIndex((l) => l.startsWith(h)),
+    );
+    expect(order.every((i, k) => i > 0 && (k === 0 || i > order[k - 1]!))).toBe(true);
+    const pitfalls = section(r.stdout, /^Pitfalls/).filter((l) => l.startsWith('- '));
+    expect(pitfalls).toHaveLength(3);
+    expect(pitfalls[0]).toMatch(/^- Prior preservation puts a class image/);
+    expect(r.stdout).toMatch(/^Pitfalls for this run \(3 of \d+; all: techniques show dreambooth\)$/m);
+  });
+
+  it('a chat goal: the chat template by name and the loss on the responses; the JSON has them per choice', async () => {
+    const flags = ['--goal', 'chat', '--model', 'llama-3.1-8b', '--gpu', 't4', '--time', '4h'];
+    const [text, json] = await Promise.all([
+      runCli(['recommend', ...flags], COLUMNS),
+      runCli(['recommend', ...flags, '--json']),
+    ]);
+    const plan = section(text.stdout, /^Data plan$/);
+    expect(plan.find((l) => l.startsWith('Template  '))).toMatch(
+      /^Template {2}llama3: the instruct model's chat template/,
+    );
+    expect(plan.find((l) => l.startsWith('Loss  '))).toMatch(/responses only .*assistant_only_loss=True/);
+    expect(section(text.stdout, /^Pitfalls/)[0]).toMatch(/^- This card has no bf16/);
+    const rec = JSON.parse(json.stdout).recommendation;
+    expect(rec.dataPlan.map((d: { topic: string }) => d.topic)).toEqual(['chat-template', 'loss-masking']);
+    expect(rec.dataPlan[0].value).toBe('llama3');
+    expect(rec.pitfalls).toHaveLength(3);
+    expect(rec.pitfalls[0].matched).toEqual(['families', 'bf16']);
+    expect(JSON.parse(json.stdout).runnerUp?.pitfalls ?? []).toBeInstanceOf(Array);
+  });
+
+  it('techniques show still prints every pitfall, with what each applies to', async () => {
+    const r = await runCli(['techniques', 'show', 'dreambooth'], COLUMNS);
+    const listed = section(r.stdout, /^Pitfalls$/).filter((l) => l.startsWith('- '));
+    const json = JSON.parse((await runCli(['techniques', 'show', 'dreambooth', '--json'])).stdout);
+    expect(listed).toHaveLength(json.pitfalls.length);
+    expect(r.stdout.replace(/\n\s+/g, ' ')).toMatch(/SDXL: train the U-Net only.*\(for sdxl\)/);
+    expect(json.pitfalls).toContainEqual(expect.objectContaining({ applies: { groups: ['sdxl'] } }));
+  });
+});

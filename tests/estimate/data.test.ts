@@ -172,7 +172,7 @@ describe('data flags', () => {
       const r = await runCli(argv, { COLUMNS: '100' });
       expect(r.code).toBe(0);
       expect(r.stdout).toMatch(/^Recommendation: (LoRA|QLoRA|DoRA)\b/);
-      expect(r.stdout).toMatch(/budget\s+trains\s+about\s+[\d,]+\s+examples/);
+      expect(r.stdout).toMatch(/\d h\s+trains\s+about\s+[\d,]+\s+examples/);
     },
   );
 });

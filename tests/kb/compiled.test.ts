@@ -79,7 +79,7 @@ function compiledCopy(options: { stat?: boolean; crc32?: boolean } = {}) {
   };
 }
 
-const DATA = ['gpus.yaml', 'groups.yaml', 'models.yaml', 'rules.yaml', 'techniques.yaml'];
+const DATA = ['data-plan.yaml', 'gpus.yaml', 'groups.yaml', 'models.yaml', 'rules.yaml', 'techniques.yaml'];
 /** The same size, other bytes. */
 const editGpuName = (data: string) => {
   const file = join(data, 'gpus.yaml');
@@ -209,8 +209,10 @@ describe('compiled knowledge base: trusted by content', () => {
     const c = compiledCopy();
     c.retime();
     expect(c.load()).not.toBeNull();
-    const cache = JSON.parse(readFileSync(c.cache, 'utf8')) as { files: Array<{ sha256: string; size: number }> };
-    cache.files[0]!.sha256 = '0'.repeat(64); // as if verified against another build
+    const cache = JSON.parse(readFileSync(c.cache, 'utf8')) as {
+      files: Array<{ name: string; sha256: string; size: number }>;
+    };
+    cache.files.find((f) => f.name === 'gpus.yaml')!.sha256 = '0'.repeat(64); // as if verified against another build
     writeFileSync(c.cache, JSON.stringify(cache));
     expect(c.load()).not.toBeNull();
     expect(c.yamlRead()).toEqual(['gpus.yaml']);

@@ -264,9 +264,18 @@ describe('the cache key and entries (in-process)', () => {
     gpus: [{ id } as KnowledgeBase['gpus'][number]],
     rules: [],
     groups: [],
+    dataPlan: [],
     origin: { [`gpus:${id}`]: 'extra.yaml' },
   });
-  const emptyBase: KnowledgeBase = { techniques: [], models: [], gpus: [], rules: [], groups: [], origin: {} };
+  const emptyBase: KnowledgeBase = {
+    techniques: [],
+    models: [],
+    gpus: [],
+    rules: [],
+    groups: [],
+    dataPlan: [],
+    origin: {},
+  };
 
   it('reads the identity of this package: version, loader build and the bundled base', () => {
     expect(identity).toBeDefined();

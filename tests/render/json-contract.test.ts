@@ -5,7 +5,14 @@ import { describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 
 import { type RankedTechnique, recommend, type RecommendResult } from '../../src/engine/rank.js';
-import { GpuSchema, ImageModelSchema, LlmModelSchema, type Source, TechniqueSchema } from '../../src/kb/schema.js';
+import {
+  AppliesSchema,
+  GpuSchema,
+  ImageModelSchema,
+  LlmModelSchema,
+  type Source,
+  TechniqueSchema,
+} from '../../src/kb/schema.js';
 import type { Technique } from '../../src/kb/types.js';
 import { gpuJson, modelJson, techniqueJson } from '../../src/render/catalogue.js';
 import { compareToJson } from '../../src/render/compare.js';
@@ -66,6 +73,7 @@ describe('no internal field reaches the JSON', () => {
       rules: withExtraField(r.rules),
       failed: withExtraField(r.failed),
       ruleCount: r.ruleCount,
+      advice: withExtraField(r.advice),
     });
     const withExtra = (r: RecommendResult): RecommendResult => ({
       answers: withExtraField(r.answers),
@@ -159,6 +167,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
     if (base.family !== 'llm') throw new Error('llama-3.2-1b is a language model');
     const model = LlmModelSchema.parse({
       ...base,
+      chatTemplate: 'llama3',
       notes: 'notes',
       sources: [FULL_SOURCE],
       architecture: {
@@ -224,8 +233,30 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           notes: 'notes',
         },
       },
+      // a sentence, and a sentence with every condition of the vocabulary
+      pitfalls: [
+        'a pitfall',
+        {
+          text: 'a pitfall that applies',
+          applies: {
+            families: ['image'],
+            groups: ['sdxl'],
+            goals: ['subject'],
+            methods: ['lora'],
+            bf16: false,
+            precisions: ['mixed-fp16'],
+            maxVramGiB: 24,
+            minParamsB: 7,
+            quantizedBase: true,
+            priorPreservation: true,
+          },
+        },
+      ],
       sources: [FULL_SOURCE],
     });
+    expect(Object.keys((technique.pitfalls[1] as { applies: object }).applies)).toEqual(
+      Object.keys(AppliesSchema.shape),
+    );
     const out = printed(techniqueJson(kb, technique));
     expectSchemaFields(TechniqueSchema, technique, withoutAdded(out, ['origin']), 'technique');
   });

@@ -43,6 +43,7 @@ function everyEffect(): RecommendResult {
     rules,
     failed: [],
     ruleCount: rules.length,
+    advice: rec.advice,
   };
   return { ...result, recommendation: explained, ranking: [explained, ...result.ranking.slice(1)] };
 }
@@ -163,8 +164,12 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
         'estimates',
         'plan',
         'estimateFlags',
+        'dataPlan',
+        'pitfalls',
         'reasons',
       ]);
+      for (const d of t.dataPlan) expect(Object.keys(d)).toEqual(['id', 'topic', 'value', 'text', 'matched']);
+      for (const p of t.pitfalls) expect(Object.keys(p)).toEqual(['text', 'matched']);
       expect(Object.keys(t.estimates)).toEqual(['vram', 'time', 'output']);
       expect(Object.keys(t.estimates.vram)).toEqual(['peakGiB', 'limitGiB', 'savers', 'breakdown']);
       expect(Object.keys(t.estimates.time)).toEqual([

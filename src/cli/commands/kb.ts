@@ -15,10 +15,11 @@ const STARTER = `# yaml-language-server: $schema=https://raw.githubusercontent.c
 #   finetune-advisor recommend --kb THIS_FILE ...      (or FINETUNE_ADVISOR_KB=THIS_FILE)
 # Check it with:
 #   finetune-advisor kb validate THIS_FILE
-# One file holds one list: gpus, models, techniques, rules or groups (model groups: what a model's
+# One file holds one list: gpus, models, techniques, rules, groups (model groups: what a model's
 # \`group\` and a technique's \`defaults\` keys name; a new group needs its models and a technique
-# with \`defaults\` for it). Entries with an id that already exists replace the bundled entry; new
-# ids add to it. Every entry needs a source.
+# with \`defaults\` for it) or dataPlan (advice on preparing the data: captions, chat template, ...).
+# Entries with an id that already exists replace the bundled entry; new ids add to it. Every entry
+# needs a source.
 # This starter adds a GPU; models, techniques and rules go in files of their own, e.g.:
 #
 #   rules:
