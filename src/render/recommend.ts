@@ -352,18 +352,30 @@ function pitfallsHeading(t: RankedTechnique): string {
 }
 
 /** The explanation's rows: every applicable record with --explain, else only those that mattered. */
-function explained(rec: RankedTechnique, style: Style, detail: RecommendDetail): ExplanationRow[] {
+/**
+ * The records that mattered (a failed hard rule, non-zero points), in the table's order; at most
+ * `limit` of them when the screen is short: the failed hard rules and the largest effects stay.
+ */
+function explained(rec: RankedTechnique, style: Style, detail: RecommendDetail, limit = Infinity): ExplanationRow[] {
   const rows = explanationRows(rec, style);
   if (detail.explain) return rows;
-  const keep = new Set(rec.rules.filter((r) => r.applies && mattered(r)).map((r) => r.rule));
+  const mattering = rec.rules.filter((r) => r.applies && mattered(r));
+  const weight = (r: (typeof mattering)[number]) => (r.effect === 'ineligible' ? Infinity : Math.abs(r.points));
+  const keep = new Set(
+    [...mattering]
+      .sort((x, y) => weight(y) - weight(x))
+      .slice(0, limit)
+      .map((r) => r.rule),
+  );
   return rows.filter((r) => keep.has(r.rule));
 }
 
-function explanationHeading(rec: RankedTechnique, rows: number, detail: RecommendDetail): string {
+function explanationHeading(rec: RankedTechnique, rows: number, detail: RecommendDetail, mattering = rows): string {
   const all = rec.rules.filter((r) => r.applies).length;
   if (detail.explain) return `Why ${rec.name}: every rule`;
-  return rows === all
-    ? `Why ${rec.name}: every rule (--explain adds every technique)`
+  if (rows === all) return `Why ${rec.name}: every rule (--explain adds every technique)`;
+  return rows < mattering
+    ? `Why ${rec.name}: the ${rows} weightiest of the ${mattering} rules that mattered (of ${all}; --explain for all)`
     : `Why ${rec.name}: the ${plural(rows, 'rule')} that mattered (of ${all}; --explain for all)`;
 }
 
@@ -377,7 +389,8 @@ const estimatorLine = (n: number) => `- the estimators' formulas and constants: 
 /**
  * The default answer fits on a screen of this many lines at 100 columns (issue 12, item 6); the
  * short source list, a pointer to --sources, gives way first: its last entries (the card's, then
- * the model's) are left to --sources when the rest of the answer needs the room.
+ * the model's) are left to --sources when the rest of the answer needs the room; then the
+ * explanation table keeps its weightiest rows (failed hard rules, the largest points).
  */
 export const SCREEN_LINES = 60;
 
@@ -431,10 +444,22 @@ export function renderRecommendText(
     const command = estimateCommand(result, rec);
     if (command) out.push('', style.heading('Next step: train with the setup above; the run part by part:'), command);
     else out.push('', style.heading('Next step'), ...morePointer(detail));
-    const rows = explained(rec, style, detail);
-    out.push('', style.heading(explanationHeading(rec, rows.length, detail)));
-    if (opts.width < NARROW) out.push(...rows.map((r) => `- ${r.verdict} ${r.rule} (${r.value}): ${r.why}`));
-    else out.push(renderTable(EXPLANATION_COLUMNS, rows, opts.width, style, { compact: !detail.explain }));
+    const mattering = explained(rec, style, detail).length;
+    // the explanation gives way after the source list: its smallest effects first, down to 3 rows
+    const table = (limit: number) => {
+      const rows = explained(rec, style, detail, limit);
+      const lines = ['', style.heading(explanationHeading(rec, rows.length, detail, mattering))];
+      if (opts.width < NARROW) lines.push(...rows.map((r) => `- ${r.verdict} ${r.rule} (${r.value}): ${r.why}`));
+      else lines.push(renderTable(EXPLANATION_COLUMNS, rows, opts.width, style, { compact: !detail.explain }));
+      return lines;
+    };
+    let limit = mattering;
+    let lines = table(limit);
+    const minimumTail = 3; // the sources' heading, a blank line and the estimators' line
+    const count = (xs: string[]) => wrapLines(xs, opts.width).flatMap((l) => l.split('\n')).length;
+    if (!detail.explain && !detail.sources)
+      while (limit > 3 && count([...out, ...lines]) + minimumTail > SCREEN_LINES) lines = table(--limit);
+    out.push(...lines);
     if (detail.explain) out.push('', style.heading('All techniques'), ...rankingTable(false));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
@@ -465,7 +490,7 @@ export function renderRecommendText(
   const heading = (listed: number) =>
     wrapLines([style.heading(sourcesHeading(shown.length, result.sources.length, listed))], opts.width)[0]!.split('\n');
   const room = SCREEN_LINES - body.length - 1 - heading(0).length - tail.length;
-  const listed = room >= 0 ? shown.slice(0, room) : shown;
+  const listed = shown.slice(0, Math.max(0, room));
   body.push('', ...heading(listed.length), ...listed.map((s) => sourceOneLine(s, opts.width)), ...tail);
   return body.join('\n') + '\n';
 }

@@ -39,6 +39,7 @@ const RUN: RunFacts = {
   paramsB: 3.5,
   quantizedBase: false,
   priorPreservation: false,
+  classImages: null,
 };
 
 describe('what a piece of advice applies to', () => {

@@ -52,12 +52,12 @@ describe('the shortest useful run', () => {
     const t = technique('qlora');
     const m = model('llama-3.1-70b');
     const card = resolveCard(kb, { gpu: 'a6000', vramGiB: null })!;
-    const full = planRun(t, m, card, { overrides: {}, typicalFill: true, budgetHours: 1000 })!;
+    const full = planRun(t, m, card, { overrides: {}, data: { packing: false }, budgetHours: 1000 })!;
     const perStep = full.run.hours / full.run.settings.steps;
-    const above = planRun(t, m, card, { overrides: {}, typicalFill: true, budgetHours: perStep * 300 })!;
+    const above = planRun(t, m, card, { overrides: {}, data: { packing: false }, budgetHours: perStep * 300 })!;
     expect(above.time).toMatchObject({ fits: true, minSteps: 250 });
     expect(above.run.settings.steps).toBeGreaterThanOrEqual(250);
-    const below = planRun(t, m, card, { overrides: {}, typicalFill: true, budgetHours: perStep * 200 })!;
+    const below = planRun(t, m, card, { overrides: {}, data: { packing: false }, budgetHours: perStep * 200 })!;
     expect(below.time).toMatchObject({ fits: false, minSteps: 250 });
   });
 });
