@@ -60,6 +60,8 @@ export function fmtLr(lr: number): string {
 export function formatFact(v: string | number | boolean | readonly (string | number)[] | null): string {
   if (v === null) return '—';
   if (Array.isArray(v)) return v.join(', ');
-  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : String(Number(v.toFixed(2)));
+  // whole numbers of five digits and more grouped, as the renderers print counts ("12,500 steps")
+  if (typeof v === 'number')
+    return Number.isInteger(v) ? (Math.abs(v) >= 10000 ? groupThousands(v) : String(v)) : String(Number(v.toFixed(2)));
   return String(v);
 }
