@@ -5,6 +5,7 @@ import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';
+import { RUN_KNOB_OPTIONS } from './options.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
   if (lookup.found !== null) return lookup.found;
@@ -79,51 +80,24 @@ export function checkFamilyFlags(
   }
 }
 
-/** The run settings a user fixed (RUN_KNOB_OPTIONS and the run's shape), as the planner's overrides; `extra` adds a command's own. */
+/** The settings a user may fix on a run (RUN_KNOB_OPTIONS' keys, shared by estimate and recommend). */
+export type RunKnob = keyof typeof RUN_KNOB_OPTIONS;
+const RUN_KNOBS = Object.keys(RUN_KNOB_OPTIONS) as RunKnob[];
+
+/** The fixed settings among `flags`, each present only when given (absent: the recipe's, and the savers may change it). */
+export function givenKnobs<F extends Partial<Record<RunKnob, unknown>>>(flags: F): Pick<F, RunKnob> {
+  return Object.fromEntries(RUN_KNOBS.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as Pick<
+    F,
+    RunKnob
+  >;
+}
+
+/** The run settings a user fixed and the run's shape, as the planner's overrides; `extra` adds a command's own. */
 export function runKnobOverrides(
-  flags: Pick<
-    SettingsOverrides,
-    | 'batch'
-    | 'gradAccum'
-    | 'resolution'
-    | 'seqLen'
-    | 'rank'
-    | 'targets'
-    | 'precision'
-    | 'quantize'
-    | 'optimizer'
-    | 'gradientCheckpointing'
-    | 'priorPreservation'
-  >,
+  flags: Pick<SettingsOverrides, RunKnob | 'resolution' | 'seqLen'>,
   extra: SettingsOverrides = {},
 ): SettingsOverrides {
-  const {
-    batch,
-    gradAccum,
-    resolution,
-    seqLen,
-    rank,
-    targets,
-    precision,
-    quantize,
-    optimizer,
-    gradientCheckpointing,
-    priorPreservation,
-  } = flags;
-  const all: SettingsOverrides = {
-    batch,
-    gradAccum,
-    resolution,
-    seqLen,
-    rank,
-    targets,
-    precision,
-    quantize,
-    optimizer,
-    gradientCheckpointing,
-    priorPreservation,
-    ...extra,
-  };
+  const all: SettingsOverrides = { ...givenKnobs(flags), resolution: flags.resolution, seqLen: flags.seqLen, ...extra };
   // absent means not given: the recipe's value stands and the memory savers may change it
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as SettingsOverrides;
 }

@@ -4,6 +4,7 @@
 // make each change are the renderers' (they read `change`).
 import type { Card } from '../estimate/card.js';
 import { cardFromGpu, gpuMemoryGiB } from '../estimate/card.js';
+import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS } from '../estimate/methods.js';
 import type { RunPlan } from '../estimate/plan.js';
@@ -71,9 +72,9 @@ const result = (plan: RunPlan) =>
 /** The changes of the run that make one technique fit, at most one of each kind. */
 function runChanges(technique: Technique, ranked: RankedTechnique, model: Model, card: Card, answers: Answers) {
   const plan = ranked.plan!;
-  const base = runChoicesFor(answers, model, technique);
-  // the user's data stays their data: a change shortens no run of it behind their back
-  const replan = (change: SettingsOverrides, data = base.data) =>
+  // the user's data stays their data (planForAnswers plans it unless `data` replaces it): a change
+  // shortens no run of it behind their back
+  const replan = (change: SettingsOverrides, data?: DataInput) =>
     planForAnswers(technique, model, card, answers, change, data);
   const out: Suggestion[] = [];
   const add = (kind: Suggestion['kind'], change: SuggestionChange, p: RunPlan, text: string) =>
@@ -115,7 +116,9 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
               tokens: subset(given.tokens),
             }).filter(([, v]) => v !== undefined && v >= 1),
           );
-    const p = Object.keys(change).length ? replan({}, { ...base.data, ...change }) : null;
+    const p = Object.keys(change).length
+      ? replan({}, { ...runChoicesFor(answers, model, technique).data, ...change })
+      : null;
     if (fits(p))
       add(
         'steps',

@@ -51,6 +51,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
   const { settings, data, recipeData } = resolved;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
+  const classImages = card ? classImageHours(model, settings, card) : null;
   return {
     technique,
     model,
@@ -58,8 +59,8 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     settings,
     memory,
     step,
-    hours: step ? totalHours(settings, step) + classImageHours(model, settings, card!) : null,
-    classImageHours: step ? classImageHours(model, settings, card!) : null,
+    hours: step && classImages !== null ? totalHours(settings, step) + classImages : null,
+    classImageHours: classImages,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
     fit: card ? fitWithSavers(model, settings, card) : null,
     assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),

@@ -3,25 +3,14 @@
 // setting by setting and figure by figure; and every printed time line adds up.
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { bundledKb, runCli } from '../helpers.js';
-
-/** A small deterministic generator (mulberry32), so a failure names a run that can be repeated. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { bundledKb, mulberry32, runCli } from '../helpers.js';
 
 const kb = bundledKb();
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
 
 /** Random answers a practitioner might give, data and fixed settings included now and then. */
 function randomRun(seed: number): string[] {
-  const r = random(seed);
+  const r = mulberry32(seed);
   const image = r() < 0.5;
   const model = pick(
     r,

@@ -7,7 +7,7 @@ import { resolveCard } from '../../src/estimate/card.js';
 import { minimumUsefulSteps } from '../../src/estimate/data.js';
 import { planRun } from '../../src/estimate/plan.js';
 import { resolveSettings } from '../../src/estimate/settings.js';
-import { bundledKb, runCli } from '../helpers.js';
+import { bundledKb, runCli, splitFlags } from '../helpers.js';
 
 const kb = bundledKb();
 const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
@@ -64,18 +64,7 @@ describe('the shortest useful run', () => {
 
 describe('a budget too short for any useful run is rejected honestly', () => {
   it('a 70B model on a 48 GB card in 20 minutes: nothing fits, QLoRA fails the time rule at its 250-step floor', async () => {
-    const r = await runCli([
-      'recommend',
-      '--goal',
-      'task',
-      '--model',
-      'llama-3.1-70b',
-      '--gpu',
-      'a6000',
-      '--time',
-      '20m',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('recommend --goal task --model llama-3.1-70b --gpu a6000 --time 20m --json'));
     expect(r.code).toBe(3);
     const json = JSON.parse(r.stdout) as {
       recommendation: unknown;
@@ -86,17 +75,7 @@ describe('a budget too short for any useful run is rejected honestly', () => {
     expect(time.passed).toBe(false);
     expect(time.reason).toMatch(/and 250 steps \(its shortest useful run/);
     // a budget that holds the floor (250 x 16 micro-steps of ~5 s, about 5.5 h) does fit
-    const enough = await runCli([
-      'recommend',
-      '--goal',
-      'task',
-      '--model',
-      'llama-3.1-70b',
-      '--gpu',
-      'a6000',
-      '--time',
-      '6h',
-    ]);
+    const enough = await runCli(splitFlags('recommend --goal task --model llama-3.1-70b --gpu a6000 --time 6h'));
     expect(enough.code).toBe(0);
     expect(enough.stdout).toMatch(/^Recommendation: QLoRA\b/);
   });

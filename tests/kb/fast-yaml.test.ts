@@ -13,6 +13,7 @@ import { type FastYaml, parseFastYaml, resolvePlain } from '../../src/kb/fast-ya
 import { MAX_ALIAS_COUNT } from '../../src/kb/limits.js';
 import { YAML_OPTIONS } from '../../src/kb/load.js';
 import { locateEach } from '../../src/kb/locate.js';
+import { mulberry32 } from '../helpers.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -301,16 +302,6 @@ describe('the fast YAML path', () => {
 });
 
 // ---------- a small random generator of knowledge-base-like YAML ----------
-
-function mulberry32(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TRICKY = [
   '0x1F',

@@ -9,12 +9,8 @@ import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
-import { checkDataSize, checkFamilyFlags, dataInput, resolveGpu, resolveModel } from '../../resolve.js';
+import { checkDataSize, checkFamilyFlags, dataInput, givenKnobs, resolveGpu, resolveModel } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
-
-/** The settings a user may fix (RUN_KNOB_OPTIONS' keys). */
-const RUN_KNOBS = Object.keys(RUN_KNOB_OPTIONS) as RunKnob[];
-type RunKnob = keyof typeof RUN_KNOB_OPTIONS;
 
 /** The answers as typed (names not yet resolved), each absent until given. */
 export type RecommendInput = Pick<
@@ -62,18 +58,10 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     resolution,
     seqLen,
     steps,
-    ...fixedKnobs(flags),
+    ...givenKnobs(flags),
     ...dataInput(flags),
     ...(priorityGiven ? { priority: flags.priority } : {}),
   };
-}
-
-/** The run settings the user fixed (RUN_KNOB_OPTIONS), each absent unless given. */
-function fixedKnobs(flags: Partial<Record<RunKnob, unknown>>): Pick<RecommendInput, RunKnob> {
-  return Object.fromEntries(RUN_KNOBS.filter((k) => flags[k] !== undefined).map((k) => [k, flags[k]])) as Pick<
-    RecommendInput,
-    RunKnob
-  >;
 }
 
 /** The flags for the required answers not given yet. */
@@ -145,7 +133,7 @@ export function checkRecommendInput(
     ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
     ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
-    ...fixedKnobs(input),
+    ...givenKnobs(input),
     ...(data ? { data } : {}),
   };
   return { kb, answers };
