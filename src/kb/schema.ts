@@ -77,6 +77,18 @@ export const GpuSchema = z.strictObject({
   computeCapability: text.optional(),
   bf16: z.boolean(),
   tflops: z.number().positive().max(100000),
+  /**
+   * dense half-precision (FP32-accumulate) matmul TFLOPS the card sustains in practice: a
+   * published matmul or training benchmark, or derived from the peak with a sourced clock or power
+   * limit (the source's `derived:` says how); what step times are computed from
+   */
+  sustainedTflops: z.number().positive().max(100000).optional(),
+  /** FP32 TFLOPS of the CUDA / stream cores: what fp32 matmuls run at with TF32 off (PyTorch's default) */
+  fp32Tflops: z.number().positive().max(100000).optional(),
+  /** board power in watts (the power class: T4 and L4 at 70-72 W throttle under tensor load) */
+  powerW: z.number().positive().max(5000).optional(),
+  /** the software stack: CUDA, ROCm (AMD) or MPS (Apple); what runs there differs (bitsandbytes, bf16) */
+  backend: z.enum(['cuda', 'rocm', 'mps']).optional(),
   bandwidthGBs: z.number().positive().max(100000),
   aliases: z.array(text).default([]),
   notes: text.optional(),

@@ -24,6 +24,10 @@ export interface GpuJson {
   computeCapability?: string;
   bf16: boolean;
   tflops: number;
+  sustainedTflops?: number;
+  fp32Tflops?: number;
+  powerW?: number;
+  backend?: Gpu['backend'];
   bandwidthGBs: number;
   aliases: string[];
   notes?: string;
@@ -46,6 +50,10 @@ export const gpuJson = (kb: KnowledgeBase, g: Gpu): GpuJson => ({
   computeCapability: g.computeCapability,
   bf16: g.bf16,
   tflops: g.tflops,
+  sustainedTflops: g.sustainedTflops,
+  fp32Tflops: g.fp32Tflops,
+  powerW: g.powerW,
+  backend: g.backend,
   bandwidthGBs: g.bandwidthGBs,
   aliases: [...g.aliases],
   notes: g.notes,

@@ -157,7 +157,16 @@ describe('an entry with every field set has all of them in its JSON, in the sche
 
   it('GPU', () => {
     const base = kb.gpus.find((g) => g.id === 'gtx-1070')!;
-    const gpu = GpuSchema.parse({ ...base, memoryMiB: 8192, smiMemoryMiB: 8110, sources: [FULL_SOURCE] });
+    const gpu = GpuSchema.parse({
+      ...base,
+      memoryMiB: 8192,
+      smiMemoryMiB: 8110,
+      sustainedTflops: 5,
+      fp32Tflops: 6.46,
+      powerW: 150,
+      backend: 'cuda',
+      sources: [FULL_SOURCE],
+    });
     const out = printed(gpuJson(kb, gpu));
     expectSchemaFields(GpuSchema, gpu, withoutAdded(out, ['usableGiB', 'origin']), 'gpu');
   });
