@@ -8,10 +8,9 @@ import type { TrainingSettings } from './settings.js';
 export function outputSizeMB(model: Model, s: TrainingSettings, trainable: number): number {
   const savedAs = METHOD_TRAITS[s.method].savedAs;
   if (savedAs === 'half-precision checkpoint') {
-    // a full checkpoint in half precision: Llama-3.2-3B 6,425.5 MB = 3.21 B x 2 B (huggingface/peft
-    // method_comparison results); SD 1.5 single-file fp16 2.13 GB with text encoder and VAE
-    // (Comfy-Org/stable-diffusion-v1-5-archive file listing)
-    return (model.params * 2) / 1e6;
+    // a full checkpoint in half precision, of what is saved (each kind's checkpointParams):
+    // Llama-3.2-3B 6,425.5 MB = 3.21 B x 2 B (huggingface/peft method_comparison results)
+    return (kindOf(model).checkpointParams(model, s) * 2) / 1e6;
   }
   // P-tuning saves only the virtual-token embeddings its encoder produced (PEFT: 0.25 MB for 20 x 3072)
   const tokens = savedAs === 'prompt embeddings' ? kindOf(model).trainableDims(model).tokenStream : null;

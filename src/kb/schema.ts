@@ -212,6 +212,13 @@ export const ImageModelSchema = z.strictObject({
    * classifier-free guidance (`cfg`), once for a guidance-distilled model (`distilled`)
    */
   sampling: z.strictObject({ steps: z.number().int().positive(), guidance: z.enum(['cfg', 'distilled']) }).optional(),
+  /**
+   * the frozen components a full fine-tune's checkpoint holds beside the denoiser, as the family
+   * shares it: none for FLUX (its transformer file; text encoders and VAE shared apart), the VAE
+   * for SD3 Medium, text encoders and VAE for SD 1.x / 2.x / XL single-file checkpoints; trained
+   * text encoders are saved either way
+   */
+  checkpointBundles: z.array(z.enum(['textEncoders', 'vae'])).default([]),
 });
 
 export const ModelSchema = z.discriminatedUnion('family', [LlmModelSchema, ImageModelSchema]);

@@ -139,6 +139,7 @@ export interface ImageModelJson extends ModelCommonJson {
   loraDims: { qv: number; attention: number; 'attention-mlp': number; all: number };
   loraDimsDerivation?: string;
   sampling?: { steps: number; guidance: 'cfg' | 'distilled' };
+  checkpointBundles: Array<'textEncoders' | 'vae'>;
   origin?: string;
 }
 
@@ -229,6 +230,7 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
       loraDims: { qv: d.qv, attention: d.attention, 'attention-mlp': d['attention-mlp'], all: d.all },
       loraDimsDerivation: m.loraDimsDerivation,
       sampling: ifPresent(m.sampling, (x) => ({ steps: x.steps, guidance: x.guidance })),
+      checkpointBundles: [...m.checkpointBundles],
     };
   },
 };

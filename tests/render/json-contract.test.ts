@@ -201,6 +201,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       notes: 'notes',
       sources: [FULL_SOURCE],
       sampling: { steps: 28, guidance: 'distilled' },
+      checkpointBundles: ['vae'],
       components: {
         denoiser: { ...c.denoiser, blocks: c.denoiser.blocks.map((b) => ({ ...b, kind: 'joint' })) },
         textEncoders: c.textEncoders.map((e) => ({ ...e, width: e.width ?? 768 })),

@@ -120,6 +120,19 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     };
   },
   activationBytes: activationBytesOf,
+  // The denoiser, the text encoders when they are trained, and the frozen components the family's
+  // checkpoint file bundles (checkpointBundles): SD 1.5's fp16 single file is 2.13 GB with text
+  // encoder and VAE, FLUX.1-dev's flux1-dev.safetensors 23.8 GB of transformer alone, SD3 Medium's
+  // 4.34 GB transformer and VAE (file listings cited on each model's checkpointBundles).
+  checkpointParams: (model, s) => {
+    const c = model.components;
+    const bundled = new Set(model.checkpointBundles);
+    return (
+      c.denoiser.params +
+      (bundled.has('textEncoders') || s.trainTextEncoder ? textEncoderParams(model) : 0) +
+      (bundled.has('vae') ? c.vae.params : 0)
+    );
+  },
   componentBytes: (model, s, method) => {
     let encoders = 0;
     const te = textEncoderParams(model);

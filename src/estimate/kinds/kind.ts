@@ -40,6 +40,8 @@ export interface ModelKind<M extends Model = Model> {
   trainableDims(model: M): TrainableDims;
   /** bytes of the activations autograd keeps at the peak */
   activationBytes(model: M, s: TrainingSettings): number;
+  /** parameters a full fine-tune's checkpoint holds (what is saved, not every component loaded) */
+  checkpointParams(model: M, s: TrainingSettings): number;
   /** bytes of the parts beside the trained network (an image model's text encoders and VAE); 0 when none */
   componentBytes(model: M, s: TrainingSettings, method: MethodTraits): number;
   /** the memory savers this kind's trainers offer; fit.ts tries them in its own order */

@@ -124,6 +124,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     };
   },
   activationBytes: activationBytesOf,
+  checkpointParams: (model) => model.params,
   componentBytes: () => 0,
   savers: new Set(['gradient-checkpointing', '8-bit-optimizer', 'bf16-weights', 'micro-batch-1']),
 
