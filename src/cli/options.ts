@@ -119,6 +119,11 @@ export const RUN_KNOB_OPTIONS = {
     description: 'adapter rank',
     parse: positiveInt('a rank', 1, 65536),
   } satisfies OptionSpec<number>,
+  factor: {
+    flags: '--factor <n>',
+    description: "LoKr's Kronecker factor (-1: the factors nearest the square root, LyCORIS' default)",
+    parse: (v: string) => (v === '-1' ? -1 : positiveInt('a factor (-1 or 1..4096)', 1, 4096)(v)),
+  } satisfies OptionSpec<number>,
   targets: choiceOption(
     '--targets <set>',
     'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)',

@@ -20,6 +20,8 @@ export interface Answers {
   quantize?: Quantization;
   /** settings the user fixed, where a technique has them (rank and targets: adapters); no memory saver changes them */
   rank?: number;
+  /** LoKr's Kronecker factor */
+  factor?: number;
   targets?: Targets;
   batch?: number;
   gradAccum?: number;

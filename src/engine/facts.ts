@@ -48,6 +48,7 @@ export function runChoicesFor(
   const shape = kindOf(model).shapeSetting;
   if (answers[shape]) o[shape] = answers[shape];
   if (answers.rank !== undefined && method.rank) o.rank = answers.rank;
+  if (answers.factor !== undefined && method.kroneckerFactor) o.factor = answers.factor;
   if (answers.targets !== undefined && method.adapter) o.targets = answers.targets;
   for (const key of ['batch', 'gradAccum', 'optimizer', 'precision', 'gradientCheckpointing'] as const)
     if (answers[key] !== undefined) (o as Record<string, unknown>)[key] = answers[key];

@@ -24,6 +24,8 @@ export interface TrainableDims {
   adapterParamsPerRank(targets: Targets): number;
   /** d_out summed over the same matrices: DoRA's magnitudes */
   outputFeatures(targets: Targets): number;
+  /** the typical side of the matrices --targets adapts (their d_in x d_out is about (d_in + d_out) x width / 2) */
+  matrixWidth: number;
   /** the token stream of a language model: what IA3, prompt, p-tuning and prefix tuning attach to */
   tokenStream: { hidden: number; layers: number; kvHeads: number; headDim: number; intermediate: number } | null;
   /** the text conditioning of a denoiser: what textual inversion and Custom Diffusion train */
@@ -49,6 +51,8 @@ export interface MethodTraits {
   rank: { default: number } | null;
   /** trains virtual tokens, this many when the recipe gives no count; `prepended`: they lengthen every sequence */
   virtualTokens: { default: number; prepended: boolean } | null;
+  /** takes --factor (a Kronecker-product adapter), with this default when the recipe gives none; null: takes none */
+  kroneckerFactor: { default: number } | null;
   /** the weight-sized matrix built per adapted layer and pass: none, its norm (DoRA) or the whole delta (LoHa, LoKr) */
   materialisesDelta: MaterialisedDelta;
   /** the base quantization the method is defined with (QLoRA: NF4) */
@@ -74,6 +78,7 @@ const frozen = {
   adapter: false,
   rank: null,
   virtualTokens: null,
+  kroneckerFactor: null,
   materialisesDelta: 'none',
   impliedQuantization: null,
   needsTextEncoders: false,
@@ -115,10 +120,10 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
   },
   lokr: {
     ...lowRank,
+    // LyCORIS LokrModule's default factor=-1 (lycoris/modules/lokr.py)
+    kroneckerFactor: { default: -1 },
     materialisesDelta: 'full',
-    // sized like a LoRA of the same rank: LyCORIS measured a factor-8 full-dim LoKr at 12 MB
-    // against 9.5 MB for a rank-8 LoRA on SD1 (KohakuBlueleaf/LyCORIS docs/Guidelines.md)
-    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+    trainableParams: (d, s) => lokrParams(d, s),
   },
   embedding: {
     ...frozen,
@@ -174,6 +179,24 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
     },
   },
 };
+
+/**
+ * LoKr's parameters (KohakuBlueleaf/LyCORIS lycoris/modules/lokr.py): each adapted w x w matrix is
+ * kron(W1, W2); `factorization(w, factor)` splits w into m x n with m <= n, m = the factor when
+ * given, else the pair nearest the square root; W1 is a full m x m matrix, W2 a rank-r product
+ * (2 r n) unless r >= n / 2, where LyCORIS makes it a full n x n matrix (the "full dimension" of
+ * its guidelines). On SD1 attn-mlp this gives the LyCORIS table's sizes (docs/Guidelines.md): about
+ * 1 MB at dim 1, factor -1 (940 KB measured) and about 12 MB at full dimension, factor 8 (12 MB).
+ */
+function lokrParams(d: TrainableDims, s: TrainingSettings): number {
+  const w = d.matrixWidth;
+  const factor = s.factor ?? -1;
+  const m = factor > 0 ? Math.min(factor, w / factor) : Math.sqrt(w);
+  const n = w / m;
+  const r = rankOf(s);
+  const perMatrix = m * m + (r >= n / 2 ? n * n : 2 * r * n);
+  return (d.adapterParamsPerRank(s.targets) / (2 * w)) * perMatrix;
+}
 
 /** The methods that take --rank, in table order. */
 export const RANKED_METHODS: readonly Method[] = (Object.keys(METHOD_TRAITS) as Method[]).filter(

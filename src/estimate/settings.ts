@@ -30,6 +30,8 @@ export interface TrainingSettings {
   /** mean tokens per sequence, for compute; null = every sequence is seqLen long (packed) */
   meanSeqLen: number | null;
   virtualTokens: number | null;
+  /** LoKr's Kronecker factor (-1: the factors nearest the square root); null for other methods */
+  factor: number | null;
 }
 
 /**
@@ -90,6 +92,7 @@ export function resolveSettings(
     seqLen: shape.seqLen,
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,
+    factor: method.kroneckerFactor ? (d.factor ?? method.kroneckerFactor.default) : null,
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;

@@ -243,6 +243,8 @@ export const DefaultsSchema = z.strictObject({
   trainTextEncoder: z.boolean().optional(),
   priorPreservation: z.boolean().optional(),
   virtualTokens: z.number().int().positive().optional(),
+  /** LoKr's Kronecker factor (LyCORIS `factor`; -1: the factors nearest the square root) */
+  factor: z.union([z.literal(-1), z.number().int().min(1).max(4096)]).optional(),
   /**
    * the dataset the recipe's steps were published for (images, or examples): with steps and batch
    * it gives the recipe's epochs, which a user's own data is trained for; absent, the technique's

@@ -293,6 +293,7 @@ export interface DefaultsJson {
   trainTextEncoder?: boolean;
   priorPreservation?: boolean;
   virtualTokens?: number;
+  factor?: number;
   recipeSamples?: number;
   minSteps?: number;
   notes?: string;
@@ -387,6 +388,7 @@ const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
   trainTextEncoder: d.trainTextEncoder,
   priorPreservation: d.priorPreservation,
   virtualTokens: d.virtualTokens,
+  factor: d.factor,
   recipeSamples: d.recipeSamples,
   minSteps: d.minSteps,
   notes: d.notes,

@@ -21,6 +21,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   resolution: (v) => (v === null ? [] : [`--resolution ${v}`]),
   seqLen: (v) => (v === null ? [] : [`--seq-len ${v}`]),
   rank: (v) => (v === null ? [] : [`--rank ${v}`]),
+  factor: (v) => (v === null ? [] : [`--factor ${v}`]),
   targets: (v) => [`--targets ${v}`],
   precision: (v) => [`--precision ${v}`],
   quantize: (v) => [`--quantize ${v}`],

@@ -23,6 +23,7 @@ export function describeSettings(s: TrainingSettings): string[] {
   if (s.cache && s.resolution !== null) parts.push('cached latents + text embeddings');
   if (s.trainTextEncoder) parts.push('text encoder trained');
   if (s.priorPreservation) parts.push('prior preservation');
+  if (s.factor !== null && METHOD_TRAITS[s.method].kroneckerFactor) parts.push(`factor ${s.factor}`);
   if (s.virtualTokens !== null && METHOD_TRAITS[s.method].virtualTokens)
     parts.push(`${s.virtualTokens} virtual tokens`);
   return parts;

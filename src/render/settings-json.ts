@@ -23,6 +23,7 @@ export interface SettingsJson {
   seqLen: number | null;
   meanSeqLen: number | null;
   virtualTokens: number | null;
+  factor: number | null;
 }
 
 export function settingsJson(s: TrainingSettings): SettingsJson {
@@ -46,5 +47,6 @@ export function settingsJson(s: TrainingSettings): SettingsJson {
     seqLen: s.seqLen,
     meanSeqLen: s.meanSeqLen,
     virtualTokens: s.virtualTokens,
+    factor: s.factor,
   };
 }

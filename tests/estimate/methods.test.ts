@@ -33,6 +33,7 @@ const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
   adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19 })[t],
   outputFeatures: (t) => ({ qv: 2, attention: 3, 'attention-mlp': 5, all: 7 })[t],
+  matrixWidth: 64,
   tokenStream,
   textConditioning,
   ...parts,
@@ -47,12 +48,39 @@ describe('trainable-parameter formulas', () => {
     expect(count('full')).toBe(900);
     expect(count('full', { trainTextEncoder: true })).toBe(1000);
   });
-  it('LoRA, QLoRA and LoKr: rank x (d_in + d_out) over the targeted matrices; LoHa twice that; DoRA adds d_out', () => {
+  it('LoRA and QLoRA: rank x (d_in + d_out) over the targeted matrices; LoHa twice that; DoRA adds d_out', () => {
     expect(count('lora')).toBe(4 * 13);
     expect(count('qlora', { targets: 'qv' })).toBe(4 * 11);
-    expect(count('lokr', { rank: 8 })).toBe(8 * 13);
     expect(count('loha')).toBe(2 * 4 * 13);
     expect(count('dora')).toBe(4 * 13 + 3);
+  });
+  it('LoKr: kron(W1, W2) per matrix, W1 factor x factor, W2 rank-r or full (LyCORIS lokr.py)', () => {
+    // 13 / (2 x 64) matrices of 64 x 64; factor 4: W1 4 x 4, W2 16 x 16, rank-2 W2 2 x 2 x 16
+    const matrices = 13 / 128;
+    expect(count('lokr', { rank: 2, factor: 4 })).toBeCloseTo(matrices * (16 + 64), 9);
+    expect(count('lokr', { rank: 8, factor: 4 })).toBeCloseTo(matrices * (16 + 256), 9); // r >= n / 2: full W2
+    expect(count('lokr', { rank: 1, factor: -1 })).toBeCloseTo(matrices * (64 + 16), 9); // 8 x 8 and 2 x 8
+  });
+  it("LoKr's size on SD1 attn-mlp with the text encoder is the LyCORIS table's (docs/Guidelines.md)", () => {
+    const m = model('sd15');
+    const mb = (over: Partial<TrainingSettings>) => {
+      const st = settings('lokr', 'sd15', { targets: 'attention-mlp', trainTextEncoder: true, ...over });
+      return outputSizeMB(m, st, estimateMemory(m, st).trainableParams);
+    };
+    // "| LoKr | attn-mlp | 1 [-1] | ... | 940 K |" and "| LoKr | attn-mlp | full [8] | ... | 12 M |"
+    expect(mb({ rank: 1, factor: -1 })).toBeGreaterThan(0.94 * 0.8);
+    expect(mb({ rank: 1, factor: -1 })).toBeLessThan(0.94 * 1.25);
+    expect(mb({ rank: 100000, factor: 8 })).toBeGreaterThan(12 * 0.8);
+    expect(mb({ rank: 100000, factor: 8 })).toBeLessThan(12 * 1.3);
+    // the technique's storage range (0.94-113 MB) holds at its recipe, and LoKr is smaller than LoRA
+    for (const g of ['sd15', 'sdxl'] as const) {
+      const lokr = settings('lokr', g);
+      const lora = settings('lora', g, { rank: lokr.rank, targets: lokr.targets });
+      const size = (st: TrainingSettings) => outputSizeMB(model(g), st, estimateMemory(model(g), st).trainableParams);
+      expect(size(lokr)).toBeGreaterThan(0.94);
+      expect(size(lokr)).toBeLessThan(113);
+      expect(size(lokr)).toBeLessThan(size(lora));
+    }
   });
   it('an adapter without a rank takes the default rank 16', () => {
     expect(count('lora', { rank: null })).toBe(16 * 13);
@@ -131,7 +159,23 @@ describe('traits where the estimators read them', () => {
       return estimateStepTime(m, st, rtx4090, estimateMemory(m, st).trainableParams).stepSeconds;
     };
     expect(step('dora')).toBeGreaterThan(step('lora') * 1.05);
-    expect(step('lokr')).toBeGreaterThan(step('dora'));
+    expect(step('loha')).toBeGreaterThan(step('lora'));
+  });
+  it("LoHa and LoKr merge the weight and run one matmul: 0.8-1.3x LoRA's step at equal targets (LyCORIS SD1 table: LoKr 3 h 40-3 h 50, LoRA 4 h)", () => {
+    for (const [g, gpu] of [
+      ['sd15', rtx4090],
+      ['sdxl', rtx4090],
+    ] as const) {
+      const m = model(g);
+      const step = (tid: string) => {
+        const st = settings(tid, g, { targets: 'attention-mlp', rank: 8, batch: 8, gradientCheckpointing: false });
+        return estimateStepTime(m, st, gpu, estimateMemory(m, st).trainableParams).stepSeconds;
+      };
+      for (const tid of ['loha', 'lokr']) {
+        expect(step(tid) / step('lora')).toBeGreaterThan(0.8);
+        expect(step(tid) / step('lora')).toBeLessThan(1.3);
+      }
+    }
   });
   it('size: a full run saves the whole model in half precision, p-tuning only its virtual tokens in fp32', () => {
     const m = model('llama-3.2-3b');

@@ -238,6 +238,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           trainTextEncoder: true,
           priorPreservation: true,
           virtualTokens: 8,
+          factor: 4,
           recipeSamples: 20,
           minSteps: 50,
           notes: 'notes',

@@ -61,6 +61,14 @@ function activationBytesOf(model: ImageModel, s: TrainingSettings): number {
   return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1);
 }
 
+/** The parameter-weighted width of the denoiser's blocks: the typical side of an adapted matrix. */
+function blockWidth(model: ImageModel): number {
+  const blocks = model.components.denoiser.blocks;
+  return (
+    blocks.reduce((t, b) => t + b.count * b.width ** 3, 0) / blocks.reduce((t, b) => t + b.count * b.width ** 2, 0)
+  );
+}
+
 /** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
 function unetTokenShare(model: ImageModel): number {
   const blocks = model.components.denoiser.blocks;
@@ -115,6 +123,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
         c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
       adapterParamsPerRank: (targets) => model.loraDims[targets],
       outputFeatures: (targets) => Math.round(model.loraDims[targets] / 2), // d_out is about half of d_in + d_out
+      matrixWidth: blockWidth(model),
       tokenStream: null,
       textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
     };
@@ -180,12 +189,23 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     return model.components.denoiser.kind === 'unet' ? 2 * blocks : blocks;
   },
   utilisation: (model) => (model.components.denoiser.kind === 'unet' ? 'unet' : 'transformer'),
-  materialisedDelta: (model, s) => ({
-    // about half of the denoiser sits in the targeted attention and MLP matrices
-    elements: model.components.denoiser.params * 0.5,
-    tokens: (s.batch * latentPixels(model, s.resolution ?? model.nativeResolution)) / 4,
-    utilisation: 'transformer',
-  }),
+  materialisedDelta: (model, s) => {
+    const d = model.components.denoiser;
+    const res = s.resolution ?? model.nativeResolution;
+    // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
+    // for matrices about w wide, w the parameter-weighted block width
+    const weight = d.blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
+    // tokens each adapted weight sees per micro-batch: a UNet's at its own level's resolution
+    const perSample =
+      d.kind === 'unet'
+        ? latentPixels(model, res) * unetTokenShare(model)
+        : d.blocks.reduce((t, b) => t + b.count * b.width ** 2 * blockTokens(model, b, res), 0) / weight;
+    return {
+      elements: (model.loraDims[s.targets] * blockWidth(model)) / 2,
+      tokens: samplesPerStep(s) * perSample,
+      utilisation: d.kind === 'unet' ? 'unet' : 'transformer',
+    };
+  },
 
   assumptions: (_model, s) => {
     const out = [

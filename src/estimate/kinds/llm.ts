@@ -113,6 +113,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
       fullParams: () => model.params,
       adapterParamsPerRank: (targets) => llmAdapterParamsPerRank(model, targets),
       outputFeatures: (targets) => llmOutputFeatures(model, targets),
+      matrixWidth: a.hidden,
       tokenStream: {
         hidden: a.hidden,
         layers: llmLayerCount(model),

@@ -50,6 +50,8 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     throw new UsageError(
       `--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`,
     );
+  if (flags.factor !== undefined && !method.kroneckerFactor)
+    throw new UsageError(`--factor applies to LoKr (lokr), not to ${technique.id}.`);
   return runKnobOverrides(flags, {
     trainTextEncoder: flags.trainTextEncoder,
     // latents and text embeddings are cached unless --no-cache (resolveSettings' default)

@@ -26,6 +26,7 @@ export type RecommendInput = Pick<
   | 'steps'
   | 'quantize'
   | 'rank'
+  | 'factor'
   | 'targets'
   | 'batch'
   | 'gradAccum'
