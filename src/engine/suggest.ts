@@ -163,11 +163,10 @@ function cardsToTry(kb: KnowledgeBase, card: Card): Gpu[][] {
   return [ownKind, bigger.filter((g) => !ownKind.includes(g))];
 }
 
-/** The precision a run would use on a card: a bf16 recipe runs in fp16 with loss scaling where there is no bf16. */
-function precisionOn(precision: string, gpu: Gpu): string {
-  return gpu.bf16 || !precision.includes('bf16')
-    ? precision
-    : `${precision.replace('bf16', 'fp16')} with loss scaling (no bf16)`;
+/** The precision a run uses on a card: the planner runs a bf16 recipe in fp16 with loss scaling where there is no bf16. */
+function precisionOn(plan: NonNullable<RankedTechnique['plan']>): string {
+  const p = plan.run.settings.precision;
+  return plan.precisionChange ? `${p} with loss scaling (no bf16)` : p;
 }
 
 export interface SuggestContext {
@@ -209,7 +208,7 @@ export function suggestAlternatives(ctx: SuggestContext): Suggestion[] {
       change: { gpu: gpu.id },
       peakGiB: run.memory.peakGiB,
       hours: run.hours,
-      text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top!.name} in the same time budget: ${fmtNum(run.memory.peakGiB)} GiB, ${formatDuration(run.hours)}, ${precisionOn(run.settings.precision, gpu)}`,
+      text: `${gpu.name} (${gpu.vramGB} GB) would fit ${top!.name} in the same time budget: ${fmtNum(run.memory.peakGiB)} GiB, ${formatDuration(run.hours)}, ${precisionOn(top!.plan!)}`,
     });
     break;
   }

@@ -4,12 +4,19 @@ import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
-import { isHalf, isMixed } from './precision.js';
+import { isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { UTILISATION } from './time.js';
 
-export function describeAssumptions(model: Model, s: TrainingSettings, card: Card | null, given: string[]): string[] {
+export function describeAssumptions(
+  model: Model,
+  s: TrainingSettings,
+  card: Card | null,
+  given: string[],
+  precisionChange: PrecisionChange | null = null,
+): string[] {
   const out: string[] = [];
+  if (precisionChange && card) out.push(precisionChangeText(precisionChange, card.name));
   const fromDefaults = ['batch', 'rank', 'targets', 'precision', 'optimizer', 'steps', 'resolution', 'seqLen'].filter(
     (k) => !given.includes(k) && (s as unknown as Record<string, unknown>)[k] !== null,
   );
@@ -49,4 +56,9 @@ export function describeAssumptions(model: Model, s: TrainingSettings, card: Car
   if (s.gradAccum > 1)
     out.push(`step time is per micro-batch of ${s.batch}; an optimizer step accumulates ${s.gradAccum} of them`);
   return out;
+}
+
+/** The sentence for a recipe's bf16 run as fp16 on a card without bf16 (estimate and recommend say it alike). */
+export function precisionChangeText(change: PrecisionChange, cardName: string): string {
+  return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (it needs compute capability 8.0, Ampere or newer)`;
 }

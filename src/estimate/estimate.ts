@@ -46,9 +46,9 @@ export interface EstimateResult {
 /** The estimate, or null when the technique has no recipe for the model's group. */
 export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateResult | null {
   const { technique, model, card, overrides } = request;
-  const resolved = resolveRun(technique, model, request);
+  const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
-  const { settings, data, recipeData } = resolved;
+  const { settings, data, recipeData, precisionChange } = resolved;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const classImages = card ? classImageHours(model, settings, card) : null;
@@ -63,7 +63,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     classImageHours: classImages,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
     fit: card ? fitWithSavers(model, settings, card) : null,
-    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides)),
+    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange),
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
     data,
     recipeData,

@@ -15,6 +15,7 @@ import {
   recipeDataOf,
 } from './data.js';
 import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
+import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 
 /**
@@ -44,6 +45,8 @@ export interface ResolvedRun {
   recipeData: RecipeData;
   /** the recipe as published for the model's group */
   published: TechniqueDefaults;
+  /** the recipe's bf16 moved to fp16 mixed precision for a card without bf16 */
+  precisionChange: PrecisionChange | null;
 }
 
 export interface RunPlan {
@@ -61,6 +64,8 @@ export interface RunPlan {
   recipeData: RecipeData;
   /** what the run was resolved from: with the savers' changes and the steps, `estimate` gives the same run */
   choices: RunChoices;
+  /** the recipe's bf16 run as fp16 mixed precision on a card without bf16 (null: as the recipe says) */
+  precisionChange: PrecisionChange | null;
 }
 
 /**
@@ -68,9 +73,18 @@ export interface RunPlan {
  * settings over it, their data's steps (unless --steps) and the tokens a sequence computes
  * (meanSequenceLength). Null when the technique has no recipe for the model's group.
  */
-export function resolveRun(technique: Technique, model: Model, choices: RunChoices): ResolvedRun | null {
-  const recipe = resolveSettings(technique, model, choices.overrides);
-  if (!recipe) return null;
+export function resolveRun(
+  technique: Technique,
+  model: Model,
+  choices: RunChoices,
+  card: { bf16: boolean } | null = null,
+): ResolvedRun | null {
+  const resolved = resolveSettings(technique, model, choices.overrides);
+  if (!resolved) return null;
+  const precisionChange = card
+    ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
+    : null;
+  const recipe = precisionChange ? { ...resolved, precision: precisionChange.to } : resolved;
   const published = defaultsFor(technique, model)!;
   const recipeData = recipeDataOf(technique, published, recipe.seqLen !== null);
   const data = hasData(choices.data) ? planData(technique, published, recipe, choices.data) : null;
@@ -79,7 +93,7 @@ export function resolveRun(technique: Technique, model: Model, choices: RunChoic
     data?.meanSeqLen ??
     (recipe.seqLen !== null ? meanSequenceLength(recipe.seqLen, choices.data) : null);
   const steps = choices.overrides.steps ?? data?.steps ?? recipe.steps;
-  return { settings: { ...recipe, steps, meanSeqLen }, data, recipeData, published };
+  return { settings: { ...recipe, steps, meanSeqLen }, data, recipeData, published, precisionChange };
 }
 
 /**
@@ -88,9 +102,9 @@ export function resolveRun(technique: Technique, model: Model, choices: RunChoic
  * shortened to the time budget down to its minimum useful run unless it is the user's data.
  */
 export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
-  const resolved = resolveRun(technique, model, request);
+  const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
-  const { settings, data, recipeData, published } = resolved;
+  const { settings, data, recipeData, published, precisionChange } = resolved;
   const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides));
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
@@ -104,7 +118,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
         }
       : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, published, fit.run.settings));
   const choices: RunChoices = { overrides: request.overrides, ...(request.data ? { data: request.data } : {}) };
-  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices };
+  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices, precisionChange };
 }
 
 /** The settings the user gave a value for: the memory savers leave them as they are. */

@@ -57,6 +57,25 @@ export function optimizerBytes(o: Optimizer, weightBytes: number, width: number)
   }
 }
 
+/** A recipe's precision moved to what the card has (see precisionForCard). */
+export interface PrecisionChange {
+  from: Precision;
+  to: Precision;
+}
+
+/**
+ * The precision a card runs a recipe in: bf16 needs compute capability 8.0 or newer (Ampere+;
+ * kohya-ss/sd-scripts docs/train_lllite_README.md: `--full_bf16` "requires RTX 30 series or
+ * later"), so on a T4, a V100, an RTX 20 or a GTX 10 a bf16 recipe runs as fp16 mixed precision
+ * with loss scaling (torch.cuda.amp.GradScaler, what accelerate's and transformers' fp16 modes
+ * use): fp32 master weights, half-precision compute. Null when nothing changes or the user fixed
+ * the precision (they get the assumption's warning instead).
+ */
+export function precisionForCard(p: Precision, cardHasBf16: boolean, fixed: boolean): PrecisionChange | null {
+  if (fixed || cardHasBf16 || (p !== 'bf16' && p !== 'mixed-bf16')) return null;
+  return { from: p, to: 'mixed-fp16' };
+}
+
 export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = {
   adamw: 'adamw-8bit',
   lion: 'lion-8bit',

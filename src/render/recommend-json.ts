@@ -62,6 +62,8 @@ export interface ChoiceJson {
   plan: PlanJson | null;
   /** `estimate` with these flags (after --technique, --model and the card) gives the same run */
   estimateFlags: string[] | null;
+  /** the recipe's bf16 run as fp16 mixed precision because the card has no bf16 (null: as the recipe says) */
+  precisionChange: { from: Precision; to: Precision } | null;
   /** how to prepare the data: the knowledge base's advice a topic (captions, chat template, ...) */
   dataPlan: DataAdviceJson[];
   /** the technique's pitfalls that fit this run, the most specific first (at most 3) */
@@ -206,6 +208,7 @@ function choiceJson(t: RankedTechnique): ChoiceJson {
         : null,
     plan: plan && run ? planJson(run.settings, plan.data, plan.recipeData) : null,
     estimateFlags: plan ? estimateFlags(plan) : null,
+    precisionChange: plan?.precisionChange ? { ...plan.precisionChange } : null,
     dataPlan: (t.advice?.dataPlan ?? []).map((d): DataAdviceJson => ({
       id: d.id,
       topic: d.topic,

@@ -1,6 +1,7 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
+import { precisionChangeText } from '../estimate/assumptions.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
@@ -297,6 +298,7 @@ function cardLine(result: RecommendResult): string {
 function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
   const { fit, time, run } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
+  const precision = t.plan!.precisionChange;
   const throughput =
     run.step.tokensPerSecond !== undefined
       ? `${fmtNum(run.step.tokensPerSecond, 0)} tokens/s`
@@ -315,6 +317,7 @@ function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
       text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     },
     { label: 'Setup', text: describeSettings(run.settings).join(', ') },
+    ...(precision ? [{ label: 'Dtype', text: precisionChangeText(precision, 'the card') }] : []),
   ];
 }
 

@@ -164,6 +164,7 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
         'estimates',
         'plan',
         'estimateFlags',
+        'precisionChange',
         'dataPlan',
         'pitfalls',
         'reasons',
