@@ -74,17 +74,27 @@ export const CARD_OPTIONS = {
   } satisfies OptionSpec<number>,
 };
 
+/**
+ * Image side in pixels: at least one bucket step (resolve.ts RESOLUTION_STEP), at most the 8192
+ * the schema allows a model's native resolution.
+ */
+export const RESOLUTION_RANGE = { min: 64, max: 8192 } as const;
+/** Sequence length in tokens (past the model's context length: a warning, resolve.ts runRangeWarnings). */
+export const SEQ_LEN_RANGE = { min: 16, max: 1048576 } as const;
+/** Adapter rank; the model's width caps it further (resolve.ts runRangeProblem). */
+export const RANK_RANGE = { min: 1, max: 65536 } as const;
+
 /** The shape of a run: what a sample is and how many steps. */
 export const RUN_SHAPE_OPTIONS = {
   resolution: {
     flags: '--resolution <px>',
     description: 'training resolution (image models)',
-    parse: positiveInt('a resolution in pixels', 64, 8192),
+    parse: positiveInt('a resolution in pixels', RESOLUTION_RANGE.min, RESOLUTION_RANGE.max),
   } satisfies OptionSpec<number>,
   seqLen: {
     flags: '--seq-len <tokens>',
     description: 'sequence length (language models)',
-    parse: positiveInt('a sequence length in tokens', 16, 1048576),
+    parse: positiveInt('a sequence length in tokens', SEQ_LEN_RANGE.min, SEQ_LEN_RANGE.max),
   } satisfies OptionSpec<number>,
   steps: {
     flags: '--steps <n>',
@@ -111,13 +121,16 @@ export const RUN_KNOB_OPTIONS = {
     flags: '--batch <n>',
     description:
       "micro-batch: images or sequences per micro-step (the recipe's effective batch is kept through accumulation)",
+    // 4096 is twice the global batch Stable Diffusion v1 was pretrained with across 256 A100s
+    // ("Batch: 32 x 8 x 2 x 4 = 2048", CompVis/stable-diffusion-v1-4 model card): no single card
+    // takes a larger micro-batch of images or sequences
     parse: positiveInt('a batch size', 1, 4096),
   } satisfies OptionSpec<number>,
   ...GRAD_ACCUM_OPTION,
   rank: {
     flags: '--rank <n>',
-    description: 'adapter rank',
-    parse: positiveInt('a rank', 1, 65536),
+    description: "adapter rank, up to the model's width",
+    parse: positiveInt('a rank', RANK_RANGE.min, RANK_RANGE.max),
   } satisfies OptionSpec<number>,
   factor: {
     flags: '--factor <n>',

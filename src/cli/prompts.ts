@@ -2,6 +2,7 @@
 // imported only when a question has to be asked (scripted runs never load it).
 import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 
+import { scaledModel } from '../engine/custom-model.js';
 import { InterruptedError } from '../errors.js';
 import { kindOf, modelsOfFamily } from '../estimate/kinds/index.js';
 import { normalizeName } from '../kb/lookup.js';
@@ -21,6 +22,7 @@ import type { Detection } from './detect-gpu.js';
 import { DATA_OPTIONS } from './options.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
+import { runRangeProblem } from './resolve.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -210,11 +212,19 @@ async function askEach(
       message: `Base model (type to filter; ${FAMILY_QUESTIONS[family].defaultModel} if unsure)`,
       pageSize: 10,
       source: async (term: string | undefined) => {
-        const hits = rankMatches(byDefaultFirst, term);
+        // a choice the check refused comes back as the filter, as its label (inquirer's search):
+        // the same model again, so that Enter on it shows why
+        const refused = byDefaultFirst.filter((m) => label(m) === term);
+        const hits = refused.length ? refused : rankMatches(byDefaultFirst, term);
         return [
           ...hits.map((m) => ({ name: label(m), value: m.id })),
           { name: 'Another model: give its parameter count', value: OTHER_MODEL },
         ];
+      },
+      // --rank given is checked against the model picked, as they are for --model
+      validate: (id: string) => {
+        const model = models.find((m) => m.id === id);
+        return (model && runRangeProblem(model, known)) ?? true;
       },
     });
     if (chosen === OTHER_MODEL) {
@@ -222,7 +232,9 @@ async function askEach(
         type: 'input',
         message: 'Parameter count in billions (e.g. 9 or 0.5)',
         validate: (v: string) =>
-          Number(v) >= 0.01 && Number(v) <= 2000 ? true : 'a number of billions of parameters, such as 9 or 0.5',
+          Number(v) >= 0.01 && Number(v) <= 2000
+            ? (runRangeProblem(scaledModel(kb, family, Number(v)), known) ?? true)
+            : 'a number of billions of parameters, such as 9 or 0.5',
       });
       asked.modelParams = Number(text);
     } else asked.model = chosen;

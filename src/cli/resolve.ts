@@ -1,11 +1,12 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
 import { UsageError } from '../errors.js';
 import type { DataInput } from '../estimate/data.js';
+import { kindOf } from '../estimate/kinds/index.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
-import type { KnowledgeBase } from '../kb/types.js';
+import type { KnowledgeBase, Model } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';
-import { RUN_KNOB_OPTIONS } from './options.js';
+import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
   if (lookup.found !== null) return lookup.found;
@@ -133,4 +134,60 @@ export function checkDataSize(
     throw new UsageError(
       `${alone.join(', ')} ${alone.length === 1 ? 'needs' : 'need'} the data's size: pass ${DATA_SIZE_FLAGS[family]} too.`,
     );
+}
+
+/**
+ * The rank the model bounds, as one line naming the flag, the model and the range allowed (null:
+ * within range). An update B x A of a d_out x d_in matrix has rank at most min(d_in, d_out); the
+ * kind's width (a language model's hidden size, a denoiser's widest block) is that bound's largest
+ * value over the matrices adapted, so a higher rank adds parameters and no capacity to any of them.
+ */
+export function runRangeProblem(model: Model, flags: { rank?: number }): string | null {
+  const width = kindOf(model).baseNetwork(model).width;
+  if (flags.rank !== undefined && flags.rank > width)
+    return `--rank ${flags.rank} is beyond ${model.id}'s width (no matrix it adapts has a rank above ${width}): use ${RANK_RANGE.min}..${width}.`;
+  return null;
+}
+
+/** runRangeProblem as a usage error. */
+export function checkRunRanges(model: Model, flags: { rank?: number }): void {
+  const problem = runRangeProblem(model, flags);
+  if (problem) throw new UsageError(problem);
+}
+
+/**
+ * The image trainers' bucket step: kohya-ss/sd-scripts `--bucket_reso_steps` (default 64,
+ * library/train_util.py) and SimpleTuner `--aspect_bucket_alignment` (default 64).
+ */
+const RESOLUTION_STEP = 64;
+
+/**
+ * Values the estimate takes as given but a trainer would not run as given, one line each for
+ * stderr. Neither is refused, because published runs use both:
+ * - a sequence past the model's context length: LLaMA-Factory's wiki measures LLaMA-2-7B (4,096)
+ *   at 8,192 to 65,536 tokens (tests/fixtures/measurements.yaml llm-D25d..g, llm-D26b/c);
+ *   context extension needs RoPE scaling. Not for a model built from a parameter count
+ *   (`scaled`): its context length is its template's, not a published one.
+ * - a side off the 64 px buckets: trainers put it in a bucket, and disagree on which (kohya's
+ *   square bucket is floor(side / 64) x 64, model_util.py make_bucket_resolutions; SimpleTuner's
+ *   the nearest multiple, multiaspect/image.py _round_to_nearest_multiple). The side of a square
+ *   of a rectangular bucket's area (627 for 512 x 768, measurements.yaml img-D13) is one too.
+ */
+export function runRangeWarnings(
+  model: Model,
+  flags: { seqLen?: number; resolution?: number },
+  scaled = false,
+): string[] {
+  const warnings: string[] = [];
+  if (flags.seqLen !== undefined && !scaled && 'contextLength' in model && flags.seqLen > model.contextLength)
+    warnings.push(
+      `--seq-len ${flags.seqLen} is beyond ${model.id}'s context length ${model.contextLength}: training at it needs RoPE scaling (context extension); estimated as given.`,
+    );
+  if (flags.resolution !== undefined && flags.resolution % RESOLUTION_STEP !== 0) {
+    const down = flags.resolution - (flags.resolution % RESOLUTION_STEP);
+    warnings.push(
+      `--resolution ${flags.resolution} is not a multiple of ${RESOLUTION_STEP}: trainers bucket it to ${down} (kohya) or the nearest multiple (SimpleTuner); estimated as given.`,
+    );
+  }
+  return warnings;
 }

@@ -136,6 +136,23 @@ describe('interactive recommend', () => {
     expect(t.out().stdout).toMatch(/a 9 B language model/);
   });
 
+  it('a model the --rank given does not fit is refused at the question, with the flag error', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const argv = ['recommend', '--goal', 'task', '--vram', '24', '--time', '2h', '--priority', 'balanced'];
+    const done = run([...argv, '--rank', '1000'], t.io);
+    // refused, the filter becomes the model's label (inquirer's search) and Enter on it says why
+    await t.answer(/Base model/, ...'qwen2.5-0.5b', KEYS.enter);
+    await t.answer(/Base model.*qwen2\.5-0\.5b \(Qwen2\.5 0\.5B, 0\.5 B\)\n❯ qwen2\.5-0\.5b/, KEYS.enter);
+    await t.answer(
+      /--rank 1000 is beyond qwen2\.5-0\.5b's width \(no matrix it adapts has a rank above 896\): use 1\.\.896\./,
+      ...'\u007f'.repeat(40),
+    );
+    await t.answer(/Base model/, ...'llama-3.1-8b', KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter); // not sure
+    expect([0, 3]).toContain(await done); // an answer (3: nothing fits the 2 h), not a usage error
+    expect(t.out().stderr).toMatch(/--model llama-3.1-8b --vram 24 --time 2h --priority balanced --rank 1000/);
+  });
+
   it('Ctrl-C at the second question exits 130 with one line and no trace', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(['recommend'], t.io);

@@ -12,11 +12,13 @@ import { type Context, outputFormat } from '../../context.js';
 import {
   checkDataSize,
   checkFamilyFlags,
+  checkRunRanges,
   dataInput,
   resolveGpu,
   resolveModel,
   resolveTechnique,
   runKnobOverrides,
+  runRangeWarnings,
 } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 
@@ -38,6 +40,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   }
   checkFamilyFlags(model.family, flags, model.id);
   checkDataSize(model.family, flags);
+  checkRunRanges(model, flags);
   if (implied && flags.quantize && flags.quantize !== implied)
     throw new UsageError(
       `--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`,
@@ -100,6 +103,7 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
       `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
     );
   }
+  for (const w of runRangeWarnings(request.model, flags)) ctx.io.stderr.write(`warning: ${w}\n`);
   if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(result));
   else {
     const { renderEstimateText } = await import('../../../render/estimate.js');

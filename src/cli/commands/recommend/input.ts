@@ -9,7 +9,16 @@ import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
-import { checkDataSize, checkFamilyFlags, dataInput, givenKnobs, resolveGpu, resolveModel } from '../../resolve.js';
+import {
+  checkDataSize,
+  checkFamilyFlags,
+  checkRunRanges,
+  dataInput,
+  givenKnobs,
+  resolveGpu,
+  resolveModel,
+  runRangeWarnings,
+} from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
 
 /** The answers as typed (names not yet resolved), each absent until given. */
@@ -90,7 +99,11 @@ function requireAnswers(input: RecommendInput): asserts input is RecommendInput 
  * before what is missing), not after the user has answered every question.
  */
 export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void {
-  if (input.model !== undefined) resolveModel(kb, input.model);
+  if (input.model !== undefined) {
+    const model = resolveModel(kb, input.model);
+    // a family flag of the other family is the error to report for it, after the questions
+    if (!input.goal || GOAL_FAMILY[input.goal] === model.family) checkRunRanges(model, input);
+  }
   if (input.gpu !== undefined) resolveGpu(kb, input.gpu);
 }
 
@@ -101,7 +114,7 @@ export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void 
 export function checkRecommendInput(
   base: KnowledgeBase,
   input: RecommendInput,
-): { kb: KnowledgeBase; answers: Answers } {
+): { kb: KnowledgeBase; answers: Answers; warnings: string[] } {
   // names given are checked first: a misspelt model or GPU is the error to report, not what is
   // missing; a model by parameter count is modelled on the goal's family, so it needs the goal
   let kb = base;
@@ -123,6 +136,7 @@ export function checkRecommendInput(
     );
   }
   checkFamilyFlags(GOAL_FAMILY[goal], input, `--goal ${goal}`);
+  checkRunRanges(model!, input);
   const data = dataOf(input, goal);
   const answers: Answers = {
     goal,
@@ -137,7 +151,7 @@ export function checkRecommendInput(
     ...givenKnobs(input),
     ...(data ? { data } : {}),
   };
-  return { kb, answers };
+  return { kb, answers, warnings: runRangeWarnings(model!, input, input.model === undefined) };
 }
 
 /** The data answers, when any was given (the goal's packing is the engine's: runChoicesFor). */
