@@ -16,6 +16,7 @@ import {
   resolveGpu,
   resolveModel,
   resolveTechnique,
+  resolveTrainer,
   runKnobOverrides,
 } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
@@ -55,6 +56,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     // latents and text embeddings are cached unless --no-cache (resolveSettings' default)
     cache: flags.cache === false ? false : undefined,
     steps: flags.steps,
+    attention: flags.attention,
   });
 }
 
@@ -78,12 +80,16 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const technique = given.technique!;
   const model = given.model!;
+  const overrides = estimateOverrides(technique, model, flags);
+  const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id);
   return {
     technique,
     model,
     card: given.card,
-    overrides: estimateOverrides(technique, model, flags),
+    overrides,
     data: dataInput(flags),
+    trainer,
+    trainerIsDefault: isDefault,
   };
 }
 
