@@ -4,7 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
-import { OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
+import { ATTENTIONS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
@@ -162,6 +162,23 @@ export const RUN_KNOB_OPTIONS = {
     '--prior-preservation',
     'a generated class image with every instance image (DreamBooth; recommend: on for subjects); --batch then counts instance images',
     'no class images',
+  ),
+};
+
+/**
+ * The trainer the run is trained with (trainers.yaml; checked against the knowledge base's ids and
+ * the model's family once the knowledge base is loaded) and the attention kernel, over the
+ * trainer's default.
+ */
+export const TRAINER_OPTIONS = {
+  trainer: textOption(
+    '--trainer <id>',
+    "the trainer you train with (see `trainers`); default: the family's (diffusers for image models, transformers for language models)",
+  ),
+  attention: choiceOption(
+    '--attention <kernel>',
+    "attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not (default: the trainer's, else sdpa)",
+    ATTENTIONS,
   ),
 };
 

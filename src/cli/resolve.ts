@@ -4,7 +4,7 @@ import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
-import type { KnowledgeBase, Model } from '../kb/types.js';
+import type { KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 
@@ -190,4 +190,28 @@ export function runRangeWarnings(
     );
   }
   return warnings;
+}
+
+/**
+ * The trainer of a run: the one --trainer names, which must train the model's family, else the
+ * family's default (trainers.yaml `defaultFor`); null when the knowledge base has none for it.
+ */
+export function resolveTrainer(
+  kb: KnowledgeBase,
+  family: Family,
+  id: string | undefined,
+  subject: string,
+): { trainer: Trainer | null; isDefault: boolean } {
+  const forFamily = kb.trainers.filter((t) => t.families.includes(family)).map((t) => t.id);
+  if (id === undefined)
+    return { trainer: kb.trainers.find((t) => t.defaultFor?.includes(family)) ?? null, isDefault: true };
+  const wanted = id.trim().toLowerCase();
+  const trainer = kb.trainers.find((t) => t.id === wanted);
+  if (!trainer)
+    throw new UsageError(`--trainer '${id}' is not a trainer. Allowed: ${kb.trainers.map((t) => t.id).join(', ')}.`);
+  if (!trainer.families.includes(family))
+    throw new UsageError(
+      `--trainer ${trainer.id} trains ${trainer.families.map((f) => FAMILY_WORDS[f].models).join(' and ')}; ${subject} is ${FAMILY_WORDS[family].adjective} model. Allowed for it: ${forFamily.join(', ')}.`,
+    );
+  return { trainer, isDefault: false };
 }

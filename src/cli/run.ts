@@ -27,7 +27,7 @@ const COMMAND_GROUPS: Array<[names: string[], register: Register]> = [
   [['compare'], (program, ctx) => registerCompare(program, ctx)],
   [['estimate'], (program, ctx) => registerEstimate(program, ctx)],
   [['kb'], registerKb],
-  [['techniques', 'models', 'gpus'], (program, ctx) => registerCatalogue(program, ctx)],
+  [['techniques', 'models', 'gpus', 'trainers'], (program, ctx) => registerCatalogue(program, ctx)],
 ];
 
 /**

@@ -6,6 +6,7 @@ import { describeAssumptions } from './assumptions.js';
 import type { Card } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
+import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { resolveRun, type RunChoices } from './plan.js';
 import type { TrainingSettings } from './settings.js';
@@ -19,6 +20,8 @@ export interface EstimateRequest extends RunChoices {
   model: Model;
   /** null: memory and size only */
   card: Card | null;
+  /** whether the trainer is the family's default (no --trainer given) */
+  trainerIsDefault?: boolean;
 }
 
 export interface EstimateResult {
@@ -41,6 +44,8 @@ export interface EstimateResult {
   data: DataPlan | null;
   /** the data the recipe's published run was for */
   recipeData: RecipeData;
+  /** the trainer the run was estimated for, and whether it is the family's default */
+  trainer: { id: string; name: string; isDefault: boolean } | null;
 }
 
 /** The estimate, or null when the technique has no recipe for the model's group. */
@@ -63,9 +68,19 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     classImageHours: classImages,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
     fit: card ? fitWithSavers(model, settings, card) : null,
-    assumptions: describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange),
+    assumptions: [
+      ...(request.trainer
+        ? [
+            `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, the default for ${kindOf(model).adjective} models (not given; pass --trainer)` : ''}: its defaults over the recipe, the flags given over both`,
+          ]
+        : []),
+      ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange),
+    ],
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
     data,
     recipeData,
+    trainer: request.trainer
+      ? { id: request.trainer.id, name: request.trainer.name, isDefault: request.trainerIsDefault ?? false }
+      : null,
   };
 }

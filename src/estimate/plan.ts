@@ -2,7 +2,7 @@
 // gave, fitted to the card with memory savers and to the time budget. The engine maps a plan to
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
 import type { TechniqueDefaults } from '../kb/schema.js';
-import type { Model, Technique } from '../kb/types.js';
+import type { Model, Technique, Trainer } from '../kb/types.js';
 import type { Card } from './card.js';
 import {
   type DataInput,
@@ -28,6 +28,8 @@ export interface RunChoices {
   overrides: SettingsOverrides;
   /** the user's data: its steps replace the recipe's (unless --steps); its packing sets the fill */
   data?: DataInput;
+  /** the trainer the run is trained with (its defaults go over the recipe); absent: none */
+  trainer?: Trainer | null;
 }
 
 export interface RunRequest extends RunChoices {
@@ -79,7 +81,7 @@ export function resolveRun(
   choices: RunChoices,
   card: { bf16: boolean } | null = null,
 ): ResolvedRun | null {
-  const resolved = resolveSettings(technique, model, choices.overrides);
+  const resolved = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
   if (!resolved) return null;
   const precisionChange = card
     ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
@@ -117,7 +119,11 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
           minSteps: fit.run.settings.steps,
         }
       : fitTimeBudget(fit.run, request.budgetHours, minimumUsefulSteps(technique, published, fit.run.settings));
-  const choices: RunChoices = { overrides: request.overrides, ...(request.data ? { data: request.data } : {}) };
+  const choices: RunChoices = {
+    overrides: request.overrides,
+    ...(request.data ? { data: request.data } : {}),
+    ...(request.trainer ? { trainer: request.trainer } : {}),
+  };
   return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices, precisionChange };
 }
 

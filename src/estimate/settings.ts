@@ -1,7 +1,16 @@
 // Resolves the settings of one training run: the technique's published defaults for the model's
 // group, overridden by what the user gave. Pure: no I/O.
-import type { Model, Technique } from '../kb/types.js';
-import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
+import type { Model, Technique, Trainer } from '../kb/types.js';
+import type {
+  Attention,
+  Loss,
+  Method,
+  Optimizer,
+  Precision,
+  Quantization,
+  SavePrecision,
+  Targets,
+} from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { METHOD_TRAITS } from './methods.js';
 
@@ -32,6 +41,14 @@ export interface TrainingSettings {
   virtualTokens: number | null;
   /** LoKr's Kronecker factor (-1: the factors nearest the square root); null for other methods */
   factor: number | null;
+  /** the trainer's id (trainers.yaml); null when the knowledge base names none for the family */
+  trainer: string | null;
+  /** how the cross-entropy is computed: the full tokens x vocabulary logits, or a chunk at a time */
+  loss: Loss;
+  /** the attention kernel: eager keeps every layer's sequence x sequence scores */
+  attention: Attention;
+  /** what adapters and checkpoints are saved in; null: the trainer's source does not say */
+  savePrecision: SavePrecision | null;
 }
 
 /**
@@ -52,6 +69,7 @@ export function resolveSettings(
   technique: Technique,
   model: Model,
   overrides: SettingsOverrides = {},
+  trainer: Trainer | null = null,
 ): TrainingSettings | null {
   const d = defaultsFor(technique, model);
   if (!d) return null;
@@ -93,6 +111,15 @@ export function resolveSettings(
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,
     factor: method.kroneckerFactor ? (d.factor ?? method.kroneckerFactor.default) : null,
+    trainer: trainer?.id ?? null,
+    // the Trainer computes the loss over the full logits (transformers' ForCausalLMLoss upcasts
+    // them whole); a trainer that chunks it says so (trainers.yaml `loss`)
+    loss: trainer?.loss ?? 'full',
+    // PyTorch's scaled_dot_product_attention: what Transformers picks when attn_implementation is
+    // not given (its "sdpa" default since v4.36); a trainer with another default says so
+    attention: trainer?.attention ?? 'sdpa',
+    savePrecision: trainer?.savePrecision ?? null,
+    ...trainerDefaults(trainer, method.adapter),
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;
@@ -103,4 +130,21 @@ export function resolveSettings(
     settings.classImages = technique.data.image?.classImages ?? 100;
   if (!settings.priorPreservation) settings.classImages = null;
   return settings;
+}
+
+/**
+ * What a trainer applies over the recipe unless the user says otherwise (recipe < trainer < flags):
+ * its gradient checkpointing (TRL's SFTConfig and LLaMA-Factory on, Unsloth on and offloaded) and
+ * its `defaults`. A low-bit base (Unsloth's load_in_4bit) is applied to adapter methods only: a
+ * full fine-tune trains every weight and has no frozen base to quantize.
+ */
+function trainerDefaults(trainer: Trainer | null, adapter: boolean): Partial<TrainingSettings> {
+  if (!trainer) return {};
+  const out: Partial<TrainingSettings> = {};
+  if (trainer.gradientCheckpointing) out.gradientCheckpointing = trainer.gradientCheckpointing !== 'off';
+  const d = trainer.defaults;
+  if (d?.precision) out.precision = d.precision;
+  if (d?.cache !== undefined) out.cache = d.cache;
+  if (d?.quantize && adapter) out.quantize = d.quantize;
+  return out;
 }

@@ -196,6 +196,26 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
           message: `'${d.topic}' is advice for ${TOPIC_FAMILY[d.topic]} models but goal '${goal}' is a ${GOAL_FAMILY[goal]} goal`,
         });
   }
+  // a trainer is the default only for a family it trains, and a family has one default
+  const defaultOf = new Map<string, string>();
+  for (const tr of kb.trainers ?? []) {
+    for (const [j, family] of (tr.defaultFor ?? []).entries()) {
+      const field = { path: ['defaultFor', j] };
+      if (!tr.families.includes(family))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field,
+          message: `'${tr.id}' is a default for ${family} models but does not train them (families)`,
+        });
+      else if (defaultOf.has(family))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field,
+          message: `${family} models already default to trainer '${defaultOf.get(family)}'`,
+        });
+      else defaultOf.set(family, tr.id);
+    }
+  }
   for (const m of kb.models) {
     const field = { path: ['group'] };
     const groupFamily = groups.get(m.group)?.family;

@@ -20,7 +20,7 @@ import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 5;
+  version: 6;
   files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
@@ -55,7 +55,7 @@ interface VerifiedFile extends StatStamp {
   sha256: string;
 }
 
-const SECTIONS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'origin'] as const;
+const SECTIONS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers', 'origin'] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** The verified cache is a few hundred bytes per data file; anything larger is not ours. */
@@ -80,7 +80,7 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
-  const header: CompiledHeader = { version: 5, files, sections };
+  const header: CompiledHeader = { version: 6, files, sections };
   return `${asciiJson(header)}\n${body}`;
 }
 
@@ -283,7 +283,7 @@ function readCompiled(path: string): { text: string; header: CompiledHeader; bod
     const end = text.indexOf('\n');
     if (end < 0) return null;
     const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
-    return header.version === 5 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 6 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }

@@ -12,6 +12,7 @@ export function kbJsonSchema(): Record<string, unknown> {
     FileSchemas.rules,
     FileSchemas.groups,
     FileSchemas.dataPlan,
+    FileSchemas.trainers,
   ]);
   const schema = z.toJSONSchema(anyFile, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   return {
@@ -19,7 +20,7 @@ export function kbJsonSchema(): Record<string, unknown> {
     $id: 'https://github.com/finetune-advisor/finetune-advisor/data/kb.schema.json',
     title: 'finetune-advisor knowledge base',
     description:
-      'One file holds one of: gpus, models, techniques, rules, groups, dataPlan. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
+      'One file holds one of: gpus, models, techniques, rules, groups, dataPlan, trainers. Generated from src/kb/schema.ts by `finetune-advisor kb schema`; do not edit by hand.',
   };
 }
 

@@ -17,7 +17,7 @@ import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
 
 /** The lists of a knowledge base (its entries by kind, in order). */
-const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan'] as const;
+const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'] as const;
 type ListName = (typeof LISTS)[number];
 
 /**

@@ -311,9 +311,10 @@ export function validateKnowledgeBase(paths: readonly string[], base?: Knowledge
         rules: [...base.rules],
         groups: [...base.groups],
         dataPlan: [...base.dataPlan],
+        trainers: [...base.trainers],
         origin: { ...base.origin },
       }
-    : { techniques: [], models: [], gpus: [], rules: [], groups: [], dataPlan: [], origin: {} };
+    : { techniques: [], models: [], gpus: [], rules: [], groups: [], dataPlan: [], trainers: [], origin: {} };
   const files = paths.flatMap((p) => {
     try {
       return listYamlFiles(p, pathWarnings);

@@ -23,14 +23,19 @@ export const SourceSchema = z.strictObject({
 const sources = z.array(SourceSchema).min(1, 'every entry needs at least one source');
 
 import {
+  ATTENTIONS,
+  CHECKPOINTING,
   DATA_TOPICS,
   FAMILIES,
   GOALS,
+  LOSSES,
   METHODS,
   OPERATORS,
   OPTIMIZERS,
   PRECISIONS,
   QUANTIZATIONS,
+  SAVE_PRECISIONS,
+  SAVERS,
   TARGETS,
 } from './vocabulary.js';
 
@@ -345,6 +350,38 @@ export const DataAdviceSchema = z.strictObject({
   sources,
 });
 
+// ---------- trainers ----------
+// What a trainer does by default that changes memory and speed, and the savers it offers; a field
+// its source does not show is left out (the run keeps the technique's recipe there).
+export const TrainerSchema = z.strictObject({
+  id,
+  name: text,
+  families: z.array(z.enum(FAMILIES)).min(1),
+  /** the families this trainer is assumed for when none is given (one per family; checked by the loader) */
+  defaultFor: z.array(z.enum(FAMILIES)).min(1).optional(),
+  /** how it computes the cross-entropy by default (language models) */
+  loss: z.enum(LOSSES).optional(),
+  /** its default attention kernel */
+  attention: z.enum(ATTENTIONS).optional(),
+  /** its default gradient checkpointing: off, on, or on with the checkpoints offloaded to the CPU */
+  gradientCheckpointing: z.enum(CHECKPOINTING).optional(),
+  /** the precision it saves adapters and checkpoints in by default */
+  savePrecision: z.enum(SAVE_PRECISIONS).optional(),
+  /** run settings it applies unless told otherwise */
+  defaults: z
+    .strictObject({
+      precision: z.enum(PRECISIONS).optional(),
+      quantize: z.enum(QUANTIZATIONS).optional(),
+      /** latents and text embeddings cached (image models) */
+      cache: z.boolean().optional(),
+    })
+    .optional(),
+  /** the memory savers it offers */
+  savers: z.array(z.enum(SAVERS)).default([]),
+  notes: text.optional(),
+  sources,
+});
+
 export const RuleSwitchSchema = z.strictObject({ id, disabled: z.literal(true) });
 
 export const FileSchemas = {
@@ -355,6 +392,7 @@ export const FileSchemas = {
   rules: z.strictObject({ rules: z.array(z.union([RuleSchema, RuleSwitchSchema])).min(1) }),
   groups: z.strictObject({ groups: z.array(GroupSchema).min(1) }),
   dataPlan: z.strictObject({ dataPlan: z.array(DataAdviceSchema).min(1) }),
+  trainers: z.strictObject({ trainers: z.array(TrainerSchema).min(1) }),
 };
 export type KbKind = keyof typeof FileSchemas;
 
@@ -368,6 +406,7 @@ export type LlmModel = z.infer<typeof LlmModelSchema>;
 export type ImageModel = z.infer<typeof ImageModelSchema>;
 export type Model = z.infer<typeof ModelSchema>;
 export type Technique = z.infer<typeof TechniqueSchema>;
+export type Trainer = z.infer<typeof TrainerSchema>;
 export type TechniqueDefaults = z.infer<typeof DefaultsSchema>;
 export type Rule = z.infer<typeof RuleSchema>;
 export type Condition = z.infer<typeof ConditionSchema>;

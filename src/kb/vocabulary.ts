@@ -33,6 +33,15 @@ export const OPTIMIZERS = [
 ] as const;
 export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
 
+/** how a trainer computes the cross-entropy: over the full tokens x vocabulary logits, or a chunk at a time */
+export const LOSSES = ['full', 'chunked'] as const;
+/** the attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not */
+export const ATTENTIONS = ['eager', 'sdpa', 'flash'] as const;
+export const CHECKPOINTING = ['off', 'on', 'offloaded'] as const;
+export const SAVE_PRECISIONS = ['fp16', 'bf16', 'fp32'] as const;
+/** memory savers a trainer offers (trainers.yaml): fused/chunked loss kernels, a low-bit base, offloading */
+export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offload', 'activation-offloading'] as const;
+
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
 
 /**
@@ -52,6 +61,11 @@ export type Precision = (typeof PRECISIONS)[number];
 export type Quantization = (typeof QUANTIZATIONS)[number];
 export type Optimizer = (typeof OPTIMIZERS)[number];
 export type Targets = (typeof TARGETS)[number];
+export type Loss = (typeof LOSSES)[number];
+export type Attention = (typeof ATTENTIONS)[number];
+export type Checkpointing = (typeof CHECKPOINTING)[number];
+export type SavePrecision = (typeof SAVE_PRECISIONS)[number];
+export type Saver = (typeof SAVERS)[number];
 export type Operator = (typeof OPERATORS)[number];
 export type DataTopic = (typeof DATA_TOPICS)[number];
 

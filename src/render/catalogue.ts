@@ -1,8 +1,8 @@
-// Catalogue listings: techniques, one technique in full, models, GPUs.
+// Catalogue listings: techniques, one technique in full, models, GPUs, trainers.
 import { fmtLr, fmtMB, fmtNum, groupThousands } from '../format.js';
 import { FACTS } from '../kb/fact-names.js';
 import type { Source } from '../kb/schema.js';
-import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
+import type { Gpu, KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
 import { appliesText, sourceLine, wrapLines } from './format.js';
@@ -10,10 +10,10 @@ import { createStyle, type RenderOptions, type Style } from './style.js';
 import { type Column, renderTable } from './table.js';
 
 // the catalogue commands' JSON, field by field, with their text renderings
-export { gpuJson, modelJson, techniqueJson } from './entry-json.js';
+export { gpuJson, modelJson, techniqueJson, trainerJson } from './entry-json.js';
 
 /** Where an entry comes from: the knowledge base's 'bundled' marker or the file that defined it last. */
-const originOf = (kb: KnowledgeBase, kind: 'techniques' | 'models' | 'gpus', id: string) =>
+const originOf = (kb: KnowledgeBase, kind: 'techniques' | 'models' | 'gpus' | 'trainers', id: string) =>
   kb.origin[`${kind}:${id}`] ?? 'bundled';
 
 /** A listing, with a last ("from") column when some entry is not bundled. */
@@ -195,6 +195,28 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
     ],
     list,
     (g) => originOf(kb, 'gpus', g.id),
+    opts,
+    style,
+  );
+}
+
+export function renderTrainersText(kb: KnowledgeBase, list: Trainer[], opts: RenderOptions): string {
+  const style = createStyle(opts.color);
+  return originTable(
+    [
+      { header: 'id', min: 8, keep: true, cell: (t) => t.id },
+      { header: 'name', weight: 2, min: 12, cell: (t) => t.name },
+      {
+        header: 'for',
+        min: 5,
+        cell: (t) => t.families.map((f) => (t.defaultFor?.includes(f) ? `${f} (default)` : f)).join(', '),
+      },
+      { header: 'loss', min: 4, cell: (t) => t.loss ?? '-' },
+      { header: 'checkpointing', min: 4, cell: (t) => t.gradientCheckpointing ?? '-' },
+      { header: 'savers', weight: 2, min: 6, cell: (t) => t.savers.join(', ') || '-' },
+    ],
+    list,
+    (t) => originOf(kb, 'trainers', t.id),
     opts,
     style,
   );

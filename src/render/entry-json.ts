@@ -6,7 +6,7 @@
 import { gpuMemoryGiB } from '../estimate/card.js';
 import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
-import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique } from '../kb/types.js';
+import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer } from '../kb/types.js';
 import type { Family, Goal, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
 
@@ -431,3 +431,38 @@ export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
     origin: kb.origin[`techniques:${t.id}`],
   };
 }
+
+// ---------- trainers ----------
+
+export interface TrainerJson {
+  id: string;
+  name: string;
+  families: Family[];
+  defaultFor?: Family[];
+  loss?: Trainer['loss'];
+  attention?: Trainer['attention'];
+  gradientCheckpointing?: Trainer['gradientCheckpointing'];
+  savePrecision?: Trainer['savePrecision'];
+  defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
+  savers: Trainer['savers'];
+  notes?: string;
+  sources: SourceJson[];
+  /** 'bundled' or the file that defined the entry last */
+  origin?: string;
+}
+
+export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
+  id: t.id,
+  name: t.name,
+  families: [...t.families],
+  defaultFor: ifPresent(t.defaultFor, (f) => [...f]),
+  loss: t.loss,
+  attention: t.attention,
+  gradientCheckpointing: t.gradientCheckpointing,
+  savePrecision: t.savePrecision,
+  defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
+  savers: [...t.savers],
+  notes: t.notes,
+  sources: t.sources.map(sourceJson),
+  origin: kb.origin[`trainers:${t.id}`],
+});

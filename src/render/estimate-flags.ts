@@ -11,7 +11,7 @@ import type { TrainingSettings } from '../estimate/settings.js';
 // the class images follow from --prior-preservation (the technique's count), the sequence fill from the data flags
 type Flagged = Exclude<
   keyof TrainingSettings,
-  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages'
+  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'loss' | 'savePrecision'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
@@ -31,6 +31,8 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   trainTextEncoder: (v) => (v ? ['--train-text-encoder'] : []),
   priorPreservation: (v) => (v ? ['--prior-preservation'] : []),
   steps: (v) => [`--steps ${v}`],
+  trainer: (v) => (v === null ? [] : [`--trainer ${v}`]),
+  attention: (v) => [`--attention ${v}`],
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

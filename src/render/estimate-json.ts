@@ -3,6 +3,7 @@
 import type { EstimateResult } from '../estimate/estimate.js';
 import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
+import type { TrainingSettings } from '../estimate/settings.js';
 import { round } from '../format.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
@@ -26,6 +27,15 @@ export interface EstimateJson {
     assumedSpeed: boolean;
   } | null;
   settings: SettingsJson;
+  /** the trainer estimated for (null: the knowledge base names none), whether it was the family's default, and what it sets */
+  trainer: {
+    id: string;
+    name: string;
+    isDefault: boolean;
+    loss: TrainingSettings['loss'];
+    attention: TrainingSettings['attention'];
+    savePrecision: TrainingSettings['savePrecision'];
+  } | null;
   /** the data flags given (absent: none) and where the steps come from */
   data?: DataInputJson;
   plan: PlanJson;
@@ -70,6 +80,16 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
         }
       : null,
     settings: settingsJson(e.settings),
+    trainer: e.trainer
+      ? {
+          id: e.trainer.id,
+          name: e.trainer.name,
+          isDefault: e.trainer.isDefault,
+          loss: e.settings.loss,
+          attention: e.settings.attention,
+          savePrecision: e.settings.savePrecision,
+        }
+      : null,
     data: e.data ? dataInputJson(e.data.given) : undefined,
     plan: planJson(e.settings, e.data, e.recipeData),
     vram: {

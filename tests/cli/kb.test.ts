@@ -121,7 +121,7 @@ describe('kb validate and kb init', () => {
   it('the bundled knowledge base is valid', async () => {
     const r = await runCli(['kb', 'validate']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/6 files, \d+ entries: 0 errors, \d+ warnings?: valid\./);
+    expect(r.stdout).toMatch(/7 files, \d+ entries: 0 errors, \d+ warnings?: valid\./);
   });
   it('--strict fails on warnings', async () => {
     const shadow = join(tmp, 'shadow.yaml');

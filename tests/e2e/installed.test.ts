@@ -102,6 +102,7 @@ const DATA_YAML = [
   'data/models.yaml',
   'data/rules.yaml',
   'data/techniques.yaml',
+  'data/trainers.yaml',
 ];
 
 /** Every file of a folder, relative to it. */

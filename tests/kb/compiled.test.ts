@@ -79,7 +79,15 @@ function compiledCopy(options: { stat?: boolean; crc32?: boolean } = {}) {
   };
 }
 
-const DATA = ['data-plan.yaml', 'gpus.yaml', 'groups.yaml', 'models.yaml', 'rules.yaml', 'techniques.yaml'];
+const DATA = [
+  'data-plan.yaml',
+  'gpus.yaml',
+  'groups.yaml',
+  'models.yaml',
+  'rules.yaml',
+  'techniques.yaml',
+  'trainers.yaml',
+];
 /** The same size, other bytes. */
 const editGpuName = (data: string) => {
   const file = join(data, 'gpus.yaml');

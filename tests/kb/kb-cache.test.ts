@@ -265,6 +265,7 @@ describe('the cache key and entries (in-process)', () => {
     rules: [],
     groups: [],
     dataPlan: [],
+    trainers: [],
     origin: { [`gpus:${id}`]: 'extra.yaml' },
   });
   const emptyBase: KnowledgeBase = {
@@ -274,6 +275,7 @@ describe('the cache key and entries (in-process)', () => {
     rules: [],
     groups: [],
     dataPlan: [],
+    trainers: [],
     origin: {},
   };
 

@@ -71,6 +71,7 @@ describe.each(Object.entries(SCENARIOS))('estimate: %s', (name, scenario) => {
       'model',
       'gpu',
       'settings',
+      'trainer',
       'plan',
       'vram',
       'time',

@@ -12,9 +12,10 @@ import {
   LlmModelSchema,
   type Source,
   TechniqueSchema,
+  TrainerSchema,
 } from '../../src/kb/schema.js';
 import type { Technique } from '../../src/kb/types.js';
-import { gpuJson, modelJson, techniqueJson } from '../../src/render/catalogue.js';
+import { gpuJson, modelJson, techniqueJson, trainerJson } from '../../src/render/catalogue.js';
 import { compareToJson } from '../../src/render/compare.js';
 import { estimateToJson } from '../../src/render/estimate-json.js';
 import { recommendToJson } from '../../src/render/recommend-json.js';
@@ -45,6 +46,8 @@ describe('no internal field reaches the JSON', () => {
     for (const m of kb.models) expect(json(modelJson(kb, withExtraField(m)))).toBe(json(modelJson(kb, m)));
     for (const t of kb.techniques)
       expect(json(techniqueJson(kb, techniqueWithExtraField(t)))).toBe(json(techniqueJson(kb, t)));
+    expect(kb.trainers.length).toBeGreaterThan(0);
+    for (const t of kb.trainers) expect(json(trainerJson(kb, withExtraField(t)))).toBe(json(trainerJson(kb, t)));
   });
 
   it('of compare', () => {
@@ -154,6 +157,23 @@ const FULL_SOURCE: Source = {
 
 describe('an entry with every field set has all of them in its JSON, in the schema order', () => {
   const printed = (value: unknown) => JSON.parse(JSON.stringify(value)) as object;
+
+  it('trainer', () => {
+    const trainer = TrainerSchema.parse({
+      ...kb.trainers.find((t) => t.id === 'unsloth')!,
+      defaultFor: ['llm'],
+      loss: 'chunked',
+      attention: 'flash',
+      gradientCheckpointing: 'offloaded',
+      savePrecision: 'bf16',
+      defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
+      savers: ['liger'],
+      notes: 'notes',
+      sources: [FULL_SOURCE],
+    });
+    const out = printed(trainerJson(kb, trainer));
+    expectSchemaFields(TrainerSchema, trainer, withoutAdded(out, ['origin']), 'trainer');
+  });
 
   it('GPU', () => {
     const base = kb.gpus.find((g) => g.id === 'gtx-1070')!;

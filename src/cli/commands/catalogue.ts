@@ -1,4 +1,4 @@
-// Catalogue commands: `techniques [show ID]`, `models`, `gpus`.
+// Catalogue commands: `techniques [show ID]`, `models`, `gpus`, `trainers`.
 import type { Command } from 'commander';
 
 import { modelsOfFamily } from '../../estimate/kinds/index.js';
@@ -116,5 +116,23 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       const list = [...kb.gpus].sort((a, b) => a.vramGB - b.vramGB || a.tflops - b.tflops);
       if (flags.json) ctx.printJson(list.map((g) => gpuJson(kb, g)));
       else ctx.print(renderGpusText(kb, list, ctx.renderOptions(flags.color)));
+    });
+
+  common(
+    program
+      .command('trainers')
+      .description('list the trainers --trainer names, with what each does by default to memory')
+      .addOption(toOption(choiceOption('--family <family>', 'only this family', FAMILIES))),
+  )
+    .addHelpText(
+      'after',
+      `\nExamples:\n  $ finetune-advisor trainers\n  $ finetune-advisor trainers --family llm --json\n`,
+    )
+    .action(async (flags: ListFlags) => {
+      const { trainerJson, renderTrainersText } = await import('../../render/catalogue.js');
+      const kb = await ctx.kb();
+      const list = flags.family ? kb.trainers.filter((t) => t.families.includes(flags.family!)) : kb.trainers;
+      if (flags.json) ctx.printJson(list.map((t) => trainerJson(kb, t)));
+      else ctx.print(renderTrainersText(kb, list, ctx.renderOptions(flags.color)));
     });
 }

@@ -9,6 +9,7 @@ import {
   RUN_SHAPE_OPTIONS,
   switchOption,
   textOption,
+  TRAINER_OPTIONS,
 } from '../../options.js';
 
 export const ESTIMATE_OPTIONS = {
@@ -16,6 +17,7 @@ export const ESTIMATE_OPTIONS = {
   model: textOption('--model <name>', 'base model (see `models`)'),
   ...CARD_OPTIONS,
   ...RUN_KNOB_OPTIONS,
+  ...TRAINER_OPTIONS,
   resolution: RUN_SHAPE_OPTIONS.resolution,
   seqLen: RUN_SHAPE_OPTIONS.seqLen,
   trainTextEncoder: switchOption('--train-text-encoder', 'train the text encoder(s) too (image models)'),

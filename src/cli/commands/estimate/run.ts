@@ -17,6 +17,7 @@ import {
   resolveGpu,
   resolveModel,
   resolveTechnique,
+  resolveTrainer,
   runKnobOverrides,
   runRangeWarnings,
 } from '../../resolve.js';
@@ -60,6 +61,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     // latents and text embeddings are cached unless --no-cache (resolveSettings' default)
     cache: flags.cache === false ? false : undefined,
     steps: flags.steps,
+    attention: flags.attention,
   });
 }
 
@@ -83,12 +85,16 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const technique = given.technique!;
   const model = given.model!;
+  const overrides = estimateOverrides(technique, model, flags);
+  const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id);
   return {
     technique,
     model,
     card: given.card,
-    overrides: estimateOverrides(technique, model, flags),
+    overrides,
     data: dataInput(flags),
+    trainer,
+    trainerIsDefault: isDefault,
   };
 }
 

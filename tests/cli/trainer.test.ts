@@ -1,0 +1,62 @@
+// --trainer on estimate: checked against the knowledge base's trainers and the model's family, the
+// family's default without it, and the trainer's defaults over the recipe (trainers.yaml).
+import { describe, expect, it } from 'vitest';
+
+import { runCli } from '../helpers.js';
+
+const LLM = ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'];
+
+describe('--trainer', () => {
+  it('an unknown id: exit 2, one line naming the flag and the allowed ids', async () => {
+    const r = await runCli([...LLM, '--trainer', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')[0]).toMatch(
+      /^error: --trainer 'nope' is not a trainer\. Allowed: diffusers, kohya,.* ms-swift\.$/,
+    );
+  });
+
+  it('a trainer of the other family is a usage error naming the trainers for the model', async () => {
+    const r = await runCli([...LLM, '--trainer', 'kohya']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      '--trainer kohya trains image models; llama-3.1-8b is a language model. Allowed for it: transformers, trl,',
+    );
+    const image = await runCli(['estimate', '--technique', 'lora', '--model', 'sdxl', '--trainer', 'unsloth']);
+    expect(image.code).toBe(2);
+    expect(image.stderr).toContain(
+      'Allowed for it: diffusers, kohya, ai-toolkit, onetrainer, simpletuner, musubi-tuner.',
+    );
+  });
+
+  it('--attention takes eager, sdpa or flash', async () => {
+    const r = await runCli([...LLM, '--attention', 'fast']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('eager, sdpa, flash');
+  });
+
+  it('without it the family default is named as the default, in the JSON and the assumptions', async () => {
+    const r = await runCli(LLM);
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { trainer: { id: string; isDefault: boolean }; assumptions: string[] };
+    expect(json.trainer).toMatchObject({ id: 'transformers', isDefault: true });
+    expect(json.assumptions[0]).toContain('the default for language models (not given; pass --trainer)');
+    const image = JSON.parse((await runCli(['estimate', '--technique', 'lora', '--model', 'sdxl', '--json'])).stdout);
+    expect(image.trainer).toMatchObject({ id: 'diffusers', isDefault: true });
+  });
+
+  it("applies the trainer's defaults over the recipe, and the flags over both", async () => {
+    // TRL's SFTConfig: gradient_checkpointing "Defaults to `True` instead of `False`" (trl@f2cd5771)
+    const trl = JSON.parse((await runCli([...LLM, '--trainer', 'trl'])).stdout);
+    expect(trl.trainer).toMatchObject({ id: 'trl', isDefault: false });
+    expect(trl.settings.gradientCheckpointing).toBe(true);
+    const off = JSON.parse((await runCli([...LLM, '--trainer', 'trl', '--no-gradient-checkpointing'])).stdout);
+    expect(off.settings.gradientCheckpointing).toBe(false);
+    // Unsloth's from_pretrained: load_in_4bit = True (unsloth@015bdef0): LoRA on an NF4 base
+    const unsloth = JSON.parse((await runCli([...LLM, '--trainer', 'unsloth'])).stdout);
+    expect(unsloth.settings.quantize).toBe('nf4');
+    expect(unsloth.vram.peakGiB).toBeLessThan(trl.vram.peakGiB);
+    const attention = JSON.parse((await runCli([...LLM, '--attention', 'eager'])).stdout);
+    expect(attention.trainer.attention).toBe('eager');
+  });
+});

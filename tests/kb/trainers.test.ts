@@ -1,0 +1,77 @@
+// The trainers of the knowledge base (data/trainers.yaml): the ids `--trainer` will name, one
+// default per family, and a user file that adds one.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { loadKnowledgeBase, validateKnowledgeBase } from '../../src/kb/load.js';
+import { runCli } from '../helpers.js';
+
+const IDS = [
+  'diffusers',
+  'kohya',
+  'ai-toolkit',
+  'onetrainer',
+  'simpletuner',
+  'musubi-tuner',
+  'transformers',
+  'trl',
+  'unsloth',
+  'axolotl',
+  'llama-factory',
+  'torchtune',
+  'litgpt',
+  'ms-swift',
+];
+
+const SOURCE = '    sources:\n      - ref: "a reference"\n';
+
+describe('trainers', () => {
+  it('are the named ids, with one default for each family', () => {
+    const kb = loadKnowledgeBase();
+    expect(kb.trainers.map((t) => t.id)).toEqual(IDS);
+    expect(kb.trainers.filter((t) => t.defaultFor?.includes('image')).map((t) => t.id)).toEqual(['diffusers']);
+    expect(kb.trainers.filter((t) => t.defaultFor?.includes('llm')).map((t) => t.id)).toEqual(['transformers']);
+    // the memory-changing defaults trainers.md names (TRL SFTConfig, Unsloth from_pretrained)
+    expect(kb.trainers.find((t) => t.id === 'trl')!.gradientCheckpointing).toBe('on');
+    expect(kb.trainers.find((t) => t.id === 'unsloth')!.defaults?.quantize).toBe('nf4');
+  });
+
+  it('a user file adds a trainer; a second default for a family, or one for a family it does not train, is an error', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainers-'));
+    const add = join(dir, 'add.yaml');
+    writeFileSync(add, `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n${SOURCE}`);
+    const kb = loadKnowledgeBase([join(process.cwd(), 'data'), add]);
+    expect(kb.trainers.at(-1)!.id).toBe('my-trainer');
+    expect(kb.origin['trainers:my-trainer']).toContain('add.yaml');
+
+    const twice = join(dir, 'twice.yaml');
+    writeFileSync(
+      twice,
+      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    defaultFor: [llm]\n${SOURCE}`,
+    );
+    expect(validateKnowledgeBase([join(process.cwd(), 'data'), twice]).errors.join('\n')).toContain(
+      "llm models already default to trainer 'transformers'",
+    );
+    const other = join(dir, 'other.yaml');
+    writeFileSync(
+      other,
+      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    defaultFor: [image]\n${SOURCE}`,
+    );
+    expect(validateKnowledgeBase([join(process.cwd(), 'data'), other]).errors.join('\n')).toContain(
+      'does not train them',
+    );
+  });
+
+  it('`trainers` lists them, by family, as text or JSON', async () => {
+    const text = await runCli(['trainers', '--no-color']);
+    expect(text.code).toBe(0);
+    for (const id of IDS) expect(text.stdout).toContain(id);
+    const json = await runCli(['trainers', '--family', 'image', '--json']);
+    expect(json.code).toBe(0);
+    const list = JSON.parse(json.stdout) as Array<{ id: string; families: string[] }>;
+    expect(list.map((t) => t.id)).toEqual(IDS.slice(0, 6));
+  });
+});
