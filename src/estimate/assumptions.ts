@@ -46,7 +46,9 @@ export function describeAssumptions(
   else {
     if (card.speedFrom) out.push(`speed of ${card.speedFrom}, a typical card with this memory`);
     out.push(
-      `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's dense ${s.precision === 'fp32' ? 'TF32' : 'fp16/bf16'} tensor peak (${card.tflops} TFLOPS)`,
+      s.precision === 'fp32'
+        ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${card.fp32Tflops ?? card.tflops / 4} TFLOPS; PyTorch keeps TF32 off for matmuls)`
+        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${card.sustainedTflops ?? card.tflops} TFLOPS${card.sustainedTflops ? `, of a ${card.tflops} peak` : ''})`,
     );
     if (!card.bf16 && s.precision.includes('bf16'))
       out.push(

@@ -9,22 +9,31 @@ import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
 export interface GpuPerf {
+  /** datasheet dense half-precision tensor peak */
   tflops: number;
+  /** the matmul rate the card sustains (gpus.yaml sustainedTflops; absent: the peak) */
+  sustainedTflops?: number;
+  /** the FP32 rate of its CUDA cores, what fp32 matmuls run at with TF32 off (absent: a quarter of the peak) */
+  fp32Tflops?: number;
   bandwidthGBs: number;
   bf16: boolean;
 }
 
 /**
- * Share of the dense tensor peak a training step achieves, per model kind. EleutherAI: about
+ * Share of the card's sustained matmul rate (gpus.yaml sustainedTflops, a published large-matmul
+ * benchmark of each card) a training step achieves, per model kind. Against the datasheet peak,
+ * as these anchors were first read: EleutherAI: about
  * 120 of 312 TFLOP/s on an A100 "should always be achievable" at scale (0.38); single-GPU
  * fine-tuning stacks reach less: LLaMA-Factory measured 2,392 tokens/s for Llama-2-7B LoRA on one
  * A100 (hiyouga/LLaMA-Factory wiki, Performance comparison), 0.32 of peak by the FLOP count here.
  * UNets spend much of a step in memory-bound convolutions and GroupNorm: 1.23 s/it for SDXL LoRA at
  * 1024 px on an RTX 3090 (bmaltais/kohya_ss issue #1288) is about 0.2 of peak. Transformer
  * denoisers are matmul-bound: 3.5 s/step for FLUX LoRA at 1024 px on an RTX 4090 (bghira/SimpleTuner
- * documentation/quickstart/FLUX.md) is about 0.4 of peak.
+ * documentation/quickstart/FLUX.md) is about 0.4 of peak. Against the sustained rate (an A100
+ * sustains 271 of its 312) the language-model share is 0.5, the median over the calibration set
+ * (tests/fixtures/measurements.yaml) of step times and tokens per second alike.
  */
-export const UTILISATION = { llm: 0.45, unet: 0.45, transformer: 0.45 } as const;
+export const UTILISATION = { llm: 0.5, unet: 0.45, transformer: 0.45 } as const;
 export type UtilisationKey = keyof typeof UTILISATION;
 /**
  * Fixed cost per layer and pass in eager PyTorch (kernel launches and Python dispatch of a layer's
@@ -74,9 +83,15 @@ function passes(s: TrainingSettings): number {
   return 1 + backward + (s.gradientCheckpointing ? 1 : 0);
 }
 
+/**
+ * The matmul rate a step's work runs at: the card's sustained half-precision rate (a published
+ * matmul benchmark of that card, gpus.yaml sustainedTflops: a power-capped T4 sustains 24 of its 65
+ * peak, an MI300X 668 of 1,307), or for an fp32 run its CUDA cores' FP32 rate, since PyTorch keeps
+ * TF32 off for matmuls by default (torch.backends.cuda.matmul.allow_tf32 = False since 1.12).
+ */
 function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {
-  // fp32 matmuls run on TF32 (Ampere+) or CUDA cores: about a quarter of the half-precision tensor rate.
-  return s.precision === 'fp32' ? gpu.tflops / 4 : gpu.tflops;
+  if (s.precision === 'fp32') return gpu.fp32Tflops ?? gpu.tflops / 4;
+  return gpu.sustainedTflops ?? gpu.tflops;
 }
 
 export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf, trainable: number): StepTime {
@@ -121,6 +136,7 @@ export function classImageHours(model: Model, s: TrainingSettings, gpu: GpuPerf)
   const kind = kindOf(model);
   const work = kind.classImageWork(model, s);
   if (!work) return 0;
-  const perEvaluation = work.flops / (gpu.tflops * 1e12 * UTILISATION[kind.utilisation(model)]);
+  const perEvaluation =
+    work.flops / ((gpu.sustainedTflops ?? gpu.tflops) * 1e12 * UTILISATION[kind.utilisation(model)]);
   return (s.classImages * work.evaluations * perEvaluation) / 3600;
 }
