@@ -6,7 +6,7 @@ import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
-import { UTILISATION } from './time.js';
+import { matmulTflops, UTILISATION } from './time.js';
 
 export function describeAssumptions(
   model: Model,
@@ -47,8 +47,8 @@ export function describeAssumptions(
     if (card.speedFrom) out.push(`speed of ${card.speedFrom}, a typical card with this memory`);
     out.push(
       s.precision === 'fp32'
-        ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${card.fp32Tflops ?? card.tflops / 4} TFLOPS; PyTorch keeps TF32 off for matmuls)`
-        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${card.sustainedTflops ?? card.tflops} TFLOPS${card.sustainedTflops ? `, of a ${card.tflops} peak` : ''})`,
+        ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${matmulTflops(card, s.precision)} TFLOPS; PyTorch keeps TF32 off for matmuls)`
+        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${matmulTflops(card, s.precision)} TFLOPS${card.sustainedTflops ? `, of a ${card.tflops} peak` : ''})`,
     );
     if (!card.bf16 && s.precision.includes('bf16'))
       out.push(

@@ -17,16 +17,23 @@ export function gpuMemoryGiB(gpu: Gpu): number {
   return gpu.memoryMiB ? gpu.memoryMiB / 1024 : gpu.vramGB;
 }
 
-export function cardFromGpu(gpu: Gpu): Card {
+/** A catalogue card's speed figures, as the step-time estimate reads them (GpuPerf). */
+function speedOf(gpu: Gpu): GpuPerf {
   return {
-    id: gpu.id,
-    name: gpu.name,
-    vramGiB: gpuMemoryGiB(gpu),
     tflops: gpu.tflops,
     ...(gpu.sustainedTflops ? { sustainedTflops: gpu.sustainedTflops } : {}),
     ...(gpu.fp32Tflops ? { fp32Tflops: gpu.fp32Tflops } : {}),
     bandwidthGBs: gpu.bandwidthGBs,
     bf16: gpu.bf16,
+  };
+}
+
+export function cardFromGpu(gpu: Gpu): Card {
+  return {
+    id: gpu.id,
+    name: gpu.name,
+    vramGiB: gpuMemoryGiB(gpu),
+    ...speedOf(gpu),
     speedFrom: null,
   };
 }
@@ -56,11 +63,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
     id: null,
     name: `a card with ${fmt(vramGiB)} GiB (speed of ${median.name})`,
     vramGiB,
-    tflops: median.tflops,
-    ...(median.sustainedTflops ? { sustainedTflops: median.sustainedTflops } : {}),
-    ...(median.fp32Tflops ? { fp32Tflops: median.fp32Tflops } : {}),
-    bandwidthGBs: median.bandwidthGBs,
-    bf16: median.bf16,
+    ...speedOf(median),
     speedFrom: median.name,
   };
 }

@@ -3,6 +3,7 @@
 // 101"); a frozen base skips weight gradients (forward 2 + input gradients 2); gradient
 // checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
 import type { Model } from '../kb/types.js';
+import type { Precision } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { METHOD_TRAITS } from './methods.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
@@ -66,7 +67,7 @@ function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPer
     return (work.elements * (4 + 4) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
   const merge = (work.elements * 4 * 2 * passes(s)) / (gpu.bandwidthGBs * 1e9);
   const weightGradient =
-    (2 * work.elements * work.tokens) / (effectiveTflops(gpu, s) * 1e12 * UTILISATION[work.utilisation]);
+    (2 * work.elements * work.tokens) / (matmulTflops(gpu, s.precision) * 1e12 * UTILISATION[work.utilisation]);
   return merge + weightGradient;
 }
 
@@ -89,8 +90,8 @@ function passes(s: TrainingSettings): number {
  * peak, an MI300X 668 of 1,307), or for an fp32 run its CUDA cores' FP32 rate, since PyTorch keeps
  * TF32 off for matmuls by default (torch.backends.cuda.matmul.allow_tf32 = False since 1.12).
  */
-function effectiveTflops(gpu: GpuPerf, s: TrainingSettings): number {
-  if (s.precision === 'fp32') return gpu.fp32Tflops ?? gpu.tflops / 4;
+export function matmulTflops(gpu: GpuPerf, precision: Precision): number {
+  if (precision === 'fp32') return gpu.fp32Tflops ?? gpu.tflops / 4;
   return gpu.sustainedTflops ?? gpu.tflops;
 }
 
@@ -101,7 +102,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const flops = kind.forwardFlops(model, s) * passes(s);
   const quantizedParams = s.quantize !== 'none' ? kind.baseNetwork(model).linear : 0;
   const compute =
-    flops / (effectiveTflops(gpu, s) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
+    flops / (matmulTflops(gpu, s.precision) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
@@ -136,7 +137,7 @@ export function classImageHours(model: Model, s: TrainingSettings, gpu: GpuPerf)
   const kind = kindOf(model);
   const work = kind.classImageWork(model, s);
   if (!work) return 0;
-  const perEvaluation =
-    work.flops / ((gpu.sustainedTflops ?? gpu.tflops) * 1e12 * UTILISATION[kind.utilisation(model)]);
+  // the pipeline samples in half precision whatever the training precision
+  const perEvaluation = work.flops / (matmulTflops(gpu, 'fp16') * 1e12 * UTILISATION[kind.utilisation(model)]);
   return (s.classImages * work.evaluations * perEvaluation) / 3600;
 }

@@ -47,22 +47,17 @@ describe('trainers', () => {
     expect(kb.trainers.at(-1)!.id).toBe('my-trainer');
     expect(kb.origin['trainers:my-trainer']).toContain('add.yaml');
 
-    const twice = join(dir, 'twice.yaml');
-    writeFileSync(
-      twice,
-      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    defaultFor: [llm]\n${SOURCE}`,
-    );
-    expect(validateKnowledgeBase([join(process.cwd(), 'data'), twice]).errors.join('\n')).toContain(
-      "llm models already default to trainer 'transformers'",
-    );
-    const other = join(dir, 'other.yaml');
-    writeFileSync(
-      other,
-      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    defaultFor: [image]\n${SOURCE}`,
-    );
-    expect(validateKnowledgeBase([join(process.cwd(), 'data'), other]).errors.join('\n')).toContain(
-      'does not train them',
-    );
+    // a user trainer that claims to be a family's default: the errors validation reports for it
+    const defaultingErrors = (file: string, families: string) => {
+      const path = join(dir, file);
+      writeFileSync(
+        path,
+        `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    defaultFor: [${families}]\n${SOURCE}`,
+      );
+      return validateKnowledgeBase([join(process.cwd(), 'data'), path]).errors.join('\n');
+    };
+    expect(defaultingErrors('twice.yaml', 'llm')).toContain("llm models already default to trainer 'transformers'");
+    expect(defaultingErrors('other.yaml', 'image')).toContain('does not train them');
   });
 
   it('`trainers` lists them, by family, as text or JSON', async () => {

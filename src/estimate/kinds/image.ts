@@ -61,20 +61,18 @@ function activationBytesOf(model: ImageModel, s: TrainingSettings): number {
   return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1);
 }
 
-/** The parameter-weighted width of the denoiser's blocks: the typical side of an adapted matrix. */
-function blockWidth(model: ImageModel): number {
-  const blocks = model.components.denoiser.blocks;
-  return (
-    blocks.reduce((t, b) => t + b.count * b.width ** 3, 0) / blocks.reduce((t, b) => t + b.count * b.width ** 2, 0)
-  );
-}
-
-/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
-function unetTokenShare(model: ImageModel): number {
+/** A per-block quantity averaged over the denoiser's blocks, each weighted by its parameters (count x width^2). */
+function parameterWeighted(model: ImageModel, of: (b: BlockGroup) => number): number {
   const blocks = model.components.denoiser.blocks;
   const weight = blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
-  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * b.tokensPerLatentPixel, 0) / weight;
+  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * of(b), 0) / weight;
 }
+
+/** The parameter-weighted width of the denoiser's blocks: the typical side of an adapted matrix. */
+const blockWidth = (model: ImageModel) => parameterWeighted(model, (b) => b.width);
+
+/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
+const unetTokenShare = (model: ImageModel) => parameterWeighted(model, (b) => b.tokensPerLatentPixel);
 
 function forwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
   const d = model.components.denoiser;
@@ -192,15 +190,14 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   materialisedDelta: (model, s) => {
     const d = model.components.denoiser;
     const res = s.resolution ?? model.nativeResolution;
-    // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
-    // for matrices about w wide, w the parameter-weighted block width
-    const weight = d.blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
     // tokens each adapted weight sees per micro-batch: a UNet's at its own level's resolution
     const perSample =
       d.kind === 'unet'
         ? latentPixels(model, res) * unetTokenShare(model)
-        : d.blocks.reduce((t, b) => t + b.count * b.width ** 2 * blockTokens(model, b, res), 0) / weight;
+        : parameterWeighted(model, (b) => blockTokens(model, b, res));
     return {
+      // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
+      // for matrices about w wide, w the parameter-weighted block width
       elements: (model.loraDims[s.targets] * blockWidth(model)) / 2,
       tokens: samplesPerStep(s) * perSample,
       utilisation: d.kind === 'unet' ? 'unet' : 'transformer',
