@@ -8,6 +8,7 @@
 // recomputed during the backward pass.
 import type { Model } from '../kb/types.js';
 import { kindOf } from './kinds/index.js';
+import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { trainableParams } from './parameters.js';
 import { autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
@@ -54,7 +55,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     gradBytes = trainable * w;
     optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
   } else {
-    const quantized = s.quantize !== 'none' ? net.linear : 0;
+    const quantized = quantizedParams(net, s);
     baseBytes =
       quantized * frozenWeightBytes(s.precision, s.quantize) +
       (net.params - quantized) * frozenWeightBytes(s.precision, 'none');

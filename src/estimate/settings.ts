@@ -49,6 +49,8 @@ export interface TrainingSettings {
   attention: Attention;
   /** what adapters and checkpoints are saved in; null: the trainer's source does not say */
   savePrecision: SavePrecision | null;
+  /** a quantized base reaches a mixture-of-experts model's routed experts (trainers.yaml `quantizesExperts`) */
+  quantizesExperts: boolean;
 }
 
 /**
@@ -105,7 +107,7 @@ export function resolveSettings(
     steps: d.steps,
     learningRate: d.learningRate,
     rank: d.rank ?? method.rank?.default ?? null,
-    targets: d.targets ?? kind.defaultTargets,
+    targets: kind.recipeTargets(model, d.targets ?? kind.defaultTargets),
     resolution: shape.resolution,
     seqLen: shape.seqLen,
     meanSeqLen: null,
@@ -119,6 +121,9 @@ export function resolveSettings(
     // not given (its "sdpa" default since v4.36); a trainer with another default says so
     attention: trainer?.attention ?? 'sdpa',
     savePrecision: trainer?.savePrecision ?? null,
+    // Transformers v5 keeps experts as fused 3-D parameters that bitsandbytes cannot quantize
+    // (axolotl docs/expert_quantization.qmd); a trainer that quantizes them anyway says so
+    quantizesExperts: trainer?.quantizesExperts ?? false,
     ...trainerDefaults(trainer, method.adapter),
   };
   // undefined in the overrides means "not given": it must not erase a default

@@ -5,6 +5,7 @@
 import type { Model } from '../kb/types.js';
 import type { Precision } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
+import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
@@ -100,13 +101,13 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const util = UTILISATION[kind.utilisation(model)];
   const samples = kind.samplesPerStep(s);
   const flops = kind.forwardFlops(model, s) * passes(s);
-  const quantizedParams = s.quantize !== 'none' ? kind.baseNetwork(model).linear : 0;
+  const quantized = quantizedParams(kind.baseNetwork(model), s);
   const compute =
     flops / (matmulTflops(gpu, s.precision) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
-  const dequant = (quantizedParams * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  const dequant = (quantized * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
   // The optimizer step reads the weights, gradients and states and writes weights and states once
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);

@@ -145,6 +145,25 @@ const LlmArchitectureSchema = z.strictObject({
   attentionSoftcap: z.number().positive().optional(),
   /** final logits soft-capped the same way (Gemma 2): one more logits-sized tensor kept */
   finalLogitSoftcap: z.number().positive().optional(),
+  /** RMSNorm on each head's query and key (Qwen3, Gemma 3): 2 x headDim weights per layer */
+  qkNorm: z.boolean().default(false),
+  /** a learned sink logit per head and layer (gpt-oss) */
+  attentionSinks: z.boolean().default(false),
+  /** a mixture-of-experts MLP in place of the dense one (in every `every`-th layer) */
+  moe: z
+    .strictObject({
+      /** routed experts per MoE layer, all resident in memory */
+      experts: z.number().int().min(2),
+      /** routed experts each token runs through */
+      perToken: z.number().int().positive(),
+      /** intermediate width of one expert's MLP (gated: gate, up and down matrices) */
+      expertIntermediate: z.number().int().positive(),
+      /** experts every token runs through besides the routed ones (Llama 4: 1) */
+      shared: z.number().int().nonnegative().default(0),
+      /** every n-th layer is an MoE layer, the others keep the dense MLP of `intermediate` (Llama 4 Maverick: 2) */
+      every: z.number().int().positive().default(1),
+    })
+    .optional(),
 });
 
 const BlockGroupSchema = z.strictObject({
@@ -378,6 +397,11 @@ export const TrainerSchema = z.strictObject({
     .optional(),
   /** the memory savers it offers */
   savers: z.array(z.enum(SAVERS)).default([]),
+  /**
+   * a quantized base reaches a mixture-of-experts model's routed experts, which Transformers v5
+   * stores as fused 3-D parameters that bitsandbytes cannot quantize on load
+   */
+  quantizesExperts: z.boolean().optional(),
   notes: text.optional(),
   sources,
 });

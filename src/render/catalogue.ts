@@ -1,4 +1,5 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs, trainers.
+import { llmActiveMatmulParams } from '../estimate/kinds/llm-layers.js';
 import { fmtLr, fmtMB, fmtNum, groupThousands } from '../format.js';
 import { FACTS } from '../kb/fact-names.js';
 import type { Source } from '../kb/schema.js';
@@ -151,7 +152,10 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
 const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) => string } = {
   llm: (m) => {
     const a = m.architecture;
-    return `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${groupThousands(m.contextLength)}`;
+    const dense = `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${groupThousands(m.contextLength)}`;
+    if (!a.moe) return dense;
+    const shared = a.moe.shared ? ` + ${a.moe.shared} shared` : '';
+    return `${dense}; MoE: ${a.moe.experts} experts, ${a.moe.perToken}${shared} per token, ${fmtNum(llmActiveMatmulParams(m) / 1e9, 2)} B active`;
   },
   image: (m) => {
     const c = m.components;

@@ -4,6 +4,7 @@
 // output has always had. An optional field the entry lacks is undefined here, so JSON.stringify
 // leaves it out as it always did.
 import { gpuMemoryGiB } from '../estimate/card.js';
+import { llmActiveMatmulParams } from '../estimate/kinds/llm-layers.js';
 import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer } from '../kb/types.js';
@@ -97,6 +98,9 @@ export interface LlmArchitectureJson {
   parallelBlock?: boolean;
   attentionSoftcap?: number;
   finalLogitSoftcap?: number;
+  qkNorm: boolean;
+  attentionSinks: boolean;
+  moe?: { experts: number; perToken: number; expertIntermediate: number; shared: number; every: number };
 }
 
 export interface LlmModelJson extends ModelCommonJson {
@@ -104,6 +108,8 @@ export interface LlmModelJson extends ModelCommonJson {
   contextLength: number;
   architecture: LlmArchitectureJson;
   chatTemplate?: string;
+  /** weights one token is multiplied by (a mixture-of-experts model's routed experts, shared experts and router; the output head) */
+  activeParams: number;
   origin?: string;
 }
 
@@ -179,6 +185,15 @@ function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
     parallelBlock: a.parallelBlock,
     attentionSoftcap: a.attentionSoftcap,
     finalLogitSoftcap: a.finalLogitSoftcap,
+    qkNorm: a.qkNorm,
+    attentionSinks: a.attentionSinks,
+    moe: ifPresent(a.moe, (m) => ({
+      experts: m.experts,
+      perToken: m.perToken,
+      expertIntermediate: m.expertIntermediate,
+      shared: m.shared,
+      every: m.every,
+    })),
   };
 }
 
@@ -219,6 +234,7 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
     contextLength: m.contextLength,
     architecture: architectureJson(m.architecture),
     chatTemplate: m.chatTemplate,
+    activeParams: llmActiveMatmulParams(m),
   }),
   image: (m): FamilyFieldsJson<'image'> => {
     const d = m.loraDims;
@@ -445,6 +461,7 @@ export interface TrainerJson {
   savePrecision?: Trainer['savePrecision'];
   defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   savers: Trainer['savers'];
+  quantizesExperts?: boolean;
   notes?: string;
   sources: SourceJson[];
   /** 'bundled' or the file that defined the entry last */
@@ -462,6 +479,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   savePrecision: t.savePrecision,
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   savers: [...t.savers],
+  quantizesExperts: t.quantizesExperts,
   notes: t.notes,
   sources: t.sources.map(sourceJson),
   origin: kb.origin[`trainers:${t.id}`],

@@ -11,7 +11,14 @@ import type { TrainingSettings } from '../estimate/settings.js';
 // the class images follow from --prior-preservation (the technique's count), the sequence fill from the data flags
 type Flagged = Exclude<
   keyof TrainingSettings,
-  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'loss' | 'savePrecision'
+  | 'method'
+  | 'learningRate'
+  | 'meanSeqLen'
+  | 'virtualTokens'
+  | 'classImages'
+  | 'loss'
+  | 'savePrecision'
+  | 'quantizesExperts'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */

@@ -54,22 +54,19 @@ function bin(args: string[], env: Record<string, string> = {}, unprivileged = fa
     unprivileged && isRoot
       ? ['setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, BIN, ...args]]
       : [process.execPath, [BIN, ...args]];
-  const started = Date.now();
+  // a read that never ends (a FIFO, /dev/zero) is killed at 10 s and fails the status check; how
+  // fast a refusal is belongs to bench:startup, not to a timed test under a loaded machine
   const r = spawnSync(cmd as string, argv as string[], {
     encoding: 'utf8',
     env: { ...clean, ...env },
     timeout: 10_000,
   });
-  return { ...r, ms: Date.now() - started };
+  return r;
 }
 
 /** One error line naming the file and the reason (a file that cannot be read is no "invalid knowledge base"); nothing on stdout. */
-function expectFileProblem(
-  r: { status: number | null; stdout: string; stderr: string; ms: number },
-  line: string,
-): void {
+function expectFileProblem(r: { status: number | null; stdout: string; stderr: string }, line: string): void {
   expect(r.status, r.stderr).toBe(1);
-  expect(r.ms).toBeLessThan(2000);
   expect(r.stdout).toBe('');
   expect(r.stderr).toBe(`error: ${line}\n`);
 }
@@ -103,7 +100,6 @@ describe('special files as --kb (the built binary)', () => {
   it('kb validate lists each special file with its reason, in one run', () => {
     const r = bin(['kb', 'validate', '/dev/zero', fifo, socket, loop]);
     expect(r.status).toBe(1);
-    expect(r.ms).toBeLessThan(2000);
     for (const line of [
       '/dev/zero: not a regular file',
       `${fifo}: not a regular file`,

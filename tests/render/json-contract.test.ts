@@ -168,6 +168,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       savePrecision: 'bf16',
       defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
       savers: ['liger'],
+      quantizesExperts: true,
       notes: 'notes',
       sources: [FULL_SOURCE],
     });
@@ -206,10 +207,13 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         parallelBlock: true,
         attentionSoftcap: 50,
         finalLogitSoftcap: 30,
+        qkNorm: true,
+        attentionSinks: true,
+        moe: { experts: 8, perToken: 2, expertIntermediate: 1024, shared: 1, every: 2 },
       },
     });
     const out = printed(modelJson(kb, model));
-    expectSchemaFields(LlmModelSchema, model, withoutAdded(out, ['origin']), 'model');
+    expectSchemaFields(LlmModelSchema, model, withoutAdded(out, ['activeParams', 'origin']), 'model');
   });
 
   it('image model', () => {

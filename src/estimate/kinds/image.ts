@@ -102,6 +102,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   // diffusers --mixed_precision fp16
   defaultPrecision: 'mixed-fp16',
   defaultTargets: 'attention',
+  recipeTargets: (_model, targets) => targets,
   shapeSetting: 'resolution',
   runShape: (model, recipe) => ({ resolution: recipe.resolution ?? model.nativeResolution, seqLen: null }),
 
@@ -111,7 +112,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     // almost all linear layers (FLUX: 11.9 B of 11.9 B in its 57 blocks); a UNet keeps its convolutions.
     const linearShare = d.kind === 'unet' ? 0.7 : 0.98;
     const width = Math.max(...d.blocks.map((b) => b.width));
-    return { params: d.params, linear: d.params * linearShare, width };
+    return { params: d.params, linear: d.params * linearShare, experts: 0, width };
   },
   trainableDims: (model) => {
     const c = model.components;

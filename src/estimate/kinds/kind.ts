@@ -9,11 +9,21 @@ import type { MethodTraits, TrainableDims } from '../methods.js';
 import type { TrainingSettings } from '../settings.js';
 import type { UtilisationKey } from '../time.js';
 
-/** The network being trained or adapted: its parameters, those in quantizable linear layers, its widest matrix side. */
+/**
+ * The network being trained or adapted: its parameters, those in quantizable linear layers (of
+ * which a mixture-of-experts model's routed experts), its widest matrix side.
+ */
 export interface BaseNetwork {
   params: number;
   linear: number;
+  experts: number;
   width: number;
+}
+
+/** The base weights a quantized base holds in its low-bit format: the linear layers, a mixture-of-experts model's experts only where the trainer reaches them. */
+export function quantizedParams(net: BaseNetwork, s: TrainingSettings): number {
+  if (s.quantize === 'none') return 0;
+  return s.quantizesExperts ? net.linear : net.linear - net.experts;
 }
 
 export interface ModelKind<M extends Model = Model> {
@@ -29,6 +39,8 @@ export interface ModelKind<M extends Model = Model> {
   readonly defaultPrecision: Precision;
   /** adapter targets when the recipe names none */
   readonly defaultTargets: Targets;
+  /** the targets a recipe's targets come to on this model (a mixture-of-experts model leaves its experts out) */
+  recipeTargets(model: M, targets: Targets): Targets;
   /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
   readonly shapeSetting: 'resolution' | 'seqLen';
   /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */

@@ -16,10 +16,30 @@ export interface LayerMatrices {
   mlp: Matrix[];
 }
 
-/** A stack of identical layers: the decoder of a decoder-only model, or the encoder and decoder of T5. */
+/**
+ * The experts of a mixture-of-experts layer: every routed expert is resident, each token runs
+ * through `perToken` of them, the shared experts and the router.
+ */
+export interface ExpertMatrices {
+  count: number;
+  perToken: number;
+  /** one routed expert's matrices */
+  expert: Matrix[];
+  /** the shared experts' matrices */
+  shared: Matrix[];
+  router: Matrix;
+}
+
+/**
+ * A stack of identical layers: the decoder of a decoder-only model, or the encoder and decoder of
+ * T5; a mixture-of-experts model has a stack of MoE layers (and one of dense layers where only
+ * every n-th layer is MoE). In an MoE stack `mlp` holds every expert's matrices and the shared
+ * experts' (what is resident and what attention-mlp adapts), `experts` what a token runs through.
+ */
 export interface LayerStack extends LayerMatrices {
   count: number;
   crossAttention: boolean;
+  experts?: ExpertMatrices;
 }
 
 function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[] } {
@@ -37,8 +57,8 @@ function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[]
   return { qv: [q, v], attention: [q, { dIn: h, dOut: kvd }, v, { dIn: qd, dOut: h }] };
 }
 
-function mlpMatrices(model: LlmModel): Matrix[] {
-  const { hidden: h, intermediate: I, mlp, fusedGateUp } = model.architecture;
+function mlpMatrices(model: LlmModel, I: number = model.architecture.intermediate): Matrix[] {
+  const { hidden: h, mlp, fusedGateUp } = model.architecture;
   if (mlp === 'plain')
     return [
       { dIn: h, dOut: I },
@@ -62,6 +82,7 @@ export function llmStacks(model: LlmModel): LayerStack[] {
   const attn = attentionMatrices(model);
   const mlp = mlpMatrices(model);
   const self: LayerStack = { count: a.layers, crossAttention: false, ...attn, mlp };
+  if (a.moe) return moeStacks(model, self);
   if (!a.decoderLayers) return [self];
   // T5 decoder layers: self-attention, cross-attention (another q, k, v, o) and the MLP
   return [
@@ -74,6 +95,41 @@ export function llmStacks(model: LlmModel): LayerStack[] {
       mlp,
     },
   ];
+}
+
+/**
+ * The layers of a mixture-of-experts decoder: every `every`-th layer's MLP is `experts` routed
+ * experts of `expertIntermediate` (gated, like the dense MLP) plus `shared` always-on experts of
+ * the same width and a router (hidden -> experts); the other layers keep the dense MLP
+ * (models-2026.md §2.2: per MoE layer attention + norms + router + E x expert + shared).
+ */
+function moeStacks(model: LlmModel, dense: LayerStack): LayerStack[] {
+  const a = model.architecture;
+  const moe = a.moe!;
+  const expert = mlpMatrices(model, moe.expertIntermediate);
+  const shared = Array.from({ length: moe.shared }, () => expert).flat();
+  const experts: ExpertMatrices = {
+    count: moe.experts,
+    perToken: moe.perToken,
+    expert,
+    shared,
+    router: { dIn: a.hidden, dOut: moe.experts },
+  };
+  const moeLayers = Math.floor(a.layers / moe.every);
+  const stack: LayerStack = {
+    ...dense,
+    count: moeLayers,
+    mlp: [...Array.from({ length: moe.experts }, () => expert).flat(), ...shared],
+    experts,
+  };
+  return moeLayers === a.layers ? [stack] : [{ ...dense, count: a.layers - moeLayers }, stack];
+}
+
+/** The MLP matrices a token runs through in a layer of the stack: the routed experts it picks, the shared ones and the router. */
+export function activeMlpMatrices(stack: LayerStack): Matrix[] {
+  const e = stack.experts;
+  if (!e) return stack.mlp;
+  return [...Array.from({ length: e.perToken }, () => e.expert).flat(), ...e.shared, e.router];
 }
 
 function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
@@ -100,16 +156,38 @@ function extraMatrices(model: LlmModel, targets: Targets): Matrix[] {
 const sumOver = (stacks: LayerStack[], pick: (s: LayerStack) => Matrix[], f: (m: Matrix) => number) =>
   stacks.reduce((t, s) => t + s.count * pick(s).reduce((u, m) => u + f(m), 0), 0);
 
-/** Linear parameters inside the layers (what bitsandbytes quantizes) and the rest. */
-export function llmParamSplit(model: LlmModel): { linear: number; embeddings: number; other: number } {
+const routers = (s: LayerStack): Matrix[] => (s.experts ? [s.experts.router] : []);
+const routedExperts = (s: LayerStack): Matrix[] =>
+  s.experts ? Array.from({ length: s.experts.count }, () => s.experts!.expert).flat() : [];
+
+/**
+ * Linear parameters inside the layers (what bitsandbytes quantizes: attention, MLPs, routers and
+ * experts), of which the routed experts' weights (`experts`), the embeddings, and the rest.
+ */
+export function llmParamSplit(model: LlmModel): { linear: number; experts: number; embeddings: number; other: number } {
   const a = model.architecture;
-  const linear = sumOver(
+  const stacks = llmStacks(model);
+  const elements = (m: Matrix) => m.dIn * m.dOut;
+  const linear = sumOver(stacks, (s) => [...s.attention, ...s.mlp, ...routers(s)], elements);
+  const experts = sumOver(stacks, routedExperts, elements);
+  const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2) + (a.positionEmbeddings ?? 0) * a.hidden;
+  return { linear, experts, embeddings, other: Math.max(0, model.params - linear - embeddings) };
+}
+
+/**
+ * Weights one token's forward pass multiplies by: the layers' attention and the MLP matrices it
+ * runs through (an MoE token its routed experts, shared experts and router) and the output head.
+ * A dense model's is every linear weight; gpt-oss-20b's 3.6 B of 20.9 B (openai/gpt-oss README:
+ * "21B parameters with 3.6B active parameters").
+ */
+export function llmActiveMatmulParams(model: LlmModel): number {
+  const a = model.architecture;
+  const layers = sumOver(
     llmStacks(model),
-    (s) => [...s.attention, ...s.mlp],
+    (s) => [...s.attention, ...activeMlpMatrices(s)],
     (m) => m.dIn * m.dOut,
   );
-  const embeddings = a.vocab * a.hidden * (a.tiedEmbeddings ? 1 : 2) + (a.positionEmbeddings ?? 0) * a.hidden;
-  return { linear, embeddings, other: Math.max(0, model.params - linear - embeddings) };
+  return layers + a.vocab * a.hidden;
 }
 
 /** Total parameters from the architecture: weights, biases and norms (the knowledge base's `params` must match). */
@@ -119,14 +197,17 @@ export function llmParamTotal(model: LlmModel): number {
   const norm = a.normBias ? 2 * a.hidden : a.hidden;
   const bias = (m: Matrix[]) =>
     a.linearBias ? m.reduce((t, x) => t + x.dOut, 0) : a.qkvBias ? (a.heads + 2 * a.kvHeads) * a.headDim : 0;
-  let total = llmParamSplit(model).linear + llmParamSplit(model).embeddings;
+  const split = llmParamSplit(model);
+  let total = split.linear + split.embeddings;
   for (const s of stacks) {
     const attnBias = a.linearBias ? bias(s.attention) : a.qkvBias ? (s.crossAttention ? 2 : 1) * bias(s.attention) : 0;
-    const mlpBias = a.linearBias ? bias(s.mlp) : 0;
+    const mlpBias = a.linearBias ? bias([...s.mlp, ...routers(s)]) : 0;
     const norms = (s.crossAttention ? 3 : a.normsPerLayer) * norm;
-    total += s.count * (attnBias + mlpBias + norms) + norm; // + the stack's final norm
+    const qkNormsAndSinks = (a.qkNorm ? 2 * a.headDim : 0) + (a.attentionSinks ? a.heads : 0);
+    total += s.count * (attnBias + mlpBias + norms + qkNormsAndSinks);
   }
-  return total;
+  // each stack's final norm
+  return total + (a.decoderLayers ? 2 : 1) * norm;
 }
 
 /** d_in + d_out over the matrices --targets adapts: LoRA parameters per unit of rank. */

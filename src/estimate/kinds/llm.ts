@@ -8,6 +8,7 @@ import type { ModelKind } from './kind.js';
 import {
   adaptedWeightElements,
   type LayerStack,
+  llmActiveMatmulParams,
   llmAdapterParamsPerRank,
   llmLayerCount,
   llmOutputFeatures,
@@ -42,9 +43,23 @@ export const EAGER_SCORE_BYTES = 8;
 export function llmLayerElementsPerToken(model: LlmModel, stack: LayerStack = llmStacks(model)[0]!): number {
   const a = model.architecture;
   const qd = a.heads * a.headDim;
-  const mlp = a.mlp === 'plain' ? 2 * a.intermediate : 4 * a.intermediate;
   const cross = stack.crossAttention ? 2 * a.hidden + 2 * qd : 0;
-  return 4 * a.hidden + 2 * qd + 2 * a.kvHeads * a.headDim + mlp + cross;
+  return 4 * a.hidden + 2 * qd + 2 * a.kvHeads * a.headDim + mlpElementsPerToken(model, stack) + cross;
+}
+
+/**
+ * The MLP's share: gate, up, activation and product (up and activation of a plain MLP). A token
+ * of an MoE layer keeps them for each expert it runs through, plus the copy of its hidden state
+ * gathered for each routed expert and each expert's weighted output, as transformers' MoE blocks
+ * compute them (Qwen3MoeSparseMoeBlock: `hidden_states[top_x]`, `expert_layer(current_state) *
+ * routing_weights`), and the router's logits.
+ */
+function mlpElementsPerToken(model: LlmModel, stack: LayerStack): number {
+  const a = model.architecture;
+  const per = (width: number) => (a.mlp === 'plain' ? 2 : 4) * width;
+  const e = stack.experts;
+  if (!e || !a.moe) return per(a.intermediate);
+  return (e.perToken + a.moe.shared) * per(a.moe.expertIntermediate) + 2 * e.perToken * a.hidden + e.count;
 }
 
 export function llmSequenceLength(s: TrainingSettings): number {
@@ -81,8 +96,8 @@ function activationBytesOf(model: LlmModel, s: TrainingSettings): number {
 
 function forwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
   const a = model.architecture;
-  const split = llmParamSplit(model);
-  const matmulParams = split.linear + a.vocab * a.hidden; // decoder layers + output head; the embedding lookup is free
+  // the weights a token is multiplied by (an MoE token's experts only) and the output head; the embedding lookup is free
+  const matmulParams = llmActiveMatmulParams(model);
   const seq = computedSequenceLength(s);
   const attention = 2 * seq * a.heads * a.headDim * llmLayerCount(model); // QK^T and AV, causal half: 4 x (s/2) x d x L
   return 2 * matmulParams + attention;
@@ -99,14 +114,19 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   // transformers Trainer bf16=True with PEFT (adapters kept in fp32)
   defaultPrecision: 'mixed-bf16',
   defaultTargets: 'attention-mlp',
+  // A recipe's attention-mlp means the layers' linear modules (PEFT all-linear, axolotl
+  // lora_target_linear); a mixture-of-experts model's routed experts are not among them (PEFT
+  // needs target_parameters for them, axolotl lora_target_parameters; Unsloth and ms-swift leave
+  // the router out: ../shared/reference/models-2026.md §2.3), so such a recipe adapts attention;
+  // --targets attention-mlp adapts every expert.
+  recipeTargets: (model, targets) => (model.architecture.moe && targets === 'attention-mlp' ? 'attention' : targets),
   shapeSetting: 'seqLen',
   runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
 
-  baseNetwork: (model) => ({
-    params: model.params,
-    linear: llmParamSplit(model).linear,
-    width: model.architecture.hidden,
-  }),
+  baseNetwork: (model) => {
+    const split = llmParamSplit(model);
+    return { params: model.params, linear: split.linear, experts: split.experts, width: model.architecture.hidden };
+  },
   trainableDims: (model) => {
     const a = model.architecture;
     return {
@@ -142,7 +162,8 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     utilisation: 'llm',
   }),
 
-  assumptions: (_model, s) => [
+  assumptions: (model, s) => [
+    ...moeAssumptions(model, s),
     s.meanSeqLen === null
       ? `every sequence ${s.seqLen} tokens long (packed, or --seq-len as the measured runs state it); --no-packing or --tokens-per-example for shorter examples`
       : `one example per sequence, about ${s.meanSeqLen} tokens computed of the ${s.seqLen}-token cut-off; memory sized for the longest (${s.seqLen})`,
@@ -176,6 +197,26 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     return { ...scaled, params: llmParamTotal(scaled) };
   },
 };
+
+/** What a mixture-of-experts run resolves to: the experts resident, the compute of the active ones, where adapters and a quantized base reach. */
+function moeAssumptions(model: LlmModel, s: TrainingSettings): string[] {
+  const moe = model.architecture.moe;
+  if (!moe) return [];
+  const active = Number((llmActiveMatmulParams(model) / 1e9).toFixed(1));
+  const out = [
+    `mixture of experts: all ${moe.experts} experts of each MoE layer resident, each token computed through ${moe.perToken}${moe.shared ? ` and ${moe.shared} shared` : ''} (${active} B active weights)`,
+    s.targets === 'attention-mlp' || s.targets === 'all'
+      ? `adapters on every expert (${moe.experts} per MoE layer), as PEFT target_parameters or axolotl lora_target_parameters put them`
+      : 'adapters leave the routed experts out, as the trainers do unless told (--targets attention-mlp adapts every expert)',
+  ];
+  if (s.quantize !== 'none')
+    out.push(
+      s.quantizesExperts
+        ? `the ${s.quantize} base reaches the experts too (${s.trainer})`
+        : `the ${s.quantize} base leaves the experts in 16-bit: Transformers v5 stores them as fused parameters that bitsandbytes cannot quantize (axolotl docs, expert_quantization)`,
+    );
+  return out;
+}
 
 function isLlm(m: Model): m is LlmModel {
   return m.family === 'llm';
