@@ -139,7 +139,7 @@ export const RUN_KNOB_OPTIONS = {
   } satisfies OptionSpec<number>,
   targets: choiceOption(
     '--targets <set>',
-    'adapted layers: qv, attention, attention-mlp (all linear), all (also conv, embeddings, head)',
+    'adapted layers: qv, attention, attention-mlp (all linear; on a mixture-of-experts model every expert), all (also conv, embeddings, head), experts (a mixture-of-experts model: attention and every expert)',
     TARGETS,
   ),
   precision: choiceOption(

@@ -5,7 +5,7 @@ import { kindOf } from '../estimate/kinds/index.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { KnowledgeBase, Model, Trainer } from '../kb/types.js';
-import type { Family } from '../kb/vocabulary.js';
+import type { Family, Targets } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
@@ -142,15 +142,19 @@ export function checkDataSize(
  * kind's width (a language model's hidden size, a denoiser's widest block) is that bound's largest
  * value over the matrices adapted, so a higher rank adds parameters and no capacity to any of them.
  */
-export function runRangeProblem(model: Model, flags: { rank?: number }): string | null {
-  const width = kindOf(model).baseNetwork(model).width;
+export function runRangeProblem(model: Model, flags: { rank?: number; targets?: Targets }): string | null {
+  const kind = kindOf(model);
+  const width = kind.baseNetwork(model).width;
   if (flags.rank !== undefined && flags.rank > width)
     return `--rank ${flags.rank} is beyond ${model.id}'s width (no matrix it adapts has a rank above ${width}): use ${RANK_RANGE.min}..${width}.`;
+  const choices = kind.targetChoices(model);
+  if (flags.targets !== undefined && !choices.includes(flags.targets))
+    return `--targets ${flags.targets}: ${model.id} has no mixture-of-experts layers; allowed: ${choices.join(', ')}.`;
   return null;
 }
 
 /** runRangeProblem as a usage error. */
-export function checkRunRanges(model: Model, flags: { rank?: number }): void {
+export function checkRunRanges(model: Model, flags: { rank?: number; targets?: Targets }): void {
   const problem = runRangeProblem(model, flags);
   if (problem) throw new UsageError(problem);
 }

@@ -31,7 +31,7 @@ export const OPTIMIZERS = [
   'lion-8bit',
   'prodigy',
 ] as const;
-export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all'] as const;
+export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all', 'experts'] as const;
 
 /** how a trainer computes the cross-entropy: over the full tokens x vocabulary logits, or a chunk at a time */
 export const LOSSES = ['full', 'chunked'] as const;

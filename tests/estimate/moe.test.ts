@@ -81,3 +81,36 @@ describe('mixture of experts', () => {
     expect(gptOss.activeParams / 1e9).toBeCloseTo(3.6, 1);
   });
 });
+
+describe('--targets experts', () => {
+  it('adapts every expert of an MoE (the adapter grows by about the number of experts) and is refused on a dense model', async () => {
+    const json = async (targets: string) => {
+      const r = await runCli([
+        'estimate',
+        '--technique',
+        'lora',
+        '--model',
+        'Qwen/Qwen3-30B-A3B',
+        '--gpu',
+        'h100-sxm',
+        '--targets',
+        targets,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { output: { trainableParams: number } };
+    };
+    const attention = (await json('attention')).output.trainableParams;
+    const experts = (await json('experts')).output.trainableParams;
+    // 48 layers x 128 experts x 3 matrices x (2048 + 768) x rank over the attention's 13.4 M at the recipe's rank
+    expect(experts / attention).toBeGreaterThan(50);
+    expect(experts).toBe((await json('attention-mlp')).output.trainableParams);
+    for (const m of ['llama-3.1-8b', 'sdxl']) {
+      const r = await runCli(['estimate', '--technique', 'lora', '--model', m, '--targets', 'experts']);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toBe(
+        `error: --targets experts: ${m} has no mixture-of-experts layers; allowed: qv, attention, attention-mlp, all.\n`,
+      );
+    }
+  });
+});

@@ -3,6 +3,7 @@
 // Pure.
 import type { ImageModel } from '../../kb/types.js';
 import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, trainedWeightBytes } from '../precision.js';
+import { TARGETS, type Targets } from '../../kb/vocabulary.js';
 import type { TrainingSettings } from '../settings.js';
 import type { ModelKind } from './kind.js';
 
@@ -37,6 +38,9 @@ export function blockTokens(model: ImageModel, group: BlockGroup, resolution: nu
 export function textEmbeddingWidths(model: ImageModel): number[] {
   return model.components.textEncoders.map((te) => te.width ?? 768);
 }
+
+/** The image targets a run's targets name: `experts` is a mixture-of-experts language model's (the CLI refuses it for others, targetChoices). */
+const imageTargets = (t: Targets): Exclude<Targets, 'experts'> => (t === 'experts' ? 'attention-mlp' : t);
 
 /** Images through the denoiser per micro-batch: prior preservation adds one class image per instance image. */
 const samplesPerStep = (s: TrainingSettings) => s.batch * (s.priorPreservation ? 2 : 1);
@@ -103,6 +107,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   defaultPrecision: 'mixed-fp16',
   defaultTargets: 'attention',
   recipeTargets: (_model, targets) => targets,
+  targetChoices: () => TARGETS.filter((t) => t !== 'experts'),
   shapeSetting: 'resolution',
   runShape: (model, recipe) => ({ resolution: recipe.resolution ?? model.nativeResolution, seqLen: null }),
 
@@ -120,8 +125,8 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
       // the denoiser, and the text encoders when --train-text-encoder trains them
       fullParams: (s) =>
         c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
-      adapterParamsPerRank: (targets) => model.loraDims[targets],
-      outputFeatures: (targets) => Math.round(model.loraDims[targets] / 2), // d_out is about half of d_in + d_out
+      adapterParamsPerRank: (targets) => model.loraDims[imageTargets(targets)],
+      outputFeatures: (targets) => Math.round(model.loraDims[imageTargets(targets)] / 2), // d_out is about half of d_in + d_out
       matrixWidth: blockWidth(model),
       tokenStream: null,
       textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
@@ -199,7 +204,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     return {
       // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
       // for matrices about w wide, w the parameter-weighted block width
-      elements: (model.loraDims[s.targets] * blockWidth(model)) / 2,
+      elements: (model.loraDims[imageTargets(s.targets)] * blockWidth(model)) / 2,
       tokens: samplesPerStep(s) * perSample,
       utilisation: d.kind === 'unet' ? 'unet' : 'transformer',
     };

@@ -41,6 +41,8 @@ export interface ModelKind<M extends Model = Model> {
   readonly defaultTargets: Targets;
   /** the targets a recipe's targets come to on this model (a mixture-of-experts model leaves its experts out) */
   recipeTargets(model: M, targets: Targets): Targets;
+  /** the --targets values that name layers this model has (`experts` only on a mixture-of-experts model) */
+  targetChoices(model: M): readonly Targets[];
   /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
   readonly shapeSetting: 'resolution' | 'seqLen';
   /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */

@@ -140,6 +140,8 @@ function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
       return stack.attention;
     case 'attention-mlp':
     case 'all':
+    // an MoE stack's mlp is every expert's matrices and the shared experts'
+    case 'experts':
       return [...stack.attention, ...stack.mlp];
   }
 }

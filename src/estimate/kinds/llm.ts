@@ -1,6 +1,7 @@
 // Language models (decoder-only, and T5's encoder-decoder): activations per token and layer,
 // forward FLOPs per token, the token stream the prompt methods attach to. Pure.
 import type { LlmModel, Model } from '../../kb/types.js';
+import { TARGETS } from '../../kb/vocabulary.js';
 import { METHOD_TRAITS } from '../methods.js';
 import { activationBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
@@ -119,6 +120,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   // needs target_parameters for them, axolotl lora_target_parameters; Unsloth and ms-swift leave
   // the router out: ../shared/reference/models-2026.md §2.3), so such a recipe adapts attention;
   // --targets attention-mlp adapts every expert.
+  targetChoices: (model) => (model.architecture.moe ? TARGETS : TARGETS.filter((t) => t !== 'experts')),
   recipeTargets: (model, targets) => (model.architecture.moe && targets === 'attention-mlp' ? 'attention' : targets),
   shapeSetting: 'seqLen',
   runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
