@@ -31,8 +31,8 @@ const textConditioning = {
 };
 const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
-  adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19 })[t],
-  outputFeatures: (t) => ({ qv: 2, attention: 3, 'attention-mlp': 5, all: 7 })[t],
+  adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19, experts: 23 })[t],
+  outputFeatures: (t) => ({ qv: 2, attention: 3, 'attention-mlp': 5, all: 7, experts: 11 })[t],
   matrixWidth: 64,
   tokenStream,
   textConditioning,

@@ -2,8 +2,8 @@
 // latent token and block, forward FLOPs per image, the text encoders and VAE beside the denoiser.
 // Pure.
 import type { ImageModel } from '../../kb/types.js';
-import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, trainedWeightBytes } from '../precision.js';
 import { TARGETS, type Targets } from '../../kb/vocabulary.js';
+import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, trainedWeightBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
 import type { ModelKind } from './kind.js';
 

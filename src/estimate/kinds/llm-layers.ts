@@ -138,9 +138,9 @@ function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
       return stack.qv;
     case 'attention':
       return stack.attention;
+    // an MoE stack's mlp is every expert's matrices and the shared experts'
     case 'attention-mlp':
     case 'all':
-    // an MoE stack's mlp is every expert's matrices and the shared experts'
     case 'experts':
       return [...stack.attention, ...stack.mlp];
   }
