@@ -5,7 +5,7 @@ import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 import { scaledModel } from '../engine/custom-model.js';
 import { InterruptedError } from '../errors.js';
 import { kindOf, modelsOfFamily } from '../estimate/kinds/index.js';
-import { normalizeName } from '../kb/lookup.js';
+import { findGpu, normalizeName } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import {
   FAMILIES,
@@ -22,6 +22,7 @@ import type { Detection } from './detect-gpu.js';
 import { DATA_OPTIONS } from './options.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
+import { showControls } from './quote.js';
 import { runRangeProblem } from './resolve.js';
 
 export interface PromptStreams {
@@ -238,6 +239,20 @@ async function askEach(
       });
       asked.modelParams = Number(text);
     } else asked.model = chosen;
+  }
+
+  // a name several cards answer to ("A100", "RTX 4060 Ti", "4090"): which one, never a silent pick
+  const named = known.gpu !== undefined ? findGpu(kb, known.gpu) : null;
+  if (named?.found && named.alternatives.length) {
+    asked.gpu = await ask<string>({
+      type: 'select',
+      message: `'${showControls(known.gpu!)}' is more than one card. Which one will train?`,
+      choices: [named.found, ...named.alternatives].map((g) => ({
+        name: `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`,
+        value: g.id,
+      })),
+      default: named.found.id,
+    });
   }
 
   if (known.gpu === undefined && known.vram === undefined) {

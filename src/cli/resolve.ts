@@ -4,9 +4,10 @@ import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
-import type { KnowledgeBase, Model, Trainer } from '../kb/types.js';
+import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family, Targets } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
+import { showControls } from './quote.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
   if (lookup.found !== null) return lookup.found;
@@ -19,7 +20,31 @@ function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, inp
 
 export const resolveModel = (kb: KnowledgeBase, input: string) =>
   resolved(findModel(kb, input), '--model', input, 'models');
-export const resolveGpu = (kb: KnowledgeBase, input: string) => resolved(findGpu(kb, input), '--gpu', input, 'gpus');
+export const resolveGpu = (kb: KnowledgeBase, input: string) => resolveGpuChoice(kb, input).gpu;
+
+/** A card for what was typed, and the sentence naming the variant taken when other cards share the name. */
+export interface GpuChoice {
+  gpu: Gpu;
+  /** null when the name is the card's alone (an id, or a name no other variant shares) */
+  variantNote: string | null;
+  /** the other cards that answer to the name, for a question to offer */
+  alternatives: Gpu[];
+}
+
+export function resolveGpuChoice(kb: KnowledgeBase, input: string): GpuChoice {
+  const lookup = findGpu(kb, input);
+  const gpu = resolved(lookup, '--gpu', input, 'gpus');
+  return { gpu, variantNote: variantNote(input, gpu, lookup.alternatives), alternatives: lookup.alternatives };
+}
+
+const cardLabel = (g: Gpu) => `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`;
+
+/** "'A100' is more than one card: took a100-80gb (...); the others: ... (pass --gpu ID for one of them)". */
+export function variantNote(input: string, gpu: Gpu, alternatives: readonly Gpu[]): string | null {
+  if (!alternatives.length) return null;
+  const others = alternatives.map(cardLabel).join(', ');
+  return `--gpu '${showControls(input)}' is more than one card: took ${cardLabel(gpu)}; ${alternatives.length === 1 ? 'the other' : 'the others'}: ${others} (pass --gpu with the id you have).`;
+}
 export function resolveTechnique(kb: KnowledgeBase, input: string, flag = 'technique') {
   return resolved(findTechnique(kb, input), flag, input, 'techniques');
 }

@@ -155,7 +155,14 @@ function cardsToTry(kb: KnowledgeBase, card: Card): Gpu[][] {
   const more = (g: Gpu) => gpuMemoryGiB(g) > card.vramGiB * 1.02;
   const same = (g: Gpu) => !more(g) && gpuMemoryGiB(g) >= card.vramGiB * 0.98;
   const bigger = kb.gpus
-    .filter((g) => g.vendor === 'nvidia' && g.id !== card.id && (more(g) || (same(g) && g.tflops > card.tflops)))
+    // a laptop GPU is not a card to buy for more memory
+    .filter(
+      (g) =>
+        g.vendor === 'nvidia' &&
+        g.segment !== 'laptop' &&
+        g.id !== card.id &&
+        (more(g) || (same(g) && g.tflops > card.tflops)),
+    )
     .sort(
       (a, b) => a.vramGB - b.vramGB || Number(b.bf16) - Number(a.bf16) || a.tflops - b.tflops || compareIds(a.id, b.id),
     );

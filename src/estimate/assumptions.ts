@@ -1,5 +1,6 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model } from '../kb/types.js';
+import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
@@ -14,9 +15,11 @@ export function describeAssumptions(
   card: Card | null,
   given: string[],
   precisionChange: PrecisionChange | null = null,
+  backendChanges: readonly BackendChange[] = [],
 ): string[] {
   const out: string[] = [];
-  if (precisionChange && card) out.push(precisionChangeText(precisionChange, card.name));
+  if (precisionChange && card) out.push(precisionChangeText(precisionChange, card.name, card.backend));
+  if (card) out.push(...backendChanges.map((c) => backendChangeText(c, card.name)), ...BACKENDS[card.backend].notes);
   const fromDefaults = ['batch', 'rank', 'targets', 'precision', 'optimizer', 'steps', 'resolution', 'seqLen'].filter(
     (k) => !given.includes(k) && (s as unknown as Record<string, unknown>)[k] !== null,
   );
@@ -61,6 +64,11 @@ export function describeAssumptions(
 }
 
 /** The sentence for a recipe's bf16 run as fp16 on a card without bf16 (estimate and recommend say it alike). */
-export function precisionChangeText(change: PrecisionChange, cardName: string): string {
-  return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (it needs compute capability 8.0, Ampere or newer)`;
+export function precisionChangeText(change: PrecisionChange, cardName: string, backend: Backend = 'cuda'): string {
+  // MPS: bf16 needs macOS 14 (pytorch/pytorch#119641) and is emulated on M1/M2 GPUs (huggingface/transformers#40458)
+  const why =
+    backend === 'mps'
+      ? 'it is emulated on Apple M1/M2 GPUs; native from M3, on macOS 14 or later'
+      : 'it needs compute capability 8.0, Ampere or newer';
+  return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (${why})`;
 }

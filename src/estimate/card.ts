@@ -1,6 +1,7 @@
 // The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed. Pure.
 import { compareIds } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
+import type { Backend } from './backend.js';
 import type { GpuPerf } from './time.js';
 
 /** One card as the estimates see it: memory and speed, and where its speed came from. */
@@ -10,6 +11,8 @@ export interface Card extends GpuPerf {
   vramGiB: number;
   /** when no GPU was named: the typical card with this memory whose speed stands in */
   speedFrom: string | null;
+  /** the software stack (what runs there differs: src/estimate/backend.ts) */
+  backend: Backend;
 }
 
 /** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
@@ -35,6 +38,7 @@ export function cardFromGpu(gpu: Gpu): Card {
     vramGiB: gpuMemoryGiB(gpu),
     ...speedOf(gpu),
     speedFrom: null,
+    backend: gpu.backend ?? 'cuda',
   };
 }
 
@@ -46,7 +50,8 @@ export function cardFromGpu(gpu: Gpu): Card {
 export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
   // Cards bought for training today have bf16 tensor cores (Ampere or newer); older ones are
   // only taken when nothing newer has that memory, and whoever has one can name it with --gpu.
-  const nvidia = kb.gpus.filter((g) => g.vendor === 'nvidia');
+  // laptop parts run at a fraction of their desktop namesakes' power: not what a memory size alone suggests
+  const nvidia = kb.gpus.filter((g) => g.vendor === 'nvidia' && g.segment !== 'laptop');
   const modern = nvidia.filter((g) => g.bf16);
   const pool =
     [modern, nvidia, kb.gpus].find((p) => p.some((g) => Math.abs(g.vramGB - vramGiB) <= vramGiB * 0.15)) ??
@@ -65,6 +70,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
     vramGiB,
     ...speedOf(median),
     speedFrom: median.name,
+    backend: median.backend ?? 'cuda',
   };
 }
 

@@ -53,7 +53,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
   const { technique, model, card, overrides } = request;
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
-  const { settings, data, recipeData, precisionChange } = resolved;
+  const { settings, data, recipeData, precisionChange, backendChanges } = resolved;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const classImages = card ? classImageHours(model, settings, card) : null;
@@ -74,7 +74,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
             `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, the default for ${kindOf(model).adjective} models (not given; pass --trainer)` : ''}: its defaults over the recipe, the flags given over both`,
           ]
         : []),
-      ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange),
+      ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),
     ],
     sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
     data,

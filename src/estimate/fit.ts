@@ -1,6 +1,7 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
+import { backendOf, BACKENDS } from './backend.js';
 import type { Card } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
@@ -36,9 +37,10 @@ export const SAVERS: readonly Saver[] = [
     id: '8-bit-optimizer',
     label: '8-bit optimizer',
     changes: ['optimizer'],
-    apply: (s) => {
+    // bitsandbytes' 8-bit optimizers: not on every stack (MPS, src/estimate/backend.ts)
+    apply: (s, card) => {
       const eight = EIGHT_BIT[s.optimizer];
-      return eight ? { ...s, optimizer: eight } : null;
+      return eight && BACKENDS[backendOf(card)].eightBitOptimizers ? { ...s, optimizer: eight } : null;
     },
   },
   {

@@ -3,6 +3,7 @@
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
 import type { TechniqueDefaults } from '../kb/schema.js';
 import type { Model, Technique, Trainer } from '../kb/types.js';
+import { type Backend, type BackendChange, settingsForBackend } from './backend.js';
 import type { Card } from './card.js';
 import {
   type DataInput,
@@ -49,6 +50,8 @@ export interface ResolvedRun {
   published: TechniqueDefaults;
   /** the recipe's bf16 moved to fp16 mixed precision for a card without bf16 */
   precisionChange: PrecisionChange | null;
+  /** the recipe's settings the card's stack does not run, moved to ones it does (MPS: no 8-bit optimizers) */
+  backendChanges: BackendChange[];
 }
 
 export interface RunPlan {
@@ -68,6 +71,8 @@ export interface RunPlan {
   choices: RunChoices;
   /** the recipe's bf16 run as fp16 mixed precision on a card without bf16 (null: as the recipe says) */
   precisionChange: PrecisionChange | null;
+  /** the recipe's settings moved to what the card's stack runs */
+  backendChanges: BackendChange[];
 }
 
 /**
@@ -79,14 +84,17 @@ export function resolveRun(
   technique: Technique,
   model: Model,
   choices: RunChoices,
-  card: { bf16: boolean } | null = null,
+  card: { bf16: boolean; backend?: Backend } | null = null,
 ): ResolvedRun | null {
   const resolved = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
   if (!resolved) return null;
   const precisionChange = card
     ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
     : null;
-  const recipe = precisionChange ? { ...resolved, precision: precisionChange.to } : resolved;
+  const onCard = precisionChange ? { ...resolved, precision: precisionChange.to } : resolved;
+  const { settings: recipe, changes: backendChanges } = card?.backend
+    ? settingsForBackend(onCard, card.backend, fixedSettings(choices.overrides))
+    : { settings: onCard, changes: [] };
   const published = defaultsFor(technique, model)!;
   const recipeData = recipeDataOf(technique, published, recipe.seqLen !== null);
   const data = hasData(choices.data) ? planData(technique, published, recipe, choices.data) : null;
@@ -95,7 +103,7 @@ export function resolveRun(
     data?.meanSeqLen ??
     (recipe.seqLen !== null ? meanSequenceLength(recipe.seqLen, choices.data) : null);
   const steps = choices.overrides.steps ?? data?.steps ?? recipe.steps;
-  return { settings: { ...recipe, steps, meanSeqLen }, data, recipeData, published, precisionChange };
+  return { settings: { ...recipe, steps, meanSeqLen }, data, recipeData, published, precisionChange, backendChanges };
 }
 
 /**
@@ -106,7 +114,7 @@ export function resolveRun(
 export function planRun(technique: Technique, model: Model, card: Card, request: RunRequest): RunPlan | null {
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
-  const { settings, data, recipeData, published, precisionChange } = resolved;
+  const { settings, data, recipeData, published, precisionChange, backendChanges } = resolved;
   const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides));
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
@@ -124,7 +132,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     ...(request.data ? { data: request.data } : {}),
     ...(request.trainer ? { trainer: request.trainer } : {}),
   };
-  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices, precisionChange };
+  return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices, precisionChange, backendChanges };
 }
 
 /** The settings the user gave a value for: the memory savers leave them as they are. */

@@ -46,6 +46,37 @@ function aliasClashes(
   return out;
 }
 
+/**
+ * A GPU's shared names must each find another card (by id, name or alias: the variant a bare name
+ * resolves to); a name that finds no card, or the card itself, would never offer this one.
+ */
+function sharedNameProblems(gpus: KnowledgeBase['gpus']): CheckProblem[] {
+  const out: CheckProblem[] = [];
+  for (const g of gpus) {
+    (g.sharedNames ?? []).forEach((shared, i) => {
+      const n = normalizeName(shared);
+      const names = (e: (typeof gpus)[number]) => [e.id, e.name, ...e.aliases].map(normalizeName);
+      const field = { path: ['sharedNames', i] };
+      // warnings: a user file that replaces the card a bundled variant names must not break the load
+      if (names(g).includes(n))
+        out.push({
+          key: `gpus:${g.id}`,
+          field,
+          severity: 'warning',
+          message: `shared name '${shared}' of '${g.id}' is its own name or alias`,
+        });
+      else if (!gpus.some((e) => e.id !== g.id && names(e).includes(n)))
+        out.push({
+          key: `gpus:${g.id}`,
+          field,
+          severity: 'warning',
+          message: `shared name '${shared}' of '${g.id}' is no other card's id, name or alias (the card it resolves to names it)`,
+        });
+    });
+  }
+  return out;
+}
+
 /** Numbers of an entry that no source backs (sources name the fields they back in `for`). */
 export function lintEntry(kind: string, entry: Record<string, unknown>): string[] {
   if (kind === 'rules') return [];
@@ -95,6 +126,7 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
     ...aliasClashes('gpus', kb.gpus),
     ...aliasClashes('models', kb.models),
     ...aliasClashes('techniques', kb.techniques),
+    ...sharedNameProblems(kb.gpus),
   );
   const factNames = Object.keys(FACTS);
   const knownIds: Partial<Record<'techniques' | 'models' | 'gpus', Set<string>>> = {};

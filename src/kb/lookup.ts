@@ -52,28 +52,117 @@ interface Named {
   id: string;
   name: string;
   aliases?: string[];
+  sharedNames?: string[];
 }
 
 export interface Lookup<T> {
   found: T | null;
   suggestions: string[];
+  /** other entries that answer to the name given (a bare "A100"): the answer names them, never silently */
+  alternatives: T[];
+}
+
+// Words that name a vendor or a brand rather than a product line: "NVIDIA GeForce RTX 4090" is of
+// the RTX family, "meta-llama/Llama-3.1-8B" of the llama family.
+const VENDOR_WORDS = new Set(['nvidia', 'geforce', 'tesla', 'quadro', 'amd', 'radeon', 'instinct', 'apple']);
+
+/** A name's product line: its product word (RTX, llama), its generation (the first number that is not a size) and the numbers in it. */
+export interface NameShape {
+  word: string;
+  generation: number | null;
+  /** the first number of the name (RTX 4060: 4060; llama-3.1-8b: 3.1) */
+  lead: number | null;
+  /** a parameter count ("8b", "0.5b") in billions */
+  size: number | null;
+}
+
+export function nameShape(name: string): NameShape {
+  const base = name.toLowerCase().split('/').pop() ?? '';
+  const tokens = base.match(/[a-z]+|\d+(?:\.\d+)?[a-z]*/g) ?? [];
+  let word = '';
+  let generation: number | null = null;
+  let lead: number | null = null;
+  let size: number | null = null;
+  for (const t of tokens) {
+    const m = /^(\d+(?:\.\d+)?)([a-z]*)$/.exec(t);
+    if (!m) {
+      if (!word && !VENDOR_WORDS.has(t)) word = t;
+      continue;
+    }
+    const n = Number(m[1]);
+    if (m[2] === 'b' || m[2] === 'm') {
+      size ??= m[2] === 'b' ? n : n / 1000;
+      continue;
+    }
+    lead ??= n;
+    generation ??= n;
+  }
+  return { word, generation, lead, size };
+}
+
+/**
+ * Names close to what was typed, best first: the same product family and the nearest generation
+ * before mere spelling ("Llama-3-8B" finds llama-3.1-8b before LLaMA 1, "qwen3-8b" Qwen2.5 before
+ * Qwen v1, "4060" the 4060 family), then the nearest size, then the edit distance. A name of the
+ * family is offered however it is spelled; others only within a distance that still looks like a typo.
+ */
+export function nearestNames(input: string, candidates: readonly string[], limit = 3): string[] {
+  const n = normalizeName(input);
+  const want = nameShape(input);
+  // a model without a version number is its family's first generation (LLaMA, Qwen v1)
+  const generation = (s: NameShape) => s.generation ?? (s.size !== null ? 1 : null);
+  const scored = candidates.map((c) => {
+    const cn = normalizeName(c);
+    const shape = nameShape(c);
+    const d = editDistance(n, cn);
+    const contains = cn.includes(n) || n.includes(cn) ? 0.5 : 0;
+    const edit = d - (contains * Math.min(n.length, cn.length)) / 2;
+    // the same product line: the same family word, or the same model number under another ("RTX 1080" for the GTX 1080)
+    const sameLine =
+      (want.word !== '' && shape.word === want.word) ||
+      (want.word === '' &&
+        want.lead !== null &&
+        shape.lead !== null &&
+        String(shape.lead).startsWith(String(want.lead))) ||
+      (want.lead !== null && want.lead >= 100 && shape.lead === want.lead);
+    const wantGen = generation(want);
+    const gen = generation(shape);
+    const genGap = wantGen !== null && gen !== null ? Math.abs(gen - wantGen) : Number.POSITIVE_INFINITY;
+    const sizeGap = want.size !== null && shape.size !== null ? Math.abs(Math.log(shape.size / want.size)) : 0;
+    return { c, sameLine, genGap, sizeGap, edit };
+  });
+  const typo = Math.max(2, Math.ceil(n.length * 0.45));
+  const kept = scored
+    .filter((s) => s.sameLine || s.edit <= typo)
+    .sort(
+      (a, b) =>
+        Number(b.sameLine) - Number(a.sameLine) ||
+        (a.sameLine ? a.genGap - b.genGap || a.sizeGap - b.sizeGap : 0) ||
+        a.edit - b.edit ||
+        compareIds(a.c, b.c),
+    );
+  return [...new Set(kept.map((s) => s.c))].slice(0, limit);
 }
 
 function lookupNamed<T extends Named>(entries: readonly T[], input: string): Lookup<T> {
-  const exact = entries.find((e) => e.id === input); // what scripts pass: no normalising needed
-  if (exact) return { found: exact, suggestions: [] };
   const n = normalizeName(input);
+  const alternativesTo = (found: T) =>
+    entries.filter((e) => e !== found && (e.sharedNames ?? []).some((s) => normalizeName(s) === n));
+  const exact = entries.find((e) => e.id === input); // what scripts pass: no normalising needed
+  if (exact) return { found: exact, suggestions: [], alternatives: [] };
   for (const e of entries) {
-    if (normalizeName(e.id) === n || normalizeName(e.name) === n) return { found: e, suggestions: [] };
+    if (normalizeName(e.id) === n || normalizeName(e.name) === n)
+      return { found: e, suggestions: [], alternatives: alternativesTo(e) };
   }
   for (const e of entries) {
-    if ((e.aliases ?? []).some((a) => normalizeName(a) === n)) return { found: e, suggestions: [] };
+    if ((e.aliases ?? []).some((a) => normalizeName(a) === n))
+      return { found: e, suggestions: [], alternatives: alternativesTo(e) };
   }
   const names = entries.flatMap((e) => [e.id, ...(e.aliases ?? [])]);
-  const suggestions = nearestMany(input, names, 6).map(
+  const suggestions = nearestNames(input, names, 12).map(
     (s) => entries.find((e) => e.id === s || (e.aliases ?? []).includes(s))!.id,
   );
-  return { found: null, suggestions: [...new Set(suggestions)].slice(0, 3) };
+  return { found: null, suggestions: [...new Set(suggestions)].slice(0, 3), alternatives: [] };
 }
 
 export const findGpu = (kb: KnowledgeBase, input: string) => lookupNamed(kb.gpus, input);

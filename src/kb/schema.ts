@@ -75,7 +75,7 @@ export const GpuSchema = z.strictObject({
   name: text,
   vendor: z.enum(['nvidia', 'amd', 'apple']),
   generation: text.optional(),
-  segment: z.enum(['consumer', 'workstation', 'datacenter']).optional(),
+  segment: z.enum(['consumer', 'workstation', 'datacenter', 'laptop']).optional(),
   vramGB: z.number().positive().max(2048, 'a GPU with more than 2048 GB is not plausible'),
   memoryMiB: z.number().int().positive().optional(),
   smiMemoryMiB: z.number().int().positive().optional(),
@@ -96,6 +96,13 @@ export const GpuSchema = z.strictObject({
   backend: z.enum(['cuda', 'rocm', 'mps']).optional(),
   bandwidthGBs: z.number().positive().max(100000),
   aliases: z.array(text).default([]),
+  /**
+   * names this card shares with other variants of its product line ("A100", "RTX 4060 Ti",
+   * "4090"): each is the id, name or alias of the variant a bare name resolves to, and the answer
+   * names this card as the other choice (and the interactive flow asks) instead of resolving it
+   * silently; nvidia-smi's exact names tell variants apart by memory (smiMemoryMiB)
+   */
+  sharedNames: z.array(text).optional(),
   notes: text.optional(),
   sources,
 });

@@ -31,6 +31,7 @@ export interface GpuJson {
   backend?: Gpu['backend'];
   bandwidthGBs: number;
   aliases: string[];
+  sharedNames?: string[];
   notes?: string;
   sources: SourceJson[];
   /** the memory the estimates use: what nvidia-smi reports where known */
@@ -57,6 +58,7 @@ export const gpuJson = (kb: KnowledgeBase, g: Gpu): GpuJson => ({
   backend: g.backend,
   bandwidthGBs: g.bandwidthGBs,
   aliases: [...g.aliases],
+  sharedNames: g.sharedNames ? [...g.sharedNames] : undefined,
   notes: g.notes,
   sources: g.sources.map(sourceJson),
   usableGiB: round(gpuMemoryGiB(g), 2),

@@ -2,6 +2,7 @@
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
 import { precisionChangeText } from '../estimate/assumptions.js';
+import { backendChangeText } from '../estimate/backend.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
@@ -295,7 +296,10 @@ function cardLine(result: RecommendResult): string {
 }
 
 /** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */
-function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
+function estimates(
+  t: RankedTechnique,
+  backend: RecommendResult['card']['backend'],
+): Array<{ label: string; text: string }> {
   const { fit, time, run } = t.plan!;
   const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
   const precision = t.plan!.precisionChange;
@@ -317,7 +321,8 @@ function estimates(t: RankedTechnique): Array<{ label: string; text: string }> {
       text: `${fmtMB(run.sizeMB)} (${fmtNum(run.memory.trainableParams / 1e6, run.memory.trainableParams < 1e6 ? 3 : 1)} M trainable parameters)`,
     },
     { label: 'Setup', text: describeSettings(run.settings).join(', ') },
-    ...(precision ? [{ label: 'Dtype', text: precisionChangeText(precision, 'the card') }] : []),
+    ...(precision ? [{ label: 'Dtype', text: precisionChangeText(precision, 'the card', backend) }] : []),
+    ...t.plan!.backendChanges.map((c) => ({ label: 'Stack', text: backendChangeText(c, 'the card') })),
   ];
 }
 
@@ -432,7 +437,11 @@ export function renderRecommendText(
     );
     out.push(style.dim(`for ${context}`));
     out.push('', style.heading('Why'), whySentences(result, rec).join(' '));
-    out.push('', style.heading('Estimates'), ...estimates(rec).map((l) => `${l.label.padEnd(8)}${l.text}`));
+    out.push(
+      '',
+      style.heading('Estimates'),
+      ...estimates(rec, result.card.backend).map((l) => `${l.label.padEnd(8)}${l.text}`),
+    );
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
     out.push(
@@ -514,7 +523,7 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   if (rec) {
     out.push(`**Recommendation: ${rec.name}** (\`${rec.id}\`, score ${fmtNum(rec.score, 2)})`);
     out.push('', '## Why', '', whySentences(result, rec).join(' '));
-    out.push('', '## Estimates', '', ...estimates(rec).map((l) => `- **${l.label}** ${l.text}`));
+    out.push('', '## Estimates', '', ...estimates(rec, result.card.backend).map((l) => `- **${l.label}** ${l.text}`));
     out.push('', '## Data plan', '', ...dataPlan(rec, a.timeHours).map((l) => `- **${l.label}** ${l.text}`));
     if (rec.advice?.pitfalls.length)
       out.push('', `## ${pitfallsHeading(rec)}`, '', ...rec.advice.pitfalls.map((p) => `- ${p.text}`));

@@ -23,21 +23,21 @@ const gpuFile = join(tmp, 'gpus.yaml');
 writeFileSync(
   gpuFile,
   `gpus:
-  - id: rtx-4070-ti-super
-    name: NVIDIA GeForce RTX 4070 Ti SUPER
+  - id: rtx-4000-ada
+    name: NVIDIA RTX 4000 Ada Generation
     vendor: nvidia
-    vramGB: 16
-    memoryMiB: 16376
+    vramGB: 20
+    memoryMiB: 20475
     bf16: true
-    tflops: 88.2
-    bandwidthGBs: 672
-    aliases: ["4070 Ti Super", "RTX 4070 Ti SUPER"]
+    tflops: 76.7
+    bandwidthGBs: 360
+    aliases: ["RTX 4000 Ada", "RTX 4000 Ada Generation"]
     sources:
-      - ref: NVIDIA GeForce RTX 4070 family specifications
+      - ref: thamada/nvidia-smi gls/database.py
         for: [vramGB, bandwidthGBs, memoryMiB]
       - ref: derived
         for: [tflops]
-        derived: 66 SMs x 2.61 GHz x 512 FLOP per clock per SM
+        derived: 153.4 dense FP8 tensor TFLOPS / 2
 `,
 );
 const ruleFile = join(tmp, 'rules.yaml');
@@ -67,14 +67,14 @@ describe('--kb extensions', () => {
       '--json',
     ];
     // without the extension the card is unknown
-    const unknown = await runCli([...base, '--gpu', '4070 Ti Super']);
+    const unknown = await runCli([...base, '--gpu', 'RTX 4000 Ada']);
     expect(unknown.code).toBe(2);
-    const before = JSON.parse((await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile])).stdout);
-    expect(before.answers.gpu).toBe('rtx-4070-ti-super');
-    expect(before.gpu.vramGiB).toBeCloseTo(16376 / 1024, 2);
+    const before = JSON.parse((await runCli([...base, '--gpu', 'RTX 4000 Ada', '--kb', gpuFile])).stdout);
+    expect(before.answers.gpu).toBe('rtx-4000-ada');
+    expect(before.gpu.vramGiB).toBeCloseTo(20475 / 1024, 2);
     expect(before.recommendation.id).toBe('dreambooth');
     const after = JSON.parse(
-      (await runCli([...base, '--gpu', '4070 Ti Super', '--kb', gpuFile, '--kb', ruleFile])).stdout,
+      (await runCli([...base, '--gpu', 'RTX 4000 Ada', '--kb', gpuFile, '--kb', ruleFile])).stdout,
     );
     expect(after.recommendation.id).not.toBe('dreambooth');
     const db = after.ranking.find((r: { id: string }) => r.id === 'dreambooth');
@@ -87,10 +87,10 @@ describe('--kb extensions', () => {
 
   it('FINETUNE_ADVISOR_KB works like --kb, and listings say where entries came from', async () => {
     const r = await runCli(['gpus'], { FINETUNE_ADVISOR_KB: gpuFile, COLUMNS: '160' });
-    expect(r.stdout).toMatch(/rtx-4070-ti-super .*gpus\.yaml/);
+    expect(r.stdout).toMatch(/rtx-4000-ada .*gpus\.yaml/);
     expect(r.stdout).toMatch(/rtx-4090 .*bundled/);
     const json = JSON.parse((await runCli(['gpus', '--json'], { FINETUNE_ADVISOR_KB: gpuFile })).stdout);
-    expect(json.find((g: { id: string }) => g.id === 'rtx-4070-ti-super').origin).toMatch(/gpus\.yaml$/);
+    expect(json.find((g: { id: string }) => g.id === 'rtx-4000-ada').origin).toMatch(/gpus\.yaml$/);
   });
 
   it('a bundled rule can be switched off by id', async () => {
@@ -243,7 +243,7 @@ describe('--no-color', () => {
     const commands = [
       ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
       ['compare'],
-      ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+      ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090'],
       ['techniques'],
       ['techniques', 'show', 'qlora'],
       ['models'],

@@ -101,6 +101,22 @@ describe('interactive recommend', () => {
     );
   });
 
+  it('a GPU name several cards share is asked about, never taken silently', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const done = run(
+      ['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--gpu', 'A100', '--priority', 'quality'],
+      t.io,
+    );
+    const screen = await t.answer(/'A100' is more than one card\. Which one will train\?/, KEYS.down, KEYS.enter);
+    expect(screen).toMatch(/a100-80gb/);
+    await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    await t.answer(/How many training examples\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    const { stderr } = t.out();
+    expect(stderr).toMatch(/--gpu a100-40gb --time 8h/);
+    expect(stderr).not.toMatch(/more than one card/);
+  });
+
   it('several GPUs: a list to pick from; an unknown one uses its memory', async () => {
     const t = fakeTerminal({ PATH: fake('unknown') });
     const done = run(

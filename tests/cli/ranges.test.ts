@@ -11,8 +11,8 @@ import { bundledKb, expectUsageError, runCli, splitFlags } from '../helpers.js';
 
 const ESTIMATE_LLM = 'estimate --technique lora --model llama-2-7b --gpu a100-80gb';
 const RECOMMEND_LLM = 'recommend --goal task --model llama-2-7b --gpu a100-80gb --time 8h --no-input';
-const ESTIMATE_IMAGE = 'estimate --technique lora --model sdxl --gpu 4090';
-const RECOMMEND_IMAGE = 'recommend --goal style --model sdxl --gpu 4090 --time 2h --no-input';
+const ESTIMATE_IMAGE = 'estimate --technique lora --model sdxl --gpu rtx-4090';
+const RECOMMEND_IMAGE = 'recommend --goal style --model sdxl --gpu rtx-4090 --time 2h --no-input';
 
 const errors: Array<[string, string, string, RegExp]> = [
   [

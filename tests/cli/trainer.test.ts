@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 import { runCli } from '../helpers.js';
 
-const LLM = ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'];
+const LLM = ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--json'];
 
 describe('--trainer', () => {
   it('an unknown id: exit 2, one line naming the flag and the allowed ids', async () => {

@@ -155,7 +155,7 @@ describe('binary', () => {
     ]);
     expect(direct.stdout.length).toBeGreaterThan(100_000);
     const r = sh(
-      '"$BIN" recommend --goal task --model llama-3.1-8b --gpu 4090 --time 8h --json | (sleep 0.5; cat); echo "exit $?" >&2',
+      '"$BIN" recommend --goal task --model llama-3.1-8b --gpu rtx-4090 --time 8h --json | (sleep 0.5; cat); echo "exit $?" >&2',
     );
     expect(r.stdout).toBe(direct.stdout);
     expect(r.stderr).toBe('exit 0\n');

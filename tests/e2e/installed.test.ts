@@ -94,7 +94,7 @@ function run(dir: string, args: string[], bin = join(dir, 'bin', 'finetune-advis
 }
 
 const RECOMMEND = ['recommend', '--goal', 'style', '--model', 'sdxl', '--vram', '12', '--time', '2h', '--json'];
-const ESTIMATE = ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--json'];
+const ESTIMATE = ['estimate', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--json'];
 const DATA_YAML = [
   'data/data-plan.yaml',
   'data/gpus.yaml',

@@ -145,7 +145,7 @@ describe('data flags', () => {
   });
 
   it('a run of the data over the budget: exit 3, the time it needs, and a subset that fits (which then does)', async () => {
-    const argv = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', '4090', '--time', '1h'];
+    const argv = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--time', '1h'];
     const data = ['--examples', '200000', '--tokens-per-example', '800'];
     const r = await runCli([...argv, ...data, '--json']);
     expect(r.code).toBe(3);
@@ -230,7 +230,7 @@ describe('the data in the advice', () => {
     for (const argv of [
       ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '1h'],
       ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '24h'],
-      ['--goal', 'subject', '--model', 'sdxl', '--gpu', '4090', '--time', '2h', '--images', '6'],
+      ['--goal', 'subject', '--model', 'sdxl', '--gpu', 'rtx-4090', '--time', '2h', '--images', '6'],
       ['--goal', 'task', '--model', 'llama-3.2-3b', '--gpu', '3060', '--time', '9h', '--examples', '3001'],
     ]) {
       const r = await runCli(['recommend', ...argv, '--json']);

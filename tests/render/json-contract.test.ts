@@ -186,6 +186,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       fp32Tflops: 6.46,
       powerW: 150,
       backend: 'cuda',
+      sharedNames: ['GTX 1070'],
       sources: [FULL_SOURCE],
     });
     const out = printed(gpuJson(kb, gpu));

@@ -34,18 +34,18 @@ const STARTER = `# yaml-language-server: $schema=https://raw.githubusercontent.c
 # List the facts rules can use with: finetune-advisor techniques --facts
 gpus:
   - id: my-card                 # lowercase, dashes
-    name: NVIDIA GeForce RTX 4070 Ti SUPER
+    name: NVIDIA RTX 4000 Ada Generation
     vendor: nvidia              # nvidia | amd | apple
-    vramGB: 16                  # as marketed
+    vramGB: 20                  # as marketed
     bf16: true                  # Ampere (RTX 30) or newer
-    tflops: 88.2                # dense fp16/bf16 tensor TFLOPS with FP32 accumulate
-    bandwidthGBs: 672
-    aliases: ["4070 Ti Super", "RTX 4070 Ti SUPER"]
+    tflops: 76.7                # dense fp16/bf16 tensor TFLOPS with FP32 accumulate
+    bandwidthGBs: 360
+    aliases: ["RTX 4000 Ada", "RTX 4000 Ada Generation"]
     sources:
-      - ref: "NVIDIA GeForce RTX 4070 family specifications page"
-        url: "https://www.nvidia.com/en-us/geforce/graphics-cards/40-series/rtx-4070-family/"
+      - ref: "thamada/nvidia-smi gls/database.py (RTX 4000 Ada: vram_size, vram_bw, FP8 tensor)"
+        url: "https://github.com/thamada/nvidia-smi/blob/b09ef139265ffc7e3c78006346981de8e4d70499/gls/database.py"
         for: [vramGB, bandwidthGBs]
-      - ref: "derived: 66 SMs x 2.61 GHz boost x 512 FLOP per clock per SM"
+      - ref: "derived: 153.4 dense FP8 tensor TFLOPS / 2 (FP16 runs at half the FP8 rate)"
         for: [tflops]
 `;
 

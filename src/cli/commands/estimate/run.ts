@@ -1,5 +1,6 @@
 // The work of `estimate`: the flags, checked once into a request -> estimators -> output.
 import { UsageError } from '../../../errors.js';
+import { backendProblem } from '../../../estimate/backend.js';
 import type { Card } from '../../../estimate/card.js';
 import { resolveCard } from '../../../estimate/card.js';
 import { estimate, type EstimateRequest } from '../../../estimate/estimate.js';
@@ -14,7 +15,7 @@ import {
   checkFamilyFlags,
   checkRunRanges,
   dataInput,
-  resolveGpu,
+  resolveGpuChoice,
   resolveModel,
   resolveTechnique,
   resolveTrainer,
@@ -68,7 +69,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
 function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
   if (flags.gpu === undefined && flags.vram === undefined) return null;
   return resolveCard(kb, {
-    gpu: flags.gpu !== undefined ? resolveGpu(kb, flags.gpu).id : null,
+    gpu: flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).gpu.id : null,
     vramGiB: flags.vram ?? null,
   });
 }
@@ -86,6 +87,9 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   const technique = given.technique!;
   const model = given.model!;
   const overrides = estimateOverrides(technique, model, flags);
+  // a value fixed by the user that the card's stack does not run (MPS: 8-bit optimizers, flash-attn)
+  const stack = given.card ? backendProblem(flags, given.card.backend, given.card.name) : null;
+  if (stack) throw new UsageError(stack);
   const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id);
   return {
     technique,
@@ -110,6 +114,12 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
     );
   }
   for (const w of runRangeWarnings(request.model, flags)) ctx.io.stderr.write(`warning: ${w}\n`);
+  // a name several cards answer to: which one the estimate is for, on stderr and among the assumptions
+  const variant = flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).variantNote : null;
+  if (variant) {
+    ctx.io.stderr.write(`note: ${variant}\n`);
+    result.assumptions.push(variant);
+  }
   if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(result));
   else {
     const { renderEstimateText } = await import('../../../render/estimate.js');

@@ -4,6 +4,7 @@
 import type { Answers } from '../../../engine/answers.js';
 import { scaledModel } from '../../../engine/custom-model.js';
 import { UsageError } from '../../../errors.js';
+import { backendProblem } from '../../../estimate/backend.js';
 import type { DataInput } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
@@ -16,6 +17,7 @@ import {
   dataInput,
   givenKnobs,
   resolveGpu,
+  resolveGpuChoice,
   resolveModel,
   runRangeWarnings,
 } from '../../resolve.js';
@@ -114,7 +116,7 @@ export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void 
 export function checkRecommendInput(
   base: KnowledgeBase,
   input: RecommendInput,
-): { kb: KnowledgeBase; answers: Answers; warnings: string[] } {
+): { kb: KnowledgeBase; answers: Answers; warnings: string[]; notes: string[] } {
   // names given are checked first: a misspelt model or GPU is the error to report, not what is
   // missing; a model by parameter count is modelled on the goal's family, so it needs the goal
   let kb = base;
@@ -125,7 +127,8 @@ export function checkRecommendInput(
     model = scaledModel(kb, GOAL_FAMILY[input.goal!], input.modelParams);
     kb = { ...kb, models: [...kb.models, model] };
   }
-  const gpu = input.gpu !== undefined ? resolveGpu(kb, input.gpu) : null;
+  const choice = input.gpu !== undefined ? resolveGpuChoice(kb, input.gpu) : null;
+  const gpu = choice?.gpu ?? null;
   requireAnswers(input);
   const goal = input.goal;
   if (GOAL_FAMILY[goal] !== model!.family) {
@@ -136,6 +139,8 @@ export function checkRecommendInput(
     );
   }
   checkFamilyFlags(GOAL_FAMILY[goal], input, `--goal ${goal}`);
+  const stack = gpu ? backendProblem(input, gpu.backend ?? 'cuda', gpu.name) : null;
+  if (stack) throw new UsageError(stack);
   checkRunRanges(model!, input);
   const data = dataOf(input, goal);
   const answers: Answers = {
@@ -151,7 +156,12 @@ export function checkRecommendInput(
     ...givenKnobs(input),
     ...(data ? { data } : {}),
   };
-  return { kb, answers, warnings: runRangeWarnings(model!, input, input.model === undefined) };
+  return {
+    kb,
+    answers,
+    warnings: runRangeWarnings(model!, input, input.model === undefined),
+    notes: choice?.variantNote ? [choice.variantNote] : [],
+  };
 }
 
 /** The data answers, when any was given (the goal's packing is the engine's: runChoicesFor). */

@@ -49,8 +49,9 @@ export async function runRecommend(
   // then the priority is asked too unless --priority was given.
   const terminal = flags.input !== false && missingAnswers(given).length > 0 ? ctx.io.terminal : undefined;
   const input = terminal ? await withAnswersAsked(ctx, given, terminal) : given;
-  const { kb, answers, warnings } = checkRecommendInput(await ctx.kb(), input);
+  const { kb, answers, warnings, notes } = checkRecommendInput(await ctx.kb(), input);
   for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
+  for (const n of notes) ctx.io.stderr.write(`note: ${n}\n`);
   const result = recommend(kb, answers);
   const format = outputFormat(flags);
   if (format === 'json') ctx.printJson(recommendToJson(result, { explainAll: flags.explainAll }));
