@@ -6,6 +6,7 @@ import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
+import { savedPrecision } from './size.js';
 import { matmulTflops, UTILISATION } from './time.js';
 
 export function describeAssumptions(
@@ -39,6 +40,7 @@ export function describeAssumptions(
       'mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass',
     );
   }
+  out.push(savedPrecisionText(s, given));
   out.push(
     `CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`,
   );
@@ -63,4 +65,14 @@ export function describeAssumptions(
 /** The sentence for a recipe's bf16 run as fp16 on a card without bf16 (estimate and recommend say it alike). */
 export function precisionChangeText(change: PrecisionChange, cardName: string): string {
   return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (it needs compute capability 8.0, Ampere or newer)`;
+}
+
+/** Which dtype the output file is written in, and whose choice that is. */
+function savedPrecisionText(s: TrainingSettings, given: readonly string[]): string {
+  const { dtype } = savedPrecision(s);
+  if (given.includes('savePrecision')) return `output saved in ${dtype} (--save-precision)`;
+  if (s.savePrecision) return `output saved in ${dtype}, ${s.trainer}'s default (--save-precision to change)`;
+  return METHOD_TRAITS[s.method].savedAs === 'half-precision checkpoint'
+    ? `checkpoint saved in ${dtype}, as full checkpoints are shared (--save-precision to change)`
+    : `output saved in ${dtype}, the trained weights' dtype (--save-precision to change)`;
 }
