@@ -1,5 +1,5 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
-import type { Model } from '../kb/types.js';
+import type { Model, Trainer } from '../kb/types.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
@@ -25,11 +25,17 @@ export function describeAssumptions(
     out.push(`not given, from the technique's defaults for ${model.group}: ${fromDefaults.join(', ')}`);
   if (!given.includes('gradientCheckpointing'))
     out.push(`gradient checkpointing ${s.gradientCheckpointing ? 'on' : 'off'} (not given)`);
+  if (s.gradientCheckpointing && s.offloadCheckpoints)
+    out.push(
+      `checkpoints offloaded to CPU memory (${s.trainer ?? 'the trainer'}'s): the GPU holds one layer's; the copies overlap the compute, time is added only when they outlast it`,
+    );
   const kind = kindOf(model);
   out.push(...kind.assumptions(model, s, given));
   out.push(
-    kind.eagerAttention(model) ??
-      'activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default',
+    kind.eagerAttention(model, s) ??
+      (s.attention === 'flash'
+        ? 'activations in half precision; FlashAttention keeps no sequence x sequence scores'
+        : 'activations in half precision; PyTorch SDPA picks a flash or memory-efficient kernel and keeps no sequence x sequence scores'),
   );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(
@@ -75,4 +81,22 @@ function savedPrecisionText(s: TrainingSettings, given: readonly string[]): stri
   return METHOD_TRAITS[s.method].savedAs === 'half-precision checkpoint'
     ? `checkpoint saved in ${dtype}, as full checkpoints are shared (--save-precision to change)`
     : `output saved in ${dtype}, the trained weights' dtype (--save-precision to change)`;
+}
+
+/** What a trainer sets over the recipe, in words (trainers.yaml: its loss, attention, checkpointing, saved dtype and defaults). */
+export function trainerChanges(t: Trainer): string[] {
+  const out: string[] = [];
+  if (t.gradientCheckpointing)
+    out.push(
+      t.gradientCheckpointing === 'offloaded'
+        ? 'gradient checkpointing on, offloaded to CPU memory'
+        : `gradient checkpointing ${t.gradientCheckpointing}`,
+    );
+  if (t.loss) out.push(t.loss === 'chunked' ? 'a chunked cross-entropy' : 'the full-logits cross-entropy');
+  if (t.attention) out.push(`${t.attention} attention`);
+  if (t.savePrecision) out.push(`saves in ${t.savePrecision}`);
+  if (t.defaults?.precision) out.push(`precision ${t.defaults.precision}`);
+  if (t.defaults?.quantize) out.push(`an adapter base in ${t.defaults.quantize}`);
+  if (t.defaults?.cache !== undefined) out.push(t.defaults.cache ? 'latents cached' : 'latents not cached');
+  return out;
 }

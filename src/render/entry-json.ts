@@ -118,6 +118,7 @@ export interface BlockGroupJson {
   width: number;
   tokensPerLatentPixel: number;
   mlpRatio: number;
+  heads?: number;
   kind?: string;
 }
 
@@ -200,6 +201,7 @@ function componentsJson(c: ImageModel['components']): ImageModelJson['components
         width: b.width,
         tokensPerLatentPixel: b.tokensPerLatentPixel,
         mlpRatio: b.mlpRatio,
+        heads: b.heads,
         kind: b.kind,
       })),
       textTokens: d.textTokens,

@@ -8,10 +8,11 @@ import { SAVERS } from '../estimate/fit.js';
 import type { RunPlan } from '../estimate/plan.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 
-// the class images follow from --prior-preservation (the technique's count), the sequence fill from the data flags
+// the class images follow from --prior-preservation (the technique's count), the sequence fill from the data
+// flags, the checkpoints' offloading from --trainer
 type Flagged = Exclude<
   keyof TrainingSettings,
-  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'loss'
+  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'loss' | 'offloadCheckpoints'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
