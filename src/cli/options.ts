@@ -4,7 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
-import { ATTENTIONS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
+import { ATTENTIONS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, SAVE_PRECISIONS, TARGETS } from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
@@ -167,8 +167,8 @@ export const RUN_KNOB_OPTIONS = {
 
 /**
  * The trainer the run is trained with (trainers.yaml; checked against the knowledge base's ids and
- * the model's family once the knowledge base is loaded) and the attention kernel, over the
- * trainer's default.
+ * the model's family once the knowledge base is loaded), the attention kernel and the precision the
+ * output is saved in, each over the trainer's default.
  */
 export const TRAINER_OPTIONS = {
   trainer: textOption(
@@ -179,6 +179,11 @@ export const TRAINER_OPTIONS = {
     '--attention <kernel>',
     "attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not (default: the trainer's, else sdpa)",
     ATTENTIONS,
+  ),
+  savePrecision: choiceOption(
+    '--save-precision <dtype>',
+    "the dtype the adapter or checkpoint is saved in (default: the trainer's, else the trained weights')",
+    SAVE_PRECISIONS,
   ),
 };
 

@@ -1,5 +1,5 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
-import type { Model } from '../kb/types.js';
+import type { Model, Trainer } from '../kb/types.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
@@ -7,6 +7,7 @@ import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
+import { savedPrecision } from './size.js';
 import { matmulTflops, UTILISATION } from './time.js';
 
 export function describeAssumptions(
@@ -27,11 +28,17 @@ export function describeAssumptions(
     out.push(`not given, from the technique's defaults for ${model.group}: ${fromDefaults.join(', ')}`);
   if (!given.includes('gradientCheckpointing'))
     out.push(`gradient checkpointing ${s.gradientCheckpointing ? 'on' : 'off'} (not given)`);
+  if (s.gradientCheckpointing && s.offloadCheckpoints)
+    out.push(
+      `checkpoints offloaded to CPU memory (${s.trainer ?? 'the trainer'}'s): the GPU holds one layer's; the copies overlap the compute, time is added only when they outlast it`,
+    );
   const kind = kindOf(model);
   out.push(...kind.assumptions(model, s, given));
   out.push(
-    kind.eagerAttention(model) ??
-      'activations in half precision with a FlashAttention-style kernel (no sequence x sequence scores kept), as PyTorch SDPA does by default',
+    kind.eagerAttention(model, s) ??
+      (s.attention === 'flash'
+        ? 'activations in half precision; FlashAttention keeps no sequence x sequence scores'
+        : 'activations in half precision; PyTorch SDPA picks a flash or memory-efficient kernel and keeps no sequence x sequence scores'),
   );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(
@@ -42,6 +49,7 @@ export function describeAssumptions(
       'mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass',
     );
   }
+  out.push(savedPrecisionText(s, given));
   out.push(
     `CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`,
   );
@@ -71,4 +79,32 @@ export function precisionChangeText(change: PrecisionChange, cardName: string, b
       ? 'it is emulated on Apple M1/M2 GPUs; native from M3, on macOS 14 or later'
       : 'it needs compute capability 8.0, Ampere or newer';
   return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (${why})`;
+}
+
+/** Which dtype the output file is written in, and whose choice that is. */
+function savedPrecisionText(s: TrainingSettings, given: readonly string[]): string {
+  const { dtype } = savedPrecision(s);
+  if (given.includes('savePrecision')) return `output saved in ${dtype} (--save-precision)`;
+  if (s.savePrecision) return `output saved in ${dtype}, ${s.trainer}'s default (--save-precision to change)`;
+  return METHOD_TRAITS[s.method].savedAs === 'half-precision checkpoint'
+    ? `checkpoint saved in ${dtype}, as full checkpoints are shared (--save-precision to change)`
+    : `output saved in ${dtype}, the trained weights' dtype (--save-precision to change)`;
+}
+
+/** What a trainer sets over the recipe, in words (trainers.yaml: its loss, attention, checkpointing, saved dtype and defaults). */
+export function trainerChanges(t: Trainer): string[] {
+  const out: string[] = [];
+  if (t.gradientCheckpointing)
+    out.push(
+      t.gradientCheckpointing === 'offloaded'
+        ? 'gradient checkpointing on, offloaded to CPU memory'
+        : `gradient checkpointing ${t.gradientCheckpointing}`,
+    );
+  if (t.loss) out.push(t.loss === 'chunked' ? 'a chunked cross-entropy' : 'the full-logits cross-entropy');
+  if (t.attention) out.push(`${t.attention} attention`);
+  if (t.savePrecision) out.push(`saves in ${t.savePrecision}`);
+  if (t.defaults?.precision) out.push(`precision ${t.defaults.precision}`);
+  if (t.defaults?.quantize) out.push(`an adapter base in ${t.defaults.quantize}`);
+  if (t.defaults?.cache !== undefined) out.push(t.defaults.cache ? 'latents cached' : 'latents not cached');
+  return out;
 }

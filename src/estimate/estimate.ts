@@ -1,8 +1,8 @@
 // One run as the user describes it, estimated part by part: the memory and time of exactly those
 // settings, and what memory savers would make it fit the card. Pure.
 import type { Source } from '../kb/schema.js';
-import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
-import { describeAssumptions } from './assumptions.js';
+import type { KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
+import { describeAssumptions, trainerChanges } from './assumptions.js';
 import type { Card } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
@@ -71,7 +71,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     assumptions: [
       ...(request.trainer
         ? [
-            `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, the default for ${kindOf(model).adjective} models (not given; pass --trainer)` : ''}: its defaults over the recipe, the flags given over both`,
+            `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, the default for ${kindOf(model).adjective} models (not given; pass --trainer)` : ''}: ${trainerSummary(request.trainer)}, the flags given over both`,
           ]
         : []),
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),
@@ -83,4 +83,9 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
       ? { id: request.trainer.id, name: request.trainer.name, isDefault: request.trainerIsDefault ?? false }
       : null,
   };
+}
+
+function trainerSummary(t: Trainer): string {
+  const changes = trainerChanges(t);
+  return changes.length ? `over the recipe it sets ${changes.join(', ')}` : 'it changes nothing in the recipe';
 }

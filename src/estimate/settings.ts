@@ -20,6 +20,8 @@ export interface TrainingSettings {
   quantize: Quantization;
   optimizer: Optimizer;
   gradientCheckpointing: boolean;
+  /** with gradient checkpointing, the checkpoints held in host memory (Unsloth's "unsloth" mode) */
+  offloadCheckpoints: boolean;
   /** latents and text embeddings cached, text encoders and VAE off the GPU (image models) */
   cache: boolean;
   trainTextEncoder: boolean;
@@ -92,6 +94,7 @@ export function resolveSettings(
     quantize: method.impliedQuantization ?? 'none',
     optimizer: d.optimizer,
     gradientCheckpointing: false,
+    offloadCheckpoints: false,
     // latents and text embeddings cached, the encoders off the GPU: what kohya (cache_latents,
     // cache_text_encoder_outputs), ai-toolkit (cache_latents_to_disk) and SimpleTuner do by default
     // or in their examples; --no-cache for the diffusers scripts, which keep the encoders on the GPU
@@ -146,7 +149,10 @@ export function resolveSettings(
 function trainerDefaults(trainer: Trainer | null, adapter: boolean): Partial<TrainingSettings> {
   if (!trainer) return {};
   const out: Partial<TrainingSettings> = {};
-  if (trainer.gradientCheckpointing) out.gradientCheckpointing = trainer.gradientCheckpointing !== 'off';
+  if (trainer.gradientCheckpointing) {
+    out.gradientCheckpointing = trainer.gradientCheckpointing !== 'off';
+    out.offloadCheckpoints = trainer.gradientCheckpointing === 'offloaded';
+  }
   const d = trainer.defaults;
   if (d?.precision) out.precision = d.precision;
   if (d?.cache !== undefined) out.cache = d.cache;

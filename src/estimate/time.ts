@@ -72,6 +72,41 @@ function materialisedDeltaSeconds(model: Model, s: TrainingSettings, gpu: GpuPer
   return merge + weightGradient;
 }
 
+/**
+ * Eager attention runs its softmax and the element-wise steps around it as separate kernels over
+ * the whole score matrix, each bound by memory bandwidth (what the fused kernels avoid by never
+ * writing the scores out: FlashAttention, arXiv 2205.14135, an IO-aware attention): the bytes each score moves
+ * (the kind's eagerScoreTraffic) over the card's bandwidth; gradient checkpointing repeats the
+ * forward's. Its extra matmul work (the full square) is in the kind's forward FLOPs. 0 when fused.
+ */
+function eagerAttentionSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  const kind = kindOf(model);
+  const scores = kind.attentionScores(model, s);
+  if (scores === 0) return 0;
+  const t = kind.eagerScoreTraffic;
+  return (scores * (t.forward * (s.gradientCheckpointing ? 2 : 1) + t.backward)) / (gpu.bandwidthGBs * 1e9);
+}
+
+/**
+ * Host link bandwidth for checkpoints offloaded to CPU memory: bitsandbytes' paged-optimizer worked
+ * example takes PCIe 3.0 x16 at 16 GB/s and half of it achieved ("1/(16*0.5) = 1/8 = 125ms"
+ * per GB, bitsandbytes docs/source/optimizers.mdx); newer links are faster, so this is the slow case.
+ */
+export const HOST_LINK_GBS = 16 * 0.5;
+
+/**
+ * Offloaded gradient checkpointing (Unsloth's default, use_gradient_checkpointing="unsloth"):
+ * every layer's input goes to host memory in the forward and comes back in the backward, on a
+ * copy stream beside the compute ("offloads intermediate activations to system RAM asynchronously
+ * whilst being only 1% slower", unslothai/unsloth README). Time is lost only when the copies
+ * outlast the compute they overlap.
+ */
+function checkpointOffloadSeconds(model: Model, s: TrainingSettings, compute: number): number {
+  if (!s.gradientCheckpointing || !s.offloadCheckpoints) return 0;
+  const transfer = (2 * kindOf(model).checkpointBytes(model, s)) / (HOST_LINK_GBS * 1e9);
+  return Math.max(0, transfer - compute);
+}
+
 export interface StepTime {
   stepSeconds: number;
   samplesPerStep: number;
@@ -113,7 +148,13 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const w = trainedWeightBytes(s.precision);
   const optimizerStep =
     (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
-  const stepSeconds = compute + dequant + materialisedDeltaSeconds(model, s, gpu) + optimizerStep;
+  const stepSeconds =
+    compute +
+    dequant +
+    materialisedDeltaSeconds(model, s, gpu) +
+    eagerAttentionSeconds(model, s, gpu) +
+    checkpointOffloadSeconds(model, s, compute) +
+    optimizerStep;
   const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
   result[kind.throughputUnit] = kind.throughputPerStep(s) / stepSeconds;
   return result;

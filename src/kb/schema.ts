@@ -178,6 +178,8 @@ const BlockGroupSchema = z.strictObject({
   width: z.number().int().positive(),
   tokensPerLatentPixel: z.number().positive().max(1),
   mlpRatio: z.number().positive().default(4),
+  // attention heads of each block (the denoiser's config.json): what eager attention's scores scale with
+  heads: z.number().int().positive().optional(),
   kind: text.optional(),
 });
 

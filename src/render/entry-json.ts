@@ -126,6 +126,7 @@ export interface BlockGroupJson {
   width: number;
   tokensPerLatentPixel: number;
   mlpRatio: number;
+  heads?: number;
   kind?: string;
 }
 
@@ -217,6 +218,7 @@ function componentsJson(c: ImageModel['components']): ImageModelJson['components
         width: b.width,
         tokensPerLatentPixel: b.tokensPerLatentPixel,
         mlpRatio: b.mlpRatio,
+        heads: b.heads,
         kind: b.kind,
       })),
       textTokens: d.textTokens,

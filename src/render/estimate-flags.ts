@@ -8,7 +8,8 @@ import { SAVERS } from '../estimate/fit.js';
 import type { RunPlan } from '../estimate/plan.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 
-// the class images follow from --prior-preservation (the technique's count), the sequence fill from the data flags
+// the class images follow from --prior-preservation (the technique's count), the sequence fill from the data
+// flags, the checkpoints' offloading from --trainer
 type Flagged = Exclude<
   keyof TrainingSettings,
   | 'method'
@@ -17,7 +18,7 @@ type Flagged = Exclude<
   | 'virtualTokens'
   | 'classImages'
   | 'loss'
-  | 'savePrecision'
+  | 'offloadCheckpoints'
   | 'quantizesExperts'
 >;
 
@@ -40,6 +41,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   steps: (v) => [`--steps ${v}`],
   trainer: (v) => (v === null ? [] : [`--trainer ${v}`]),
   attention: (v) => [`--attention ${v}`],
+  savePrecision: (v) => (v === null ? [] : [`--save-precision ${v}`]),
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

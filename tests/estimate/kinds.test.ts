@@ -80,8 +80,11 @@ describe('language models', () => {
     expect(fitWithSavers(m, settings('lora', m), tiny).savers).not.toContain('int8-base');
   });
   it('soft-capped attention (Gemma 2) runs eager; Llama uses a fused kernel', () => {
-    expect(LLM_KIND.eagerAttention(llm('gemma-2-9b'))).toMatch(/soft-capped attention \(cap 50\) runs eager/);
-    expect(LLM_KIND.eagerAttention(m)).toBeNull();
+    expect(LLM_KIND.eagerAttention(llm('gemma-2-9b'), settings('lora', m))).toMatch(
+      /soft-capped attention \(cap 50\) runs eager/,
+    );
+    expect(LLM_KIND.eagerAttention(m, settings('lora', m))).toBeNull();
+    expect(LLM_KIND.eagerAttention(m, { ...settings('lora', m), attention: 'eager' })).toMatch(/eager attention/);
     expect(LLM_KIND.assumptions(m, settings('lora', m, { seqLen: 777 }), [])[0]).toMatch(
       /every sequence 777 tokens long/,
     );
@@ -161,7 +164,7 @@ describe('image models', () => {
       /latents and text embeddings cached/,
     );
     expect(IMAGE_KIND.assumptions(sdxl, settings('lora', sdxl, { cache: false }), [])[0]).toMatch(/--no-cache/);
-    expect(IMAGE_KIND.eagerAttention(sdxl)).toBeNull();
+    expect(IMAGE_KIND.eagerAttention(sdxl, settings('lora', sdxl))).toBeNull();
   });
   it('scales the denoiser blocks to about the size asked', () => {
     const scaled = scaledModel(kb, 'image', 5);

@@ -1,7 +1,7 @@
 // Each formula against a published figure.
 import { describe, expect, it } from 'vitest';
 
-import { EAGER_SCORE_BYTES } from '../../src/estimate/kinds/llm.js';
+import { EAGER_SCORE_BYTES, SOFTCAP_SCORE_BYTES } from '../../src/estimate/kinds/llm.js';
 import { llmParamTotal } from '../../src/estimate/kinds/llm-layers.js';
 import { estimateMemory, GiB } from '../../src/estimate/memory.js';
 import { trainableParams } from '../../src/estimate/parameters.js';
@@ -90,7 +90,7 @@ describe('soft-capped attention (Gemma 2)', () => {
     expect(a.attentionSoftcap).toBe(50);
     expect(a.finalLogitSoftcap).toBe(30);
     const s = { ...resolveSettings(qlora, gemma2, { seqLen: 512 })!, batch: 1, gradientCheckpointing: false };
-    const scores = a.heads * 512 * 512 * EAGER_SCORE_BYTES;
+    const scores = a.heads * 512 * 512 * (EAGER_SCORE_BYTES + SOFTCAP_SCORE_BYTES);
     const head = 512 * a.vocab * 2;
     expect(activations(gemma2, s) - activations(uncapped, s)).toBeCloseTo(a.layers * scores + head, -4);
     const gc = { ...s, gradientCheckpointing: true };

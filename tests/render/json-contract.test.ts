@@ -228,7 +228,10 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       sampling: { steps: 28, guidance: 'distilled' },
       checkpointBundles: ['vae'],
       components: {
-        denoiser: { ...c.denoiser, blocks: c.denoiser.blocks.map((b) => ({ ...b, kind: 'joint' })) },
+        denoiser: {
+          ...c.denoiser,
+          blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'joint' })),
+        },
         textEncoders: c.textEncoders.map((e) => ({ ...e, width: e.width ?? 768 })),
         vae: { ...c.vae, width: 4 },
       },

@@ -34,6 +34,29 @@ export function blockTokens(model: ImageModel, group: BlockGroup, resolution: nu
   return model.components.denoiser.kind === 'unet' ? image : image + model.components.denoiser.textTokens;
 }
 
+/**
+ * Bytes kept per attention score by eager attention in diffusers (AttnProcessor, what runs without
+ * SDPA or xFormers): get_attention_scores' `attention_probs = attention_scores.softmax(dim=-1)` in
+ * the half-precision dtype (upcast_softmax is off in the UNet's and transformers' blocks), the one
+ * tensor the softmax backward and the value product (`torch.bmm(attention_probs, value)`) both keep.
+ */
+export const IMAGE_EAGER_SCORE_BYTES = 2;
+/** Head width of a block whose entry names no head count: 64, SD 2.x's, SDXL's and SD3's (their config.json attention_head_dim). */
+export const DEFAULT_HEAD_DIM = 64;
+
+/**
+ * Scores eager attention writes per sample in each block group: self-attention (tokens x tokens;
+ * joint-attention transformers with the text tokens among them) and a UNet's cross-attention to
+ * the text tokens, per head. 0 with a fused kernel (SDPA, FlashAttention, xFormers).
+ */
+function scoresPerSample(model: ImageModel, s: TrainingSettings, group: BlockGroup): number {
+  if (s.attention !== 'eager') return 0;
+  const d = model.components.denoiser;
+  const tokens = blockTokens(model, group, s.resolution ?? model.nativeResolution);
+  const heads = group.heads ?? group.width / DEFAULT_HEAD_DIM;
+  return heads * tokens * (tokens + (d.kind === 'unet' ? d.textTokens : 0));
+}
+
 /** Width of the text encoders' token embeddings (what a textual-inversion vector has). */
 export function textEmbeddingWidths(model: ImageModel): number[] {
   return model.components.textEncoders.map((te) => te.width ?? 768);
@@ -53,16 +76,30 @@ function activationBytesOf(model: ImageModel, s: TrainingSettings): number {
   const bytes = activationBytes(s.precision);
   let kept = 0;
   let largestBlock = 0;
+  // eager attention's scores, apart: the resnet and autocast-norm shares below scale the blocks' tensors only
+  let scores = 0;
+  let largestScores = 0;
+  let largestInput = 0;
   for (const g of model.components.denoiser.blocks) {
     const tokens = blockTokens(model, g, res) * samples;
     // self-attention 6w, cross-attention 4w, projections 2w, feed-forward 2w + 4 x mlpRatio x w
     const block = tokens * (12 + 4 * g.mlpRatio) * g.width * bytes;
+    const blockScores = samples * scoresPerSample(model, s, g) * IMAGE_EAGER_SCORE_BYTES;
     largestBlock = Math.max(largestBlock, block);
-    kept += g.count * (s.gradientCheckpointing ? tokens * g.width * bytes : block);
+    largestInput = Math.max(largestInput, tokens * g.width * bytes);
+    largestScores = Math.max(largestScores, blockScores);
+    kept += g.count * (s.gradientCheckpointing ? (s.offloadCheckpoints ? 0 : tokens * g.width * bytes) : block);
+    // with gradient checkpointing only the block being recomputed holds its scores
+    if (!s.gradientCheckpointing) scores += g.count * blockScores;
   }
-  if (s.gradientCheckpointing) kept += largestBlock;
-  if (model.components.denoiser.kind !== 'unet') return kept;
-  return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1);
+  if (s.gradientCheckpointing) {
+    // offloaded checkpoints wait in host memory: the GPU holds the one being moved back
+    if (s.offloadCheckpoints) kept += largestInput;
+    kept += largestBlock;
+    scores = largestScores;
+  }
+  if (model.components.denoiser.kind !== 'unet') return kept + scores;
+  return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1) + scores;
 }
 
 /** A per-block quantity averaged over the denoiser's blocks, each weighted by its parameters (count x width^2). */
@@ -137,6 +174,14 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   // checkpoint file bundles (checkpointBundles): SD 1.5's fp16 single file is 2.13 GB with text
   // encoder and VAE, FLUX.1-dev's flux1-dev.safetensors 23.8 GB of transformer alone, SD3 Medium's
   // 4.34 GB transformer and VAE (file listings cited on each model's checkpointBundles).
+  checkpointBytes: (model, s) => {
+    const res = s.resolution ?? model.nativeResolution;
+    const bytes = activationBytes(s.precision);
+    return model.components.denoiser.blocks.reduce(
+      (t, g) => t + g.count * blockTokens(model, g, res) * samplesPerStep(s) * g.width * bytes,
+      0,
+    );
+  },
   checkpointParams: (model, s) => {
     const c = model.components;
     const bundled = new Set(model.checkpointBundles);
@@ -224,7 +269,17 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
       );
     return out;
   },
-  eagerAttention: () => null,
+  eagerAttention: (model, s) =>
+    s.attention === 'eager'
+      ? `eager attention: every transformer block keeps its token x token scores (${IMAGE_EAGER_SCORE_BYTES} bytes each, the half-precision softmax output diffusers' AttnProcessor keeps), as without xFormers or SDPA; --attention sdpa keeps none`
+      : null,
+  // AttnProcessor, per score: forward baddbmm's output written (2), the softmax (2 + 2) and the value
+  // product's read (2) = 8; backward the probabilities' gradient (2) and re-read (2), the softmax
+  // backward (2 + 2 + 2) and the two products reading the scores' gradient (4) = 14
+  eagerScoreTraffic: { forward: 8, backward: 14 },
+  attentionScores: (model, s) =>
+    samplesPerStep(s) *
+    model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),
 
   scalingTemplates: (models) => models.filter((m): m is ImageModel => m.family === 'image'),
   scaled: (template, billions, identity) => {

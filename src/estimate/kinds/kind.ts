@@ -54,6 +54,8 @@ export interface ModelKind<M extends Model = Model> {
   trainableDims(model: M): TrainableDims;
   /** bytes of the activations autograd keeps at the peak */
   activationBytes(model: M, s: TrainingSettings): number;
+  /** bytes of the layer inputs gradient checkpointing keeps, every layer's (what offloading moves to host memory) */
+  checkpointBytes(model: M, s: TrainingSettings): number;
   /** parameters a full fine-tune's checkpoint holds (what is saved, not every component loaded) */
   checkpointParams(model: M, s: TrainingSettings): number;
   /** bytes of the parts beside the trained network (an image model's text encoders and VAE); 0 when none */
@@ -86,7 +88,11 @@ export interface ModelKind<M extends Model = Model> {
   /** the assumptions specific to the kind, in the order the estimate lists them */
   assumptions(model: M, s: TrainingSettings, given: readonly string[]): string[];
   /** how attention runs when it is not a fused kernel that keeps no scores; null: fused */
-  eagerAttention(model: M): string | null;
+  eagerAttention(model: M, s: TrainingSettings): string | null;
+  /** attention scores eager attention writes per micro-batch forward, over all layers (0: a fused kernel) */
+  attentionScores(model: M, s: TrainingSettings): number;
+  /** bytes eager attention reads and writes per score in the forward and the backward pass (its unfused element-wise kernels) */
+  readonly eagerScoreTraffic: { forward: number; backward: number };
 
   // ---- models the catalogue does not have
   /** the catalogue models a model of this kind given only its size may be scaled from */

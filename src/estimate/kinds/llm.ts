@@ -29,12 +29,33 @@ export const DEFAULT_SEQ_LEN = 1024;
 export const LOSS_BYTES_PER_LOGIT = 12;
 
 /**
- * Bytes kept per attention score (batch x heads x sequence x sequence) by eager attention with
- * soft-capping, as transformers' Gemma 2 (eager_attention_forward, which its training warning asks
- * for) and litgpt's CausalSelfAttention ("with softcapping we cannot use SDPA") compute it: the tanh
- * output (2), the softmax output in fp32 (4) and its half-precision copy the value product keeps (2).
+ * Bytes kept per attention score (batch x heads x sequence x sequence) by eager attention, as
+ * transformers' eager_attention_forward computes it (`softmax(attn_weights, dim=-1,
+ * dtype=torch.float32).to(query.dtype)` then `matmul(attn_weights, value_states)`): the softmax
+ * output in fp32 its backward reads (4) and the half-precision copy the value product keeps (2).
+ * The scaling, the mask addition and a dropout of p = 0 keep nothing. SDPA (which picks the flash
+ * or memory-efficient kernel) and FlashAttention keep no scores: memory O(sequence).
  */
-export const EAGER_SCORE_BYTES = 8;
+export const EAGER_SCORE_BYTES = 6;
+/**
+ * Soft-capping (Gemma 2, `attn_weights = tanh(attn_weights / softcap) * softcap`) adds the tanh
+ * output its backward reads (2 bytes). Transformers' Gemma 2 asks for eager attention in training
+ * and litgpt's CausalSelfAttention says "with softcapping we cannot use SDPA": a soft-capped model
+ * runs eager whatever the trainer's default.
+ */
+export const SOFTCAP_SCORE_BYTES = 2;
+
+/** Whether attention runs eager: asked for (--attention eager, a trainer's default) or forced by soft-capping. */
+export function llmAttentionIsEager(model: LlmModel, s: TrainingSettings): boolean {
+  return s.attention === 'eager' || model.architecture.attentionSoftcap !== undefined;
+}
+
+/** Scores one layer's eager attention computes per micro-batch (0 with a fused kernel). */
+function llmScoresPerLayer(model: LlmModel, s: TrainingSettings): number {
+  if (!llmAttentionIsEager(model, s)) return 0;
+  const seq = llmSequenceLength(s);
+  return s.batch * model.architecture.heads * seq * seq;
+}
 
 /**
  * Elements autograd keeps per token for one layer of a stack: norm in and out before attention
@@ -82,17 +103,27 @@ function activationBytesOf(model: LlmModel, s: TrainingSettings): number {
   const bytes = activationBytes(s.precision);
   let kept = 0;
   let largestLayer = 0;
-  // soft-capped attention keeps each layer's scores (see EAGER_SCORE_BYTES)
-  const scores = a.attentionSoftcap ? s.batch * a.heads * seq * seq * EAGER_SCORE_BYTES : 0;
+  // eager attention keeps each layer's scores (see EAGER_SCORE_BYTES); with gradient checkpointing
+  // only the layer being recomputed holds them
+  const scores = llmScoresPerLayer(model, s) * (EAGER_SCORE_BYTES + (a.attentionSoftcap ? SOFTCAP_SCORE_BYTES : 0));
   for (const stack of llmStacks(model)) {
     const layer = llmLayerElementsPerToken(model, stack) * bytes * tokens + scores;
     largestLayer = Math.max(largestLayer, layer);
-    kept += stack.count * (s.gradientCheckpointing ? tokens * a.hidden * bytes : layer);
+    if (!s.gradientCheckpointing) kept += stack.count * layer;
   }
-  if (s.gradientCheckpointing) kept += largestLayer;
+  // checkpointing keeps each layer's input and recomputes one layer at a time; offloaded (Unsloth),
+  // the inputs wait in host memory and the GPU holds the one being moved back
+  if (s.gradientCheckpointing)
+    kept += (s.offloadCheckpoints ? tokens * a.hidden * bytes : checkpointBytesOf(model, s)) + largestLayer;
   // a soft-capped head keeps its tanh output beside the capped logits
   const logits = tokens * a.vocab * (bytes * (a.finalLogitSoftcap ? 2 : 1) + LOSS_BYTES_PER_LOGIT);
   return kept + logits;
+}
+
+function checkpointBytesOf(model: LlmModel, s: TrainingSettings): number {
+  return (
+    s.batch * llmSequenceLength(s) * model.architecture.hidden * activationBytes(s.precision) * llmLayerCount(model)
+  );
 }
 
 function forwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
@@ -100,7 +131,9 @@ function forwardFlopsPerToken(model: LlmModel, s: TrainingSettings): number {
   // the weights a token is multiplied by (an MoE token's experts only) and the output head; the embedding lookup is free
   const matmulParams = llmActiveMatmulParams(model);
   const seq = computedSequenceLength(s);
-  const attention = 2 * seq * a.heads * a.headDim * llmLayerCount(model); // QK^T and AV, causal half: 4 x (s/2) x d x L
+  // QK^T and AV, causal half: 4 x (s/2) x d x L; eager attention multiplies the whole s x s
+  // square and masks it afterwards, twice the work of the causal kernels that skip masked blocks
+  const attention = (llmAttentionIsEager(model, s) ? 2 : 1) * 2 * seq * a.heads * a.headDim * llmLayerCount(model);
   return 2 * matmulParams + attention;
 }
 
@@ -147,6 +180,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     };
   },
   activationBytes: activationBytesOf,
+  checkpointBytes: checkpointBytesOf,
   checkpointParams: (model) => model.params,
   componentBytes: () => 0,
   savers: new Set(['gradient-checkpointing', '8-bit-optimizer', 'bf16-weights', 'micro-batch-1']),
@@ -171,10 +205,20 @@ export const LLM_KIND: ModelKind<LlmModel> = {
       : `one example per sequence, about ${s.meanSeqLen} tokens computed of the ${s.seqLen}-token cut-off; memory sized for the longest (${s.seqLen})`,
     `logits and loss at ${activationBytes(s.precision) + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, litgpt, Liger) keep less, and some trainers more`,
   ],
-  eagerAttention: (model) =>
-    model.architecture.attentionSoftcap
-      ? `soft-capped attention (cap ${model.architecture.attentionSoftcap}) runs eager: every layer keeps its sequence x sequence scores, as transformers and litgpt train ${model.name}`
-      : null,
+  eagerAttention: (model, s) => {
+    const cap = model.architecture.attentionSoftcap;
+    if (cap)
+      return `soft-capped attention (cap ${cap}) runs eager: every layer keeps its sequence x sequence scores (${EAGER_SCORE_BYTES + SOFTCAP_SCORE_BYTES} bytes each with the tanh output), as transformers and litgpt train ${model.name}`;
+    return s.attention === 'eager'
+      ? `eager attention: every layer keeps its sequence x sequence scores (${EAGER_SCORE_BYTES} bytes each: fp32 softmax and its half copy, as transformers' eager_attention_forward), over the whole square; --attention sdpa keeps none`
+      : null;
+  },
+  attentionScores: (model, s) => llmScoresPerLayer(model, s) * llmLayerCount(model),
+  // eager_attention_forward, per score: forward the QK^T product written (2), scaled (read 2, write
+  // 2), masked (2 + 2), the fp32 softmax (2 + 4), its half copy (4 + 2) and the value product's read
+  // (2) = 24; backward the probabilities' gradient (2) and re-read (2), the cast (2 + 4), the softmax
+  // backward (4 + 4 + 2), the scaling (2 + 2) and the two products reading the scores' gradient (4) = 28
+  eagerScoreTraffic: { forward: 24, backward: 28 },
 
   // Decoder-only language models in today's common layout are the templates when there are any;
   // an unknown model is most likely one.
