@@ -137,10 +137,13 @@ describe('nearest names keep to the product line and its generation', () => {
     expect(s[0]).toBe('llama-3.1-8b');
     expect(s).not.toContain('llama-7b');
   });
-  it('"qwen3-8b" suggests Qwen2.5 before Qwen v1', () => {
-    const s = findModel(kb, 'qwen3-8b').suggestions;
-    expect(s[0]).toBe('qwen2.5-7b');
-    expect(s.every((id) => id.startsWith('qwen2.5'))).toBe(true);
+  it('"qwen3-9b" suggests Qwen3 models, not Qwen v1; "qwen2.5-8b" Qwen2.5 before Qwen v1', () => {
+    const s = findModel(kb, 'qwen3-9b').suggestions;
+    expect(s.length).toBeGreaterThan(0);
+    expect(s.every((id) => id.startsWith('qwen3'))).toBe(true);
+    const q25 = findModel(kb, 'qwen2.5-8b').suggestions;
+    expect(q25[0]).toBe('qwen2.5-7b');
+    expect(q25.every((id) => id.startsWith('qwen2.5'))).toBe(true);
   });
   it('"4060 Super" finds the 4060 family; "RTX 1080" the GTX 1080', () => {
     expect(findGpu(kb, '4060 Super').suggestions.every((id) => id.includes('4060'))).toBe(true);
