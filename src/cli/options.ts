@@ -4,7 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
-import { ATTENTIONS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
+import { ATTENTIONS, LOSSES, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, TARGETS } from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
@@ -179,6 +179,11 @@ export const TRAINER_OPTIONS = {
     '--attention <kernel>',
     "attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not (default: the trainer's, else sdpa)",
     ATTENTIONS,
+  ),
+  loss: choiceOption(
+    '--loss <kind>',
+    "cross-entropy (language models): full logits upcast whole, chunked (torchtune), fused with the output head (Liger, Unsloth) (default: the trainer's, else full)",
+    LOSSES,
   ),
 };
 

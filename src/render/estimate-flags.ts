@@ -11,7 +11,7 @@ import type { TrainingSettings } from '../estimate/settings.js';
 // the class images follow from --prior-preservation (the technique's count), the sequence fill from the data flags
 type Flagged = Exclude<
   keyof TrainingSettings,
-  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'loss' | 'savePrecision'
+  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'savePrecision'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
@@ -33,6 +33,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   steps: (v) => [`--steps ${v}`],
   trainer: (v) => (v === null ? [] : [`--trainer ${v}`]),
   attention: (v) => [`--attention ${v}`],
+  loss: (v) => [`--loss ${v}`],
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

@@ -62,6 +62,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     cache: flags.cache === false ? false : undefined,
     steps: flags.steps,
     attention: flags.attention,
+    loss: flags.loss,
   });
 }
 
