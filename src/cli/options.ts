@@ -4,7 +4,15 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
-import { ATTENTIONS, OPTIMIZERS, PRECISIONS, QUANTIZATIONS, SAVE_PRECISIONS, TARGETS } from '../kb/vocabulary.js';
+import {
+  ATTENTIONS,
+  LOSSES,
+  OPTIMIZERS,
+  PRECISIONS,
+  QUANTIZATIONS,
+  SAVE_PRECISIONS,
+  TARGETS,
+} from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
 
 export interface OptionSpec<T> {
@@ -184,6 +192,11 @@ export const TRAINER_OPTIONS = {
     '--save-precision <dtype>',
     "the dtype the adapter or checkpoint is saved in (default: the trainer's, else the trained weights')",
     SAVE_PRECISIONS,
+  ),
+  loss: choiceOption(
+    '--loss <kind>',
+    "cross-entropy (language models): full logits upcast whole, chunked (torchtune), fused with the output head (Liger, Unsloth) (default: the trainer's, else full)",
+    LOSSES,
   ),
 };
 

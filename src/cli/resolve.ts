@@ -69,9 +69,11 @@ const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; ins
     { flag: '--tokens-per-example', key: 'tokensPerExample', instead: '--images' },
     { flag: '--tokens', key: 'tokens', instead: '--images' },
     { flag: '--packing', key: 'packing', instead: '--images' },
+    { flag: '--loss', key: 'loss', instead: "no --loss: a denoiser's loss has no vocabulary of logits" },
   ],
 };
 type FamilyFlagKey =
+  | 'loss'
   | 'resolution'
   | 'seqLen'
   | 'images'

@@ -67,7 +67,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     hours: step && classImages !== null ? totalHours(settings, step) + classImages : null,
     classImageHours: classImages,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-    fit: card ? fitWithSavers(model, settings, card) : null,
+    fit: card ? fitWithSavers(model, settings, card, new Set(), new Set(request.trainer?.savers)) : null,
     assumptions: [
       ...(request.trainer
         ? [

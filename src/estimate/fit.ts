@@ -2,6 +2,7 @@
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
 import { backendOf, BACKENDS } from './backend.js';
+import type { Saver as TrainerSaver } from '../kb/vocabulary.js';
 import type { Card } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
@@ -15,7 +16,14 @@ import { classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHo
 export const HEADROOM = 0.9;
 
 export type SaverId =
-  'gradient-checkpointing' | '8-bit-optimizer' | 'cache' | 'bf16-weights' | 'micro-batch-1' | 'int8-base' | 'nf4-base';
+  | 'fused-loss'
+  | 'gradient-checkpointing'
+  | '8-bit-optimizer'
+  | 'cache'
+  | 'bf16-weights'
+  | 'micro-batch-1'
+  | 'int8-base'
+  | 'nf4-base';
 
 /** A memory saver; a model's kind says which ones its trainers offer (ModelKind.savers). */
 export interface Saver {
@@ -23,10 +31,21 @@ export interface Saver {
   label: string;
   /** the settings it changes: a saver is not used when the user fixed one of them */
   changes: ReadonlyArray<keyof TrainingSettings>;
-  apply: (s: TrainingSettings, card: Card) => TrainingSettings | null;
+  /** `offers`: what the run's trainer offers as savers (trainers.yaml `savers`; none without a trainer) */
+  apply: (s: TrainingSettings, card: Card, offers: ReadonlySet<TrainerSaver>) => TrainingSettings | null;
 }
 
 export const SAVERS: readonly Saver[] = [
+  {
+    // First: it costs no speed. Liger's fused linear cross-entropy (LLaMA-Factory
+    // enable_liger_kernel, ms-swift / TRL use_liger_kernel, axolotl's Liger plugin) reports higher
+    // throughput, not lower ("increase multi-GPU training throughput by ~20% and reduces memory
+    // usage by ~60%", transformers TrainingArguments use_liger_kernel); only where the trainer offers it.
+    id: 'fused-loss',
+    label: 'fused linear cross-entropy (Liger kernel)',
+    changes: ['loss'],
+    apply: (s, _card, offers) => (offers.has('liger') && s.loss !== 'fused' ? { ...s, loss: 'fused' } : null),
+  },
   {
     id: 'gradient-checkpointing',
     label: 'gradient checkpointing',
@@ -153,12 +172,16 @@ export function fitTimeBudget(typical: RunEstimate, budgetHours: number, minStep
   };
 }
 
-/** `fixed`: the settings the user gave, which no saver changes (none: every saver may apply). */
+/**
+ * `fixed`: the settings the user gave, which no saver changes (none: every saver may apply);
+ * `offers`: the savers the run's trainer offers (a fused loss only where it has one).
+ */
 export function fitWithSavers(
   model: Model,
   start: TrainingSettings,
   card: Card,
   fixed: ReadonlySet<keyof TrainingSettings> = new Set(),
+  offers: ReadonlySet<TrainerSaver> = new Set(),
 ): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;
@@ -168,7 +191,8 @@ export function fitWithSavers(
   const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
-    const next = offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c)) ? saver.apply(settings, card) : null;
+    const next =
+      offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c)) ? saver.apply(settings, card, offers) : null;
     if (!next) continue;
     settings = next;
     run = estimateRun(model, settings, card);

@@ -115,7 +115,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
   const { settings, data, recipeData, published, precisionChange, backendChanges } = resolved;
-  const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides));
+  const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides), new Set(request.trainer?.savers));
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
     time = data

@@ -44,8 +44,25 @@ export type UtilisationKey = keyof typeof UTILISATION;
  * profiling table), about 1.6 ms per layer-pass, whatever the model's width.
  */
 export const LAYER_PASS_SECONDS = 1.6e-3;
-/** Dequantizing kernels (bitsandbytes, quanto) reach about half of peak memory bandwidth. */
+/** Elementwise kernels over a weight-sized matrix (DoRA's weight norm) reach about half of peak memory bandwidth. */
 export const DEQUANT_BANDWIDTH_SHARE = 0.5;
+/**
+ * Share of peak memory bandwidth the dequantizing path of a quantized base reaches in training.
+ * bitsandbytes' 4-bit layers (MatMul4Bit) dequantize the whole weight into a new half-precision
+ * tensor for every matmul, in the forward and again for the input gradient in the backward ("we
+ * dequantize the storage data type to the computation data type to perform the forward and
+ * backward pass", QLoRA, arXiv 2305.14314 §3), then run a 16-bit matmul. Its blockwise kernel
+ * branches per value and falls well short of the bandwidth: replacing the branches with a lookup
+ * table made it 1.36-2.07x faster on A100 and H100 "across all problem sizes"
+ * (bitsandbytes-foundation/bitsandbytes PR #1747, 2025; PR #1746). Read from the published LoRA
+ * vs bnb-NF4 pairs at equal settings (Lightning-AI/litgpt tutorials/resource-tables.md, A100 40 GB,
+ * bitsandbytes 0.41.1, taken without checkpointing as the table names none: Llama-2-7B 2.36 vs 3.83 min per 1k iterations, 1.62x;
+ * Llama-2-13B 3.19 vs 6.55 min, 2.05x), the extra time per pass is the bytes moved here (packed
+ * weight read, half-precision copy written and read) at 0.43 and 0.37 of the card's 1,555 GB/s:
+ * 0.4. quanto and torchao int8 bases for image models take the same path (dequantize, then a
+ * 16-bit matmul) and are taken at the same share.
+ */
+export const QUANTIZED_BASE_BANDWIDTH_SHARE = 0.4;
 
 /**
  * DoRA, LoHa and LoKr build a weight-sized matrix per adapted layer on every pass. DoRA the norm of
@@ -142,7 +159,8 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
   const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
-  const dequant = (quantized * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * DEQUANT_BANDWIDTH_SHARE);
+  const dequant =
+    (quantized * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * QUANTIZED_BASE_BANDWIDTH_SHARE);
   // The optimizer step reads the weights, gradients and states and writes weights and states once
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);

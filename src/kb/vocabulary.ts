@@ -33,8 +33,12 @@ export const OPTIMIZERS = [
 ] as const;
 export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all', 'experts'] as const;
 
-/** how a trainer computes the cross-entropy: over the full tokens x vocabulary logits, or a chunk at a time */
-export const LOSSES = ['full', 'chunked'] as const;
+/**
+ * how a trainer computes the cross-entropy: over the full tokens x vocabulary logits (upcast to
+ * fp32 whole), upcast a chunk at a time (torchtune), or fused with the output projection so only a
+ * chunk's logits ever exist (Liger's fused linear cross-entropy, Unsloth's fused CE loss)
+ */
+export const LOSSES = ['full', 'chunked', 'fused'] as const;
 /** the attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not */
 export const ATTENTIONS = ['eager', 'sdpa', 'flash'] as const;
 export const CHECKPOINTING = ['off', 'on', 'offloaded'] as const;

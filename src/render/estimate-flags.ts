@@ -12,14 +12,7 @@ import type { TrainingSettings } from '../estimate/settings.js';
 // flags, the checkpoints' offloading from --trainer
 type Flagged = Exclude<
   keyof TrainingSettings,
-  | 'method'
-  | 'learningRate'
-  | 'meanSeqLen'
-  | 'virtualTokens'
-  | 'classImages'
-  | 'loss'
-  | 'offloadCheckpoints'
-  | 'quantizesExperts'
+  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'offloadCheckpoints' | 'quantizesExperts'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
@@ -42,6 +35,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   trainer: (v) => (v === null ? [] : [`--trainer ${v}`]),
   attention: (v) => [`--attention ${v}`],
   savePrecision: (v) => (v === null ? [] : [`--save-precision ${v}`]),
+  loss: (v) => [`--loss ${v}`],
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

@@ -27,6 +27,29 @@ export const DEFAULT_SEQ_LEN = 1024;
  * the backward pass (4) and its gradient (4); peak at the start of the backward pass.
  */
 export const LOSS_BYTES_PER_LOGIT = 12;
+/** Of LOSS_BYTES_PER_LOGIT, the fp32 log-softmax output autograd keeps for the backward pass. */
+const LOG_SOFTMAX_BYTES = 4;
+/**
+ * torchtune's CEWithChunkedOutputLoss: the output projection emits the logits in 8 chunks along the
+ * sequence (num_output_chunks: int = 8) and the loss upcasts "only one chunk at a time"
+ * (pytorch/torchtune torchtune/modules/loss/ce_chunked_output_loss.py). Every chunk's
+ * half-precision logits and the log-softmax its cross_entropy saves stay until the backward pass;
+ * the fp32 upcast and the gradient exist for one chunk at a time.
+ */
+export const CHUNKED_LOSS_CHUNKS = 8;
+/**
+ * A fused linear cross-entropy never holds the logits: Liger's (linkedin/Liger-Kernel
+ * src/liger_kernel/ops/fused_linear_cross_entropy.py) computes the loss and its gradients in the
+ * forward pass chunk by chunk, sizing a chunk so that its logits are "approximately BT x H
+ * elements regardless of vocabulary size" ("Bound transient logits to C x BT x H", C = 1), in the
+ * input dtype with the gradient written in place, and keeps grad_input (BT x H) for the backward.
+ * Unsloth's fused CE loss takes "hidden_states + lm_head.weight directly, skipping the lm_head
+ * matmul and fp32 logits materialisation" (unslothai/unsloth-zoo
+ * unsloth_zoo/fused_losses/forward_adapter.py) and sizes its chunks to the memory left (at most
+ * 4 GB, cross_entropy_loss.py _CE_TARGET_GB_CAP): taken here at Liger's bound. So: two
+ * half-precision tensors of tokens x hidden.
+ */
+export const FUSED_LOSS_HIDDEN_COPIES = 2;
 
 /**
  * Bytes kept per attention score (batch x heads x sequence x sequence) by eager attention, as
@@ -115,9 +138,39 @@ function activationBytesOf(model: LlmModel, s: TrainingSettings): number {
   // the inputs wait in host memory and the GPU holds the one being moved back
   if (s.gradientCheckpointing)
     kept += (s.offloadCheckpoints ? tokens * a.hidden * bytes : checkpointBytesOf(model, s)) + largestLayer;
+  return kept + logitsBytes(model, s);
+}
+
+/** Bytes the output head's logits and the loss keep at the peak, by how the trainer computes the loss. */
+export function logitsBytes(model: LlmModel, s: TrainingSettings): number {
+  const a = model.architecture;
+  const tokens = s.batch * llmSequenceLength(s);
+  const bytes = activationBytes(s.precision);
   // a soft-capped head keeps its tanh output beside the capped logits
-  const logits = tokens * a.vocab * (bytes * (a.finalLogitSoftcap ? 2 : 1) + LOSS_BYTES_PER_LOGIT);
-  return kept + logits;
+  const half = bytes * (a.finalLogitSoftcap ? 2 : 1);
+  switch (s.loss) {
+    case 'full':
+      return tokens * a.vocab * (half + LOSS_BYTES_PER_LOGIT);
+    case 'chunked':
+      return (
+        tokens * a.vocab * (half + LOG_SOFTMAX_BYTES + (LOSS_BYTES_PER_LOGIT - LOG_SOFTMAX_BYTES) / CHUNKED_LOSS_CHUNKS)
+      );
+    case 'fused':
+      return tokens * a.hidden * bytes * FUSED_LOSS_HIDDEN_COPIES;
+  }
+}
+
+/** What the assumptions say of the logits and the loss. */
+function lossAssumption(s: TrainingSettings): string {
+  const bytes = activationBytes(s.precision);
+  switch (s.loss) {
+    case 'full':
+      return `logits and loss at ${bytes + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, Liger, Unsloth) keep less`;
+    case 'chunked':
+      return `cross-entropy over ${CHUNKED_LOSS_CHUNKS} chunks of the logits, each upcast to fp32 in turn (torchtune's CEWithChunkedOutputLoss): ${bytes + LOG_SOFTMAX_BYTES + (LOSS_BYTES_PER_LOGIT - LOG_SOFTMAX_BYTES) / CHUNKED_LOSS_CHUNKS} bytes per vocabulary entry per token`;
+    case 'fused':
+      return 'fused linear cross-entropy (Liger, Unsloth): the logits never held whole, a chunk of about tokens x hidden at a time';
+  }
 }
 
 function checkpointBytesOf(model: LlmModel, s: TrainingSettings): number {
@@ -183,7 +236,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   checkpointBytes: checkpointBytesOf,
   checkpointParams: (model) => model.params,
   componentBytes: () => 0,
-  savers: new Set(['gradient-checkpointing', '8-bit-optimizer', 'bf16-weights', 'micro-batch-1']),
+  savers: new Set(['fused-loss', 'gradient-checkpointing', '8-bit-optimizer', 'bf16-weights', 'micro-batch-1']),
 
   forwardFlops: (model, s) => s.batch * computedSequenceLength(s) * forwardFlopsPerToken(model, s),
   samplesPerStep: (s) => s.batch,
@@ -203,7 +256,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     s.meanSeqLen === null
       ? `every sequence ${s.seqLen} tokens long (packed, or --seq-len as the measured runs state it); --no-packing or --tokens-per-example for shorter examples`
       : `one example per sequence, about ${s.meanSeqLen} tokens computed of the ${s.seqLen}-token cut-off; memory sized for the longest (${s.seqLen})`,
-    `logits and loss at ${activationBytes(s.precision) + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, litgpt, Liger) keep less, and some trainers more`,
+    lossAssumption(s),
   ],
   eagerAttention: (model, s) => {
     const cap = model.architecture.attentionSoftcap;

@@ -64,6 +64,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     steps: flags.steps,
     attention: flags.attention,
     savePrecision: flags.savePrecision,
+    loss: flags.loss,
   });
 }
 
