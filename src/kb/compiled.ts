@@ -20,7 +20,7 @@ import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 6;
+  version: 7;
   files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
@@ -80,7 +80,7 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
-  const header: CompiledHeader = { version: 6, files, sections };
+  const header: CompiledHeader = { version: 7, files, sections };
   return `${asciiJson(header)}\n${body}`;
 }
 
@@ -283,7 +283,7 @@ function readCompiled(path: string): { text: string; header: CompiledHeader; bod
     const end = text.indexOf('\n');
     if (end < 0) return null;
     const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
-    return header.version === 6 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 7 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }

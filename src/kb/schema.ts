@@ -124,6 +124,11 @@ const LlmArchitectureSchema = z.strictObject({
   qkvBias: z.boolean().default(false),
   fusedQkv: z.boolean().default(false),
   normsPerLayer: z.number().int().positive().default(2),
+  /**
+   * RMSNorm on each head's queries and keys (Qwen3 q_norm/k_norm, Gemma 3): 2 x headDim weights
+   * per layer (torchtune qwen3 builders q_norm=True, k_norm=True; litgpt norm_qk=True)
+   */
+  qkNorm: z.boolean().default(false),
   /** gate and up projections fused into one matrix (Phi-3 gate_up_proj) */
   fusedGateUp: z.boolean().default(false),
   /** gated = gate/up/down (SwiGLU, GeGLU); plain = up/down (GELU MLPs of BLOOM, GPT-NeoX, phi-1.5) */

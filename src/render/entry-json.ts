@@ -88,6 +88,7 @@ export interface LlmArchitectureJson {
   qkvBias: boolean;
   fusedQkv: boolean;
   normsPerLayer: number;
+  qkNorm: boolean;
   fusedGateUp: boolean;
   mlp: 'gated' | 'plain';
   linearBias: boolean;
@@ -170,6 +171,7 @@ function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
     qkvBias: a.qkvBias,
     fusedQkv: a.fusedQkv,
     normsPerLayer: a.normsPerLayer,
+    qkNorm: a.qkNorm,
     fusedGateUp: a.fusedGateUp,
     mlp: a.mlp,
     linearBias: a.linearBias,

@@ -124,7 +124,9 @@ export function llmParamTotal(model: LlmModel): number {
     const attnBias = a.linearBias ? bias(s.attention) : a.qkvBias ? (s.crossAttention ? 2 : 1) * bias(s.attention) : 0;
     const mlpBias = a.linearBias ? bias(s.mlp) : 0;
     const norms = (s.crossAttention ? 3 : a.normsPerLayer) * norm;
-    total += s.count * (attnBias + mlpBias + norms) + norm; // + the stack's final norm
+    // per-head q and k norms (Qwen3, Gemma 3): one headDim-wide weight each per layer
+    const qkNorms = a.qkNorm ? 2 * a.headDim : 0;
+    total += s.count * (attnBias + mlpBias + norms + qkNorms) + norm; // + the stack's final norm
   }
   return total;
 }
