@@ -1,8 +1,8 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
-import { backendOf, BACKENDS } from './backend.js';
 import type { Saver as TrainerSaver } from '../kb/vocabulary.js';
+import { backendOf, BACKENDS } from './backend.js';
 import type { Card } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';

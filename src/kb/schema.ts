@@ -131,6 +131,11 @@ const LlmArchitectureSchema = z.strictObject({
   qkvBias: z.boolean().default(false),
   fusedQkv: z.boolean().default(false),
   normsPerLayer: z.number().int().positive().default(2),
+  /**
+   * RMSNorm on each head's queries and keys (Qwen3 q_norm/k_norm, Gemma 3): 2 x headDim weights
+   * per layer (torchtune qwen3 builders q_norm=True, k_norm=True; litgpt norm_qk=True)
+   */
+  qkNorm: z.boolean().default(false),
   /** gate and up projections fused into one matrix (Phi-3 gate_up_proj) */
   fusedGateUp: z.boolean().default(false),
   /** gated = gate/up/down (SwiGLU, GeGLU); plain = up/down (GELU MLPs of BLOOM, GPT-NeoX, phi-1.5) */
@@ -152,8 +157,6 @@ const LlmArchitectureSchema = z.strictObject({
   attentionSoftcap: z.number().positive().optional(),
   /** final logits soft-capped the same way (Gemma 2): one more logits-sized tensor kept */
   finalLogitSoftcap: z.number().positive().optional(),
-  /** RMSNorm on each head's query and key (Qwen3, Gemma 3): 2 x headDim weights per layer */
-  qkNorm: z.boolean().default(false),
   /** a learned sink logit per head and layer (gpt-oss) */
   attentionSinks: z.boolean().default(false),
   /** a mixture-of-experts MLP in place of the dense one (in every `every`-th layer) */

@@ -91,6 +91,7 @@ export interface LlmArchitectureJson {
   qkvBias: boolean;
   fusedQkv: boolean;
   normsPerLayer: number;
+  qkNorm: boolean;
   fusedGateUp: boolean;
   mlp: 'gated' | 'plain';
   linearBias: boolean;
@@ -100,7 +101,6 @@ export interface LlmArchitectureJson {
   parallelBlock?: boolean;
   attentionSoftcap?: number;
   finalLogitSoftcap?: number;
-  qkNorm: boolean;
   attentionSinks: boolean;
   moe?: { experts: number; perToken: number; expertIntermediate: number; shared: number; every: number };
 }
@@ -179,6 +179,7 @@ function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
     qkvBias: a.qkvBias,
     fusedQkv: a.fusedQkv,
     normsPerLayer: a.normsPerLayer,
+    qkNorm: a.qkNorm,
     fusedGateUp: a.fusedGateUp,
     mlp: a.mlp,
     linearBias: a.linearBias,
@@ -188,7 +189,6 @@ function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
     parallelBlock: a.parallelBlock,
     attentionSoftcap: a.attentionSoftcap,
     finalLogitSoftcap: a.finalLogitSoftcap,
-    qkNorm: a.qkNorm,
     attentionSinks: a.attentionSinks,
     moe: ifPresent(a.moe, (m) => ({
       experts: m.experts,

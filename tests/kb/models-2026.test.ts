@@ -1,0 +1,110 @@
+// The 2025-26 catalogue entries: each parameter total within 1% of the count its publisher or
+// ../shared/reference/models-2026.md gives, and the names people pass (Hub ids, unsloth mirrors,
+// Ollama tags, the DeepSeek-R1 distills) find the entry of that architecture.
+import { describe, expect, it } from 'vitest';
+
+import { llmParamTotal } from '../../src/estimate/kinds/llm-layers.js';
+import { findModel } from '../../src/kb/lookup.js';
+import type { LlmModel } from '../../src/kb/types.js';
+import { bundledKb } from '../helpers.js';
+
+const kb = bundledKb();
+
+// published or derived counts: models-2026.md §1.1-1.6 (derived there from the configs), or the
+// name's rounded figure where only that is published
+const PUBLISHED: Record<string, number> = {
+  'qwen3-0.6b': 596_049_920,
+  'qwen3-1.7b': 1_720_574_976,
+  'qwen3-4b': 4_022_468_096,
+  'qwen3-4b-2507': 4_022_468_096,
+  'qwen3-8b': 8_190_735_360,
+  'qwen3-14b': 14_768_307_200,
+  'qwen3-32b': 32_762_123_264,
+  'gemma-3-1b': 999_885_952,
+  'gemma-3-4b': 3_880_263_168,
+  'gemma-3-12b': 11_766_034_176,
+  'gemma-3-27b': 27_009_346_304,
+  'llama-3-8b': 8_030_261_248,
+  'llama-3-70b': 70_553_706_496,
+  'mistral-small-3-24b': 23_572_403_200,
+  'mistral-small-3.1-24b': 23_572_403_200,
+  'phi-4': 14_659_507_200,
+  'phi-4-mini': 3_836_021_760,
+  'smollm2-135m': 134_515_008,
+  'smollm2-360m': 361_821_120,
+  'smollm2-1.7b': 1_711_376_384,
+  'smollm3-3b': 3_075_098_624,
+};
+
+describe('2025-26 language models', () => {
+  for (const [id, published] of Object.entries(PUBLISHED)) {
+    it(`${id}: the architecture's total is within 1% of the published count`, () => {
+      const m = kb.models.find((x) => x.id === id) as LlmModel | undefined;
+      expect(m, id).toBeDefined();
+      expect(llmParamTotal(m!)).toBe(m!.params);
+      expect(Math.abs(m!.params - published) / published).toBeLessThan(0.01);
+    });
+  }
+
+  it('mistral-nemo-12b rounds to the 12B of its name (no exact published count was read)', () => {
+    const m = kb.models.find((x) => x.id === 'mistral-nemo-12b') as LlmModel;
+    expect(llmParamTotal(m)).toBe(m.params);
+    expect(Math.round(m.params / 1e9)).toBe(12);
+  });
+
+  it('counts the q/k norms of Qwen3 and Gemma 3 (2 x headDim per layer)', () => {
+    const q = kb.models.find((x) => x.id === 'qwen3-8b') as LlmModel;
+    const without: LlmModel = { ...q, architecture: { ...q.architecture, qkNorm: false } };
+    expect(llmParamTotal(q) - llmParamTotal(without)).toBe(36 * 2 * 128);
+  });
+
+  it('Gemma 3 has no soft-capping (unlike Gemma 2)', () => {
+    for (const id of ['gemma-3-1b', 'gemma-3-4b', 'gemma-3-12b', 'gemma-3-27b']) {
+      const m = kb.models.find((x) => x.id === id) as LlmModel;
+      expect(m.architecture.attentionSoftcap, id).toBeUndefined();
+      expect(m.architecture.finalLogitSoftcap, id).toBeUndefined();
+    }
+  });
+});
+
+describe('names of the 2025-26 models', () => {
+  const names: Array<[string, string]> = [
+    ['Qwen/Qwen3-8B', 'qwen3-8b'],
+    ['Qwen/Qwen3-8B-Base', 'qwen3-8b'],
+    ['unsloth/Qwen3-8B', 'qwen3-8b'],
+    ['qwen3:8b', 'qwen3-8b'],
+    ['Qwen/Qwen3-32B', 'qwen3-32b'],
+    ['Qwen/Qwen3-4B-Instruct-2507', 'qwen3-4b-2507'],
+    ['google/gemma-3-12b-it', 'gemma-3-12b'],
+    ['google/gemma-3-1b-it', 'gemma-3-1b'],
+    ['gemma3:27b', 'gemma-3-27b'],
+    ['meta-llama/Meta-Llama-3-8B', 'llama-3-8b'],
+    ['meta-llama/Meta-Llama-3-70B-Instruct', 'llama-3-70b'],
+    ['meta-llama/Meta-Llama-3.1-8B', 'llama-3.1-8b'],
+    ['mistralai/Mistral-Nemo-Instruct-2407', 'mistral-nemo-12b'],
+    ['mistralai/Mistral-Small-24B-Instruct-2501', 'mistral-small-3-24b'],
+    ['mistralai/Mistral-Small-3.2-24B-Instruct-2506', 'mistral-small-3.1-24b'],
+    ['microsoft/phi-4', 'phi-4'],
+    ['microsoft/Phi-4-mini-instruct', 'phi-4-mini'],
+    ['HuggingFaceTB/SmolLM2-360M-Instruct', 'smollm2-360m'],
+    ['HuggingFaceTB/SmolLM3-3B', 'smollm3-3b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Llama-8B', 'llama-3.1-8b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Llama-70B', 'llama-3.3-70b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Qwen-14B', 'qwen2.5-14b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', 'qwen2.5-32b'],
+    ['black-forest-labs/FLUX.1-Krea-dev', 'flux-dev'],
+    ['Pony Diffusion V6 XL', 'sdxl'],
+    ['Illustrious-XL', 'sdxl'],
+    ['Laxhar/noobai-XL-1.0', 'sdxl'],
+  ];
+  for (const [name, id] of names)
+    it(`${name} finds ${id}`, () => {
+      expect(findModel(kb, name).found?.id).toBe(id);
+    });
+
+  it('the originals keep their own context: Llama 3 8,192 tokens, 3.1 131,072', () => {
+    const ctx = (id: string) => (kb.models.find((x) => x.id === id) as LlmModel).contextLength;
+    expect(ctx('llama-3-8b')).toBe(8192);
+    expect(ctx('llama-3.1-8b')).toBe(131072);
+  });
+});
