@@ -132,8 +132,9 @@ describe('nvidia-smi names find the exact variant, without a question', () => {
 });
 
 describe('nearest names keep to the product line and its generation', () => {
-  it('"Llama-3-8B" suggests llama-3.1-8b first and LLaMA 1 not before it', () => {
-    const s = findModel(kb, 'Llama-3-8B').suggestions;
+  it('"Llama-3-8B" is the Llama 3 original; "Llama-3.1-7B" suggests llama-3.1-8b first and LLaMA 1 not at all', () => {
+    expect(findModel(kb, 'Llama-3-8B').found?.id).toBe('llama-3-8b');
+    const s = findModel(kb, 'Llama-3.1-7B').suggestions;
     expect(s[0]).toBe('llama-3.1-8b');
     expect(s).not.toContain('llama-7b');
   });
@@ -154,7 +155,7 @@ describe('nearest names keep to the product line and its generation', () => {
     expect(nameShape('NVIDIA GeForce RTX 4060 Ti')).toMatchObject({ word: 'rtx', lead: 4060 });
   });
   it('the CLI message lists them', async () => {
-    const r = await runCli(['estimate', '--technique', 'lora', '--model', 'Llama-3-8B']);
+    const r = await runCli(['estimate', '--technique', 'lora', '--model', 'Llama-3.1-7B']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Did you mean 'llama-3\.1-8b'/);
   });
