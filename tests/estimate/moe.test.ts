@@ -114,3 +114,28 @@ describe('--targets experts', () => {
     }
   });
 });
+
+describe('published mixture-of-experts fine-tuning figures', () => {
+  const peak = async (argv: string[]) => {
+    const r = await runCli(['estimate', ...argv, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return (JSON.parse(r.stdout) as { vram: { peakGiB: number } }).vram.peakGiB;
+  };
+  it('gpt-oss-20b LoRA on the linear layers, experts dequantized to bf16: ~44 GiB reserved (axolotl examples/gpt-oss, 1x48GB)', async () => {
+    // gpt-oss-20b-sft-lora-singlegpu.yaml: sequence_len 4096, micro_batch_size 1, lora_r 8 with
+    // lora_target_linear (experts not targeted), adamw_torch_8bit, bf16, flash attention, gradient
+    // checkpointing, the CutCrossEntropy plugin (a fused loss)
+    const gib = await peak(
+      '--technique lora --model openai/gpt-oss-20b --gpu a6000 --batch 1 --seq-len 4096 --rank 8 --targets attention --precision mixed-bf16 --optimizer adamw-8bit --gradient-checkpointing --trainer axolotl --loss fused'.split(
+        ' ',
+      ),
+    );
+    expect(Math.abs(gib / 44 - 1)).toBeLessThan(0.15);
+  });
+  it('Qwen3-30B-A3B LoRA on Unsloth\'s 4-bit load at 2,048 tokens: "only 17.5 GB" (Qwen docs, training with Unsloth)', async () => {
+    const gib = await peak(
+      '--technique qlora --model Qwen/Qwen3-30B-A3B --seq-len 2048 --batch 1 --trainer unsloth'.split(' '),
+    );
+    expect(Math.abs(gib / (17.5e9 / 2 ** 30) - 1)).toBeLessThan(0.15);
+  });
+});
