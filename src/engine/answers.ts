@@ -1,5 +1,6 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
 import type { DataInput } from '../estimate/data.js';
+import type { Trainer } from '../kb/types.js';
 import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
 
 export interface Answers {
@@ -32,4 +33,11 @@ export interface Answers {
   priorPreservation?: boolean;
   /** the user's data, when they gave its size: the steps follow from it */
   data?: DataInput;
+  /**
+   * the trainer the runs are planned for (its defaults go over each recipe, its savers are the
+   * planner's to use), and whether the user named it (else it is the family's default); absent:
+   * none (the recipes as published)
+   */
+  trainer?: Trainer | null;
+  trainerGiven?: boolean;
 }

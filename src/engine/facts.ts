@@ -85,6 +85,7 @@ export function planForAnswers(
     overrides: { ...choices.overrides, ...change },
     budgetHours: answers.timeHours,
     ...(given ? { data: given } : {}),
+    ...(answers.trainer ? { trainer: answers.trainer } : {}),
   };
   const plan = planRun(technique, model, card, request);
   if (!choices.priorPreservationPlanned || fitsPlan(plan) || change.priorPreservation !== undefined) return plan;

@@ -57,6 +57,9 @@ export function estimateFlags(plan: RunPlan): string[] {
   for (const id of plan.fit.savers)
     for (const k of SAVERS.find((s) => s.id === id)!.changes) if (flagged(k)) keys.add(k);
   if (run.steps !== plan.settings.steps) keys.add('steps');
+  // a trainer other than the family's default (which estimate assumes without --trainer)
+  const trainer = plan.choices.trainer;
+  if (trainer && !trainer.defaultFor?.length) keys.add('trainer');
   const out: string[] = [];
   for (const k of Object.keys(SETTING_FLAGS) as Flagged[])
     if (keys.has(k)) out.push(...(SETTING_FLAGS[k] as (v: unknown) => string[])(run[k]));

@@ -36,6 +36,9 @@ export interface AnswersJson {
   priorPreservation?: boolean;
   /** the data flags given (absent: none, the recipe's typical run is assumed) */
   data?: DataInputJson;
+  /** the trainer the runs are planned for (trainers.yaml id) and whether it is the family's default */
+  trainer?: string;
+  trainerIsDefault?: boolean;
 }
 
 /** The recommendation or the runner-up: its settings and estimates, and why it was chosen. */
@@ -175,6 +178,8 @@ const answersJson = (a: Answers): AnswersJson => ({
   gradientCheckpointing: a.gradientCheckpointing,
   priorPreservation: a.priorPreservation,
   data: a.data ? dataInputJson(a.data) : undefined,
+  trainer: a.trainer?.id,
+  trainerIsDefault: a.trainer ? !a.trainerGiven : undefined,
 });
 
 function choiceJson(t: RankedTechnique): ChoiceJson {

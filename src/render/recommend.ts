@@ -402,6 +402,12 @@ const estimatorLine = (n: number) => `- the estimators' formulas and constants: 
  */
 export const SCREEN_LINES = 60;
 
+/** ", trainer trl" for the trainer the runs are planned for; the family's default says so (--trainer picks another). */
+function trainerPhrase(a: RecommendResult['answers']): string {
+  if (!a.trainer) return '';
+  return `, trainer ${a.trainer.id}${a.trainerGiven ? '' : ' (default)'}`;
+}
+
 export function renderRecommendText(
   result: RecommendResult,
   opts: RenderOptions,
@@ -411,7 +417,7 @@ export function renderRecommendText(
   const a = result.answers;
   const out: string[] = [];
   const rec = result.recommendation;
-  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}`;
+  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${trainerPhrase(a)}`;
   const c = rankingColumns(style);
   const ranking = rankingRows(result);
   const rankingTable = (compact: boolean) =>
@@ -515,7 +521,7 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   out.push(
     `# Fine-tuning recommendation`,
     '',
-    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}.`,
+    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${trainerPhrase(a)}.`,
     '',
   );
   const c = rankingColumns(plain);

@@ -60,3 +60,35 @@ describe('--trainer', () => {
     expect(attention.trainer.attention).toBe('eager');
   });
 });
+
+describe('recommend --trainer', () => {
+  const ARGS = ['recommend', '--goal', 'chat', '--model', 'qwen3-8b', '--gpu', 'rtx-3060', '--time', '8h'];
+  it('plans every technique for the trainer named, else the family default, and says which', async () => {
+    const given = JSON.parse((await runCli([...ARGS, '--trainer', 'unsloth', '--json'])).stdout);
+    expect(given.answers.trainer).toBe('unsloth');
+    expect(given.answers.trainerIsDefault).toBe(false);
+    // Unsloth loads the base in 4-bit and offloads the checkpoints
+    expect(given.recommendation.settings.quantize).toBe('nf4');
+    const dflt = JSON.parse((await runCli([...ARGS, '--json'])).stdout);
+    expect(dflt.answers.trainer).toBe('transformers');
+    expect(dflt.answers.trainerIsDefault).toBe(true);
+    const text = await runCli(ARGS);
+    expect(text.stdout.replace(/\s+/g, ' ')).toContain('priority balanced, trainer transformers (default)');
+  });
+  it('the estimate it offers to run names the trainer and gives the same run', async () => {
+    const r = await runCli([...ARGS, '--trainer', 'unsloth', '--json']);
+    const rec = JSON.parse(r.stdout).recommendation;
+    const text = await runCli([...ARGS, '--trainer', 'unsloth'], { COLUMNS: '400' });
+    const line = text.stdout.split('\n').find((l) => l.startsWith('finetune-advisor estimate'))!;
+    expect(line).toContain('--trainer unsloth');
+    const est = await runCli([...line.replace('finetune-advisor ', '').split(' '), '--json']);
+    expect(JSON.parse(est.stdout).time.stepSeconds).toBeCloseTo(rec.estimates.time.stepSeconds, 2);
+  });
+  it('a trainer of the other family is a usage error naming the allowed ones', async () => {
+    const r = await runCli([...ARGS, '--trainer', 'kohya']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /^error: --trainer kohya trains image models; qwen3-8b is a language model\. Allowed for it: transformers, /,
+    );
+  });
+});

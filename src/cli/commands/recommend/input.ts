@@ -19,6 +19,7 @@ import {
   resolveGpu,
   resolveGpuChoice,
   resolveModel,
+  resolveTrainer,
   runRangeWarnings,
 } from '../../resolve.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
@@ -52,6 +53,7 @@ export type RecommendInput = Pick<
   | 'tokens'
   | 'epochs'
   | 'packing'
+  | 'trainer'
 > & {
   /** absent unless chosen: the default of --priority is not an answer, so the questions ask it */
   priority?: RecommendFlags['priority'];
@@ -59,8 +61,9 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps } = flags;
+  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps, trainer } = flags;
   return {
+    ...(trainer !== undefined ? { trainer } : {}),
     goal,
     model,
     modelParams,
@@ -142,6 +145,7 @@ export function checkRecommendInput(
   const stack = gpu ? backendProblem(input, gpu.backend ?? 'cuda', gpu.name) : null;
   if (stack) throw new UsageError(stack);
   checkRunRanges(model!, input);
+  const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id);
   const data = dataOf(input, goal);
   const answers: Answers = {
     goal,
@@ -155,6 +159,8 @@ export function checkRecommendInput(
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
     ...givenKnobs(input),
     ...(data ? { data } : {}),
+    trainer: trainer.trainer,
+    trainerGiven: !trainer.isDefault,
   };
   return {
     kb,
@@ -181,6 +187,7 @@ export function repeatCommand(input: RecommendInput): string {
   parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
   parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
+  if (input.trainer !== undefined) parts.push(`--trainer ${q(input.trainer)}`);
   // the fixed settings and the data answers, as their flags (RUN_KNOB_OPTIONS and DATA_OPTIONS name them)
   const flagged = { ...RUN_KNOB_OPTIONS, ...DATA_OPTIONS };
   for (const [key, spec] of Object.entries(flagged) as Array<[keyof typeof flagged, { flags: string }]>) {

@@ -12,6 +12,7 @@ import {
   RUN_SHAPE_OPTIONS,
   switchOption,
   textOption,
+  TRAINER_OPTIONS,
 } from '../../options.js';
 import { parseDuration, parsePositive } from '../../parse.js';
 
@@ -40,6 +41,7 @@ export const RECOMMEND_OPTIONS = {
   ...RUN_SHAPE_OPTIONS,
   // the settings the user has fixed: the planner keeps them (no memory saver changes one)
   ...RUN_KNOB_OPTIONS,
+  trainer: TRAINER_OPTIONS.trainer,
   ...DATA_OPTIONS,
   ...outputOptions(['table', 'markdown', 'json']),
   explain: switchOption('--explain', 'every rule record and every technique, not only what decided the answer'),
