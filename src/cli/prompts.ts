@@ -351,6 +351,26 @@ async function askEach(
     if (text.trim() !== '') asked[data.answer] = data.parse(text);
   }
 
+  // the trainer: its defaults and savers shape every plan; Enter keeps the family's default
+  if (known.trainer === undefined) {
+    const family = GOAL_FAMILY[goal];
+    const trainers = kb.trainers.filter((t) => t.families.includes(family));
+    const fallback = trainers.find((t) => t.defaultFor?.includes(family));
+    if (trainers.length > 1) {
+      const id = await ask<string>({
+        type: 'select',
+        message: 'Which trainer will you run it with?',
+        choices: trainers.map((t) => ({
+          name: t === fallback ? `${t.id} (default)` : t.id,
+          value: t.id,
+          description: t.name,
+        })),
+        default: fallback?.id,
+      });
+      if (id !== fallback?.id) asked.trainer = id;
+    }
+  }
+
   if (known.priority === undefined) {
     asked.priority = await ask<Priority>({
       type: 'select',

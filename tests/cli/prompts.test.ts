@@ -78,6 +78,7 @@ describe('interactive recommend', () => {
     await t.answer(/GPU \(type to filter/, ...'4090', KEYS.enter); // the first match is highlighted
     await t.answer(/Time budget/, KEYS.enter); // 2h
     await t.answer(/How many training images\?/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     await t.answer(/What matters most\?/, KEYS.enter); // balanced
     expect(await done).toBe(0);
     const { stdout, stderr } = t.out();
@@ -93,6 +94,7 @@ describe('interactive recommend', () => {
     await t.answer(/Found NVIDIA GeForce RTX 4090, 24 GiB: use it\?/, KEYS.enter);
     await t.answer(/Time budget/, ...'8h', KEYS.enter);
     await t.answer(/How many training examples\?/, ...'5000', KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     const { stdout, stderr } = t.out();
     expect(stdout).toMatch(/NVIDIA GeForce RTX 4090/);
@@ -111,6 +113,7 @@ describe('interactive recommend', () => {
     expect(screen).toMatch(/a100-80gb/);
     await t.answer(/Time budget/, ...'8h', KEYS.enter);
     await t.answer(/How many training examples\?/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     const { stderr } = t.out();
     expect(stderr).toMatch(/--gpu a100-40gb --time 8h/);
@@ -125,6 +128,7 @@ describe('interactive recommend', () => {
     );
     await t.answer(/Found NVIDIA Quantum Blaster 9000, 64 GiB: use it\?/, KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/not in the catalogue/);
     expect(t.out().stderr).toMatch(/--vram 64/);
@@ -135,6 +139,7 @@ describe('interactive recommend', () => {
     );
     await two.answer(/Found 2 GPUs/, KEYS.down, KEYS.enter);
     await two.answer(/How many training/, KEYS.enter);
+    await two.answer(/Which trainer will you run it with\?/, KEYS.enter);
     expect(await done2).toBe(0);
     expect(two.out().stderr).toMatch(/--gpu rtx-3080-12gb/);
   });
@@ -147,6 +152,7 @@ describe('interactive recommend', () => {
     await t.answer(/Time budget/, ...'2 hourz', KEYS.enter);
     await t.answer(/Expected a duration/, ...'\u007f'.repeat(7), ...'3h', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--model-params 9 --vram 24 --time 3h/);
     expect(t.out().stdout).toMatch(/a 9 B language model/);
@@ -165,6 +171,7 @@ describe('interactive recommend', () => {
     );
     await t.answer(/Base model/, ...'llama-3.1-8b', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect([0, 3]).toContain(await done); // an answer (3: nothing fits the 2 h), not a usage error
     expect(t.out().stderr).toMatch(/--model llama-3.1-8b --vram 24 --time 2h --priority balanced --rank 1000/);
   });
@@ -199,7 +206,7 @@ describe('interactive recommend', () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(['recommend'], t.io);
     // style (Down), sdxl, "3090" (its first match), 2h, not sure of the data, balanced: one write
-    await t.paste(/What do you want to teach the model\?/, `${KEYS.down}\r\r3090\r\r\r\r`);
+    await t.paste(/What do you want to teach the model\?/, `${KEYS.down}\r\r3090\r\r\r\r\r`);
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/);
   });
@@ -213,6 +220,7 @@ describe('interactive recommend', () => {
     await t.paste(/Looking for GPUs with nvidia-smi\.\.\./, 'n\r'); // "no" to the card it finds
     await t.answer(/GPU \(type to filter/, ...'t4', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--gpu t4 --time 8h/);
   });
@@ -225,6 +233,7 @@ describe('interactive recommend', () => {
     );
     const screen = await t.answer(/Found NVIDIA GeForce RTX 4090/, KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(screen).toMatch(/^Looking for GPUs with nvidia-smi\.\.\.\r\x1b\[2K/);
     expect(await done).toBe(0);
   });
@@ -238,6 +247,7 @@ describe('interactive recommend', () => {
     await t.answer(/GPU \(type to filter/, ...'20 GB', KEYS.enter); // no card matches: "Not listed" is the only choice
     await t.answer(/GPU memory in GB \(20 GB\)/, KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--vram 20 --time 2h/);
     const other = fakeTerminal({ PATH: '/nonexistent' });
@@ -248,6 +258,7 @@ describe('interactive recommend', () => {
     await other.answer(/GPU \(type to filter/, ...'zzz', KEYS.enter);
     await other.answer(/GPU memory in GB \(24\)/, KEYS.enter);
     await other.answer(/How many training/, KEYS.enter);
+    await other.answer(/Which trainer will you run it with\?/, KEYS.enter);
     expect(await done2).toBe(0);
     expect(other.out().stderr).toMatch(/--vram 24 --time 2h/);
   });
@@ -261,6 +272,7 @@ describe('interactive recommend', () => {
     await t.answer(/GPU \(type to filter/, KEYS.enter);
     await t.answer(/GPU memory in GB \(24\)/, ...'12', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(t.out().stderr).toMatch(/--vram 12 --time 2h/);
   });
@@ -278,6 +290,7 @@ describe('interactive recommend', () => {
     for (const [i, n] of count().entries()) expect(n).toBeGreaterThan(before[i]!);
     t.type(KEYS.enter);
     await t.answer(/How many training/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
     expect(count()).toEqual(before);
   });
@@ -307,8 +320,9 @@ describe('the answers asked', () => {
     );
     await t.answer(/Time budget/, ...'3h', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.down, KEYS.enter); // the one after diffusers
     await t.answer(/What matters most\?/, KEYS.down, KEYS.enter);
-    expect(await asked).toEqual({ time: 3, priority: 'quality' });
+    expect(await asked).toEqual({ time: 3, trainer: 'kohya', priority: 'quality' });
     expect(known).toEqual({ goal: 'style', model: 'sdxl', vram: 12 });
   });
 
@@ -347,6 +361,7 @@ describe('the answers asked', () => {
     );
     await t.answer(/What do you want to teach the model\?/, KEYS.enter); // task, the default for a language model
     await t.answer(/How many training examples\?/, KEYS.enter); // not sure
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(2);
     expect(t.out().stderr).toMatch(/--goal task --model qwen2.5-7b --vram 24 --time 2h/);
     expect(t.out().stderr.endsWith(flagged.stderr)).toBe(true);

@@ -100,6 +100,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     keys(s, 'Enter');
     await waitFor(s, /How many training/);
     keys(s, 'Enter'); // not sure
+    await waitFor(s, /Which trainer will you run it with\?/);
+    keys(s, 'Enter'); // the family's default
     await waitFor(s, /What matters most\?/);
     keys(s, 'Enter');
     const screen = await waitFor(s, /To run this again in a script/);
@@ -119,6 +121,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     keys(s, 'Enter');
     await waitFor(s, /How many training/);
     keys(s, 'Enter'); // not sure
+    await waitFor(s, /Which trainer will you run it with\?/);
+    keys(s, 'Enter'); // the family's default
     await waitFor(s, /What matters most\?/);
     keys(s, 'Enter');
     expect(await exitCode(s)).toBe(0);
@@ -145,6 +149,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     keys(s, '4090', 'Enter');
     await waitFor(s, /How many training/);
     keys(s, 'Enter'); // not sure
+    await waitFor(s, /Which trainer will you run it with\?/);
+    keys(s, 'Enter'); // the family's default
     const screen = await waitFor(s, /To run this again in a script/);
     expect(screen).toMatch(/✔ GPU .*rtx-4090 \(NVIDIA GeForce RTX 4090, 24 GB\)/);
     expect(await exitCode(s)).toBe(0);
@@ -154,7 +160,7 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
   it('a whole answer sequence sent at once gives what typing it key by key gives', async () => {
     const oneSend = start(`node ${BIN} recommend`, '/nonexistent-nvidia');
     await waitFor(oneSend, /What do you want to teach the model\?/);
-    keys(oneSend, 'Down', 'Enter', 'Enter', '3090', 'Enter', 'Enter', 'Enter', 'Enter'); // style, sdxl, rtx-3090, 2h, not sure, balanced
+    keys(oneSend, 'Down', 'Enter', 'Enter', '3090', 'Enter', 'Enter', 'Enter', 'Enter', 'Enter'); // style, sdxl, rtx-3090, 2h, not sure, diffusers, balanced
     expect(await exitCode(oneSend)).toBe(0);
     expect((await waitFor(oneSend, /To run this again/)).replace(/\n/g, '')).toMatch(
       /--goal style --model sdxl --gpu rtx-3090 --time 2h --priority balanced/,
@@ -162,7 +168,7 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     // a paste: tmux writes its buffer to the terminal in one go (newlines as Enter)
     const pasted = start(`node ${BIN} recommend`, '/nonexistent-nvidia');
     await waitFor(pasted, /What do you want to teach the model\?/);
-    tmux('set-buffer', '-b', pasted.name, '\n\n3090\n\n\n\n'); // subject, sdxl, rtx-3090, 2h, not sure, balanced
+    tmux('set-buffer', '-b', pasted.name, '\n\n3090\n\n\n\n\n'); // subject, sdxl, rtx-3090, 2h, not sure, diffusers, balanced
     tmux('paste-buffer', '-d', '-b', pasted.name, '-t', pasted.name);
     expect(await exitCode(pasted)).toBe(0);
     expect((await waitFor(pasted, /To run this again/)).replace(/\n/g, '')).toMatch(
