@@ -23,7 +23,7 @@ import { DATA_OPTIONS } from './options.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
 import { showControls } from './quote.js';
-import { runRangeProblem } from './resolve.js';
+import { defaultTrainer, runRangeProblem, trainersFor } from './resolve.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -354,8 +354,8 @@ async function askEach(
   // the trainer: its defaults and savers shape every plan; Enter keeps the family's default
   if (known.trainer === undefined) {
     const family = GOAL_FAMILY[goal];
-    const trainers = kb.trainers.filter((t) => t.families.includes(family));
-    const fallback = trainers.find((t) => t.defaultFor?.includes(family));
+    const trainers = trainersFor(kb, family);
+    const fallback = defaultTrainer(kb, family);
     if (trainers.length > 1) {
       const id = await ask<string>({
         type: 'select',

@@ -227,15 +227,22 @@ export function runRangeWarnings(
  * The trainer of a run: the one --trainer names, which must train the model's family, else the
  * family's default (trainers.yaml `defaultFor`); null when the knowledge base has none for it.
  */
+/** The trainers that train models of the family, in the knowledge base's order. */
+export const trainersFor = (kb: KnowledgeBase, family: Family): Trainer[] =>
+  kb.trainers.filter((t) => t.families.includes(family));
+
+/** The trainer assumed for the family when none is given (trainers.yaml `defaultFor`); null: none. */
+export const defaultTrainer = (kb: KnowledgeBase, family: Family): Trainer | null =>
+  kb.trainers.find((t) => t.defaultFor?.includes(family)) ?? null;
+
 export function resolveTrainer(
   kb: KnowledgeBase,
   family: Family,
   id: string | undefined,
   subject: string,
 ): { trainer: Trainer | null; isDefault: boolean } {
-  const forFamily = kb.trainers.filter((t) => t.families.includes(family)).map((t) => t.id);
-  if (id === undefined)
-    return { trainer: kb.trainers.find((t) => t.defaultFor?.includes(family)) ?? null, isDefault: true };
+  const forFamily = trainersFor(kb, family).map((t) => t.id);
+  if (id === undefined) return { trainer: defaultTrainer(kb, family), isDefault: true };
   const wanted = id.trim().toLowerCase();
   const trainer = kb.trainers.find((t) => t.id === wanted);
   if (!trainer)

@@ -10,7 +10,7 @@ import { fitWithSavers } from '../../src/estimate/fit.js';
 import { planRun } from '../../src/estimate/plan.js';
 import { crossCheck } from '../../src/kb/checks.js';
 import { findGpu, findModel, nameShape } from '../../src/kb/lookup.js';
-import { bundledKb, runCli } from '../helpers.js';
+import { bundledKb, runCli, splitFlags } from '../helpers.js';
 
 const kb = bundledKb();
 const gpu = (id: string) => kb.gpus.find((g) => g.id === id)!;
@@ -96,18 +96,7 @@ describe('names several cards share', () => {
     expect(JSON.parse(exact.stdout).gpu.id).toBe('a100-40gb-pcie');
   });
   it('recommend says it on stderr, the JSON intact', async () => {
-    const r = await runCli([
-      'recommend',
-      '--goal',
-      'chat',
-      '--model',
-      'llama-3.1-8b',
-      '--gpu',
-      '4090',
-      '--time',
-      '8h',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('recommend --goal chat --model llama-3.1-8b --gpu 4090 --time 8h --json'));
     expect(r.stderr).toMatch(/^note: --gpu '4090' is more than one card: took rtx-4090 .*rtx-4090-laptop/);
     expect(JSON.parse(r.stdout).answers.gpu).toBe('rtx-4090');
   });
@@ -163,16 +152,7 @@ describe('nearest names keep to the product line and its generation', () => {
 
 describe('what the card stack runs', () => {
   it("MPS: QLoRA's 8-bit paged optimizer becomes AdamW, and the answer says why", async () => {
-    const r = await runCli([
-      'estimate',
-      '--technique',
-      'qlora',
-      '--model',
-      'llama-3.1-8b',
-      '--gpu',
-      'M2 Max',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('estimate --technique qlora --model llama-3.1-8b --gpu "M2 Max" --json'));
     expect(r.code).toBe(0);
     const json = JSON.parse(r.stdout) as { settings: { optimizer: string; precision: string }; assumptions: string[] };
     expect(json.settings.optimizer).toBe('adamw');
@@ -190,19 +170,9 @@ describe('what the card stack runs', () => {
     const attn = await runCli([...base, '--attention', 'flash']);
     expect(attn.code).toBe(2);
     expect(attn.stderr).toMatch(/--attention flash needs the flash-attn package, .* allowed there: eager, sdpa/);
-    const rec = await runCli([
-      'recommend',
-      '--goal',
-      'chat',
-      '--model',
-      'llama-3.1-8b',
-      '--gpu',
-      'm3-max',
-      '--time',
-      '8h',
-      '--optimizer',
-      'paged-adamw-8bit',
-    ]);
+    const rec = await runCli(
+      splitFlags('recommend --goal chat --model llama-3.1-8b --gpu m3-max --time 8h --optimizer paged-adamw-8bit'),
+    );
     expect(rec.code).toBe(2);
   });
   it('MPS: the planner never reaches for the 8-bit optimizer saver; CUDA does', () => {
@@ -221,32 +191,12 @@ describe('what the card stack runs', () => {
     }
   });
   it('recommend on an Apple GPU picks no 8-bit optimizer', async () => {
-    const r = await runCli([
-      'recommend',
-      '--goal',
-      'chat',
-      '--model',
-      'llama-3.1-8b',
-      '--gpu',
-      'm4-max',
-      '--time',
-      '1d',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('recommend --goal chat --model llama-3.1-8b --gpu m4-max --time 1d --json'));
     const json = JSON.parse(r.stdout) as { recommendation: { settings: { optimizer: string } } | null };
     if (json.recommendation) expect(json.recommendation.settings.optimizer).not.toMatch(/8bit/);
   });
   it('ROCm: bitsandbytes runs there (v0.50), so nothing moves; the answer says so', async () => {
-    const r = await runCli([
-      'estimate',
-      '--technique',
-      'qlora',
-      '--model',
-      'llama-3.1-8b',
-      '--gpu',
-      '7900 XTX',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('estimate --technique qlora --model llama-3.1-8b --gpu "7900 XTX" --json'));
     const json = JSON.parse(r.stdout) as { settings: { optimizer: string }; assumptions: string[] };
     expect(json.settings.optimizer).toBe('paged-adamw-8bit');
     expect(json.assumptions.join('\n')).toMatch(/ROCm: bitsandbytes supports AMD GPUs officially since v0.50/);

@@ -8,7 +8,7 @@ import { estimateMemory, GiB } from '../../src/estimate/memory.js';
 import { trainableParams } from '../../src/estimate/parameters.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
 import type { LlmModel } from '../../src/kb/types.js';
-import { bundledKb, runCli } from '../helpers.js';
+import { bundledKb, runCli, splitFlags } from '../helpers.js';
 
 const kb = bundledKb();
 const model = (id: string) => kb.models.find((m) => m.id === id)! as LlmModel;
@@ -126,15 +126,15 @@ describe('published mixture-of-experts fine-tuning figures', () => {
     // lora_target_linear (experts not targeted), adamw_torch_8bit, bf16, flash attention, gradient
     // checkpointing, the CutCrossEntropy plugin (a fused loss)
     const gib = await peak(
-      '--technique lora --model openai/gpt-oss-20b --gpu a6000 --batch 1 --seq-len 4096 --rank 8 --targets attention --precision mixed-bf16 --optimizer adamw-8bit --gradient-checkpointing --trainer axolotl --loss fused'.split(
-        ' ',
+      splitFlags(
+        '--technique lora --model openai/gpt-oss-20b --gpu a6000 --batch 1 --seq-len 4096 --rank 8 --targets attention --precision mixed-bf16 --optimizer adamw-8bit --gradient-checkpointing --trainer axolotl --loss fused',
       ),
     );
     expect(Math.abs(gib / 44 - 1)).toBeLessThan(0.15);
   });
   it('Qwen3-30B-A3B LoRA on Unsloth\'s 4-bit load at 2,048 tokens: "only 17.5 GB" (Qwen docs, training with Unsloth)', async () => {
     const gib = await peak(
-      '--technique qlora --model Qwen/Qwen3-30B-A3B --seq-len 2048 --batch 1 --trainer unsloth'.split(' '),
+      splitFlags('--technique qlora --model Qwen/Qwen3-30B-A3B --seq-len 2048 --batch 1 --trainer unsloth'),
     );
     expect(Math.abs(gib / (17.5e9 / 2 ** 30) - 1)).toBeLessThan(0.15);
   });
