@@ -20,10 +20,12 @@ import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 7;
+  version: 8;
   files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
+  /** the sections whose entries hold, in place of their sources, where those sources' JSON is */
+  lazySources: Section[];
 }
 
 /** A file's size and times as stat gives them: equal stamps mean unchanged bytes (the stat cache's contract). */
@@ -70,19 +72,42 @@ const RACY_MS = 2000;
 /**
  * The compiled form: a header line, then each section's JSON, so a command parses only the
  * sections it reads (compare and the catalogues never parse the models, rules or GPUs they do not
- * show).
+ * show). Sources are two thirds of the catalogue's bytes and a run shows those of a few entries:
+ * each entry's sources follow the sections as their own JSON, and the entry holds where
+ * ([start, end]), parsed when read (lazySources).
  */
 export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase): string {
   let body = '';
+  let sourcesJson = '';
   const sections = {} as CompiledHeader['sections'];
+  const lazySources: Section[] = [];
+  const bodies: string[] = [];
   for (const name of SECTIONS) {
-    const json = asciiJson(kb[name]);
+    const value = kb[name] as unknown;
+    let stored = value;
+    if (Array.isArray(value) && value.every(hasSourcesArray)) {
+      lazySources.push(name);
+      stored = value.map((entry: { sources: unknown[] }) => {
+        const json = asciiJson(entry.sources);
+        const at = [sourcesJson.length, sourcesJson.length + json.length];
+        sourcesJson += json;
+        return { ...entry, sources: at };
+      });
+    }
+    bodies.push(asciiJson(stored));
+  }
+  for (const [i, name] of SECTIONS.entries()) {
+    const json = bodies[i]!;
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
-  const header: CompiledHeader = { version: 7, files, sections };
-  return `${asciiJson(header)}\n${body}`;
+  // the sources' offsets are relative to the end of the last section
+  const header: CompiledHeader = { version: 8, files, sections, lazySources };
+  return `${asciiJson(header)}\n${body}${sourcesJson}`;
 }
+
+const hasSourcesArray = (entry: unknown): entry is { sources: unknown[] } =>
+  typeof entry === 'object' && entry !== null && Array.isArray((entry as { sources?: unknown }).sources);
 
 /**
  * JSON with every non-ASCII character written as a \uXXXX escape: an ASCII file decodes to V8's
@@ -165,17 +190,35 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
   const { text, header, bodyStart } = compiled;
   if (!dataIsAsCompiled(dataDir, header.files, verifiedCachePath(path))) return null;
   const kb = {} as KnowledgeBase;
+  const lazy = new Set(header.lazySources);
+  const sourcesStart = bodyStart + Math.max(...Object.values(header.sections).map(([, end]) => end));
   for (const name of SECTIONS) {
     const [start, end] = header.sections[name];
     let value: unknown;
-    Object.defineProperty(kb, name, {
-      enumerable: true,
-      configurable: true,
-      get: () => (value ??= JSON.parse(text.slice(bodyStart + start, bodyStart + end))),
-    });
+    const parse = () => {
+      const parsed = JSON.parse(text.slice(bodyStart + start, bodyStart + end)) as unknown;
+      if (lazy.has(name)) for (const entry of parsed as object[]) sourcesOnRead(entry, text, sourcesStart);
+      return parsed;
+    };
+    Object.defineProperty(kb, name, { enumerable: true, configurable: true, get: () => (value ??= parse()) });
   }
   compiledFrom.set(kb, header.files);
   return kb;
+}
+
+/** An entry's sources as a property parsed on first read from where the compiled file holds them. */
+function sourcesOnRead(entry: object, text: string, sourcesStart: number): void {
+  const [start, end] = (entry as { sources: [number, number] }).sources;
+  let sources: unknown;
+  Object.defineProperty(entry, 'sources', {
+    enumerable: true,
+    configurable: true,
+    get: () => (sources ??= JSON.parse(text.slice(sourcesStart + start, sourcesStart + end))),
+    // a merge or a check may replace an entry's sources
+    set: (v: unknown) => {
+      sources = v;
+    },
+  });
 }
 
 /**
@@ -283,7 +326,7 @@ function readCompiled(path: string): { text: string; header: CompiledHeader; bod
     const end = text.indexOf('\n');
     if (end < 0) return null;
     const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
-    return header.version === 7 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 8 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }
