@@ -20,16 +20,24 @@ export type BaseQuantization = Exclude<Quantization, 'none'>;
 export interface TrainableDims {
   /** every parameter full fine-tuning trains (with the text encoders when they are trained) */
   fullParams(s: TrainingSettings): number;
-  /** d_in + d_out summed over the matrices --targets adapts: LoRA parameters per unit of rank */
-  adapterParamsPerRank(targets: Targets): number;
-  /** d_out summed over the same matrices: DoRA's magnitudes */
-  outputFeatures(targets: Targets): number;
-  /** the typical side of the matrices --targets adapts (their d_in x d_out is about (d_in + d_out) x width / 2) */
-  matrixWidth: number;
+  /**
+   * The matrices an adapter adapts (--targets in the network; the text encoders' too when they are
+   * trained), in groups of one typical width.
+   */
+  adaptedMatrices(s: TrainingSettings): AdaptedMatrices[];
   /** the token stream of a language model: what IA3, prompt, p-tuning and prefix tuning attach to */
   tokenStream: { hidden: number; layers: number; kvHeads: number; headDim: number; intermediate: number } | null;
   /** the text conditioning of a denoiser: what textual inversion and Custom Diffusion train */
   textConditioning: { embeddingWidths: number[]; blocks: ReadonlyArray<{ count: number; width: number }> } | null;
+}
+
+/** A group of adapted matrices about `width` wide (each d_in x d_out is about (d_in + d_out) x width / 2). */
+export interface AdaptedMatrices {
+  /** d_in + d_out summed: LoRA parameters per unit of rank */
+  perRank: number;
+  /** d_out summed: DoRA's magnitudes */
+  outputs: number;
+  width: number;
 }
 
 /** How an adapter's weight update is built on every pass (see materialisedDeltaSeconds in time.ts). */
@@ -100,23 +108,23 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
   },
   lora: {
     ...lowRank,
-    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+    trainableParams: (d, s) => rankOf(s) * perRank(d, s),
   },
   qlora: {
     ...lowRank,
     impliedQuantization: 'nf4',
-    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets),
+    trainableParams: (d, s) => rankOf(s) * perRank(d, s),
   },
   dora: {
     ...lowRank,
     materialisesDelta: 'norm',
-    trainableParams: (d, s) => rankOf(s) * d.adapterParamsPerRank(s.targets) + d.outputFeatures(s.targets),
+    trainableParams: (d, s) => rankOf(s) * perRank(d, s) + d.adaptedMatrices(s).reduce((t, g) => t + g.outputs, 0),
   },
   loha: {
     ...lowRank,
     materialisesDelta: 'full',
     // two Hadamard-multiplied low-rank pairs per matrix (LyCORIS, arXiv 2108.06098)
-    trainableParams: (d, s) => 2 * rankOf(s) * d.adapterParamsPerRank(s.targets),
+    trainableParams: (d, s) => 2 * rankOf(s) * perRank(d, s),
   },
   lokr: {
     ...lowRank,
@@ -182,21 +190,51 @@ export const METHOD_TRAITS: Readonly<Record<Method, MethodTraits>> = {
 
 /**
  * LoKr's parameters (KohakuBlueleaf/LyCORIS lycoris/modules/lokr.py): each adapted w x w matrix is
- * kron(W1, W2); `factorization(w, factor)` splits w into m x n with m <= n, m = the factor when
- * given, else the pair nearest the square root; W1 is a full m x m matrix, W2 a rank-r product
- * (2 r n) unless r >= n / 2, where LyCORIS makes it a full n x n matrix (the "full dimension" of
- * its guidelines). On SD1 attn-mlp this gives the LyCORIS table's sizes (docs/Guidelines.md): about
- * 1 MB at dim 1, factor -1 (940 KB measured) and about 12 MB at full dimension, factor 8 (12 MB).
+ * kron(W1, W2); `factorization(w, factor)` splits w into m x n with m <= n (factorizationOf below);
+ * W1 is a full m x m matrix, W2 a rank-r product (2 r n) unless r >= n / 2, where LyCORIS makes it a
+ * full n x n matrix (the "full dimension" of its guidelines). Each group of matrices is factored at
+ * its own width (an image denoiser's block widths, a text encoder's). Square matrices stand in for
+ * the rectangular ones (a feed-forward's w -> 8w factors each side apart, a smaller W1), so LoKr's
+ * count runs high: on SD1 attn-mlp with the text encoder 246 K against 212 K counted layer by layer.
  */
 function lokrParams(d: TrainableDims, s: TrainingSettings): number {
-  const w = d.matrixWidth;
   const factor = s.factor ?? -1;
-  const m = factor > 0 ? Math.min(factor, w / factor) : Math.sqrt(w);
-  const n = w / m;
   const r = rankOf(s);
-  const perMatrix = m * m + (r >= n / 2 ? n * n : 2 * r * n);
-  return (d.adapterParamsPerRank(s.targets) / (2 * w)) * perMatrix;
+  return d.adaptedMatrices(s).reduce((t, { perRank, width: w }) => {
+    const [m, n] = factorizationOf(w, factor);
+    const perMatrix = m * m + (r >= n / 2 ? n * n : 2 * r * n);
+    return t + (perRank / (2 * w)) * perMatrix;
+  }, 0);
 }
+
+/**
+ * LyCORIS's factorization(dimension, factor): the divisor pair m <= n of the dimension with m the
+ * factor when it divides it, else the pair nearest the square root with m at most the factor (any
+ * when -1). A width that is not an integer (an average) is split at its square root.
+ */
+export function factorizationOf(dimension: number, factor: number): [number, number] {
+  if (!Number.isInteger(dimension) || dimension < 1) {
+    const m = factor > 0 ? Math.min(factor, dimension / factor) : Math.sqrt(dimension);
+    return [m, dimension / m];
+  }
+  if (factor > 0 && dimension % factor === 0) {
+    const [a, b] = [factor, dimension / factor];
+    return a <= b ? [a, b] : [b, a];
+  }
+  const cap = factor < 0 ? dimension : factor;
+  let [m, n] = [1, dimension];
+  while (m < n) {
+    let next = m + 1;
+    while (dimension % next !== 0) next++;
+    const nextN = dimension / next;
+    if (next + nextN > m + n || next > cap) break;
+    [m, n] = [next, nextN];
+  }
+  return m <= n ? [m, n] : [n, m];
+}
+
+/** LoRA parameters per unit of rank over everything adapted. */
+const perRank = (d: TrainableDims, s: TrainingSettings) => d.adaptedMatrices(s).reduce((t, g) => t + g.perRank, 0);
 
 /** The methods that take --rank, in table order. */
 export const RANKED_METHODS: readonly Method[] = (Object.keys(METHOD_TRAITS) as Method[]).filter(

@@ -53,6 +53,8 @@ export interface TrainingSettings {
   savePrecision: SavePrecision | null;
   /** a quantized base reaches a mixture-of-experts model's routed experts (trainers.yaml `quantizesExperts`) */
   quantizesExperts: boolean;
+  /** the text-encoder layers adapters train with trainTextEncoder (trainers.yaml `textEncoderTargets`) */
+  textEncoderTargets: 'attention' | 'attention-mlp';
 }
 
 /**
@@ -127,6 +129,9 @@ export function resolveSettings(
     // Transformers v5 keeps experts as fused 3-D parameters that bitsandbytes cannot quantize
     // (axolotl docs/expert_quantization.qmd); a trainer that quantizes them anyway says so
     quantizesExperts: trainer?.quantizesExperts ?? false,
+    // kohya's networks/lora.py and LyCORIS adapt CLIPAttention and CLIPMLP
+    // (TEXT_ENCODER_TARGET_REPLACE_MODULE); a trainer adapting fewer says so (diffusers: q, k, v, out)
+    textEncoderTargets: trainer?.textEncoderTargets ?? 'attention-mlp',
     ...trainerDefaults(trainer, method.adapter),
   };
   // undefined in the overrides means "not given": it must not erase a default

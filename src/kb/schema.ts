@@ -193,6 +193,15 @@ const ComponentSchema = z.strictObject({
   width: z.number().int().positive().optional(),
 });
 
+const TextEncoderSchema = ComponentSchema.extend({
+  // d_in + d_out summed over the encoder's attention projections (q, k, v, out) and with its MLP
+  // (fc1, fc2): LoRA parameters per unit of rank when --train-text-encoder trains adapters in it;
+  // absent for an encoder adapters are not trained in (T5-XXL: kohya trains it only on request)
+  loraDims: z
+    .strictObject({ attention: z.number().int().positive(), 'attention-mlp': z.number().int().positive() })
+    .optional(),
+});
+
 const ImageComponentsSchema = z.strictObject({
   denoiser: z.strictObject({
     name: text,
@@ -201,7 +210,7 @@ const ImageComponentsSchema = z.strictObject({
     blocks: z.array(BlockGroupSchema).min(1),
     textTokens: z.number().int().nonnegative(),
   }),
-  textEncoders: z.array(ComponentSchema).min(1),
+  textEncoders: z.array(TextEncoderSchema).min(1),
   vae: ComponentSchema,
 });
 
@@ -414,6 +423,8 @@ export const TrainerSchema = z.strictObject({
    * stores as fused 3-D parameters that bitsandbytes cannot quantize on load
    */
   quantizesExperts: z.boolean().optional(),
+  /** the text-encoder layers its LoRA adapts with text-encoder training: attention, or attention and MLP */
+  textEncoderTargets: z.enum(['attention', 'attention-mlp']).optional(),
   notes: text.optional(),
   sources,
 });

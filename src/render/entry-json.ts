@@ -121,6 +121,10 @@ export interface ComponentJson {
   width?: number;
 }
 
+export interface TextEncoderJson extends ComponentJson {
+  loraDims?: { attention: number; 'attention-mlp': number };
+}
+
 export interface BlockGroupJson {
   count: number;
   width: number;
@@ -142,7 +146,7 @@ export interface ImageModelJson extends ModelCommonJson {
       blocks: BlockGroupJson[];
       textTokens: number;
     };
-    textEncoders: ComponentJson[];
+    textEncoders: TextEncoderJson[];
     vae: ComponentJson;
   };
   loraDims: { qv: number; attention: number; 'attention-mlp': number; all: number };
@@ -206,6 +210,11 @@ const componentJson = (c: ImageModel['components']['vae']): ComponentJson => ({
   width: c.width,
 });
 
+const textEncoderJson = (c: ImageModel['components']['textEncoders'][number]): TextEncoderJson => ({
+  ...componentJson(c),
+  loraDims: ifPresent(c.loraDims, (d) => ({ attention: d.attention, 'attention-mlp': d['attention-mlp'] })),
+});
+
 function componentsJson(c: ImageModel['components']): ImageModelJson['components'] {
   const d = c.denoiser;
   return {
@@ -223,7 +232,7 @@ function componentsJson(c: ImageModel['components']): ImageModelJson['components
       })),
       textTokens: d.textTokens,
     },
-    textEncoders: c.textEncoders.map(componentJson),
+    textEncoders: c.textEncoders.map(textEncoderJson),
     vae: componentJson(c.vae),
   };
 }
@@ -466,6 +475,7 @@ export interface TrainerJson {
   defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   savers: Trainer['savers'];
   quantizesExperts?: boolean;
+  textEncoderTargets?: Trainer['textEncoderTargets'];
   notes?: string;
   sources: SourceJson[];
   /** 'bundled' or the file that defined the entry last */
@@ -484,6 +494,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   savers: [...t.savers],
   quantizesExperts: t.quantizesExperts,
+  textEncoderTargets: t.textEncoderTargets,
   notes: t.notes,
   sources: t.sources.map(sourceJson),
   origin: kb.origin[`trainers:${t.id}`],

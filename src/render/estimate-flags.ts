@@ -12,7 +12,14 @@ import type { TrainingSettings } from '../estimate/settings.js';
 // flags, the checkpoints' offloading from --trainer
 type Flagged = Exclude<
   keyof TrainingSettings,
-  'method' | 'learningRate' | 'meanSeqLen' | 'virtualTokens' | 'classImages' | 'offloadCheckpoints' | 'quantizesExperts'
+  | 'method'
+  | 'learningRate'
+  | 'meanSeqLen'
+  | 'virtualTokens'
+  | 'classImages'
+  | 'offloadCheckpoints'
+  | 'quantizesExperts'
+  | 'textEncoderTargets'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */

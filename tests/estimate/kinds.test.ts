@@ -112,7 +112,17 @@ describe('image models', () => {
   });
   it("adapters take their sizes from the catalogue's loraDims; the text conditioning from the encoders", () => {
     const dims = IMAGE_KIND.trainableDims(sdxl);
-    expect(dims.adapterParamsPerRank('attention')).toBe(sdxl.loraDims.attention);
+    const run = settings('lora', sdxl);
+    // the denoiser's loraDims, shared out over its block groups at their own widths
+    const denoiser = dims.adaptedMatrices({ ...run, targets: 'attention', trainTextEncoder: false });
+    expect(denoiser.reduce((t, g) => t + g.perRank, 0)).toBeCloseTo(sdxl.loraDims.attention, 6);
+    expect(denoiser.map((g) => g.width)).toEqual(sdxl.components.denoiser.blocks.map((b) => b.width));
+    // with --train-text-encoder, both CLIP encoders' attention and MLP (kohya's CLIPAttention, CLIPMLP)
+    const withEncoders = dims.adaptedMatrices({ ...run, trainTextEncoder: true, textEncoderTargets: 'attention-mlp' });
+    expect(withEncoders.slice(denoiser.length).map((g) => [g.perRank, g.width])).toEqual([
+      [165888, 768],
+      [737280, 1280],
+    ]);
     expect(dims.tokenStream).toBeNull();
     expect(dims.textConditioning!.embeddingWidths).toEqual(sdxl.components.textEncoders.map((te) => te.width ?? 768));
     expect(dims.fullParams({ trainTextEncoder: true } as TrainingSettings)).toBeGreaterThan(

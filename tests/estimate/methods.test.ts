@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { estimateMemory } from '../../src/estimate/memory.js';
-import { METHOD_TRAITS, RANKED_METHODS, type TrainableDims } from '../../src/estimate/methods.js';
+import { factorizationOf, METHOD_TRAITS, RANKED_METHODS, type TrainableDims } from '../../src/estimate/methods.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
 import { outputSizeMB } from '../../src/estimate/size.js';
 import { estimateStepTime } from '../../src/estimate/time.js';
@@ -31,9 +31,15 @@ const textConditioning = {
 };
 const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
-  adapterParamsPerRank: (t) => ({ qv: 11, attention: 13, 'attention-mlp': 17, all: 19, experts: 23 })[t],
-  outputFeatures: (t) => ({ qv: 2, attention: 3, 'attention-mlp': 5, all: 7, experts: 11 })[t],
-  matrixWidth: 64,
+  adaptedMatrices: (st) => [
+    {
+      perRank: { qv: 11, attention: 13, 'attention-mlp': 17, all: 19, experts: 23 }[st.targets],
+      outputs: { qv: 2, attention: 3, 'attention-mlp': 5, all: 7, experts: 11 }[st.targets],
+      width: 64,
+    },
+    // a text encoder's adapters when it is trained
+    ...(st.trainTextEncoder ? [{ perRank: 29, outputs: 13, width: 16 }] : []),
+  ],
   tokenStream,
   textConditioning,
   ...parts,
@@ -61,17 +67,47 @@ describe('trainable-parameter formulas', () => {
     expect(count('lokr', { rank: 8, factor: 4 })).toBeCloseTo(matrices * (16 + 256), 9); // r >= n / 2: full W2
     expect(count('lokr', { rank: 1, factor: -1 })).toBeCloseTo(matrices * (64 + 16), 9); // 8 x 8 and 2 x 8
   });
+  it("LyCORIS's factorization: the factor when it divides, else the divisor pair nearest the square root", () => {
+    expect(factorizationOf(320, -1)).toEqual([16, 20]);
+    expect(factorizationOf(768, -1)).toEqual([24, 32]);
+    expect(factorizationOf(4096, -1)).toEqual([64, 64]);
+    expect(factorizationOf(1280, 8)).toEqual([8, 160]);
+    expect(factorizationOf(640, 3)).toEqual([2, 320]); // 3 does not divide 640: the largest m <= 3
+    expect(factorizationOf(13, -1)).toEqual([1, 13]);
+    const [m, n] = factorizationOf(1000.5, -1); // an average width: its square root
+    expect(m * n).toBeCloseTo(1000.5, 9);
+  });
+  it("a trained text encoder's adapters add to each formula, LoKr's at that encoder's own width", () => {
+    const te = { trainTextEncoder: true };
+    expect(count('lora', te)).toBe(4 * (13 + 29));
+    expect(count('dora', te)).toBe(4 * (13 + 29) + 3 + 13);
+    expect(count('loha', te)).toBe(2 * 4 * (13 + 29));
+    // the encoder's 29 / 32 matrices of 16 x 16: factor 4 gives W1 4 x 4 and a rank-2 W2 of 2 x 2 x 4
+    expect(count('lokr', { rank: 2, factor: 4, ...te }) - count('lokr', { rank: 2, factor: 4 })).toBeCloseTo(
+      (29 / 32) * (16 + 16),
+      9,
+    );
+  });
   it("LoKr's size on SD1 attn-mlp with the text encoder is the LyCORIS table's (docs/Guidelines.md)", () => {
     const m = model('sd15');
     const mb = (over: Partial<TrainingSettings>) => {
       const st = settings('lokr', 'sd15', { targets: 'attention-mlp', trainTextEncoder: true, ...over });
       return outputSizeMB(m, st, estimateMemory(m, st).trainableParams);
     };
-    // "| LoKr | attn-mlp | 1 [-1] | ... | 940 K |" and "| LoKr | attn-mlp | full [8] | ... | 12 M |"
-    expect(mb({ rank: 1, factor: -1 })).toBeGreaterThan(0.94 * 0.8);
-    expect(mb({ rank: 1, factor: -1 })).toBeLessThan(0.94 * 1.25);
-    expect(mb({ rank: 100000, factor: 8 })).toBeGreaterThan(12 * 0.8);
-    expect(mb({ rank: 100000, factor: 8 })).toBeLessThan(12 * 1.3);
+    // "| LoKr | attn-mlp | 1 [-1] | ... | 940 K |" and "| LoKr | attn-mlp | full [8] | ... | 12 M |".
+    // Counted layer by layer (SD1's 16 transformer blocks and CLIP's 12 layers, each matrix factored
+    // by LyCORIS's factorization on both sides, one alpha per module): 211,504 parameters at dim 1
+    // (0.85 MB in fp32, plus a safetensors header of about 1,000 tensors: the 940 K) and 5,515,784
+    // at full dimension, factor 8 (11.0 MB in fp16: the 12 M). Square matrices per block width
+    // stand in for the rectangular feed-forwards, within a quarter of those counts.
+    const params = (over: Partial<TrainingSettings>) =>
+      estimateMemory(m, settings('lokr', 'sd15', { targets: 'attention-mlp', trainTextEncoder: true, ...over }))
+        .trainableParams;
+    expect(params({ rank: 1, factor: -1 }) / 211504).toBeGreaterThan(0.75);
+    expect(params({ rank: 1, factor: -1 }) / 211504).toBeLessThan(1.25);
+    expect(params({ rank: 100000, factor: 8 }) / 5515784).toBeGreaterThan(0.75);
+    expect(params({ rank: 100000, factor: 8 }) / 5515784).toBeLessThan(1.25);
+    expect(mb({ rank: 1, factor: -1, savePrecision: 'fp32' })).toBeCloseTo((params({ rank: 1 }) * 4) / 1e6, 2);
     // the technique's storage range (0.94-113 MB) holds at its recipe, and LoKr is smaller than LoRA
     for (const g of ['sd15', 'sdxl'] as const) {
       const lokr = settings('lokr', g);

@@ -169,6 +169,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
       savers: ['liger'],
       quantizesExperts: true,
+      textEncoderTargets: 'attention',
       notes: 'notes',
       sources: [FULL_SOURCE],
     });
@@ -232,7 +233,11 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           ...c.denoiser,
           blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'joint' })),
         },
-        textEncoders: c.textEncoders.map((e) => ({ ...e, width: e.width ?? 768 })),
+        textEncoders: c.textEncoders.map((e) => ({
+          ...e,
+          width: e.width ?? 768,
+          loraDims: e.loraDims ?? { attention: 2, 'attention-mlp': 4 },
+        })),
         vae: { ...c.vae, width: 4 },
       },
     });

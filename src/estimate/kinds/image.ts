@@ -57,6 +57,16 @@ function scoresPerSample(model: ImageModel, s: TrainingSettings, group: BlockGro
   return heads * tokens * (tokens + (d.kind === 'unet' ? d.textTokens : 0));
 }
 
+/**
+ * The denoiser's adapted matrices by block group: loraDims shared out by count x width (a block's
+ * d_in + d_out grow with its width: 14w + 2c for SD's attention), each group at its own width.
+ */
+function denoiserMatrices(model: ImageModel, perRank: number): Array<{ perRank: number; width: number }> {
+  const blocks = model.components.denoiser.blocks;
+  const total = blocks.reduce((t, b) => t + b.count * b.width, 0);
+  return blocks.map((b) => ({ perRank: (perRank * b.count * b.width) / total, width: b.width }));
+}
+
 /** Width of the text encoders' token embeddings (what a textual-inversion vector has). */
 export function textEmbeddingWidths(model: ImageModel): number[] {
   return model.components.textEncoders.map((te) => te.width ?? 768);
@@ -162,9 +172,14 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
       // the denoiser, and the text encoders when --train-text-encoder trains them
       fullParams: (s) =>
         c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
-      adapterParamsPerRank: (targets) => model.loraDims[imageTargets(targets)],
-      outputFeatures: (targets) => Math.round(model.loraDims[imageTargets(targets)] / 2), // d_out is about half of d_in + d_out
-      matrixWidth: blockWidth(model),
+      // d_out is about half of d_in + d_out; the text encoders' adapters where they are trained
+      adaptedMatrices: (s) =>
+        [
+          ...denoiserMatrices(model, model.loraDims[imageTargets(s.targets)]),
+          ...(s.trainTextEncoder ? c.textEncoders : []).flatMap((te) =>
+            te.loraDims ? [{ perRank: te.loraDims[s.textEncoderTargets], width: te.width ?? 768 }] : [],
+          ),
+        ].map((g) => ({ ...g, outputs: g.perRank / 2 })),
       tokenStream: null,
       textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
     };

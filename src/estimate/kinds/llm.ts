@@ -219,9 +219,13 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     const a = model.architecture;
     return {
       fullParams: () => model.params,
-      adapterParamsPerRank: (targets) => llmAdapterParamsPerRank(model, targets),
-      outputFeatures: (targets) => llmOutputFeatures(model, targets),
-      matrixWidth: a.hidden,
+      adaptedMatrices: (s) => [
+        {
+          perRank: llmAdapterParamsPerRank(model, s.targets),
+          outputs: llmOutputFeatures(model, s.targets),
+          width: a.hidden,
+        },
+      ],
       tokenStream: {
         hidden: a.hidden,
         layers: llmLayerCount(model),
