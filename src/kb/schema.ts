@@ -209,6 +209,9 @@ const ImageComponentsSchema = z.strictObject({
     params: z.number().int().positive(),
     blocks: z.array(BlockGroupSchema).min(1),
     textTokens: z.number().int().nonnegative(),
+    // reference images whose latent tokens join every sample's sequence (FLUX.1 Kontext's paired
+    // reference: the pipeline concatenates image_latents to the noisy latents)
+    referenceImages: z.number().int().nonnegative().optional(),
   }),
   textEncoders: z.array(TextEncoderSchema).min(1),
   vae: ComponentSchema,

@@ -145,6 +145,7 @@ export interface ImageModelJson extends ModelCommonJson {
       params: number;
       blocks: BlockGroupJson[];
       textTokens: number;
+      referenceImages?: number;
     };
     textEncoders: TextEncoderJson[];
     vae: ComponentJson;
@@ -231,6 +232,7 @@ function componentsJson(c: ImageModel['components']): ImageModelJson['components
         kind: b.kind,
       })),
       textTokens: d.textTokens,
+      referenceImages: d.referenceImages,
     },
     textEncoders: c.textEncoders.map(textEncoderJson),
     vae: componentJson(c.vae),

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { llmParamTotal } from '../../src/estimate/kinds/llm-layers.js';
 import { findModel } from '../../src/kb/lookup.js';
 import type { LlmModel } from '../../src/kb/types.js';
-import { bundledKb } from '../helpers.js';
+import { bundledKb, runCli } from '../helpers.js';
 
 const kb = bundledKb();
 
@@ -96,6 +96,10 @@ describe('names of the 2025-26 models', () => {
     ['Pony Diffusion V6 XL', 'sdxl'],
     ['Illustrious-XL', 'sdxl'],
     ['Laxhar/noobai-XL-1.0', 'sdxl'],
+    ['black-forest-labs/FLUX.1-Kontext-dev', 'flux-kontext-dev'],
+    ['kontext', 'flux-kontext-dev'],
+    ['lodestones/Chroma1-HD', 'chroma'],
+    ['Chroma', 'chroma'],
   ];
   for (const [name, id] of names)
     it(`${name} finds ${id}`, () => {
@@ -106,5 +110,39 @@ describe('names of the 2025-26 models', () => {
     const ctx = (id: string) => (kb.models.find((x) => x.id === id) as LlmModel).contextLength;
     expect(ctx('llama-3-8b')).toBe(8192);
     expect(ctx('llama-3.1-8b')).toBe(131072);
+  });
+});
+
+describe('2025-26 image models', () => {
+  const estimate = async (flags: string) => {
+    const r = await runCli(['estimate', '--json', ...flags.split(' ')]);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { vram: { peakGiB: number }; time: { stepSeconds: number } };
+  };
+  const run = '--technique lora --gpu rtx-4090 --quantize int8 --resolution 1024 --gradient-checkpointing';
+
+  it("FLUX.1 Kontext trains on FLUX.1 [dev]'s transformer with its reference image's tokens in every sequence", async () => {
+    // SimpleTuner: "a 4090 will go from ~3 to ~6 seconds per step", 18 G -> 24 G at 1024 px int8
+    const dev = await estimate(`${run} --model flux-dev`);
+    const kontext = await estimate(`${run} --model flux-kontext-dev`);
+    expect(kontext.time.stepSeconds / dev.time.stepSeconds).toBeGreaterThan(1.7);
+    expect(kontext.time.stepSeconds / dev.time.stepSeconds).toBeLessThan(2.5);
+    expect(kontext.vram.peakGiB).toBeGreaterThan(dev.vram.peakGiB + 1);
+  });
+
+  it("Chroma: 8.9 B parameters (SimpleTuner), and its LoRA's memory falls with the base's quantization as SimpleTuner's table", async () => {
+    const chroma = kb.models.find((m) => m.id === 'chroma')!;
+    if (chroma.family !== 'image') throw new Error('chroma is an image model');
+    expect(Math.abs(chroma.components.denoiser.params / 8.9e9 - 1)).toBeLessThan(0.01);
+    // "~28 GB VRAM without base quantisation" ... "~8 GB VRAM with NF4 + bf16" (rank 16)
+    const at = (q: string) =>
+      estimate(
+        `--technique lora --model chroma --gpu a100-80gb --rank 16 --quantize ${q} --resolution 1024 --gradient-checkpointing`,
+      );
+    const [bf16, int8, nf4] = [await at('none'), await at('int8'), await at('nf4')];
+    expect(bf16.vram.peakGiB).toBeGreaterThan(int8.vram.peakGiB);
+    expect(int8.vram.peakGiB).toBeGreaterThan(nf4.vram.peakGiB);
+    expect(nf4.vram.peakGiB).toBeGreaterThan(8 * 0.7);
+    expect(nf4.vram.peakGiB).toBeLessThan(8 * 1.3);
   });
 });

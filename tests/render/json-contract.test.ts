@@ -232,6 +232,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         denoiser: {
           ...c.denoiser,
           blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'joint' })),
+          referenceImages: 1,
         },
         textEncoders: c.textEncoders.map((e) => ({
           ...e,

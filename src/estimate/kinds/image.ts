@@ -30,7 +30,9 @@ export function latentPixels(model: ImageModel, resolution: number): number {
 
 /** Tokens one block group sees per image (joint-attention transformers also carry the text tokens). */
 export function blockTokens(model: ImageModel, group: BlockGroup, resolution: number): number {
-  const image = latentPixels(model, resolution) * group.tokensPerLatentPixel;
+  // the target image's tokens and, for an editing model, its reference image's at the same size
+  const images = 1 + (model.components.denoiser.referenceImages ?? 0);
+  const image = latentPixels(model, resolution) * group.tokensPerLatentPixel * images;
   return model.components.denoiser.kind === 'unet' ? image : image + model.components.denoiser.textTokens;
 }
 
