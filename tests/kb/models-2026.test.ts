@@ -100,6 +100,7 @@ describe('names of the 2025-26 models', () => {
     ['kontext', 'flux-kontext-dev'],
     ['lodestones/Chroma1-HD', 'chroma'],
     ['Chroma', 'chroma'],
+    ['Qwen/Qwen-Image', 'qwen-image'],
   ];
   for (const [name, id] of names)
     it(`${name} finds ${id}`, () => {
@@ -144,5 +145,29 @@ describe('2025-26 image models', () => {
     expect(int8.vram.peakGiB).toBeGreaterThan(nf4.vram.peakGiB);
     expect(nf4.vram.peakGiB).toBeGreaterThan(8 * 0.7);
     expect(nf4.vram.peakGiB).toBeLessThan(8 * 1.3);
+  });
+
+  it('Qwen-Image: the 20 B transformer counted from its blocks; on 24 GB only a quantized base fits (SimpleTuner: "24GB ... absolute minimum")', async () => {
+    const q = kb.models.find((m) => m.id === 'qwen-image')!;
+    if (q.family !== 'image') throw new Error('qwen-image is an image model');
+    expect(Math.abs(q.components.denoiser.params / 20e9 - 1)).toBeLessThan(0.03);
+    const r = await runCli([
+      'recommend',
+      '--json',
+      '--goal',
+      'style',
+      '--model',
+      'Qwen/Qwen-Image',
+      '--gpu',
+      'rtx-4090',
+      '--time',
+      '4h',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout) as {
+      recommendation: { id: string; settings: { quantize: string } };
+    };
+    expect(out.recommendation.id).toBe('lora');
+    expect(out.recommendation.settings.quantize).not.toBe('none');
   });
 });
