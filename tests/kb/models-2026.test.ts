@@ -91,6 +91,7 @@ describe('names of the 2025-26 models', () => {
     ['deepseek-ai/DeepSeek-R1-Distill-Llama-8B', 'llama-3.1-8b'],
     ['deepseek-ai/DeepSeek-R1-Distill-Llama-70B', 'llama-3.3-70b'],
     ['deepseek-ai/DeepSeek-R1-Distill-Qwen-14B', 'qwen2.5-14b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'qwen2.5-7b'],
     ['deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', 'qwen2.5-32b'],
     ['black-forest-labs/FLUX.1-Krea-dev', 'flux-dev'],
     ['Pony Diffusion V6 XL', 'sdxl'],
