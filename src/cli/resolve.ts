@@ -5,7 +5,7 @@ import { kindOf } from '../estimate/kinds/index.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
-import type { Family, Targets } from '../kb/vocabulary.js';
+import type { Family, Objective, Targets } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 import { showControls } from './quote.js';
 
@@ -180,9 +180,22 @@ export function runRangeProblem(model: Model, flags: { rank?: number; targets?: 
   return null;
 }
 
+/**
+ * An objective the model's kind does not train with (a denoiser has no preference or RL trainer:
+ * image models take sft alone), as one line naming the flag and what is allowed; null: fine.
+ */
+export function objectiveProblem(model: Model, objective: Objective | undefined): string | null {
+  const kind = kindOf(model);
+  if (objective === undefined || kind.objectives.includes(objective)) return null;
+  return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
+}
+
 /** runRangeProblem as a usage error. */
-export function checkRunRanges(model: Model, flags: { rank?: number; targets?: Targets }): void {
-  const problem = runRangeProblem(model, flags);
+export function checkRunRanges(
+  model: Model,
+  flags: { rank?: number; targets?: Targets; objective?: Objective },
+): void {
+  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective);
   if (problem) throw new UsageError(problem);
 }
 

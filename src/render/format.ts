@@ -6,9 +6,12 @@ import { METHOD_TRAITS } from '../estimate/methods.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { fmtLr, fmtNum, formatDuration, groupThousands, plural } from '../format.js';
 import type { Applies, Source } from '../kb/schema.js';
+import { DEFAULT_OBJECTIVE } from '../kb/vocabulary.js';
 
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];
+  // a preference or RL objective first: it is what the run trains for (sft, the default, goes unsaid)
+  if (s.objective !== DEFAULT_OBJECTIVE) parts.push(`objective ${s.objective}`);
   if (s.rank !== null) parts.push(`rank ${s.rank}`, `targets ${s.targets}`);
   parts.push(
     `lr ${fmtLr(s.learningRate)}`,
