@@ -174,7 +174,7 @@ export const RUN_KNOB_OPTIONS = {
   ),
   objective: choiceOption(
     '--objective <o>',
-    'what a language model is trained for: sft, or preference pairs (dpo, orpo), labelled single answers (kto), sampled completions scored by a reward (grpo) (default sft; recommend: the goal\'s, preference dpo, reasoning grpo)',
+    "what a language model is trained for: sft, or preference pairs (dpo, orpo), labelled single answers (kto), sampled completions scored by a reward (grpo) (default sft; recommend: the goal's, preference dpo, reasoning grpo)",
     OBJECTIVES,
   ),
 };

@@ -191,10 +191,7 @@ export function objectiveProblem(model: Model, objective: Objective | undefined)
 }
 
 /** runRangeProblem as a usage error. */
-export function checkRunRanges(
-  model: Model,
-  flags: { rank?: number; targets?: Targets; objective?: Objective },
-): void {
+export function checkRunRanges(model: Model, flags: { rank?: number; targets?: Targets; objective?: Objective }): void {
   const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective);
   if (problem) throw new UsageError(problem);
 }

@@ -3,7 +3,14 @@ import type { Model, Trainer } from '../kb/types.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
-import { CUDA_CONTEXT_GIB, FRAGMENTATION, generationBatch, generationCacheBytes, GiB, referenceCopyBytes } from './memory.js';
+import {
+  CUDA_CONTEXT_GIB,
+  FRAGMENTATION,
+  generationBatch,
+  generationCacheBytes,
+  GiB,
+  referenceCopyBytes,
+} from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
 import { isHalf, isMixed, type PrecisionChange } from './precision.js';

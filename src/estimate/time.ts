@@ -245,8 +245,7 @@ export function generationSeconds(model: Model, s: TrainingSettings, gpu: GpuPer
   const completion = Math.min(g.completionTokens, seqLen);
   const prompt = seqLen - completion;
   const bandwidth = gpu.bandwidthGBs * 1e9;
-  const prefill =
-    prompt > 0 ? forwardSeconds(model, { ...s, batch, seqLen: prompt, meanSeqLen: null }, gpu) : 0;
+  const prefill = prompt > 0 ? forwardSeconds(model, { ...s, batch, seqLen: prompt, meanSeqLen: null }, gpu) : 0;
   const kvPerToken = kind.kvCacheBytesPerToken(model) ?? 0;
   // bytes every decoding step reads: the weights, and the cache of the prompt and the tokens so far
   const bytes = completion * heldWeightBytes(model, s) + batch * kvPerToken * completion * (prompt + completion / 2);
