@@ -2,6 +2,7 @@
 import { UsageError } from '../errors.js';
 import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
+import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
@@ -182,17 +183,26 @@ export function runRangeProblem(model: Model, flags: { rank?: number; targets?: 
 
 /**
  * An objective the model's kind does not train with (a denoiser has no preference or RL trainer:
- * image models take sft alone), as one line naming the flag and what is allowed; null: fine.
+ * image models take sft alone), or a micro-batch below what its trainer runs (KTO: 2), as one line
+ * naming the flag and what is allowed; null: fine.
  */
-export function objectiveProblem(model: Model, objective: Objective | undefined): string | null {
+export function objectiveProblem(model: Model, objective: Objective | undefined, batch?: number): string | null {
   const kind = kindOf(model);
-  if (objective === undefined || kind.objectives.includes(objective)) return null;
-  return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
+  if (objective === undefined) return null;
+  if (!kind.objectives.includes(objective))
+    return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
+  const least = OBJECTIVE_TRAITS[objective].minBatch;
+  if (batch !== undefined && batch < least)
+    return `--batch ${batch} with --objective ${objective}: TRL's ${OBJECTIVE_TRAITS[objective].trainer} needs a micro-batch of ${least} or more (allowed: --batch ${least} or more).`;
+  return null;
 }
 
 /** runRangeProblem as a usage error. */
-export function checkRunRanges(model: Model, flags: { rank?: number; targets?: Targets; objective?: Objective }): void {
-  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective);
+export function checkRunRanges(
+  model: Model,
+  flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number },
+): void {
+  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch);
   if (problem) throw new UsageError(problem);
 }
 

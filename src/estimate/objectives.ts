@@ -44,9 +44,18 @@ export interface ObjectiveTraits {
   reference: { forwards: number } | null;
   /** completions sampled before each optimizer step (GRPO): tokens per completion; null: none */
   generation: { completionTokens: number } | null;
+  /** the least micro-batch the trainer runs (KTO's KL term pairs the completions within one) */
+  minBatch: number;
 }
 
-const SFT_LIKE = { trainedSequences: 1, samplesPerExample: 1, policyForwards: 0, reference: null, generation: null };
+const SFT_LIKE = {
+  trainedSequences: 1,
+  samplesPerExample: 1,
+  policyForwards: 0,
+  reference: null,
+  generation: null,
+  minBatch: 1,
+};
 
 /** One record per objective; the compiler keeps the table exhaustive. */
 export const OBJECTIVE_TRAITS: Readonly<Record<Objective, ObjectiveTraits>> = {
@@ -72,6 +81,9 @@ export const OBJECTIVE_TRAITS: Readonly<Record<Objective, ObjectiveTraits>> = {
     policyForwards: 1,
     // the completion and the KL term's mismatched completion
     reference: { forwards: 2 },
+    // "Actual (not effective) batch size must be > 1. KTO will not work properly because the KL
+    // term will be equivalent to the implied reward." (KTOTrainer, with loss_type "kto")
+    minBatch: 2,
   },
   grpo: {
     ...SFT_LIKE,

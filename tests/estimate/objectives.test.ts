@@ -148,6 +148,24 @@ describe('the flag', () => {
       );
     }
     expect((await runCli(splitFlags('estimate --technique lora --model sdxl --objective sft'))).code).toBe(0);
+    // KTO's KL term needs two completions in a micro-batch: --batch 1 is refused, and no saver goes there
+    const kto = await runCli(splitFlags('estimate --technique lora --model llama-3.1-8b --objective kto --batch 1'));
+    expect(kto.code).toBe(2);
+    expect(kto.stderr).toMatch(
+      /^error: --batch 1 with --objective kto: TRL's KTOTrainer needs a micro-batch of 2 or more/,
+    );
+    const fitting = async (objective: string) =>
+      JSON.parse(
+        (
+          await runCli(
+            splitFlags(
+              `estimate --technique lora --model qwen2.5-7b --gpu rtx-4090 --seq-len 2048 --objective ${objective} --json`,
+            ),
+          )
+        ).stdout,
+      ).vram.saversToFit;
+    expect(await fitting('sft')).toContain('micro-batch-1');
+    expect(await fitting('kto')).toBeNull(); // the same run does not fit without it
   });
 
   it('recommend --goal preference: an adapter technique trained with dpo, in the answer and in JSON', async () => {
