@@ -127,6 +127,8 @@ describe('GRPO', () => {
     expect(grpo.time.generationSeconds).toBeGreaterThan(0);
     expect(grpo.settings.objective).toBe('grpo');
     expect(grpo.vram.breakdown.map((p: { part: string }) => p.part)).toContain('generation KV cache');
+    const text = (await runCli(['estimate', ...splitFlags(args.replace(' --json', ' --objective grpo'))])).stdout;
+    expect(text).toMatch(/1,000 prompts x 8 completions/);
   });
 });
 
