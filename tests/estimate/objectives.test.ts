@@ -127,8 +127,12 @@ describe('GRPO', () => {
     expect(grpo.time.generationSeconds).toBeGreaterThan(0);
     expect(grpo.settings.objective).toBe('grpo');
     expect(grpo.vram.breakdown.map((p: { part: string }) => p.part)).toContain('generation KV cache');
-    const text = (await runCli(['estimate', ...splitFlags(args.replace(' --json', ' --objective grpo'))])).stdout;
-    expect(text).toMatch(/1,000 prompts x 8 completions/);
+    const text = await runCli(
+      splitFlags(
+        'recommend --goal reasoning --model llama-3.1-8b --gpu a100-80gb --time 1d --examples 1000 --no-color',
+      ),
+    );
+    expect(text.stdout).toMatch(/1,000 prompts x 8\s+completions/);
   });
 });
 
