@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import {
   ATTENTIONS,
   LOSSES,
+  OBJECTIVES,
   OPTIMIZERS,
   PRECISIONS,
   QUANTIZATIONS,
@@ -170,6 +171,11 @@ export const RUN_KNOB_OPTIONS = {
     '--prior-preservation',
     'a generated class image with every instance image (DreamBooth; recommend: on for subjects); --batch then counts instance images',
     'no class images',
+  ),
+  objective: choiceOption(
+    '--objective <o>',
+    "what a language model is trained for: sft, or preference pairs (dpo, orpo), labelled single answers (kto), sampled completions scored by a reward (grpo) (default sft; recommend: the goal's, preference dpo, reasoning grpo)",
+    OBJECTIVES,
   ),
 };
 

@@ -13,7 +13,10 @@ import {
   type Goal,
   GOAL_DESCRIPTIONS,
   GOAL_FAMILY,
+  GOAL_OBJECTIVE,
   GOALS,
+  type Objective,
+  OBJECTIVE_DESCRIPTIONS,
   PRIORITIES,
   type Priority,
 } from '../kb/vocabulary.js';
@@ -336,6 +339,23 @@ async function askEach(
       validate: validator(parseDuration),
     });
     asked.time = parseDuration(text);
+  }
+
+  // a language goal's objective: what the examples are and what each costs; Enter keeps the goal's
+  // (preference: dpo, reasoning: grpo, the others sft)
+  const goalObjective = GOAL_OBJECTIVE[goal];
+  if (known.objective === undefined && goalObjective) {
+    const objective = await ask<Objective>({
+      type: 'select',
+      message: 'Which training objective?',
+      choices: (Object.keys(OBJECTIVE_DESCRIPTIONS) as Objective[]).map((o) => ({
+        name: o === goalObjective ? `${o} (the ${goal} goal's)` : o,
+        value: o,
+        description: OBJECTIVE_DESCRIPTIONS[o],
+      })),
+      default: goalObjective,
+    });
+    if (objective !== goalObjective) asked.objective = objective;
   }
 
   // the data's size sets the steps; "not sure" (Enter) keeps the recipe's typical run, and the

@@ -2,10 +2,11 @@
 import { UsageError } from '../errors.js';
 import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
+import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
-import type { Family, Targets } from '../kb/vocabulary.js';
+import type { Family, Objective, Targets } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 import { showControls } from './quote.js';
 
@@ -180,9 +181,28 @@ export function runRangeProblem(model: Model, flags: { rank?: number; targets?: 
   return null;
 }
 
+/**
+ * An objective the model's kind does not train with (a denoiser has no preference or RL trainer:
+ * image models take sft alone), or a micro-batch below what its trainer runs (KTO: 2), as one line
+ * naming the flag and what is allowed; null: fine.
+ */
+export function objectiveProblem(model: Model, objective: Objective | undefined, batch?: number): string | null {
+  const kind = kindOf(model);
+  if (objective === undefined) return null;
+  if (!kind.objectives.includes(objective))
+    return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
+  const least = OBJECTIVE_TRAITS[objective].minBatch;
+  if (batch !== undefined && batch < least)
+    return `--batch ${batch} with --objective ${objective}: TRL's ${OBJECTIVE_TRAITS[objective].trainer} needs a micro-batch of ${least} or more (allowed: --batch ${least} or more).`;
+  return null;
+}
+
 /** runRangeProblem as a usage error. */
-export function checkRunRanges(model: Model, flags: { rank?: number; targets?: Targets }): void {
-  const problem = runRangeProblem(model, flags);
+export function checkRunRanges(
+  model: Model,
+  flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number },
+): void {
+  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch);
   if (problem) throw new UsageError(problem);
 }
 

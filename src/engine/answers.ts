@@ -1,7 +1,7 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
 import type { DataInput } from '../estimate/data.js';
 import type { Trainer } from '../kb/types.js';
-import type { Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import type { Goal, Objective, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
 
 export interface Answers {
   goal: Goal;
@@ -40,4 +40,10 @@ export interface Answers {
    */
   trainer?: Trainer | null;
   trainerGiven?: boolean;
+  /**
+   * what a language model's runs train for (--objective, else the goal's: GOAL_OBJECTIVE), and
+   * whether the user named it; absent for image goals
+   */
+  objective?: Objective;
+  objectiveGiven?: boolean;
 }

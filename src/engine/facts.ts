@@ -50,6 +50,9 @@ export function runChoicesFor(
   if (answers.rank !== undefined && method.rank) o.rank = answers.rank;
   if (answers.factor !== undefined && method.kroneckerFactor) o.factor = answers.factor;
   if (answers.targets !== undefined && method.adapter) o.targets = answers.targets;
+  // a preference or RL objective (the kind's default, sft, is the recipe's own)
+  if (answers.objective !== undefined && answers.objective !== kindOf(model).objectives[0])
+    o.objective = answers.objective;
   for (const key of ['batch', 'gradAccum', 'optimizer', 'precision', 'gradientCheckpointing'] as const)
     if (answers[key] !== undefined) (o as Record<string, unknown>)[key] = answers[key];
   // DreamBooth's prior preservation (arXiv 2208.12242 §3.3: a class-specific prior loss against

@@ -3,12 +3,20 @@ import type { Model, Trainer } from '../kb/types.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
-import { CUDA_CONTEXT_GIB, FRAGMENTATION } from './memory.js';
+import {
+  CUDA_CONTEXT_GIB,
+  FRAGMENTATION,
+  generationBatch,
+  generationCacheBytes,
+  GiB,
+  referenceCopyBytes,
+} from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
+import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
 import { isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
-import { matmulTflops, UTILISATION } from './time.js';
+import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, UTILISATION } from './time.js';
 
 export function describeAssumptions(
   model: Model,
@@ -33,6 +41,7 @@ export function describeAssumptions(
       `checkpoints offloaded to CPU memory (${s.trainer ?? 'the trainer'}'s): the GPU holds one layer's; the copies overlap the compute, time is added only when they outlast it`,
     );
   const kind = kindOf(model);
+  out.push(...objectiveAssumptions(model, s, card));
   out.push(...kind.assumptions(model, s, given));
   out.push(
     kind.eagerAttention(model, s) ??
@@ -68,6 +77,49 @@ export function describeAssumptions(
   }
   if (s.gradAccum > 1)
     out.push(`step time is per micro-batch of ${s.batch}; an optimizer step accumulates ${s.gradAccum} of them`);
+  return out;
+}
+
+const gib = (bytes: number) => `${(bytes / GiB).toFixed(1)} GiB`;
+const secs = (seconds: number) => `${seconds.toFixed(2)} s`;
+
+/**
+ * What a preference or RL objective adds, in words (objectives.ts): the sequences each example
+ * runs, the reference model and what it costs, the completions sampled. None for sft.
+ */
+export function objectiveAssumptions(model: Model, s: TrainingSettings, card: GpuPerf | null): string[] {
+  const o = OBJECTIVE_TRAITS[s.objective];
+  if (!o.reference && !o.generation && o.trainedSequences === 1 && o.policyForwards === 0) return [];
+  const out: string[] = [];
+  const head = `objective ${s.objective} (TRL ${o.trainer}): each example is ${o.example}`;
+  if (o.trainedSequences > 1)
+    out.push(
+      `${head}; its ${o.trainedSequences} sequences run in one batch, so activations and compute are those of ${o.trainedSequences} x --batch sequences`,
+    );
+  else if (o.generation)
+    out.push(
+      `${head}; ${GRPO_GENERATIONS} completions sampled per prompt (num_generations), each up to ${Math.min(o.generation.completionTokens, s.seqLen ?? o.generation.completionTokens)} tokens (max_completion_length ${o.generation.completionTokens}) of the ${s.seqLen}-token sequence; every completion is a training sequence, so --examples counts prompts, ${GRPO_GENERATIONS} samples each`,
+    );
+  else out.push(head);
+  if (o.policyForwards)
+    out.push(
+      `the KL term's mismatched completion runs through the model without gradient (TRL loss_type "kto"), which needs --batch 2 or more`,
+    );
+  const adapter = !METHOD_TRAITS[s.method].trainsEveryWeight;
+  const forwardTime = card ? `: ${secs(referenceSeconds(model, s, card))} of each step` : '';
+  if (o.reference)
+    out.push(
+      adapter
+        ? `reference log-probs from the base with the adapters disabled (TRL with a PEFT model and ref_model=None): no second copy of the weights, ${o.reference.forwards + o.policyForwards} forwards without gradient per example${forwardTime}`
+        : `reference model: a second frozen copy of the weights in the training dtype (${gib(referenceCopyBytes(model, s))}), ${o.reference.forwards + o.policyForwards} forwards without gradient per example${forwardTime}; TRL's precompute_ref_log_probs=True computes them before training and frees the copy`,
+    );
+  else if (!o.generation) out.push(`no reference model (${o.trainer} needs none)`);
+  if (o.generation) {
+    out.push(
+      `sampling: ${generationBatch(s)} completions per optimizer step (TRL generation_batch_size = batch x accumulation) with transformers' generate (use_vllm off), each token bound by reading the weights and the cache at the card's bandwidth${card ? `: ${secs(generationSeconds(model, s, card))} of each step` : ''}; their KV cache ${gib(generationCacheBytes(model, s))}, held while sampling, when the activations are not (the peak counts what it exceeds them by)`,
+      `no reference model: TRL GRPOConfig beta defaults to 0.0, which does not load one (beta > 0 adds one as for DPO)`,
+    );
+  }
   return out;
 }
 

@@ -10,6 +10,7 @@
 // steps x effective batch / the dataset it was published for (the recipe's `recipeSamples`, else
 // the technique's typical data size), so a user's data is trained as hard as the recipe trains its.
 import type { Technique } from '../kb/types.js';
+import { OBJECTIVE_TRAITS } from './objectives.js';
 import type { TrainingSettings } from './settings.js';
 import { TYPICAL_SEQUENCE_FILL } from './settings.js';
 
@@ -138,7 +139,8 @@ export function planData(
       const length = meanSequenceLength(seqLen, { ...data, packing: false })!;
       const examples = data.examples ?? (data.tokens !== undefined ? Math.ceil(data.tokens / length) : undefined);
       if (examples === undefined) return null;
-      samplesPerEpoch = examples;
+      // GRPO trains on each prompt's sampled completions: an example (a prompt) is that many samples
+      samplesPerEpoch = examples * OBJECTIVE_TRAITS[settings.objective].samplesPerExample;
       meanSeqLen = length;
     }
   }

@@ -7,6 +7,7 @@ import type { Card } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
+import { OBJECTIVE_TRAITS } from './objectives.js';
 import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
@@ -83,7 +84,11 @@ export const SAVERS: readonly Saver[] = [
     id: 'micro-batch-1',
     label: 'micro-batch 1 with gradient accumulation',
     changes: ['batch', 'gradAccum'],
-    apply: (s) => (s.batch > 1 ? { ...s, gradAccum: s.gradAccum * s.batch, batch: 1 } : null),
+    // not where the objective's trainer needs a larger micro-batch (KTO's KL term: 2 or more)
+    apply: (s) =>
+      s.batch > 1 && OBJECTIVE_TRAITS[s.objective].minBatch <= 1
+        ? { ...s, gradAccum: s.gradAccum * s.batch, batch: 1 }
+        : null,
   },
   {
     id: 'int8-base',

@@ -10,6 +10,7 @@ import type { Model } from '../kb/types.js';
 import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
+import { OBJECTIVE_TRAITS } from './objectives.js';
 import { trainableParams } from './parameters.js';
 import { autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
@@ -28,7 +29,9 @@ export type MemoryPart =
   | 'optimizer states'
   | 'activations'
   | 'frozen encoders / VAE'
-  | 'framework overhead';
+  | 'framework overhead'
+  | 'reference model'
+  | 'generation KV cache';
 
 export interface MemoryEstimate {
   peakGiB: number;
@@ -65,10 +68,16 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     gradBytes = trainable * w;
     optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
   }
-  const activations = kind.activationBytes(model, s);
+  const activations = kind.activationBytes(model, trainedSequences(s));
   const encoders = kind.componentBytes(model, s, method);
+  const reference = referenceCopyBytes(model, s);
+  const kvCache = generationCacheBytes(model, s);
+  // sampling and the training pass take turns: the cache's blocks are freed before the training
+  // forward, so it adds to the peak only where it outgrows the activations
+  const kvBeyond = Math.max(0, kvCache - activations);
   const overhead =
-    CUDA_CONTEXT_GIB * GiB + FRAGMENTATION * (activations + trainableBytes + gradBytes + optBytes + encoders);
+    CUDA_CONTEXT_GIB * GiB +
+    FRAGMENTATION * (activations + kvBeyond + trainableBytes + gradBytes + optBytes + encoders);
   const parts: Array<[MemoryPart, number]> = [
     ['base weights', baseBytes],
     ['trainable parameters', trainableBytes],
@@ -78,6 +87,55 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     ['frozen encoders / VAE', encoders],
     ['framework overhead', overhead],
   ];
+  // an objective's parts only where it has them (supervised fine-tuning's breakdown is as it was)
+  if (OBJECTIVE_TRAITS[s.objective].reference && method.trainsEveryWeight) parts.push(['reference model', reference]);
+  if (OBJECTIVE_TRAITS[s.objective].generation) parts.push(['generation KV cache', kvBeyond]);
   const breakdown = parts.map(([part, bytes]) => ({ part, gib: bytes / GiB }));
   return { peakGiB: breakdown.reduce((t, p) => t + p.gib, 0), breakdown, trainableParams: trainable };
+}
+
+/**
+ * The settings of the micro-batch as the trained forward and backward see it: DPO and ORPO run each
+ * pair's chosen and rejected sequences in one concatenated batch (TRL's DataCollatorForPreference
+ * `input_ids = prompt_chosen_ids + prompt_rejected_ids`), twice the sequences of the same --batch.
+ */
+export function trainedSequences(s: TrainingSettings): TrainingSettings {
+  const n = OBJECTIVE_TRAITS[s.objective].trainedSequences;
+  return n === 1 ? s : { ...s, batch: s.batch * n };
+}
+
+/** Bytes of the network's weights as the run holds them (what a forward pass reads): the trained weights, or the frozen base as stored. */
+export function heldWeightBytes(model: Model, s: TrainingSettings): number {
+  const net = kindOf(model).baseNetwork(model);
+  if (METHOD_TRAITS[s.method].trainsEveryWeight) return net.params * trainedWeightBytes(s.precision);
+  const quantized = quantizedParams(net, s);
+  return (
+    quantized * frozenWeightBytes(s.precision, s.quantize) +
+    (net.params - quantized) * frozenWeightBytes(s.precision, 'none')
+  );
+}
+
+/**
+ * The reference model's second copy of the weights: with full fine-tuning TRL loads one
+ * (`create_model_from_path` with the policy's model_init_kwargs, so in the policy's dtype: the
+ * training dtype), frozen, without gradients or optimizer states; with an adapter the reference is
+ * the base with its adapters disabled and costs no memory. 0 when the objective has no reference.
+ */
+export function referenceCopyBytes(model: Model, s: TrainingSettings): number {
+  if (!OBJECTIVE_TRAITS[s.objective].reference || !METHOD_TRAITS[s.method].trainsEveryWeight) return 0;
+  return kindOf(model).baseNetwork(model).params * trainedWeightBytes(s.precision);
+}
+
+/** Completions sampled at once: TRL's generation_batch_size default, per_device_train_batch_size x steps_per_generation (= gradient accumulation). */
+export const generationBatch = (s: TrainingSettings) => s.batch * s.gradAccum;
+
+/**
+ * The key-value cache of the sampled completions (GRPO): every completion of the generation batch
+ * at the full sequence (prompt and completion), layers x 2 x kv heads x head dim x 2 bytes a
+ * token (the kind's kvCacheBytesPerToken). 0 when the objective samples nothing.
+ */
+export function generationCacheBytes(model: Model, s: TrainingSettings): number {
+  if (!OBJECTIVE_TRAITS[s.objective].generation) return 0;
+  const perToken = kindOf(model).kvCacheBytesPerToken(model) ?? 0;
+  return generationBatch(s) * (s.seqLen ?? 0) * perToken;
 }

@@ -5,6 +5,7 @@ import type {
   Attention,
   Loss,
   Method,
+  Objective,
   Optimizer,
   Precision,
   Quantization,
@@ -16,6 +17,8 @@ import { METHOD_TRAITS } from './methods.js';
 
 export interface TrainingSettings {
   method: Method;
+  /** what the run optimises: supervised fine-tuning or a preference / RL objective (objectives.ts) */
+  objective: Objective;
   precision: Precision;
   quantize: Quantization;
   optimizer: Optimizer;
@@ -88,6 +91,8 @@ export function resolveSettings(
   const batch = overrides.batch ?? micro;
   const base: TrainingSettings = {
     method: technique.method,
+    // supervised fine-tuning unless --objective (or the goal's objective in recommend)
+    objective: kind.objectives[0]!,
     // Autocast over fp32 trainable weights, frozen weights in half precision (each kind's trainers' default)
     precision: d.precision ?? kind.defaultPrecision,
     // a quantized base is chosen (--quantize, or the planner's memory savers) or implied by the

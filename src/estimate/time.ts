@@ -6,7 +6,9 @@ import type { Model } from '../kb/types.js';
 import type { Precision } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
+import { generationBatch, heldWeightBytes, trainedSequences } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
+import { OBJECTIVE_TRAITS } from './objectives.js';
 import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
@@ -130,6 +132,10 @@ export interface StepTime {
   tokensPerSecond?: number;
   imagesPerSecond?: number;
   flopsPerStep: number;
+  /** of stepSeconds, the forwards without gradient an objective adds: the reference model's log-probs, KTO's KL term */
+  referenceSeconds: number;
+  /** of stepSeconds, sampling the completions (GRPO), per micro-step */
+  generationSeconds: number;
 }
 
 function passes(s: TrainingSettings): number {
@@ -152,30 +158,100 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   const kind = kindOf(model);
   const util = UTILISATION[kind.utilisation(model)];
   const samples = kind.samplesPerStep(s);
-  const flops = kind.forwardFlops(model, s) * passes(s);
+  // the sequences the trained passes see (DPO, ORPO: chosen and rejected of every pair)
+  const trained = trainedSequences(s);
+  const flops = kind.forwardFlops(model, trained) * passes(s);
   const quantized = quantizedParams(kind.baseNetwork(model), s);
   const compute =
     flops / (matmulTflops(gpu, s.precision) * 1e12 * util) + kind.layerPasses(model) * passes(s) * LAYER_PASS_SECONDS;
   // A quantized base is dequantized to half precision for every matmul of every pass:
   // read the packed weight, write and re-read the half-precision copy.
-  const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
-  const dequant =
-    (quantized * (packed + 2 + 2) * passes(s)) / (gpu.bandwidthGBs * 1e9 * QUANTIZED_BASE_BANDWIDTH_SHARE);
+  const dequant = dequantSecondsPerPass(quantized, s, gpu) * passes(s);
   // The optimizer step reads the weights, gradients and states and writes weights and states once
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);
   const optimizerStep =
     (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
+  const reference = referenceSeconds(model, s, gpu);
+  const generation = generationSeconds(model, s, gpu);
   const stepSeconds =
     compute +
     dequant +
-    materialisedDeltaSeconds(model, s, gpu) +
-    eagerAttentionSeconds(model, s, gpu) +
-    checkpointOffloadSeconds(model, s, compute) +
-    optimizerStep;
-  const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
-  result[kind.throughputUnit] = kind.throughputPerStep(s) / stepSeconds;
+    materialisedDeltaSeconds(model, trained, gpu) +
+    eagerAttentionSeconds(model, trained, gpu) +
+    checkpointOffloadSeconds(model, trained, compute) +
+    optimizerStep +
+    reference +
+    generation;
+  const result: StepTime = {
+    stepSeconds,
+    samplesPerStep: samples,
+    flopsPerStep: flops,
+    referenceSeconds: reference,
+    generationSeconds: generation,
+  };
+  result[kind.throughputUnit] = kind.throughputPerStep(trained) / stepSeconds;
   return result;
+}
+
+function dequantSecondsPerPass(quantized: number, s: TrainingSettings, gpu: GpuPerf): number {
+  const packed = s.quantize === 'nf4' ? NF4_BITS / 8 : 1;
+  return (quantized * (packed + 2 + 2)) / (gpu.bandwidthGBs * 1e9 * QUANTIZED_BASE_BANDWIDTH_SHARE);
+}
+
+/**
+ * One forward pass without gradients over the micro-batch: its matmuls, the fixed cost of each
+ * layer's kernels and, on a quantized base, the dequantization of every weight once.
+ */
+function forwardSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  const kind = kindOf(model);
+  const util = UTILISATION[kind.utilisation(model)];
+  return (
+    kind.forwardFlops(model, s) / (matmulTflops(gpu, s.precision) * 1e12 * util) +
+    kind.layerPasses(model) * LAYER_PASS_SECONDS +
+    dequantSecondsPerPass(quantizedParams(kind.baseNetwork(model), s), s, gpu)
+  );
+}
+
+/**
+ * The forwards without gradients an objective adds per micro-batch (objectives.ts): the reference
+ * model's log-probs of each sequence (DPO: chosen and rejected; KTO: the completion and its KL
+ * completion), through the base with the adapters disabled or through the frozen copy, and KTO's
+ * KL completion through the policy. Each costs a forward of the micro-batch's sequences. 0 for sft.
+ */
+export function referenceSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  const o = OBJECTIVE_TRAITS[s.objective];
+  const forwards = o.policyForwards + (o.reference?.forwards ?? 0);
+  return forwards ? forwards * forwardSeconds(model, s, gpu) : 0;
+}
+
+/**
+ * Sampling the completions an objective trains on (GRPO), per micro-step: one generation batch of
+ * batch x accumulation completions per optimizer step (TRL generation_batch_size), spread over its
+ * micro-steps. The prompt (the sequence less the completion) is one forward; each of the
+ * completion's tokens is a decoding step over the whole batch, which reads every weight and the
+ * cache so far: memory-bandwidth bound while its matmuls (2 x params x batch FLOPs) take less
+ * than those bytes over the card's bandwidth (the roofline), plus each layer's fixed kernel cost.
+ * transformers' generate, TRL's default (use_vllm False); vLLM would batch and page far better.
+ */
+export function generationSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf): number {
+  const g = OBJECTIVE_TRAITS[s.objective].generation;
+  if (!g) return 0;
+  const kind = kindOf(model);
+  const util = UTILISATION[kind.utilisation(model)];
+  const rate = matmulTflops(gpu, s.precision) * 1e12 * util;
+  const batch = generationBatch(s);
+  const seqLen = s.seqLen ?? g.completionTokens;
+  const completion = Math.min(g.completionTokens, seqLen);
+  const prompt = seqLen - completion;
+  const bandwidth = gpu.bandwidthGBs * 1e9;
+  const prefill = prompt > 0 ? forwardSeconds(model, { ...s, batch, seqLen: prompt, meanSeqLen: null }, gpu) : 0;
+  const kvPerToken = kind.kvCacheBytesPerToken(model) ?? 0;
+  // bytes every decoding step reads: the weights, and the cache of the prompt and the tokens so far
+  const bytes = completion * heldWeightBytes(model, s) + batch * kvPerToken * completion * (prompt + completion / 2);
+  const flops = completion * kind.forwardFlops(model, { ...s, batch, seqLen: 1, meanSeqLen: null });
+  const decode = Math.max(bytes / bandwidth, flops / rate) + completion * kind.layerPasses(model) * LAYER_PASS_SECONDS;
+  return (prefill + decode) / s.gradAccum;
 }
 
 /** Hours of training: optimizer steps x accumulated micro-steps x step time. */

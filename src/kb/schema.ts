@@ -332,6 +332,8 @@ export const TechniqueSchema = z.strictObject({
     task: GoalFit.optional(),
     domain: GoalFit.optional(),
     chat: GoalFit.optional(),
+    preference: GoalFit.optional(),
+    reasoning: GoalFit.optional(),
   }),
   data: z.strictObject({
     image: z

@@ -2,8 +2,16 @@
 // and the fast paths can use them without loading the validator.
 export const FAMILIES = ['image', 'llm'] as const;
 export const IMAGE_GOALS = ['subject', 'style', 'concept'] as const;
-export const LLM_GOALS = ['task', 'domain', 'chat'] as const;
+export const LLM_GOALS = ['task', 'domain', 'chat', 'preference', 'reasoning'] as const;
 export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS] as const;
+/**
+ * What a language-model run optimises: supervised fine-tuning on demonstrations, or a preference /
+ * RL objective as TRL names its trainers (DPOTrainer, ORPOTrainer, KTOTrainer, GRPOTrainer). Their
+ * memory and time are src/estimate/objectives.ts. Image runs are sft (their denoising loss).
+ */
+export const OBJECTIVES = ['sft', 'dpo', 'orpo', 'kto', 'grpo'] as const;
+/** The objective of a run that names none: supervised fine-tuning. */
+export const DEFAULT_OBJECTIVE = OBJECTIVES[0];
 export const PRIORITIES = ['balanced', 'quality', 'speed', 'size'] as const;
 export const METHODS = [
   'full',
@@ -59,6 +67,7 @@ export type Family = (typeof FAMILIES)[number];
 /** a model group's id: knowledge-base data (groups.yaml), so a `--kb` file can add one */
 export type Group = string;
 export type Goal = (typeof GOALS)[number];
+export type Objective = (typeof OBJECTIVES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type Method = (typeof METHODS)[number];
 export type Precision = (typeof PRECISIONS)[number];
@@ -80,6 +89,8 @@ export const GOAL_FAMILY: Record<Goal, Family> = {
   task: 'llm',
   domain: 'llm',
   chat: 'llm',
+  preference: 'llm',
+  reasoning: 'llm',
 };
 /**
  * How a language goal's data fills its sequences unless the user says (--packing/--no-packing):
@@ -95,6 +106,34 @@ export const GOAL_PACKING: Record<Goal, boolean | null> = {
   task: false,
   domain: true,
   chat: false,
+  preference: false,
+  reasoning: false,
+};
+
+/**
+ * The objective a goal trains with unless the user says (--objective): preference pairs with DPO
+ * (arXiv 2305.18290, TRL's DPOTrainer), reasoning with GRPO's sampled completions and a reward
+ * (arXiv 2402.03300, the DeepSeekMath / R1 recipe, TRL's GRPOTrainer); every other goal is
+ * supervised fine-tuning. Null: not a language goal (image runs have no objective to choose).
+ */
+export const GOAL_OBJECTIVE: Record<Goal, Objective | null> = {
+  subject: null,
+  style: null,
+  concept: null,
+  task: 'sft',
+  domain: 'sft',
+  chat: 'sft',
+  preference: 'dpo',
+  reasoning: 'grpo',
+};
+
+/** What each objective trains on, for the question and the help. */
+export const OBJECTIVE_DESCRIPTIONS: Record<Objective, string> = {
+  sft: 'supervised fine-tuning on example answers',
+  dpo: 'DPO: pairs of a chosen and a rejected answer, against a reference model',
+  orpo: 'ORPO: chosen and rejected pairs, no reference model',
+  kto: 'KTO: single answers labelled good or bad (unpaired), against a reference model',
+  grpo: 'GRPO: sampled completions scored by a reward (reasoning, verifiable answers)',
 };
 
 export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
@@ -104,6 +143,8 @@ export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
   task: 'a language model that does one task well (extraction, classification, SQL, ...)',
   domain: 'a language model that knows a domain (medicine, law, your codebase) from lots of text',
   chat: 'a chat assistant with a behaviour, tone or persona',
+  preference: 'a language model aligned to preferences: chosen vs rejected answers (DPO)',
+  reasoning: 'a language model that reasons to verifiable answers, trained by reward (GRPO)',
 };
 
 /** The family of models each data-plan topic is about. */

@@ -344,6 +344,8 @@ export interface TechniqueJson {
     task?: GoalFitJson;
     domain?: GoalFitJson;
     chat?: GoalFitJson;
+    preference?: GoalFitJson;
+    reasoning?: GoalFitJson;
   };
   data: { image?: ImageDataJson; llm?: LlmDataJson };
   /** keyed by model group id */
@@ -441,6 +443,8 @@ export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
       task: ifPresent(g.task, goalFitJson),
       domain: ifPresent(g.domain, goalFitJson),
       chat: ifPresent(g.chat, goalFitJson),
+      preference: ifPresent(g.preference, goalFitJson),
+      reasoning: ifPresent(g.reasoning, goalFitJson),
     },
     data: {
       image: ifPresent(t.data.image, (d): ImageDataJson => ({

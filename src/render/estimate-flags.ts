@@ -43,6 +43,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = 
   attention: (v) => [`--attention ${v}`],
   savePrecision: (v) => (v === null ? [] : [`--save-precision ${v}`]),
   loss: (v) => [`--loss ${v}`],
+  objective: (v) => [`--objective ${v}`],
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

@@ -57,6 +57,9 @@ export interface EstimateJson {
     // one of the two: tokens for language models, images for image models
     tokensPerSecond?: number;
     imagesPerSecond?: number;
+    /** of stepSeconds: an objective's forwards without gradient (reference log-probs, KTO's KL term) and its sampling (GRPO) */
+    referenceSeconds: number;
+    generationSeconds: number;
   } | null;
   output: { sizeMB: number; trainableParams: number };
   assumptions: string[];
@@ -114,6 +117,8 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
             ...(e.step.tokensPerSecond !== undefined
               ? { tokensPerSecond: Math.round(e.step.tokensPerSecond) }
               : { imagesPerSecond: r3(e.step.imagesPerSecond ?? 0) }),
+            referenceSeconds: r3(e.step.referenceSeconds),
+            generationSeconds: r3(e.step.generationSeconds),
           }
         : null,
     output: { sizeMB: r3(e.sizeMB), trainableParams: e.memory.trainableParams },

@@ -75,6 +75,11 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
     out.push(
       `Time      ${fmtNum(e.step.stepSeconds, 2)} s per step of ${e.settings.batch}${e.settings.priorPreservation ? ` + ${e.settings.batch} class` : ''} (${tput}); ${plural(e.settings.steps, 'step')}${e.settings.gradAccum > 1 ? ` x ${e.settings.gradAccum} micro-steps` : ''}${classImageTime(e.settings, e.classImageHours ?? 0)} = ${formatDuration(e.hours)}`,
     );
+    const extra = [
+      e.step.referenceSeconds > 0 && `${fmtNum(e.step.referenceSeconds, 2)} s forwards without gradient for log-probs`,
+      e.step.generationSeconds > 0 && `${fmtNum(e.step.generationSeconds, 2)} s sampling completions`,
+    ].filter((t): t is string => typeof t === 'string');
+    if (extra.length) out.push(`          of each step: ${extra.join(', ')} (${e.settings.objective})`);
   }
   out.push(`Output    ${fmtMB(e.sizeMB)} (${fmtNum(e.memory.trainableParams / 1e6, 2)} M trainable parameters)`);
   out.push('', style.heading('Assumptions'), ...e.assumptions.map((a) => `- ${a}`));

@@ -3,12 +3,16 @@ import stringWidth from 'string-width';
 import type { DataPlan, RecipeData } from '../estimate/data.js';
 // Settings, widths and wrapping shared by every renderer (numbers, durations and sizes: src/format.ts).
 import { METHOD_TRAITS } from '../estimate/methods.js';
+import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { fmtLr, fmtNum, formatDuration, groupThousands, plural } from '../format.js';
 import type { Applies, Source } from '../kb/schema.js';
+import { DEFAULT_OBJECTIVE } from '../kb/vocabulary.js';
 
 export function describeSettings(s: TrainingSettings): string[] {
   const parts: string[] = [];
+  // a preference or RL objective first: it is what the run trains for (sft, the default, goes unsaid)
+  if (s.objective !== DEFAULT_OBJECTIVE) parts.push(`objective ${s.objective}`);
   if (s.rank !== null) parts.push(`rank ${s.rank}`, `targets ${s.targets}`);
   parts.push(
     `lr ${fmtLr(s.learningRate)}`,
@@ -162,7 +166,9 @@ export function dataLine(
 ): string {
   const s = run.settings;
   const language = s.seqLen !== null;
-  const unit = language ? 'example' : 'image';
+  // GRPO trains on each prompt's sampled completions: its samples are completions, its examples prompts
+  const perExample = OBJECTIVE_TRAITS[s.objective].samplesPerExample;
+  const unit = language ? (perExample > 1 ? 'completion' : 'example') : 'image';
   const epochs = (n: number) => `${fmtNum(n, n < 10 ? 1 : 0)} epoch${n === 1 ? '' : 's'}`;
   const published = `the recipe's: ${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}${recipe.samplesFrom === 'typical data size' ? ', the typical size' : ''}`;
   const effective = s.batch * s.gradAccum;
@@ -172,7 +178,7 @@ export function dataLine(
       ? `${plural(g.images!, 'image')}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
       : data.packing
         ? `${plural(data.samplesPerEpoch, 'packed sequence')} of ${groupThousands(s.seqLen!)} tokens`
-        : `${plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;
+        : `${perExample > 1 ? `${plural(data.samplesPerEpoch / perExample, 'prompt')} x ${perExample} completions` : plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;
     const from = data.epochsFrom === 'given' ? 'given' : published;
     const steps = s.steps === data.steps ? '' : ` (${plural(s.steps, 'step')} given)`;
     return `${what} x ${epochs(data.epochs)} (${from}) / batch ${effective} = ${plural(data.steps, 'step')}${steps}${classImagesNote(s)}`;
@@ -187,7 +193,11 @@ export function dataLine(
     const budgetPasses = (budgetHours * 3600 * s.batch) / run.step.stepSeconds;
     const fits = Number(Math.floor(budgetPasses / recipe.epochs).toPrecision(2));
     const length = language && s.meanSeqLen !== null ? ` of about ${groupThousands(s.meanSeqLen)} tokens` : '';
-    line += `; ${formatDuration(budgetHours)} trains about ${plural(fits, unit)}${length} at ${epochs(recipe.epochs)}`;
+    const trained =
+      perExample > 1
+        ? `${plural(Number((fits / perExample).toPrecision(2)), 'prompt')} (${perExample} completions each)`
+        : plural(fits, unit);
+    line += `; ${formatDuration(budgetHours)} trains about ${trained}${length} at ${epochs(recipe.epochs)}`;
   }
   return `${line}; pass ${language ? '--examples' : '--images'} for yours`;
 }

@@ -6,6 +6,7 @@ import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
+import type { Objective } from '../kb/vocabulary.js';
 import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
@@ -39,6 +40,9 @@ export interface AnswersJson {
   /** the trainer the runs are planned for (trainers.yaml id) and whether it is the family's default */
   trainer?: string;
   trainerIsDefault?: boolean;
+  /** a language goal's objective (--objective, else the goal's) and whether it came from the goal; absent for image goals */
+  objective?: Objective;
+  objectiveIsDefault?: boolean;
 }
 
 /** The recommendation or the runner-up: its settings and estimates, and why it was chosen. */
@@ -180,6 +184,8 @@ const answersJson = (a: Answers): AnswersJson => ({
   data: a.data ? dataInputJson(a.data) : undefined,
   trainer: a.trainer?.id,
   trainerIsDefault: a.trainer ? !a.trainerGiven : undefined,
+  objective: a.objective,
+  objectiveIsDefault: a.objective ? !a.objectiveGiven : undefined,
 });
 
 function choiceJson(t: RankedTechnique): ChoiceJson {

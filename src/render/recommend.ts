@@ -6,7 +6,7 @@ import { backendChangeText } from '../estimate/backend.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
-import type { DataTopic, Operator } from '../kb/vocabulary.js';
+import { type DataTopic, DEFAULT_OBJECTIVE, type Operator } from '../kb/vocabulary.js';
 import { estimateFlags } from './estimate-flags.js';
 import {
   classImageTime,
@@ -402,6 +402,12 @@ const estimatorLine = (n: number) => `- the estimators' formulas and constants: 
  */
 export const SCREEN_LINES = 60;
 
+/** ", objective dpo" for a preference or RL objective (sft, the default, goes unsaid), with where it came from. */
+function objectivePhrase(a: RecommendResult['answers']): string {
+  if (!a.objective || a.objective === DEFAULT_OBJECTIVE) return '';
+  return `, objective ${a.objective}${a.objectiveGiven ? '' : ` (the ${a.goal} goal's)`}`;
+}
+
 /** ", trainer trl" for the trainer the runs are planned for; the family's default says so (--trainer picks another). */
 function trainerPhrase(a: RecommendResult['answers']): string {
   if (!a.trainer) return '';
@@ -417,7 +423,7 @@ export function renderRecommendText(
   const a = result.answers;
   const out: string[] = [];
   const rec = result.recommendation;
-  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${trainerPhrase(a)}`;
+  const context = `${a.goal} on ${result.model.name}, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${objectivePhrase(a)}${trainerPhrase(a)}`;
   const c = rankingColumns(style);
   const ranking = rankingRows(result);
   const rankingTable = (compact: boolean) =>
@@ -521,7 +527,7 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   out.push(
     `# Fine-tuning recommendation`,
     '',
-    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${trainerPhrase(a)}.`,
+    `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${objectivePhrase(a)}${trainerPhrase(a)}.`,
     '',
   );
   const c = rankingColumns(plain);

@@ -1,7 +1,7 @@
 // The settings of a run in the JSON contract, field by field (README, "JSON output"): a new
 // internal setting does not reach the contract until it is named here.
 import type { TrainingSettings } from '../estimate/settings.js';
-import type { Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
+import type { Method, Objective, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 
 export interface SettingsJson {
   method: Method;
@@ -24,6 +24,7 @@ export interface SettingsJson {
   meanSeqLen: number | null;
   virtualTokens: number | null;
   factor: number | null;
+  objective: Objective;
 }
 
 export function settingsJson(s: TrainingSettings): SettingsJson {
@@ -48,5 +49,6 @@ export function settingsJson(s: TrainingSettings): SettingsJson {
     meanSeqLen: s.meanSeqLen,
     virtualTokens: s.virtualTokens,
     factor: s.factor,
+    objective: s.objective,
   };
 }

@@ -93,6 +93,7 @@ describe('interactive recommend', () => {
     const done = run(['recommend', '--goal', 'chat', '--model', 'llama-3.1-8b', '--priority', 'quality'], t.io);
     await t.answer(/Found NVIDIA GeForce RTX 4090, 24 GiB: use it\?/, KEYS.enter);
     await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training examples\?/, ...'5000', KEYS.enter);
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
@@ -101,6 +102,30 @@ describe('interactive recommend', () => {
     expect(stderr).toMatch(
       /--goal chat --model llama-3.1-8b --gpu rtx-4090 --time 8h --priority quality --examples 5000/,
     );
+  });
+
+  it("asks a language goal's objective: Enter keeps the goal's (preference: dpo), another is repeated as --objective", async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const argv = ['recommend', '--model', 'llama-3.1-8b', '--gpu', 'rtx-4090', '--priority', 'balanced'];
+    const done = run([...argv, '--goal', 'preference'], t.io);
+    await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    const screen = await t.answer(/Which training objective\?/, KEYS.enter);
+    expect(screen).toMatch(/dpo \(the preference goal's\)/);
+    await t.answer(/How many training examples\?/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stdout).toMatch(/objective dpo \(the preference goal's\)/);
+    expect(t.out().stderr).not.toMatch(/--objective/);
+    // the objective question comes after the time budget and before the data, for language goals only
+    const other = fakeTerminal({ PATH: '/nonexistent' });
+    const done2 = run([...argv, '--goal', 'chat'], other.io);
+    await other.answer(/Time budget/, ...'8h', KEYS.enter);
+    await other.answer(/Which training objective\?/, KEYS.down, KEYS.down, KEYS.enter); // sft, dpo, orpo
+    await other.answer(/How many training examples\?/, KEYS.enter);
+    await other.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done2).toBe(0);
+    expect(other.out().stderr).toMatch(/--goal chat --model llama-3.1-8b .* --objective orpo/);
+    expect(other.out().stdout).toMatch(/objective orpo,/);
   });
 
   it('a GPU name several cards share is asked about, never taken silently', async () => {
@@ -112,6 +137,7 @@ describe('interactive recommend', () => {
     const screen = await t.answer(/'A100' is more than one card\. Which one will train\?/, KEYS.down, KEYS.enter);
     expect(screen).toMatch(/a100-80gb/);
     await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training examples\?/, KEYS.enter);
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
@@ -127,6 +153,7 @@ describe('interactive recommend', () => {
       t.io,
     );
     await t.answer(/Found NVIDIA Quantum Blaster 9000, 64 GiB: use it\?/, KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
@@ -138,6 +165,7 @@ describe('interactive recommend', () => {
       two.io,
     );
     await two.answer(/Found 2 GPUs/, KEYS.down, KEYS.enter);
+    await two.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await two.answer(/How many training/, KEYS.enter);
     await two.answer(/Which trainer will you run it with\?/, KEYS.enter);
     expect(await done2).toBe(0);
@@ -151,6 +179,7 @@ describe('interactive recommend', () => {
     await t.answer(/Parameter count in billions/, ...'9', KEYS.enter);
     await t.answer(/Time budget/, ...'2 hourz', KEYS.enter);
     await t.answer(/Expected a duration/, ...'\u007f'.repeat(7), ...'3h', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
@@ -170,6 +199,7 @@ describe('interactive recommend', () => {
       ...'\u007f'.repeat(40),
     );
     await t.answer(/Base model/, ...'llama-3.1-8b', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect([0, 3]).toContain(await done); // an answer (3: nothing fits the 2 h), not a usage error
@@ -219,6 +249,7 @@ describe('interactive recommend', () => {
     );
     await t.paste(/Looking for GPUs with nvidia-smi\.\.\./, 'n\r'); // "no" to the card it finds
     await t.answer(/GPU \(type to filter/, ...'t4', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(0);
@@ -232,6 +263,7 @@ describe('interactive recommend', () => {
       t.io,
     );
     const screen = await t.answer(/Found NVIDIA GeForce RTX 4090/, KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(screen).toMatch(/^Looking for GPUs with nvidia-smi\.\.\.\r\x1b\[2K/);
@@ -360,6 +392,7 @@ describe('the answers asked', () => {
       t.io,
     );
     await t.answer(/What do you want to teach the model\?/, KEYS.enter); // task, the default for a language model
+    await t.answer(/Which training objective\?/, KEYS.enter); // the goal's (sft)
     await t.answer(/How many training examples\?/, KEYS.enter); // not sure
     await t.answer(/Which trainer will you run it with\?/, KEYS.enter); // the family's default
     expect(await done).toBe(2);

@@ -100,6 +100,8 @@ describe.each(Object.entries(SCENARIOS))('estimate: %s', (name, scenario) => {
         'microStepsPerStep',
         'totalHours',
         estimate.model.family === 'llm' ? 'tokensPerSecond' : 'imagesPerSecond',
+        'referenceSeconds',
+        'generationSeconds',
       ]);
     } else {
       expect(json.gpu).toBeNull();

@@ -251,7 +251,16 @@ describe('an entry with every field set has all of them in its JSON, in the sche
     const goal = { fit: 2, text: 'a goal' };
     const technique = TechniqueSchema.parse({
       ...base,
-      goals: { subject: goal, style: goal, concept: goal, task: goal, domain: goal, chat: goal },
+      goals: {
+        subject: goal,
+        style: goal,
+        concept: goal,
+        task: goal,
+        domain: goal,
+        chat: goal,
+        preference: goal,
+        reasoning: goal,
+      },
       data: {
         image: { minImages: 5, typicalImages: 20, classImages: 100, text: 'images' },
         llm: { minExamples: 100, typicalExamples: 1000, text: 'examples' },

@@ -119,6 +119,8 @@ describe.runIf(hasTmux)('interactive recommend in tmux', () => {
     const s = start(`node ${BIN} recommend --goal chat --model llama-3.1-8b --time 8h`, smi);
     await waitFor(s, /Found NVIDIA GeForce RTX 4090, 24 GiB: use it\? \(Y\/n\)/);
     keys(s, 'Enter');
+    await waitFor(s, /Which training objective\?/);
+    keys(s, 'Enter'); // the chat goal's, sft
     await waitFor(s, /How many training/);
     keys(s, 'Enter'); // not sure
     await waitFor(s, /Which trainer will you run it with\?/);

@@ -157,6 +157,8 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   defaultTargets: 'attention',
   recipeTargets: (_model, targets) => targets,
   targetChoices: () => TARGETS.filter((t) => t !== 'experts'),
+  // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
+  objectives: ['sft'],
   shapeSetting: 'resolution',
   runShape: (model, recipe) => ({ resolution: recipe.resolution ?? model.nativeResolution, seqLen: null }),
 
@@ -250,6 +252,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   throughputUnit: 'imagesPerSecond',
   throughputPerStep: samplesPerStep,
   /** denoiser blocks: a UNet has a resnet beside each transformer block */
+  kvCacheBytesPerToken: () => null,
   layerPasses: (model) => {
     const blocks = model.components.denoiser.blocks.reduce((t, b) => t + b.count, 0);
     return model.components.denoiser.kind === 'unet' ? 2 * blocks : blocks;

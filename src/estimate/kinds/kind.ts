@@ -3,7 +3,7 @@
 // model's family. Types only.
 import type { TechniqueDefaults } from '../../kb/schema.js';
 import type { Model } from '../../kb/types.js';
-import type { Precision, Targets } from '../../kb/vocabulary.js';
+import type { Objective, Precision, Targets } from '../../kb/vocabulary.js';
 import type { SaverId } from '../fit.js';
 import type { MethodTraits, TrainableDims } from '../methods.js';
 import type { TrainingSettings } from '../settings.js';
@@ -43,6 +43,8 @@ export interface ModelKind<M extends Model = Model> {
   recipeTargets(model: M, targets: Targets): Targets;
   /** the --targets values that name layers this model has (`experts` only on a mixture-of-experts model) */
   targetChoices(model: M): readonly Targets[];
+  /** the training objectives a run of this kind may take (--objective); the first is the default */
+  readonly objectives: readonly Objective[];
   /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
   readonly shapeSetting: 'resolution' | 'seqLen';
   /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */
@@ -71,6 +73,11 @@ export interface ModelKind<M extends Model = Model> {
   /** the throughput a step is reported in, and how many of its units a micro-batch holds */
   readonly throughputUnit: 'tokensPerSecond' | 'imagesPerSecond';
   throughputPerStep(s: TrainingSettings): number;
+  /**
+   * bytes of key and value cache one generated or prompt token holds in half precision, over all
+   * layers (what sampling completions keeps: GRPO); null when the kind generates no tokens
+   */
+  kvCacheBytesPerToken(model: M): number | null;
   /** layers dispatched per pass (the fixed per-layer cost of eager PyTorch) */
   layerPasses(model: M): number;
   /**

@@ -1,7 +1,7 @@
 // Language models (decoder-only, and T5's encoder-decoder): activations per token and layer,
 // forward FLOPs per token, the token stream the prompt methods attach to. Pure.
 import type { LlmModel, Model } from '../../kb/types.js';
-import { TARGETS } from '../../kb/vocabulary.js';
+import { OBJECTIVES, TARGETS } from '../../kb/vocabulary.js';
 import { METHOD_TRAITS } from '../methods.js';
 import { activationBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
@@ -208,6 +208,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   // --targets attention-mlp adapts every expert.
   targetChoices: (model) => (model.architecture.moe ? TARGETS : TARGETS.filter((t) => t !== 'experts')),
   recipeTargets: (model, targets) => (model.architecture.moe && targets === 'attention-mlp' ? 'attention' : targets),
+  objectives: OBJECTIVES,
   shapeSetting: 'seqLen',
   runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
 
@@ -247,6 +248,10 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   classImageWork: () => null,
   throughputUnit: 'tokensPerSecond',
   throughputPerStep: (s) => s.batch * computedSequenceLength(s),
+  // every layer caches a key and a value of kvHeads x headDim per token, in bf16 (transformers'
+  // DynamicCache in the model's half-precision compute dtype)
+  kvCacheBytesPerToken: (model) =>
+    llmLayerCount(model) * 2 * model.architecture.kvHeads * model.architecture.headDim * 2,
   layerPasses: llmLayerCount,
   utilisation: () => 'llm',
   materialisedDelta: (model, s) => ({

@@ -37,4 +37,5 @@ export const ESTIMATE_EXAMPLES = [
   'finetune-advisor estimate --technique qlora --model llama-3.1-70b --vram 48 --rank 16 --batch 1',
   'finetune-advisor estimate --technique lora --model flux-dev --gpu "RTX 3090" --quantize int8 --resolution 1024 --json',
   'finetune-advisor estimate --technique dreambooth --model sd15 --gpu t4 --optimizer adamw-8bit --gradient-checkpointing',
+  'finetune-advisor estimate --technique lora --model llama-3.1-8b --gpu a100-80gb --objective grpo --examples 2000',
 ];

@@ -8,7 +8,7 @@ import { backendProblem } from '../../../estimate/backend.js';
 import type { DataInput } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
-import { type Goal, GOAL_FAMILY, GOALS } from '../../../kb/vocabulary.js';
+import { type Goal, GOAL_FAMILY, GOAL_OBJECTIVE, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
 import {
   checkDataSize,
@@ -46,6 +46,7 @@ export type RecommendInput = Pick<
   | 'precision'
   | 'gradientCheckpointing'
   | 'priorPreservation'
+  | 'objective'
   | 'images'
   | 'repeats'
   | 'examples'
@@ -147,6 +148,8 @@ export function checkRecommendInput(
   checkRunRanges(model!, input);
   const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id);
   const data = dataOf(input, goal);
+  // the objective given, else the goal's (preference: dpo, reasoning: grpo, other language goals: sft)
+  const objective = input.objective ?? GOAL_OBJECTIVE[goal];
   const answers: Answers = {
     goal,
     model: model!.id,
@@ -161,6 +164,7 @@ export function checkRecommendInput(
     ...(data ? { data } : {}),
     trainer: trainer.trainer,
     trainerGiven: !trainer.isDefault,
+    ...(objective ? { objective, objectiveGiven: input.objective !== undefined } : {}),
   };
   return {
     kb,

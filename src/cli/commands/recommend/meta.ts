@@ -61,4 +61,5 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal subject --model sd15 --gpu "RTX 3060" --time 90m --priority quality',
   'finetune-advisor recommend --goal task --model meta-llama/Llama-3.1-8B --gpu 4090 --time 8h --json',
   'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
+  'finetune-advisor recommend --goal preference --model llama-3.1-8b --gpu 4090 --time 8h --objective orpo',
 ];
