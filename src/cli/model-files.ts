@@ -314,7 +314,10 @@ export function readModelFiles(
   if (st && basename(input) === 'model_index.json')
     return fromFolder(kb, dirname(input), input, folderLabel(resolve(dirname(input))));
   if (st) return languageModel(input, input, folderLabel(resolve(dirname(input))));
-  if (HUB_ID.test(input)) {
+  // a name with a Hub id's shape is a path when it says so: a .json file, ./ or /, a folder that is there
+  const pathLike =
+    /\.json$/i.test(input) || /^(\.{1,2}[\\/]|[\\/]|~)/.test(input) || !!statOrNull(dirname(input))?.isDirectory();
+  if (HUB_ID.test(input) && !pathLike) {
     const cache = hfHubCache(env);
     const snapshot = cache ? cachedSnapshot(cache, input) : null;
     if (snapshot) {
