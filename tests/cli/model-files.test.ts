@@ -289,3 +289,87 @@ describe('files that are not a model this tool reads: one line naming the file, 
     expect(r.stderr).toMatch(/is not in the catalogue\. Did you mean 'llama-3\.1-8b'/);
   });
 });
+
+describe('each model type read as the catalogue writes its entries', () => {
+  // a config.json in Hugging Face's field names, from a catalogue entry's architecture
+  const configOf = (m: LlmModel, modelType: string, extra: Record<string, unknown> = {}) => {
+    const a = m.architecture;
+    return {
+      model_type: modelType,
+      hidden_size: a.hidden,
+      intermediate_size: a.intermediate,
+      num_hidden_layers: a.layers,
+      num_attention_heads: a.heads,
+      num_key_value_heads: a.kvHeads,
+      head_dim: a.headDim,
+      vocab_size: a.vocab,
+      tie_word_embeddings: a.tiedEmbeddings,
+      max_position_embeddings: m.contextLength,
+      ...extra,
+    };
+  };
+  it.each([
+    ['qwen2.5-7b', 'qwen2', {}],
+    ['qwen3-8b', 'qwen3', {}],
+    ['mistral-nemo-12b', 'mistral', {}],
+    ['gemma-7b', 'gemma', {}],
+    ['gemma-2-9b', 'gemma2', { attn_logit_softcapping: 50.0, final_logit_softcapping: 30.0 }],
+    ['gemma-3-1b', 'gemma3_text', {}],
+    ['phi-4', 'phi3', {}],
+    ['qwen3-235b-a22b', 'qwen3_moe', { num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 1536 }],
+    ['gpt-oss-120b', 'gpt_oss', { num_local_experts: 128, num_experts_per_tok: 4 }],
+    [
+      'llama-4-maverick',
+      'llama4_text',
+      {
+        intermediate_size: 8192,
+        intermediate_size_mlp: 16384,
+        num_local_experts: 128,
+        num_experts_per_tok: 1,
+        interleave_moe_layer_step: 2,
+      },
+    ],
+    [
+      'llama-4-scout',
+      'llama4_text',
+      {
+        intermediate_size: 8192,
+        intermediate_size_mlp: 16384,
+        num_local_experts: 16,
+        num_experts_per_tok: 1,
+        interleave_moe_layer_step: 1,
+      },
+    ],
+  ] as const)('%s from model_type %s', (id, modelType, extra) => {
+    const entry = catalogue(id);
+    const read = languageModelFromConfig(configOf(entry, modelType, extra), 'config.json', {
+      id: 'x',
+      name: 'x',
+      alias: 'x',
+    }).model;
+    const normalised = (m: LlmModel) => ({
+      ...m.architecture,
+      moe: m.architecture.moe && { shared: 0, every: 1, ...m.architecture.moe },
+    });
+    expect(normalised(read)).toEqual(normalised(entry));
+    expect(read.params).toBe(entry.params);
+  });
+
+  it('a multimodal llama4 config reads its text_config', () => {
+    const entry = catalogue('llama-4-scout');
+    const text = {
+      ...configOf(entry, 'llama4_text'),
+      intermediate_size_mlp: 16384,
+      num_local_experts: 16,
+      num_experts_per_tok: 1,
+      interleave_moe_layer_step: 1,
+    };
+    const read = languageModelFromConfig({ model_type: 'llama4', text_config: text }, 'config.json', {
+      id: 'x',
+      name: 'x',
+      alias: 'x',
+    });
+    expect(read.wrapper).toBe('llama4');
+    expect(read.model.params).toBe(entry.params);
+  });
+});
