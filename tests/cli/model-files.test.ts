@@ -1,7 +1,7 @@
 // --model PATH: a model read from its config.json, its folder or the local Hugging Face cache
 // (src/cli/model-files.ts, src/engine/hf-config.ts), against the catalogue entries of the same models.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -200,7 +200,7 @@ describe('a Hub id in the local Hugging Face cache', () => {
     writeFileSync(join(other, 'snapshots', 'old', 'config.json'), 'not json');
     cpSync(`${FIXTURES}/Qwen3-30B-A3B/config.json`, join(other, 'snapshots', 'new', 'config.json'));
     const past = new Date(Date.now() - 3600e3);
-    execFileSync('touch', ['-d', past.toISOString(), join(other, 'snapshots', 'old')]);
+    utimesSync(join(other, 'snapshots', 'old'), past, past);
     const r = await estimateJson('acme/Newest', { HF_HOME: join(tmp, 'hf-other') });
     expect(r.assumptions[0]).toMatch(/snapshots\/new\/config\.json \(model_type qwen3_moe\)/);
   });
