@@ -4,7 +4,8 @@
 //   cli.cjs        everything --help, the --json paths and the tables need;
 //   kb-load.cjs    yaml + zod: parsing and validating a --kb file (or an edited checkout's data);
 //   prompts.cjs    inquirer: the interactive questions;
-//   kb-schema.cjs  zod's JSON Schema export (`kb schema`).
+//   kb-schema.cjs  zod's JSON Schema export (`kb schema`);
+//   model-files.cjs  --model PATH: a model read from its config.json, folder or Hugging Face cache.
 // The source's `await import('../kb/load.js')` (and the other two) become require() of the lazy
 // bundle in cli.cjs, so the heavy libraries load only on the paths that need them.
 // dist/bundle/meta.json merges esbuild's metafiles; a test reads it to keep cli.cjs lean. Then
@@ -21,6 +22,7 @@ export const LAZY_BUNDLES = {
   'src/kb/load.ts': 'kb-load.cjs',
   'src/cli/prompts.ts': 'prompts.cjs',
   'src/kb/json-schema.ts': 'kb-schema.cjs',
+  'src/cli/model-files.ts': 'model-files.cjs',
 };
 
 const common = {

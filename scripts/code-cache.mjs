@@ -23,6 +23,23 @@ writeFileSync(
   extra,
   'gpus:\n  - id: cache-card\n    name: Cache Card\n    vendor: nvidia\n    vramGB: 16\n    bf16: true\n    tflops: 88\n    bandwidthGBs: 672\n    sources: [{ ref: build fixture }]\n',
 );
+// a model given by its config.json (--model PATH), so the model-files bundle runs too
+const modelConfig = join(dirname(extra), 'config.json');
+writeFileSync(
+  modelConfig,
+  JSON.stringify({
+    model_type: 'llama',
+    hidden_size: 2048,
+    intermediate_size: 8192,
+    num_hidden_layers: 16,
+    num_attention_heads: 32,
+    num_key_value_heads: 8,
+    vocab_size: 128256,
+    max_position_embeddings: 131072,
+    tie_word_embeddings: true,
+    torch_dtype: 'bfloat16',
+  }),
+);
 
 const cli = loadWithCodeCache(join(bundleDir, 'cli.cjs'));
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
@@ -44,6 +61,7 @@ for (const argv of [
   ['techniques'],
   ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'cache-card', '--time', '2h', '--kb', extra, '--json'],
   ['kb', 'schema'],
+  ['estimate', '--technique', 'lora', '--model', modelConfig, '--gpu', '4090', '--json'],
 ]) {
   await cli.exports.run(argv, io);
 }

@@ -5,7 +5,7 @@ import { AbortPromptError, ExitPromptError } from '@inquirer/core';
 import { scaledModel } from '../engine/custom-model.js';
 import { InterruptedError } from '../errors.js';
 import { kindOf, modelsOfFamily } from '../estimate/kinds/index.js';
-import { findGpu, normalizeName } from '../kb/lookup.js';
+import { findGpu, findModel, normalizeName } from '../kb/lookup.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import {
   FAMILIES,
@@ -185,8 +185,8 @@ async function askEach(
 
   let goal = known.goal;
   if (!goal) {
-    // the family of a model given by its id (a name as typed is resolved later, by the check)
-    const family = known.model ? (kb.models.find((m) => m.id === known.model)?.family ?? null) : null;
+    // the family of the model given (checkGivenNames resolved it: an id, a name, or one read from its files)
+    const family = known.model ? (findModel(kb, known.model).found?.family ?? null) : null;
     const goals = (list: readonly Goal[]) =>
       list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
     const ofFamily = (f: Family) => goals(GOALS.filter((g) => GOAL_FAMILY[g] === f));

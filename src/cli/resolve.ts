@@ -21,6 +21,57 @@ function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, inp
 
 export const resolveModel = (kb: KnowledgeBase, input: string) =>
   resolved(findModel(kb, input), '--model', input, 'models');
+
+/** The knowledge base with one model more (its origin recorded), every other list left as it is (unparsed until read). */
+function withModel(kb: KnowledgeBase, model: Model, origin: string): KnowledgeBase {
+  const next = {} as KnowledgeBase;
+  for (const key of Object.keys(kb) as Array<keyof KnowledgeBase>)
+    Object.defineProperty(next, key, { enumerable: true, configurable: true, get: () => kb[key] });
+  let models: Model[] | undefined;
+  let origins: Record<string, string> | undefined;
+  Object.defineProperty(next, 'models', { enumerable: true, get: () => (models ??= [...kb.models, model]) });
+  Object.defineProperty(next, 'origin', {
+    enumerable: true,
+    get: () => (origins ??= { ...kb.origin, [`models:${model.id}`]: origin }),
+  });
+  return next;
+}
+
+/** A model read from files: the knowledge base that holds it, the line for the assumptions, the warnings. */
+export interface ModelInput {
+  kb: KnowledgeBase;
+  /** null when --model is a catalogue name (or absent) */
+  assumption: string | null;
+  warnings: string[];
+}
+
+/**
+ * --model that names no catalogue entry but a config.json, a model folder or a Hub id in the local
+ * Hugging Face cache: the model read from its files (src/cli/model-files.ts, loaded only here),
+ * added to the knowledge base under the name typed, so resolveModel finds it. A catalogue name
+ * always wins; a name that is neither is the usual "not in the catalogue" error.
+ */
+export async function withModelFiles(
+  kb: KnowledgeBase,
+  input: string | undefined,
+  env: Record<string, string | undefined>,
+): Promise<ModelInput> {
+  if (input === undefined || findModel(kb, input).found !== null) return { kb, assumption: null, warnings: [] };
+  const { readModelFiles } = await import('./model-files.js');
+  const read = readModelFiles(kb, input, env);
+  if ('notFound' in read) {
+    if (!read.cacheDir) resolveModel(kb, input);
+    const lookup = findModel(kb, input);
+    const near = lookup.suggestions.length
+      ? ` Did you mean ${lookup.suggestions.map((s) => `'${s}'`).join(', ')}?`
+      : '';
+    throw new UsageError(
+      `--model '${input}' is not in the catalogue, nor in the Hugging Face cache (${read.cacheDir}).${near}`,
+      'See `finetune-advisor models` for the names it knows, or pass a model folder or its config.json.',
+    );
+  }
+  return { kb: withModel(kb, read.model, read.origin), assumption: read.assumption, warnings: read.warnings };
+}
 export const resolveGpu = (kb: KnowledgeBase, input: string) => resolveGpuChoice(kb, input).gpu;
 
 /** A card for what was typed, and the sentence naming the variant taken when other cards share the name. */

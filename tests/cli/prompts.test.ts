@@ -128,6 +128,27 @@ describe('interactive recommend', () => {
     expect(other.out().stdout).toMatch(/objective orpo,/);
   });
 
+  it('a model given by its config.json folder is read before the questions: only the goals of its family are offered', async () => {
+    const t = fakeTerminal({ PATH: fake('one') });
+    const model = 'tests/fixtures/model-files/Llama-3.1-8B';
+    const done = run(
+      ['recommend', '--model', model, '--gpu', 'rtx-4090', '--time', '8h', '--priority', 'quality'],
+      t.io,
+    );
+    const goals = await t.answer(/What do you want to teach the model\?/, KEYS.enter);
+    expect(goals).not.toMatch(/image models/);
+    await t.answer(/Which training objective\?/, KEYS.enter);
+    await t.answer(/How many training examples\?/, ...'5000', KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    const { stdout, stderr } = t.out();
+    expect(stdout).toMatch(/on Llama-3\.1-8B, NVIDIA GeForce RTX 4090/);
+    expect(stderr).toMatch(/note: model read from tests\/fixtures\/model-files\/Llama-3\.1-8B\/config\.json/);
+    expect(stderr).toMatch(
+      new RegExp(`--model ${model.replace(/[.]/g, '\\.')} --gpu rtx-4090 --time 8h --priority quality`),
+    );
+  });
+
   it('a GPU name several cards share is asked about, never taken silently', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(

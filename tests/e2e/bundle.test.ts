@@ -55,13 +55,22 @@ describe('bundle', () => {
     const required = outputs['dist/bundle/cli.cjs']!.imports.filter((i) => i.external && i.kind === 'require-call').map(
       (i) => i.path,
     );
-    expect(required).toEqual(expect.arrayContaining(['./kb-load.cjs', './prompts.cjs', './kb-schema.cjs']));
+    expect(required).toEqual(
+      expect.arrayContaining(['./kb-load.cjs', './prompts.cjs', './kb-schema.cjs', './model-files.cjs']),
+    );
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/yaml\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/zod\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/prompts.cjs').some((i) => /@inquirer\/core/.test(i))).toBe(true);
   });
   it('the source modules in lazy bundles are reached only through import()', () => {
-    const lazySources = ['src/kb/load.ts', 'src/cli/prompts.ts', 'src/kb/json-schema.ts'];
+    const lazySources = [
+      'src/kb/load.ts',
+      'src/cli/prompts.ts',
+      'src/kb/json-schema.ts',
+      // --model PATH: the config.json reader and its mapping
+      'src/cli/model-files.ts',
+      'src/engine/hf-config.ts',
+    ];
     expect(inputsOf('dist/bundle/cli.cjs').filter((i) => lazySources.includes(i))).toEqual([]);
   });
 });

@@ -2,10 +2,12 @@
 // console block is run and its output compared line by line (a line `...` stands for any lines, a
 // `...` inside a line for any text); every command in a sh block runs; every key and value shown in
 // a JSON example is in the real output of the command the block names on its first line.
+// The README's YAML files and model files (json blocks marked `<!-- file: ... -->`) are written to the
+// folder the examples run in.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -41,6 +43,14 @@ const workDir = mkdtempSync(join(tmpdir(), 'fa-readme-'));
 for (const b of blocks(README).filter((x) => x.lang === 'yaml')) {
   const name = /^# ([\w.-]+\.yaml)$/.exec(b.lines[0] ?? '')?.[1];
   if (name) writeFileSync(join(workDir, name), b.lines.join('\n') + '\n');
+}
+// the README's model files (a json block after a line `<!-- file: FOLDER/NAME.json -->`), for --model PATH
+const readmeLines = README.split('\n');
+for (const b of blocks(README).filter((x) => x.lang === 'json')) {
+  const name = /^<!-- file: ([\w.-]+\/[\w.-]+\.json) -->$/.exec(readmeLines[b.line - 2] ?? '')?.[1];
+  if (!name) continue;
+  mkdirSync(join(workDir, dirname(name)), { recursive: true });
+  writeFileSync(join(workDir, name), b.lines.join('\n') + '\n');
 }
 
 function runExample(command: string): { code: number | null; out: string } {

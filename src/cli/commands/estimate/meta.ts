@@ -14,7 +14,10 @@ import {
 
 export const ESTIMATE_OPTIONS = {
   technique: textOption('--technique <id>', 'technique id (see `techniques`)'),
-  model: textOption('--model <name>', 'base model (see `models`)'),
+  model: textOption(
+    '--model <name>',
+    'base model (see `models`); or a config.json, a model folder, or a Hub id in the local Hugging Face cache (read offline)',
+  ),
   ...CARD_OPTIONS,
   ...RUN_KNOB_OPTIONS,
   ...TRAINER_OPTIONS,
@@ -38,4 +41,5 @@ export const ESTIMATE_EXAMPLES = [
   'finetune-advisor estimate --technique lora --model flux-dev --gpu "RTX 3090" --quantize int8 --resolution 1024 --json',
   'finetune-advisor estimate --technique dreambooth --model sd15 --gpu t4 --optimizer adamw-8bit --gradient-checkpointing',
   'finetune-advisor estimate --technique lora --model llama-3.1-8b --gpu a100-80gb --objective grpo --examples 2000',
+  'finetune-advisor estimate --technique qlora --model ./Ministral-8B-Instruct-2410 --gpu 4090   # a model folder (config.json)',
 ];

@@ -21,6 +21,7 @@ import {
   resolveTrainer,
   runKnobOverrides,
   runRangeWarnings,
+  withModelFiles,
 } from '../../resolve.js';
 import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 
@@ -105,7 +106,9 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
 }
 
 export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<void> {
-  const kb = await ctx.kb();
+  // --model PATH (a config.json, a model folder, a cached Hub id): the model read from its files
+  const fromFiles = await withModelFiles(await ctx.kb(), flags.model, ctx.io.env);
+  const kb = fromFiles.kb;
   const request = estimateRequest(kb, flags);
   const result = estimate(kb, request);
   if (!result) {
@@ -115,7 +118,9 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
       `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
     );
   }
-  for (const w of runRangeWarnings(request.model, flags)) ctx.io.stderr.write(`warning: ${w}\n`);
+  for (const w of [...fromFiles.warnings, ...runRangeWarnings(request.model, flags)])
+    ctx.io.stderr.write(`warning: ${w}\n`);
+  if (fromFiles.assumption) result.assumptions.unshift(fromFiles.assumption);
   // a name several cards answer to: which one the estimate is for, on stderr and among the assumptions
   const variant = flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).variantNote : null;
   if (variant) {

@@ -18,9 +18,11 @@ import { parseDuration, parsePositive } from '../../parse.js';
 
 export const RECOMMEND_OPTIONS = {
   goal: choiceOption('--goal <goal>', 'what to teach the model', GOALS),
-  model: textOption('--model <name>', 'base model: an id, a Hugging Face repo id or a common name (see `models`)', [
-    'modelParams',
-  ]),
+  model: textOption(
+    '--model <name>',
+    'base model: an id, a Hugging Face repo id or a common name (see `models`); or a config.json, a model folder, or a Hub id in the local Hugging Face cache (read offline)',
+    ['modelParams'],
+  ),
   modelParams: {
     flags: '--model-params <billions>',
     description:
@@ -62,4 +64,5 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal task --model meta-llama/Llama-3.1-8B --gpu 4090 --time 8h --json',
   'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
   'finetune-advisor recommend --goal preference --model llama-3.1-8b --gpu 4090 --time 8h --objective orpo',
+  'finetune-advisor recommend --goal chat --model ./my-model/config.json --gpu 4090 --time 4h   # a model read from its config.json',
 ];

@@ -3,9 +3,11 @@ import type { Command } from 'commander';
 
 import { recommend } from '../../../engine/rank.js';
 import { EXIT } from '../../../errors.js';
+import type { KnowledgeBase } from '../../../kb/types.js';
 import { recommendToJson } from '../../../render/recommend-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import type { Io } from '../../io.js';
+import { withModelFiles } from '../../resolve.js';
 import {
   checkGivenNames,
   checkRecommendInput,
@@ -19,10 +21,10 @@ import type { RecommendFlags } from './meta.js';
 /** The answers given with the missing ones asked on the terminal, and the command to repeat them in a script. */
 async function withAnswersAsked(
   ctx: Context,
+  base: KnowledgeBase,
   given: RecommendInput,
   terminal: NonNullable<Io['terminal']>,
 ): Promise<RecommendInput> {
-  const base = await ctx.kb();
   checkGivenNames(base, given);
   const { askMissingAnswers } = await import('../../prompts.js');
   const { detectGpus } = await import('../../detect-gpu.js');
@@ -48,8 +50,13 @@ export async function runRecommend(
   // Questions only when a required answer is missing and there is a terminal to ask on;
   // then the priority is asked too unless --priority was given.
   const terminal = flags.input !== false && missingAnswers(given).length > 0 ? ctx.io.terminal : undefined;
-  const input = terminal ? await withAnswersAsked(ctx, given, terminal) : given;
-  const { kb, answers, warnings, notes } = checkRecommendInput(await ctx.kb(), input);
+  // --model PATH (a config.json, a model folder, a cached Hub id): the model read from its files
+  const fromFiles = await withModelFiles(await ctx.kb(), given.model, ctx.io.env);
+  const input = terminal ? await withAnswersAsked(ctx, fromFiles.kb, given, terminal) : given;
+  const checked = checkRecommendInput(fromFiles.kb, input);
+  const { kb, answers } = checked;
+  const warnings = [...fromFiles.warnings, ...checked.warnings];
+  const notes = [...(fromFiles.assumption ? [fromFiles.assumption] : []), ...checked.notes];
   for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
   for (const n of notes) ctx.io.stderr.write(`note: ${n}\n`);
   const result = recommend(kb, answers);
