@@ -13,7 +13,7 @@ import {
   SAVE_PRECISIONS,
   TARGETS,
 } from '../kb/vocabulary.js';
-import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
+import { choiceParser, parsePositive, parseVram, positiveInt, type Resolution, resolutionParser } from './parse.js';
 
 export interface OptionSpec<T> {
   flags: string;
@@ -87,6 +87,8 @@ export const CARD_OPTIONS = {
  * the schema allows a model's native resolution.
  */
 export const RESOLUTION_RANGE = { min: 64, max: 8192 } as const;
+/** Frames per clip: the schema's bound on a model's native frames (Wan 2.1 trains 81, Wan 2.2 TI2V 121). */
+export const FRAMES_MAX = 1024;
 /** Sequence length in tokens (past the model's context length: a warning, resolve.ts runRangeWarnings). */
 export const SEQ_LEN_RANGE = { min: 16, max: 1048576 } as const;
 /** Adapter rank; the model's width caps it further (resolve.ts runRangeProblem). */
@@ -95,9 +97,14 @@ export const RANK_RANGE = { min: 1, max: 65536 } as const;
 /** The shape of a run: what a sample is and how many steps. */
 export const RUN_SHAPE_OPTIONS = {
   resolution: {
-    flags: '--resolution <px>',
-    description: 'training resolution (image models)',
-    parse: positiveInt('a resolution in pixels', RESOLUTION_RANGE.min, RESOLUTION_RANGE.max),
+    flags: '--resolution <px|WxH>',
+    description: 'training resolution: a side in pixels (512) or WIDTHxHEIGHT (832x480) (image and video models)',
+    parse: resolutionParser(RESOLUTION_RANGE.min, RESOLUTION_RANGE.max),
+  } satisfies OptionSpec<Resolution>,
+  frames: {
+    flags: '--frames <n>',
+    description: "frames per training clip (video models; default: the model's trainers' default)",
+    parse: positiveInt('a number of frames', 1, FRAMES_MAX),
   } satisfies OptionSpec<number>,
   seqLen: {
     flags: '--seq-len <tokens>',

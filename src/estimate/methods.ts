@@ -6,7 +6,7 @@
 // 2402.09353); IA3 one scaling vector per adapted module (arXiv 2205.05638); prompt tuning
 // n_virtual x hidden (arXiv 2104.08691); prefix tuning n_virtual x layers x 2 x kv width (arXiv
 // 2101.00190, as PEFT implements it with grouped-query attention).
-import type { Method, Quantization, Targets } from '../kb/vocabulary.js';
+import type { Method, Quantization } from '../kb/vocabulary.js';
 import type { TrainingSettings } from './settings.js';
 
 /** A quantization of the frozen base. */

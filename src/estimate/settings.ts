@@ -36,7 +36,12 @@ export interface TrainingSettings {
   learningRate: number;
   rank: number | null;
   targets: Targets;
+  /** the sample's height in pixels (image and video models); its side when square */
   resolution: number | null;
+  /** the sample's width in pixels when not square (--resolution WxH); null: square, or not an image */
+  width: number | null;
+  /** frames per clip (video models); null for others */
+  frames: number | null;
   seqLen: number | null;
   /** mean tokens per sequence, for compute; null = every sequence is seqLen long (packed) */
   meanSeqLen: number | null;
@@ -114,6 +119,8 @@ export function resolveSettings(
     rank: d.rank ?? method.rank?.default ?? null,
     targets: kind.recipeTargets(model, d.targets ?? kind.defaultTargets),
     resolution: shape.resolution,
+    width: shape.width,
+    frames: shape.frames,
     seqLen: shape.seqLen,
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,

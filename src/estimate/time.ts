@@ -174,7 +174,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
     checkpointOffloadSeconds(model, s, compute) +
     optimizerStep;
   const result: StepTime = { stepSeconds, samplesPerStep: samples, flopsPerStep: flops };
-  result[kind.throughputUnit] = kind.throughputPerStep(s) / stepSeconds;
+  result[kind.throughputUnit] = kind.throughputPerStep(model, s) / stepSeconds;
   return result;
 }
 

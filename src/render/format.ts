@@ -15,7 +15,8 @@ export function describeSettings(s: TrainingSettings): string[] {
     plural(s.steps, 'step'),
     `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`,
   );
-  if (s.resolution !== null) parts.push(`${s.resolution} px`);
+  if (s.resolution !== null) parts.push(s.width !== null ? `${s.width}x${s.resolution}` : `${s.resolution} px`);
+  if (s.frames !== null) parts.push(plural(s.frames, 'frame'));
   if (s.seqLen !== null) parts.push(`${s.seqLen} tokens`);
   parts.push(s.precision, s.optimizer);
   if (s.quantize !== 'none') parts.push(`${s.quantize} base`);

@@ -1,5 +1,5 @@
 // What the estimators ask of a model kind (a language model, an image model; mixture-of-experts
-// and video models next). One module per kind implements it; kinds/index.ts dispatches on the
+// and video models). One module per kind implements it; kinds/index.ts dispatches on the
 // model's family. Types only.
 import type { TechniqueDefaults } from '../../kb/schema.js';
 import type { Model } from '../../kb/types.js';
@@ -45,8 +45,14 @@ export interface ModelKind<M extends Model = Model> {
   targetChoices(model: M): readonly Targets[];
   /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
   readonly shapeSetting: 'resolution' | 'seqLen';
-  /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */
-  runShape(model: M, recipe: TechniqueDefaults): { resolution: number | null; seqLen: number | null };
+  /**
+   * the sample's shape of a run from the recipe, what this kind does not use null: an image's side
+   * (resolution; width when not square), a clip's height, width and frames, a sequence's length
+   */
+  runShape(
+    model: M,
+    recipe: TechniqueDefaults,
+  ): { resolution: number | null; width: number | null; seqLen: number | null; frames: number | null };
 
   // ---- parameters and memory
   baseNetwork(model: M): BaseNetwork;
@@ -70,7 +76,11 @@ export interface ModelKind<M extends Model = Model> {
   samplesPerStep(s: TrainingSettings): number;
   /** the throughput a step is reported in, and how many of its units a micro-batch holds */
   readonly throughputUnit: 'tokensPerSecond' | 'imagesPerSecond';
-  throughputPerStep(s: TrainingSettings): number;
+  /** frames per clip: whether --frames applies to this kind */
+  readonly hasFrames: boolean;
+  /** the pixels a sample's side is a multiple of in its trainers (their buckets, the VAE and patch); null: no images */
+  resolutionStep(model: M): number | null;
+  throughputPerStep(model: M, s: TrainingSettings): number;
   /** layers dispatched per pass (the fixed per-layer cost of eager PyTorch) */
   layerPasses(model: M): number;
   /**

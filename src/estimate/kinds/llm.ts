@@ -209,7 +209,14 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   targetChoices: (model) => (model.architecture.moe ? TARGETS : TARGETS.filter((t) => t !== 'experts')),
   recipeTargets: (model, targets) => (model.architecture.moe && targets === 'attention-mlp' ? 'attention' : targets),
   shapeSetting: 'seqLen',
-  runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
+  runShape: (_model, recipe) => ({
+    resolution: null,
+    width: null,
+    seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN,
+    frames: null,
+  }),
+  hasFrames: false,
+  resolutionStep: () => null,
 
   baseNetwork: (model) => {
     const split = llmParamSplit(model);
@@ -246,7 +253,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   samplesPerStep: (s) => s.batch,
   classImageWork: () => null,
   throughputUnit: 'tokensPerSecond',
-  throughputPerStep: (s) => s.batch * computedSequenceLength(s),
+  throughputPerStep: (_model, s) => s.batch * computedSequenceLength(s),
   layerPasses: llmLayerCount,
   utilisation: () => 'llm',
   materialisedDelta: (model, s) => ({
