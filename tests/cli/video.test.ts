@@ -248,4 +248,24 @@ describe('published Wan 2.1 figures (models-2026.md section 4)', () => {
     const bf16 = await estimateJson(['--model', 'wan2.1-14b', '--frames', '1', '--gradient-checkpointing']);
     expect(bf16.vram.peakGiB).toBeGreaterThan(24);
   });
+  it('N32, ai-toolkit train_lora_wan22_14b_24gb.yaml: one Wan 2.2 A14B expert on a 4-bit base, single frames, rank 32, fits 24 GB', async () => {
+    // the config's uint4 base with an accuracy-recovery adapter is taken as NF4 (both 4-bit)
+    const e = await estimateJson([
+      '--model',
+      'Wan-AI/Wan2.2-T2V-A14B',
+      '--trainer',
+      'ai-toolkit',
+      '--quantize',
+      'nf4',
+      '--frames',
+      '1',
+      '--rank',
+      '32',
+      '--gradient-checkpointing',
+      '--gpu',
+      'rtx-4090',
+    ]);
+    expect(e.model).toBe('wan2.2-t2v-a14b');
+    expect(e.vram.peakGiB).toBeLessThan(24 * 0.9);
+  });
 });

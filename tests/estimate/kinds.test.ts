@@ -217,6 +217,9 @@ describe('video models', () => {
     // the VAE drops frames past the last full group of 4 (WanVAE_.encode: 1 + (t - 1) // 4)
     expect(latentFrames(wan, 75)).toBe(19);
     expect(latentFrames(wan, 1)).toBe(1);
+    // Wan 2.2 TI2V 5B: vae_stride (4, 16, 16), its native 1280x704 at 121 frames: 31 x 22 x 40
+    const ti2v = video('wan2.2-ti2v-5b');
+    expect(clipTokens(ti2v, settings('lora', ti2v))).toBe(31 * 22 * 40);
     // --resolution PX is a square clip
     expect(clipTokens(wan, settings('lora', wan, { resolution: 480, width: null, frames: 1 }))).toBe(30 * 30);
   });
