@@ -168,6 +168,12 @@ export const RUN_KNOB_OPTIONS = {
     QUANTIZATIONS,
   ),
   optimizer: choiceOption('--optimizer <o>', 'optimizer', OPTIMIZERS),
+  blocksToSwap: {
+    flags: '--blocks-to-swap <n>',
+    description:
+      "transformer blocks whose frozen weights wait in host memory, copied in for their forward and backward (musubi-tuner, kohya --blocks_to_swap; default: none, or what recommend's savers choose)",
+    parse: positiveInt('a number of blocks', 1, 1024),
+  } satisfies OptionSpec<number>,
   gradientCheckpointing: switchOption(
     '--gradient-checkpointing',
     'recompute activations in the backward pass',

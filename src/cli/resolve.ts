@@ -196,8 +196,17 @@ export function checkDataSize(
  * kind's width (a language model's hidden size, a denoiser's widest block) is that bound's largest
  * value over the matrices adapted, so a higher rank adds parameters and no capacity to any of them.
  */
-export function runRangeProblem(model: Model, flags: { rank?: number; targets?: Targets }): string | null {
+export function runRangeProblem(
+  model: Model,
+  flags: { rank?: number; targets?: Targets; blocksToSwap?: number },
+): string | null {
   const kind = kindOf(model);
+  const blocks = kind.swappableBlocks(model);
+  if (flags.blocksToSwap !== undefined && blocks < 2)
+    return `--blocks-to-swap: ${model.id} has no transformer blocks a trainer swaps (a diffusion transformer's: Wan, FLUX, SD3).`;
+  // one block stays on the GPU: the one computing while the next comes in
+  if (flags.blocksToSwap !== undefined && flags.blocksToSwap > blocks - 1)
+    return `--blocks-to-swap ${flags.blocksToSwap} is more than ${model.id}'s ${blocks} blocks less the one computing: use 1..${blocks - 1}.`;
   const width = kind.baseNetwork(model).width;
   if (flags.rank !== undefined && flags.rank > width)
     return `--rank ${flags.rank} is beyond ${model.id}'s width (no matrix it adapts has a rank above ${width}): use ${RANK_RANGE.min}..${width}.`;
@@ -281,4 +290,15 @@ export function resolveTrainer(
       `--trainer ${trainer.id} trains ${trainer.families.map((f) => FAMILY_WORDS[f].models).join(' and ')}; ${subject} is ${FAMILY_WORDS[family].adjective} model. Allowed for it: ${forFamily.join(', ')}.`,
     );
   return { trainer, isDefault: false };
+}
+
+/** --blocks-to-swap needs a trainer that swaps blocks (trainers.yaml `savers: [block-swap]`). */
+export function checkBlockSwap(kb: KnowledgeBase, family: Family, trainer: Trainer | null, blocks?: number): void {
+  if (blocks === undefined || trainer?.savers.includes('block-swap')) return;
+  const swapping = trainersFor(kb, family)
+    .filter((t) => t.savers.includes('block-swap'))
+    .map((t) => t.id);
+  throw new UsageError(
+    `--blocks-to-swap needs a trainer that swaps blocks; ${trainer ? trainer.id : 'no trainer'} does not. Allowed: --trainer ${swapping.join(', ') || '(none for these models)'}.`,
+  );
 }

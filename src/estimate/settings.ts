@@ -22,6 +22,11 @@ export interface TrainingSettings {
   gradientCheckpointing: boolean;
   /** with gradient checkpointing, the checkpoints held in host memory (Unsloth's "unsloth" mode) */
   offloadCheckpoints: boolean;
+  /**
+   * denoiser blocks whose frozen weights wait in host memory and are copied in for their forward
+   * and backward (musubi-tuner and kohya --blocks_to_swap N); 0: every block on the GPU
+   */
+  blocksToSwap: number;
   /** latents and text embeddings cached, text encoders and VAE off the GPU (image models) */
   cache: boolean;
   trainTextEncoder: boolean;
@@ -102,6 +107,7 @@ export function resolveSettings(
     optimizer: d.optimizer,
     gradientCheckpointing: false,
     offloadCheckpoints: false,
+    blocksToSwap: 0,
     // latents and text embeddings cached, the encoders off the GPU: what kohya (cache_latents,
     // cache_text_encoder_outputs), ai-toolkit (cache_latents_to_disk) and SimpleTuner do by default
     // or in their examples; --no-cache for the diffusers scripts, which keep the encoders on the GPU

@@ -30,6 +30,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K], run: TrainingSet
   gradAccum: (v) => [`--grad-accum ${v}`],
   resolution: (v, run) => (v === null ? [] : [`--resolution ${run.width !== null ? `${run.width}x${v}` : v}`]),
   frames: (v) => (v === null ? [] : [`--frames ${v}`]),
+  blocksToSwap: (v) => (v > 0 ? [`--blocks-to-swap ${v}`] : []),
   seqLen: (v) => (v === null ? [] : [`--seq-len ${v}`]),
   rank: (v) => (v === null ? [] : [`--rank ${v}`]),
   factor: (v) => (v === null ? [] : [`--factor ${v}`]),

@@ -8,7 +8,7 @@ import { expectUsageError, runCli } from '../helpers.js';
 interface EstimateJson {
   model: string;
   settings: { resolution: number; width: number | null; frames: number | null; batch: number };
-  vram: { peakGiB: number };
+  vram: { peakGiB: number; breakdown?: Array<{ part: string; gib: number }> };
   time: { stepSeconds: number; tokensPerSecond?: number } | null;
   assumptions: string[];
 }
@@ -267,5 +267,50 @@ describe('published Wan 2.1 figures (models-2026.md section 4)', () => {
     ]);
     expect(e.model).toBe('wan2.2-t2v-a14b');
     expect(e.vram.peakGiB).toBeLessThan(24 * 0.9);
+  });
+});
+
+describe('block swap (musubi-tuner and kohya --blocks_to_swap)', () => {
+  const base = (e: EstimateJson) => e.vram.breakdown!.find((p) => p.part === 'base weights')!.gib;
+  it("swapped blocks leave the GPU: 20 of the 14B's 40 blocks halve its block weights, and the copies cost time where they outlast the compute", async () => {
+    const flags = ['--model', 'wan2.1-14b', '--gpu', 'rtx-4090', '--gradient-checkpointing', '--frames', '1'];
+    const all = await estimateJson(flags);
+    const half = await estimateJson([...flags, '--blocks-to-swap', '20']);
+    // the blocks are 14,055,772,160 of the 14,288,491,584 parameters (kinds' linear share 0.98)
+    expect(base(half) / base(all)).toBeCloseTo(1 - 0.5 * 0.98, 3);
+    expect(half.time!.stepSeconds).toBeGreaterThan(all.time!.stepSeconds);
+    // a 75-frame clip computes long enough to hide the copies
+    const long = ['--model', 'wan2.1-14b', '--gpu', 'rtx-4090', '--gradient-checkpointing'];
+    const [a, b] = [await estimateJson(long), await estimateJson([...long, '--blocks-to-swap', '20'])];
+    expect(b.time!.stepSeconds).toBeCloseTo(a.time!.stepSeconds, 6);
+  });
+  it("recommend swaps the fewest blocks that fit before lowering the base's precision, where the trainer offers it", async () => {
+    const argv = ['recommend', '--goal', 'motion', '--model', 'wan2.1-14b', '--gpu', 'rtx-4090', '--time', '1d'];
+    const out = JSON.parse((await runCli([...argv, '--frames', '1', '--json'])).stdout) as {
+      recommendation: { estimateFlags: string[]; estimates: { vram: { peakGiB: number } } };
+    };
+    const flags = out.recommendation.estimateFlags.join(' ');
+    expect(flags).toMatch(/--blocks-to-swap \d+/);
+    expect(flags).not.toMatch(/--quantize/);
+    expect(out.recommendation.estimates.vram.peakGiB).toBeLessThan(24 * 0.9);
+    // with a trainer that has no block swap the base is quantized instead
+    const ai = JSON.parse((await runCli([...argv, '--frames', '1', '--trainer', 'ai-toolkit', '--json'])).stdout) as {
+      recommendation: { estimateFlags: string[] };
+    };
+    expect(ai.recommendation.estimateFlags.join(' ')).not.toMatch(/--blocks-to-swap/);
+  });
+  it('--blocks-to-swap on a trainer without it, a UNet or a language model, or past the blocks: exit 2', async () => {
+    await expectUsageError(
+      ['estimate', '--technique', 'lora', '--model', 'flux-dev', '--blocks-to-swap', '10'],
+      /^error: --blocks-to-swap needs a trainer that swaps blocks; diffusers does not\. Allowed: --trainer kohya, musubi-tuner\./,
+    );
+    await expectUsageError(
+      ['estimate', '--technique', 'lora', '--model', 'sdxl', '--blocks-to-swap', '3', '--trainer', 'kohya'],
+      /^error: --blocks-to-swap: sdxl has no transformer blocks a trainer swaps/,
+    );
+    await expectUsageError(
+      ['estimate', '--technique', 'lora', '--model', 'wan2.1', '--blocks-to-swap', '30'],
+      /^error: --blocks-to-swap 30 is more than wan2\.1-t2v-1\.3b's 30 blocks less the one computing: use 1\.\.29\./,
+    );
   });
 });

@@ -171,6 +171,10 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
     defaultTargets: 'attention',
     recipeTargets: (_model: M, targets: Targets) => targets,
 
+    // musubi-tuner's and kohya's block swap (--blocks_to_swap) moves whole transformer blocks (Wan's
+    // WanAttentionBlock, FLUX's double and single blocks); a UNet's levels are not swapped
+    swappableBlocks: (model: M) =>
+      model.components.denoiser.kind === 'unet' ? 0 : model.components.denoiser.blocks.reduce((t, b) => t + b.count, 0),
     baseNetwork: (model: M) => {
       const d = model.components.denoiser;
       // Quantizers (bitsandbytes, quanto, torchao) replace nn.Linear only: transformer denoisers are
@@ -290,6 +294,7 @@ export const DIFFUSION_SAVERS: ReadonlySet<SaverId> = new Set<SaverId>([
   'cache',
   'bf16-weights',
   'micro-batch-1',
+  'block-swap',
   'int8-base',
   'nf4-base',
 ]);

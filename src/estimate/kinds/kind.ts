@@ -64,6 +64,11 @@ export interface ModelKind<M extends Model = Model> {
   checkpointBytes(model: M, s: TrainingSettings): number;
   /** parameters a full fine-tune's checkpoint holds (what is saved, not every component loaded) */
   checkpointParams(model: M, s: TrainingSettings): number;
+  /**
+   * the blocks a trainer's block swap can hold in host memory (every transformer block of a
+   * diffusion transformer); 0 where no trainer swaps blocks (a UNet, a language model)
+   */
+  swappableBlocks(model: M): number;
   /** bytes of the parts beside the trained network (an image model's text encoders and VAE); 0 when none */
   componentBytes(model: M, s: TrainingSettings, method: MethodTraits): number;
   /** the memory savers this kind's trainers offer; fit.ts tries them in its own order */

@@ -216,6 +216,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     frames: null,
   }),
   hasFrames: false,
+  swappableBlocks: () => 0,
   resolutionStep: () => null,
 
   baseNetwork: (model) => {

@@ -11,6 +11,7 @@ import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Family, type Goal, GOAL_FAMILY, goalFits, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
 import {
+  checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
@@ -46,6 +47,7 @@ export type RecommendInput = Pick<
   | 'optimizer'
   | 'precision'
   | 'gradientCheckpointing'
+  | 'blocksToSwap'
   | 'priorPreservation'
   | 'images'
   | 'repeats'
@@ -148,6 +150,7 @@ export function checkRecommendInput(
   if (stack) throw new UsageError(stack);
   checkRunRanges(model!, input);
   const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id);
+  checkBlockSwap(kb, model!.family, trainer.trainer, input.blocksToSwap);
   const data = dataOf(input, model!.family);
   const answers: Answers = {
     goal,
