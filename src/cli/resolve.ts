@@ -61,12 +61,18 @@ const FAMILY_WORDS: Record<Family, { models: string; adjective: string }> = {
  * Flags that apply to one family's runs, each with the other family's flag to use instead; a flag
  * two families list (--resolution, --images: image and video) is an error only for the third.
  */
-const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; instead: string }>> = {
+/** the flag to use instead: one for every other family, or one per family the flag is wrong for */
+type Instead = string | Partial<Record<Family, string>>;
+const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; instead: Instead }>> = {
   image: [
     { flag: '--resolution', key: 'resolution', instead: '--seq-len' },
     { flag: '--images', key: 'images', instead: '--examples' },
     { flag: '--repeats', key: 'repeats', instead: '--epochs' },
-    { flag: '--prior-preservation', key: 'priorPreservation', instead: '--examples' },
+    {
+      flag: '--prior-preservation',
+      key: 'priorPreservation',
+      instead: { llm: '--examples', video: "no --prior-preservation: a video model's recipes have no class images" },
+    },
   ],
   llm: [
     { flag: '--seq-len', key: 'seqLen', instead: '--resolution' },
@@ -115,7 +121,7 @@ export function checkFamilyFlags(
       const what = subject.startsWith('--goal') ? 'goal' : 'model';
       const flag = flags[spec.key] === false ? spec.flag.replace(/^--/, '--no-') : spec.flag;
       throw new UsageError(
-        `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${spec.instead}).`,
+        `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${typeof spec.instead === 'string' ? spec.instead : spec.instead[family]}).`,
       );
     }
   }
