@@ -220,7 +220,7 @@ export const TRAINER_OPTIONS = {
 export const DATA_OPTIONS = {
   images: {
     flags: '--images <n>',
-    description: 'training images (image goals): the steps follow from them',
+    description: 'training images (image goals), or clips (video models): the steps follow from them',
     parse: positiveInt('a number of images', 1, 10000000),
   } satisfies OptionSpec<number>,
   repeats: {

@@ -163,14 +163,15 @@ export function dataLine(
 ): string {
   const s = run.settings;
   const language = s.seqLen !== null;
-  const unit = language ? 'example' : 'image';
+  // a clip (frames set) is counted as --images counts it: one sample a clip
+  const unit = language ? 'example' : s.frames !== null ? 'clip' : 'image';
   const epochs = (n: number) => `${fmtNum(n, n < 10 ? 1 : 0)} epoch${n === 1 ? '' : 's'}`;
   const published = `the recipe's: ${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}${recipe.samplesFrom === 'typical data size' ? ', the typical size' : ''}`;
   const effective = s.batch * s.gradAccum;
   if (data) {
     const g = data.given;
     const what = !language
-      ? `${plural(g.images!, 'image')}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
+      ? `${plural(g.images!, unit)}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
       : data.packing
         ? `${plural(data.samplesPerEpoch, 'packed sequence')} of ${groupThousands(s.seqLen!)} tokens`
         : `${plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;

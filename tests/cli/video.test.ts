@@ -130,6 +130,8 @@ describe('the motion goal', () => {
     expect(out.recommendation.estimates.time.hours).toBeLessThanOrEqual(4);
     const text = await runCli(argv);
     expect(text.stdout).toMatch(/832x480, 75 frames/);
+    // the data plan counts clips, as --images does for a video model
+    expect(text.stdout).toMatch(/clip passes/);
   });
   it('motion is for video models only; a video model takes the image goals too', async () => {
     await expectUsageError(
