@@ -255,7 +255,7 @@ function diffusersModel(
   for (const c of components.filter((k) => k === 'vae' || k.startsWith('text_encoder'))) componentConfig(folder, c);
   const id = pipeline.pick(denoiser);
   const found = id ? kb.models.find((m) => m.id === id) : undefined;
-  const base = found && 'components' in found ? found : undefined;
+  const base = found && 'nativeResolution' in found ? found : undefined;
   if (!base)
     throw new UsageError(
       `${shown(join(folder, pipeline.denoiser, 'config.json'))}: not an architecture of the catalogue's ${cls} models (needs ${pipeline.needs}).`,

@@ -14,7 +14,7 @@ import {
   SAVE_PRECISIONS,
   TARGETS,
 } from '../kb/vocabulary.js';
-import { choiceParser, parsePositive, parseVram, positiveInt } from './parse.js';
+import { choiceParser, parsePositive, parseVram, positiveInt, type Resolution, resolutionParser } from './parse.js';
 
 export interface OptionSpec<T> {
   flags: string;
@@ -88,6 +88,8 @@ export const CARD_OPTIONS = {
  * the schema allows a model's native resolution.
  */
 export const RESOLUTION_RANGE = { min: 64, max: 8192 } as const;
+/** Frames per clip: the schema's bound on a model's native frames (Wan 2.1 trains 81, Wan 2.2 TI2V 121). */
+export const FRAMES_MAX = 1024;
 /** Sequence length in tokens (past the model's context length: a warning, resolve.ts runRangeWarnings). */
 export const SEQ_LEN_RANGE = { min: 16, max: 1048576 } as const;
 /** Adapter rank; the model's width caps it further (resolve.ts runRangeProblem). */
@@ -96,9 +98,14 @@ export const RANK_RANGE = { min: 1, max: 65536 } as const;
 /** The shape of a run: what a sample is and how many steps. */
 export const RUN_SHAPE_OPTIONS = {
   resolution: {
-    flags: '--resolution <px>',
-    description: 'training resolution (image models)',
-    parse: positiveInt('a resolution in pixels', RESOLUTION_RANGE.min, RESOLUTION_RANGE.max),
+    flags: '--resolution <px|WxH>',
+    description: 'training resolution: a side in pixels (512) or WIDTHxHEIGHT (832x480) (image and video models)',
+    parse: resolutionParser(RESOLUTION_RANGE.min, RESOLUTION_RANGE.max),
+  } satisfies OptionSpec<Resolution>,
+  frames: {
+    flags: '--frames <n>',
+    description: "frames per training clip (video models; default: the model's trainers' default)",
+    parse: positiveInt('a number of frames', 1, FRAMES_MAX),
   } satisfies OptionSpec<number>,
   seqLen: {
     flags: '--seq-len <tokens>',
@@ -162,6 +169,12 @@ export const RUN_KNOB_OPTIONS = {
     QUANTIZATIONS,
   ),
   optimizer: choiceOption('--optimizer <o>', 'optimizer', OPTIMIZERS),
+  blocksToSwap: {
+    flags: '--blocks-to-swap <n>',
+    description:
+      "transformer blocks whose frozen weights wait in host memory, copied in for their forward and backward (musubi-tuner, kohya --blocks_to_swap; default: none, or what recommend's savers choose)",
+    parse: positiveInt('a number of blocks', 1, 1024),
+  } satisfies OptionSpec<number>,
   gradientCheckpointing: switchOption(
     '--gradient-checkpointing',
     'recompute activations in the backward pass',
@@ -213,7 +226,7 @@ export const TRAINER_OPTIONS = {
 export const DATA_OPTIONS = {
   images: {
     flags: '--images <n>',
-    description: 'training images (image goals): the steps follow from them',
+    description: 'training images (image goals), or clips (video models): the steps follow from them',
     parse: positiveInt('a number of images', 1, 10000000),
   } satisfies OptionSpec<number>,
   repeats: {

@@ -65,6 +65,26 @@ export function positiveInt(what: string, min: number, max: number) {
   };
 }
 
+/** A sample's size: its height, and its width when it is not square (null: a square of side `height`). */
+export interface Resolution {
+  height: number;
+  width: number | null;
+}
+
+/** `--resolution PX` (a square) or `WIDTHxHEIGHT` (`832x480`), each side a whole number in range. */
+export function resolutionParser(min: number, max: number) {
+  return (text: string): Resolution => {
+    const m = /^\s*(\d+)\s*(?:[xX×]\s*(\d+)\s*)?$/.exec(text);
+    const width = m?.[2] !== undefined ? Number(m[1]) : null;
+    const height = Number(m?.[2] ?? m?.[1]);
+    if (!m || [height, width ?? height].some((n) => !Number.isInteger(n) || n < min || n > max))
+      throw new InvalidArgumentError(
+        `Expected a resolution: a side in pixels (512) or WIDTHxHEIGHT (832x480), each a whole number from ${min} to ${max}.`,
+      );
+    return { height, width };
+  };
+}
+
 /**
  * A parser for a closed set of values, matched case-insensitively (`--goal STYLE` is `style`, as
  * model and GPU names are found whatever their case); a bad value names the values.

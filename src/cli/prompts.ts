@@ -14,6 +14,7 @@ import {
   GOAL_DESCRIPTIONS,
   GOAL_FAMILY,
   GOAL_OBJECTIVE,
+  goalFits,
   GOALS,
   type Objective,
   OBJECTIVE_DESCRIPTIONS,
@@ -78,6 +79,7 @@ const FAMILY_QUESTIONS: Record<Family, { heading: string; defaultGoal: Goal; def
     defaultGoal: 'task',
     defaultModel: 'llama-3.1-8b',
   },
+  video: { heading: '── video models (Wan) ──', defaultGoal: 'motion', defaultModel: 'wan2.1-t2v-1.3b' },
 };
 const OTHER_MODEL = '__by-parameter-count__';
 
@@ -93,6 +95,11 @@ const DATA_QUESTIONS: Record<Family, { message: string; answer: 'images' | 'exam
       message: 'How many training examples? (Enter: not sure)',
       answer: 'examples',
       parse: DATA_OPTIONS.examples.parse,
+    },
+    video: {
+      message: 'How many training clips (or images)? (Enter: not sure)',
+      answer: 'images',
+      parse: DATA_OPTIONS.images.parse,
     },
   };
 const TYPE_VRAM = '__type-memory__';
@@ -189,11 +196,14 @@ async function askEach(
     const family = known.model ? (findModel(kb, known.model).found?.family ?? null) : null;
     const goals = (list: readonly Goal[]) =>
       list.map((g) => ({ name: g, value: g, description: GOAL_DESCRIPTIONS[g] }));
-    const ofFamily = (f: Family) => goals(GOALS.filter((g) => GOAL_FAMILY[g] === f));
-    // the goals of the model's family, or every family's under its heading
+    // the goals of the model's family, or each goal once under the heading of the family it asks
+    // for first (an image goal's models are image models; motion's video models)
     const choices = family
-      ? ofFamily(family)
-      : FAMILIES.flatMap((f) => [new inquirer.Separator(FAMILY_QUESTIONS[f].heading), ...ofFamily(f)]);
+      ? goals(GOALS.filter((g) => goalFits(g, family)))
+      : FAMILIES.flatMap((f) => [
+          new inquirer.Separator(FAMILY_QUESTIONS[f].heading),
+          ...goals(GOALS.filter((g) => GOAL_FAMILY[g] === f)),
+        ]);
     goal = asked.goal = await ask<Goal>({
       type: 'select',
       message: 'What do you want to teach the model?',

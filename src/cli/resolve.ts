@@ -8,6 +8,7 @@ import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js'
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family, Objective, Targets } from '../kb/vocabulary.js';
 import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
+import type { Resolution } from './parse.js';
 import { showControls } from './quote.js';
 
 function resolved<T extends { id: string }>(lookup: Lookup<T>, flag: string, input: string, listCommand: string): T {
@@ -105,15 +106,25 @@ export function resolveTechnique(kb: KnowledgeBase, input: string, flag = 'techn
 const FAMILY_WORDS: Record<Family, { models: string; adjective: string }> = {
   image: { models: 'image models', adjective: 'an image' },
   llm: { models: 'language models', adjective: 'a language' },
+  video: { models: 'video models', adjective: 'a video' },
 };
 
-/** Flags that apply to one family's runs, each with the other family's flag to use instead. */
-const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; instead: string }>> = {
+/**
+ * Flags that apply to one family's runs, each with the other family's flag to use instead; a flag
+ * two families list (--resolution, --images: image and video) is an error only for the third.
+ */
+/** the flag to use instead: one for every other family, or one per family the flag is wrong for */
+type Instead = string | Partial<Record<Family, string>>;
+const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; instead: Instead }>> = {
   image: [
     { flag: '--resolution', key: 'resolution', instead: '--seq-len' },
     { flag: '--images', key: 'images', instead: '--examples' },
     { flag: '--repeats', key: 'repeats', instead: '--epochs' },
-    { flag: '--prior-preservation', key: 'priorPreservation', instead: '--examples' },
+    {
+      flag: '--prior-preservation',
+      key: 'priorPreservation',
+      instead: { llm: '--examples', video: "no --prior-preservation: a video model's recipes have no class images" },
+    },
   ],
   llm: [
     { flag: '--seq-len', key: 'seqLen', instead: '--resolution' },
@@ -123,9 +134,16 @@ const FAMILY_FLAGS: Record<Family, Array<{ flag: string; key: FamilyFlagKey; ins
     { flag: '--packing', key: 'packing', instead: '--images' },
     { flag: '--loss', key: 'loss', instead: "no --loss: a denoiser's loss has no vocabulary of logits" },
   ],
+  video: [
+    { flag: '--resolution', key: 'resolution', instead: '--seq-len' },
+    { flag: '--images', key: 'images', instead: '--examples' },
+    { flag: '--repeats', key: 'repeats', instead: '--epochs' },
+    { flag: '--frames', key: 'frames', instead: 'no --frames: only a video model trains on clips' },
+  ],
 };
 type FamilyFlagKey =
   | 'loss'
+  | 'frames'
   | 'resolution'
   | 'seqLen'
   | 'images'
@@ -147,14 +165,15 @@ export function checkFamilyFlags(
   flags: Partial<Record<FamilyFlagKey, unknown>>,
   subject: string,
 ): void {
+  const own = new Set(FAMILY_FLAGS[family].map((f) => f.key));
   for (const [other, specs] of Object.entries(FAMILY_FLAGS) as Array<[Family, (typeof FAMILY_FLAGS)[Family]]>) {
     if (other === family) continue;
     for (const spec of specs) {
-      if (flags[spec.key] === undefined) continue;
+      if (flags[spec.key] === undefined || own.has(spec.key)) continue;
       const what = subject.startsWith('--goal') ? 'goal' : 'model';
       const flag = flags[spec.key] === false ? spec.flag.replace(/^--/, '--no-') : spec.flag;
       throw new UsageError(
-        `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${spec.instead}).`,
+        `${flag} is for ${FAMILY_WORDS[other].models}; ${subject} is ${FAMILY_WORDS[family].adjective} ${what} (use ${typeof spec.instead === 'string' ? spec.instead : spec.instead[family]}).`,
       );
     }
   }
@@ -172,12 +191,26 @@ export function givenKnobs<F extends Partial<Record<RunKnob, unknown>>>(flags: F
   >;
 }
 
+/** --resolution as the settings it fixes: the height, and the width (null: a square) */
+export function resolutionOverrides(r: Resolution | undefined): SettingsOverrides {
+  return r ? { resolution: r.height, width: r.width } : {};
+}
+
+/** --resolution as typed: `512`, `832x480`. */
+export const showResolution = (r: Resolution) => (r.width === null ? `${r.height}` : `${r.width}x${r.height}`);
+
 /** The run settings a user fixed and the run's shape, as the planner's overrides; `extra` adds a command's own. */
 export function runKnobOverrides(
-  flags: Pick<SettingsOverrides, RunKnob | 'resolution' | 'seqLen'>,
+  flags: Pick<SettingsOverrides, RunKnob | 'seqLen' | 'frames'> & { resolution?: Resolution },
   extra: SettingsOverrides = {},
 ): SettingsOverrides {
-  const all: SettingsOverrides = { ...givenKnobs(flags), resolution: flags.resolution, seqLen: flags.seqLen, ...extra };
+  const all: SettingsOverrides = {
+    ...givenKnobs(flags),
+    ...resolutionOverrides(flags.resolution),
+    seqLen: flags.seqLen,
+    frames: flags.frames,
+    ...extra,
+  };
   // absent means not given: the recipe's value stands and the memory savers may change it
   return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined)) as SettingsOverrides;
 }
@@ -189,7 +222,7 @@ export function dataInput(flags: DataInput): DataInput {
 }
 
 /** The flags that give a family's data size. */
-const DATA_SIZE_FLAGS: Record<Family, string> = { image: '--images', llm: '--examples or --tokens' };
+const DATA_SIZE_FLAGS: Record<Family, string> = { image: '--images', llm: '--examples or --tokens', video: '--images' };
 
 /** --repeats, --tokens-per-example and --epochs describe a dataset: alone, they are a usage error. */
 export function checkDataSize(
@@ -221,8 +254,17 @@ export function checkDataSize(
  * kind's width (a language model's hidden size, a denoiser's widest block) is that bound's largest
  * value over the matrices adapted, so a higher rank adds parameters and no capacity to any of them.
  */
-export function runRangeProblem(model: Model, flags: { rank?: number; targets?: Targets }): string | null {
+export function runRangeProblem(
+  model: Model,
+  flags: { rank?: number; targets?: Targets; blocksToSwap?: number },
+): string | null {
   const kind = kindOf(model);
+  const blocks = kind.swappableBlocks(model);
+  if (flags.blocksToSwap !== undefined && blocks < 2)
+    return `--blocks-to-swap: ${model.id} has no transformer blocks a trainer swaps (a diffusion transformer's: Wan, FLUX, SD3).`;
+  // one block stays on the GPU: the one computing while the next comes in
+  if (flags.blocksToSwap !== undefined && flags.blocksToSwap > blocks - 1)
+    return `--blocks-to-swap ${flags.blocksToSwap} is more than ${model.id}'s ${blocks} blocks less the one computing: use 1..${blocks - 1}.`;
   const width = kind.baseNetwork(model).width;
   if (flags.rank !== undefined && flags.rank > width)
     return `--rank ${flags.rank} is beyond ${model.id}'s width (no matrix it adapts has a rank above ${width}): use ${RANK_RANGE.min}..${width}.`;
@@ -258,26 +300,22 @@ export function checkRunRanges(
 }
 
 /**
- * The image trainers' bucket step: kohya-ss/sd-scripts `--bucket_reso_steps` (default 64,
- * library/train_util.py) and SimpleTuner `--aspect_bucket_alignment` (default 64).
- */
-const RESOLUTION_STEP = 64;
-
-/**
  * Values the estimate takes as given but a trainer would not run as given, one line each for
  * stderr. Neither is refused, because published runs use both:
  * - a sequence past the model's context length: LLaMA-Factory's wiki measures LLaMA-2-7B (4,096)
  *   at 8,192 to 65,536 tokens (tests/fixtures/measurements.yaml llm-D25d..g, llm-D26b/c);
  *   context extension needs RoPE scaling. Not for a model built from a parameter count
  *   (`scaled`): its context length is its template's, not a published one.
- * - a side off the 64 px buckets: trainers put it in a bucket, and disagree on which (kohya's
- *   square bucket is floor(side / 64) x 64, model_util.py make_bucket_resolutions; SimpleTuner's
- *   the nearest multiple, multiaspect/image.py _round_to_nearest_multiple). The side of a square
- *   of a rectangular bucket's area (627 for 512 x 768, measurements.yaml img-D13) is one too.
+ * - a side off the kind's step (kind.resolutionStep): image trainers put it in a 64 px bucket, and
+ *   disagree on which (kohya's square bucket is floor(side / 64) x 64, model_util.py
+ *   make_bucket_resolutions; SimpleTuner's the nearest multiple, multiaspect/image.py
+ *   _round_to_nearest_multiple). The side of a square of a rectangular bucket's area (627 for
+ *   512 x 768, measurements.yaml img-D13) is one too. A video side is cropped to what its VAE and
+ *   patch divide.
  */
 export function runRangeWarnings(
   model: Model,
-  flags: { seqLen?: number; resolution?: number },
+  flags: { seqLen?: number; resolution?: Resolution },
   scaled = false,
 ): string[] {
   const warnings: string[] = [];
@@ -285,10 +323,16 @@ export function runRangeWarnings(
     warnings.push(
       `--seq-len ${flags.seqLen} is beyond ${model.id}'s context length ${model.contextLength}: training at it needs RoPE scaling (context extension); estimated as given.`,
     );
-  if (flags.resolution !== undefined && flags.resolution % RESOLUTION_STEP !== 0) {
-    const down = flags.resolution - (flags.resolution % RESOLUTION_STEP);
+  const r = flags.resolution;
+  const step = kindOf(model).resolutionStep(model);
+  const sides = r ? [r.width ?? r.height, r.height] : [];
+  if (r && step && sides.some((side) => side % step !== 0)) {
+    const [w, h] = sides.map((side) => side - (side % step));
+    const down = r.width === null ? `${h}` : `${w}x${h}`;
     warnings.push(
-      `--resolution ${flags.resolution} is not a multiple of ${RESOLUTION_STEP}: trainers bucket it to ${down} (kohya) or the nearest multiple (SimpleTuner); estimated as given.`,
+      kindOf(model).hasFrames
+        ? `--resolution ${showResolution(r)} is not a multiple of ${step} (the VAE's downscale x the 2 x 2 patch): trainers crop it to ${down}; estimated as given.`
+        : `--resolution ${showResolution(r)} is not a multiple of ${step}: trainers bucket it to ${down} (kohya) or the nearest multiple (SimpleTuner); estimated as given.`,
     );
   }
   return warnings;
@@ -323,4 +367,15 @@ export function resolveTrainer(
       `--trainer ${trainer.id} trains ${trainer.families.map((f) => FAMILY_WORDS[f].models).join(' and ')}; ${subject} is ${FAMILY_WORDS[family].adjective} model. Allowed for it: ${forFamily.join(', ')}.`,
     );
   return { trainer, isDefault: false };
+}
+
+/** --blocks-to-swap needs a trainer that swaps blocks (trainers.yaml `savers: [block-swap]`). */
+export function checkBlockSwap(kb: KnowledgeBase, family: Family, trainer: Trainer | null, blocks?: number): void {
+  if (blocks === undefined || trainer?.savers.includes('block-swap')) return;
+  const swapping = trainersFor(kb, family)
+    .filter((t) => t.savers.includes('block-swap'))
+    .map((t) => t.id);
+  throw new UsageError(
+    `--blocks-to-swap needs a trainer that swaps blocks; ${trainer ? trainer.id : 'no trainer'} does not. Allowed: --trainer ${swapping.join(', ') || '(none for these models)'}.`,
+  );
 }

@@ -12,7 +12,7 @@ import {
   type Goal,
   type Method,
   type Precision,
-  TOPIC_FAMILY,
+  TOPIC_FAMILIES,
 } from '../kb/vocabulary.js';
 import type { Facts } from './facts.js';
 
@@ -140,7 +140,7 @@ export interface DataAdviceRecord {
 export function selectDataPlan(entries: readonly DataAdvice[], model: Model, run: RunFacts): DataAdviceRecord[] {
   const best = new Map<DataTopic, { entry: DataAdvice; matched: AppliesKey[] }>();
   for (const entry of entries) {
-    if (TOPIC_FAMILY[entry.topic] !== run.family) continue;
+    if (!TOPIC_FAMILIES[entry.topic].includes(run.family)) continue;
     const { holds, matched } = matchApplies(entry.applies, run);
     const current = best.get(entry.topic);
     if (holds && (!current || specificity(matched) > specificity(current.matched)))

@@ -15,6 +15,10 @@ export interface Answers {
   priority: Priority;
   /** optional overrides of the typical run */
   resolution?: number;
+  /** the sample's width when not square (null: a square of side `resolution`); with resolution */
+  width?: number | null;
+  /** frames per clip (video models) */
+  frames?: number;
   seqLen?: number;
   steps?: number;
   /** a quantized frozen base the user fixed (applies to adapter techniques) */

@@ -9,7 +9,7 @@ import { planRun, type RunChoices, type RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { round } from '../format.js';
 import type { Model, Technique } from '../kb/types.js';
-import { type Goal, GOAL_FAMILY, GOAL_PACKING } from '../kb/vocabulary.js';
+import { DATA_OF_FAMILY, type Goal, GOAL_PACKING, goalFits } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
 import type { FactValue } from './operators.js';
 
@@ -47,6 +47,9 @@ export function runChoicesFor(
   // the run-shape answer of the model's kind (resolution or sequence length); the other one does not apply
   const shape = kindOf(model).shapeSetting;
   if (answers[shape]) o[shape] = answers[shape];
+  // a resolution's width goes with it (null: square); frames where the kind has them
+  if (shape === 'resolution' && answers.resolution && answers.width !== undefined) o.width = answers.width;
+  if (answers.frames && kindOf(model).hasFrames) o.frames = answers.frames;
   if (answers.rank !== undefined && method.rank) o.rank = answers.rank;
   if (answers.factor !== undefined && method.kroneckerFactor) o.factor = answers.factor;
   if (answers.targets !== undefined && method.adapter) o.targets = answers.targets;
@@ -102,10 +105,10 @@ export function planForAnswers(
 export function computeFacts(technique: Technique, model: Model, card: Card, answers: Answers): TechniqueFacts {
   const goal: Goal = answers.goal;
   const a = technique.attributes;
-  const familyMatch = technique.families.includes(model.family) && GOAL_FAMILY[goal] === model.family;
+  const familyMatch = technique.families.includes(model.family) && goalFits(goal, model.family);
   const plan = familyMatch ? planForAnswers(technique, model, card, answers) : null;
   const fit = plan?.fit ?? null;
-  const data = dataSizesOf(technique.data[model.family]);
+  const data = dataSizesOf(technique.data[DATA_OF_FAMILY[model.family]]);
   const time = plan?.time ?? null;
   const run = time?.run;
   const facts: Facts = {

@@ -84,7 +84,8 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
   const current = plan.settings[setting];
   if (current !== null) {
     for (const value of smallerShapes(setting, current)) {
-      const p = replan({ [setting]: value });
+      // a smaller side is a square, as --resolution PX gives it (a WIDTHxHEIGHT run's width goes)
+      const p = replan(setting === 'resolution' ? { resolution: value, width: null } : { seqLen: value });
       if (!fits(p)) continue;
       if (setting === 'resolution')
         add('resolution', { resolution: value }, p, `at ${value} px ${ranked.name} ${result(p)}`);

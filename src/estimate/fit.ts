@@ -15,6 +15,7 @@ import { classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHo
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
+const GIB = 1024 ** 3;
 
 export type SaverId =
   | 'fused-loss'
@@ -23,6 +24,7 @@ export type SaverId =
   | 'cache'
   | 'bf16-weights'
   | 'micro-batch-1'
+  | 'block-swap'
   | 'int8-base'
   | 'nf4-base';
 
@@ -32,8 +34,16 @@ export interface Saver {
   label: string;
   /** the settings it changes: a saver is not used when the user fixed one of them */
   changes: ReadonlyArray<keyof TrainingSettings>;
-  /** `offers`: what the run's trainer offers as savers (trainers.yaml `savers`; none without a trainer) */
-  apply: (s: TrainingSettings, card: Card, offers: ReadonlySet<TrainerSaver>) => TrainingSettings | null;
+  /**
+   * `offers`: what the run's trainer offers as savers (trainers.yaml `savers`; none without a
+   * trainer); `over`: the model and the bytes the run is over the card's limit by
+   */
+  apply: (
+    s: TrainingSettings,
+    card: Card,
+    offers: ReadonlySet<TrainerSaver>,
+    over: { model: Model; bytes: number },
+  ) => TrainingSettings | null;
 }
 
 export const SAVERS: readonly Saver[] = [
@@ -89,6 +99,26 @@ export const SAVERS: readonly Saver[] = [
       s.batch > 1 && OBJECTIVE_TRAITS[s.objective].minBatch <= 1
         ? { ...s, gradAccum: s.gradAccum * s.batch, batch: 1 }
         : null,
+  },
+  {
+    // Where the trainer offers it (musubi-tuner, kohya: --blocks_to_swap N), before a lower-precision
+    // base: it costs time only where the copies outlast the compute, not the base's precision. The
+    // fewest blocks that bring the base under the limit, keeping one block on the GPU (musubi-tuner
+    // caps blocks_to_swap at the block count minus one or two).
+    id: 'block-swap',
+    label: 'block swap (frozen blocks in host memory)',
+    changes: ['blocksToSwap'],
+    apply: (s, _card, offers, over) => {
+      const kind = kindOf(over.model);
+      const blocks = kind.swappableBlocks(over.model);
+      if (!offers.has('block-swap') || !METHOD_TRAITS[s.method].adapter || blocks < 2 || s.blocksToSwap > 0)
+        return null;
+      const full = estimateMemory(over.model, { ...s, blocksToSwap: blocks }).breakdown[0]!.gib * GIB;
+      const none = estimateMemory(over.model, s).breakdown[0]!.gib * GIB;
+      const perBlock = (none - full) / blocks;
+      if (perBlock <= 0) return null;
+      return { ...s, blocksToSwap: Math.min(blocks - 1, Math.ceil(over.bytes / perBlock)) };
+    },
   },
   {
     id: 'int8-base',
@@ -197,7 +227,9 @@ export function fitWithSavers(
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
     const next =
-      offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c)) ? saver.apply(settings, card, offers) : null;
+      offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c))
+        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB })
+        : null;
     if (!next) continue;
     settings = next;
     run = estimateRun(model, settings, card);

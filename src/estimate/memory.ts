@@ -39,6 +39,20 @@ export interface MemoryEstimate {
   trainableParams: number;
 }
 
+/**
+ * The share of the frozen base that block swap keeps in host memory: the swapped blocks' share of
+ * the blocks, of the base's linear layers (the blocks' weights; embeddings and head stay on the GPU).
+ * The offloader exchanges a block coming in for one going out (musubi-tuner's ModelOffloader), so
+ * the GPU holds the unswapped blocks only.
+ */
+export function swappedBaseShare(model: Model, s: TrainingSettings): number {
+  const kind = kindOf(model);
+  const blocks = kind.swappableBlocks(model);
+  if (!s.blocksToSwap || !blocks) return 0;
+  const net = kind.baseNetwork(model);
+  return (Math.min(s.blocksToSwap, blocks) / blocks) * (net.linear / net.params);
+}
+
 export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimate {
   const kind = kindOf(model);
   const method = METHOD_TRAITS[s.method];
@@ -62,6 +76,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     baseBytes =
       quantized * frozenWeightBytes(s.precision, s.quantize) +
       (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
+    // swapped blocks wait in host memory: the GPU holds the others (swappedBaseShare)
+    baseBytes *= 1 - swappedBaseShare(model, s);
     // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
     const w = trainedWeightBytes(s.precision);
     trainableBytes = trainable * w;

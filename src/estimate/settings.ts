@@ -25,6 +25,11 @@ export interface TrainingSettings {
   gradientCheckpointing: boolean;
   /** with gradient checkpointing, the checkpoints held in host memory (Unsloth's "unsloth" mode) */
   offloadCheckpoints: boolean;
+  /**
+   * denoiser blocks whose frozen weights wait in host memory and are copied in for their forward
+   * and backward (musubi-tuner and kohya --blocks_to_swap N); 0: every block on the GPU
+   */
+  blocksToSwap: number;
   /** latents and text embeddings cached, text encoders and VAE off the GPU (image models) */
   cache: boolean;
   trainTextEncoder: boolean;
@@ -39,7 +44,12 @@ export interface TrainingSettings {
   learningRate: number;
   rank: number | null;
   targets: Targets;
+  /** the sample's height in pixels (image and video models); its side when square */
   resolution: number | null;
+  /** the sample's width in pixels when not square (--resolution WxH); null: square, or not an image */
+  width: number | null;
+  /** frames per clip (video models); null for others */
+  frames: number | null;
   seqLen: number | null;
   /** mean tokens per sequence, for compute; null = every sequence is seqLen long (packed) */
   meanSeqLen: number | null;
@@ -102,6 +112,7 @@ export function resolveSettings(
     optimizer: d.optimizer,
     gradientCheckpointing: false,
     offloadCheckpoints: false,
+    blocksToSwap: 0,
     // latents and text embeddings cached, the encoders off the GPU: what kohya (cache_latents,
     // cache_text_encoder_outputs), ai-toolkit (cache_latents_to_disk) and SimpleTuner do by default
     // or in their examples; --no-cache for the diffusers scripts, which keep the encoders on the GPU
@@ -119,6 +130,8 @@ export function resolveSettings(
     rank: d.rank ?? method.rank?.default ?? null,
     targets: kind.recipeTargets(model, d.targets ?? kind.defaultTargets),
     resolution: shape.resolution,
+    width: shape.width,
+    frames: shape.frames,
     seqLen: shape.seqLen,
     meanSeqLen: null,
     virtualTokens: d.virtualTokens ?? method.virtualTokens?.default ?? null,

@@ -6,10 +6,10 @@ import type { Model } from '../kb/types.js';
 import type { Precision } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
-import { generationBatch, heldWeightBytes, trainedSequences } from './memory.js';
+import { generationBatch, heldWeightBytes, swappedBaseShare, trainedSequences } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
-import { NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
+import { frozenWeightBytes, NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
 export interface GpuPerf {
@@ -126,6 +126,20 @@ function checkpointOffloadSeconds(model: Model, s: TrainingSettings, compute: nu
   return Math.max(0, transfer - compute);
 }
 
+/**
+ * Block swap (musubi-tuner and kohya --blocks_to_swap): each swapped block's frozen weights are
+ * copied to the GPU before its forward and again before its backward (recomputation included),
+ * on a copy stream beside the compute ("memory reduction by block swap", musubi-tuner
+ * docs/wan.md); at the slow host link of offloaded checkpoints. Time is lost only when the copies
+ * outlast the compute they overlap.
+ */
+function blockSwapSeconds(model: Model, s: TrainingSettings, compute: number): number {
+  const share = swappedBaseShare(model, s);
+  if (share === 0) return 0;
+  const bytes = kindOf(model).baseNetwork(model).params * share * frozenWeightBytes(s.precision, s.quantize);
+  return Math.max(0, (2 * bytes) / (HOST_LINK_GBS * 1e9) - compute);
+}
+
 export interface StepTime {
   stepSeconds: number;
   samplesPerStep: number;
@@ -180,6 +194,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
     materialisedDeltaSeconds(model, trained, gpu) +
     eagerAttentionSeconds(model, trained, gpu) +
     checkpointOffloadSeconds(model, trained, compute) +
+    blockSwapSeconds(model, trained, compute) +
     optimizerStep +
     reference +
     generation;
@@ -190,7 +205,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
     referenceSeconds: reference,
     generationSeconds: generation,
   };
-  result[kind.throughputUnit] = kind.throughputPerStep(trained) / stepSeconds;
+  result[kind.throughputUnit] = kind.throughputPerStep(model, trained) / stepSeconds;
   return result;
 }
 

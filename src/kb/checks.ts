@@ -4,7 +4,7 @@
 import { FACTS } from './fact-names.js';
 import { nearest, normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
-import { type Goal, GOAL_FAMILY, TOPIC_FAMILY } from './vocabulary.js';
+import { type Goal, GOAL_FAMILIES, TOPIC_FAMILIES } from './vocabulary.js';
 
 export interface CheckProblem {
   key: string;
@@ -190,10 +190,10 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
         });
     }
     for (const goal of Object.keys(t.goals) as Goal[]) {
-      if (!t.families.includes(GOAL_FAMILY[goal]))
+      if (!GOAL_FAMILIES[goal].some((f) => t.families.includes(f)))
         out.push({
           key: `techniques:${t.id}`,
-          message: `goal '${goal}' is a ${GOAL_FAMILY[goal]} goal but '${t.id}' serves ${t.families.join(', ')}`,
+          message: `goal '${goal}' is a ${GOAL_FAMILIES[goal].join(' or ')} goal but '${t.id}' serves ${t.families.join(', ')}`,
         });
     }
     if (t.attributes.storage.minMB > t.attributes.storage.maxMB)
@@ -214,18 +214,18 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
       const group = groups.get(id);
       const field = { path: ['applies', 'groups', j] };
       if (!group) out.push({ key: `dataPlan:${d.id}`, field, message: `advice for ${unknownGroup(id)}` });
-      else if (TOPIC_FAMILY[d.topic] !== group.family)
+      else if (!TOPIC_FAMILIES[d.topic].includes(group.family))
         out.push({
           key: `dataPlan:${d.id}`,
           field,
-          message: `'${d.topic}' is advice for ${TOPIC_FAMILY[d.topic]} models but group '${id}' is a ${group.family} group`,
+          message: `'${d.topic}' is advice for ${TOPIC_FAMILIES[d.topic].join(' or ')} models but group '${id}' is a ${group.family} group`,
         });
     }
     for (const goal of d.applies?.goals ?? [])
-      if (GOAL_FAMILY[goal] !== TOPIC_FAMILY[d.topic])
+      if (!GOAL_FAMILIES[goal].some((f) => TOPIC_FAMILIES[d.topic].includes(f)))
         out.push({
           key: `dataPlan:${d.id}`,
-          message: `'${d.topic}' is advice for ${TOPIC_FAMILY[d.topic]} models but goal '${goal}' is a ${GOAL_FAMILY[goal]} goal`,
+          message: `'${d.topic}' is advice for ${TOPIC_FAMILIES[d.topic].join(' or ')} models but goal '${goal}' is a ${GOAL_FAMILIES[goal].join(' or ')} goal`,
         });
   }
   // a trainer is the default only for a family it trains, and a family has one default

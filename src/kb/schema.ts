@@ -205,6 +205,8 @@ const TextEncoderSchema = ComponentSchema.extend({
 const ImageComponentsSchema = z.strictObject({
   denoiser: z.strictObject({
     name: text,
+    // unet: convolutional levels with cross-attention; mmdit: joint attention over image and text
+    // tokens (SD3, FLUX); dit: transformer blocks that cross-attend to the text tokens (Wan)
     kind: z.enum(['unet', 'mmdit', 'dit']),
     params: z.number().int().positive(),
     blocks: z.array(BlockGroupSchema).min(1),
@@ -269,7 +271,36 @@ export const ImageModelSchema = z.strictObject({
   checkpointBundles: z.array(z.enum(['textEncoders', 'vae'])).default([]),
 });
 
-export const ModelSchema = z.discriminatedUnion('family', [LlmModelSchema, ImageModelSchema]);
+const VideoComponentsSchema = ImageComponentsSchema.extend({
+  denoiser: ImageComponentsSchema.shape.denoiser.extend({ kind: z.literal('dit') }),
+});
+
+export const VideoModelSchema = z.strictObject({
+  ...ModelCommon,
+  family: z.literal('video'),
+  /** the clip size its trainers train at by default, in pixels */
+  nativeSize: z.strictObject({ width: z.number().int().min(64).max(8192), height: z.number().int().min(64).max(8192) }),
+  /** frames per training clip the trainers' documentation defaults to */
+  nativeFrames: z.number().int().positive().max(1024),
+  /**
+   * the VAE's compression: `frames` frames to one latent frame after the first (the causal 3-D VAE
+   * of Wan, HunyuanVideo, LTX-Video: 1 + (F - 1) / frames latent frames), `downscale` pixels to a
+   * latent pixel per side, and its latent channels; the denoiser's patch is in its blocks'
+   * tokensPerLatentPixel (a 1 x 2 x 2 patch: 0.25)
+   */
+  latent: z.strictObject({
+    frames: z.number().int().positive(),
+    downscale: z.number().int().positive(),
+    channels: z.number().int().positive(),
+  }),
+  components: VideoComponentsSchema,
+  loraDims: LoraDimsSchema,
+  loraDimsDerivation: text.optional(),
+  /** as an image model's: the frozen components a full fine-tune's checkpoint holds beside the denoiser */
+  checkpointBundles: z.array(z.enum(['textEncoders', 'vae'])).default([]),
+});
+
+export const ModelSchema = z.discriminatedUnion('family', [LlmModelSchema, ImageModelSchema, VideoModelSchema]);
 
 // ---------- techniques ----------
 const level = z.number().int().min(1).max(5);
@@ -284,6 +315,8 @@ export const DefaultsSchema = z.strictObject({
   microBatch: z.number().int().positive().optional(),
   seqLen: z.number().int().positive().optional(),
   resolution: z.number().int().min(64).max(8192).optional(),
+  /** frames per clip the recipe trains (video models); absent: the model's nativeFrames */
+  frames: z.number().int().positive().max(1024).optional(),
   targets: z.enum(TARGETS).optional(),
   optimizer: z.enum(OPTIMIZERS),
   precision: z.enum(PRECISIONS).optional(),
@@ -329,6 +362,7 @@ export const TechniqueSchema = z.strictObject({
     subject: GoalFit.optional(),
     style: GoalFit.optional(),
     concept: GoalFit.optional(),
+    motion: GoalFit.optional(),
     task: GoalFit.optional(),
     domain: GoalFit.optional(),
     chat: GoalFit.optional(),
@@ -456,6 +490,7 @@ export type Gpu = z.infer<typeof GpuSchema>;
 export type ModelGroup = z.infer<typeof GroupSchema>;
 export type LlmModel = z.infer<typeof LlmModelSchema>;
 export type ImageModel = z.infer<typeof ImageModelSchema>;
+export type VideoModel = z.infer<typeof VideoModelSchema>;
 export type Model = z.infer<typeof ModelSchema>;
 export type Technique = z.infer<typeof TechniqueSchema>;
 export type Trainer = z.infer<typeof TrainerSchema>;

@@ -1,5 +1,16 @@
 // The loaded, validated knowledge base. Types only come from the zod schemas (erased at run time).
-import type { DataAdvice, Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique, Trainer } from './schema.js';
+import type {
+  DataAdvice,
+  Gpu,
+  ImageModel,
+  LlmModel,
+  Model,
+  ModelGroup,
+  Rule,
+  Technique,
+  Trainer,
+  VideoModel,
+} from './schema.js';
 
 export interface KnowledgeBase {
   techniques: Technique[];
@@ -15,4 +26,4 @@ export interface KnowledgeBase {
   /** where each entry came from, keyed `kind:id` (e.g. `gpus:rtx-4090`) */
   origin: Record<string, string>;
 }
-export type { DataAdvice, Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique, Trainer };
+export type { DataAdvice, Gpu, ImageModel, LlmModel, Model, ModelGroup, Rule, Technique, Trainer, VideoModel };

@@ -1,9 +1,11 @@
 // The closed vocabularies of the knowledge base and the answers. Kept free of zod so the engine
 // and the fast paths can use them without loading the validator.
-export const FAMILIES = ['image', 'llm'] as const;
+export const FAMILIES = ['image', 'llm', 'video'] as const;
 export const IMAGE_GOALS = ['subject', 'style', 'concept'] as const;
 export const LLM_GOALS = ['task', 'domain', 'chat', 'preference', 'reasoning'] as const;
-export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS] as const;
+/** what only a video model learns: a movement, camera motion or action over its frames */
+export const VIDEO_GOALS = ['motion'] as const;
+export const GOALS = [...IMAGE_GOALS, ...LLM_GOALS, ...VIDEO_GOALS] as const;
 /**
  * What a language-model run optimises: supervised fine-tuning on demonstrations, or a preference /
  * RL objective as TRL names its trainers (DPOTrainer, ORPOTrainer, KTOTrainer, GRPOTrainer). Their
@@ -82,16 +84,27 @@ export type Saver = (typeof SAVERS)[number];
 export type Operator = (typeof OPERATORS)[number];
 export type DataTopic = (typeof DATA_TOPICS)[number];
 
-export const GOAL_FAMILY: Record<Goal, Family> = {
-  subject: 'image',
-  style: 'image',
-  concept: 'image',
-  task: 'llm',
-  domain: 'llm',
-  chat: 'llm',
-  preference: 'llm',
-  reasoning: 'llm',
+/**
+ * The families a goal is for: a video model is trained on the image goals too (a subject, a style,
+ * a concept shown over frames) and on motion, which only it has.
+ */
+export const GOAL_FAMILIES: Record<Goal, readonly Family[]> = {
+  subject: ['image', 'video'],
+  style: ['image', 'video'],
+  concept: ['image', 'video'],
+  task: ['llm'],
+  domain: ['llm'],
+  chat: ['llm'],
+  preference: ['llm'],
+  reasoning: ['llm'],
+  motion: ['video'],
 };
+/** The family a goal asks for when no model is named (the first of its families: an image goal's image models). */
+export const GOAL_FAMILY: Record<Goal, Family> = Object.fromEntries(
+  Object.entries(GOAL_FAMILIES).map(([g, f]) => [g, f[0]]),
+) as Record<Goal, Family>;
+/** Whether a goal is one a model of the family is trained for. */
+export const goalFits = (goal: Goal, family: Family): boolean => GOAL_FAMILIES[goal].includes(family);
 /**
  * How a language goal's data fills its sequences unless the user says (--packing/--no-packing):
  * continued pre-training (`domain`) packs raw text into full sequences, as the Hugging Face causal
@@ -108,6 +121,7 @@ export const GOAL_PACKING: Record<Goal, boolean | null> = {
   chat: false,
   preference: false,
   reasoning: false,
+  motion: null,
 };
 
 /**
@@ -125,6 +139,7 @@ export const GOAL_OBJECTIVE: Record<Goal, Objective | null> = {
   chat: 'sft',
   preference: 'dpo',
   reasoning: 'grpo',
+  motion: null,
 };
 
 /** What each objective trains on, for the question and the help. */
@@ -145,14 +160,18 @@ export const GOAL_DESCRIPTIONS: Record<Goal, string> = {
   chat: 'a chat assistant with a behaviour, tone or persona',
   preference: 'a language model aligned to preferences: chosen vs rejected answers (DPO)',
   reasoning: 'a language model that reasons to verifiable answers, trained by reward (GRPO)',
+  motion: 'a video model that learns a movement, camera motion or action',
 };
 
-/** The family of models each data-plan topic is about. */
-export const TOPIC_FAMILY: Record<DataTopic, Family> = {
-  captions: 'image',
-  trigger: 'image',
-  'class-images': 'image',
-  'chat-template': 'llm',
-  'loss-masking': 'llm',
-  packing: 'llm',
+/** Which of a technique's data entries sizes a family's data: a video model's clips are counted as images are. */
+export const DATA_OF_FAMILY: Record<Family, 'image' | 'llm'> = { image: 'image', llm: 'llm', video: 'image' };
+
+/** The families of models each data-plan topic is about (video clips are captioned and triggered as images are). */
+export const TOPIC_FAMILIES: Record<DataTopic, readonly Family[]> = {
+  captions: ['image', 'video'],
+  trigger: ['image', 'video'],
+  'class-images': ['image'],
+  'chat-template': ['llm'],
+  'loss-masking': ['llm'],
+  packing: ['llm'],
 };

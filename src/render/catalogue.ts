@@ -161,6 +161,10 @@ const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) 
     const c = m.components;
     return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px`;
   },
+  video: (m) => {
+    const c = m.components;
+    return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeSize.width}x${m.nativeSize.height} x ${m.nativeFrames} frames`;
+  },
 };
 
 export function modelSummary(m: Model): string {

@@ -7,7 +7,7 @@ import { gpuMemoryGiB } from '../estimate/card.js';
 import { llmActiveMatmulParams } from '../estimate/kinds/llm-layers.js';
 import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
-import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer } from '../kb/types.js';
+import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer, VideoModel } from '../kb/types.js';
 import type { Family, Goal, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
 import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
 
@@ -157,7 +157,19 @@ export interface ImageModelJson extends ModelCommonJson {
   origin?: string;
 }
 
-export type ModelJson = LlmModelJson | ImageModelJson;
+export interface VideoModelJson extends ModelCommonJson {
+  family: 'video';
+  nativeSize: { width: number; height: number };
+  nativeFrames: number;
+  latent: { frames: number; downscale: number; channels: number };
+  components: ImageModelJson['components'];
+  loraDims: ImageModelJson['loraDims'];
+  loraDimsDerivation?: string;
+  checkpointBundles: Array<'textEncoders' | 'vae'>;
+  origin?: string;
+}
+
+export type ModelJson = LlmModelJson | ImageModelJson | VideoModelJson;
 
 const modelCommonJson = (m: Model): ModelCommonJson => ({
   id: m.id,
@@ -216,7 +228,7 @@ const textEncoderJson = (c: ImageModel['components']['textEncoders'][number]): T
   loraDims: ifPresent(c.loraDims, (d) => ({ attention: d.attention, 'attention-mlp': d['attention-mlp'] })),
 });
 
-function componentsJson(c: ImageModel['components']): ImageModelJson['components'] {
+function componentsJson(c: ImageModel['components'] | VideoModel['components']): ImageModelJson['components'] {
   const d = c.denoiser;
   return {
     denoiser: {
@@ -261,6 +273,19 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
       loraDims: { qv: d.qv, attention: d.attention, 'attention-mlp': d['attention-mlp'], all: d.all },
       loraDimsDerivation: m.loraDimsDerivation,
       sampling: ifPresent(m.sampling, (x) => ({ steps: x.steps, guidance: x.guidance })),
+      checkpointBundles: [...m.checkpointBundles],
+    };
+  },
+  video: (m): FamilyFieldsJson<'video'> => {
+    const d = m.loraDims;
+    return {
+      family: m.family,
+      nativeSize: { width: m.nativeSize.width, height: m.nativeSize.height },
+      nativeFrames: m.nativeFrames,
+      latent: { frames: m.latent.frames, downscale: m.latent.downscale, channels: m.latent.channels },
+      components: componentsJson(m.components),
+      loraDims: { qv: d.qv, attention: d.attention, 'attention-mlp': d['attention-mlp'], all: d.all },
+      loraDimsDerivation: m.loraDimsDerivation,
       checkpointBundles: [...m.checkpointBundles],
     };
   },
@@ -317,6 +342,7 @@ export interface DefaultsJson {
   microBatch?: number;
   seqLen?: number;
   resolution?: number;
+  frames?: number;
   targets?: Targets;
   optimizer: Optimizer;
   precision?: Precision;
@@ -341,6 +367,7 @@ export interface TechniqueJson {
     subject?: GoalFitJson;
     style?: GoalFitJson;
     concept?: GoalFitJson;
+    motion?: GoalFitJson;
     task?: GoalFitJson;
     domain?: GoalFitJson;
     chat?: GoalFitJson;
@@ -414,6 +441,7 @@ const defaultsJson = (d: TechniqueDefaults): DefaultsJson => ({
   microBatch: d.microBatch,
   seqLen: d.seqLen,
   resolution: d.resolution,
+  frames: d.frames,
   targets: d.targets,
   optimizer: d.optimizer,
   precision: d.precision,
@@ -440,6 +468,7 @@ export function techniqueJson(kb: KnowledgeBase, t: Technique): TechniqueJson {
       subject: ifPresent(g.subject, goalFitJson),
       style: ifPresent(g.style, goalFitJson),
       concept: ifPresent(g.concept, goalFitJson),
+      motion: ifPresent(g.motion, goalFitJson),
       task: ifPresent(g.task, goalFitJson),
       domain: ifPresent(g.domain, goalFitJson),
       chat: ifPresent(g.chat, goalFitJson),

@@ -20,13 +20,17 @@ type Flagged = Exclude<
   | 'offloadCheckpoints'
   | 'quantizesExperts'
   | 'textEncoderTargets'
+  // written with --resolution (WIDTHxHEIGHT)
+  | 'width'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
-const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K]) => string[] } = {
+const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K], run: TrainingSettings) => string[] } = {
   batch: (v) => [`--batch ${v}`],
   gradAccum: (v) => [`--grad-accum ${v}`],
-  resolution: (v) => (v === null ? [] : [`--resolution ${v}`]),
+  resolution: (v, run) => (v === null ? [] : [`--resolution ${run.width !== null ? `${run.width}x${v}` : v}`]),
+  frames: (v) => (v === null ? [] : [`--frames ${v}`]),
+  blocksToSwap: (v) => (v > 0 ? [`--blocks-to-swap ${v}`] : []),
   seqLen: (v) => (v === null ? [] : [`--seq-len ${v}`]),
   rank: (v) => (v === null ? [] : [`--rank ${v}`]),
   factor: (v) => (v === null ? [] : [`--factor ${v}`]),
@@ -62,6 +66,8 @@ const flagged = (k: string): k is Flagged => k in SETTING_FLAGS;
 export function estimateFlags(plan: RunPlan): string[] {
   const run = plan.run.settings;
   const keys = new Set<Flagged>(Object.keys(plan.choices.overrides).filter(flagged));
+  // a width the user gave is written with its height
+  if ('width' in plan.choices.overrides) keys.add('resolution');
   for (const id of plan.fit.savers)
     for (const k of SAVERS.find((s) => s.id === id)!.changes) if (flagged(k)) keys.add(k);
   if (run.steps !== plan.settings.steps) keys.add('steps');
@@ -70,7 +76,7 @@ export function estimateFlags(plan: RunPlan): string[] {
   if (trainer && !trainer.defaultFor?.length) keys.add('trainer');
   const out: string[] = [];
   for (const k of Object.keys(SETTING_FLAGS) as Flagged[])
-    if (keys.has(k)) out.push(...(SETTING_FLAGS[k] as (v: unknown) => string[])(run[k]));
+    if (keys.has(k)) out.push(...(SETTING_FLAGS[k] as (v: unknown, run: TrainingSettings) => string[])(run[k], run));
   const data = plan.choices.data ?? {};
   for (const k of Object.keys(DATA_FLAGS) as Array<keyof DataInput>)
     if (data[k] !== undefined && (k !== 'packing' || run.seqLen !== null))

@@ -19,7 +19,8 @@ export function describeSettings(s: TrainingSettings): string[] {
     plural(s.steps, 'step'),
     `batch ${s.batch}${s.gradAccum > 1 ? ` x ${s.gradAccum} accumulation` : ''}`,
   );
-  if (s.resolution !== null) parts.push(`${s.resolution} px`);
+  if (s.resolution !== null) parts.push(s.width !== null ? `${s.width}x${s.resolution}` : `${s.resolution} px`);
+  if (s.frames !== null) parts.push(plural(s.frames, 'frame'));
   if (s.seqLen !== null) parts.push(`${s.seqLen} tokens`);
   parts.push(s.precision, s.optimizer);
   if (s.quantize !== 'none') parts.push(`${s.quantize} base`);
@@ -166,16 +167,17 @@ export function dataLine(
 ): string {
   const s = run.settings;
   const language = s.seqLen !== null;
-  // GRPO trains on each prompt's sampled completions: its samples are completions, its examples prompts
+  // GRPO trains on each prompt's sampled completions: its samples are completions, its examples prompts;
+  // a clip (frames set) is counted as --images counts it: one sample a clip
   const perExample = OBJECTIVE_TRAITS[s.objective].samplesPerExample;
-  const unit = language ? (perExample > 1 ? 'completion' : 'example') : 'image';
+  const unit = language ? (perExample > 1 ? 'completion' : 'example') : s.frames !== null ? 'clip' : 'image';
   const epochs = (n: number) => `${fmtNum(n, n < 10 ? 1 : 0)} epoch${n === 1 ? '' : 's'}`;
   const published = `the recipe's: ${epochs(recipe.epochs)} of ${plural(recipe.samples, unit)}${recipe.samplesFrom === 'typical data size' ? ', the typical size' : ''}`;
   const effective = s.batch * s.gradAccum;
   if (data) {
     const g = data.given;
     const what = !language
-      ? `${plural(g.images!, 'image')}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
+      ? `${plural(g.images!, unit)}${g.repeats && g.repeats > 1 ? ` x ${g.repeats} repeats` : ''}`
       : data.packing
         ? `${plural(data.samplesPerEpoch, 'packed sequence')} of ${groupThousands(s.seqLen!)} tokens`
         : `${perExample > 1 ? `${plural(data.samplesPerEpoch / perExample, 'prompt')} x ${perExample} completions` : plural(data.samplesPerEpoch, 'example')}${data.meanSeqLen !== null ? ` of ${groupThousands(data.meanSeqLen)} tokens` : ''}`;

@@ -20,6 +20,10 @@ export interface SettingsJson {
   rank: number | null;
   targets: Targets;
   resolution: number | null;
+  /** the sample's width when not square (null: square, or not an image or clip) */
+  width: number | null;
+  /** frames per clip (video models) */
+  frames: number | null;
   seqLen: number | null;
   meanSeqLen: number | null;
   virtualTokens: number | null;
@@ -45,6 +49,8 @@ export function settingsJson(s: TrainingSettings): SettingsJson {
     rank: s.rank,
     targets: s.targets,
     resolution: s.resolution,
+    width: s.width,
+    frames: s.frames,
     seqLen: s.seqLen,
     meanSeqLen: s.meanSeqLen,
     virtualTokens: s.virtualTokens,

@@ -49,13 +49,13 @@ const errors: Array<[string, string, string, RegExp]> = [
     'resolution too small',
     'image',
     '--resolution 32',
-    /--resolution.*'32' is invalid\. Expected a resolution in pixels: a whole number from 64 to 8192/,
+    /--resolution.*'32' is invalid\. Expected a resolution: a side in pixels \(512\) or WIDTHxHEIGHT \(832x480\), each a whole number from 64 to 8192/,
   ],
   [
     'resolution too large',
     'image',
     '--resolution 16384',
-    /--resolution.*'16384' is invalid\. Expected a resolution in pixels: a whole number from 64 to 8192/,
+    /--resolution.*'16384' is invalid\. Expected a resolution: a side in pixels \(512\) or WIDTHxHEIGHT \(832x480\), each a whole number from 64 to 8192/,
   ],
 ];
 const BASES = {

@@ -45,7 +45,7 @@ describe('choices are case-insensitive', () => {
   it('a value that is no choice in any case still names the choices', async () => {
     await expectUsageError(
       ['recommend', '--goal', 'styles', '--model', 'sdxl', '--vram', '12', '--time', '2h'],
-      /option '--goal <goal>' argument 'styles' is invalid\. Allowed choices are subject, style, concept, task, domain, chat, preference, reasoning\./,
+      /option '--goal <goal>' argument 'styles' is invalid\. Allowed choices are subject, style, concept, task, domain, chat, preference, reasoning, motion\./,
     );
     await expectUsageError(
       ['estimate', '--technique', 'lora', '--model', 'sdxl', '--optimizer', 'ADAM'],
@@ -55,7 +55,7 @@ describe('choices are case-insensitive', () => {
   it('help still lists the choices', async () => {
     const r = await runCli(['recommend', '--help']);
     expect(r.stdout.replace(/\s+/g, ' ')).toMatch(
-      /\(choices: "subject", "style", "concept", "task", "domain", "chat", "preference", "reasoning"\)/,
+      /\(choices: "subject", "style", "concept", "task", "domain", "chat", "preference", "reasoning", "motion"\)/,
     );
   });
 });

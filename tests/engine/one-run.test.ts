@@ -14,7 +14,7 @@ function randomRun(seed: number): string[] {
   const image = r() < 0.5;
   const model = pick(
     r,
-    kb.models.filter((m) => (m.family === 'image') === image && !m.id.startsWith('custom-')),
+    kb.models.filter((m) => m.family === (image ? 'image' : 'llm') && !m.id.startsWith('custom-')),
   );
   const goal = pick(r, image ? (['subject', 'style', 'concept'] as const) : (['task', 'domain', 'chat'] as const));
   const gpu = pick(r, kb.gpus);

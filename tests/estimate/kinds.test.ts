@@ -8,9 +8,10 @@ import { IMAGE_KIND } from '../../src/estimate/kinds/image.js';
 import { kindOf, KINDS } from '../../src/estimate/kinds/index.js';
 import { LLM_KIND } from '../../src/estimate/kinds/llm.js';
 import { llmParamSplit } from '../../src/estimate/kinds/llm-layers.js';
+import { clipTokens, latentFrames, VIDEO_KIND } from '../../src/estimate/kinds/video.js';
 import { METHOD_TRAITS } from '../../src/estimate/methods.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
-import type { ImageModel, LlmModel } from '../../src/kb/types.js';
+import type { ImageModel, LlmModel, VideoModel } from '../../src/kb/types.js';
 import { FAMILIES } from '../../src/kb/vocabulary.js';
 import { bundledKb } from '../helpers.js';
 
@@ -18,7 +19,12 @@ const kb = bundledKb();
 const llm = (id: string) => kb.models.find((m) => m.id === id)! as LlmModel;
 const image = (id: string) => kb.models.find((m) => m.id === id)! as ImageModel;
 const technique = (id: string) => kb.techniques.find((t) => t.id === id)!;
-const settings = (tid: string, m: LlmModel | ImageModel, over: Partial<TrainingSettings> = {}): TrainingSettings => ({
+const video = (id: string) => kb.models.find((m) => m.id === id)! as VideoModel;
+const settings = (
+  tid: string,
+  m: LlmModel | ImageModel | VideoModel,
+  over: Partial<TrainingSettings> = {},
+): TrainingSettings => ({
   ...resolveSettings(technique(tid), m)!,
   ...over,
 });
@@ -28,6 +34,7 @@ describe('dispatch', () => {
     expect(Object.keys(KINDS).sort()).toEqual([...FAMILIES].sort());
     expect(kindOf(llm('llama-3.1-8b'))).toBe(LLM_KIND);
     expect(kindOf(image('sdxl'))).toBe(IMAGE_KIND);
+    expect(kindOf(video('wan2.1-t2v-1.3b'))).toBe(VIDEO_KIND);
   });
 });
 
@@ -59,8 +66,8 @@ describe('language models', () => {
   });
   it('throughput in tokens: the mean sequence length counts when known', () => {
     expect(LLM_KIND.throughputUnit).toBe('tokensPerSecond');
-    expect(LLM_KIND.throughputPerStep(settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: null }))).toBe(2000);
-    expect(LLM_KIND.throughputPerStep(settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: 300 }))).toBe(600);
+    expect(LLM_KIND.throughputPerStep(m, settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: null }))).toBe(2000);
+    expect(LLM_KIND.throughputPerStep(m, settings('lora', m, { batch: 2, seqLen: 1000, meanSeqLen: 300 }))).toBe(600);
   });
   it('activations grow with the virtual tokens prompt tuning prepends', () => {
     const s = settings('prompt-tuning', m, { batch: 1, seqLen: 256 });
@@ -70,7 +77,7 @@ describe('language models', () => {
   });
   it('a recipe without a sequence length runs 1024 tokens; resolution does not apply', () => {
     const { seqLen: _seqLen, ...recipe } = technique('lora').defaults.llm!;
-    expect(LLM_KIND.runShape(m, recipe)).toEqual({ resolution: null, seqLen: 1024 });
+    expect(LLM_KIND.runShape(m, recipe)).toEqual({ resolution: null, width: null, seqLen: 1024, frames: null });
     expect(LLM_KIND.shapeSetting).toBe('seqLen');
   });
   it('no frozen parts beside the model, and no cache or quantized-base savers', () => {
@@ -159,7 +166,12 @@ describe('image models', () => {
   });
   it("a recipe without a resolution trains at the model's native one; sequence length does not apply", () => {
     const { resolution: _resolution, ...recipe } = technique('lora').defaults.sdxl!;
-    expect(IMAGE_KIND.runShape(sdxl, recipe)).toEqual({ resolution: sdxl.nativeResolution, seqLen: null });
+    expect(IMAGE_KIND.runShape(sdxl, recipe)).toEqual({
+      resolution: sdxl.nativeResolution,
+      width: null,
+      seqLen: null,
+      frames: null,
+    });
     expect(IMAGE_KIND.shapeSetting).toBe('resolution');
   });
   it('offers caching and a quantized base to fit a small card', () => {
@@ -181,5 +193,69 @@ describe('image models', () => {
     expect(scaled.family).toBe('image');
     expect(Math.abs(scaled.params / 5e9 - 1)).toBeLessThan(0.05);
     expect(IMAGE_KIND.scalingTemplates(kb.models).every((m) => m.family === 'image')).toBe(true);
+  });
+});
+
+describe('image models at WIDTHxHEIGHT', () => {
+  const sdxl = image('sdxl');
+  it('latent pixels are width x height over the VAE downscale: 1216x832 is 1216 x 832 / 1024^2 of 1024 px', () => {
+    const square = settings('lora', sdxl, { resolution: 1024, width: null });
+    const wide = settings('lora', sdxl, { resolution: 832, width: 1216 });
+    const denoiser = (s: TrainingSettings) => IMAGE_KIND.checkpointBytes(sdxl, s);
+    expect(denoiser(wide) / denoiser(square)).toBeCloseTo((1216 * 832) / 1024 ** 2, 6);
+  });
+});
+
+describe('video models', () => {
+  const wan = video('wan2.1-t2v-1.3b');
+  const wan14 = video('wan2.1-t2v-14b');
+  it('latent tokens per clip: (1 + (frames - 1) / 4) latent frames x (H / 8 / 2) x (W / 8 / 2)', () => {
+    // 832x480 at 81 frames: 21 x 30 x 52
+    expect(latentFrames(wan, 81)).toBe(21);
+    expect(clipTokens(wan, settings('lora', wan, { resolution: 480, width: 832, frames: 81 }))).toBe(21 * 30 * 52);
+    expect(21 * 30 * 52).toBe(32760);
+    // the VAE drops frames past the last full group of 4 (WanVAE_.encode: 1 + (t - 1) // 4)
+    expect(latentFrames(wan, 75)).toBe(19);
+    expect(latentFrames(wan, 1)).toBe(1);
+    // Wan 2.2 TI2V 5B: vae_stride (4, 16, 16), its native 1280x704 at 121 frames: 31 x 22 x 40
+    const ti2v = video('wan2.2-ti2v-5b');
+    expect(clipTokens(ti2v, settings('lora', ti2v))).toBe(31 * 22 * 40);
+    // --resolution PX is a square clip
+    expect(clipTokens(wan, settings('lora', wan, { resolution: 480, width: null, frames: 1 }))).toBe(30 * 30);
+  });
+  it("a run without size or frames takes the model's native clip: 832x480 and the trainer docs' 75 frames", () => {
+    const shape = VIDEO_KIND.runShape(wan, technique('lora').defaults.wan!);
+    expect(shape).toEqual({ resolution: 480, width: 832, seqLen: null, frames: 75 });
+    expect(VIDEO_KIND.hasFrames).toBe(true);
+    expect(IMAGE_KIND.hasFrames || LLM_KIND.hasFrames).toBe(false);
+  });
+  it("the image transformers' arithmetic per latent token: a clip costs what an image of as many tokens does", () => {
+    const s = settings('lora', wan, { resolution: 480, width: 832, frames: 81, gradientCheckpointing: true });
+    const tokens = clipTokens(wan, s);
+    // checkpointed block inputs: every block's tokens x width in bf16
+    expect(VIDEO_KIND.checkpointBytes(wan, s)).toBe(30 * tokens * 1536 * 2);
+    // forward FLOPs: block matmuls (self-attention 4w^2, the MLP 2 x mlpRatio x w^2, cross-attention
+    // q and o 2w^2 per latent token, its k and v 2w^2 per text token), attention over every latent token
+    const w = 1536;
+    const matmuls = 30 * 2 * (4 + 2 * (8960 / 1536)) * w ** 2 * tokens;
+    const cross = 30 * (2 * 2 * w ** 2 * (tokens + 512) + 4 * tokens * 512 * w);
+    const attention = 30 * 4 * tokens ** 2 * w;
+    expect(VIDEO_KIND.forwardFlops(wan, s) / (matmuls + cross + attention)).toBeCloseTo(1, 3);
+    // attention is quadratic in the tokens: twice the frames, more than twice the work
+    const longer = { ...s, frames: 161 };
+    expect(VIDEO_KIND.forwardFlops(wan, longer) / VIDEO_KIND.forwardFlops(wan, s)).toBeGreaterThan(2.2);
+    expect(VIDEO_KIND.throughputUnit).toBe('tokensPerSecond');
+    expect(VIDEO_KIND.throughputPerStep(wan, { ...s, batch: 2 })).toBe(2 * tokens);
+  });
+  it('adapters from loraDims: rank 32 on every linear layer of the 1.3B is 43.7 M parameters', () => {
+    const dims = VIDEO_KIND.trainableDims(wan).adaptedMatrices(settings('lora', wan, { targets: 'attention-mlp' }));
+    expect(32 * dims.reduce((t, g) => t + g.perRank, 0)).toBe(32 * 1367040);
+    expect(VIDEO_KIND.baseNetwork(wan14).params).toBe(14288491584);
+    expect(VIDEO_KIND.classImageWork(wan, settings('lora', wan))).toBeNull();
+  });
+  it('scales a Wan layout to about the size asked', () => {
+    const scaled = scaledModel(kb, 'video', 10);
+    expect(scaled.family).toBe('video');
+    expect(Math.abs(scaled.params / 10e9 - 1)).toBeLessThan(0.05);
   });
 });

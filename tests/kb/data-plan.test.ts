@@ -62,12 +62,12 @@ describe('the data plan in the knowledge base', () => {
   it('a topic for image models on a language group or goal is an error', () => {
     expect(errorsOf(write('llm-group.yaml', entry('{ groups: [llm] }')))).toEqual([
       expect.stringMatching(
-        /llm-group\.yaml:4:\d+: 'captions' is advice for image models but group 'llm' is a llm group/,
+        /llm-group\.yaml:4:\d+: 'captions' is advice for image or video models but group 'llm' is a llm group/,
       ),
     ]);
     expect(errorsOf(write('llm-goal.yaml', entry('{ goals: [chat] }')))).toEqual([
       expect.stringMatching(
-        /llm-goal\.yaml:2:\d+: 'captions' is advice for image models but goal 'chat' is a llm goal/,
+        /llm-goal\.yaml:2:\d+: 'captions' is advice for image or video models but goal 'chat' is a llm goal/,
       ),
     ]);
   });

@@ -13,12 +13,14 @@ import {
   type Source,
   TechniqueSchema,
   TrainerSchema,
+  VideoModelSchema,
 } from '../../src/kb/schema.js';
 import type { Technique } from '../../src/kb/types.js';
 import { gpuJson, modelJson, techniqueJson, trainerJson } from '../../src/render/catalogue.js';
 import { compareToJson } from '../../src/render/compare.js';
 import { estimateToJson } from '../../src/render/estimate-json.js';
 import { recommendToJson } from '../../src/render/recommend-json.js';
+import { bundledKb } from '../helpers.js';
 import { answers, estimateFor, fixtureKb } from './fixture.js';
 
 const kb = fixtureKb();
@@ -246,6 +248,36 @@ describe('an entry with every field set has all of them in its JSON, in the sche
     expectSchemaFields(ImageModelSchema, model, withoutAdded(out, ['origin']), 'model');
   });
 
+  it('video model', () => {
+    // the fixture catalogue has no video model: the bundled one's first
+    const bundled = bundledKb();
+    const base = bundled.models.find((m) => m.family === 'video');
+    if (!base || base.family !== 'video') throw new Error('the catalogue has a video model');
+    const c = base.components;
+    const model = VideoModelSchema.parse({
+      ...base,
+      notes: 'notes',
+      sources: [FULL_SOURCE],
+      checkpointBundles: ['vae'],
+      components: {
+        denoiser: {
+          ...c.denoiser,
+          blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'block' })),
+          referenceImages: 1,
+        },
+        textEncoders: c.textEncoders.map((e) => ({
+          ...e,
+          width: e.width ?? 768,
+          loraDims: e.loraDims ?? { attention: 2, 'attention-mlp': 4 },
+        })),
+        vae: { ...c.vae, width: 4 },
+      },
+      loraDimsDerivation: base.loraDimsDerivation ?? 'derivation',
+    });
+    const out = printed(modelJson(bundled, model));
+    expectSchemaFields(VideoModelSchema, model, withoutAdded(out, ['origin']), 'model');
+  });
+
   it('technique', () => {
     const base = kb.techniques.find((t) => t.id === 'lora')!;
     const goal = { fit: 2, text: 'a goal' };
@@ -255,6 +287,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         subject: goal,
         style: goal,
         concept: goal,
+        motion: goal,
         task: goal,
         domain: goal,
         chat: goal,
@@ -274,6 +307,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           microBatch: 1,
           seqLen: 512,
           resolution: 1024,
+          frames: 81,
           targets: 'qv',
           optimizer: 'adamw',
           precision: 'bf16',

@@ -1,245 +1,59 @@
-// Image models (a UNet or transformer denoiser with text encoders and a VAE): activations per
-// latent token and block, forward FLOPs per image, the text encoders and VAE beside the denoiser.
+// Image models (a UNet or transformer denoiser with text encoders and a VAE): the diffusion
+// arithmetic (diffusion.ts) over an image's latent pixels, class images for prior preservation.
 // Pure.
 import type { ImageModel } from '../../kb/types.js';
-import { TARGETS, type Targets } from '../../kb/vocabulary.js';
-import { activationBytes, autocastCopyBytes, frozenWeightBytes, isMixed, trainedWeightBytes } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
+import {
+  denseTargetChoices,
+  DIFFUSION_SAVERS,
+  diffusionArithmetic,
+  diffusionSizeLabel,
+  scaledDiffusion,
+} from './diffusion.js';
 import type { ModelKind } from './kind.js';
 
-type BlockGroup = ImageModel['components']['denoiser']['blocks'][number];
+export {
+  AUTOCAST_NORM_SHARE,
+  DEFAULT_HEAD_DIM,
+  IMAGE_EAGER_SCORE_BYTES,
+  textEmbeddingWidths,
+  UNET_RESNET_SHARE,
+} from './diffusion.js';
 
-/**
- * Beyond the transformer blocks a UNet keeps the activations of its resnets (GroupNorm, SiLU and
- * conv inputs at every level, the skip-connection concatenations of the up path). Counted from the
- * SD 1.x layout they add about 40%: 2,940 channel-pixels x ~8 tensors against 2,820 x 28 for the
- * transformer blocks.
- */
-export const UNET_RESNET_SHARE = 1.4;
-/**
- * Under autocast, GroupNorm and LayerNorm run in fp32: their inputs are kept in fp32 beside the
- * half-precision copies the next layers save. With the resnets, this puts a UNet's activations at
- * about twice the transformer blocks' alone, as the SD 1.x LoRA runs of the LyCORIS table show
- * (KohakuBlueleaf/LyCORIS docs/Guidelines.md: batch 8, ~16 GiB).
- */
-export const AUTOCAST_NORM_SHARE = 1.4;
-
-export function latentPixels(model: ImageModel, resolution: number): number {
-  return (resolution / model.latent.downscale) ** 2;
+/** Latent pixels of an image: its side (or width x height) over the VAE's downscale. */
+export function latentPixels(model: ImageModel, s: TrainingSettings): number {
+  const height = s.resolution ?? model.nativeResolution;
+  return ((s.width ?? height) * height) / model.latent.downscale ** 2;
 }
 
-/** Tokens one block group sees per image (joint-attention transformers also carry the text tokens). */
-export function blockTokens(model: ImageModel, group: BlockGroup, resolution: number): number {
-  // the target image's tokens and, for an editing model, its reference image's at the same size
-  const images = 1 + (model.components.denoiser.referenceImages ?? 0);
-  const image = latentPixels(model, resolution) * group.tokensPerLatentPixel * images;
-  return model.components.denoiser.kind === 'unet' ? image : image + model.components.denoiser.textTokens;
-}
-
-/**
- * Bytes kept per attention score by eager attention in diffusers (AttnProcessor, what runs without
- * SDPA or xFormers): get_attention_scores' `attention_probs = attention_scores.softmax(dim=-1)` in
- * the half-precision dtype (upcast_softmax is off in the UNet's and transformers' blocks), the one
- * tensor the softmax backward and the value product (`torch.bmm(attention_probs, value)`) both keep.
- */
-export const IMAGE_EAGER_SCORE_BYTES = 2;
-/** Head width of a block whose entry names no head count: 64, SD 2.x's, SDXL's and SD3's (their config.json attention_head_dim). */
-export const DEFAULT_HEAD_DIM = 64;
-
-/**
- * Scores eager attention writes per sample in each block group: self-attention (tokens x tokens;
- * joint-attention transformers with the text tokens among them) and a UNet's cross-attention to
- * the text tokens, per head. 0 with a fused kernel (SDPA, FlashAttention, xFormers).
- */
-function scoresPerSample(model: ImageModel, s: TrainingSettings, group: BlockGroup): number {
-  if (s.attention !== 'eager') return 0;
-  const d = model.components.denoiser;
-  const tokens = blockTokens(model, group, s.resolution ?? model.nativeResolution);
-  const heads = group.heads ?? group.width / DEFAULT_HEAD_DIM;
-  return heads * tokens * (tokens + (d.kind === 'unet' ? d.textTokens : 0));
-}
-
-/**
- * The denoiser's adapted matrices by block group: loraDims shared out by count x width (a block's
- * d_in + d_out grow with its width: 14w + 2c for SD's attention), each group at its own width.
- */
-function denoiserMatrices(model: ImageModel, perRank: number): Array<{ perRank: number; width: number }> {
-  const blocks = model.components.denoiser.blocks;
-  const total = blocks.reduce((t, b) => t + b.count * b.width, 0);
-  return blocks.map((b) => ({ perRank: (perRank * b.count * b.width) / total, width: b.width }));
-}
-
-/** Width of the text encoders' token embeddings (what a textual-inversion vector has). */
-export function textEmbeddingWidths(model: ImageModel): number[] {
-  return model.components.textEncoders.map((te) => te.width ?? 768);
-}
-
-/** The image targets a run's targets name: `experts` is a mixture-of-experts language model's (the CLI refuses it for others, targetChoices). */
-const imageTargets = (t: Targets): Exclude<Targets, 'experts'> => (t === 'experts' ? 'attention-mlp' : t);
-
-/** Images through the denoiser per micro-batch: prior preservation adds one class image per instance image. */
-const samplesPerStep = (s: TrainingSettings) => s.batch * (s.priorPreservation ? 2 : 1);
-
-const textEncoderParams = (model: ImageModel) => model.components.textEncoders.reduce((t, c) => t + c.params, 0);
-
-function activationBytesOf(model: ImageModel, s: TrainingSettings): number {
-  const res = s.resolution ?? model.nativeResolution;
-  const samples = samplesPerStep(s);
-  const bytes = activationBytes(s.precision);
-  let kept = 0;
-  let largestBlock = 0;
-  // eager attention's scores, apart: the resnet and autocast-norm shares below scale the blocks' tensors only
-  let scores = 0;
-  let largestScores = 0;
-  let largestInput = 0;
-  for (const g of model.components.denoiser.blocks) {
-    const tokens = blockTokens(model, g, res) * samples;
-    // self-attention 6w, cross-attention 4w, projections 2w, feed-forward 2w + 4 x mlpRatio x w
-    const block = tokens * (12 + 4 * g.mlpRatio) * g.width * bytes;
-    const blockScores = samples * scoresPerSample(model, s, g) * IMAGE_EAGER_SCORE_BYTES;
-    largestBlock = Math.max(largestBlock, block);
-    largestInput = Math.max(largestInput, tokens * g.width * bytes);
-    largestScores = Math.max(largestScores, blockScores);
-    kept += g.count * (s.gradientCheckpointing ? (s.offloadCheckpoints ? 0 : tokens * g.width * bytes) : block);
-    // with gradient checkpointing only the block being recomputed holds its scores
-    if (!s.gradientCheckpointing) scores += g.count * blockScores;
-  }
-  if (s.gradientCheckpointing) {
-    // offloaded checkpoints wait in host memory: the GPU holds the one being moved back
-    if (s.offloadCheckpoints) kept += largestInput;
-    kept += largestBlock;
-    scores = largestScores;
-  }
-  if (model.components.denoiser.kind !== 'unet') return kept + scores;
-  return kept * UNET_RESNET_SHARE * (isMixed(s.precision) ? AUTOCAST_NORM_SHARE : 1) + scores;
-}
-
-/** A per-block quantity averaged over the denoiser's blocks, each weighted by its parameters (count x width^2). */
-function parameterWeighted(model: ImageModel, of: (b: BlockGroup) => number): number {
-  const blocks = model.components.denoiser.blocks;
-  const weight = blocks.reduce((t, b) => t + b.count * b.width ** 2, 0);
-  return blocks.reduce((t, b) => t + b.count * b.width ** 2 * of(b), 0) / weight;
-}
-
-/** The parameter-weighted width of the denoiser's blocks: the typical side of an adapted matrix. */
-const blockWidth = (model: ImageModel) => parameterWeighted(model, (b) => b.width);
-
-/** Parameter-weighted tokens per latent pixel: each UNet weight runs at its own level's resolution. */
-const unetTokenShare = (model: ImageModel) => parameterWeighted(model, (b) => b.tokensPerLatentPixel);
-
-function forwardFlopsPerSample(model: ImageModel, s: TrainingSettings): number {
-  const d = model.components.denoiser;
-  const res = s.resolution ?? model.nativeResolution;
-  const attention = d.blocks.reduce((t, b) => t + b.count * 4 * blockTokens(model, b, res) ** 2 * b.width, 0);
-  if (d.kind === 'unet') {
-    // every UNet weight (convolutions included) runs once per pixel of its own level
-    return 2 * d.params * latentPixels(model, res) * unetTokenShare(model) + attention;
-  }
-  // Transformer blocks: attention projections 4w^2 and MLP 2 x mlpRatio x w^2 per token. In joint
-  // (MMDiT) blocks the image and text streams have their own weights and each sees its own tokens,
-  // so image + text tokens pass one stream's weights; modulation layers see one vector per sample.
-  const matmuls = d.blocks.reduce(
-    (t, b) => t + b.count * 2 * (4 + 2 * b.mlpRatio) * b.width ** 2 * blockTokens(model, b, res),
-    0,
-  );
-  return matmuls + attention;
-}
+const { forwardFlopsPerSample, ...arithmetic } = diffusionArithmetic(latentPixels);
 
 export const IMAGE_KIND: ModelKind<ImageModel> = {
+  ...arithmetic,
   description: 'an image model',
   // by the denoiser: FLUX is "12 B", not 16.9 B with its text encoders
-  sizeLabel: (m) =>
-    `${Number((m.components.denoiser.params / 1e9).toFixed(1))} B ${m.components.denoiser.name.split(' ')[0]}`,
+  sizeLabel: diffusionSizeLabel,
   adjective: 'image',
 
   // diffusers --mixed_precision fp16
   defaultPrecision: 'mixed-fp16',
-  defaultTargets: 'attention',
-  recipeTargets: (_model, targets) => targets,
-  targetChoices: () => TARGETS.filter((t) => t !== 'experts'),
+  targetChoices: denseTargetChoices,
   // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
   objectives: ['sft'],
   shapeSetting: 'resolution',
-  runShape: (model, recipe) => ({ resolution: recipe.resolution ?? model.nativeResolution, seqLen: null }),
-
-  baseNetwork: (model) => {
-    const d = model.components.denoiser;
-    // Quantizers (bitsandbytes, quanto, torchao) replace nn.Linear only: transformer denoisers are
-    // almost all linear layers (FLUX: 11.9 B of 11.9 B in its 57 blocks); a UNet keeps its convolutions.
-    const linearShare = d.kind === 'unet' ? 0.7 : 0.98;
-    const width = Math.max(...d.blocks.map((b) => b.width));
-    return { params: d.params, linear: d.params * linearShare, experts: 0, width };
-  },
-  trainableDims: (model) => {
-    const c = model.components;
-    return {
-      // the denoiser, and the text encoders when --train-text-encoder trains them
-      fullParams: (s) =>
-        c.denoiser.params + (s.trainTextEncoder ? c.textEncoders.reduce((t, te) => t + te.params, 0) : 0),
-      // d_out is about half of d_in + d_out; the text encoders' adapters where they are trained
-      adaptedMatrices: (s) =>
-        [
-          ...denoiserMatrices(model, model.loraDims[imageTargets(s.targets)]),
-          ...(s.trainTextEncoder ? c.textEncoders : []).flatMap((te) =>
-            te.loraDims ? [{ perRank: te.loraDims[s.textEncoderTargets], width: te.width ?? 768 }] : [],
-          ),
-        ].map((g) => ({ ...g, outputs: g.perRank / 2 })),
-      tokenStream: null,
-      textConditioning: { embeddingWidths: textEmbeddingWidths(model), blocks: c.denoiser.blocks },
-    };
-  },
-  activationBytes: activationBytesOf,
-  // The denoiser, the text encoders when they are trained, and the frozen components the family's
-  // checkpoint file bundles (checkpointBundles): SD 1.5's fp16 single file is 2.13 GB with text
-  // encoder and VAE, FLUX.1-dev's flux1-dev.safetensors 23.8 GB of transformer alone, SD3 Medium's
-  // 4.34 GB transformer and VAE (file listings cited on each model's checkpointBundles).
-  checkpointBytes: (model, s) => {
-    const res = s.resolution ?? model.nativeResolution;
-    const bytes = activationBytes(s.precision);
-    return model.components.denoiser.blocks.reduce(
-      (t, g) => t + g.count * blockTokens(model, g, res) * samplesPerStep(s) * g.width * bytes,
-      0,
-    );
-  },
-  checkpointParams: (model, s) => {
-    const c = model.components;
-    const bundled = new Set(model.checkpointBundles);
-    return (
-      c.denoiser.params +
-      (bundled.has('textEncoders') || s.trainTextEncoder ? textEncoderParams(model) : 0) +
-      (bundled.has('vae') ? c.vae.params : 0)
-    );
-  },
-  componentBytes: (model, s, method) => {
-    let encoders = 0;
-    const te = textEncoderParams(model);
-    const vae = model.components.vae.params;
-    const teOnGpu = !s.cache || s.trainTextEncoder || method.needsTextEncoders;
-    // trainers that quantize the base quantize the text encoders they keep on the GPU too (ai-toolkit, kohya --fp8_base)
-    const frozen = frozenWeightBytes(s.precision === 'fp32' ? 'fp32' : 'bf16', s.quantize);
-    if (teOnGpu) encoders += te * frozen;
-    // the VAE stays unquantized, in the run's weight dtype (diffusers: vae.to(device, dtype=weight_dtype))
-    if (!s.cache) encoders += vae * (s.precision === 'fp32' ? 4 : 2);
-    if (s.trainTextEncoder && method.trainsEveryWeight) {
-      // Text encoders trained with --train-text-encoder: their weights are counted here, their
-      // gradients and optimizer states with the trainable parameters.
-      const w = trainedWeightBytes(s.precision);
-      encoders += te * (w - frozen + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
-    }
-    return encoders;
-  },
+  hasFrames: false,
+  // the image trainers' bucket step: kohya-ss/sd-scripts `--bucket_reso_steps` (default 64,
+  // library/train_util.py) and SimpleTuner `--aspect_bucket_alignment` (default 64)
+  resolutionStep: () => 64,
+  runShape: (model, recipe) => ({
+    resolution: recipe.resolution ?? model.nativeResolution,
+    width: null,
+    seqLen: null,
+    frames: null,
+  }),
   // cached latents and text embeddings, and a quantized base under the adapters (fit.ts)
-  savers: new Set([
-    'gradient-checkpointing',
-    '8-bit-optimizer',
-    'cache',
-    'bf16-weights',
-    'micro-batch-1',
-    'int8-base',
-    'nf4-base',
-  ]),
+  savers: DIFFUSION_SAVERS,
 
-  forwardFlops: (model, s) => samplesPerStep(s) * forwardFlopsPerSample(model, s),
   // classifier-free guidance runs the denoiser on the prompt and on the empty prompt at every step
   classImageWork: (model, s) =>
     model.sampling
@@ -248,32 +62,9 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
           evaluations: model.sampling.steps * (model.sampling.guidance === 'cfg' ? 2 : 1),
         }
       : null,
-  samplesPerStep,
   throughputUnit: 'imagesPerSecond',
-  throughputPerStep: samplesPerStep,
-  /** denoiser blocks: a UNet has a resnet beside each transformer block */
+  throughputPerStep: (_model, s) => arithmetic.samplesPerStep(s),
   kvCacheBytesPerToken: () => null,
-  layerPasses: (model) => {
-    const blocks = model.components.denoiser.blocks.reduce((t, b) => t + b.count, 0);
-    return model.components.denoiser.kind === 'unet' ? 2 * blocks : blocks;
-  },
-  utilisation: (model) => (model.components.denoiser.kind === 'unet' ? 'unet' : 'transformer'),
-  materialisedDelta: (model, s) => {
-    const d = model.components.denoiser;
-    const res = s.resolution ?? model.nativeResolution;
-    // tokens each adapted weight sees per micro-batch: a UNet's at its own level's resolution
-    const perSample =
-      d.kind === 'unet'
-        ? latentPixels(model, res) * unetTokenShare(model)
-        : parameterWeighted(model, (b) => blockTokens(model, b, res));
-    return {
-      // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
-      // for matrices about w wide, w the parameter-weighted block width
-      elements: (model.loraDims[imageTargets(s.targets)] * blockWidth(model)) / 2,
-      tokens: samplesPerStep(s) * perSample,
-      utilisation: d.kind === 'unet' ? 'unet' : 'transformer',
-    };
-  },
 
   assumptions: (_model, s) => {
     const out = [
@@ -289,38 +80,7 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
       );
     return out;
   },
-  eagerAttention: (model, s) =>
-    s.attention === 'eager'
-      ? `eager attention: every transformer block keeps its token x token scores (${IMAGE_EAGER_SCORE_BYTES} bytes each, the half-precision softmax output diffusers' AttnProcessor keeps), as without xFormers or SDPA; --attention sdpa keeps none`
-      : null,
-  // AttnProcessor, per score: forward baddbmm's output written (2), the softmax (2 + 2) and the value
-  // product's read (2) = 8; backward the probabilities' gradient (2) and re-read (2), the softmax
-  // backward (2 + 2 + 2) and the two products reading the scores' gradient (4) = 14
-  eagerScoreTraffic: { forward: 8, backward: 14 },
-  attentionScores: (model, s) =>
-    samplesPerStep(s) *
-    model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),
 
   scalingTemplates: (models) => models.filter((m): m is ImageModel => m.family === 'image'),
-  scaled: (template, billions, identity) => {
-    const target = billions * 1e9;
-    const d = template.components.denoiser;
-    const others = template.params - d.params;
-    const ratio = Math.max(0.05, (target - others) / d.params);
-    const blocks = d.blocks.map((b) => ({ ...b, count: Math.max(1, Math.round(b.count * ratio)) }));
-    const denoiserParams = Math.round(d.params * ratio);
-    const loraDims = Object.fromEntries(
-      Object.entries(template.loraDims).map(([k, v]) => [k, Math.max(1, Math.round(v * ratio))]),
-    ) as typeof template.loraDims;
-    return {
-      ...template,
-      id: identity.id,
-      aliases: [],
-      notes: identity.notes,
-      name: `a ${Number(billions.toFixed(2))} B image model (layout of ${template.name})`,
-      components: { ...template.components, denoiser: { ...d, params: denoiserParams, blocks } },
-      loraDims,
-      params: denoiserParams + others,
-    };
-  },
+  scaled: (template, billions, identity) => scaledDiffusion(template, billions, identity, 'image'),
 };

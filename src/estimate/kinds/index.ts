@@ -6,12 +6,14 @@ import type { Family } from '../../kb/vocabulary.js';
 import { IMAGE_KIND } from './image.js';
 import type { ModelKind } from './kind.js';
 import { LLM_KIND } from './llm.js';
+import { VIDEO_KIND } from './video.js';
 
 export type { BaseNetwork, ModelKind } from './kind.js';
 
 export const KINDS: { readonly [F in Family]: ModelKind<Extract<Model, { family: F }>> } = {
   llm: LLM_KIND,
   image: IMAGE_KIND,
+  video: VIDEO_KIND,
 };
 
 /**

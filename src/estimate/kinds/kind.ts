@@ -1,5 +1,5 @@
 // What the estimators ask of a model kind (a language model, an image model; mixture-of-experts
-// and video models next). One module per kind implements it; kinds/index.ts dispatches on the
+// and video models). One module per kind implements it; kinds/index.ts dispatches on the
 // model's family. Types only.
 import type { TechniqueDefaults } from '../../kb/schema.js';
 import type { Model } from '../../kb/types.js';
@@ -47,8 +47,14 @@ export interface ModelKind<M extends Model = Model> {
   readonly objectives: readonly Objective[];
   /** the setting that sizes a run's samples: image side in pixels, or sequence length in tokens */
   readonly shapeSetting: 'resolution' | 'seqLen';
-  /** resolution and sequence length of a run from the recipe (the one this kind does not use is null) */
-  runShape(model: M, recipe: TechniqueDefaults): { resolution: number | null; seqLen: number | null };
+  /**
+   * the sample's shape of a run from the recipe, what this kind does not use null: an image's side
+   * (resolution; width when not square), a clip's height, width and frames, a sequence's length
+   */
+  runShape(
+    model: M,
+    recipe: TechniqueDefaults,
+  ): { resolution: number | null; width: number | null; seqLen: number | null; frames: number | null };
 
   // ---- parameters and memory
   baseNetwork(model: M): BaseNetwork;
@@ -60,6 +66,11 @@ export interface ModelKind<M extends Model = Model> {
   checkpointBytes(model: M, s: TrainingSettings): number;
   /** parameters a full fine-tune's checkpoint holds (what is saved, not every component loaded) */
   checkpointParams(model: M, s: TrainingSettings): number;
+  /**
+   * the blocks a trainer's block swap can hold in host memory (every transformer block of a
+   * diffusion transformer); 0 where no trainer swaps blocks (a UNet, a language model)
+   */
+  swappableBlocks(model: M): number;
   /** bytes of the parts beside the trained network (an image model's text encoders and VAE); 0 when none */
   componentBytes(model: M, s: TrainingSettings, method: MethodTraits): number;
   /** the memory savers this kind's trainers offer; fit.ts tries them in its own order */
@@ -72,7 +83,11 @@ export interface ModelKind<M extends Model = Model> {
   samplesPerStep(s: TrainingSettings): number;
   /** the throughput a step is reported in, and how many of its units a micro-batch holds */
   readonly throughputUnit: 'tokensPerSecond' | 'imagesPerSecond';
-  throughputPerStep(s: TrainingSettings): number;
+  /** frames per clip: whether --frames applies to this kind */
+  readonly hasFrames: boolean;
+  /** the pixels a sample's side is a multiple of in its trainers (their buckets, the VAE and patch); null: no images */
+  resolutionStep(model: M): number | null;
+  throughputPerStep(model: M, s: TrainingSettings): number;
   /**
    * bytes of key and value cache one generated or prompt token holds in half precision, over all
    * layers (what sampling completions keeps: GRPO); null when the kind generates no tokens

@@ -210,7 +210,15 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   recipeTargets: (model, targets) => (model.architecture.moe && targets === 'attention-mlp' ? 'attention' : targets),
   objectives: OBJECTIVES,
   shapeSetting: 'seqLen',
-  runShape: (_model, recipe) => ({ resolution: null, seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN }),
+  runShape: (_model, recipe) => ({
+    resolution: null,
+    width: null,
+    seqLen: recipe.seqLen ?? DEFAULT_SEQ_LEN,
+    frames: null,
+  }),
+  hasFrames: false,
+  swappableBlocks: () => 0,
+  resolutionStep: () => null,
 
   baseNetwork: (model) => {
     const split = llmParamSplit(model);
@@ -247,7 +255,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   samplesPerStep: (s) => s.batch,
   classImageWork: () => null,
   throughputUnit: 'tokensPerSecond',
-  throughputPerStep: (s) => s.batch * computedSequenceLength(s),
+  throughputPerStep: (_model, s) => s.batch * computedSequenceLength(s),
   // every layer caches a key and a value of kvHeads x headDim per token, in bf16 (transformers'
   // DynamicCache in the model's half-precision compute dtype)
   kvCacheBytesPerToken: (model) =>

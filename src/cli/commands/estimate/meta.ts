@@ -22,6 +22,7 @@ export const ESTIMATE_OPTIONS = {
   ...RUN_KNOB_OPTIONS,
   ...TRAINER_OPTIONS,
   resolution: RUN_SHAPE_OPTIONS.resolution,
+  frames: RUN_SHAPE_OPTIONS.frames,
   seqLen: RUN_SHAPE_OPTIONS.seqLen,
   trainTextEncoder: switchOption('--train-text-encoder', 'train the text encoder(s) too (image models)'),
   cache: switchOption(

@@ -11,6 +11,7 @@ import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import {
+  checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
@@ -94,6 +95,7 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   const stack = given.card ? backendProblem(flags, given.card.backend, given.card.name) : null;
   if (stack) throw new UsageError(stack);
   const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id);
+  checkBlockSwap(kb, model.family, trainer, flags.blocksToSwap);
   return {
     technique,
     model,

@@ -8,9 +8,10 @@ import { backendProblem } from '../../../estimate/backend.js';
 import type { DataInput } from '../../../estimate/data.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import type { KnowledgeBase, Model } from '../../../kb/types.js';
-import { type Goal, GOAL_FAMILY, GOAL_OBJECTIVE, GOALS } from '../../../kb/vocabulary.js';
+import { type Family, type Goal, GOAL_FAMILY, GOAL_OBJECTIVE, goalFits, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
 import {
+  checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
@@ -34,6 +35,7 @@ export type RecommendInput = Pick<
   | 'vram'
   | 'time'
   | 'resolution'
+  | 'frames'
   | 'seqLen'
   | 'steps'
   | 'quantize'
@@ -45,6 +47,7 @@ export type RecommendInput = Pick<
   | 'optimizer'
   | 'precision'
   | 'gradientCheckpointing'
+  | 'blocksToSwap'
   | 'priorPreservation'
   | 'objective'
   | 'images'
@@ -62,7 +65,7 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, time, resolution, seqLen, steps, trainer } = flags;
+  const { goal, model, modelParams, gpu, vram, time, resolution, frames, seqLen, steps, trainer } = flags;
   return {
     ...(trainer !== undefined ? { trainer } : {}),
     goal,
@@ -72,6 +75,7 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     vram,
     time,
     resolution,
+    frames,
     seqLen,
     steps,
     ...givenKnobs(flags),
@@ -108,7 +112,7 @@ export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void 
   if (input.model !== undefined) {
     const model = resolveModel(kb, input.model);
     // a family flag of the other family is the error to report for it, after the questions
-    if (!input.goal || GOAL_FAMILY[input.goal] === model.family) checkRunRanges(model, input);
+    if (!input.goal || goalFits(input.goal, model.family)) checkRunRanges(model, input);
   }
   if (input.gpu !== undefined) resolveGpu(kb, input.gpu);
 }
@@ -135,19 +139,20 @@ export function checkRecommendInput(
   const gpu = choice?.gpu ?? null;
   requireAnswers(input);
   const goal = input.goal;
-  if (GOAL_FAMILY[goal] !== model!.family) {
+  if (!goalFits(goal, model!.family)) {
     const kind = kindOf(model!).description;
-    const goals = GOALS.filter((g) => GOAL_FAMILY[g] === model!.family).join(', ');
+    const goals = GOALS.filter((g) => goalFits(g, model!.family)).join(', ');
     throw new UsageError(
       `--goal '${goal}' does not apply to ${model!.id}, which is ${kind}. Allowed goals for it: ${goals}.`,
     );
   }
-  checkFamilyFlags(GOAL_FAMILY[goal], input, `--goal ${goal}`);
+  checkFamilyFlags(model!.family, input, `--goal ${goal}`);
   const stack = gpu ? backendProblem(input, gpu.backend ?? 'cuda', gpu.name) : null;
   if (stack) throw new UsageError(stack);
   checkRunRanges(model!, input);
   const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id);
-  const data = dataOf(input, goal);
+  checkBlockSwap(kb, model!.family, trainer.trainer, input.blocksToSwap);
+  const data = dataOf(input, model!.family);
   // the objective given, else the goal's (preference: dpo, reasoning: grpo, other language goals: sft)
   const objective = input.objective ?? GOAL_OBJECTIVE[goal];
   const answers: Answers = {
@@ -157,7 +162,8 @@ export function checkRecommendInput(
     vramGiB: input.vram ?? null,
     timeHours: input.time,
     priority: input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue,
-    ...(input.resolution !== undefined ? { resolution: input.resolution } : {}),
+    ...(input.resolution !== undefined ? { resolution: input.resolution.height, width: input.resolution.width } : {}),
+    ...(input.frames !== undefined ? { frames: input.frames } : {}),
     ...(input.seqLen !== undefined ? { seqLen: input.seqLen } : {}),
     ...(input.steps !== undefined ? { steps: input.steps } : {}),
     ...givenKnobs(input),
@@ -175,8 +181,8 @@ export function checkRecommendInput(
 }
 
 /** The data answers, when any was given (the goal's packing is the engine's: runChoicesFor). */
-function dataOf(input: RecommendInput, goal: Goal): DataInput | undefined {
-  checkDataSize(GOAL_FAMILY[goal], input);
+function dataOf(input: RecommendInput, family: Family): DataInput | undefined {
+  checkDataSize(family, input);
   const data = dataInput(input);
   return Object.values(data).some((v) => v !== undefined) ? data : undefined;
 }

@@ -1,0 +1,88 @@
+// Video models (a transformer denoiser over the latent frames of a 3-D VAE, with text encoders):
+// the diffusion arithmetic of image models (diffusion.ts) over a clip's latent pixels, frames x
+// height x width. Pure.
+import type { VideoModel } from '../../kb/types.js';
+import type { TrainingSettings } from '../settings.js';
+import {
+  blockTokens,
+  denseTargetChoices,
+  DIFFUSION_SAVERS,
+  diffusionArithmetic,
+  diffusionSizeLabel,
+  scaledDiffusion,
+} from './diffusion.js';
+import type { ModelKind } from './kind.js';
+
+/**
+ * Latent frames of a clip: the causal 3-D VAE encodes the first frame alone and each `frames`
+ * frames after it into one latent frame, dropping a remainder (Wan-Video/Wan2.1 wan/modules/vae.py
+ * WanVAE_.encode: `iter_ = 1 + (t - 1) // 4`; 81 frames -> 21, 75 -> 19).
+ */
+export const latentFrames = (model: VideoModel, frames: number) => 1 + Math.floor((frames - 1) / model.latent.frames);
+
+/** The run's clip: height, width (pixels) and frames, the model's native clip where the run names none. */
+function clip(model: VideoModel, s: TrainingSettings) {
+  const height = s.resolution ?? model.nativeSize.height;
+  // --resolution PX is a square clip (width null); the native size when nothing was given
+  const width = s.width ?? (s.resolution === null ? model.nativeSize.width : height);
+  return { height, width, frames: s.frames ?? model.nativeFrames };
+}
+
+/** Latent pixels of one clip: latent frames x (height / downscale) x (width / downscale). */
+export function clipLatentPixels(model: VideoModel, s: TrainingSettings): number {
+  const c = clip(model, s);
+  return (latentFrames(model, c.frames) * c.height * c.width) / model.latent.downscale ** 2;
+}
+
+/** The latent tokens one clip is to the denoiser's blocks (its first block group's patch). */
+export function clipTokens(model: VideoModel, s: TrainingSettings): number {
+  return blockTokens(model, model.components.denoiser.blocks[0]!, clipLatentPixels(model, s));
+}
+
+const { forwardFlopsPerSample: _perSample, ...arithmetic } = diffusionArithmetic(clipLatentPixels);
+
+export const VIDEO_KIND: ModelKind<VideoModel> = {
+  ...arithmetic,
+  description: 'a video model',
+  sizeLabel: diffusionSizeLabel,
+  adjective: 'video',
+
+  // the video trainers train in bf16 (musubi-tuner --mixed_precision bf16, SimpleTuner bf16)
+  defaultPrecision: 'mixed-bf16',
+  targetChoices: denseTargetChoices,
+  // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
+  objectives: ['sft'],
+  shapeSetting: 'resolution',
+  hasFrames: true,
+  // a side the VAE's downscale and the 2 x 2 patch do not divide cannot be patchified (Wan: 16 px)
+  resolutionStep: (model) => model.latent.downscale * 2,
+  runShape: (model, recipe) => ({
+    resolution: model.nativeSize.height,
+    width: model.nativeSize.width,
+    seqLen: null,
+    frames: recipe.frames ?? model.nativeFrames,
+  }),
+  savers: DIFFUSION_SAVERS,
+
+  // no class images: prior preservation is an image recipe
+  classImageWork: () => null,
+  // a clip is tens of thousands of latent tokens: the step's throughput is counted in them
+  throughputUnit: 'tokensPerSecond',
+  throughputPerStep: (model, s) => arithmetic.samplesPerStep(s) * clipTokens(model, s),
+  kvCacheBytesPerToken: () => null,
+
+  assumptions: (model, s) => {
+    const c = clip(model, s);
+    const tokens = clipTokens(model, s);
+    return [
+      `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${Math.round(tokens).toLocaleString('en-US')} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, 2x2 patches); attention runs over all of them`,
+      s.cache
+        ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
+        : 'text encoders and VAE on the GPU (--no-cache)',
+      'the batch counts clips through the denoiser per step',
+    ];
+  },
+
+  scalingTemplates: (models) => models.filter((m): m is VideoModel => m.family === 'video'),
+  scaled: (template, billions, identity) => scaledDiffusion(template, billions, identity, 'video'),
+};
