@@ -82,6 +82,10 @@ const FAMILY_QUESTIONS: Record<Family, { heading: string; defaultGoal: Goal; def
   video: { heading: '── video models (Wan) ──', defaultGoal: 'motion', defaultModel: 'wan2.1-t2v-1.3b' },
 };
 const OTHER_MODEL = '__by-parameter-count__';
+const MODEL_FILES = '__from-its-files__';
+
+/** Checks a model typed as its files (a config.json, a model folder, a cached Hub id): true, or why not. */
+export type ModelFilesCheck = (text: string, goal: Goal) => Promise<string | true>;
 
 /** Per family: the question for the data's size, the answer it fills and its parser (the flag's). */
 const DATA_QUESTIONS: Record<Family, { message: string; answer: 'images' | 'examples'; parse: (t: string) => number }> =
@@ -147,11 +151,12 @@ export async function askMissingAnswers(
   streams: PromptStreams,
   detect: () => Promise<Detection>,
   note: (line: string) => void,
+  checkModelFiles: ModelFilesCheck,
 ): Promise<RecommendInput> {
   const stopRestoring = restoreTerminalOnSignals(streams);
   const input = new QuestionInput(streams.input as unknown as KeySource);
   try {
-    return await askEach(kb, known, streams, input, detect, note);
+    return await askEach(kb, known, streams, input, detect, note, checkModelFiles);
   } finally {
     input.close();
     stopRestoring();
@@ -165,6 +170,7 @@ async function askEach(
   input: QuestionInput,
   detect: () => Promise<Detection>,
   note: (line: string) => void,
+  checkModelFiles: ModelFilesCheck,
 ): Promise<RecommendInput> {
   const { default: inquirer } = await import('inquirer');
   const prompt = inquirer.createPromptModule({
@@ -233,6 +239,7 @@ async function askEach(
         return [
           ...hits.map((m) => ({ name: label(m), value: m.id })),
           { name: 'Another model: give its parameter count', value: OTHER_MODEL },
+          { name: 'Another model: its config.json, folder or Hugging Face cache id', value: MODEL_FILES },
         ];
       },
       // --rank given is checked against the model picked, as they are for --model
@@ -251,6 +258,14 @@ async function askEach(
             : 'a number of billions of parameters, such as 9 or 0.5',
       });
       asked.modelParams = Number(text);
+    } else if (chosen === MODEL_FILES) {
+      // read offline as --model PATH reads it; a file that cannot be used is said under the question
+      const text = await ask<string>({
+        type: 'input',
+        message: 'Path to its config.json or model folder, or its Hub id (ORG/NAME) in your Hugging Face cache',
+        validate: (v: string) => (v.trim() ? checkModelFiles(v.trim(), goal) : 'a path or ORG/NAME'),
+      });
+      asked.model = text.trim();
     } else asked.model = chosen;
   }
 

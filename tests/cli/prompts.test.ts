@@ -208,6 +208,27 @@ describe('interactive recommend', () => {
     expect(t.out().stdout).toMatch(/a 9 B language model/);
   });
 
+  it('a model by its files: a path that cannot be read is refused under the question, a config.json folder taken', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent', HF_HOME: '/nonexistent-hf' });
+    const done = run(['recommend', '--goal', 'task', '--vram', '24', '--time', '4h', '--priority', 'balanced'], t.io);
+    await t.answer(/Base model/, ...'zzz', KEYS.down, KEYS.enter); // the second "Another model": its files
+    await t.answer(/Path to its config\.json or model folder/, ...'tests/fixtures/none.json', KEYS.enter);
+    await t.answer(
+      /none\.json: no such file or folder/,
+      ...'\u007f'.repeat(24),
+      ...'tests/fixtures/model-files/Llama-3.1-8B',
+      KEYS.enter,
+    );
+    await t.answer(/Which training objective\?/, KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    const { stdout, stderr } = t.out();
+    expect(stdout).toMatch(/on Llama-3\.1-8B, /);
+    expect(stderr).toMatch(/--model tests\/fixtures\/model-files\/Llama-3\.1-8B --vram 24 --time 4h/);
+    expect(stderr).toMatch(/note: model read from tests\/fixtures\/model-files\/Llama-3\.1-8B\/config\.json/);
+  });
+
   it('a model the --rank given does not fit is refused at the question, with the flag error', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const argv = ['recommend', '--goal', 'task', '--vram', '24', '--time', '2h', '--priority', 'balanced'];
@@ -370,6 +391,7 @@ describe('the answers asked', () => {
       t.io.terminal!,
       async () => ({ gpus: [], problem: null }),
       () => {},
+      async () => true,
     );
     await t.answer(/Time budget/, ...'3h', KEYS.enter);
     await t.answer(/How many training/, KEYS.enter); // not sure

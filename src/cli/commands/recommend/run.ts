@@ -3,7 +3,11 @@ import type { Command } from 'commander';
 
 import { recommend } from '../../../engine/rank.js';
 import { EXIT } from '../../../errors.js';
+import { CliError } from '../../../errors.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
+import { findModel } from '../../../kb/lookup.js';
 import type { KnowledgeBase } from '../../../kb/types.js';
+import { type Goal, goalFits } from '../../../kb/vocabulary.js';
 import { recommendToJson } from '../../../render/recommend-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import type { Io } from '../../io.js';
@@ -17,6 +21,25 @@ import {
   repeatCommand,
 } from './input.js';
 import type { RecommendFlags } from './meta.js';
+
+/** A model typed in answer to the model question, read as --model PATH reads it: true, or why it cannot be used. */
+async function checkModelFiles(
+  kb: KnowledgeBase,
+  text: string,
+  goal: Goal,
+  env: Record<string, string | undefined>,
+): Promise<string | true> {
+  try {
+    const read = await withModelFiles(kb, text, env);
+    const model = findModel(read.kb, text).found;
+    if (model && !goalFits(goal, model.family))
+      return `that is ${kindOf(model).description}, not one a ${goal} goal trains`;
+    return true;
+  } catch (e) {
+    if (e instanceof CliError) return e.message;
+    throw e;
+  }
+}
 
 /** The answers given with the missing ones asked on the terminal, and the command to repeat them in a script. */
 async function withAnswersAsked(
@@ -34,6 +57,7 @@ async function withAnswersAsked(
     terminal,
     () => detectGpus(base, ctx.io.env),
     (line) => ctx.io.stderr.write(`${line}\n`),
+    (text, goal) => checkModelFiles(base, text, goal, ctx.io.env),
   );
   const input = { ...given, ...asked };
   ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(input)}\n\n`);
@@ -53,10 +77,14 @@ export async function runRecommend(
   // --model PATH (a config.json, a model folder, a cached Hub id): the model read from its files
   const fromFiles = await withModelFiles(await ctx.kb(), given.model, ctx.io.env);
   const input = terminal ? await withAnswersAsked(ctx, fromFiles.kb, given, terminal) : given;
-  const checked = checkRecommendInput(fromFiles.kb, input);
+  // a model answered by its files is read now, as one given with --model
+  const fromAnswer =
+    input.model !== given.model ? await withModelFiles(fromFiles.kb, input.model, ctx.io.env) : fromFiles;
+  const checked = checkRecommendInput(fromAnswer.kb, input);
   const { kb, answers } = checked;
-  const warnings = [...fromFiles.warnings, ...checked.warnings];
-  const notes = [...(fromFiles.assumption ? [fromFiles.assumption] : []), ...checked.notes];
+  const read = fromAnswer === fromFiles ? [fromFiles] : [fromFiles, fromAnswer];
+  const warnings = [...read.flatMap((r) => r.warnings), ...checked.warnings];
+  const notes = [...read.flatMap((r) => (r.assumption ? [r.assumption] : [])), ...checked.notes];
   for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
   for (const n of notes) ctx.io.stderr.write(`note: ${n}\n`);
   const result = recommend(kb, answers);
