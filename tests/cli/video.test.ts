@@ -3,7 +3,7 @@
 // are stated (../shared/reference/models-2026.md section 4: N22-N24).
 import { describe, expect, it } from 'vitest';
 
-import { expectUsageError, runCli } from '../helpers.js';
+import { expectUsageError, runCli, splitFlags } from '../helpers.js';
 
 interface EstimateJson {
   model: string;
@@ -98,16 +98,7 @@ describe('--frames and --resolution WIDTHxHEIGHT', () => {
     );
   });
   it("a side the Wan VAE and patch do not divide (16 px) is estimated as given, with a warning; 64 px buckets are an image trainer's", async () => {
-    const r = await runCli([
-      'estimate',
-      '--technique',
-      'lora',
-      '--model',
-      'wan2.1',
-      '--resolution',
-      '840x480',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('estimate --technique lora --model wan2.1 --resolution 840x480 --json'));
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/^warning: --resolution 840x480 is not a multiple of 16 .*crop it to 832x480/);
   });
@@ -138,37 +129,15 @@ describe('the motion goal', () => {
       ['recommend', '--goal', 'motion', '--model', 'sdxl', '--vram', '24', '--time', '4h'],
       /^error: --goal 'motion' does not apply to sdxl, which is an image model\. Allowed goals for it: subject, style, concept\./,
     );
-    const r = await runCli([
-      'recommend',
-      '--goal',
-      'style',
-      '--model',
-      'wan2.1',
-      '--gpu',
-      'rtx-4090',
-      '--time',
-      '8h',
-      '--json',
-    ]);
+    const r = await runCli(splitFlags('recommend --goal style --model wan2.1 --gpu rtx-4090 --time 8h --json'));
     expect(r.code).toBe(0);
   });
   it("recommend's estimate flags give estimate's run: --resolution WIDTHxHEIGHT and --frames carried over", async () => {
-    const r = await runCli([
-      'recommend',
-      '--goal',
-      'motion',
-      '--model',
-      'wan2.1',
-      '--gpu',
-      'rtx-4090',
-      '--time',
-      '8h',
-      '--resolution',
-      '640x368',
-      '--frames',
-      '49',
-      '--json',
-    ]);
+    const r = await runCli(
+      splitFlags(
+        'recommend --goal motion --model wan2.1 --gpu rtx-4090 --time 8h --resolution 640x368 --frames 49 --json',
+      ),
+    );
     expect(r.code).toBe(0);
     const best = (
       JSON.parse(r.stdout) as { recommendation: { estimateFlags: string[]; estimates: { vram: { peakGiB: number } } } }

@@ -15,7 +15,7 @@ import {
   TrainerSchema,
   VideoModelSchema,
 } from '../../src/kb/schema.js';
-import type { Technique } from '../../src/kb/types.js';
+import type { ImageModel, Technique, VideoModel } from '../../src/kb/types.js';
 import { gpuJson, modelJson, techniqueJson, trainerJson } from '../../src/render/catalogue.js';
 import { compareToJson } from '../../src/render/compare.js';
 import { estimateToJson } from '../../src/render/estimate-json.js';
@@ -157,6 +157,23 @@ const FULL_SOURCE: Source = {
   derived: 'a derivation',
 };
 
+/** A diffusion model's components with every optional field set (the blocks' kind as given). */
+function everyComponentField(c: ImageModel['components'] | VideoModel['components'], blockKind: string) {
+  return {
+    denoiser: {
+      ...c.denoiser,
+      blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: blockKind })),
+      referenceImages: 1,
+    },
+    textEncoders: c.textEncoders.map((e) => ({
+      ...e,
+      width: e.width ?? 768,
+      loraDims: e.loraDims ?? { attention: 2, 'attention-mlp': 4 },
+    })),
+    vae: { ...c.vae, width: 4 },
+  };
+}
+
 describe('an entry with every field set has all of them in its JSON, in the schema order', () => {
   const printed = (value: unknown) => JSON.parse(JSON.stringify(value)) as object;
 
@@ -230,19 +247,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       sources: [FULL_SOURCE],
       sampling: { steps: 28, guidance: 'distilled' },
       checkpointBundles: ['vae'],
-      components: {
-        denoiser: {
-          ...c.denoiser,
-          blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'joint' })),
-          referenceImages: 1,
-        },
-        textEncoders: c.textEncoders.map((e) => ({
-          ...e,
-          width: e.width ?? 768,
-          loraDims: e.loraDims ?? { attention: 2, 'attention-mlp': 4 },
-        })),
-        vae: { ...c.vae, width: 4 },
-      },
+      components: everyComponentField(c, 'joint'),
     });
     const out = printed(modelJson(kb, model));
     expectSchemaFields(ImageModelSchema, model, withoutAdded(out, ['origin']), 'model');
@@ -259,19 +264,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       notes: 'notes',
       sources: [FULL_SOURCE],
       checkpointBundles: ['vae'],
-      components: {
-        denoiser: {
-          ...c.denoiser,
-          blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: 'block' })),
-          referenceImages: 1,
-        },
-        textEncoders: c.textEncoders.map((e) => ({
-          ...e,
-          width: e.width ?? 768,
-          loraDims: e.loraDims ?? { attention: 2, 'attention-mlp': 4 },
-        })),
-        vae: { ...c.vae, width: 4 },
-      },
+      components: everyComponentField(c, 'block'),
       loraDimsDerivation: base.loraDimsDerivation ?? 'derivation',
     });
     const out = printed(modelJson(bundled, model));

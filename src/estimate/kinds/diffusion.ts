@@ -282,8 +282,23 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
     attentionScores: (model: M, s: TrainingSettings) =>
       samplesPerStep(s) *
       model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),
+    // what every diffusion kind shares beside its arithmetic
+    targetChoices: denseTargetChoices,
+    // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
+    objectives: ['sft'] as const,
+    shapeSetting: 'resolution' as const,
+    // cached latents and text embeddings, and a quantized base under the adapters (fit.ts)
+    savers: DIFFUSION_SAVERS,
+    // no tokens are generated
+    kvCacheBytesPerToken: () => null,
   } satisfies Partial<ModelKind<M>> & { forwardFlopsPerSample: unknown };
 }
+
+/** The assumption line of a diffusion run's encoders: cached and off the GPU, or kept on it. */
+export const encodersAssumption = (s: TrainingSettings) =>
+  s.cache
+    ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
+    : 'text encoders and VAE on the GPU (--no-cache)';
 
 /** How a list of models names a diffusion model: by its denoiser ("12 B FLUX", not 16.9 B with its text encoders). */
 export const diffusionSizeLabel = (m: DiffusionModel) =>

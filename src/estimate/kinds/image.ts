@@ -3,13 +3,7 @@
 // Pure.
 import type { ImageModel } from '../../kb/types.js';
 import type { TrainingSettings } from '../settings.js';
-import {
-  denseTargetChoices,
-  DIFFUSION_SAVERS,
-  diffusionArithmetic,
-  diffusionSizeLabel,
-  scaledDiffusion,
-} from './diffusion.js';
+import { diffusionArithmetic, diffusionSizeLabel, encodersAssumption, scaledDiffusion } from './diffusion.js';
 import type { ModelKind } from './kind.js';
 
 export {
@@ -37,10 +31,6 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
 
   // diffusers --mixed_precision fp16
   defaultPrecision: 'mixed-fp16',
-  targetChoices: denseTargetChoices,
-  // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
-  objectives: ['sft'],
-  shapeSetting: 'resolution',
   hasFrames: false,
   // the image trainers' bucket step: kohya-ss/sd-scripts `--bucket_reso_steps` (default 64,
   // library/train_util.py) and SimpleTuner `--aspect_bucket_alignment` (default 64)
@@ -51,8 +41,6 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
     seqLen: null,
     frames: null,
   }),
-  // cached latents and text embeddings, and a quantized base under the adapters (fit.ts)
-  savers: DIFFUSION_SAVERS,
 
   // classifier-free guidance runs the denoiser on the prompt and on the empty prompt at every step
   classImageWork: (model, s) =>
@@ -64,14 +52,9 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
       : null,
   throughputUnit: 'imagesPerSecond',
   throughputPerStep: (_model, s) => arithmetic.samplesPerStep(s),
-  kvCacheBytesPerToken: () => null,
 
   assumptions: (_model, s) => {
-    const out = [
-      s.cache
-        ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
-        : 'text encoders and VAE on the GPU (--no-cache)',
-    ];
+    const out = [encodersAssumption(s)];
     if (s.priorPreservation)
       out.push('prior preservation: one class image per instance image, so twice the samples per step');
     else

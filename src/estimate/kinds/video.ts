@@ -5,10 +5,9 @@ import type { VideoModel } from '../../kb/types.js';
 import type { TrainingSettings } from '../settings.js';
 import {
   blockTokens,
-  denseTargetChoices,
-  DIFFUSION_SAVERS,
   diffusionArithmetic,
   diffusionSizeLabel,
+  encodersAssumption,
   scaledDiffusion,
 } from './diffusion.js';
 import type { ModelKind } from './kind.js';
@@ -49,10 +48,6 @@ export const VIDEO_KIND: ModelKind<VideoModel> = {
 
   // the video trainers train in bf16 (musubi-tuner --mixed_precision bf16, SimpleTuner bf16)
   defaultPrecision: 'mixed-bf16',
-  targetChoices: denseTargetChoices,
-  // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
-  objectives: ['sft'],
-  shapeSetting: 'resolution',
   hasFrames: true,
   // a side the VAE's downscale and the 2 x 2 patch do not divide cannot be patchified (Wan: 16 px)
   resolutionStep: (model) => model.latent.downscale * 2,
@@ -62,23 +57,19 @@ export const VIDEO_KIND: ModelKind<VideoModel> = {
     seqLen: null,
     frames: recipe.frames ?? model.nativeFrames,
   }),
-  savers: DIFFUSION_SAVERS,
 
   // no class images: prior preservation is an image recipe
   classImageWork: () => null,
   // a clip is tens of thousands of latent tokens: the step's throughput is counted in them
   throughputUnit: 'tokensPerSecond',
   throughputPerStep: (model, s) => arithmetic.samplesPerStep(s) * clipTokens(model, s),
-  kvCacheBytesPerToken: () => null,
 
   assumptions: (model, s) => {
     const c = clip(model, s);
     const tokens = clipTokens(model, s);
     return [
       `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${Math.round(tokens).toLocaleString('en-US')} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, 2x2 patches); attention runs over all of them`,
-      s.cache
-        ? 'latents and text embeddings cached before training; text encoders and VAE off the GPU'
-        : 'text encoders and VAE on the GPU (--no-cache)',
+      encodersAssumption(s),
       'the batch counts clips through the denoiser per step',
     ];
   },
