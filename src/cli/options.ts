@@ -160,7 +160,7 @@ export const RUN_KNOB_OPTIONS = {
   ),
   precision: choiceOption(
     '--precision <p>',
-    'mixed-* = fp32 weights with half-precision compute; fp16/bf16 = weights held in half precision',
+    'mixed-* = fp32 weights with half-precision compute (autocast); fp16/bf16 = weights held in half precision; *-master = half-precision model with fp32 master weights and no autocast (DeepSpeed)',
     PRECISIONS,
   ),
   quantize: choiceOption(

@@ -225,6 +225,8 @@ export function languageModelFromConfig(
     qkvBias: type.qkvBias ?? false,
     fusedQkv: (type.fusedPhi3 || type.gptOss) ?? false,
     normsPerLayer: type.normsPerLayer,
+    // every model_type read here is transformers' own code, whose loss upcasts the logits
+    lossUpcast: true,
     qkNorm: type.qkNorm ?? false,
     fusedGateUp: (type.fusedPhi3 || type.gptOss) ?? false,
     mlp: 'gated',

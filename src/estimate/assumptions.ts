@@ -13,7 +13,7 @@ import {
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
-import { isHalf, isMixed, type PrecisionChange } from './precision.js';
+import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
 import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, UTILISATION } from './time.js';
@@ -51,13 +51,17 @@ export function describeAssumptions(
   );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(
-      `frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : 'in fp32'}`,
+      `frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : hasMasterCopy(s.precision) ? 'in half precision with fp32 master copies in the optimizer' : 'in fp32'}`,
     );
   } else if (isMixed(s.precision)) {
     out.push(
       'mixed precision: fp32 master weights and gradients plus the half-precision copy autocast keeps for the backward pass',
     );
   }
+  if (hasMasterCopy(s.precision))
+    out.push(
+      `${s.precision}: the model in ${s.precision.slice(0, 4)} with fp32 master weights in the optimizer and no autocast (DeepSpeed's ${s.precision.slice(0, 4)} engine): half- and fp32 gradients, every op in ${s.precision.slice(0, 4)} unless the model's code upcasts it`,
+    );
   out.push(savedPrecisionText(s, given));
   out.push(
     `CUDA context ${CUDA_CONTEXT_GIB} GiB and ${FRAGMENTATION * 100}% allocator slack on everything but the base weights`,

@@ -12,7 +12,13 @@ import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
 import { trainableParams } from './parameters.js';
-import { autocastCopyBytes, frozenWeightBytes, optimizerBytes, trainedWeightBytes } from './precision.js';
+import {
+  autocastCopyBytes,
+  frozenWeightBytes,
+  moduleWeightBytes,
+  optimizerBytes,
+  trainedWeightBytes,
+} from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
 export const GiB = 2 ** 30;
@@ -70,7 +76,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     // checkpointing they are re-made block by block during recomputation instead.
     baseBytes = net.params * (w + (s.gradientCheckpointing ? 0 : autocastCopyBytes(s.precision)));
     gradBytes = trainable * w;
-    optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
+    optBytes = trainable * optimizerBytes(s.optimizer, s.precision, net.width);
   } else {
     const quantized = quantizedParams(net, s);
     baseBytes =
@@ -82,7 +88,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     const w = trainedWeightBytes(s.precision);
     trainableBytes = trainable * w;
     gradBytes = trainable * w;
-    optBytes = trainable * optimizerBytes(s.optimizer, w, net.width);
+    optBytes = trainable * optimizerBytes(s.optimizer, s.precision, net.width);
   }
   const activations = kind.activationBytes(model, trainedSequences(s));
   const encoders = kind.componentBytes(model, s, method);
@@ -139,7 +145,7 @@ export function heldWeightBytes(model: Model, s: TrainingSettings): number {
  */
 export function referenceCopyBytes(model: Model, s: TrainingSettings): number {
   if (!OBJECTIVE_TRAITS[s.objective].reference || !METHOD_TRAITS[s.method].trainsEveryWeight) return 0;
-  return kindOf(model).baseNetwork(model).params * trainedWeightBytes(s.precision);
+  return kindOf(model).baseNetwork(model).params * moduleWeightBytes(s.precision);
 }
 
 /** Completions sampled at once: TRL's generation_batch_size default, per_device_train_batch_size x steps_per_generation (= gradient accumulation). */

@@ -9,10 +9,30 @@ export const NF4_BITS = 4 + 8 / 64 + 32 / (64 * 256); // 4.127 bits: NF4 + doubl
 
 export const isHalf = (p: Precision) => p === 'fp16' || p === 'bf16';
 export const isMixed = (p: Precision) => p === 'mixed-fp16' || p === 'mixed-bf16';
+/**
+ * The model itself in half precision, with fp32 master weights in the optimizer and no autocast:
+ * DeepSpeed's fp16 and bf16 engines (FP16_Optimizer / BF16_Optimizer; accelerate turns native AMP
+ * off under DeepSpeed, `native_amp` only "not in (DistributedType.DEEPSPEED, ...)"), apex O2.
+ */
+export const hasMasterCopy = (p: Precision) => p === 'fp16-master' || p === 'bf16-master';
+/** Every op runs in the half-precision dtype unless the model's code upcasts it: no autocast picks fp32 ops. */
+export const computesInHalf = (p: Precision) => isHalf(p) || hasMasterCopy(p);
 
-/** Bytes of a trained weight as stored (master copy). */
+/**
+ * Bytes held per trained weight: the fp32 weight (mixed precision keeps the model in fp32), the
+ * half-precision weight of a pure half run, or the half-precision weight and its fp32 master copy.
+ * Gradients are counted at the same bytes: DeepSpeed's engines keep the half-precision gradients
+ * and the fp32 gradients of the partition the optimizer steps (stage_1_and_2.py
+ * single_partition_of_fp32_groups).
+ */
 export function trainedWeightBytes(p: Precision): number {
+  if (hasMasterCopy(p)) return 2 + 4;
   return isHalf(p) ? 2 : 4;
+}
+
+/** Bytes per weight of the model module itself (what a second, frozen copy of it holds). */
+export function moduleWeightBytes(p: Precision): number {
+  return computesInHalf(p) ? 2 : 4;
 }
 
 /** Extra bytes of the half-precision copy autocast keeps for the backward pass. */
@@ -33,11 +53,13 @@ export function activationBytes(p: Precision): number {
 }
 
 /**
- * Optimizer state bytes per trained parameter. Full-precision states follow the weight dtype
- * (torch keeps AdamW moments in the parameter's dtype; pure-bf16 recipes hold them in bf16).
- * `width` is the typical matrix side, for Adafactor's factored second moment (rows + columns).
+ * Optimizer state bytes per trained parameter. Full-precision states follow the dtype of the
+ * weight the optimizer steps (torch keeps AdamW moments in the parameter's dtype; pure-bf16 recipes
+ * hold them in bf16; DeepSpeed's engines step the fp32 master copy). `width` is the typical matrix
+ * side, for Adafactor's factored second moment (rows + columns).
  */
-export function optimizerBytes(o: Optimizer, weightBytes: number, width: number): number {
+export function optimizerBytes(o: Optimizer, p: Precision, width: number): number {
+  const weightBytes = isHalf(p) ? 2 : 4;
   switch (o) {
     case 'adamw':
       return 2 * weightBytes;
@@ -72,8 +94,9 @@ export interface PrecisionChange {
  * the precision (they get the assumption's warning instead).
  */
 export function precisionForCard(p: Precision, cardHasBf16: boolean, fixed: boolean): PrecisionChange | null {
-  if (fixed || cardHasBf16 || (p !== 'bf16' && p !== 'mixed-bf16')) return null;
-  return { from: p, to: 'mixed-fp16' };
+  if (fixed || cardHasBf16 || !p.includes('bf16')) return null;
+  // DeepSpeed's bf16 engine becomes its fp16 engine (fp16 with its dynamic loss scaler)
+  return { from: p, to: p === 'bf16-master' ? 'fp16-master' : 'mixed-fp16' };
 }
 
 export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = {

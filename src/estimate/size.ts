@@ -3,7 +3,7 @@ import type { Model } from '../kb/types.js';
 import type { SavePrecision } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
 import { DEFAULT_VIRTUAL_TOKENS, METHOD_TRAITS } from './methods.js';
-import { isHalf } from './precision.js';
+import { computesInHalf } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 
 const SAVE_BYTES: Record<SavePrecision, number> = { fp16: 2, bf16: 2, fp32: 4 };
@@ -18,7 +18,7 @@ const SAVE_BYTES: Record<SavePrecision, number> = { fp16: 2, bf16: 2, fp32: 4 };
  */
 export function savedPrecision(s: TrainingSettings): { bytes: number; dtype: string } {
   if (s.savePrecision) return { bytes: SAVE_BYTES[s.savePrecision], dtype: s.savePrecision };
-  const half = METHOD_TRAITS[s.method].savedAs === 'half-precision checkpoint' || isHalf(s.precision);
+  const half = METHOD_TRAITS[s.method].savedAs === 'half-precision checkpoint' || computesInHalf(s.precision);
   return { bytes: half ? 2 : 4, dtype: half ? 'half precision' : 'fp32' };
 }
 

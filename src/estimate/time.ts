@@ -185,7 +185,9 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
   // per optimizer step; torch's multi-tensor (foreach) AdamW doubles that with its temporaries.
   const w = trainedWeightBytes(s.precision);
   const optimizerStep =
-    (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, w, 4096))) / (gpu.bandwidthGBs * 1e9) / s.gradAccum;
+    (2 * trainable * (2 * w + w + 2 * optimizerBytes(s.optimizer, s.precision, 4096))) /
+    (gpu.bandwidthGBs * 1e9) /
+    s.gradAccum;
   const reference = referenceSeconds(model, s, gpu);
   const generation = generationSeconds(model, s, gpu);
   const stepSeconds =

@@ -157,6 +157,12 @@ const LlmArchitectureSchema = z.strictObject({
   attentionSoftcap: z.number().positive().optional(),
   /** final logits soft-capped the same way (Gemma 2): one more logits-sized tensor kept */
   finalLogitSoftcap: z.number().positive().optional(),
+  /**
+   * false where the model's own code (trust_remote_code) runs the cross-entropy on the logits in
+   * their dtype, without the fp32 upcast of transformers' loss (Qwen v1's QWenLMHeadModel); under
+   * autocast the op is upcast anyway, so it matters only in pure half precision (DeepSpeed fp16)
+   */
+  lossUpcast: z.boolean().default(true),
   /** a learned sink logit per head and layer (gpt-oss) */
   attentionSinks: z.boolean().default(false),
   /** a mixture-of-experts MLP in place of the dense one (in every `every`-th layer) */

@@ -29,7 +29,7 @@ export const METHODS = [
   'ptuning',
   'prefix',
 ] as const;
-export const PRECISIONS = ['fp32', 'mixed-fp16', 'mixed-bf16', 'fp16', 'bf16'] as const;
+export const PRECISIONS = ['fp32', 'mixed-fp16', 'mixed-bf16', 'fp16', 'bf16', 'fp16-master', 'bf16-master'] as const;
 export const QUANTIZATIONS = ['none', 'fp8', 'int8', 'nf4'] as const;
 export const OPTIMIZERS = [
   'adamw',

@@ -101,6 +101,7 @@ export interface LlmArchitectureJson {
   parallelBlock?: boolean;
   attentionSoftcap?: number;
   finalLogitSoftcap?: number;
+  lossUpcast: boolean;
   attentionSinks: boolean;
   moe?: { experts: number; perToken: number; expertIntermediate: number; shared: number; every: number };
 }
@@ -206,6 +207,7 @@ function architectureJson(a: LlmModel['architecture']): LlmArchitectureJson {
     parallelBlock: a.parallelBlock,
     attentionSoftcap: a.attentionSoftcap,
     finalLogitSoftcap: a.finalLogitSoftcap,
+    lossUpcast: a.lossUpcast,
     attentionSinks: a.attentionSinks,
     moe: ifPresent(a.moe, (m) => ({
       experts: m.experts,

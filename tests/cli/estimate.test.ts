@@ -142,7 +142,7 @@ describe('estimate', () => {
     [
       'bad precision',
       ['estimate', '--technique', 'lora', '--model', 'sdxl', '--precision', 'fp64'],
-      /Allowed choices are fp32, mixed-fp16, mixed-bf16, fp16, bf16/,
+      /Allowed choices are fp32, mixed-fp16, mixed-bf16, fp16, bf16, fp16-master, bf16-master/,
     ],
     ['missing model', ['estimate', '--technique', 'lora'], /missing --model/],
     [

@@ -228,6 +228,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         parallelBlock: true,
         attentionSoftcap: 50,
         finalLogitSoftcap: 30,
+        lossUpcast: false,
         qkNorm: true,
         attentionSinks: true,
         moe: { experts: 8, perToken: 2, expertIntermediate: 1024, shared: 1, every: 2 },

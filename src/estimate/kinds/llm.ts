@@ -3,7 +3,7 @@
 import type { LlmModel, Model } from '../../kb/types.js';
 import { OBJECTIVES, TARGETS } from '../../kb/vocabulary.js';
 import { METHOD_TRAITS } from '../methods.js';
-import { activationBytes } from '../precision.js';
+import { activationBytes, computesInHalf } from '../precision.js';
 import type { TrainingSettings } from '../settings.js';
 import type { ModelKind } from './kind.js';
 import {
@@ -150,7 +150,7 @@ export function logitsBytes(model: LlmModel, s: TrainingSettings): number {
   const half = bytes * (a.finalLogitSoftcap ? 2 : 1);
   switch (s.loss) {
     case 'full':
-      return tokens * a.vocab * (half + LOSS_BYTES_PER_LOGIT);
+      return tokens * a.vocab * (half + fullLossBytesPerLogit(model, s));
     case 'chunked':
       return (
         tokens * a.vocab * (half + LOG_SOFTMAX_BYTES + (LOSS_BYTES_PER_LOGIT - LOG_SOFTMAX_BYTES) / CHUNKED_LOSS_CHUNKS)
@@ -160,12 +160,26 @@ export function logitsBytes(model: LlmModel, s: TrainingSettings): number {
   }
 }
 
+/**
+ * The cross-entropy's own bytes per logit over the whole logits: LOSS_BYTES_PER_LOGIT's three
+ * tensors (the copy it runs on, the log-softmax output, its gradient) in fp32, or in the logits'
+ * half precision where the model's code does not upcast (`lossUpcast: false`) and no autocast
+ * does it for it (half precision without autocast; autocast runs cross_entropy in fp32, PyTorch's autocast op
+ * reference "CUDA Ops that can autocast to float32").
+ */
+function fullLossBytesPerLogit(model: LlmModel, s: TrainingSettings): number {
+  if (model.architecture.lossUpcast || !computesInHalf(s.precision)) return LOSS_BYTES_PER_LOGIT;
+  return (LOSS_BYTES_PER_LOGIT / 4) * activationBytes(s.precision);
+}
+
 /** What the assumptions say of the logits and the loss. */
-function lossAssumption(s: TrainingSettings): string {
+function lossAssumption(model: LlmModel, s: TrainingSettings): string {
   const bytes = activationBytes(s.precision);
   switch (s.loss) {
     case 'full':
-      return `logits and loss at ${bytes + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, Liger, Unsloth) keep less`;
+      return model.architecture.lossUpcast || !computesInHalf(s.precision)
+        ? `logits and loss at ${bytes + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, Liger, Unsloth) keep less`
+        : `logits and loss at ${bytes + fullLossBytesPerLogit(model, s)} bytes per vocabulary entry per token: the model's own code runs the cross-entropy in ${s.precision} (no fp32 upcast)`;
     case 'chunked':
       return `cross-entropy over ${CHUNKED_LOSS_CHUNKS} chunks of the logits, each upcast to fp32 in turn (torchtune's CEWithChunkedOutputLoss): ${bytes + LOG_SOFTMAX_BYTES + (LOSS_BYTES_PER_LOGIT - LOG_SOFTMAX_BYTES) / CHUNKED_LOSS_CHUNKS} bytes per vocabulary entry per token`;
     case 'fused':
@@ -273,7 +287,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
     s.meanSeqLen === null
       ? `every sequence ${s.seqLen} tokens long (packed, or --seq-len as the measured runs state it); --no-packing or --tokens-per-example for shorter examples`
       : `one example per sequence, about ${s.meanSeqLen} tokens computed of the ${s.seqLen}-token cut-off; memory sized for the longest (${s.seqLen})`,
-    lossAssumption(s),
+    lossAssumption(model, s),
   ],
   eagerAttention: (model, s) => {
     const cap = model.architecture.attentionSoftcap;
