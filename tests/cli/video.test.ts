@@ -421,6 +421,12 @@ describe('HunyuanVideo and LTX-Video (issue 14: the rest of the video family)', 
     expect((bf16.vram.peakGiB - fp8) / (12821012544 / 2 ** 30)).toBeGreaterThan(0.9);
     expect(await peak(`${flags} --blocks-to-swap 30`)).toBeLessThan(bf16.vram.peakGiB - 10);
   });
+  it("LoKr on HunyuanVideo is musubi-tuner's loha_lokr.md run (networks.lokr, dim 32)", async () => {
+    const r = await runCli(splitFlags('estimate --technique lokr --model hunyuanvideo --json'));
+    expect(r.code).toBe(0);
+    const e = JSON.parse(r.stdout) as { settings: { rank: number; learningRate: number } };
+    expect(e.settings).toMatchObject({ rank: 32, learningRate: 2e-4 });
+  });
   it('recommend --goal motion --model hunyuanvideo --gpu rtx-4090 --time 12h finds a run that fits', async () => {
     const r = await runCli(splitFlags('recommend --goal motion --model hunyuanvideo --gpu rtx-4090 --time 12h --json'));
     expect(r.code).toBe(0);
