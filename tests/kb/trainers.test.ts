@@ -79,6 +79,16 @@ describe('trainers', () => {
     expect(errors('other.yaml', 'ltx-video')).toContain("group 'ltx-video' is of video models");
     expect(errors('fine.yaml', 'llm')).toBe('');
   });
+  it('`trainers` names the groups each lacks after its families', async () => {
+    const text = await runCli(['trainers', '--family', 'video', '--no-color'], { COLUMNS: '200' });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/musubi-tuner .*image, video \(default\); not ltx-video/);
+    const json = JSON.parse((await runCli(['trainers', '--family', 'video', '--json'])).stdout) as Array<{
+      id: string;
+      notFor?: string[];
+    }>;
+    expect(json.find((t) => t.id === 'simpletuner')?.notFor).toEqual(['hunyuan-video']);
+  });
 
   it('`trainers` lists them, by family, as text or JSON', async () => {
     const text = await runCli(['trainers', '--no-color']);
