@@ -399,8 +399,11 @@ async function askEach(
   // the trainer: its defaults and savers shape every plan; Enter keeps the family's default
   if (known.trainer === undefined) {
     const family = GOAL_FAMILY[goal];
-    const trainers = trainersFor(kb, family);
-    const fallback = defaultTrainer(kb, family);
+    // a catalogued model narrows the choice to the trainers of its group (trainers.yaml `notFor`)
+    const modelName = asked.model ?? known.model;
+    const group = modelName ? findModel(kb, modelName).found?.group : undefined;
+    const trainers = trainersFor(kb, family, group);
+    const fallback = defaultTrainer(kb, family, group);
     if (trainers.length > 1) {
       const id = await ask<string>({
         type: 'select',

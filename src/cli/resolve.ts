@@ -331,7 +331,7 @@ export function runRangeWarnings(
     const down = r.width === null ? `${h}` : `${w}x${h}`;
     warnings.push(
       kindOf(model).hasFrames
-        ? `--resolution ${showResolution(r)} is not a multiple of ${step} (the VAE's downscale x the 2 x 2 patch): trainers crop it to ${down}; estimated as given.`
+        ? `--resolution ${showResolution(r)} is not a multiple of ${step} (the VAE's downscale x the denoiser's patch): trainers crop it to ${down}; estimated as given.`
         : `--resolution ${showResolution(r)} is not a multiple of ${step}: trainers bucket it to ${down} (kohya) or the nearest multiple (SimpleTuner); estimated as given.`,
     );
   }
@@ -342,22 +342,32 @@ export function runRangeWarnings(
  * The trainer of a run: the one --trainer names, which must train the model's family, else the
  * family's default (trainers.yaml `defaultFor`); null when the knowledge base has none for it.
  */
-/** The trainers that train models of the family, in the knowledge base's order. */
-export const trainersFor = (kb: KnowledgeBase, family: Family): Trainer[] =>
-  kb.trainers.filter((t) => t.families.includes(family));
+/**
+ * The trainers that train models of the family, in the knowledge base's order; with a model group,
+ * only those that train it (trainers.yaml `notFor`).
+ */
+export const trainersFor = (kb: KnowledgeBase, family: Family, group?: string): Trainer[] =>
+  kb.trainers.filter((t) => t.families.includes(family) && (group === undefined || !t.notFor?.includes(group)));
 
-/** The trainer assumed for the family when none is given (trainers.yaml `defaultFor`); null: none. */
-export const defaultTrainer = (kb: KnowledgeBase, family: Family): Trainer | null =>
-  kb.trainers.find((t) => t.defaultFor?.includes(family)) ?? null;
+/**
+ * The trainer assumed for the family when none is given (trainers.yaml `defaultFor`); for a model
+ * group the family's default does not train (`notFor`), the first trainer that does. null: none.
+ */
+export function defaultTrainer(kb: KnowledgeBase, family: Family, group?: string): Trainer | null {
+  const familyDefault = kb.trainers.find((t) => t.defaultFor?.includes(family)) ?? null;
+  if (!familyDefault || group === undefined || !familyDefault.notFor?.includes(group)) return familyDefault;
+  return trainersFor(kb, family, group)[0] ?? null;
+}
 
 export function resolveTrainer(
   kb: KnowledgeBase,
   family: Family,
   id: string | undefined,
   subject: string,
+  group?: string,
 ): { trainer: Trainer | null; isDefault: boolean } {
   const forFamily = trainersFor(kb, family).map((t) => t.id);
-  if (id === undefined) return { trainer: defaultTrainer(kb, family), isDefault: true };
+  if (id === undefined) return { trainer: defaultTrainer(kb, family, group), isDefault: true };
   const wanted = id.trim().toLowerCase();
   const trainer = kb.trainers.find((t) => t.id === wanted);
   if (!trainer)
@@ -366,13 +376,31 @@ export function resolveTrainer(
     throw new UsageError(
       `--trainer ${trainer.id} trains ${trainer.families.map((f) => FAMILY_WORDS[f].models).join(' and ')}; ${subject} is ${FAMILY_WORDS[family].adjective} model. Allowed for it: ${forFamily.join(', ')}.`,
     );
+  if (group !== undefined && trainer.notFor?.includes(group)) {
+    const name = kb.groups.find((g) => g.id === group)?.name ?? group;
+    throw new UsageError(
+      `--trainer ${trainer.id} does not train ${name} models (${subject}). Allowed for it: ${trainersFor(
+        kb,
+        family,
+        group,
+      )
+        .map((t) => t.id)
+        .join(', ')}.`,
+    );
+  }
   return { trainer, isDefault: false };
 }
 
 /** --blocks-to-swap needs a trainer that swaps blocks (trainers.yaml `savers: [block-swap]`). */
-export function checkBlockSwap(kb: KnowledgeBase, family: Family, trainer: Trainer | null, blocks?: number): void {
+export function checkBlockSwap(
+  kb: KnowledgeBase,
+  family: Family,
+  trainer: Trainer | null,
+  blocks?: number,
+  group?: string,
+): void {
   if (blocks === undefined || trainer?.savers.includes('block-swap')) return;
-  const swapping = trainersFor(kb, family)
+  const swapping = trainersFor(kb, family, group)
     .filter((t) => t.savers.includes('block-swap'))
     .map((t) => t.id);
   throw new UsageError(

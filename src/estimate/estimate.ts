@@ -71,7 +71,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     assumptions: [
       ...(request.trainer
         ? [
-            `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, the default for ${kindOf(model).adjective} models (not given; pass --trainer)` : ''}: ${trainerSummary(request.trainer)}, the flags given over both`,
+            `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, ${defaultTrainerWhy(request.trainer, model)} (not given; pass --trainer)` : ''}: ${trainerSummary(request.trainer)}, the flags given over both`,
           ]
         : []),
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),
@@ -83,6 +83,17 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
       ? { id: request.trainer.id, name: request.trainer.name, isDefault: request.trainerIsDefault ?? false }
       : null,
   };
+}
+
+/**
+ * Why a trainer nobody named runs: the family's default, or for a model group that default does
+ * not train (trainers.yaml `notFor`: musubi-tuner has no LTX-Video), the first trainer that does.
+ */
+function defaultTrainerWhy(t: Trainer, model: Model): string {
+  const adjective = kindOf(model).adjective;
+  return t.defaultFor?.includes(model.family)
+    ? `the default for ${adjective} models`
+    : `the trainer for ${model.name}, which the ${adjective} models' default does not train`;
 }
 
 function trainerSummary(t: Trainer): string {

@@ -231,6 +231,18 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
   // a trainer is the default only for a family it trains, and a family has one default
   const defaultOf = new Map<string, string>();
   for (const tr of kb.trainers ?? []) {
+    // the groups a trainer does not train exist and are of a family it trains
+    for (const [j, id] of (tr.notFor ?? []).entries()) {
+      const field = { path: ['notFor', j] };
+      const group = groups.get(id);
+      if (!group) out.push({ key: `trainers:${tr.id}`, field, message: `notFor names ${unknownGroup(id)}` });
+      else if (!tr.families.includes(group.family))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field,
+          message: `group '${id}' is of ${group.family} models, which '${tr.id}' does not train anyway (families)`,
+        });
+    }
     for (const [j, family] of (tr.defaultFor ?? []).entries()) {
       const field = { path: ['defaultFor', j] };
       if (!tr.families.includes(family))

@@ -278,7 +278,9 @@ export const ImageModelSchema = z.strictObject({
 });
 
 const VideoComponentsSchema = ImageComponentsSchema.extend({
-  denoiser: ImageComponentsSchema.shape.denoiser.extend({ kind: z.literal('dit') }),
+  // a transformer either way: cross-attention blocks (Wan, LTX-Video) or double- and single-stream
+  // joint-attention blocks over the latent and text tokens (HunyuanVideo, FLUX's layout)
+  denoiser: ImageComponentsSchema.shape.denoiser.extend({ kind: z.enum(['dit', 'mmdit']) }),
 });
 
 export const VideoModelSchema = z.strictObject({
@@ -444,6 +446,11 @@ export const TrainerSchema = z.strictObject({
   families: z.array(z.enum(FAMILIES)).min(1),
   /** the families this trainer is assumed for when none is given (one per family; checked by the loader) */
   defaultFor: z.array(z.enum(FAMILIES)).min(1).optional(),
+  /**
+   * model groups (groups.yaml) of its families that it does not train, e.g. musubi-tuner has no
+   * LTX-Video; checked by the loader. A model of such a group defaults to the first trainer that does
+   */
+  notFor: z.array(id).min(1).optional(),
   /** how it computes the cross-entropy by default (language models) */
   loss: z.enum(LOSSES).optional(),
   /** its default attention kernel */

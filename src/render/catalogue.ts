@@ -216,8 +216,12 @@ export function renderTrainersText(kb: KnowledgeBase, list: Trainer[], opts: Ren
       { header: 'name', weight: 2, min: 12, cell: (t) => t.name },
       {
         header: 'for',
+        weight: 2,
         min: 5,
-        cell: (t) => t.families.map((f) => (t.defaultFor?.includes(f) ? `${f} (default)` : f)).join(', '),
+        // the model groups it lacks follow its families (musubi-tuner: video, not ltx-video)
+        cell: (t) =>
+          t.families.map((f) => (t.defaultFor?.includes(f) ? `${f} (default)` : f)).join(', ') +
+          (t.notFor ? `; not ${t.notFor.join(', ')}` : ''),
       },
       { header: 'loss', min: 4, cell: (t) => t.loss ?? '-' },
       { header: 'checkpointing', min: 4, cell: (t) => t.gradientCheckpointing ?? '-' },

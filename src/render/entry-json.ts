@@ -505,6 +505,8 @@ export interface TrainerJson {
   name: string;
   families: Family[];
   defaultFor?: Family[];
+  /** model groups of its families it does not train */
+  notFor?: string[];
   loss?: Trainer['loss'];
   attention?: Trainer['attention'];
   gradientCheckpointing?: Trainer['gradientCheckpointing'];
@@ -524,6 +526,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   name: t.name,
   families: [...t.families],
   defaultFor: ifPresent(t.defaultFor, (f) => [...f]),
+  notFor: ifPresent(t.notFor, (g) => [...g]),
   loss: t.loss,
   attention: t.attention,
   gradientCheckpointing: t.gradientCheckpointing,

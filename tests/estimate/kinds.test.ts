@@ -253,6 +253,44 @@ describe('video models', () => {
     expect(VIDEO_KIND.baseNetwork(wan14).params).toBe(14288491584);
     expect(VIDEO_KIND.classImageWork(wan, settings('lora', wan))).toBeNull();
   });
+  it("HunyuanVideo's 3-D VAE is Wan's 4 x 8 x 8 with a 1 x 2 x 2 patch; LTX-Video's 8 x 32 x 32 with patch 1", () => {
+    const hy = video('hunyuanvideo-t2v-13b');
+    const ltx = video('ltx-video-2b');
+    // 960x544 at 45 frames: 1 + 44 / 4 = 12 latent frames of 68 x 120, in 2 x 2 patches
+    expect(clipTokens(hy, settings('lora', hy))).toBe(12 * 34 * 60);
+    // 768x512 at 125 frames: 1 + 124 // 8 = 16 latent frames of 16 x 24, one token per latent pixel
+    expect(latentFrames(ltx, 125)).toBe(16);
+    expect(clipTokens(ltx, settings('lora', ltx))).toBe(16 * 16 * 24);
+    expect(latentFrames(ltx, 121)).toBe(16);
+    expect(latentFrames(ltx, 129)).toBe(17);
+    // the side a trainer can patchify: downscale x patch
+    expect(VIDEO_KIND.resolutionStep!(hy)).toBe(16);
+    expect(VIDEO_KIND.resolutionStep!(ltx)).toBe(32);
+    expect(VIDEO_KIND.resolutionStep!(wan)).toBe(16);
+  });
+  it("HunyuanVideo's joint attention sees its 256 text tokens in every block; LTX-Video cross-attends to 128", () => {
+    const hy = video('hunyuanvideo-t2v-13b');
+    const s = settings('lora', hy, { gradientCheckpointing: true });
+    const tokens = clipTokens(hy, s) + 256;
+    // checkpointed block inputs: 60 blocks x (latent + text tokens) x 3072 in bf16; the step's
+    // throughput counts the latent tokens
+    expect(VIDEO_KIND.throughputPerStep(hy, s)).toBe(12 * 34 * 60);
+    expect(VIDEO_KIND.checkpointBytes(hy, s)).toBe(60 * tokens * 3072 * 2);
+    const w = 3072;
+    const matmuls = 60 * 2 * (4 + 2 * 4) * w ** 2 * tokens;
+    const attention = 60 * 4 * tokens ** 2 * w;
+    expect(VIDEO_KIND.forwardFlops(hy, s) / (matmuls + attention)).toBeCloseTo(1, 3);
+    const ltx = video('ltx-video-2b');
+    const l = settings('lora', ltx, { gradientCheckpointing: true });
+    // the recipe's batch of 4 clips (SimpleTuner's LTX quickstart)
+    expect(l.batch).toBe(4);
+    expect(VIDEO_KIND.checkpointBytes(ltx, l)).toBe(4 * 28 * clipTokens(ltx, l) * 2048 * 2);
+  });
+  it('the three new denoisers count to their published sizes', () => {
+    expect(VIDEO_KIND.baseNetwork(video('hunyuanvideo-t2v-13b')).params / 1e9).toBeCloseTo(12.8, 1);
+    expect(VIDEO_KIND.baseNetwork(video('ltx-video-2b')).params / 1e9).toBeCloseTo(1.9, 1);
+    expect(VIDEO_KIND.baseNetwork(video('ltx-video-13b')).params / 1e9).toBeCloseTo(13.0, 1);
+  });
   it('scales a Wan layout to about the size asked', () => {
     const scaled = scaledModel(kb, 'video', 10);
     expect(scaled.family).toBe('video');

@@ -60,6 +60,36 @@ describe('trainers', () => {
     expect(defaultingErrors('other.yaml', 'image')).toContain('does not train them');
   });
 
+  it('notFor names the groups a trainer lacks: they exist and are of a family it trains', () => {
+    const kb = loadKnowledgeBase();
+    const notFor = (id: string) => kb.trainers.find((t) => t.id === id)!.notFor;
+    expect(notFor('musubi-tuner')).toEqual(['ltx-video']);
+    expect(notFor('simpletuner')).toEqual(['hunyuan-video']);
+    expect(notFor('ai-toolkit')).toEqual(['hunyuan-video', 'ltx-video']);
+    const dir = mkdtempSync(join(tmpdir(), 'trainers-'));
+    const errors = (file: string, groups: string) => {
+      const path = join(dir, file);
+      writeFileSync(
+        path,
+        `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    notFor: [${groups}]\n${SOURCE}`,
+      );
+      return validateKnowledgeBase([join(process.cwd(), 'data'), path]).errors.join('\n');
+    };
+    expect(errors('unknown.yaml', 'ltx-vid')).toMatch(/unknown model group 'ltx-vid' \(did you mean 'ltx-video'\?\)/);
+    expect(errors('other.yaml', 'ltx-video')).toContain("group 'ltx-video' is of video models");
+    expect(errors('fine.yaml', 'llm')).toBe('');
+  });
+  it('`trainers` names the groups each lacks after its families', async () => {
+    const text = await runCli(['trainers', '--family', 'video', '--no-color'], { COLUMNS: '200' });
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/musubi-tuner .*image, video \(default\); not ltx-video/);
+    const json = JSON.parse((await runCli(['trainers', '--family', 'video', '--json'])).stdout) as Array<{
+      id: string;
+      notFor?: string[];
+    }>;
+    expect(json.find((t) => t.id === 'simpletuner')?.notFor).toEqual(['hunyuan-video']);
+  });
+
   it('`trainers` lists them, by family, as text or JSON', async () => {
     const text = await runCli(['trainers', '--no-color']);
     expect(text.code).toBe(0);

@@ -181,6 +181,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
     const trainer = TrainerSchema.parse({
       ...kb.trainers.find((t) => t.id === 'unsloth')!,
       defaultFor: ['llm'],
+      notFor: ['llm'],
       loss: 'chunked',
       attention: 'flash',
       gradientCheckpointing: 'offloaded',

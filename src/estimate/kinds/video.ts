@@ -3,13 +3,7 @@
 // height x width. Pure.
 import type { VideoModel } from '../../kb/types.js';
 import type { TrainingSettings } from '../settings.js';
-import {
-  blockTokens,
-  diffusionArithmetic,
-  diffusionSizeLabel,
-  encodersAssumption,
-  scaledDiffusion,
-} from './diffusion.js';
+import { diffusionArithmetic, diffusionSizeLabel, encodersAssumption, scaledDiffusion } from './diffusion.js';
 import type { ModelKind } from './kind.js';
 
 /**
@@ -33,10 +27,20 @@ export function clipLatentPixels(model: VideoModel, s: TrainingSettings): number
   return (latentFrames(model, c.frames) * c.height * c.width) / model.latent.downscale ** 2;
 }
 
-/** The latent tokens one clip is to the denoiser's blocks (its first block group's patch). */
+/**
+ * The latent tokens one clip is to the denoiser's blocks (its first block group's patch); a joint-
+ * attention denoiser's blocks see the text tokens beside them (blockTokens).
+ */
 export function clipTokens(model: VideoModel, s: TrainingSettings): number {
-  return blockTokens(model, model.components.denoiser.blocks[0]!, clipLatentPixels(model, s));
+  return clipLatentPixels(model, s) * model.components.denoiser.blocks[0]!.tokensPerLatentPixel;
 }
+
+/**
+ * The side of the denoiser's spatial patch in latent pixels: 2 for the 1 x 2 x 2 patch of Wan and
+ * HunyuanVideo (0.25 tokens per latent pixel), 1 for LTX-Video's patch_size 1.
+ */
+export const patchSide = (model: VideoModel) =>
+  Math.round(1 / Math.sqrt(model.components.denoiser.blocks[0]!.tokensPerLatentPixel));
 
 const { forwardFlopsPerSample: _perSample, ...arithmetic } = diffusionArithmetic(clipLatentPixels);
 
@@ -49,8 +53,9 @@ export const VIDEO_KIND: ModelKind<VideoModel> = {
   // the video trainers train in bf16 (musubi-tuner --mixed_precision bf16, SimpleTuner bf16)
   defaultPrecision: 'mixed-bf16',
   hasFrames: true,
-  // a side the VAE's downscale and the 2 x 2 patch do not divide cannot be patchified (Wan: 16 px)
-  resolutionStep: (model) => model.latent.downscale * 2,
+  // a side the VAE's downscale and the patch do not divide cannot be patchified (Wan: 8 x 2 = 16 px,
+  // LTX-Video: 32 x 1 = 32 px)
+  resolutionStep: (model) => model.latent.downscale * patchSide(model),
   runShape: (model, recipe) => ({
     resolution: model.nativeSize.height,
     width: model.nativeSize.width,
@@ -67,8 +72,11 @@ export const VIDEO_KIND: ModelKind<VideoModel> = {
   assumptions: (model, s) => {
     const c = clip(model, s);
     const tokens = clipTokens(model, s);
+    const patch = patchSide(model);
+    const d = model.components.denoiser;
+    const joint = d.kind === 'mmdit' ? ` with the ${d.textTokens} text tokens` : '';
     return [
-      `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${Math.round(tokens).toLocaleString('en-US')} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, 2x2 patches); attention runs over all of them`,
+      `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${Math.round(tokens).toLocaleString('en-US')} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, ${patch}x${patch} patches); attention runs over all of them${joint}`,
       encodersAssumption(s),
       'the batch counts clips through the denoiser per step',
     ];

@@ -94,8 +94,8 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   // a value fixed by the user that the card's stack does not run (MPS: 8-bit optimizers, flash-attn)
   const stack = given.card ? backendProblem(flags, given.card.backend, given.card.name) : null;
   if (stack) throw new UsageError(stack);
-  const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id);
-  checkBlockSwap(kb, model.family, trainer, flags.blocksToSwap);
+  const { trainer, isDefault } = resolveTrainer(kb, model.family, flags.trainer, model.id, model.group);
+  checkBlockSwap(kb, model.family, trainer, flags.blocksToSwap, model.group);
   return {
     technique,
     model,

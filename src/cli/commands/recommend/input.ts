@@ -150,8 +150,8 @@ export function checkRecommendInput(
   const stack = gpu ? backendProblem(input, gpu.backend ?? 'cuda', gpu.name) : null;
   if (stack) throw new UsageError(stack);
   checkRunRanges(model!, input);
-  const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id);
-  checkBlockSwap(kb, model!.family, trainer.trainer, input.blocksToSwap);
+  const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id, model!.group);
+  checkBlockSwap(kb, model!.family, trainer.trainer, input.blocksToSwap, model!.group);
   const data = dataOf(input, model!.family);
   // the objective given, else the goal's (preference: dpo, reasoning: grpo, other language goals: sft)
   const objective = input.objective ?? GOAL_OBJECTIVE[goal];
