@@ -1,9 +1,9 @@
 // Catalogue listings: techniques, one technique in full, models, GPUs, trainers.
-import { llmActiveMatmulParams } from '../estimate/kinds/llm-layers.js';
+import { llmActiveMatmulParams, llmActiveParamsWithEmbedding } from '../estimate/kinds/llm-layers.js';
 import { fmtLr, fmtMB, fmtNum, groupThousands } from '../format.js';
 import { FACTS } from '../kb/fact-names.js';
 import type { Source } from '../kb/schema.js';
-import type { Gpu, KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
+import type { Gpu, KnowledgeBase, LlmModel, Model, Technique, Trainer } from '../kb/types.js';
 import { type Family, GOALS } from '../kb/vocabulary.js';
 import { COMPARE_ROWS, compareCell } from './compare.js';
 import { appliesText, sourceLine, wrapLines } from './format.js';
@@ -148,6 +148,13 @@ export function renderTechniqueDetail(kb: KnowledgeBase, t: Technique, opts: Ren
   return wrapLines(out, opts.width).join('\n') + '\n';
 }
 
+/** An MoE model's active parameters, and with its embedding where that differs (the publishers count both ways). */
+function activeLabel(m: LlmModel): string {
+  const matmul = fmtNum(llmActiveMatmulParams(m) / 1e9, 2);
+  const all = fmtNum(llmActiveParamsWithEmbedding(m) / 1e9, 2);
+  return all === matmul ? `${matmul} B active` : `${matmul} B active (${all} B with the embedding)`;
+}
+
 /** A model's architecture in a few words, per family (the compiler keeps the table exhaustive). */
 const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) => string } = {
   llm: (m) => {
@@ -155,7 +162,7 @@ const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) 
     const dense = `${a.layers} layers, hidden ${a.hidden}, ${a.heads}/${a.kvHeads} heads, context ${groupThousands(m.contextLength)}`;
     if (!a.moe) return dense;
     const shared = a.moe.shared ? ` + ${a.moe.shared} shared` : '';
-    return `${dense}; MoE: ${a.moe.experts} experts, ${a.moe.perToken}${shared} per token, ${fmtNum(llmActiveMatmulParams(m) / 1e9, 2)} B active`;
+    return `${dense}; MoE: ${a.moe.experts} experts, ${a.moe.perToken}${shared} per token, ${activeLabel(m)}`;
   },
   image: (m) => {
     const c = m.components;

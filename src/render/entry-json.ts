@@ -4,7 +4,7 @@
 // output has always had. An optional field the entry lacks is undefined here, so JSON.stringify
 // leaves it out as it always did.
 import { gpuMemoryGiB } from '../estimate/card.js';
-import { llmActiveMatmulParams } from '../estimate/kinds/llm-layers.js';
+import { llmActiveMatmulParams, llmActiveParamsWithEmbedding } from '../estimate/kinds/llm-layers.js';
 import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer, VideoModel } from '../kb/types.js';
@@ -113,6 +113,7 @@ export interface LlmModelJson extends ModelCommonJson {
   chatTemplate?: string;
   /** weights one token is multiplied by (a mixture-of-experts model's routed experts, shared experts and router; the output head) */
   activeParams: number;
+  activeParamsWithEmbedding: number;
   origin?: string;
 }
 
@@ -264,6 +265,7 @@ const FAMILY_FIELDS: { [F in Family]: (m: Extract<Model, { family: F }>) => Fami
     architecture: architectureJson(m.architecture),
     chatTemplate: m.chatTemplate,
     activeParams: llmActiveMatmulParams(m),
+    activeParamsWithEmbedding: llmActiveParamsWithEmbedding(m),
   }),
   image: (m): FamilyFieldsJson<'image'> => {
     const d = m.loraDims;

@@ -3,7 +3,11 @@
 import { describe, expect, it } from 'vitest';
 
 import { kindOf } from '../../src/estimate/kinds/index.js';
-import { llmActiveMatmulParams, llmParamSplit } from '../../src/estimate/kinds/llm-layers.js';
+import {
+  llmActiveMatmulParams,
+  llmActiveParamsWithEmbedding,
+  llmParamSplit,
+} from '../../src/estimate/kinds/llm-layers.js';
 import { estimateMemory, GiB } from '../../src/estimate/memory.js';
 import { trainableParams } from '../../src/estimate/parameters.js';
 import { resolveSettings, type TrainingSettings } from '../../src/estimate/settings.js';
@@ -28,6 +32,14 @@ describe('mixture of experts', () => {
     // Llama 4: "17B" active of each name, the vision encoder not counted here
     expect(llmActiveMatmulParams(model('llama-4-scout')) / 1e9).toBeGreaterThan(15);
     expect(llmActiveMatmulParams(model('llama-4-scout')) / 1e9).toBeLessThan(17.5);
+  });
+
+  it('and with the input embedding, as Qwen and Meta count theirs (Qwen3-30B-A3B: 3.3 B activated; 235B-A22B: 22 B; Scout: 17 B)', () => {
+    expect(llmActiveParamsWithEmbedding(model('qwen3-30b-a3b')) / 1e9).toBeCloseTo(3.35, 2);
+    expect(llmActiveParamsWithEmbedding(model('qwen3-235b-a22b')) / 1e9).toBeCloseTo(22.2, 1);
+    expect(llmActiveParamsWithEmbedding(model('llama-4-scout')) / 1e9).toBeCloseTo(17.2, 1);
+    // a tied embedding is the output head, already in the matmuls
+    expect(llmActiveParamsWithEmbedding(model('qwen3-0.6b'))).toBe(llmActiveMatmulParams(model('qwen3-0.6b')));
   });
 
   it('compute per token follows the active weights, not the total', () => {

@@ -93,6 +93,7 @@ describe('names of the 2025-26 models', () => {
     ['deepseek-ai/DeepSeek-R1-Distill-Qwen-14B', 'qwen2.5-14b'],
     ['deepseek-ai/DeepSeek-R1-Distill-Qwen-7B', 'qwen2.5-7b'],
     ['deepseek-ai/DeepSeek-R1-Distill-Qwen-32B', 'qwen2.5-32b'],
+    ['deepseek-ai/DeepSeek-R1-Distill-Qwen-1.5B', 'deepseek-r1-distill-qwen-1.5b'],
     ['black-forest-labs/FLUX.1-Krea-dev', 'flux-dev'],
     ['Pony Diffusion V6 XL', 'sdxl'],
     ['Illustrious-XL', 'sdxl'],
@@ -107,6 +108,13 @@ describe('names of the 2025-26 models', () => {
     it(`${name} finds ${id}`, () => {
       expect(findModel(kb, name).found?.id).toBe(id);
     });
+
+  it("R1-Distill-Qwen-1.5B: Qwen2.5-Math-1.5B's layers with its own output head (1.78B on the Hub)", () => {
+    const distill = kb.models.find((x) => x.id === 'deepseek-r1-distill-qwen-1.5b') as LlmModel;
+    const base = kb.models.find((x) => x.id === 'qwen2.5-1.5b') as LlmModel;
+    expect(distill.params - base.params).toBe(base.architecture.vocab * base.architecture.hidden);
+    expect(distill.params / 1e9).toBeCloseTo(1.78, 2);
+  });
 
   it('the originals keep their own context: Llama 3 8,192 tokens, 3.1 131,072', () => {
     const ctx = (id: string) => (kb.models.find((x) => x.id === id) as LlmModel).contextLength;

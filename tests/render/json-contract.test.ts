@@ -236,7 +236,12 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       },
     });
     const out = printed(modelJson(kb, model));
-    expectSchemaFields(LlmModelSchema, model, withoutAdded(out, ['activeParams', 'origin']), 'model');
+    expectSchemaFields(
+      LlmModelSchema,
+      model,
+      withoutAdded(out, ['activeParams', 'activeParamsWithEmbedding', 'origin']),
+      'model',
+    );
   });
 
   it('image model', () => {

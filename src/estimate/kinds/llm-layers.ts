@@ -192,6 +192,17 @@ export function llmActiveMatmulParams(model: LlmModel): number {
   return layers + a.vocab * a.hidden;
 }
 
+/**
+ * The active parameters counted with the input embedding as well, the other convention publishers
+ * use: Qwen's "30.5B in total and 3.3B activated" for Qwen3-30B-A3B is the 3.04 B of matmuls plus
+ * its untied 0.31 B embedding (huggingface.co/Qwen/Qwen3-30B-A3B model card), where OpenAI's 3.6 B for
+ * gpt-oss-20b leaves the embedding out. A tied embedding is the output head, already counted.
+ */
+export function llmActiveParamsWithEmbedding(model: LlmModel): number {
+  const a = model.architecture;
+  return llmActiveMatmulParams(model) + (a.tiedEmbeddings ? 0 : a.vocab * a.hidden);
+}
+
 /** Total parameters from the architecture: weights, biases and norms (the knowledge base's `params` must match). */
 export function llmParamTotal(model: LlmModel): number {
   const a = model.architecture;

@@ -10,6 +10,7 @@ import {
   adaptedWeightElements,
   type LayerStack,
   llmActiveMatmulParams,
+  llmActiveParamsWithEmbedding,
   llmAdapterParamsPerRank,
   llmLayerCount,
   llmOutputFeatures,
@@ -332,9 +333,10 @@ export const LLM_KIND: ModelKind<LlmModel> = {
 function moeAssumptions(model: LlmModel, s: TrainingSettings): string[] {
   const moe = model.architecture.moe;
   if (!moe) return [];
-  const active = Number((llmActiveMatmulParams(model) / 1e9).toFixed(1));
+  const active = Number((llmActiveMatmulParams(model) / 1e9).toFixed(2));
+  const withEmbedding = Number((llmActiveParamsWithEmbedding(model) / 1e9).toFixed(2));
   const out = [
-    `mixture of experts: all ${moe.experts} experts of each MoE layer resident, each token computed through ${moe.perToken}${moe.shared ? ` and ${moe.shared} shared` : ''} (${active} B active weights)`,
+    `mixture of experts: all ${moe.experts} experts of each MoE layer resident, each token computed through ${moe.perToken}${moe.shared ? ` and ${moe.shared} shared` : ''} (${active} B active weights in the matmuls${withEmbedding !== active ? `, ${withEmbedding} B with the input embedding` : ''})`,
     s.targets === 'attention-mlp' || s.targets === 'all'
       ? `adapters on every expert (${moe.experts} per MoE layer), as PEFT target_parameters or axolotl lora_target_parameters put them`
       : 'adapters leave the routed experts out, as the trainers do unless told (--targets attention-mlp adapts every expert)',
