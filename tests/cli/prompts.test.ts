@@ -1,5 +1,8 @@
 // Interactive recommend in process: fake terminal streams carry the keys in and the drawn
 // questions out, so every prompt path runs without a real terminal.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
 import { describe, expect, it } from 'vitest';
@@ -227,6 +230,27 @@ describe('interactive recommend', () => {
     expect(stdout).toMatch(/on Llama-3\.1-8B, /);
     expect(stderr).toMatch(/--model tests\/fixtures\/model-files\/Llama-3\.1-8B --vram 24 --time 4h/);
     expect(stderr).toMatch(/note: model read from tests\/fixtures\/model-files\/Llama-3\.1-8B\/config\.json/);
+  });
+
+  it('a model answered by its files is read once: the run goes on after they are gone', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-answer-'));
+    const folder = join(dir, 'Llama-3.1-8B');
+    cpSync('tests/fixtures/model-files/Llama-3.1-8B', folder, { recursive: true });
+    try {
+      const t = fakeTerminal({ PATH: '/nonexistent', HF_HOME: '/nonexistent-hf' });
+      const done = run(['recommend', '--goal', 'task', '--vram', '24', '--time', '4h', '--priority', 'balanced'], t.io);
+      await t.answer(/Base model/, ...'zzz', KEYS.down, KEYS.enter);
+      await t.answer(/Path to its config\.json or model folder/, ...folder, KEYS.enter);
+      // checked (read) under the question; removed before the run plans with it
+      await t.answer(/Which training objective\?/, KEYS.enter);
+      rmSync(folder, { recursive: true });
+      await t.answer(/How many training/, KEYS.enter);
+      await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+      expect(await done).toBe(0);
+      expect(t.out().stdout).toMatch(/on Llama-3\.1-8B, /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a model the --rank given does not fit is refused at the question, with the flag error', async () => {

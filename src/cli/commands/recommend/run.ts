@@ -11,7 +11,7 @@ import { type Goal, goalFits } from '../../../kb/vocabulary.js';
 import { recommendToJson } from '../../../render/recommend-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import type { Io } from '../../io.js';
-import { withModelFiles } from '../../resolve.js';
+import { type ModelInput, withModelFiles } from '../../resolve.js';
 import {
   checkGivenNames,
   checkRecommendInput,
@@ -28,9 +28,12 @@ async function checkModelFiles(
   text: string,
   goal: Goal,
   env: Record<string, string | undefined>,
+  reads: Map<string, ModelInput>,
 ): Promise<string | true> {
   try {
     const read = await withModelFiles(kb, text, env);
+    // kept for the run, so the files the answer names are read once
+    reads.set(text, read);
     const model = findModel(read.kb, text).found;
     if (model && !goalFits(goal, model.family))
       return `that is ${kindOf(model).description}, not one a ${goal} goal trains`;
@@ -47,6 +50,7 @@ async function withAnswersAsked(
   base: KnowledgeBase,
   given: RecommendInput,
   terminal: NonNullable<Io['terminal']>,
+  reads: Map<string, ModelInput>,
 ): Promise<RecommendInput> {
   checkGivenNames(base, given);
   const { askMissingAnswers } = await import('../../prompts.js');
@@ -57,7 +61,7 @@ async function withAnswersAsked(
     terminal,
     () => detectGpus(base, ctx.io.env),
     (line) => ctx.io.stderr.write(`${line}\n`),
-    (text, goal) => checkModelFiles(base, text, goal, ctx.io.env),
+    (text, goal) => checkModelFiles(base, text, goal, ctx.io.env, reads),
   );
   const input = { ...given, ...asked };
   ctx.io.stderr.write(`\nTo run this again in a script:\n  ${repeatCommand(input)}\n\n`);
@@ -76,10 +80,15 @@ export async function runRecommend(
   const terminal = flags.input !== false && missingAnswers(given).length > 0 ? ctx.io.terminal : undefined;
   // --model PATH (a config.json, a model folder, a cached Hub id): the model read from its files
   const fromFiles = await withModelFiles(await ctx.kb(), given.model, ctx.io.env);
-  const input = terminal ? await withAnswersAsked(ctx, fromFiles.kb, given, terminal) : given;
-  // a model answered by its files is read now, as one given with --model
+  // the models the model question read while checking the answers, by the text typed
+  const reads = new Map<string, ModelInput>();
+  const input = terminal ? await withAnswersAsked(ctx, fromFiles.kb, given, terminal, reads) : given;
+  // a model answered by its files is used as one given with --model (read when it was checked)
   const fromAnswer =
-    input.model !== given.model ? await withModelFiles(fromFiles.kb, input.model, ctx.io.env) : fromFiles;
+    input.model === given.model
+      ? fromFiles
+      : ((input.model !== undefined ? reads.get(input.model) : undefined) ??
+        (await withModelFiles(fromFiles.kb, input.model, ctx.io.env)));
   const checked = checkRecommendInput(fromAnswer.kb, input);
   const { kb, answers } = checked;
   const read = fromAnswer === fromFiles ? [fromFiles] : [fromFiles, fromAnswer];
