@@ -178,6 +178,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
   const printed = (value: unknown) => JSON.parse(JSON.stringify(value)) as object;
 
   it('trainer', () => {
+    // the render fixture's knowledge base predates option tables: kohya's from the bundled data
+    const kohyaConfig = bundledKb().trainers.find((t) => t.id === 'kohya')!.config!;
     const trainer = TrainerSchema.parse({
       ...kb.trainers.find((t) => t.id === 'unsloth')!,
       defaultFor: ['llm'],
@@ -189,6 +191,9 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       savers: ['liger'],
       quantizesExperts: true,
       textEncoderTargets: 'attention',
+      techniques: [{ id: 'lora', via: 'via' }],
+      // kohya's table sets every field but a technique's `set` (lora: the trainer's default)
+      config: { ...kohyaConfig, techniques: { loha: kohyaConfig.techniques['loha']! } },
       notes: 'notes',
       sources: [FULL_SOURCE],
     });
