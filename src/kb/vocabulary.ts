@@ -105,7 +105,6 @@ export const CONFIG_DATASET_SETTINGS = [
   'classTokens',
   'isReg',
   'captionExtension',
-  'enableBucket',
 ] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;

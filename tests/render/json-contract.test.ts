@@ -85,6 +85,7 @@ describe('no internal field reaches the JSON', () => {
       model: withExtraField(r.model),
       card: withExtraField(r.card),
       ranking: r.ranking.map(ranked),
+      notRunByTrainer: withExtraField(r.notRunByTrainer),
       recommendation: r.recommendation && ranked(r.recommendation),
       runnerUp: r.runnerUp && ranked(r.runnerUp),
       suggestions: withExtraField(r.suggestions),
