@@ -81,7 +81,7 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
   const files = configFiles(plan, commandLine(argv));
   const written = flags.out !== undefined ? writeAll(flags.out, files, flags.force ?? false) : null;
   const launch = launchCommand(plan, dir === '.' ? plan.fileNames.config : join(dir, plan.fileNames.config));
-  const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d) + (d.endsWith('/') ? '/' : '')));
+  const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d)));
   if (outputFormat(flags) === 'json') {
     ctx.printJson({
       trainer: { id: plan.trainer.id, checkedAgainst: plan.config.checkedAgainst },
