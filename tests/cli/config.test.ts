@@ -153,6 +153,39 @@ describe('config --trainer kohya', () => {
     });
   });
 
+  it('a run that needs savers to fit the card: written as given, with a warning on stderr', async () => {
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'kohya',
+      '--technique',
+      'lora',
+      '--model',
+      'flux-dev',
+      '--gpu',
+      '3090',
+    ]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(
+      /^warning: as written the run peaks at [\d.]+ GiB, over the card's usable 21\.6 GiB; it fits with gradient checkpointing, block swap .*\n$/,
+    );
+    expect(
+      parseToml(r.stdout.split('==> dataset.toml <==')[0]!.replace('==> train.toml <==\n', '')),
+    ).not.toHaveProperty('blocks_to_swap');
+    const quiet = await runCli([
+      'config',
+      '--trainer',
+      'kohya',
+      '--technique',
+      'lora',
+      '--model',
+      'sd15',
+      '--gpu',
+      '4090',
+    ]);
+    expect(quiet.stderr).toBe('');
+  });
+
   it('a setting kohya has no option for: exit 2 naming the values it has', async () => {
     // kohya's 8-bit base is fp8 only (--fp8_base; trainers.md: no int8 or NF4 option)
     const r = await runCli([

@@ -66,6 +66,16 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
       `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
     );
   }
+  // the files hold the settings as given: when the estimate needs savers to fit the card, say so
+  const fit = result.fit;
+  if (fit && (!fit.fits || fit.savers.length)) {
+    const peak = fit.ladder[0]!.peakGiB.toFixed(1);
+    ctx.io.stderr.write(
+      `warning: as written the run peaks at ${peak} GiB, over the card's usable ${fit.limitGiB.toFixed(1)} GiB; ${
+        fit.fits ? `it fits with ${fit.saverLabels.join(', ')}` : 'no saver makes it fit'
+      } (estimate with the same flags shows the parts).\n`,
+    );
+  }
   const dir = flags.out ?? '.';
   const plan = planConfig({
     kb,
