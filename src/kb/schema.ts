@@ -455,11 +455,17 @@ const ConfigOptionSchema = z.union([
  */
 export const TrainerConfigSchema = z.strictObject({
   writer: z.enum(CONFIG_WRITERS),
+  /** the training config's file name */
+  file: text,
+  /** a comment line on how the trainer reads the file ({script}: the group's script) */
+  reads: text,
   /** the trainer version (repository@commit and version string) the option names were checked against */
   checkedAgainst: text,
   /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
   launch: text,
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+  /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
+  datasetEntry: z.record(text, text).optional(),
   /** the dataset file's options (kohya's dataset TOML) */
   dataset: z.partialRecord(z.enum(CONFIG_DATASET_SETTINGS), text).optional(),
   /** per model group: the script to launch and the options it always sets */

@@ -58,10 +58,11 @@ export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offlo
 
 /**
  * The writers `finetune-advisor config` lays a trainer's files out with (the file shapes: kohya's
- * training and dataset TOML, TRL's `trl sft` YAML); the option names they write come from the
- * trainer's option table (trainers.yaml `config`), not from the writer.
+ * training and dataset TOML; one flat YAML file, as `trl sft --config` and axolotl read); the
+ * option names they write come from the trainer's option table (trainers.yaml `config`), not from
+ * the writer.
  */
-export const CONFIG_WRITERS = ['kohya', 'trl'] as const;
+export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,

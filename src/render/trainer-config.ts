@@ -1,8 +1,8 @@
 // The text of `config`'s files: a planned trainer config (src/cli/commands/config/plan.ts) laid out
 // as the trainer reads it: kohya's training TOML (--config_file) and dataset TOML
-// (--dataset_config), TRL's `trl sft --config` YAML. Each file starts with comment lines naming the
-// command that wrote it and the trainer version its option names were checked against. Loaded only
-// on the `config` path (it brings the yaml package).
+// (--dataset_config); one YAML file (`trl sft --config`, `axolotl train`). Each file starts with
+// comment lines naming the command that wrote it and the trainer version its option names were
+// checked against. Loaded only on the `config` path (it brings the yaml package).
 import { stringify } from 'yaml';
 
 import type { ConfigPlan, Options, OptionValue } from '../cli/commands/config/plan.js';
@@ -68,20 +68,15 @@ function header(plan: ConfigPlan, command: string, extra: string[]): string[] {
   ]);
 }
 
+/** The table's line on how the trainer reads its file, with the script put in. */
+const reads = (plan: ConfigPlan) => plan.config.reads.replace('{script}', plan.script ?? 'the training script');
+
 function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   const names = plan.fileNames;
   const files: ConfigFile[] = [
     {
       name: names.config,
-      text: [
-        ...header(plan, command, [
-          `For ${plan.script ?? 'the training script'} --config_file (sections are flattened).`,
-          ...plan.notes,
-        ]),
-        '',
-        ...tomlLines(plan.options),
-        '',
-      ].join('\n'),
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', ...tomlLines(plan.options), ''].join('\n'),
     },
   ];
   const d = plan.dataset;
@@ -95,23 +90,19 @@ function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   return files;
 }
 
-function trlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   const body = stringify(Object.fromEntries(plan.options), { lineWidth: 0 });
   return [
     {
       name: plan.fileNames.config,
-      text: [
-        ...header(plan, command, ['For trl sft --config (unknown keys fail there).', ...plan.notes]),
-        '',
-        body,
-      ].join('\n'),
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', body].join('\n'),
     },
   ];
 }
 
 /** The files of a planned config, each with its name and text. */
 export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  return plan.writer === 'kohya' ? kohyaFiles(plan, command) : trlFiles(plan, command);
+  return plan.writer === 'kohya' ? kohyaFiles(plan, command) : yamlFiles(plan, command);
 }
 
 /** The launch command: the table's, with the script and the config file's path put in. */

@@ -245,6 +245,40 @@ describe('config --trainer trl', () => {
   });
 });
 
+describe('config --trainer axolotl', () => {
+  it.each(TRL_RUNS)('%j: every key is a field of AxolotlInputConfig, and the YAML parses back', async (...args) => {
+    const c = await configJson(['--trainer', 'axolotl', ...args]);
+    const yaml = parseYaml(file(c, 'config.yml')) as Record<string, unknown>;
+    const known = new Set(fixture('axolotl').options);
+    expect(Object.keys(yaml).filter((k) => !known.has(k))).toEqual([]);
+    const entry = new Set(fixture('axolotl').datasetEntry!.options);
+    for (const d of yaml['datasets'] as Array<Record<string, unknown>>)
+      expect(Object.keys(d).filter((k) => !entry.has(k))).toEqual([]);
+    expect(c.launch).toBe('axolotl train config.yml');
+  });
+
+  it('writes the run estimate resolves, in axolotl names: QLoRA is adapter qlora on a 4-bit base', async () => {
+    const args = ['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'];
+    const c = await configJson(['--trainer', 'axolotl', ...args]);
+    const est = JSON.parse((await runCli(['estimate', '--trainer', 'axolotl', ...args, '--json'])).stdout);
+    expect(c.settings).toEqual(est.settings);
+    expect(parseYaml(file(c, 'config.yml'))).toMatchObject({
+      base_model: 'meta-llama/Llama-3.1-8B',
+      adapter: 'qlora',
+      load_in_4bit: true,
+      lora_r: est.settings.rank,
+      lora_target_linear: true,
+      sequence_len: 2048,
+      micro_batch_size: est.settings.batch,
+      gradient_accumulation_steps: est.settings.gradAccum,
+      max_steps: est.settings.steps,
+      datasets: [{ path: 'train.jsonl', ds_type: 'json', type: 'chat_template', field_messages: 'messages' }],
+    });
+    const dora = await configJson(['--trainer', 'axolotl', '--technique', 'dora', '--model', 'qwen3-8b']);
+    expect(parseYaml(file(dora, 'config.yml'))).toMatchObject({ adapter: 'lora', peft_use_dora: true });
+  });
+});
+
 describe('config files', () => {
   it('start with comments naming the command that wrote them and the trainer version checked against', async () => {
     const argv = ['config', '--trainer', 'kohya', '--technique', 'lora', '--model', 'sdxl'];
@@ -336,7 +370,7 @@ describe('config usage errors (exit 2, one line)', () => {
     ],
     [
       ['--trainer', 'unsloth', '--technique', 'lora', '--model', 'llama-3.1-8b'],
-      'error: config writes files for --trainer kohya, trl; not yet for unsloth.',
+      'error: config writes files for --trainer kohya, trl, axolotl; not yet for unsloth.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],

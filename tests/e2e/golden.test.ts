@@ -87,6 +87,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ],
   ],
   [
+    'config axolotl lora qwen3-8b 4090',
+    ['config', '--trainer', 'axolotl', '--technique', 'lora', '--model', 'qwen3-8b', '--gpu', '4090'],
+  ],
+  [
     'estimate lora flux-dev 3090 json',
     [
       'estimate',

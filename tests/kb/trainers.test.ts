@@ -79,7 +79,7 @@ describe('trainers', () => {
     const path = join(dir, 'bad.yaml');
     writeFileSync(
       path,
-      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    techniques: [{ id: lroa }]\n    config:\n      writer: trl\n      checkedAgainst: "x@1"\n      launch: "x {config}"\n      options: { rank: r }\n      techniques: { qlora: {} }\n      layout: "a file"\n${SOURCE}`,
+      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    techniques: [{ id: lroa }]\n    config:\n      writer: yaml\n      file: x.yaml\n      reads: "For x"\n      checkedAgainst: "x@1"\n      launch: "x {config}"\n      options: { rank: r }\n      techniques: { qlora: {} }\n      layout: "a file"\n${SOURCE}`,
     );
     const errors = validateKnowledgeBase([join(process.cwd(), 'data'), path]).errors.join('\n');
     expect(errors).toContain("no technique 'lroa'");

@@ -193,8 +193,12 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       quantizesExperts: true,
       textEncoderTargets: 'attention',
       techniques: [{ id: 'lora', via: 'via' }],
-      // kohya's table sets every field but a technique's `set` (lora: the trainer's default)
-      config: { ...kohyaConfig, techniques: { loha: kohyaConfig.techniques['loha']! } },
+      // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
+      config: {
+        ...kohyaConfig,
+        datasetEntry: { path: '{data}' },
+        techniques: { loha: kohyaConfig.techniques['loha']! },
+      },
       notes: 'notes',
       sources: [FULL_SOURCE],
     });

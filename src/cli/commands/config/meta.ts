@@ -26,5 +26,5 @@ export const CONFIG_EXAMPLES = [
   'finetune-advisor config --trainer kohya --technique lora --model sdxl --gpu 4090',
   'finetune-advisor config --trainer kohya --technique dreambooth-lora --model sd15 --prior-preservation --out run1',
   'finetune-advisor config --trainer trl --technique qlora --model llama-3.1-8b --gpu 4090 --seq-len 2048 --out run1',
-  'finetune-advisor config --trainer trl --technique lora --model qwen3-8b --out run1 --force --json',
+  'finetune-advisor config --trainer axolotl --technique lora --model qwen3-8b --out run1 --force --json',
 ];

@@ -53,11 +53,8 @@ export interface ConfigInput {
   classWord: string;
 }
 
-/** The file names each writer writes, by role. */
-export const CONFIG_FILE_NAMES: Record<ConfigWriter, { config: string; dataset: string | null }> = {
-  kohya: { config: 'train.toml', dataset: 'dataset.toml' },
-  trl: { config: 'sft.yaml', dataset: null },
-};
+/** The dataset config kohya's writer writes beside the training config. */
+const KOHYA_DATASET_FILE = 'dataset.toml';
 
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
@@ -110,7 +107,11 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
-function settingValues(input: ConfigInput, files: { dataset: string | null }): Partial<Record<ConfigSetting, unknown>> {
+function settingValues(
+  input: ConfigInput,
+  config: TrainerConfig,
+  files: { dataset: string | null },
+): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
   return {
@@ -118,7 +119,13 @@ function settingValues(input: ConfigInput, files: { dataset: string | null }): P
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
     datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
-    dataset: [{ path: 'json', data_files: join(input.dir, TRAIN_JSONL) }],
+    dataset: config.datasetEntry
+      ? [
+          Object.fromEntries(
+            Object.entries(config.datasetEntry).map(([k, v]) => [k, v.replace('{data}', join(input.dir, TRAIN_JSONL))]),
+          ),
+        ]
+      : undefined,
     rank: s.rank ?? undefined,
     // alpha = rank: alpha / rank scales the update; the estimate does not depend on it
     alpha: s.rank ?? undefined,
@@ -179,8 +186,8 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
-  const files = CONFIG_FILE_NAMES[config.writer];
-  const values = settingValues(input, files);
+  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
