@@ -546,6 +546,8 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
     `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${objectivePhrase(a)}${trainerPhrase(a)}.`,
     '',
   );
+  const notRun = notRunLine(result);
+  if (notRun) out.push(`**Note:** ${notRun}`, '');
   const c = rankingColumns(plain);
   const ranking = () => markdownTable([c.technique, c.eligible, c.score, c.whyNot], rankingRows(result));
   if (rec) {

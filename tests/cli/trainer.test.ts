@@ -112,6 +112,8 @@ describe('recommend --trainer', () => {
     expect(text.stdout).toContain(
       'Note: simpletuner does not run DreamBooth-LoRA (dreambooth-lora), which would rank above this; it runs on --trainer diffusers, kohya, ai-toolkit.',
     );
+    const md = await runCli([...SUBJECT, '--trainer', 'simpletuner', '--format', 'markdown']);
+    expect(md.stdout).toContain('**Note:** simpletuner does not run DreamBooth-LoRA (dreambooth-lora)');
     // a trainer that runs the winner: no note
     const kohya = JSON.parse((await runCli([...SUBJECT, '--trainer', 'kohya', '--json'])).stdout);
     expect(kohya.recommendation.id).toBe(all.recommendation.id);
