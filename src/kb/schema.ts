@@ -470,7 +470,15 @@ export const TrainerConfigSchema = z.strictObject({
   dataset: z.partialRecord(z.enum(CONFIG_DATASET_SETTINGS), text).optional(),
   /** per model group: the script to launch and the options it always sets */
   groups: z
-    .array(z.strictObject({ groups: z.array(id).min(1), script: text.optional(), set: OptionSetSchema.optional() }))
+    .array(
+      z.strictObject({
+        groups: z.array(id).min(1),
+        script: text.optional(),
+        set: OptionSetSchema.optional(),
+        /** what these models add to the layout (the files the options name) */
+        layout: text.optional(),
+      }),
+    )
     .optional(),
   /** per technique the table writes: the options that select it (absent: the trainer's default) */
   techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional() })),

@@ -121,7 +121,8 @@ export interface ConfigOutput {
   launch: string;
   /** the data the files point at: image folders (ending in /), a JSONL file */
   data: string[];
-  layout: string;
+  /** the layout's paragraphs */
+  layout: string[];
 }
 
 /** The text `config` prints: each file under a `==> NAME <==` line (or the paths written), the launch command, the layout. */
@@ -131,7 +132,7 @@ export function renderConfigText(o: ConfigOutput, width: number): string {
   else for (const f of o.files) out.push(`==> ${f.name} <==`, f.text);
   out.push('Launch:', `  ${o.launch}`, '', 'Dataset layout:', ...o.data.map((d) => `  ${d}`));
   // the files are shown as written (a wrapped option would change them); the prose is wrapped
-  const prose = wrapLines([o.layout], width - 2)
+  const prose = wrapLines(o.layout, width - 2)
     .flatMap((l) => l.split('\n'))
     .map((l) => `  ${l}`);
   return [...out, ...prose].join('\n') + '\n';

@@ -36,6 +36,8 @@ export interface ConfigPlan {
   notes: string[];
   /** the data the files point at, relative to the output folder: image folders (ending in /), a JSONL file */
   data: string[];
+  /** the dataset layout the trainer expects, and what the model group adds to it */
+  layout: string[];
 }
 
 export interface ConfigInput {
@@ -213,6 +215,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     script: group?.script ?? null,
     fileNames: files,
     notes,
+    layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : values.dataset && config.options.dataset

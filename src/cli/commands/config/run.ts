@@ -101,10 +101,10 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
       files: files.map((f, i) => ({ name: f.name, path: written?.[i] ?? null, text: f.text })),
       launch,
       data,
-      layout: plan.config.layout,
+      layout: plan.layout.join(' '),
     });
     return;
   }
-  const output = { files, written, launch, data, layout: plan.config.layout };
+  const output = { files, written, launch, data, layout: plan.layout };
   ctx.print(renderConfigText(output, ctx.renderOptions(flags.color).width));
 }
