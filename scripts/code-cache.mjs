@@ -62,6 +62,8 @@ for (const argv of [
   ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'cache-card', '--time', '2h', '--kb', extra, '--json'],
   ['kb', 'schema'],
   ['estimate', '--technique', 'lora', '--model', modelConfig, '--gpu', '4090', '--json'],
+  // config.cjs: printed, not written
+  ['config', '--trainer', 'kohya', '--technique', 'lora', '--model', 'sdxl', '--json'],
 ]) {
   await cli.exports.run(argv, io);
 }

@@ -53,6 +53,16 @@ export class KbError extends CliError {
   }
 }
 
+/** A file the command would write cannot be written (it exists, or the folder cannot be made): exit 1, one line. */
+export class OutputError extends CliError {
+  static override readonly kind = 'output';
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputError';
+  }
+}
+
 /** Ctrl-C at a question: exit 130 with one line. */
 export class InterruptedError extends CliError {
   static override readonly kind = 'interrupted';

@@ -7,6 +7,7 @@ import { Command, CommanderError } from 'commander';
 import { CliError, EXIT, InterruptedError, KbError, UsageError } from '../errors.js';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerCompare } from './commands/compare.js';
+import { registerConfig } from './commands/config/index.js';
 import { registerEstimate } from './commands/estimate/index.js';
 import { registerKb } from './commands/kb.js';
 import { registerRecommend } from './commands/recommend/index.js';
@@ -26,6 +27,7 @@ const COMMAND_GROUPS: Array<[names: string[], register: Register]> = [
   [['recommend'], registerRecommend],
   [['compare'], (program, ctx) => registerCompare(program, ctx)],
   [['estimate'], (program, ctx) => registerEstimate(program, ctx)],
+  [['config'], (program, ctx) => registerConfig(program, ctx)],
   [['kb'], registerKb],
   [['techniques', 'models', 'gpus', 'trainers'], (program, ctx) => registerCatalogue(program, ctx)],
 ];

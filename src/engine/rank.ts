@@ -72,20 +72,50 @@ class Ranked implements RankedTechnique {
 
 export type { Suggestion, SuggestionChange } from './suggest.js';
 
+/**
+ * With --trainer, the best technique that trainer does not run, when it would rank above the
+ * recommendation (the ranking holds only what the trainer runs), and the trainers recorded as
+ * running it.
+ */
+export interface NotRunByTrainer {
+  id: string;
+  name: string;
+  trainers: string[];
+}
+
 export interface RecommendResult {
   answers: Answers;
   model: Model;
   card: Card;
+  /** the techniques ranked: those the trainer runs when one was named (trainers.yaml `techniques`) */
   ranking: RankedTechnique[];
+  notRunByTrainer: NotRunByTrainer | null;
   recommendation: RankedTechnique | null;
   runnerUp: RankedTechnique | null;
   suggestions: Suggestion[];
   sources: Source[];
 }
 
-export function rankTechniques(kb: KnowledgeBase, model: Model, card: Card, answers: Answers): RankedTechnique[] {
+/**
+ * The techniques a run may use: with a trainer the user named that records what it runs
+ * (trainers.yaml `techniques`), only those; else every technique.
+ */
+function runnable(kb: KnowledgeBase, answers: Answers, runs: boolean): Technique[] {
+  const listed = answers.trainerGiven ? answers.trainer?.techniques : undefined;
+  if (!listed) return runs ? kb.techniques : [];
+  const ids = new Set(listed.map((t) => t.id));
+  return kb.techniques.filter((t) => ids.has(t.id) === runs);
+}
+
+export function rankTechniques(
+  kb: KnowledgeBase,
+  model: Model,
+  card: Card,
+  answers: Answers,
+  techniques: readonly Technique[] = runnable(kb, answers, true),
+): RankedTechnique[] {
   const prepared = prepareRules(kb.rules);
-  const ranked = kb.techniques.map((t: Technique): RankedTechnique => {
+  const ranked = techniques.map((t: Technique): RankedTechnique => {
     const { facts, plan } = computeFacts(t, model, card, answers);
     return new Ranked(t.id, t.name, facts, plan, prepared);
   });
@@ -104,6 +134,7 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const ranking = rankTechniques(kb, model, card, answers);
   const eligible = ranking.filter((r) => r.eligible);
   const recommendation = eligible[0] ?? null;
+  const notRunByTrainer = bestNotRun(kb, model, card, answers, recommendation);
   const runnerUp = eligible[1] ?? null;
   for (const choice of [recommendation, runnerUp]) {
     const t = choice && kb.techniques.find((x) => x.id === choice.id);
@@ -129,5 +160,33 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
   if (gpu) sources.push(...gpu.sources);
   sources.push(...ESTIMATE_SOURCES);
-  return { answers, model, card, ranking, recommendation, runnerUp, suggestions, sources: uniqueSources(sources) };
+  return {
+    answers,
+    model,
+    card,
+    ranking,
+    notRunByTrainer,
+    recommendation,
+    runnerUp,
+    suggestions,
+    sources: uniqueSources(sources),
+  };
+}
+
+/** The best eligible technique the named trainer does not run, when it outranks the recommendation. */
+function bestNotRun(
+  kb: KnowledgeBase,
+  model: Model,
+  card: Card,
+  answers: Answers,
+  recommendation: RankedTechnique | null,
+): NotRunByTrainer | null {
+  const others = runnable(kb, answers, false);
+  if (!others.length) return null;
+  const best = rankTechniques(kb, model, card, answers, others).find((r) => r.eligible);
+  if (!best || (recommendation && recommendation.score >= best.score)) return null;
+  const trainers = kb.trainers
+    .filter((t) => t.families.includes(model.family) && t.techniques?.some((x) => x.id === best.id))
+    .map((t) => t.id);
+  return { id: best.id, name: best.name, trainers };
 }

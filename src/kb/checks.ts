@@ -260,6 +260,34 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
       else defaultOf.set(family, tr.id);
     }
   }
+  // the techniques a trainer runs are the knowledge base's, and its config writes only those it runs
+  const techniqueIds = new Set(kb.techniques.map((t) => t.id));
+  for (const tr of kb.trainers ?? []) {
+    const runs = new Set((tr.techniques ?? []).map((t) => t.id));
+    (tr.techniques ?? []).forEach((t, j) => {
+      if (!techniqueIds.has(t.id))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field: { path: ['techniques', j, 'id'] },
+          message: `no technique '${t.id}'`,
+        });
+    });
+    for (const id of Object.keys(tr.config?.techniques ?? {}))
+      if (tr.techniques && !runs.has(id))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field: { path: ['config', 'techniques', id] },
+          message: `the config writes '${id}', which is not among the techniques '${tr.id}' runs (techniques)`,
+        });
+    for (const [j, g] of (tr.config?.groups ?? []).entries())
+      for (const [k, id] of g.groups.entries())
+        if (!groups.has(id))
+          out.push({
+            key: `trainers:${tr.id}`,
+            field: { path: ['config', 'groups', j, 'groups', k] },
+            message: unknownGroup(id),
+          });
+  }
   for (const m of kb.models) {
     const field = { path: ['group'] };
     const groupFamily = groups.get(m.group)?.family;

@@ -25,6 +25,9 @@ const sources = z.array(SourceSchema).min(1, 'every entry needs at least one sou
 import {
   ATTENTIONS,
   CHECKPOINTING,
+  CONFIG_DATASET_SETTINGS,
+  CONFIG_SETTINGS,
+  CONFIG_WRITERS,
   DATA_TOPICS,
   FAMILIES,
   GOALS,
@@ -438,6 +441,61 @@ export const DataAdviceSchema = z.strictObject({
 });
 
 // ---------- trainers ----------
+/** a value a config file gives an option: text, a number, a switch or a list of text */
+const OptionValueSchema = z.union([text, z.number(), z.boolean(), z.array(text)]);
+/** options set together: option name -> value */
+const OptionSetSchema = z.record(text, OptionValueSchema);
+/**
+ * How one setting is written: the option's name (the setting's value as is), the option with a map
+ * from the setting's values to the option's (`values`; a value missing from it is not written and
+ * `config` says so), or a set of options per value (`sets`: e.g. a 4-bit base is two options).
+ */
+const ConfigOptionSchema = z.union([
+  text,
+  z.strictObject({ option: text, values: z.record(text, OptionValueSchema) }),
+  z.strictObject({ sets: z.record(text, OptionSetSchema) }),
+]);
+/**
+ * The option table `finetune-advisor config` writes a trainer's files from: which writer lays the
+ * files out, the trainer version the option names were checked against, the launch command, the
+ * option per setting, and what each model group and technique adds. Its sources are the trainer's
+ * (`for: [config...]`).
+ */
+export const TrainerConfigSchema = z.strictObject({
+  writer: z.enum(CONFIG_WRITERS),
+  /** the training config's file name */
+  file: text,
+  /** a comment line on how the trainer reads the file ({script}: the group's script) */
+  reads: text,
+  /** the trainer version (repository@commit and version string) the option names were checked against */
+  checkedAgainst: text,
+  /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
+  launch: text,
+  options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+  /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
+  datasetEntry: z.record(text, text).optional(),
+  /** the dataset file's options (kohya's dataset TOML) */
+  dataset: z.partialRecord(z.enum(CONFIG_DATASET_SETTINGS), text).optional(),
+  /** per model group: the script to launch and the options it always sets */
+  groups: z
+    .array(
+      z.strictObject({
+        groups: z.array(id).min(1),
+        script: text.optional(),
+        set: OptionSetSchema.optional(),
+        /** what these models add to the layout (the files the options name) */
+        layout: text.optional(),
+      }),
+    )
+    .optional(),
+  /** per technique the table writes: the options that select it (absent: the trainer's default) */
+  techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional() })),
+  /** the dataset layout the trainer expects, as printed after the files */
+  layout: text,
+});
+/** A technique a trainer runs, and the option or script that selects it there. */
+const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });
+
 // What a trainer does by default that changes memory and speed, and the savers it offers; a field
 // its source does not show is left out (the run keeps the technique's recipe there).
 export const TrainerSchema = z.strictObject({
@@ -477,6 +535,10 @@ export const TrainerSchema = z.strictObject({
   quantizesExperts: z.boolean().optional(),
   /** the text-encoder layers its LoRA adapts with text-encoder training: attention, or attention and MLP */
   textEncoderTargets: z.enum(['attention', 'attention-mlp']).optional(),
+  /** the techniques it runs (absent: not recorded, every technique is taken as runnable) */
+  techniques: z.array(TrainerTechniqueSchema).optional(),
+  /** the option table `finetune-advisor config` writes its files from */
+  config: TrainerConfigSchema.optional(),
   notes: text.optional(),
   sources,
 });

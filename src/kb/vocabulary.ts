@@ -56,6 +56,58 @@ export const SAVE_PRECISIONS = ['fp16', 'bf16', 'fp32'] as const;
 /** memory savers a trainer offers (trainers.yaml): fused/chunked loss kernels, a low-bit base, offloading */
 export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offload', 'activation-offloading'] as const;
 
+/**
+ * The writers `finetune-advisor config` lays a trainer's files out with (the file shapes: kohya's
+ * training and dataset TOML; one flat YAML file, as `trl sft --config` and axolotl read); the
+ * option names they write come from the trainer's option table (trainers.yaml `config`), not from
+ * the writer.
+ */
+export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
+/**
+ * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
+ * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
+ * output, dataset). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
+ * depend on it); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
+ * encoders' outputs when they are frozen and latents are cached.
+ */
+export const CONFIG_SETTINGS = [
+  'model',
+  'outputDir',
+  'outputName',
+  'datasetConfig',
+  'dataset',
+  'rank',
+  'alpha',
+  'targets',
+  'learningRate',
+  'steps',
+  'batch',
+  'gradAccum',
+  'resolution',
+  'seqLen',
+  'precision',
+  'savePrecision',
+  'quantize',
+  'optimizer',
+  'gradientCheckpointing',
+  'cache',
+  'cacheTextEncoder',
+  'unetOnly',
+  'blocksToSwap',
+  'priorLossWeight',
+  'attention',
+] as const;
+/** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
+export const CONFIG_DATASET_SETTINGS = [
+  'batch',
+  'resolution',
+  'imageDir',
+  'repeats',
+  'classTokens',
+  'isReg',
+  'captionExtension',
+] as const;
+
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;
 
 /**
@@ -73,6 +125,9 @@ export type Objective = (typeof OBJECTIVES)[number];
 export type Priority = (typeof PRIORITIES)[number];
 export type Method = (typeof METHODS)[number];
 export type Precision = (typeof PRECISIONS)[number];
+export type ConfigWriter = (typeof CONFIG_WRITERS)[number];
+export type ConfigSetting = (typeof CONFIG_SETTINGS)[number];
+export type ConfigDatasetSetting = (typeof CONFIG_DATASET_SETTINGS)[number];
 export type Quantization = (typeof QUANTIZATIONS)[number];
 export type Optimizer = (typeof OPTIMIZERS)[number];
 export type Targets = (typeof TARGETS)[number];

@@ -517,6 +517,10 @@ export interface TrainerJson {
   savers: Trainer['savers'];
   quantizesExperts?: boolean;
   textEncoderTargets?: Trainer['textEncoderTargets'];
+  /** the techniques it runs and how each is selected there (absent: not recorded) */
+  techniques?: Array<{ id: string; via?: string }>;
+  /** the option table `config` writes its files from */
+  config?: Trainer['config'];
   notes?: string;
   sources: SourceJson[];
   /** 'bundled' or the file that defined the entry last */
@@ -537,6 +541,8 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   savers: [...t.savers],
   quantizesExperts: t.quantizesExperts,
   textEncoderTargets: t.textEncoderTargets,
+  techniques: ifPresent(t.techniques, (list) => list.map((x) => ({ id: x.id, via: x.via }))),
+  config: t.config,
   notes: t.notes,
   sources: t.sources.map(sourceJson),
   origin: kb.origin[`trainers:${t.id}`],

@@ -139,6 +139,8 @@ export interface RecommendJson {
   gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean };
   recommendation: ChoiceJson | null;
   runnerUp: ChoiceJson | null;
+  /** with --trainer: the best technique it does not run, when that would rank above its best, and the trainers that run it */
+  notRunByTrainer: { technique: string; name: string; trainers: string[] } | null;
   ranking: RankingEntryJson[];
   suggestions: SuggestionJson[];
   sources: SourceJson[];
@@ -285,6 +287,13 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
     },
     recommendation: result.recommendation ? choiceJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? choiceJson(result.runnerUp) : null,
+    notRunByTrainer: result.notRunByTrainer
+      ? {
+          technique: result.notRunByTrainer.id,
+          name: result.notRunByTrainer.name,
+          trainers: [...result.notRunByTrainer.trainers],
+        }
+      : null,
     ranking: rankingJson(result.ranking, options.explainAll ?? false),
     suggestions: result.suggestions.map((s): SuggestionJson => ({
       kind: s.kind,

@@ -408,6 +408,18 @@ function objectivePhrase(a: RecommendResult['answers']): string {
   return `, objective ${a.objective}${a.objectiveGiven ? '' : ` (the ${a.goal} goal's)`}`;
 }
 
+/**
+ * With --trainer: the best technique it does not run, which would rank above what it does run, and
+ * the trainers that run it (one line; none when the trainer runs the winner).
+ */
+export function notRunLine(result: RecommendResult): string | null {
+  const n = result.notRunByTrainer;
+  const trainer = result.answers.trainer;
+  if (!n || !trainer) return null;
+  const where = n.trainers.length ? `; it runs on --trainer ${n.trainers.join(', ')}` : '';
+  return `${trainer.id} does not run ${n.name} (${n.id}), which would rank ${result.recommendation ? 'above this' : 'first'}${where}. Only what ${trainer.id} runs is ranked.`;
+}
+
 /** ", trainer trl" for the trainer the runs are planned for; the family's default says so (--trainer picks another). */
 function trainerPhrase(a: RecommendResult['answers']): string {
   if (!a.trainer) return '';
@@ -448,6 +460,8 @@ export function renderRecommendText(
       `${style.heading('Recommendation:')} ${style.accent(rec.name)} ${style.dim(`(${rec.id}, score ${fmtNum(rec.score, 2)})`)}`,
     );
     out.push(style.dim(`for ${context}`));
+    const notRun = notRunLine(result);
+    if (notRun) out.push(`${style.heading('Note:')} ${notRun}`);
     out.push('', style.heading('Why'), whySentences(result, rec).join(' '));
     out.push(
       '',
@@ -487,6 +501,8 @@ export function renderRecommendText(
     if (detail.explain) out.push('', style.heading('All techniques'), ...rankingTable(false));
   } else {
     out.push(`${style.bad('Nothing fits')} ${style.dim(`for ${context}`)}`);
+    const notRun = notRunLine(result);
+    if (notRun) out.push(`${style.heading('Note:')} ${notRun}`);
     const why = nothingFitsWhy(result);
     if (why.length) out.push('', style.heading('Why'), why.join(' '));
     if (result.suggestions.length) {
@@ -530,6 +546,8 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
     `For a **${a.goal}** goal on **${result.model.name}**, ${cardLine(result)}, ${formatDuration(a.timeHours)} budget, priority ${a.priority}${objectivePhrase(a)}${trainerPhrase(a)}.`,
     '',
   );
+  const notRun = notRunLine(result);
+  if (notRun) out.push(`**Note:** ${notRun}`, '');
   const c = rankingColumns(plain);
   const ranking = () => markdownTable([c.technique, c.eligible, c.score, c.whyNot], rankingRows(result));
   if (rec) {

@@ -91,4 +91,32 @@ describe('recommend --trainer', () => {
       /^error: --trainer kohya trains image models; qwen3-8b is a language model\. Allowed for it: transformers, /,
     );
   });
+  it('ranks only the techniques the trainer runs, and names the trainers of a better one it does not', async () => {
+    const SUBJECT = ['recommend', '--goal', 'subject', '--model', 'sdxl', '--vram', '24', '--time', '4h'];
+    const all = JSON.parse((await runCli([...SUBJECT, '--json'])).stdout);
+    expect(all.notRunByTrainer).toBeNull();
+    const r = await runCli([...SUBJECT, '--trainer', 'simpletuner', '--json']);
+    const json = JSON.parse(r.stdout);
+    // SimpleTuner has no prior-preservation LoRA and no textual inversion (trainers.md section 15)
+    const ids = json.ranking.map((t: { id: string }) => t.id);
+    expect(ids).not.toContain('dreambooth-lora');
+    expect(ids).not.toContain('textual-inversion');
+    expect(ids).toContain('lora');
+    expect(json.recommendation.id).toBe('lora');
+    expect(json.notRunByTrainer).toEqual({
+      technique: 'dreambooth-lora',
+      name: 'DreamBooth-LoRA',
+      trainers: ['diffusers', 'kohya', 'ai-toolkit'],
+    });
+    const text = await runCli([...SUBJECT, '--trainer', 'simpletuner', '--no-color'], { COLUMNS: '400' });
+    expect(text.stdout).toContain(
+      'Note: simpletuner does not run DreamBooth-LoRA (dreambooth-lora), which would rank above this; it runs on --trainer diffusers, kohya, ai-toolkit.',
+    );
+    const md = await runCli([...SUBJECT, '--trainer', 'simpletuner', '--format', 'markdown']);
+    expect(md.stdout).toContain('**Note:** simpletuner does not run DreamBooth-LoRA (dreambooth-lora)');
+    // a trainer that runs the winner: no note
+    const kohya = JSON.parse((await runCli([...SUBJECT, '--trainer', 'kohya', '--json'])).stdout);
+    expect(kohya.recommendation.id).toBe(all.recommendation.id);
+    expect(kohya.notRunByTrainer).toBeNull();
+  });
 });

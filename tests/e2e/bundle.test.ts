@@ -56,8 +56,16 @@ describe('bundle', () => {
       (i) => i.path,
     );
     expect(required).toEqual(
-      expect.arrayContaining(['./kb-load.cjs', './prompts.cjs', './kb-schema.cjs', './model-files.cjs']),
+      expect.arrayContaining([
+        './kb-load.cjs',
+        './prompts.cjs',
+        './kb-schema.cjs',
+        './model-files.cjs',
+        './config.cjs',
+      ]),
     );
+    // config: the trainer files' writers and the yaml they use, only on the config path
+    expect(inputsOf('dist/bundle/config.cjs').some((i) => /node_modules\/yaml\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/yaml\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/zod\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/prompts.cjs').some((i) => /@inquirer\/core/.test(i))).toBe(true);
@@ -70,6 +78,10 @@ describe('bundle', () => {
       // --model PATH: the config.json reader and its mapping
       'src/cli/model-files.ts',
       'src/engine/hf-config.ts',
+      // config: the plan of the trainer's options, the file writers, the file writing
+      'src/cli/commands/config/run.ts',
+      'src/cli/commands/config/plan.ts',
+      'src/render/trainer-config.ts',
     ];
     expect(inputsOf('dist/bundle/cli.cjs').filter((i) => lazySources.includes(i))).toEqual([]);
   });

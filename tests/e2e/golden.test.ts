@@ -48,6 +48,48 @@ const cases: Array<[name: string, argv: string[]]> = [
     'estimate qlora llama-3.1-70b 48',
     ['estimate', '--technique', 'qlora', '--model', 'llama-3.1-70b', '--vram', '48', '--rank', '16', '--batch', '1'],
   ],
+  // config: one golden per trainer, reviewed against the trainers' own examples (trainers.md sections 1 and 7)
+  [
+    'config kohya lora sdxl 4090',
+    ['config', '--trainer', 'kohya', '--technique', 'lora', '--model', 'sdxl', '--gpu', '4090'],
+  ],
+  [
+    'config kohya dreambooth-lora flux-dev prior preservation',
+    [
+      'config',
+      '--trainer',
+      'kohya',
+      '--technique',
+      'dreambooth-lora',
+      '--model',
+      'flux-dev',
+      '--gpu',
+      '4090',
+      '--quantize',
+      'fp8',
+      '--prior-preservation',
+    ],
+  ],
+  [
+    'config trl qlora llama-3.1-8b 4090',
+    [
+      'config',
+      '--trainer',
+      'trl',
+      '--technique',
+      'qlora',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '4090',
+      '--seq-len',
+      '2048',
+    ],
+  ],
+  [
+    'config axolotl lora qwen3-8b 4090',
+    ['config', '--trainer', 'axolotl', '--technique', 'lora', '--model', 'qwen3-8b', '--gpu', '4090'],
+  ],
   [
     'estimate lora flux-dev 3090 json',
     [

@@ -130,7 +130,7 @@ describe('installed from the tarball', () => {
     expect(
       Object.keys(pkg.scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s)),
     ).toEqual([]);
-    const bundles = ['cli', 'kb-load', 'kb-schema', 'model-files', 'prompts'].flatMap((b) => [
+    const bundles = ['cli', 'config', 'kb-load', 'kb-schema', 'model-files', 'prompts'].flatMap((b) => [
       `dist/bundle/${b}.cjs`,
       `dist/bundle/${b}.cjs.cache`,
     ]);

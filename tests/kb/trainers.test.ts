@@ -90,6 +90,32 @@ describe('trainers', () => {
     expect(json.find((t) => t.id === 'simpletuner')?.notFor).toEqual(['hunyuan-video']);
   });
 
+  it("record the techniques each runs (trainers.md section 15), among the knowledge base's", () => {
+    const kb = loadKnowledgeBase();
+    const runs = (id: string) => kb.trainers.find((t) => t.id === id)!.techniques?.map((t) => t.id);
+    // kohya has no NF4 base (fp8 only); LyCORIS brings LoHa and LoKr
+    expect(runs('kohya')).toEqual(expect.arrayContaining(['lora', 'loha', 'lokr', 'dreambooth-lora']));
+    expect(runs('kohya')).not.toContain('qlora');
+    expect(runs('trl')).toEqual(expect.arrayContaining(['lora', 'qlora', 'dora', 'full-finetune']));
+    expect(runs('litgpt')).not.toContain('dora');
+    // not in the matrix: not recorded, so every technique is taken as runnable
+    expect(runs('musubi-tuner')).toBeUndefined();
+    const techniques = new Set(kb.techniques.map((t) => t.id));
+    for (const t of kb.trainers) for (const x of t.techniques ?? []) expect(techniques, t.id).toContain(x.id);
+  });
+
+  it('a technique a trainer runs must exist, and its config writes only techniques it runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainers-'));
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(
+      path,
+      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    techniques: [{ id: lroa }]\n    config:\n      writer: yaml\n      file: x.yaml\n      reads: "For x"\n      checkedAgainst: "x@1"\n      launch: "x {config}"\n      options: { rank: r }\n      techniques: { qlora: {} }\n      layout: "a file"\n${SOURCE}`,
+    );
+    const errors = validateKnowledgeBase([join(process.cwd(), 'data'), path]).errors.join('\n');
+    expect(errors).toContain("no technique 'lroa'");
+    expect(errors).toContain("the config writes 'qlora', which is not among the techniques 'my-trainer' runs");
+  });
+
   it('`trainers` lists them, by family, as text or JSON', async () => {
     const text = await runCli(['trainers', '--no-color']);
     expect(text.code).toBe(0);

@@ -85,6 +85,7 @@ describe('no internal field reaches the JSON', () => {
       model: withExtraField(r.model),
       card: withExtraField(r.card),
       ranking: r.ranking.map(ranked),
+      notRunByTrainer: withExtraField(r.notRunByTrainer),
       recommendation: r.recommendation && ranked(r.recommendation),
       runnerUp: r.runnerUp && ranked(r.runnerUp),
       suggestions: withExtraField(r.suggestions),
@@ -178,6 +179,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
   const printed = (value: unknown) => JSON.parse(JSON.stringify(value)) as object;
 
   it('trainer', () => {
+    // the render fixture's knowledge base predates option tables: kohya's from the bundled data
+    const kohyaConfig = bundledKb().trainers.find((t) => t.id === 'kohya')!.config!;
     const trainer = TrainerSchema.parse({
       ...kb.trainers.find((t) => t.id === 'unsloth')!,
       defaultFor: ['llm'],
@@ -190,6 +193,15 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       savers: ['liger'],
       quantizesExperts: true,
       textEncoderTargets: 'attention',
+      techniques: [{ id: 'lora', via: 'via' }],
+      // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
+      config: {
+        ...kohyaConfig,
+        datasetEntry: { path: '{data}' },
+        // FLUX's group sets every field (a script, options, a layout note)
+        groups: kohyaConfig.groups!.filter((g) => g.layout),
+        techniques: { loha: kohyaConfig.techniques['loha']! },
+      },
       notes: 'notes',
       sources: [FULL_SOURCE],
     });

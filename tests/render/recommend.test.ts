@@ -146,6 +146,7 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
       'gpu',
       'recommendation',
       'runnerUp',
+      'notRunByTrainer',
       'ranking',
       'suggestions',
       'sources',

@@ -1,0 +1,259 @@
+// The files of `config`, as data: the resolved run's settings turned into the trainer's option
+// names and values by its option table (trainers.yaml `config`), checked, with no text written yet
+// (src/render/trainer-config.ts lays the files out). Pure: no I/O.
+import { UsageError } from '../../../errors.js';
+import type { TrainingSettings } from '../../../estimate/settings.js';
+import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types.js';
+import type { ConfigDatasetSetting, ConfigSetting, ConfigWriter } from '../../../kb/vocabulary.js';
+
+/** A value a config file gives an option. */
+export type OptionValue = string | number | boolean | string[] | number[] | Array<Record<string, string>>;
+/** Options in the order they are written. */
+export type Options = Array<[name: string, value: OptionValue]>;
+
+export type TrainerConfig = NonNullable<Trainer['config']>;
+
+/** A subset of kohya's dataset TOML: one folder of images. */
+export interface ImageSubset {
+  options: Options;
+  /** the folder, relative to the output folder */
+  folder: string;
+}
+
+export interface ConfigPlan {
+  writer: ConfigWriter;
+  trainer: Trainer;
+  config: TrainerConfig;
+  /** the training options (kohya's --config_file TOML, TRL's YAML) */
+  options: Options;
+  /** kohya: the dataset TOML's general options, its dataset's options and its subsets */
+  dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
+  /** the script the launch command runs (kohya); null when the trainer has one command */
+  script: string | null;
+  /** the names of the files written: the training config and, for kohya, the dataset config */
+  fileNames: { config: string; dataset: string | null };
+  /** the option names the table filled in with values the run does not set (alpha = rank) */
+  notes: string[];
+  /** the data the files point at, relative to the output folder: image folders (ending in /), a JSONL file */
+  data: string[];
+  /** the dataset layout the trainer expects, and what the model group adds to it */
+  layout: string[];
+}
+
+export interface ConfigInput {
+  kb: KnowledgeBase;
+  trainer: Trainer;
+  technique: Technique;
+  model: Model;
+  settings: TrainingSettings;
+  /** what the files name the base model by: the path or Hub id given, else the model's Hub id */
+  modelPath: string;
+  /** the folder the files are written to ('.' without --out), which paths inside them start from */
+  dir: string;
+  /** the instance token and class word of the image subsets (kohya's `N_token class` folder) */
+  token: string;
+  classWord: string;
+}
+
+/** The dataset config kohya's writer writes beside the training config. */
+const KOHYA_DATASET_FILE = 'dataset.toml';
+
+/** The JSONL file a language model's config reads. */
+const TRAIN_JSONL = 'train.jsonl';
+
+const join = (dir: string, name: string) => (dir === '.' ? name : `${dir.replace(/\/+$/, '')}/${name}`);
+
+/** The trainers that run the technique (trainers.yaml `techniques`), for a message. */
+export const trainersRunning = (kb: KnowledgeBase, technique: Technique, model: Model): string[] =>
+  kb.trainers
+    .filter((t) => t.families.includes(model.family) && t.techniques?.some((x) => x.id === technique.id))
+    .map((t) => t.id);
+
+/**
+ * The trainer's option table for the technique and model, or a usage error naming what it can do:
+ * the trainers that run the technique, the techniques its table writes, the groups it has scripts for.
+ */
+export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Technique, model: Model): TrainerConfig {
+  const writers = kb.trainers.filter((t) => t.config).map((t) => t.id);
+  const runs = trainer.techniques?.find((t) => t.id === technique.id);
+  if (trainer.techniques && !runs) {
+    const others = trainersRunning(kb, technique, model);
+    throw new UsageError(
+      `--trainer ${trainer.id} does not run ${technique.id}. Trainers that run it: ${others.join(', ') || '(none recorded)'}.`,
+    );
+  }
+  const config = trainer.config;
+  if (!config)
+    throw new UsageError(`config writes files for --trainer ${writers.join(', ')}; not yet for ${trainer.id}.`);
+  if (!config.techniques[technique.id]) {
+    const how = runs?.via ? ` (${trainer.id} runs it with ${runs.via})` : '';
+    throw new UsageError(
+      `config writes ${trainer.id} files for --technique ${Object.keys(config.techniques).join(', ')}; not yet for ${technique.id}${how}.`,
+    );
+  }
+  if (config.groups && !config.groups.some((g) => g.groups.includes(model.group)))
+    throw new UsageError(
+      `config writes ${trainer.id} files for ${config.groups.flatMap((g) => g.groups).join(', ')} models; ${model.id} is a ${model.group} model.`,
+    );
+  return config;
+}
+
+/** The flag a setting comes from, for messages. */
+const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
+  precision: '--precision',
+  savePrecision: '--save-precision',
+  quantize: '--quantize',
+  optimizer: '--optimizer',
+  targets: '--targets',
+  attention: '--attention',
+};
+
+/** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
+function settingValues(
+  input: ConfigInput,
+  config: TrainerConfig,
+  files: { dataset: string | null },
+): Partial<Record<ConfigSetting, unknown>> {
+  const s = input.settings;
+  const image = s.resolution !== null;
+  return {
+    model: input.modelPath,
+    outputDir: join(input.dir, 'output'),
+    outputName: `${input.model.id}-${input.technique.id}`,
+    datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
+    dataset: config.datasetEntry
+      ? [
+          Object.fromEntries(
+            Object.entries(config.datasetEntry).map(([k, v]) => [k, v.replace('{data}', join(input.dir, TRAIN_JSONL))]),
+          ),
+        ]
+      : undefined,
+    rank: s.rank ?? undefined,
+    // alpha = rank: alpha / rank scales the update; the estimate does not depend on it
+    alpha: s.rank ?? undefined,
+    targets: s.rank !== null ? s.targets : undefined,
+    learningRate: s.learningRate,
+    steps: s.steps,
+    batch: image ? undefined : s.batch,
+    gradAccum: s.gradAccum,
+    seqLen: s.seqLen ?? undefined,
+    precision: s.precision,
+    savePrecision: s.savePrecision ?? undefined,
+    quantize: s.quantize,
+    optimizer: s.optimizer,
+    gradientCheckpointing: s.gradientCheckpointing,
+    cache: image ? s.cache : undefined,
+    cacheTextEncoder: image ? s.cache && !s.trainTextEncoder : undefined,
+    unetOnly: image ? !s.trainTextEncoder : undefined,
+    blocksToSwap: s.blocksToSwap > 0 ? s.blocksToSwap : undefined,
+    // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
+    priorLossWeight: s.priorPreservation ? 1 : undefined,
+    attention: s.attention,
+  };
+}
+
+const isOptionValue = (v: unknown): v is OptionValue =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || Array.isArray(v);
+
+/** One setting through its table entry: the options it writes, or a usage error naming the values the table has. */
+function writeSetting(
+  trainer: Trainer,
+  setting: ConfigSetting,
+  spec: TrainerConfig['options'][ConfigSetting],
+  value: unknown,
+): Options {
+  if (value === undefined || spec === undefined) return [];
+  const unmapped = (known: string[]) =>
+    new UsageError(
+      `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} ${String(value)} in its option table. Allowed for config --trainer ${trainer.id}: ${SETTING_FLAGS[setting] ?? setting} ${known.join(', ')}.`,
+    );
+  if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
+  if ('option' in spec) {
+    const mapped = spec.values[String(value)];
+    if (mapped === undefined) throw unmapped(Object.keys(spec.values));
+    return [[spec.option, mapped]];
+  }
+  const set = spec.sets[String(value)];
+  if (set === undefined) throw unmapped(Object.keys(spec.sets));
+  return Object.entries(set);
+}
+
+/** Options with later ones replacing earlier ones of the same name, in first-seen order. */
+function merged(...lists: Options[]): Options {
+  const out = new Map<string, OptionValue>();
+  for (const list of lists) for (const [k, v] of list) out.set(k, v);
+  return [...out];
+}
+
+export function planConfig(input: ConfigInput): ConfigPlan {
+  const { kb, trainer, technique, model } = input;
+  const config = tableFor(kb, trainer, technique, model);
+  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const values = settingValues(input, config, files);
+  const options: Options = [];
+  for (const [setting, spec] of Object.entries(config.options) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
+  >)
+    options.push(...writeSetting(trainer, setting, spec, values[setting]));
+  const group = config.groups?.find((g) => g.groups.includes(model.group));
+  const all = merged(
+    options,
+    Object.entries(group?.set ?? {}),
+    Object.entries(config.techniques[technique.id]?.set ?? {}),
+  );
+  const notes: string[] = [];
+  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
+  const alpha = config.options.alpha;
+  if (typeof alpha === 'string' && values.alpha !== undefined)
+    notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
+  return {
+    writer: config.writer,
+    trainer,
+    config,
+    options: all,
+    dataset,
+    script: group?.script ?? null,
+    fileNames: files,
+    notes,
+    layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
+    data: dataset
+      ? dataset.subsets.map((d) => `${d.folder}/`)
+      : values.dataset && config.options.dataset
+        ? [TRAIN_JSONL]
+        : [],
+  };
+}
+
+/**
+ * kohya's dataset TOML: the run's resolution and micro-batch, one subset of instance images in a
+ * `1_token class` folder (num_repeats 1, kohya's default: the steps are max_train_steps), and with
+ * prior preservation a subset of class images marked is_reg.
+ */
+function imageDataset(
+  input: ConfigInput,
+  names: Partial<Record<ConfigDatasetSetting, string>>,
+): NonNullable<ConfigPlan['dataset']> {
+  const s = input.settings;
+  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => (names[key] ? [[names[key], value]] : []);
+  // [width, height] when not square (kohya: `resolution = [768, 512]`, read as width, height)
+  const resolution: OptionValue | null =
+    s.width !== null && s.resolution !== null ? [s.width, s.resolution] : s.resolution;
+  const subset = (folder: string, classTokens: string, reg: boolean): ImageSubset => ({
+    folder,
+    options: [
+      ...opt('imageDir', join(input.dir, folder)),
+      ...opt('repeats', 1),
+      ...opt('classTokens', classTokens),
+      ...(reg ? opt('isReg', true) : []),
+    ],
+  });
+  const instance = `${input.token} ${input.classWord}`;
+  return {
+    general: opt('captionExtension', '.txt'),
+    dataset: [...(resolution !== null ? opt('resolution', resolution) : []), ...opt('batch', s.batch)],
+    subsets: [
+      subset(`img/1_${instance}`, instance, false),
+      ...(s.priorPreservation ? [subset(`reg/1_${input.classWord}`, input.classWord, true)] : []),
+    ],
+  };
+}

@@ -1,0 +1,110 @@
+// The work of `config`: the run resolved exactly as `estimate` resolves it (its flag checks and
+// request), planned into the trainer's options (plan.ts), laid out as files (render/trainer-config),
+// then printed or written into --out.
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { OutputError, UsageError } from '../../../errors.js';
+import { estimate } from '../../../estimate/estimate.js';
+import type { Model } from '../../../kb/types.js';
+import { estimateToJson } from '../../../render/estimate-json.js';
+import { type ConfigFile, configFiles, launchCommand, renderConfigText } from '../../../render/trainer-config.js';
+import { type Context, outputFormat } from '../../context.js';
+import { showControls } from '../../quote.js';
+import { withModelFiles } from '../../resolve.js';
+import { estimateRequest } from '../estimate/run.js';
+import type { ConfigFlags } from './meta.js';
+import { planConfig } from './plan.js';
+
+/** The instance token and class word when not given: the DreamBooth examples' rare token, a generic class. */
+const DEFAULT_TOKEN = 'sks';
+const DEFAULT_CLASS = 'person';
+
+/** How the files name the base model: what --model gave when it is a path or Hub id, else the model's first Hub-id alias. */
+function modelPath(model: Model, given: string | undefined): string {
+  if (given && /[/\\]/.test(given)) return given;
+  return model.aliases?.find((a) => /^[\w.-]+\/[\w.-]+$/.test(a)) ?? model.id;
+}
+
+/** The command line as typed, each word quoted when the shell would need it. */
+export function commandLine(argv: readonly string[]): string {
+  const q = (v: string) => (/^[\w.:/@=,-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+  return showControls(['finetune-advisor', ...argv.map(q)].join(' '));
+}
+
+/** Writes every file, or none: an existing one without --force is an error before anything is written. */
+function writeAll(dir: string, files: ConfigFile[], force: boolean): string[] {
+  const paths = files.map((f) => join(dir, f.name));
+  if (!force) {
+    const existing = paths.find((p) => existsSync(p));
+    if (existing) throw new OutputError(`${existing} exists; pass --force to overwrite it (nothing was written).`);
+  }
+  try {
+    mkdirSync(dir, { recursive: true });
+    files.forEach((f, i) => writeFileSync(paths[i]!, f.text));
+  } catch (err) {
+    throw new OutputError(`cannot write into ${dir}: ${(err as Error).message}`);
+  }
+  return paths;
+}
+
+export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly string[]): Promise<void> {
+  if (flags.trainer === undefined)
+    throw new UsageError(
+      'missing --trainer.',
+      'E.g. finetune-advisor config --trainer kohya --technique lora --model sdxl',
+    );
+  if (flags.force && flags.out === undefined) throw new UsageError('--force applies with --out DIR.');
+  const fromFiles = await withModelFiles(await ctx.kb(), flags.model, ctx.io.env);
+  const kb = fromFiles.kb;
+  const request = estimateRequest(kb, flags);
+  const result = estimate(kb, request);
+  const { technique, model } = request;
+  if (!result) {
+    const groups = Object.keys(technique.defaults).join(', ');
+    throw new UsageError(
+      `${technique.id} has no published recipe for ${model.group} models (${model.id}); it has recipes for: ${groups}.`,
+    );
+  }
+  // the files hold the settings as given: when the estimate needs savers to fit the card, say so
+  const fit = result.fit;
+  if (fit && (!fit.fits || fit.savers.length)) {
+    const peak = fit.ladder[0]!.peakGiB.toFixed(1);
+    ctx.io.stderr.write(
+      `warning: as written the run peaks at ${peak} GiB, over the card's usable ${fit.limitGiB.toFixed(1)} GiB; ${
+        fit.fits ? `it fits with ${fit.saverLabels.join(', ')}` : 'no saver makes it fit'
+      } (estimate with the same flags shows the parts).\n`,
+    );
+  }
+  const dir = flags.out ?? '.';
+  const plan = planConfig({
+    kb,
+    trainer: request.trainer!,
+    technique,
+    model,
+    settings: result.settings,
+    modelPath: modelPath(model, flags.model),
+    dir,
+    token: flags.token ?? DEFAULT_TOKEN,
+    classWord: flags.classWord ?? DEFAULT_CLASS,
+  });
+  const files = configFiles(plan, commandLine(argv));
+  const written = flags.out !== undefined ? writeAll(flags.out, files, flags.force ?? false) : null;
+  const launch = launchCommand(plan, dir === '.' ? plan.fileNames.config : join(dir, plan.fileNames.config));
+  const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d)));
+  if (outputFormat(flags) === 'json') {
+    ctx.printJson({
+      trainer: { id: plan.trainer.id, checkedAgainst: plan.config.checkedAgainst },
+      technique: technique.id,
+      model: model.id,
+      settings: estimateToJson(result).settings,
+      files: files.map((f, i) => ({ name: f.name, path: written?.[i] ?? null, text: f.text })),
+      launch,
+      data,
+      layout: plan.layout.join(' '),
+    });
+    return;
+  }
+  const output = { files, written, launch, data, layout: plan.layout };
+  ctx.print(renderConfigText(output, ctx.renderOptions(flags.color).width));
+}

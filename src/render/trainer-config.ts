@@ -1,0 +1,139 @@
+// The text of `config`'s files: a planned trainer config (src/cli/commands/config/plan.ts) laid out
+// as the trainer reads it: kohya's training TOML (--config_file) and dataset TOML
+// (--dataset_config); one YAML file (`trl sft --config`, `axolotl train`). Each file starts with
+// comment lines naming the command that wrote it and the trainer version its option names were
+// checked against. Loaded only on the `config` path (it brings the yaml package).
+import { stringify } from 'yaml';
+
+import type { ConfigPlan, Options, OptionValue } from '../cli/commands/config/plan.js';
+import { wrapLines } from './format.js';
+
+export interface ConfigFile {
+  name: string;
+  text: string;
+}
+
+// ---------- TOML (https://toml.io/en/v1.0.0) ----------
+
+/** A TOML basic string: quotes, backslashes and control characters escaped (spec: "Strings"). */
+export function tomlString(s: string): string {
+  const escaped = s.replace(/[\u0000-\u001f"\\\u007f]/g, (c) => {
+    const short: Record<string, string> = {
+      '"': '\\"',
+      '\\': '\\\\',
+      '\b': '\\b',
+      '\t': '\\t',
+      '\n': '\\n',
+      '\f': '\\f',
+      '\r': '\\r',
+    };
+    return short[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return `"${escaped}"`;
+}
+
+/** A key: bare when it is A-Za-z0-9_- only, else quoted (spec: "Keys"). */
+const tomlKey = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k));
+
+function tomlValue(v: OptionValue): string {
+  if (typeof v === 'string') return tomlString(v);
+  if (typeof v === 'boolean') return String(v);
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`TOML has no value for ${v}`);
+    // JavaScript's shortest form is a valid TOML integer or float (1e-4 included)
+    return String(v);
+  }
+  return `[${(v as unknown[])
+    .map((x) =>
+      typeof x === 'object' && x !== null
+        ? `{ ${Object.entries(x as Record<string, string>)
+            .map(([k, y]) => `${tomlKey(k)} = ${tomlString(y)}`)
+            .join(', ')} }`
+        : tomlValue(x as OptionValue),
+    )
+    .join(', ')}]`;
+}
+
+const tomlLines = (options: Options, indent = '') =>
+  options.map(([k, v]) => `${indent}${tomlKey(k)} = ${tomlValue(v)}`);
+
+/** `# ` before each line; a line break inside one would end the comment, so none is let through. */
+const comments = (lines: string[]) => lines.map((l) => `# ${l.replace(/[\r\n]+/g, ' ')}`);
+
+function header(plan: ConfigPlan, command: string, extra: string[]): string[] {
+  return comments([
+    `Written by: ${command}`,
+    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
+    ...extra,
+  ]);
+}
+
+/** The table's line on how the trainer reads its file, with the script put in. */
+const reads = (plan: ConfigPlan) => plan.config.reads.replace('{script}', plan.script ?? 'the training script');
+
+function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const names = plan.fileNames;
+  const files: ConfigFile[] = [
+    {
+      name: names.config,
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', ...tomlLines(plan.options), ''].join('\n'),
+    },
+  ];
+  const d = plan.dataset;
+  if (d && names.dataset) {
+    const lines = [...header(plan, command, ['For --dataset_config (kohya dataset config, voluptuous-checked).']), ''];
+    if (d.general.length) lines.push('[general]', ...tomlLines(d.general), '');
+    lines.push('[[datasets]]', ...tomlLines(d.dataset));
+    for (const s of d.subsets) lines.push('', '  [[datasets.subsets]]', ...tomlLines(s.options, '  '));
+    files.push({ name: names.dataset, text: lines.join('\n') + '\n' });
+  }
+  return files;
+}
+
+function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const body = stringify(Object.fromEntries(plan.options), { lineWidth: 0 });
+  return [
+    {
+      name: plan.fileNames.config,
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', body].join('\n'),
+    },
+  ];
+}
+
+/** The files of a planned config, each with its name and text. */
+export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  return plan.writer === 'kohya' ? kohyaFiles(plan, command) : yamlFiles(plan, command);
+}
+
+/** The launch command: the table's, with the script and the config file's path put in. */
+export function launchCommand(plan: ConfigPlan, configPath: string): string {
+  return plan.config.launch
+    .replace('{script}', plan.script ?? '')
+    .replace('{config}', configPath)
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+export interface ConfigOutput {
+  files: ConfigFile[];
+  /** the paths written (--out), else null: the files are printed */
+  written: string[] | null;
+  launch: string;
+  /** the data the files point at: image folders (ending in /), a JSONL file */
+  data: string[];
+  /** the layout's paragraphs */
+  layout: string[];
+}
+
+/** The text `config` prints: each file under a `==> NAME <==` line (or the paths written), the launch command, the layout. */
+export function renderConfigText(o: ConfigOutput, width: number): string {
+  const out: string[] = [];
+  if (o.written) out.push(...o.written.map((p) => `wrote ${p}`), '');
+  else for (const f of o.files) out.push(`==> ${f.name} <==`, f.text);
+  out.push('Launch:', `  ${o.launch}`, '', 'Dataset layout:', ...o.data.map((d) => `  ${d}`));
+  // the files are shown as written (a wrapped option would change them); the prose is wrapped
+  const prose = wrapLines(o.layout, width - 2)
+    .flatMap((l) => l.split('\n'))
+    .map((l) => `  ${l}`);
+  return [...out, ...prose].join('\n') + '\n';
+}
