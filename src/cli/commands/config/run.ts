@@ -41,7 +41,8 @@ function writeAll(dir: string, files: ConfigFile[], force: boolean): string[] {
   }
   try {
     mkdirSync(dir, { recursive: true });
-    files.forEach((f, i) => writeFileSync(paths[i]!, f.text));
+    // 'wx' fails on a file made since the check (or a link put in its place) rather than overwrite it
+    files.forEach((f, i) => writeFileSync(paths[i]!, f.text, { flag: force ? 'w' : 'wx' }));
   } catch (err) {
     throw new OutputError(`cannot write into ${dir}: ${(err as Error).message}`);
   }
