@@ -102,7 +102,7 @@ function eagerAttentionSeconds(model: Model, s: TrainingSettings, gpu: GpuPerf):
   const kind = kindOf(model);
   const scores = kind.attentionScores(model, s);
   if (scores === 0) return 0;
-  const t = kind.eagerScoreTraffic;
+  const t = kind.eagerScoreTraffic(s);
   return (scores * (t.forward * (s.gradientCheckpointing ? 2 : 1) + t.backward)) / (gpu.bandwidthGBs * 1e9);
 }
 

@@ -57,4 +57,15 @@ describe('eager attention', () => {
     expect(saved).toBeGreaterThan(1.5 * 0.8);
     expect(saved).toBeLessThan(1.5 * 1.25);
   });
+
+  it("an fp32 run's eager scores are fp32: twice the half-precision run's", () => {
+    const sd15 = model('sd15');
+    const over = { batch: 1, resolution: 512, gradientCheckpointing: true } as const;
+    const scores = (precision: 'fp32' | 'mixed-fp16') => {
+      const eager = settings('lora', 'sd15', { ...over, precision, attention: 'eager' });
+      const sdpa = settings('lora', 'sd15', { ...over, precision, attention: 'sdpa' });
+      return activations(sd15, eager) - activations(sd15, sdpa);
+    };
+    expect(scores('fp32') / scores('mixed-fp16')).toBeCloseTo(2, 5);
+  });
 });

@@ -50,10 +50,11 @@ const crossAttends = (model: DiffusionModel) => model.components.denoiser.kind !
 /**
  * Bytes kept per attention score by eager attention in diffusers (AttnProcessor, what runs without
  * SDPA or xFormers): get_attention_scores' `attention_probs = attention_scores.softmax(dim=-1)` in
- * the half-precision dtype (upcast_softmax is off in the UNet's and transformers' blocks), the one
- * tensor the softmax backward and the value product (`torch.bmm(attention_probs, value)`) both keep.
+ * the compute dtype (upcast_softmax is off in the UNet's and transformers' blocks): 2 in half or
+ * mixed precision, 4 in an fp32 run. The one tensor the softmax backward and the value product
+ * (`torch.bmm(attention_probs, value)`) both keep.
  */
-export const IMAGE_EAGER_SCORE_BYTES = 2;
+export const imageEagerScoreBytes = (s: TrainingSettings) => activationBytes(s.precision);
 /** Head width of a block whose entry names no head count: 64, SD 2.x's, SDXL's and SD3's (their config.json attention_head_dim). */
 export const DEFAULT_HEAD_DIM = 64;
 
@@ -125,7 +126,7 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       const tokens = blockTokens(model, g, pixels) * samples;
       // self-attention 6w, cross-attention 4w, projections 2w, feed-forward 2w + 4 x mlpRatio x w
       const block = tokens * (12 + 4 * g.mlpRatio) * g.width * bytes;
-      const blockScores = samples * scoresPerSample(model, s, g) * IMAGE_EAGER_SCORE_BYTES;
+      const blockScores = samples * scoresPerSample(model, s, g) * imageEagerScoreBytes(s);
       largestBlock = Math.max(largestBlock, block);
       largestInput = Math.max(largestInput, tokens * g.width * bytes);
       largestScores = Math.max(largestScores, blockScores);
@@ -273,12 +274,16 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
 
     eagerAttention: (_model: M, s: TrainingSettings) =>
       s.attention === 'eager'
-        ? `eager attention: every transformer block keeps its token x token scores (${IMAGE_EAGER_SCORE_BYTES} bytes each, the half-precision softmax output diffusers' AttnProcessor keeps), as without xFormers or SDPA; --attention sdpa keeps none`
+        ? `eager attention: every transformer block keeps its token x token scores (${imageEagerScoreBytes(s)} bytes each, the softmax output diffusers' AttnProcessor keeps), as without xFormers or SDPA; --attention sdpa keeps none`
         : null,
     // AttnProcessor, per score: forward baddbmm's output written (2), the softmax (2 + 2) and the value
     // product's read (2) = 8; backward the probabilities' gradient (2) and re-read (2), the softmax
-    // backward (2 + 2 + 2) and the two products reading the scores' gradient (4) = 14
-    eagerScoreTraffic: { forward: 8, backward: 14 },
+    // backward (2 + 2 + 2) and the two products reading the scores' gradient (4) = 14; in an fp32
+    // run every one of those tensors is twice as wide
+    eagerScoreTraffic: (s: TrainingSettings) => {
+      const width = imageEagerScoreBytes(s) / 2;
+      return { forward: 8 * width, backward: 14 * width };
+    },
     attentionScores: (model: M, s: TrainingSettings) =>
       samplesPerStep(s) *
       model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),

@@ -9,7 +9,7 @@ import type { ModelKind } from './kind.js';
 export {
   AUTOCAST_NORM_SHARE,
   DEFAULT_HEAD_DIM,
-  IMAGE_EAGER_SCORE_BYTES,
+  imageEagerScoreBytes,
   textEmbeddingWidths,
   UNET_RESNET_SHARE,
 } from './diffusion.js';

@@ -114,7 +114,7 @@ export interface ModelKind<M extends Model = Model> {
   /** attention scores eager attention writes per micro-batch forward, over all layers (0: a fused kernel) */
   attentionScores(model: M, s: TrainingSettings): number;
   /** bytes eager attention reads and writes per score in the forward and the backward pass (its unfused element-wise kernels) */
-  readonly eagerScoreTraffic: { forward: number; backward: number };
+  eagerScoreTraffic(s: TrainingSettings): { forward: number; backward: number };
 
   // ---- models the catalogue does not have
   /** the catalogue models a model of this kind given only its size may be scaled from */

@@ -303,7 +303,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
   // 2), masked (2 + 2), the fp32 softmax (2 + 4), its half copy (4 + 2) and the value product's read
   // (2) = 24; backward the probabilities' gradient (2) and re-read (2), the cast (2 + 4), the softmax
   // backward (4 + 4 + 2), the scaling (2 + 2) and the two products reading the scores' gradient (4) = 28
-  eagerScoreTraffic: { forward: 24, backward: 28 },
+  eagerScoreTraffic: () => ({ forward: 24, backward: 28 }),
 
   // Decoder-only language models in today's common layout are the templates when there are any;
   // an unknown model is most likely one.
