@@ -228,6 +228,27 @@ const PIPELINES: Record<
         : null,
     needs: 'transformer num_layers 19 and num_single_layers 38 (FLUX.1)',
   },
+  HiDreamImagePipeline: {
+    denoiser: 'transformer',
+    pick: (c) =>
+      c.num_layers === 16 && c.num_single_layers === 32 && c.num_routed_experts === 4 ? 'hidream-i1' : null,
+    needs: 'transformer num_layers 16, num_single_layers 32 and num_routed_experts 4 (HiDream-I1)',
+  },
+  Flux2Pipeline: {
+    denoiser: 'transformer',
+    pick: (c) => (c.num_layers === 8 && c.num_single_layers === 48 ? 'flux2-dev' : null),
+    needs: 'transformer num_layers 8 and num_single_layers 48 (FLUX.2 [dev])',
+  },
+  Flux2KleinPipeline: {
+    denoiser: 'transformer',
+    pick: (c) =>
+      c.num_layers === 5 && c.num_single_layers === 20
+        ? 'flux2-klein-4b'
+        : c.num_layers === 8 && c.num_single_layers === 24
+          ? 'flux2-klein-9b'
+          : null,
+    needs: 'transformer num_layers 5 and num_single_layers 20 (FLUX.2 [klein] 4B) or 8 and 24 (9B)',
+  },
 };
 
 /** A diffusers folder: the catalogue entry of the architecture its components are, under the folder's name. */

@@ -155,7 +155,7 @@ export const RUN_KNOB_OPTIONS = {
   } satisfies OptionSpec<number>,
   targets: choiceOption(
     '--targets <set>',
-    'adapted layers: qv, attention, attention-mlp (all linear; on a mixture-of-experts model every expert), all (also conv, embeddings, head), experts (a mixture-of-experts model: attention and every expert)',
+    'adapted layers: qv, attention, attention-mlp (all linear; on a mixture-of-experts language model every expert, on HiDream all but the routed experts), all (also conv, embeddings, head), experts (a mixture-of-experts model: attention-mlp and every expert)',
     TARGETS,
   ),
   precision: choiceOption(

@@ -189,6 +189,8 @@ const BlockGroupSchema = z.strictObject({
   count: z.number().int().positive(),
   width: z.number().int().positive(),
   tokensPerLatentPixel: z.number().positive().max(1),
+  // feed-forward parameters per block over 2 x width^2 (d -> 4d -> d: 4); a mixture-of-experts
+  // block's the experts a token runs through (shared + routed per token + router)
   mlpRatio: z.number().positive().default(4),
   // attention heads of each block (the denoiser's config.json): what eager attention's scores scale with
   heads: z.number().int().positive().optional(),
@@ -223,6 +225,26 @@ const ImageComponentsSchema = z.strictObject({
     // reference images whose latent tokens join every sample's sequence (FLUX.1 Kontext's paired
     // reference: the pipeline concatenates image_latents to the noisy latents)
     referenceImages: z.number().int().nonnegative().optional(),
+    // a mixture-of-experts feed-forward in the blocks (HiDream-I1), as a language model's `moe`:
+    // every routed expert resident (in `params`), each token through `perToken` of them and the
+    // `shared` ones (the blocks' mlpRatio is that active path), the router
+    moe: z
+      .strictObject({
+        /** routed experts per block, all resident in memory */
+        experts: z.number().int().min(2),
+        /** routed experts each token runs through */
+        perToken: z.number().int().positive(),
+        /** experts every token runs through besides the routed ones */
+        shared: z.number().int().nonnegative().default(0),
+        /** the denoiser's parameters in use at once: params less the routed experts a token skips (the modulations, run once per sample, among them) */
+        activeParams: z.number().int().positive(),
+        /**
+         * d_in + d_out of every routed expert's matrices over the blocks: what --targets experts adds
+         * to attention-mlp, which leaves the routed experts and router out as the trainers do
+         */
+        expertLoraDims: z.number().int().positive(),
+      })
+      .optional(),
   }),
   textEncoders: z.array(TextEncoderSchema).min(1),
   vae: ComponentSchema,

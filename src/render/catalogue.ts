@@ -166,7 +166,11 @@ const ARCHITECTURE_SUMMARY: { [F in Family]: (m: Extract<Model, { family: F }>) 
   },
   image: (m) => {
     const c = m.components;
-    return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px`;
+    const moe = c.denoiser.moe;
+    const experts = moe
+      ? `; MoE: ${moe.experts} experts, ${moe.perToken}${moe.shared ? ` + ${moe.shared} shared` : ''} per token, ${fmtNum(moe.activeParams / 1e9, 2)} B active`
+      : '';
+    return `${c.denoiser.name} ${fmtNum(c.denoiser.params / 1e9, 2)} B, ${c.textEncoders.length} text encoder${c.textEncoders.length > 1 ? 's' : ''}, ${m.nativeResolution} px${experts}`;
   },
   video: (m) => {
     const c = m.components;

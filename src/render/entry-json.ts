@@ -148,6 +148,7 @@ export interface ImageModelJson extends ModelCommonJson {
       blocks: BlockGroupJson[];
       textTokens: number;
       referenceImages?: number;
+      moe?: { experts: number; perToken: number; shared: number; activeParams: number; expertLoraDims: number };
     };
     textEncoders: TextEncoderJson[];
     vae: ComponentJson;
@@ -248,6 +249,13 @@ function componentsJson(c: ImageModel['components'] | VideoModel['components']):
       })),
       textTokens: d.textTokens,
       referenceImages: d.referenceImages,
+      moe: ifPresent(d.moe, (m) => ({
+        experts: m.experts,
+        perToken: m.perToken,
+        shared: m.shared,
+        activeParams: m.activeParams,
+        expertLoraDims: m.expertLoraDims,
+      })),
     },
     textEncoders: c.textEncoders.map(textEncoderJson),
     vae: componentJson(c.vae),

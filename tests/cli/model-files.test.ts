@@ -171,6 +171,77 @@ describe('a diffusers folder', () => {
   });
 });
 
+describe('a diffusers folder of the 2025-26 image models', () => {
+  /** A pipeline folder: model_index.json naming the components, each with its config.json. */
+  function pipelineFolder(name: string, cls: string, transformer: Record<string, unknown>, encoders: string[]): string {
+    const dir = join(tmp, name);
+    const index: Record<string, unknown> = { _class_name: cls, _diffusers_version: '0.36.0' };
+    const configs: Record<string, Record<string, unknown>> = { transformer, vae: { _class_name: 'AutoencoderKL' } };
+    index.transformer = ['diffusers', String(transformer._class_name)];
+    index.vae = ['diffusers', 'AutoencoderKL'];
+    for (const e of encoders) {
+      index[e] = ['transformers', 'PreTrainedModel'];
+      configs[e] = { model_type: 'encoder' };
+    }
+    for (const [component, config] of Object.entries(configs)) {
+      mkdirSync(join(dir, component), { recursive: true });
+      writeFileSync(join(dir, component, 'config.json'), JSON.stringify(config));
+    }
+    writeFileSync(join(dir, 'model_index.json'), JSON.stringify(index));
+    return dir;
+  }
+  const estimate = async (model: string) => {
+    const r = await runCli(['estimate', '--technique', 'lora', '--model', model, '--gpu', 'h100-sxm', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    return JSON.parse(r.stdout) as { vram: unknown; assumptions: string[] };
+  };
+
+  for (const [name, cls, transformer, encoders, id] of [
+    [
+      'hidream',
+      'HiDreamImagePipeline',
+      { _class_name: 'HiDreamImageTransformer2DModel', num_layers: 16, num_single_layers: 32, num_routed_experts: 4 },
+      ['text_encoder', 'text_encoder_2', 'text_encoder_3', 'text_encoder_4'],
+      'hidream-i1',
+    ],
+    [
+      'flux2-dev',
+      'Flux2Pipeline',
+      { _class_name: 'Flux2Transformer2DModel', num_layers: 8, num_single_layers: 48 },
+      ['text_encoder'],
+      'flux2-dev',
+    ],
+    [
+      'flux2-klein-9b',
+      'Flux2KleinPipeline',
+      { _class_name: 'Flux2Transformer2DModel', num_layers: 8, num_single_layers: 24 },
+      ['text_encoder'],
+      'flux2-klein-9b',
+    ],
+  ] as const)
+    it(`a ${cls} folder is estimated as the catalogue ${id}`, async () => {
+      const dir = pipelineFolder(name, cls, { ...transformer }, [...encoders]);
+      const [a, b] = [await estimate(id), await estimate(dir)];
+      expect(b.vram).toEqual(a.vram);
+      expect(b.assumptions[0]).toContain(`a ${cls} with`);
+      expect(b.assumptions[0]).toContain(`(${id})`);
+    });
+
+  it('a FLUX.2 [klein] transformer of another size: exit 2 naming the shapes it maps', async () => {
+    const dir = pipelineFolder(
+      'flux2-klein-odd',
+      'Flux2KleinPipeline',
+      { _class_name: 'Flux2Transformer2DModel', num_layers: 6, num_single_layers: 22 },
+      ['text_encoder'],
+    );
+    const r = await runCli(['estimate', '--technique', 'lora', '--model', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /transformer\/config\.json: not an architecture of the catalogue's Flux2KleinPipeline models \(needs transformer num_layers 5 and num_single_layers 20/,
+    );
+  });
+});
+
 describe('a Hub id in the local Hugging Face cache', () => {
   const home = join(tmp, 'hf-home');
   const repo = join(home, 'hub', 'models--acme--Llama-Test-8B');

@@ -165,6 +165,7 @@ function everyComponentField(c: ImageModel['components'] | VideoModel['component
       ...c.denoiser,
       blocks: c.denoiser.blocks.map((b) => ({ ...b, heads: b.heads ?? 8, kind: blockKind })),
       referenceImages: 1,
+      moe: c.denoiser.moe ?? { experts: 4, perToken: 2, shared: 1, activeParams: 2, expertLoraDims: 4 },
     },
     textEncoders: c.textEncoders.map((e) => ({
       ...e,

@@ -58,8 +58,19 @@ export const imageEagerScoreBytes = (s: TrainingSettings) => activationBytes(s.p
 /** Head width of a block whose entry names no head count: 64, SD 2.x's, SDXL's and SD3's (their config.json attention_head_dim). */
 export const DEFAULT_HEAD_DIM = 64;
 
-/** The denoiser targets a run's targets name: `experts` is a mixture-of-experts language model's (the CLI refuses it for others, targetChoices). */
+/** The denoiser targets a run's targets name: `experts` is attention-mlp and the routed experts (the CLI refuses it for a dense model, targetChoices). */
 export const denoiserTargets = (t: Targets): Exclude<Targets, 'experts'> => (t === 'experts' ? 'attention-mlp' : t);
+
+/**
+ * LoRA parameters per unit of rank (d_in + d_out summed) of the denoiser for the run's targets:
+ * its loraDims, and with `experts` every routed expert's matrices beside attention-mlp's (a
+ * mixture-of-experts denoiser: ai-toolkit's HiDream config leaves them out, `ignore_if_contains:
+ * ff_i.experts, ff_i.gate`; SimpleTuner's LyCORIS FeedForward target takes "all the experts").
+ */
+export function denoiserLoraDims(model: DiffusionModel, t: Targets): number {
+  const moe = model.components.denoiser.moe;
+  return model.loraDims[denoiserTargets(t)] + (t === 'experts' && moe ? moe.expertLoraDims : 0);
+}
 
 /** Samples through the denoiser per micro-batch: prior preservation adds one class image per instance image. */
 export const samplesPerStep = (s: TrainingSettings) => s.batch * (s.priorPreservation ? 2 : 1);
@@ -184,6 +195,9 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       // almost all linear layers (FLUX: 11.9 B of 11.9 B in its 57 blocks); a UNet keeps its convolutions.
       const linearShare = d.kind === 'unet' ? 0.7 : 0.98;
       const width = Math.max(...d.blocks.map((b) => b.width));
+      // experts: the routed experts a quantizer cannot reach, none here: diffusers' HiDream experts
+      // are nn.Linear modules in an nn.ModuleList (HiDreamImageFeedForwardSwiGLU w1, w2, w3), which
+      // bitsandbytes and quanto replace like any other linear layer
       return { params: d.params, linear: d.params * linearShare, experts: 0, width };
     },
     trainableDims: (model: M) => {
@@ -195,7 +209,7 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
         // d_out is about half of d_in + d_out; the text encoders' adapters where they are trained
         adaptedMatrices: (s: TrainingSettings) =>
           [
-            ...denoiserMatrices(model, model.loraDims[denoiserTargets(s.targets)]),
+            ...denoiserMatrices(model, denoiserLoraDims(model, s.targets)),
             ...(s.trainTextEncoder ? c.textEncoders : []).flatMap((te) =>
               te.loraDims ? [{ perRank: te.loraDims[s.textEncoderTargets], width: te.width ?? 768 }] : [],
             ),
@@ -266,7 +280,7 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       return {
         // d_in x d_out of the adapted matrices from their d_in + d_out (loraDims): (d_in + d_out) x w / 2
         // for matrices about w wide, w the parameter-weighted block width
-        elements: (model.loraDims[denoiserTargets(s.targets)] * blockWidth(model)) / 2,
+        elements: (denoiserLoraDims(model, s.targets) * blockWidth(model)) / 2,
         tokens: samplesPerStep(s) * perSample,
         utilisation: d.kind === 'unet' ? ('unet' as const) : ('transformer' as const),
       };
@@ -287,8 +301,8 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
     attentionScores: (model: M, s: TrainingSettings) =>
       samplesPerStep(s) *
       model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),
-    // what every diffusion kind shares beside its arithmetic
-    targetChoices: denseTargetChoices,
+    // what every diffusion kind shares beside its arithmetic; `experts` where the blocks have them
+    targetChoices: (model: M) => (model.components.denoiser.moe ? TARGETS : denseTargetChoices()),
     // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
     objectives: ['sft'] as const,
     shapeSetting: 'resolution' as const,
@@ -297,6 +311,20 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
     // no tokens are generated
     kvCacheBytesPerToken: () => null,
   } satisfies Partial<ModelKind<M>> & { forwardFlopsPerSample: unknown };
+}
+
+/** What a mixture-of-experts denoiser's run resolves to: every expert resident, the compute of the active ones, where the adapters reach. */
+export function moeAssumptions(model: DiffusionModel, s: TrainingSettings): string[] {
+  const moe = model.components.denoiser.moe;
+  if (!moe) return [];
+  const active = Number((moe.activeParams / 1e9).toFixed(1));
+  const total = Number((model.components.denoiser.params / 1e9).toFixed(1));
+  return [
+    `mixture of experts: all ${moe.experts} experts of each block's feed-forward resident (${total} B weights), each token computed through ${moe.perToken}${moe.shared ? ` and ${moe.shared} shared` : ''} (${active} B weights in use)`,
+    s.targets === 'experts' || s.targets === 'all'
+      ? `adapters on every routed expert (${moe.experts} per block) besides the other linear layers`
+      : 'adapters leave the routed experts and the router out, as ai-toolkit does (--targets experts adapts every expert)',
+  ];
 }
 
 /** The assumption line of a diffusion run's encoders: cached and off the GPU, or kept on it. */
@@ -340,13 +368,18 @@ export function scaledDiffusion<M extends DiffusionModel>(
   const loraDims = Object.fromEntries(
     Object.entries(template.loraDims).map(([k, v]) => [k, Math.max(1, Math.round(v * ratio))]),
   ) as typeof template.loraDims;
+  const moe = d.moe && {
+    ...d.moe,
+    activeParams: Math.round(d.moe.activeParams * ratio),
+    expertLoraDims: Math.max(1, Math.round(d.moe.expertLoraDims * ratio)),
+  };
   return {
     ...template,
     id: identity.id,
     aliases: [],
     notes: identity.notes,
     name: `a ${Number(billions.toFixed(2))} B ${noun} model (layout of ${template.name})`,
-    components: { ...template.components, denoiser: { ...d, params: denoiserParams, blocks } },
+    components: { ...template.components, denoiser: { ...d, params: denoiserParams, blocks, moe } },
     loraDims,
     params: denoiserParams + others,
   };

@@ -3,7 +3,13 @@
 // Pure.
 import type { ImageModel } from '../../kb/types.js';
 import type { TrainingSettings } from '../settings.js';
-import { diffusionArithmetic, diffusionSizeLabel, encodersAssumption, scaledDiffusion } from './diffusion.js';
+import {
+  diffusionArithmetic,
+  diffusionSizeLabel,
+  encodersAssumption,
+  moeAssumptions,
+  scaledDiffusion,
+} from './diffusion.js';
 import type { ModelKind } from './kind.js';
 
 export {
@@ -53,8 +59,8 @@ export const IMAGE_KIND: ModelKind<ImageModel> = {
   throughputUnit: 'imagesPerSecond',
   throughputPerStep: (_model, s) => arithmetic.samplesPerStep(s),
 
-  assumptions: (_model, s) => {
-    const out = [encodersAssumption(s)];
+  assumptions: (model, s) => {
+    const out = [encodersAssumption(s), ...moeAssumptions(model, s)];
     if (s.priorPreservation)
       out.push('prior preservation: one class image per instance image, so twice the samples per step');
     else
