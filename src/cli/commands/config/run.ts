@@ -6,7 +6,8 @@ import { join } from 'node:path';
 
 import { OutputError, UsageError } from '../../../errors.js';
 import { estimate } from '../../../estimate/estimate.js';
-import type { Model } from '../../../kb/types.js';
+import type { TrainingSettings } from '../../../estimate/settings.js';
+import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type ConfigFile, configFiles, launchCommand, renderConfigText } from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
@@ -49,6 +50,60 @@ function writeAll(dir: string, files: ConfigFile[], force: boolean): string[] {
   return paths;
 }
 
+/** The files of one planned run for a trainer, printed or written into `out`: what config and recommend --out share. */
+export interface RunFiles {
+  files: ConfigFile[];
+  written: string[] | null;
+  launch: string;
+  data: string[];
+  layout: string[];
+  checkedAgainst: string;
+}
+
+export function runFiles(input: {
+  kb: KnowledgeBase;
+  trainer: Trainer;
+  technique: Technique;
+  model: Model;
+  settings: TrainingSettings;
+  modelFlag: string | undefined;
+  out: string | undefined;
+  force: boolean;
+  token: string | undefined;
+  classWord: string | undefined;
+  argv: readonly string[];
+}): RunFiles {
+  const dir = input.out ?? '.';
+  const plan = planConfig({
+    kb: input.kb,
+    trainer: input.trainer,
+    technique: input.technique,
+    model: input.model,
+    settings: input.settings,
+    modelPath: modelPath(input.model, input.modelFlag),
+    dir,
+    token: input.token ?? DEFAULT_TOKEN,
+    classWord: input.classWord ?? DEFAULT_CLASS,
+  });
+  const files = configFiles(plan, commandLine(input.argv));
+  const written = input.out !== undefined ? writeAll(input.out, files, input.force) : null;
+  const launch = launchCommand(plan, dir === '.' ? plan.fileNames.config : join(dir, plan.fileNames.config));
+  const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d)));
+  return { files, written, launch, data, layout: plan.layout, checkedAgainst: plan.config.checkedAgainst };
+}
+
+/** The files' text, or where they were written, then the launch command and the dataset layout. */
+export const renderRunFiles = (f: RunFiles, width: number) => renderConfigText(f, width);
+
+/** The JSON of the files: each with where it was written (null when printed) and its text. */
+export const runFilesJson = (f: RunFiles) => ({
+  checkedAgainst: f.checkedAgainst,
+  files: f.files.map((file, i) => ({ name: file.name, path: f.written?.[i] ?? null, text: file.text })),
+  launch: f.launch,
+  data: f.data,
+  layout: f.layout.join(' '),
+});
+
 export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly string[]): Promise<void> {
   if (flags.trainer === undefined)
     throw new UsageError(
@@ -77,35 +132,32 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
       } (estimate with the same flags shows the parts).\n`,
     );
   }
-  const dir = flags.out ?? '.';
-  const plan = planConfig({
+  const { files, written, launch, data, layout, checkedAgainst } = runFiles({
     kb,
     trainer: request.trainer!,
     technique,
     model,
     settings: result.settings,
-    modelPath: modelPath(model, flags.model),
-    dir,
-    token: flags.token ?? DEFAULT_TOKEN,
-    classWord: flags.classWord ?? DEFAULT_CLASS,
+    modelFlag: flags.model,
+    out: flags.out,
+    force: flags.force ?? false,
+    token: flags.token,
+    classWord: flags.classWord,
+    argv,
   });
-  const files = configFiles(plan, commandLine(argv));
-  const written = flags.out !== undefined ? writeAll(flags.out, files, flags.force ?? false) : null;
-  const launch = launchCommand(plan, dir === '.' ? plan.fileNames.config : join(dir, plan.fileNames.config));
-  const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d)));
   if (outputFormat(flags) === 'json') {
     ctx.printJson({
-      trainer: { id: plan.trainer.id, checkedAgainst: plan.config.checkedAgainst },
+      trainer: { id: request.trainer!.id, checkedAgainst },
       technique: technique.id,
       model: model.id,
       settings: estimateToJson(result).settings,
       files: files.map((f, i) => ({ name: f.name, path: written?.[i] ?? null, text: f.text })),
       launch,
       data,
-      layout: plan.layout.join(' '),
+      layout: layout.join(' '),
     });
     return;
   }
-  const output = { files, written, launch, data, layout: plan.layout };
+  const output = { files, written, launch, data, layout };
   ctx.print(renderConfigText(output, ctx.renderOptions(flags.color).width));
 }

@@ -15,6 +15,7 @@ import {
   TRAINER_OPTIONS,
 } from '../../options.js';
 import { parseDuration, parsePositive } from '../../parse.js';
+import { CONFIG_OPTIONS } from '../config/meta.js';
 
 export const RECOMMEND_OPTIONS = {
   goal: choiceOption('--goal <goal>', 'what to teach the model', GOALS),
@@ -53,6 +54,14 @@ export const RECOMMEND_OPTIONS = {
     'JSON: every rule record for every technique, however large the knowledge base',
   ),
   input: switchOption('--no-input', 'never prompt; missing answers are an error'),
+  // with --trainer: the recommended run as that trainer's files (config's writers)
+  out: textOption(
+    '--out <dir>',
+    "with --trainer: write the trainer's files for the recommended run into this folder (as `config` writes them)",
+  ),
+  force: CONFIG_OPTIONS.force,
+  token: CONFIG_OPTIONS.token,
+  classWord: CONFIG_OPTIONS.classWord,
 };
 
 /** recommend's flags; --priority has a default, so it is always there. */
@@ -65,4 +74,5 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal chat --model qwen2.5-72b --gpu a100-80gb --time 1d --format markdown',
   'finetune-advisor recommend --goal preference --model llama-3.1-8b --gpu 4090 --time 8h --objective orpo',
   'finetune-advisor recommend --goal chat --model ./my-model/config.json --gpu 4090 --time 4h   # a model read from its config.json',
+  "finetune-advisor recommend --goal style --model sdxl --gpu 4090 --time 2h --trainer kohya --out run1   # and the trainer's files for it",
 ];

@@ -1,9 +1,8 @@
 // The work of `recommend`: answers (from flags, or asked) -> one check -> engine -> rendered result.
 import type { Command } from 'commander';
 
-import { recommend } from '../../../engine/rank.js';
-import { EXIT } from '../../../errors.js';
-import { CliError } from '../../../errors.js';
+import { recommend, type RecommendResult } from '../../../engine/rank.js';
+import { CliError, EXIT, UsageError } from '../../../errors.js';
 import { kindOf } from '../../../estimate/kinds/index.js';
 import { findModel } from '../../../kb/lookup.js';
 import type { KnowledgeBase } from '../../../kb/types.js';
@@ -68,12 +67,46 @@ async function withAnswersAsked(
   return input;
 }
 
+/**
+ * recommend --trainer T --out DIR: the recommended run, as shown (its savers and steps), written as
+ * the trainer's files by config's writers (their lazy bundle). None when nothing fits: the answer
+ * says why and there is no run to write.
+ */
+async function recommendedRunFiles(
+  kb: KnowledgeBase,
+  result: RecommendResult,
+  input: RecommendInput,
+  flags: RecommendFlags,
+  command: Command,
+): Promise<{ json: object; text: (width: number) => string } | null> {
+  const chosen = result.recommendation;
+  const run = chosen?.plan?.run;
+  if (!chosen || !run) return null;
+  const { renderRunFiles, runFiles, runFilesJson } = await import('../config/run.js');
+  const written = runFiles({
+    kb,
+    trainer: result.answers.trainer!,
+    technique: kb.techniques.find((t) => t.id === chosen.id)!,
+    model: result.model,
+    settings: run.settings,
+    modelFlag: input.model,
+    out: flags.out,
+    force: flags.force ?? false,
+    token: flags.token,
+    classWord: flags.classWord,
+    // the words typed (commander keeps them on the program), for the files' "Written by" line
+    argv: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [],
+  });
+  return { json: runFilesJson(written), text: (width) => renderRunFiles(written, width) };
+}
+
 export async function runRecommend(
   ctx: Context,
   flags: RecommendFlags,
   command: Command,
   setExit: (code: number) => void,
 ): Promise<void> {
+  if (flags.force && flags.out === undefined) throw new UsageError('--force applies with --out DIR.');
   const given = inputFromFlags(flags, command.getOptionValueSource('priority') === 'cli');
   // Questions only when a required answer is missing and there is a terminal to ask on;
   // then the priority is asked too unless --priority was given.
@@ -96,9 +129,19 @@ export async function runRecommend(
   const notes = [...read.flatMap((r) => (r.assumption ? [r.assumption] : [])), ...checked.notes];
   for (const w of warnings) ctx.io.stderr.write(`warning: ${w}\n`);
   for (const n of notes) ctx.io.stderr.write(`note: ${n}\n`);
+  if (flags.out !== undefined && !answers.trainerGiven)
+    throw new UsageError(
+      "--out writes a trainer's files for the recommended run: pass --trainer too.",
+      'E.g. finetune-advisor recommend --goal style --model sdxl --gpu 4090 --time 2h --trainer kohya --out run1',
+    );
   const result = recommend(kb, answers);
+  const files = flags.out !== undefined ? await recommendedRunFiles(kb, result, input, flags, command) : null;
   const format = outputFormat(flags);
-  if (format === 'json') ctx.printJson(recommendToJson(result, { explainAll: flags.explainAll }));
+  if (format === 'json')
+    ctx.printJson({
+      ...recommendToJson(result, { explainAll: flags.explainAll }),
+      ...(files ? { config: { trainer: answers.trainer!.id, ...files.json } } : {}),
+    });
   else {
     const { renderRecommendMarkdown, renderRecommendText } = await import('../../../render/recommend.js');
     const detail = { explain: flags.explain, sources: flags.sources };
@@ -107,6 +150,10 @@ export async function runRecommend(
         ? renderRecommendMarkdown(result, detail)
         : renderRecommendText(result, ctx.renderOptions(flags.color), detail),
     );
+    if (files)
+      ctx.print(
+        `\nFiles for ${answers.trainer!.name} (${answers.trainer!.id}), the recommended run:\n${files.text(ctx.renderOptions(flags.color).width)}`,
+      );
   }
   setExit(result.recommendation ? EXIT.ok : EXIT.nothingFits);
 }
