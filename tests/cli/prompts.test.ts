@@ -1,6 +1,6 @@
 // Interactive recommend in process: fake terminal streams carry the keys in and the drawn
 // questions out, so every prompt path runs without a real terminal.
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -248,6 +248,24 @@ describe('interactive recommend', () => {
       await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
       expect(await done).toBe(0);
       expect(t.out().stdout).toMatch(/on Llama-3\.1-8B, /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("recommend --out after questions: the files' first line is the command that repeats the answers", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fa-answer-out-'));
+    try {
+      const t = fakeTerminal({ PATH: '/nonexistent' });
+      const argv = ['recommend', '--goal', 'style', '--model', 'sdxl', '--gpu', 'rtx-4090', '--trainer', 'kohya'];
+      const done = run([...argv, '--priority', 'balanced', '--out', dir], t.io);
+      await t.answer(/Time budget/, ...'3h', KEYS.enter);
+      await t.answer(/How many training/, KEYS.enter);
+      expect(await done).toBe(0);
+      const first = readFileSync(join(dir, 'train.toml'), 'utf8').split('\n')[0];
+      expect(first).toMatch(
+        /^# Written by: finetune-advisor recommend --goal style --model sdxl --gpu rtx-4090 --time 3h .*--trainer kohya.* --out /,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

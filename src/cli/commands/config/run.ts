@@ -71,7 +71,8 @@ export function runFiles(input: {
   force: boolean;
   token: string | undefined;
   classWord: string | undefined;
-  argv: readonly string[];
+  /** the command that wrote them, for the files' "Written by" line */
+  command: string;
 }): RunFiles {
   const dir = input.out ?? '.';
   const plan = planConfig({
@@ -85,7 +86,7 @@ export function runFiles(input: {
     token: input.token ?? DEFAULT_TOKEN,
     classWord: input.classWord ?? DEFAULT_CLASS,
   });
-  const files = configFiles(plan, commandLine(input.argv));
+  const files = configFiles(plan, input.command);
   const written = input.out !== undefined ? writeAll(input.out, files, input.force) : null;
   const launch = launchCommand(plan, dir === '.' ? plan.fileNames.config : join(dir, plan.fileNames.config));
   const data = plan.data.map((d) => (dir === '.' ? d : join(dir, d)));
@@ -143,7 +144,7 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
     force: flags.force ?? false,
     token: flags.token,
     classWord: flags.classWord,
-    argv,
+    command: commandLine(argv),
   });
   if (outputFormat(flags) === 'json') {
     ctx.printJson({

@@ -67,6 +67,15 @@ async function withAnswersAsked(
   return input;
 }
 
+/** The flags that say where and how the files are written, as typed. */
+const filesFlags = (flags: RecommendFlags): string[] => [
+  '--out',
+  flags.out!,
+  ...(flags.force ? ['--force'] : []),
+  ...(flags.token !== undefined ? ['--token', flags.token] : []),
+  ...(flags.classWord !== undefined ? ['--class-word', flags.classWord] : []),
+];
+
 /**
  * recommend --trainer T --out DIR: the recommended run, as shown (its savers and steps), written as
  * the trainer's files by config's writers (their lazy bundle). None when nothing fits: the answer
@@ -78,11 +87,12 @@ async function recommendedRunFiles(
   input: RecommendInput,
   flags: RecommendFlags,
   command: Command,
+  asked: boolean,
 ): Promise<{ json: object; text: (width: number) => string } | null> {
   const chosen = result.recommendation;
   const run = chosen?.plan?.run;
   if (!chosen || !run) return null;
-  const { renderRunFiles, runFiles, runFilesJson } = await import('../config/run.js');
+  const { commandLine, renderRunFiles, runFiles, runFilesJson } = await import('../config/run.js');
   const written = runFiles({
     kb,
     trainer: result.answers.trainer!,
@@ -94,8 +104,11 @@ async function recommendedRunFiles(
     force: flags.force ?? false,
     token: flags.token,
     classWord: flags.classWord,
-    // the words typed (commander keeps them on the program), for the files' "Written by" line
-    argv: (command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? [],
+    // the words typed (commander keeps them on the program); after questions, the command that
+    // repeats the answers, with where the files went
+    command: asked
+      ? `${repeatCommand(input)} ${commandLine(filesFlags(flags)).replace(/^finetune-advisor /, '')}`
+      : commandLine((command.parent as unknown as { rawArgs?: string[] } | null)?.rawArgs ?? []),
   });
   return { json: runFilesJson(written), text: (width) => renderRunFiles(written, width) };
 }
@@ -135,7 +148,8 @@ export async function runRecommend(
       'E.g. finetune-advisor recommend --goal style --model sdxl --gpu 4090 --time 2h --trainer kohya --out run1',
     );
   const result = recommend(kb, answers);
-  const files = flags.out !== undefined ? await recommendedRunFiles(kb, result, input, flags, command) : null;
+  const files =
+    flags.out !== undefined ? await recommendedRunFiles(kb, result, input, flags, command, input !== given) : null;
   const format = outputFormat(flags);
   if (format === 'json')
     ctx.printJson({
