@@ -129,7 +129,7 @@ export function trainedSequences(s: TrainingSettings): TrainingSettings {
 /** Bytes of the network's weights as the run holds them (what a forward pass reads): the trained weights, or the frozen base as stored. */
 export function heldWeightBytes(model: Model, s: TrainingSettings): number {
   const net = kindOf(model).baseNetwork(model);
-  if (METHOD_TRAITS[s.method].trainsEveryWeight) return net.params * trainedWeightBytes(s.precision);
+  if (METHOD_TRAITS[s.method].trainsEveryWeight) return net.params * moduleWeightBytes(s.precision);
   const quantized = quantizedParams(net, s);
   return (
     quantized * frozenWeightBytes(s.precision, s.quantize) +
