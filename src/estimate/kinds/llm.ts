@@ -180,7 +180,7 @@ function lossAssumption(model: LlmModel, s: TrainingSettings): string {
     case 'full':
       return model.architecture.lossUpcast || !computesInHalf(s.precision)
         ? `logits and loss at ${bytes + LOSS_BYTES_PER_LOGIT} bytes per vocabulary entry per token, as transformers' cross-entropy keeps them; chunked or fused losses (torchtune, Liger, Unsloth) keep less`
-        : `logits and loss at ${bytes + fullLossBytesPerLogit(model, s)} bytes per vocabulary entry per token: the model's own code runs the cross-entropy in ${s.precision} (no fp32 upcast)`;
+        : `logits and loss at ${bytes + fullLossBytesPerLogit(model, s)} bytes per vocabulary entry per token: the model's own code runs the cross-entropy in ${s.precision.replace('-master', '')} (no fp32 upcast)`;
     case 'chunked':
       return `cross-entropy over ${CHUNKED_LOSS_CHUNKS} chunks of the logits, each upcast to fp32 in turn (torchtune's CEWithChunkedOutputLoss): ${bytes + LOG_SOFTMAX_BYTES + (LOSS_BYTES_PER_LOGIT - LOG_SOFTMAX_BYTES) / CHUNKED_LOSS_CHUNKS} bytes per vocabulary entry per token`;
     case 'fused':
