@@ -5,6 +5,7 @@
 // checked against. Loaded only on the `config` path (it brings the yaml package).
 import { stringify } from 'yaml';
 
+import { nestOptions } from '../cli/commands/config/option-paths.js';
 import type { ConfigPlan, Options, OptionValue } from '../cli/commands/config/plan.js';
 import { wrapLines } from './format.js';
 
@@ -91,7 +92,8 @@ function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
 }
 
 function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  const body = stringify(Object.fromEntries(plan.options), { lineWidth: 0 });
+  // a dotted option name is a path into nested maps (option-paths.ts): `train.max_steps`
+  const body = stringify(nestOptions(plan.options), { lineWidth: 0 });
   return [
     {
       name: plan.fileNames.config,
