@@ -25,6 +25,7 @@ export const LAZY_BUNDLES = {
   'src/kb/json-schema.ts': 'kb-schema.cjs',
   'src/cli/model-files.ts': 'model-files.cjs',
   'src/cli/commands/config/run.ts': 'config.cjs',
+  'src/cli/commands/check/run.ts': 'check.cjs',
 };
 
 const common = {

@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 
 import { CliError, EXIT, InterruptedError, KbError, UsageError } from '../errors.js';
 import { registerCatalogue } from './commands/catalogue.js';
+import { registerCheck } from './commands/check/index.js';
 import { registerCompare } from './commands/compare.js';
 import { registerConfig } from './commands/config/index.js';
 import { registerEstimate } from './commands/estimate/index.js';
@@ -28,6 +29,7 @@ const COMMAND_GROUPS: Array<[names: string[], register: Register]> = [
   [['compare'], (program, ctx) => registerCompare(program, ctx)],
   [['estimate'], (program, ctx) => registerEstimate(program, ctx)],
   [['config'], (program, ctx) => registerConfig(program, ctx)],
+  [['check'], registerCheck],
   [['kb'], registerKb],
   [['techniques', 'models', 'gpus', 'trainers'], (program, ctx) => registerCatalogue(program, ctx)],
 ];

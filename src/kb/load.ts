@@ -2,21 +2,14 @@
 // every problem as `file:line:column: message`. Later files override earlier entries by id.
 import { basename, join, relative, resolve } from 'node:path';
 
-import {
-  type Document,
-  type DocumentOptions,
-  LineCounter,
-  parseDocument,
-  type ParseOptions,
-  type SchemaOptions,
-} from 'yaml';
+import { type Document, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
 import { KbError, UsageError } from '../errors.js';
 import { crossCheck, lintEntry } from './checks.js';
 import { bundledDataDir, yamlFileNames } from './compiled.js';
 import { parseFastYaml, type Position } from './fast-yaml.js';
-import { MAX_ALIAS_COUNT, MAX_FILE_BYTES } from './limits.js';
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from './limits.js';
 import { locateEach, locateKey, locatePath } from './locate.js';
 import { editDistance, nearest } from './lookup.js';
 import {
@@ -32,7 +25,7 @@ import {
 import { FileSchemas, type KbKind } from './schema.js';
 import type { KnowledgeBase } from './types.js';
 
-export { MAX_FILE_BYTES };
+export { MAX_FILE_BYTES, YAML_OPTIONS };
 const KINDS = Object.keys(FileSchemas) as KbKind[];
 
 export { bundledDataDir };
@@ -153,20 +146,6 @@ function parseFast(file: string, source: string): FastParsedFile | null {
     idPositions: positions as Position[],
   };
 }
-
-/**
- * How knowledge-base YAML is parsed: no custom tags, unique keys, no merge keys, and yaml's warnings
- * (a collection as a key) as problems of ours rather than Node process warnings. The tests compare
- * other readers with yaml under these same options.
- */
-export const YAML_OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
-  uniqueKeys: true,
-  merge: false,
-  strict: true,
-  prettyErrors: false,
-  customTags: [],
-  logLevel: 'error',
-};
 
 function parseWithYaml(file: string, source: string, problems: string[]): ParsedFile | null {
   const shown = displayPath(file);

@@ -1,6 +1,6 @@
 // `finetune-advisor config`: the trainer's own files for a run resolved as estimate resolves it.
 // Every key written is checked against the option names read from the trainer's own source
-// (tests/fixtures/trainers/*.json, each naming the repository, commit and files it was read from),
+// (data/trainer-options/*.json, each naming the repository, commit and files it was read from),
 // every file parses back (YAML, TOML) to what was planned, --out never overwrites without --force,
 // and a technique the trainer does not run is a usage error naming the trainers that do.
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ interface Fixture {
   datasetEntry?: { options: string[] };
 }
 const fixture = (name: string): Fixture =>
-  JSON.parse(readFileSync(join(__dirname, '../fixtures/trainers', `${name}.json`), 'utf8')) as Fixture;
+  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as Fixture;
 
 interface ConfigJson {
   trainer: { id: string; checkedAgainst: string };

@@ -109,7 +109,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
-function settingValues(
+export function settingValues(
   input: ConfigInput,
   config: TrainerConfig,
   files: { dataset: string | null },
@@ -156,7 +156,7 @@ const isOptionValue = (v: unknown): v is OptionValue =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || Array.isArray(v);
 
 /** One setting through its table entry: the options it writes, or a usage error naming the values the table has. */
-function writeSetting(
+export function writeSetting(
   trainer: Trainer,
   setting: ConfigSetting,
   spec: TrainerConfig['options'][ConfigSetting],

@@ -1,0 +1,189 @@
+// Reads a trainer's config file for `check`, as safely as a knowledge-base file: a regular file of
+// at most the knowledge base's size limit, UTF-8, parsed as data only (YAML with no custom tags, no
+// merge keys, unique keys and an alias budget; TOML by smol-toml; JSON). A Python script (Unsloth)
+// or a shell script (the diffusers examples' launch line) is read for the literal arguments of the
+// calls and flags it names, never run. Every problem is `file:line:column: message` (exit 1).
+import { dirname, resolve } from 'node:path';
+
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
+
+import { KbError } from '../../../errors.js';
+import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from '../../../kb/limits.js';
+import { type FileReadError, formatLimit, printableName, readFileBounded } from '../../../kb/read-file.js';
+import { type FlatOption, flattenOptions } from '../config/option-paths.js';
+
+export type ConfigFormat = 'yaml' | 'toml' | 'json';
+
+export interface Position {
+  line: number;
+  column: number;
+}
+
+/** A config file read: its leaves as option paths, each with its line and column where known. */
+export interface ReadConfig {
+  file: string;
+  /** the name messages use */
+  shown: string;
+  format: ConfigFormat;
+  /** the parsed file */
+  value: Record<string, unknown>;
+  options: FlatOption[];
+  positionOf(path: string): Position | null;
+}
+
+/** A problem in a file the user named: exit 1, `file:line:column: message`. */
+export const fileProblem = (shown: string, at: Position | null, message: string) =>
+  new KbError([`${shown}:${at?.line ?? 1}:${at?.column ?? 1}: ${message}`]);
+
+function formatOf(file: string, text: string): ConfigFormat {
+  const lower = file.toLowerCase();
+  if (lower.endsWith('.toml')) return 'toml';
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  // no telling extension: JSON starts with a brace, a TOML file with a table or `key = value`
+  const first = text.replace(/^(\s*#[^\n]*\n|\s+)*/, '');
+  if (first.startsWith('{')) return 'json';
+  if (/^(\[[^\]\n]+\]|[A-Za-z0-9_."-]+\s*=)/.test(first)) return 'toml';
+  return 'yaml';
+}
+
+/** The file's text: a regular file within the size limit, UTF-8. */
+export function readConfigText(file: string): { text: string; shown: string } {
+  const shown = printableName(file);
+  let buf: Buffer;
+  try {
+    buf = readFileBounded(file, MAX_FILE_BYTES);
+  } catch (e) {
+    const err = e as FileReadError;
+    if (err.name !== 'FileReadError') throw e;
+    if (err.kind === 'too-large')
+      throw fileProblem(shown, null, `file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of config files`);
+    throw new KbError([`${shown}: ${err.reason}`]);
+  }
+  try {
+    return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), shown };
+  } catch {
+    throw fileProblem(shown, null, 'not UTF-8 text');
+  }
+}
+
+/** Line and column (1-based) of a character offset. */
+function positionAt(text: string, offset: number): Position {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+/** Where each leaf of a YAML (or JSON) document is: the key's position, by path. */
+function yamlPositions(contents: unknown, counter: LineCounter): Map<string, Position> {
+  const out = new Map<string, Position>();
+  const visit = (node: unknown, prefix: string): void => {
+    const at = (k: string | number) => (prefix ? `${prefix}.${k}` : String(k));
+    if (isMap(node))
+      for (const pair of node.items) {
+        const key = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const range = (pair.key as Node | null)?.range;
+        if (range) {
+          const p = counter.linePos(range[0]);
+          out.set(at(key), { line: p.line, column: p.col });
+        }
+        visit(pair.value, at(key));
+      }
+    else if (isSeq(node)) node.items.forEach((item, i) => visit(item, at(i)));
+  };
+  visit(contents, '');
+  return out;
+}
+
+function parseYamlText(text: string, shown: string): { value: unknown; positions: Map<string, Position> } {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) {
+    const p = lineCounter.linePos(problem.pos[0]);
+    throw fileProblem(shown, { line: p.line, column: p.col }, problem.message.split('\n')[0]!);
+  }
+  try {
+    return { value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }), positions: yamlPositions(doc.contents, lineCounter) };
+  } catch (e) {
+    throw fileProblem(shown, null, (e as Error).message.split('\n')[0]!);
+  }
+}
+
+function parseJsonText(text: string, shown: string): { value: unknown; positions: Map<string, Position> } {
+  try {
+    JSON.parse(text);
+  } catch (e) {
+    const message = (e as Error).message;
+    const offset = /position (\d+)/.exec(message);
+    const at = offset ? positionAt(text, Number(offset[1])) : null;
+    throw fileProblem(shown, at, `not JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
+  }
+  // JSON is YAML 1.2 flow syntax: the same reader gives each key's position and refuses duplicate keys
+  return parseYamlText(text, shown);
+}
+
+/** TOML keys' lines: a line scan of `key =` under the current `[table]` (smol-toml keeps no positions). */
+function tomlPositions(text: string): Map<string, Position> {
+  const out = new Map<string, Position>();
+  const counts = new Map<string, number>();
+  let table = '';
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.replace(/^\uFEFF/, '');
+    const header = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?/.exec(line);
+    if (header) {
+      const name = header[1]!.replace(/"/g, '');
+      if (line.trimStart().startsWith('[[')) {
+        const n = counts.get(name) ?? 0;
+        counts.set(name, n + 1);
+        table = `${name}.${n}`;
+      } else table = name;
+      return;
+    }
+    const key = /^(\s*)("[^"]*"|[A-Za-z0-9_-]+)\s*=/.exec(line);
+    if (key) {
+      const name = key[2]!.replace(/"/g, '');
+      out.set(table ? `${table}.${name}` : name, { line: i + 1, column: key[1]!.length + 1 });
+    }
+  });
+  return out;
+}
+
+function parseTomlText(text: string, shown: string): { value: unknown; positions: Map<string, Position> } {
+  try {
+    return { value: parseToml(text), positions: tomlPositions(text) };
+  } catch (e) {
+    if (e instanceof TomlError) throw fileProblem(shown, { line: e.line, column: e.column }, e.message.split('\n')[0]!);
+    throw e;
+  }
+}
+
+/** Reads and parses a config file; `format` when the caller knows it, else from the name and content. */
+export function readConfigFile(file: string, format?: ConfigFormat): ReadConfig {
+  const { text, shown } = readConfigText(file);
+  const kind = format ?? formatOf(file, text);
+  const { value, positions } =
+    kind === 'toml'
+      ? parseTomlText(text, shown)
+      : kind === 'json'
+        ? parseJsonText(text, shown)
+        : parseYamlText(text, shown);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw fileProblem(
+      shown,
+      null,
+      `expected a mapping of options, found ${value === null ? 'an empty file' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
+    );
+  return {
+    file,
+    shown,
+    format: kind,
+    value: value as Record<string, unknown>,
+    options: flattenOptions(value),
+    positionOf: (path) => positions.get(path) ?? null,
+  };
+}
+
+/** A file another one names (kohya's dataset_config), resolved from the naming file's folder. */
+export const besides = (file: string, named: string) => resolve(dirname(file), named);

@@ -1,0 +1,144 @@
+// `check`'s reading of a config: the trainer's option table (trainers.yaml `config`, the one
+// `config` writes from) run backwards over the file's options. A plain option is read at its path;
+// an option with a value map by the setting whose value it is; a set of options (a 4-bit base is
+// two) by the set all of whose options the file has, the one with the most options winning; the
+// model group's and the technique's options say which they are. Pure: no I/O.
+import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
+import type { ConfigSetting } from '../../../kb/vocabulary.js';
+import type { FlatOption } from '../config/option-paths.js';
+import type { OptionValue, TrainerConfig } from '../config/plan.js';
+
+/** Two option values alike: a one-element list is the single value (PEFT: `all-linear` or `[all-linear]`). */
+export function sameValue(a: unknown, b: unknown): boolean {
+  const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
+  const [x, y] = [one(a), one(b)];
+  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => sameValue(v, y[i]));
+  if (typeof x === 'string' && typeof y === 'string') return x.toLowerCase() === y.toLowerCase();
+  return x === y;
+}
+
+/** The options of a file by path. */
+export type FileOptions = ReadonlyMap<string, unknown>;
+
+/** The set (by its key) all of whose options the file has, the most specific first; `{}` matches last. */
+function matchSet(
+  sets: Record<string, Record<string, OptionValue>>,
+  file: FileOptions,
+): { key: string; paths: string[] } | null {
+  let best: { key: string; paths: string[] } | null = null;
+  for (const [key, set] of Object.entries(sets)) {
+    const entries = Object.entries(set);
+    if (!entries.every(([path, v]) => file.has(path) && sameValue(file.get(path), v))) continue;
+    if (!best || entries.length > best.paths.length) best = { key, paths: entries.map(([p]) => p) };
+  }
+  return best;
+}
+
+/** A known option whose value the table has no setting for (an optimizer the estimate does not model). */
+export interface UnmappedValue {
+  path: string;
+  value: unknown;
+  setting: ConfigSetting;
+  /** the values the table reads, as the option's values */
+  known: string[];
+}
+
+export interface ReadBack {
+  /** each setting the file states, as the run's value (the setting's vocabulary: `adamw-8bit`, `nf4`) */
+  settings: Partial<Record<ConfigSetting, unknown>>;
+  /** the technique whose options the file has (the most of them), or null */
+  technique: string | null;
+  /** the model group whose options the file has, or null */
+  group: string | null;
+  /** the paths the table read */
+  read: Set<string>;
+  unmapped: UnmappedValue[];
+}
+
+export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
+  const settings: ReadBack['settings'] = {};
+  const read = new Set<string>();
+  const unmapped: UnmappedValue[] = [];
+  for (const [setting, spec] of Object.entries(config.options) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
+  >) {
+    if (spec === undefined) continue;
+    if (typeof spec === 'string') {
+      if (file.has(spec)) {
+        settings[setting] = file.get(spec);
+        read.add(spec);
+      }
+    } else if ('option' in spec) {
+      if (!file.has(spec.option)) continue;
+      read.add(spec.option);
+      const value = file.get(spec.option);
+      const key = Object.entries(spec.values).find(([, v]) => sameValue(v, value))?.[0];
+      if (key !== undefined) settings[setting] = key;
+      else unmapped.push({ path: spec.option, value, setting, known: Object.values(spec.values).map(String) });
+    } else {
+      const match = matchSet(spec.sets, file);
+      if (match) {
+        if (match.paths.length || !Object.values(spec.sets).some((s) => Object.keys(s).some((p) => file.has(p))))
+          settings[setting] = match.key;
+        match.paths.forEach((p) => read.add(p));
+      }
+      // an option of the sets with a value none of them has: the table cannot say the setting
+      for (const path of new Set(Object.values(spec.sets).flatMap((s) => Object.keys(s))))
+        if (file.has(path) && !read.has(path))
+          unmapped.push({
+            path,
+            value: file.get(path),
+            setting,
+            known: [
+              ...new Set(Object.values(spec.sets).flatMap((s) => (s[path] !== undefined ? [String(s[path])] : []))),
+            ],
+          });
+    }
+  }
+  const technique = matchSet(
+    Object.fromEntries(Object.entries(config.techniques).map(([id, t]) => [id, t.set ?? {}])),
+    file,
+  );
+  technique?.paths.forEach((p) => read.add(p));
+  // a group by the options it always sets that are not paths to the user's files (kohya's FLUX
+  // checkpoint names): the most of them found
+  let group: { id: string; n: number } | null = null;
+  for (const g of config.groups ?? []) {
+    const entries = Object.entries(g.set ?? {});
+    const found = entries.filter(([p, v]) => file.has(p) && sameValue(file.get(p), v));
+    entries.forEach(([p]) => file.has(p) && read.add(p));
+    if (found.length && (!group || found.length > group.n)) group = { id: g.groups[0]!, n: found.length };
+  }
+  return { settings, technique: technique?.key ?? null, group: group?.id ?? null, read, unmapped };
+}
+
+/** The trainers with an option table, ranked by how many of the file's options their table reads. */
+export function detectTrainer(kb: KnowledgeBase, file: FileOptions, known: (t: Trainer) => ReadonlySet<string>) {
+  return kb.trainers
+    .filter((t) => t.config)
+    .map((t) => {
+      const back = readBack(t.config!, file);
+      const names = known(t);
+      const recognised = [...file.keys()].filter((p) => back.read.has(p) || isKnownPath(p, names)).length;
+      return { trainer: t, score: back.read.size * 2 + recognised };
+    })
+    .sort((a, b) => b.score - a.score);
+}
+
+/**
+ * Whether a file's option is one the trainer has: its path, its path without list indices, or
+ * (nested configs, whose sources list field names) its last name. `datasets.0.path` is known
+ * as `path` of a datasets entry.
+ */
+export function isKnownPath(path: string, names: ReadonlySet<string>): boolean {
+  if (names.has(path)) return true;
+  const plain = path
+    .split('.')
+    .filter((s) => !/^\d+$/.test(s))
+    .join('.');
+  if (names.has(plain)) return true;
+  const leaf = plain.split('.').pop() ?? plain;
+  return names.has(leaf);
+}
+
+export type { FlatOption };
