@@ -63,6 +63,16 @@ export class OutputError extends CliError {
   }
 }
 
+/** A file the user named (a trainer config `check` reads) cannot be read or parsed: exit 1, one line `file:line:column: message`. */
+export class FileError extends CliError {
+  static override readonly kind = 'file';
+  readonly exitCode = 1;
+  constructor(message: string) {
+    super(message);
+    this.name = 'FileError';
+  }
+}
+
 /** Ctrl-C at a question: exit 130 with one line. */
 export class InterruptedError extends CliError {
   static override readonly kind = 'interrupted';

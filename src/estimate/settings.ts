@@ -150,7 +150,7 @@ export function resolveSettings(
     // kohya's networks/lora.py and LyCORIS adapt CLIPAttention and CLIPMLP
     // (TEXT_ENCODER_TARGET_REPLACE_MODULE); a trainer adapting fewer says so (diffusers: q, k, v, out)
     textEncoderTargets: trainer?.textEncoderTargets ?? 'attention-mlp',
-    ...trainerDefaults(trainer, method.adapter),
+    ...trainerDefaults(trainer, method.adapter, technique.method),
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;
@@ -169,7 +169,7 @@ export function resolveSettings(
  * its `defaults`. A low-bit base (Unsloth's load_in_4bit) is applied to adapter methods only: a
  * full fine-tune trains every weight and has no frozen base to quantize.
  */
-function trainerDefaults(trainer: Trainer | null, adapter: boolean): Partial<TrainingSettings> {
+function trainerDefaults(trainer: Trainer | null, adapter: boolean, methodId: string): Partial<TrainingSettings> {
   if (!trainer) return {};
   const out: Partial<TrainingSettings> = {};
   if (trainer.gradientCheckpointing) {
@@ -180,5 +180,7 @@ function trainerDefaults(trainer: Trainer | null, adapter: boolean): Partial<Tra
   if (d?.precision) out.precision = d.precision;
   if (d?.cache !== undefined) out.cache = d.cache;
   if (d?.quantize && adapter) out.quantize = d.quantize;
+  // its LoRA network's fixed layer set (kohya networks.lora), over the recipe's; LyCORIS' algorithms keep theirs
+  if (trainer.loraTargets && methodId === 'lora') out.targets = trainer.loraTargets;
   return out;
 }

@@ -557,6 +557,8 @@ export const TrainerSchema = z.strictObject({
   quantizesExperts: z.boolean().optional(),
   /** the text-encoder layers its LoRA adapts with text-encoder training: attention, or attention and MLP */
   textEncoderTargets: z.enum(['attention', 'attention-mlp']).optional(),
+  /** the denoiser layers its LoRA network adapts whatever the recipe names (kohya's networks.lora: attention and MLP); --targets over it */
+  loraTargets: z.enum(TARGETS).optional(),
   /** the techniques it runs (absent: not recorded, every technique is taken as runnable) */
   techniques: z.array(TrainerTechniqueSchema).optional(),
   /** the option table `finetune-advisor config` writes its files from */

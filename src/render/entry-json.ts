@@ -525,6 +525,7 @@ export interface TrainerJson {
   savers: Trainer['savers'];
   quantizesExperts?: boolean;
   textEncoderTargets?: Trainer['textEncoderTargets'];
+  loraTargets?: Trainer['loraTargets'];
   /** the techniques it runs and how each is selected there (absent: not recorded) */
   techniques?: Array<{ id: string; via?: string }>;
   /** the option table `config` writes its files from */
@@ -549,6 +550,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   savers: [...t.savers],
   quantizesExperts: t.quantizesExperts,
   textEncoderTargets: t.textEncoderTargets,
+  loraTargets: t.loraTargets,
   techniques: ifPresent(t.techniques, (list) => list.map((x) => ({ id: x.id, via: x.via }))),
   config: t.config,
   notes: t.notes,

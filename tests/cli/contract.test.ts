@@ -21,6 +21,7 @@ const JSON_RUNS: Record<string, string[]> = {
   recommend: ['--goal', 'chat', '--model', 'llama-3.2-1b', '--gpu', 't4', '--time', '2h'],
   estimate: ['--technique', 'lora', '--model', 'sd15', '--gpu', 't4'],
   config: ['--trainer', 'kohya', '--technique', 'lora', '--model', 'sd15', '--gpu', 't4'],
+  check: [new URL('../fixtures/check/sft.yaml', import.meta.url).pathname, '--gpu', 't4'],
   'techniques show': ['lora'],
 };
 

@@ -130,7 +130,7 @@ describe('installed from the tarball', () => {
     expect(
       Object.keys(pkg.scripts).filter((s) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(s)),
     ).toEqual([]);
-    const bundles = ['cli', 'config', 'kb-load', 'kb-schema', 'model-files', 'prompts'].flatMap((b) => [
+    const bundles = ['check', 'cli', 'config', 'kb-load', 'kb-schema', 'model-files', 'prompts'].flatMap((b) => [
       `dist/bundle/${b}.cjs`,
       `dist/bundle/${b}.cjs.cache`,
     ]);
@@ -143,6 +143,8 @@ describe('installed from the tarball', () => {
         'bin/stdio.cjs',
         'data/kb.schema.json',
         ...DATA_YAML,
+        // the option names read from each trainer's source, which check reads
+        ...readdirSync(join(root, 'data', 'trainer-options')).map((f) => `data/trainer-options/${f}`),
         ...bundles,
         'dist/kb.json',
         'package.json',
@@ -157,6 +159,12 @@ describe('installed from the tarball', () => {
     expect(run(installed, ['--help'], bin).stdout).toContain('Usage:');
     expect(run(installed, ['compare'], bin).stdout).toContain('LoRA');
     expect(JSON.parse(run(installed, ESTIMATE, bin).stdout).gpu.id).toBe('rtx-4090');
+    // check reads the trainers' option lists from data/trainer-options: a misspelt key is found
+    const sft = join(prefix, 'sft.yaml');
+    writeFileSync(sft, 'model_name_or_path: meta-llama/Llama-3.1-8B\nuse_peft: true\nlora_rr: 8\n');
+    expect(JSON.parse(run(installed, ['check', sft, '--json'], bin).stdout).unknownKeys).toEqual([
+      expect.objectContaining({ key: 'lora_rr', suggestion: 'lora_r' }),
+    ]);
     const validate = run(installed, ['kb', 'validate'], bin);
     expect(validate.status, validate.stderr).toBe(0);
     expect(JSON.parse(run(installed, ['kb', 'schema'], bin).stdout).$schema).toMatch(/json-schema/);

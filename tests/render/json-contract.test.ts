@@ -194,6 +194,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       savers: ['liger'],
       quantizesExperts: true,
       textEncoderTargets: 'attention',
+      loraTargets: 'attention-mlp',
       techniques: [{ id: 'lora', via: 'via' }],
       // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
       config: {

@@ -8,10 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 
-import { KbError } from '../../../errors.js';
+import { FileError } from '../../../errors.js';
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from '../../../kb/limits.js';
 import { type FileReadError, formatLimit, printableName, readFileBounded } from '../../../kb/read-file.js';
 import { type FlatOption, flattenOptions } from '../config/option-paths.js';
+
+/** Keys that reach an object's prototype when copied: refused wherever they appear. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 export type ConfigFormat = 'yaml' | 'toml' | 'json';
 
@@ -34,7 +37,7 @@ export interface ReadConfig {
 
 /** A problem in a file the user named: exit 1, `file:line:column: message`. */
 export const fileProblem = (shown: string, at: Position | null, message: string) =>
-  new KbError([`${shown}:${at?.line ?? 1}:${at?.column ?? 1}: ${message}`]);
+  new FileError(`${shown}:${at?.line ?? 1}:${at?.column ?? 1}: ${message}`);
 
 function formatOf(file: string, text: string): ConfigFormat {
   const lower = file.toLowerCase();
@@ -59,7 +62,7 @@ export function readConfigText(file: string): { text: string; shown: string } {
     if (err.name !== 'FileReadError') throw e;
     if (err.kind === 'too-large')
       throw fileProblem(shown, null, `file is larger than the ${formatLimit(MAX_FILE_BYTES)} limit of config files`);
-    throw new KbError([`${shown}: ${err.reason}`]);
+    throw new FileError(`${shown}: ${err.reason}`);
   }
   try {
     return { text: new TextDecoder('utf-8', { fatal: true }).decode(buf), shown };
@@ -111,14 +114,85 @@ function parseYamlText(text: string, shown: string): { value: unknown; positions
   }
 }
 
+/**
+ * Where JSON text stops being JSON (RFC 8259's grammar, scanned without building values), for the
+ * message's line and column: V8's own message names no position on Node 20.
+ */
+export function jsonErrorOffset(text: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i]!)) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const literal = (word: string) => (text.startsWith(word, i) ? (i += word.length) : fail());
+  const string = () => {
+    i++;
+    while (i < text.length && text[i] !== '"') {
+      if (text.charCodeAt(i) < 0x20) fail();
+      if (text[i] === '\\') {
+        i++;
+        if (text[i] === 'u') {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i + 1, i + 5))) fail();
+          i += 4;
+        } else if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail();
+      }
+      i++;
+    }
+    if (text[i] !== '"') fail();
+    i++;
+  };
+  const value = (): void => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) return void i++;
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"') fail();
+          string();
+          ws();
+          if (text[i] !== ':') fail();
+          i++;
+        }
+        value();
+        ws();
+        if (text[i] === ',') i++;
+        else if (text[i] === close) return void i++;
+        else fail();
+      }
+    }
+    if (c === '"') return string();
+    if (c === 't') return void literal('true');
+    if (c === 'f') return void literal('false');
+    if (c === 'n') return void literal('null');
+    const m = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?/.exec(text.slice(i, i + 400));
+    if (!m) fail();
+    i += m![0].length;
+  };
+  try {
+    value();
+    ws();
+    return i < text.length ? i : -1;
+  } catch (at) {
+    return at as number;
+  }
+}
+
 function parseJsonText(text: string, shown: string): { value: unknown; positions: Map<string, Position> } {
   try {
     JSON.parse(text);
   } catch (e) {
-    const message = (e as Error).message;
-    const offset = /position (\d+)/.exec(message);
-    const at = offset ? positionAt(text, Number(offset[1])) : null;
-    throw fileProblem(shown, at, `not JSON: ${message.replace(/ in JSON at position \d+.*$/, '')}`);
+    const message = (e as Error).message
+      .replace(/,? ".*" is not valid JSON$/s, '')
+      .replace(/ in JSON at position \d+.*$/s, '');
+    const offset = jsonErrorOffset(text);
+    throw fileProblem(shown, offset >= 0 ? positionAt(text, offset) : null, `not JSON: ${message}`);
   }
   // JSON is YAML 1.2 flow syntax: the same reader gives each key's position and refuses duplicate keys
   return parseYamlText(text, shown);
@@ -175,12 +249,21 @@ export function readConfigFile(file: string, format?: ConfigFormat): ReadConfig 
       null,
       `expected a mapping of options, found ${value === null ? 'an empty file' : Array.isArray(value) ? 'a list' : `a ${typeof value}`}`,
     );
+  // a key that names an object's prototype machinery is no trainer's option, and never one to copy into a plain object
+  const options = flattenOptions(value);
+  for (const o of options) {
+    const bad = o.path.split('.').find((k) => FORBIDDEN_KEYS.has(k));
+    if (bad !== undefined) {
+      const path = o.path.slice(0, o.path.indexOf(bad) + bad.length);
+      throw fileProblem(shown, positions.get(path) ?? null, `key '${bad}' is not an option name (refused)`);
+    }
+  }
   return {
     file,
     shown,
     format: kind,
     value: value as Record<string, unknown>,
-    options: flattenOptions(value),
+    options,
     positionOf: (path) => positions.get(path) ?? null,
   };
 }

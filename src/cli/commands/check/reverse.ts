@@ -120,7 +120,8 @@ export function detectTrainer(kb: KnowledgeBase, file: FileOptions, known: (t: T
       const back = readBack(t.config!, file);
       const names = known(t);
       const recognised = [...file.keys()].filter((p) => back.read.has(p) || isKnownPath(p, names)).length;
-      return { trainer: t, score: back.read.size * 2 + recognised };
+      // a file none of whose options the table reads is not this trainer's, whatever names it shares
+      return { trainer: t, score: back.read.size ? back.read.size * 2 + recognised : 0 };
     })
     .sort((a, b) => b.score - a.score);
 }

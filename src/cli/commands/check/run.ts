@@ -19,7 +19,7 @@ import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
-import { resolveGpuChoice, resolveModel, withModelFiles } from '../../resolve.js';
+import { resolveGpuChoice, withModelFiles } from '../../resolve.js';
 import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
@@ -328,13 +328,11 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         : undefined;
   const gc = bool('gradientCheckpointing');
   if (gc !== undefined) eflags.gradientCheckpointing = gc;
-  if (resolveModel(kb, modelName).family === 'image') {
-    // the image settings, which estimate refuses for other models
-    if (bool('cache') === false) eflags.cache = false;
-    const unetOnly = bool('unetOnly');
-    if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
-    if (prior) eflags.priorPreservation = true;
-  }
+  // the image settings: only image trainers' tables have options for them
+  if (bool('cache') === false) eflags.cache = false;
+  const unetOnly = bool('unetOnly');
+  if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
+  if (prior) eflags.priorPreservation = true;
 
   const request = estimateRequest(kb, eflags);
   const result = estimate(kb, request);

@@ -1,0 +1,240 @@
+// `finetune-advisor check FILE`: a trainer's config read back as the run it is. Every trainer x
+// technique pair `config` writes is written and read back to the same settings (the round trip);
+// the estimate is estimate's with the flags it prints; a misspelt key is reported with the name
+// the trainer has; hostile files exit 1 naming file and line, with nothing run or written.
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+
+import { jsonErrorOffset } from '../../src/cli/commands/check/read-config.js';
+import { bundledKb, runCli, splitFlags } from '../helpers.js';
+
+const kb = bundledKb();
+
+/** A model of each group an option table has scripts for, else of the family (the catalogue's first). */
+function modelsFor(groups: string[] | null, family: string): string[] {
+  if (groups) return groups.map((g) => kb.models.find((m) => m.group === g)!.id);
+  return [family === 'llm' ? 'llama-3.1-8b' : 'sdxl'];
+}
+
+interface Pair {
+  trainer: string;
+  technique: string;
+  model: string;
+}
+const PAIRS: Pair[] = kb.trainers
+  .filter((t) => t.config)
+  .flatMap((t) =>
+    Object.keys(t.config!.techniques).flatMap((technique) => {
+      const tech = kb.techniques.find((x) => x.id === technique)!;
+      const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
+      return t.families.flatMap((family) =>
+        modelsFor(groups, family)
+          .filter((id) => {
+            const model = kb.models.find((m) => m.id === id)!;
+            return tech.families.includes(model.family) && tech.defaults[model.group] !== undefined;
+          })
+          .map((model) => ({ trainer: t.id, technique, model })),
+      );
+    }),
+  );
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'fa-check-'));
+
+interface Json {
+  settings: Record<string, unknown>;
+  technique?: string | { id: string };
+  files?: Array<{ name: string; path: string }>;
+  equivalent?: string;
+  unknownKeys?: Array<{ key: string; suggestion: string | null; line: number | null }>;
+  verdict?: { fits: boolean | null };
+  changes?: Array<{ why: string; options: Record<string, unknown> }>;
+}
+
+async function json(argv: string[]): Promise<Json> {
+  const r = await runCli([...argv, '--json']);
+  expect(r.code === 0 || r.code === 3, `${argv.join(' ')}: ${r.stderr}`).toBe(true);
+  return JSON.parse(r.stdout) as Json;
+}
+
+describe('check reads back what config writes', () => {
+  it('covers every trainer with an option table', () => {
+    expect(new Set(PAIRS.map((p) => p.trainer))).toEqual(new Set(kb.trainers.filter((t) => t.config).map((t) => t.id)));
+  });
+
+  it.each(PAIRS)('$trainer $technique $model: the same settings', async ({ trainer, technique, model }) => {
+    const dir = tmp();
+    const card = ['--gpu', 'a100-80gb'];
+    const written = await json([
+      'config',
+      '--trainer',
+      trainer,
+      '--technique',
+      technique,
+      '--model',
+      model,
+      ...card,
+      '--out',
+      dir,
+    ]);
+    const main = written.files![0]!.path;
+    const read = await json(['check', main, ...card]);
+    expect(read.settings).toEqual(written.settings);
+    expect(read.unknownKeys).toEqual([]);
+  });
+});
+
+describe('check', () => {
+  it('gives the estimate estimate gives with the flags it prints, and says what to change to fit', async () => {
+    const dir = tmp();
+    await json([
+      'config',
+      '--trainer',
+      'trl',
+      '--technique',
+      'lora',
+      '--model',
+      'llama-3.1-8b',
+      '--seq-len',
+      '4096',
+      '--out',
+      dir,
+    ]);
+    const read = await json(['check', join(dir, 'sft.yaml'), '--vram', '16']);
+    const words = splitFlags(read.equivalent!.replace(/^finetune-advisor /, ''));
+    const direct = await json(words);
+    expect(read.settings).toEqual(direct.settings);
+    expect(read.verdict!.fits).toBe(false);
+    // the savers in TRL's own option names
+    expect(read.changes!.find((c) => c.why === 'fit')!.options).toMatchObject({ optim: 'adamw_8bit' });
+  });
+
+  it('a misspelt key: reported with its line and the name the trainer has (TRL, kohya)', async () => {
+    const dir = tmp();
+    await json(['config', '--trainer', 'trl', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--out', dir]);
+    const file = join(dir, 'sft.yaml');
+    const text = readFileSync(file, 'utf8').replace('gradient_checkpointing:', 'gradient_checkpointng:');
+    writeFileSync(file, text);
+    const read = await json(['check', file]);
+    const line = text.split('\n').findIndex((l) => l.startsWith('gradient_checkpointng')) + 1;
+    expect(read.unknownKeys).toEqual([
+      expect.objectContaining({ key: 'gradient_checkpointng', suggestion: 'gradient_checkpointing', line }),
+    ]);
+
+    const k = tmp();
+    await json(['config', '--trainer', 'kohya', '--technique', 'lora', '--model', 'sdxl', '--out', k]);
+    const toml = join(k, 'train.toml');
+    writeFileSync(toml, readFileSync(toml, 'utf8').replace('network_dim =', 'network_dimm ='));
+    const r = await runCli(['check', toml]);
+    expect(r.stdout).toMatch(/train\.toml:\d+:1: network_dimm \(did you mean `network_dim`\?\)/);
+  });
+
+  it('an option kohya reads from a [section] of its TOML, and the dataset TOML beside it', async () => {
+    const dir = tmp();
+    await json([
+      'config',
+      '--trainer',
+      'kohya',
+      '--technique',
+      'dreambooth-lora',
+      '--model',
+      'sd15',
+      '--prior-preservation',
+      '--out',
+      dir,
+    ]);
+    const toml = join(dir, 'train.toml');
+    const sectioned = readFileSync(toml, 'utf8').replace(/^(network_dim = .*)$/m, '[additional_network_arguments]\n$1');
+    writeFileSync(toml, sectioned);
+    const read = await json(['check', toml]);
+    expect(read.technique).toBe('dreambooth-lora');
+    expect(read.settings).toMatchObject({ priorPreservation: true, resolution: 512 });
+  });
+
+  it('a file no trainer reads, an unknown --trainer: exit 2 naming the trainers', async () => {
+    const dir = tmp();
+    const f = join(dir, 'x.yaml');
+    writeFileSync(f, 'hello: world\n');
+    const r = await runCli(['check', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /no trainer's option table reads these options; pass --trainer \(one of kohya, trl, axolotl/,
+    );
+    const t = await runCli(['check', f, '--trainer', 'nope']);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toMatch(/--trainer 'nope'.*Allowed: kohya, trl, axolotl/);
+  });
+
+  it('a value the run cannot take: exit 2 with the file, line and option', async () => {
+    const dir = tmp();
+    const f = join(dir, 'sft.yaml');
+    writeFileSync(f, 'model_name_or_path: meta-llama/Llama-3.1-8B\nuse_peft: true\nlora_r: 0\n');
+    const r = await runCli(['check', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/sft\.yaml:3:1: lora_r = 0: Expected a rank/);
+  });
+});
+
+describe('check: files handled safely (exit 1, file:line:column, nothing run or written)', () => {
+  const BAD = join(__dirname, '../fixtures/bad-kb');
+  const hostile: Array<[string, RegExp]> = [
+    ['syntax-error.yaml', /syntax-error\.yaml:4:1: /],
+    ['duplicate-key.yaml', /duplicate-key\.yaml:4:5: Map keys must be unique/],
+    ['alias-bomb.yaml', /alias-bomb\.yaml:1:1: .*alias count/],
+    ['js-function-tag.yaml', /js-function-tag\.yaml:3:\d+: Unresolved tag/],
+    ['unknown-tag.yaml', /unknown-tag\.yaml:3:\d+: Unresolved tag: !custom/],
+    ['proto-key.yaml', /proto-key\.yaml:10:5: key '__proto__' is not an option name/],
+    ['constructor-key.yaml', /constructor-key\.yaml:10:5: key 'constructor' is not an option name/],
+    ['not-utf8.yaml', /not-utf8\.yaml:1:1: not UTF-8 text/],
+    ['empty.yaml', /empty\.yaml:1:1: expected a mapping of options/],
+  ];
+  it.each(hostile)('%s', async (name, message) => {
+    const before = readdirSync(BAD).length;
+    const r = await runCli(['check', join(BAD, name)]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(readdirSync(BAD).length).toBe(before);
+  });
+
+  it('broken JSON and TOML: the line and column where they break', async () => {
+    const dir = tmp();
+    const cases: Array<[string, string, RegExp]> = [
+      ['a.json', '{"lora_r": 8,\n "bf16": }', /a\.json:2:10: not JSON/],
+      ['b.json', '{"lora_r": [1, 2,]}', /b\.json:1:18: not JSON/],
+      ['c.toml', 'network_dim = 8\nnetwork_alpha = \n', /c\.toml:2:\d+: /],
+      ['d.toml', 'a = 1\na = 2\n', /d\.toml:2:\d+: /],
+    ];
+    for (const [name, text, message] of cases) {
+      writeFileSync(join(dir, name), text);
+      const r = await runCli(['check', join(dir, name)]);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toMatch(message);
+    }
+  });
+
+  it('a file over the size limit, a folder, a missing file', async () => {
+    const dir = tmp();
+    const big = join(dir, 'big.yaml');
+    writeFileSync(big, `lora_r: 8\n#${'x'.repeat(6 * 1024 * 1024)}\n`);
+    for (const [path, message] of [
+      [big, /big\.yaml:1:1: file is larger than the 5 MB limit/],
+      [dir, /is a folder, not a file/],
+      [join(dir, 'missing.yaml'), /no such file/],
+    ] as const) {
+      const r = await runCli(['check', path]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    }
+  });
+
+  it('jsonErrorOffset: where RFC 8259 JSON breaks, -1 for valid JSON', () => {
+    expect(jsonErrorOffset('{"a": [1, 2, {"b": null}], "c": "\\u00e9"}')).toBe(-1);
+    expect(jsonErrorOffset('{"a": 01}')).toBe(7);
+    expect(jsonErrorOffset("{'a': 1}")).toBe(1);
+    expect(jsonErrorOffset('[1, 2] x')).toBe(7);
+  });
+});
