@@ -43,7 +43,10 @@ writeFileSync(
 
 // a trainer's config file, so the check bundle runs too
 const trainerConfig = join(dirname(extra), 'sft.yaml');
-writeFileSync(trainerConfig, 'model_name_or_path: meta-llama/Llama-3.1-8B\nuse_peft: true\nlora_r: 16\nmax_length: 2048\n');
+writeFileSync(
+  trainerConfig,
+  'model_name_or_path: meta-llama/Llama-3.1-8B\nuse_peft: true\nlora_r: 16\nmax_length: 2048\n',
+);
 
 const cli = loadWithCodeCache(join(bundleDir, 'cli.cjs'));
 const sink = () => new Writable({ write: (_chunk, _enc, done) => done() });
