@@ -514,6 +514,11 @@ export const TrainerConfigSchema = z.strictObject({
   techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional() })),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
+  /**
+   * values the trainer's own files use that stand for a value of the table (axolotl's `bf16:
+   * auto`, bf16 where the card has it): option path -> file value -> the value `check` reads it as
+   */
+  readAs: z.record(text, z.record(text, OptionValueSchema)).optional(),
 });
 /** A technique a trainer runs, and the option or script that selects it there. */
 const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });

@@ -67,7 +67,7 @@ export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
  * output, dataset). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
- * depend on it); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
+ * depend on it); `epochs` is read by `check` only (config writes the steps); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
  * encoders' outputs when they are frozen and latents are cached.
  */
 export const CONFIG_SETTINGS = [
@@ -81,6 +81,7 @@ export const CONFIG_SETTINGS = [
   'targets',
   'learningRate',
   'steps',
+  'epochs',
   'batch',
   'gradAccum',
   'resolution',
