@@ -97,6 +97,7 @@ export const CONFIG_SETTINGS = [
   'blocksToSwap',
   'priorLossWeight',
   'attention',
+  'loss',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

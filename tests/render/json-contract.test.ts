@@ -200,6 +200,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       config: {
         ...kohyaConfig,
         datasetEntry: { path: '{data}' },
+        readAs: { bf16: { auto: true } },
         // FLUX's group sets every field (a script, options, a layout note)
         groups: kohyaConfig.groups!.filter((g) => g.layout),
         techniques: { loha: kohyaConfig.techniques['loha']! },

@@ -144,6 +144,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
   optimizer: 'optimizer',
   attention: 'attention',
   blocksToSwap: 'blocksToSwap',
+  loss: 'loss',
 };
 
 const truthy = (v: unknown) =>
@@ -234,6 +235,7 @@ function changedSettings(a: TrainingSettings, b: TrainingSettings): ConfigSettin
     ['blocksToSwap', 'blocksToSwap'],
     ['quantize', 'quantize'],
     ['steps', 'steps'],
+    ['loss', 'loss'],
   ];
   const out = pairs.filter(([, k]) => a[k] !== b[k]).map(([s]) => s);
   if (out.includes('cache')) out.push('cacheTextEncoder');

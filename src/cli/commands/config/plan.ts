@@ -106,6 +106,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   optimizer: '--optimizer',
   targets: '--targets',
   attention: '--attention',
+  loss: '--loss',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -149,6 +150,7 @@ export function settingValues(
     // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
     priorLossWeight: s.priorPreservation ? 1 : undefined,
     attention: s.attention,
+    loss: s.loss,
   };
 }
 
