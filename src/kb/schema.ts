@@ -493,11 +493,20 @@ export const TrainerConfigSchema = z.strictObject({
   checkedAgainst: text,
   /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
   launch: text,
+  /** options every file of this trainer sets, written first (ai-toolkit's `job: extension`) */
+  set: OptionSetSchema.optional(),
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
   /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
   datasetEntry: z.record(text, text).optional(),
   /** the dataset file's options (kohya's dataset TOML) */
   dataset: z.partialRecord(z.enum(CONFIG_DATASET_SETTINGS), text).optional(),
+  /**
+   * the file the image subsets are written to (kohya's dataset TOML, OneTrainer's concepts JSON);
+   * absent, they are entries of the list `datasetIn` names in the training file
+   */
+  datasetFile: text.optional(),
+  /** the path of the list in the training file whose entries are the subsets (ai-toolkit's `config.process.0.datasets`) */
+  datasetIn: text.optional(),
   /** per model group: the script to launch and the options it always sets */
   groups: z
     .array(

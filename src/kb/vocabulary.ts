@@ -62,7 +62,7 @@ export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offlo
  * option names they write come from the trainer's option table (trainers.yaml `config`), not from
  * the writer.
  */
-export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
+export const CONFIG_WRITERS = ['kohya', 'yaml', 'json'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
@@ -106,6 +106,10 @@ export const CONFIG_DATASET_SETTINGS = [
   'classTokens',
   'isReg',
   'captionExtension',
+  // the resolution as a list of square bucket sizes (ai-toolkit's `resolution: [1024]`)
+  'resolutions',
+  // latents cached, written per subset (ai-toolkit's cache_latents_to_disk)
+  'cache',
 ] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;

@@ -93,7 +93,8 @@ function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
 
 function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   // a dotted option name is a path into nested maps (option-paths.ts): `train.max_steps`
-  const body = stringify(nestOptions(plan.options), { lineWidth: 0 });
+  // no anchors: subsets share their resolution list, and each entry should read on its own
+  const body = stringify(nestOptions(plan.options), { lineWidth: 0, aliasDuplicateObjects: false });
   return [
     {
       name: plan.fileNames.config,

@@ -30,7 +30,7 @@ export interface ConfigPlan {
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
   /** the script the launch command runs (kohya); null when the trainer has one command */
   script: string | null;
-  /** the names of the files written: the training config and, for kohya, the dataset config */
+  /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
   /** the option names the table filled in with values the run does not set (alpha = rank) */
   notes: string[];
@@ -54,9 +54,6 @@ export interface ConfigInput {
   token: string;
   classWord: string;
 }
-
-/** The dataset config kohya's writer writes beside the training config. */
-const KOHYA_DATASET_FILE = 'dataset.toml';
 
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
@@ -134,7 +131,8 @@ function settingValues(
     targets: s.rank !== null ? s.targets : undefined,
     learningRate: s.learningRate,
     steps: s.steps,
-    batch: image ? undefined : s.batch,
+    // an image trainer's micro-batch is a dataset option (kohya) or a training one (ai-toolkit)
+    batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
     precision: s.precision,
@@ -188,7 +186,7 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
-  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const files = { config: config.file, dataset: config.dataset ? (config.datasetFile ?? null) : null };
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
@@ -196,13 +194,24 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
   const group = config.groups?.find((g) => g.groups.includes(model.group));
+  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
+  // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
+  if (dataset && !files.dataset && config.datasetIn)
+    dataset.subsets.forEach((subset, i) =>
+      options.push(
+        ...[...dataset.general, ...dataset.dataset, ...subset.options].map(([k, v]): [string, OptionValue] => [
+          `${config.datasetIn}.${i}.${k}`,
+          v,
+        ]),
+      ),
+    );
   const all = merged(
+    Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(config.techniques[technique.id]?.set ?? {}),
   );
   const notes: string[] = [];
-  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
   const alpha = config.options.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined)
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
@@ -211,7 +220,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     trainer,
     config,
     options: all,
-    dataset,
+    dataset: files.dataset ? dataset : null,
     script: group?.script ?? null,
     fileNames: files,
     notes,
@@ -238,6 +247,11 @@ function imageDataset(
   // [width, height] when not square (kohya: `resolution = [768, 512]`, read as width, height)
   const resolution: OptionValue | null =
     s.width !== null && s.resolution !== null ? [s.width, s.resolution] : s.resolution;
+  // a list of square bucket sizes (ai-toolkit) has no width x height
+  if (names.resolutions && s.width !== null)
+    throw new UsageError(
+      `${input.trainer.id} has no option for --resolution ${s.width}x${s.resolution}: it takes square bucket sizes (${names.resolutions}: [${s.resolution}]). Allowed for config --trainer ${input.trainer.id}: --resolution PX.`,
+    );
   const subset = (folder: string, classTokens: string, reg: boolean): ImageSubset => ({
     folder,
     options: [
@@ -250,7 +264,12 @@ function imageDataset(
   const instance = `${input.token} ${input.classWord}`;
   return {
     general: opt('captionExtension', '.txt'),
-    dataset: [...(resolution !== null ? opt('resolution', resolution) : []), ...opt('batch', s.batch)],
+    dataset: [
+      ...(resolution !== null ? opt('resolution', resolution) : []),
+      ...(s.resolution !== null ? opt('resolutions', [s.resolution]) : []),
+      ...opt('batch', s.batch),
+      ...opt('cache', s.cache),
+    ],
     subsets: [
       subset(`img/1_${instance}`, instance, false),
       ...(s.priorPreservation ? [subset(`reg/1_${input.classWord}`, input.classWord, true)] : []),

@@ -1,0 +1,249 @@
+// `finetune-advisor config` for the image trainers whose files are nested (ai-toolkit's job YAML):
+// every key written, as its path in the file, is an option read from the trainer's own source
+// (tests/fixtures/trainers/TRAINER.json: paths, '*' a list index), the file parses back to the
+// planned settings, prior preservation writes the class images as the trainer takes them, and a
+// setting the trainer has no option for is a usage error.
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+
+import { flattenOptions } from '../../src/cli/commands/config/option-paths.js';
+import { runCli } from '../helpers.js';
+
+interface Fixture {
+  readFrom: { repo: string; commit: string };
+  options: string[];
+}
+const fixture = (name: string): Fixture =>
+  JSON.parse(readFileSync(join(__dirname, '../fixtures/trainers', `${name}.json`), 'utf8')) as Fixture;
+
+interface ConfigJson {
+  trainer: { id: string; checkedAgainst: string };
+  settings: Record<string, unknown>;
+  files: Array<{ name: string; path: string | null; text: string }>;
+  launch: string;
+  data: string[];
+}
+async function configJson(args: string[]): Promise<ConfigJson> {
+  const r = await runCli(['config', ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as ConfigJson;
+}
+const file = (c: ConfigJson, name: string) => c.files.find((f) => f.name === name)!.text;
+
+/** A parsed file's leaves as fixture paths: list indices become '*'. */
+const fixturePaths = (doc: unknown) => flattenOptions(doc).map((o) => o.path.replace(/(^|\.)\d+(?=\.|$)/g, '$1*'));
+
+/** The one process of an ai-toolkit job file, its sections as parsed. */
+interface JobProcess {
+  train: Record<string, unknown>;
+  model: Record<string, unknown>;
+  network?: Record<string, unknown>;
+  datasets: Array<Record<string, unknown>>;
+}
+const jobProcess = (text: string) => (parseYaml(text) as { config: { process: JobProcess[] } }).config.process[0]!;
+
+const AI_TOOLKIT_RUNS = [
+  ['--technique', 'lora', '--model', 'flux-dev', '--gpu', 'rtx-4090', '--quantize', 'fp8', '--precision', 'mixed-bf16'],
+  ['--technique', 'lora', '--model', 'sdxl', '--targets', 'attention'],
+  ['--technique', 'dreambooth-lora', '--model', 'sd15', '--prior-preservation'],
+  ['--technique', 'lokr', '--model', 'sdxl'],
+  ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw'],
+  ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
+];
+
+/** The trainer's published example configs (tests/fixtures/trainer-examples/TRAINER, copied unchanged). */
+const examples = (trainer: string, ext: string) => {
+  const dir = join(__dirname, '../fixtures/trainer-examples', trainer);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(ext))
+    .map((f) => [f, readFileSync(join(dir, f), 'utf8')] as const);
+};
+
+describe('config --trainer ai-toolkit', () => {
+  it.each(examples('ai-toolkit', '.yaml'))(
+    'the fixture holds every option of the published example %s (the fixture is read right)',
+    (_name, text) => {
+      const known = new Set(fixture('ai-toolkit').options);
+      const doc = parseYaml(text) as Record<string, unknown>;
+      // meta is free-form ("you can add any additional meta info here")
+      delete doc['meta'];
+      // the examples' process device is not read by sd_trainer (BaseSDTrainProcess: self.device =
+      // str(self.accelerator.device)); only older processes read it (GenerateProcess get_conf('device'))
+      const unread = ['config.process.*.device'];
+      expect(fixturePaths(doc).filter((p) => !known.has(p) && !unread.includes(p))).toEqual([]);
+    },
+  );
+
+  it.each(AI_TOOLKIT_RUNS)('%j: every path is an option ai-toolkit reads', async (...args) => {
+    const c = await configJson(['--trainer', 'ai-toolkit', ...args]);
+    const known = new Set(fixture('ai-toolkit').options);
+    const doc = parseYaml(file(c, 'job.yaml'));
+    expect(fixturePaths(doc).filter((p) => !known.has(p))).toEqual([]);
+    expect(c.launch).toBe('python run.py job.yaml');
+    expect(c.trainer.checkedAgainst).toContain(fixture('ai-toolkit').readFrom.commit.slice(0, 8));
+  });
+
+  it('writes the run estimate resolves: one process of type sd_trainer, its sections in ai-toolkit names', async () => {
+    const args = ['--technique', 'lora', '--model', 'flux-dev', '--gpu', 'rtx-4090', '--quantize', 'fp8'];
+    const c = await configJson(['--trainer', 'ai-toolkit', ...args, '--precision', 'mixed-bf16']);
+    const est = JSON.parse(
+      (await runCli(['estimate', '--trainer', 'ai-toolkit', ...args, '--precision', 'mixed-bf16', '--json'])).stdout,
+    );
+    expect(c.settings).toEqual(est.settings);
+    const s = est.settings;
+    const doc = parseYaml(file(c, 'job.yaml')) as { job: string; config: { name: string; process: unknown[] } };
+    expect(doc.job).toBe('extension');
+    expect(doc.config.name).toBe('flux-dev-lora');
+    expect(doc.config.process).toHaveLength(1);
+    expect(doc.config.process[0]).toEqual({
+      type: 'sd_trainer',
+      training_folder: 'output',
+      model: { name_or_path: 'black-forest-labs/FLUX.1-dev', arch: 'flux', quantize: true, qtype: 'qfloat8' },
+      network: { type: 'lora', linear: s.rank, linear_alpha: s.rank },
+      train: {
+        disable_sampling: true,
+        noise_scheduler: 'flowmatch',
+        lr: s.learningRate,
+        steps: s.steps,
+        batch_size: s.batch,
+        gradient_accumulation: s.gradAccum,
+        dtype: 'bf16',
+        optimizer: 'adamw8bit',
+        gradient_checkpointing: true,
+        train_text_encoder: false,
+      },
+      save: { dtype: 'float16' },
+      datasets: [
+        {
+          folder_path: 'img/1_sks person',
+          caption_ext: '.txt',
+          resolution: [s.resolution],
+          cache_latents_to_disk: true,
+          default_caption: 'sks person',
+          num_repeats: 1,
+        },
+      ],
+    });
+  });
+
+  it('prior preservation: the class images are a second datasets entry with is_reg, weighted by reg_weight', async () => {
+    const c = await configJson([
+      '--trainer',
+      'ai-toolkit',
+      '--technique',
+      'dreambooth-lora',
+      '--model',
+      'sd15',
+      '--prior-preservation',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    const p = jobProcess(file(c, 'job.yaml'));
+    expect(p.datasets.map((d) => [d['folder_path'], d['default_caption'], d['is_reg']])).toEqual([
+      ['img/1_ohwx dog', 'ohwx dog', undefined],
+      ['reg/1_dog', 'dog', true],
+    ]);
+    expect(p.train['reg_weight']).toBe(1);
+    expect(p.model['arch']).toBe('sd1');
+    expect(c.data).toEqual(['img/1_ohwx dog/', 'reg/1_dog/']);
+    // without prior preservation: one entry and no reg_weight
+    const plain = await configJson(['--trainer', 'ai-toolkit', '--technique', 'lora', '--model', 'sd15']);
+    const q = jobProcess(file(plain, 'job.yaml'));
+    expect(q.datasets).toHaveLength(1);
+    expect(q.train['reg_weight']).toBeUndefined();
+  });
+
+  it('selects the technique by network type: LoKr at the rank given, DoRA, and full fine-tuning with no network', async () => {
+    const process = async (technique: string, extra: string[] = []) =>
+      jobProcess(
+        file(
+          await configJson(['--trainer', 'ai-toolkit', '--technique', technique, '--model', 'sdxl', ...extra]),
+          'job.yaml',
+        ),
+      );
+    // lokr_full_rank defaults to True, which sets linear to 9999999999 and ignores the rank
+    expect((await process('lokr', ['--rank', '32'])).network).toEqual({
+      type: 'lokr',
+      lokr_full_rank: false,
+      linear: 32,
+      linear_alpha: 32,
+    });
+    expect((await process('dora')).network?.['type']).toBe('dora');
+    const full = await process('full-finetune', ['--gpu', 'a100-80gb']);
+    expect(full.network).toBeUndefined();
+    expect(full.train['optimizer']).toBe('adafactor');
+  });
+
+  it('--out writes job.yaml and the launch command names it', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-aitk-')), 'run');
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'ai-toolkit',
+      '--technique',
+      'lora',
+      '--model',
+      'sdxl',
+      '--out',
+      dir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${dir}/job.yaml`);
+    expect(r.stdout).toContain(`python run.py ${dir}/job.yaml`);
+    const p = jobProcess(readFileSync(join(dir, 'job.yaml'), 'utf8'));
+    expect(p.datasets[0]!['folder_path']).toBe(`${dir}/img/1_sks person`);
+  });
+
+  it('recommend --trainer ai-toolkit --out DIR writes the same job file', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-aitk-rec-')), 'run');
+    const r = await runCli([
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--vram',
+      '24',
+      '--time',
+      '2h',
+      '--trainer',
+      'ai-toolkit',
+      '--out',
+      dir,
+      '--no-input',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(join(dir, 'job.yaml'), 'utf8');
+    expect(text.split('\n')[1]).toBe(
+      '# Option names checked against ostris/ai-toolkit@27a03a91 (no version string), read from its source (not run).',
+    );
+    const known = new Set(fixture('ai-toolkit').options);
+    expect(fixturePaths(parseYaml(text)).filter((p) => !known.has(p))).toEqual([]);
+  });
+
+  it.each([
+    [
+      ['--technique', 'lora', '--model', 'sdxl', '--precision', 'bf16'],
+      'error: ai-toolkit has no option for --precision bf16 in its option table. Allowed for config --trainer ai-toolkit: --precision fp32, mixed-bf16, mixed-fp16.',
+    ],
+    [
+      ['--technique', 'lora', '--model', 'sdxl', '--resolution', '1216x832'],
+      'error: ai-toolkit has no option for --resolution 1216x832: it takes square bucket sizes (resolution: [832]). Allowed for config --trainer ai-toolkit: --resolution PX.',
+    ],
+    [
+      ['--technique', 'lora', '--model', 'sdxl', '--quantize', 'nf4'],
+      'error: ai-toolkit has no option for --quantize nf4 in its option table. Allowed for config --trainer ai-toolkit: --quantize none, fp8.',
+    ],
+  ])('a setting it has no option for: %j exits 2', async (args, message) => {
+    const r = await runCli(['config', '--trainer', 'ai-toolkit', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${message}\n`);
+  });
+});
