@@ -74,6 +74,8 @@ export const CONFIG_SETTINGS = [
   'model',
   'outputDir',
   'outputName',
+  // the trained weights' file: the output folder, the output name, .safetensors (OneTrainer)
+  'outputFile',
   'datasetConfig',
   'dataset',
   'rank',
@@ -93,6 +95,8 @@ export const CONFIG_SETTINGS = [
   'cache',
   'cacheTextEncoder',
   'unetOnly',
+  // image models: the text encoders trained too (ai-toolkit's train_text_encoder)
+  'trainTextEncoder',
   'blocksToSwap',
   'priorLossWeight',
   'attention',
@@ -110,6 +114,9 @@ export const CONFIG_DATASET_SETTINGS = [
   'resolutions',
   // latents cached, written per subset (ai-toolkit's cache_latents_to_disk)
   'cache',
+  // the images each subset gives per epoch: steps x batch x accumulation, so one epoch is the run
+  // (OneTrainer's balancing with balancing_strategy SAMPLES)
+  'samples',
 ] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;

@@ -103,9 +103,51 @@ function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   ];
 }
 
+// ---------- JSON ----------
+
+/**
+ * The key a JSON file's header lines are written under: JSON has no comments, and the JSON
+ * trainers read only the keys they know (OneTrainer's BaseConfig.from_dict loops over its own
+ * field names), so an extra key is ignored.
+ */
+export const JSON_HEADER_KEY = '__comment';
+
+const headerLines = (plan: ConfigPlan, command: string, extra: string[]) =>
+  [
+    `Written by: ${command}`,
+    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
+    ...extra,
+  ].map((l) => l.replace(/[\r\n]+/g, ' '));
+
+const jsonText = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+
+function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const files: ConfigFile[] = [
+    {
+      name: plan.fileNames.config,
+      text: jsonText({
+        [JSON_HEADER_KEY]: headerLines(plan, command, [reads(plan), ...plan.notes]),
+        ...nestOptions(plan.options),
+      }),
+    },
+  ];
+  const d = plan.dataset;
+  if (d && plan.fileNames.dataset) {
+    // a list of subsets, each with the dataset's options; the header is a key of the first
+    const subsets = d.subsets.map((s) => nestOptions([...d.general, ...d.dataset, ...s.options]));
+    const header = headerLines(plan, command, [plan.config.datasetReads ?? '']).filter((l) => l !== '');
+    files.push({
+      name: plan.fileNames.dataset,
+      text: jsonText(subsets.map((s, i) => (i === 0 ? { [JSON_HEADER_KEY]: header, ...s } : s))),
+    });
+  }
+  return files;
+}
+
 /** The files of a planned config, each with its name and text. */
 export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  return plan.writer === 'kohya' ? kohyaFiles(plan, command) : yamlFiles(plan, command);
+  if (plan.writer === 'kohya') return kohyaFiles(plan, command);
+  return plan.writer === 'json' ? jsonFiles(plan, command) : yamlFiles(plan, command);
 }
 
 /** The launch command: the table's, with the script and the config file's path put in. */

@@ -247,3 +247,185 @@ describe('config --trainer ai-toolkit', () => {
     expect(r.stderr).toBe(`${message}\n`);
   });
 });
+
+interface OneTrainerFixture extends Fixture {
+  concepts: { readFrom: unknown; options: string[] };
+}
+const ONETRAINER_RUNS = [
+  ['--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ['--technique', 'lora', '--model', 'sd15', '--quantize', 'nf4', '--precision', 'mixed-bf16'],
+  ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw', '--targets', 'all'],
+  ['--technique', 'loha', '--model', 'sd15', '--train-text-encoder'],
+];
+
+describe('config --trainer onetrainer', () => {
+  const fx = fixture('onetrainer') as OneTrainerFixture;
+
+  it.each(examples('onetrainer', '.json'))(
+    'the fixture holds every option of the published preset %s (the fixture is read right)',
+    (_name, text) => {
+      const known = new Set(fx.options);
+      expect(fixturePaths(JSON.parse(text)).filter((p) => !known.has(p))).toEqual([]);
+    },
+  );
+
+  it.each(ONETRAINER_RUNS)('%j: every key is a TrainConfig or ConceptConfig field', async (...args) => {
+    const c = await configJson(['--trainer', 'onetrainer', ...args]);
+    const config = JSON.parse(file(c, 'config.json')) as Record<string, unknown>;
+    const concepts = JSON.parse(file(c, 'concepts.json')) as Array<Record<string, unknown>>;
+    // the header key is the only one OneTrainer does not know (from_dict reads only its own fields)
+    const known = new Set([...fx.options, '__comment']);
+    expect(fixturePaths(config).filter((p) => !known.has(p))).toEqual([]);
+    const conceptKeys = new Set([...fx.concepts.options, '__comment']);
+    for (const concept of concepts) expect(fixturePaths(concept).filter((p) => !conceptKeys.has(p))).toEqual([]);
+    expect(c.launch).toBe('python scripts/train.py --config-path config.json');
+  });
+
+  it('writes the run estimate resolves, and one epoch of the concept is the planned steps', async () => {
+    const args = ['--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090', '--rank', '32', '--steps', '1200'];
+    const c = await configJson(['--trainer', 'onetrainer', ...args]);
+    const est = JSON.parse((await runCli(['estimate', '--trainer', 'onetrainer', ...args, '--json'])).stdout);
+    expect(c.settings).toEqual(est.settings);
+    const s = est.settings;
+    const config = JSON.parse(file(c, 'config.json')) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      __version: 11,
+      epochs: 1,
+      base_model_name: 'stabilityai/stable-diffusion-xl-base-1.0',
+      model_type: 'STABLE_DIFFUSION_XL_10_BASE',
+      training_method: 'LORA',
+      peft_type: 'LORA',
+      output_model_destination: 'output/sdxl-lora.safetensors',
+      concept_file_name: 'concepts.json',
+      lora_rank: 32,
+      lora_alpha: 32,
+      learning_rate: s.learningRate,
+      batch_size: s.batch,
+      gradient_accumulation_steps: s.gradAccum,
+      resolution: '1024',
+      train_dtype: 'FLOAT_16',
+      unet: { weight_dtype: 'FLOAT_16', gradient_checkpointing: s.gradientCheckpointing },
+      optimizer: { optimizer: 'ADAMW_8BIT' },
+      latent_caching: true,
+      text_encoder: { train: false },
+      text_encoder_2: { train: false },
+    });
+    const [concept, ...rest] = JSON.parse(file(c, 'concepts.json')) as Array<Record<string, unknown>>;
+    expect(rest).toEqual([]);
+    expect(concept).toMatchObject({
+      __version: 2,
+      type: 'STANDARD',
+      path: 'img/1_sks person',
+      text: { prompt_source: 'sample' },
+      balancing_strategy: 'SAMPLES',
+      // one epoch: 1200 steps of batch x accumulation samples
+      balancing: 1200 * s.batch * s.gradAccum,
+    });
+    // the header lines are the first key of each file
+    expect(Object.keys(config)[0]).toBe('__comment');
+    expect((config['__comment'] as string[])[0]).toBe(
+      `Written by: finetune-advisor config --trainer onetrainer ${args.join(' ')} --json`,
+    );
+    expect((concept!['__comment'] as string[])[1]).toBe(
+      'Option names checked against Nerogar/OneTrainer@23df3832 (config __version 11), read from its source (not run).',
+    );
+  });
+
+  it('DoRA and LoHa are LoRA training with lora_decompose or peft_type LOHA; an NF4 U-Net is its weight dtype', async () => {
+    const config = async (args: string[]) =>
+      JSON.parse(file(await configJson(['--trainer', 'onetrainer', ...args]), 'config.json')) as Record<
+        string,
+        unknown
+      >;
+    expect(await config(['--technique', 'dora', '--model', 'sdxl'])).toMatchObject({
+      training_method: 'LORA',
+      peft_type: 'LORA',
+      lora_decompose: true,
+    });
+    expect(await config(['--technique', 'loha', '--model', 'sd15'])).toMatchObject({
+      peft_type: 'LOHA',
+      model_type: 'STABLE_DIFFUSION_15',
+    });
+    const nf4 = await config([
+      '--technique',
+      'lora',
+      '--model',
+      'sd15',
+      '--quantize',
+      'nf4',
+      '--precision',
+      'mixed-bf16',
+    ]);
+    expect(nf4).toMatchObject({ train_dtype: 'BFLOAT_16', unet: { weight_dtype: 'NFLOAT_4' } });
+  });
+
+  it('--out writes config.json and concepts.json, the config naming the concepts file by its path', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-ot-')), 'run');
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'onetrainer',
+      '--technique',
+      'lora',
+      '--model',
+      'sdxl',
+      '--out',
+      dir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${dir}/config.json\nwrote ${dir}/concepts.json`);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    expect(config['concept_file_name']).toBe(`${dir}/concepts.json`);
+    const concepts = JSON.parse(readFileSync(join(dir, 'concepts.json'), 'utf8')) as Array<Record<string, unknown>>;
+    expect(concepts[0]!['path']).toBe(`${dir}/img/1_sks person`);
+  });
+
+  it('recommend --trainer onetrainer --out DIR writes the same two files', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-ot-rec-')), 'run');
+    const r = await runCli([
+      'recommend',
+      '--goal',
+      'style',
+      '--model',
+      'sdxl',
+      '--vram',
+      '24',
+      '--time',
+      '2h',
+      '--trainer',
+      'onetrainer',
+      '--out',
+      dir,
+      '--no-input',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const known = new Set([...fx.options, '__comment']);
+    expect(fixturePaths(config).filter((p) => !known.has(p))).toEqual([]);
+    expect(JSON.parse(readFileSync(join(dir, 'concepts.json'), 'utf8'))).toHaveLength(1);
+  });
+
+  it.each([
+    [
+      ['--technique', 'dreambooth-lora', '--model', 'sd15', '--prior-preservation'],
+      'error: --trainer onetrainer does not run dreambooth-lora. Trainers that run it: diffusers, kohya, ai-toolkit.',
+    ],
+    [
+      ['--technique', 'lora', '--model', 'sd15', '--prior-preservation'],
+      'error: onetrainer has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer onetrainer: --no-prior-preservation.',
+    ],
+    [
+      ['--technique', 'lora', '--model', 'sdxl', '--resolution', '1216x832'],
+      'error: onetrainer has no option for --resolution 1216x832 in its option table (a square resolution). Allowed for config --trainer onetrainer: --resolution PX.',
+    ],
+    [
+      ['--technique', 'lora', '--model', 'flux-dev'],
+      'error: config writes onetrainer files for sd1, sdxl models; flux-dev is a flux model.',
+    ],
+  ])('a setting or model it has no option for: %j exits 2', async (args, message) => {
+    const r = await runCli(['config', '--trainer', 'onetrainer', ...args]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`${message}\n`);
+  });
+});

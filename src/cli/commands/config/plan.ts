@@ -117,6 +117,7 @@ function settingValues(
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
+    outputFile: join(join(input.dir, 'output'), `${input.model.id}-${input.technique.id}.safetensors`),
     datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
     dataset: config.datasetEntry
       ? [
@@ -135,6 +136,8 @@ function settingValues(
     batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
+    // a training option (OneTrainer's resolution "1024"); kohya's and ai-toolkit's are the dataset's
+    resolution: image ? String(s.resolution) : undefined,
     precision: s.precision,
     savePrecision: s.savePrecision ?? undefined,
     quantize: s.quantize,
@@ -143,6 +146,7 @@ function settingValues(
     cache: image ? s.cache : undefined,
     cacheTextEncoder: image ? s.cache && !s.trainTextEncoder : undefined,
     unetOnly: image ? !s.trainTextEncoder : undefined,
+    trainTextEncoder: image ? s.trainTextEncoder : undefined,
     blocksToSwap: s.blocksToSwap > 0 ? s.blocksToSwap : undefined,
     // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
     priorLossWeight: s.priorPreservation ? 1 : undefined,
@@ -166,6 +170,7 @@ function writeSetting(
       `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} ${String(value)} in its option table. Allowed for config --trainer ${trainer.id}: ${SETTING_FLAGS[setting] ?? setting} ${known.join(', ')}.`,
     );
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
+  if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -186,6 +191,11 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
+  const s = input.settings;
+  if (config.options.resolution && s.width !== null)
+    throw new UsageError(
+      `${trainer.id} has no option for --resolution ${s.width}x${s.resolution} in its option table (a square resolution). Allowed for config --trainer ${trainer.id}: --resolution PX.`,
+    );
   const files = { config: config.file, dataset: config.dataset ? (config.datasetFile ?? null) : null };
   const values = settingValues(input, config, files);
   const options: Options = [];
@@ -194,7 +204,11 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
   const group = config.groups?.find((g) => g.groups.includes(model.group));
-  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
+  if (input.settings.priorPreservation && !config.dataset?.isReg)
+    throw new UsageError(
+      `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
+    );
+  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
   // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
   if (dataset && !files.dataset && config.datasetIn)
     dataset.subsets.forEach((subset, i) =>
@@ -240,10 +254,18 @@ export function planConfig(input: ConfigInput): ConfigPlan {
  */
 function imageDataset(
   input: ConfigInput,
-  names: Partial<Record<ConfigDatasetSetting, string>>,
+  names: NonNullable<TrainerConfig['dataset']>,
+  set: Options,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
-  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => (names[key] ? [[names[key], value]] : []);
+  // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
+  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => {
+    const spec = names[key];
+    if (spec === undefined) return [];
+    if (typeof spec === 'string') return [[spec, value]];
+    const mapped = spec.values[String(value)];
+    return mapped === undefined ? [] : [[spec.option, mapped]];
+  };
   // [width, height] when not square (kohya: `resolution = [768, 512]`, read as width, height)
   const resolution: OptionValue | null =
     s.width !== null && s.resolution !== null ? [s.width, s.resolution] : s.resolution;
@@ -254,12 +276,12 @@ function imageDataset(
     );
   const subset = (folder: string, classTokens: string, reg: boolean): ImageSubset => ({
     folder,
-    options: [
+    options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
       ...opt('classTokens', classTokens),
       ...(reg ? opt('isReg', true) : []),
-    ],
+    ]),
   });
   const instance = `${input.token} ${input.classWord}`;
   return {
@@ -269,6 +291,7 @@ function imageDataset(
       ...(s.resolution !== null ? opt('resolutions', [s.resolution]) : []),
       ...opt('batch', s.batch),
       ...opt('cache', s.cache),
+      ...opt('samples', s.steps * s.batch * s.gradAccum),
     ],
     subsets: [
       subset(`img/1_${instance}`, instance, false),
