@@ -514,6 +514,8 @@ export const TrainerConfigSchema = z.strictObject({
    * absent, they are entries of the list `datasetIn` names in the training file
    */
   datasetFile: text.optional(),
+  /** entries the dataset file always has after the subsets (SimpleTuner's text-embeds backend) */
+  datasetEntries: z.array(OptionSetSchema).optional(),
   /** a line on how the trainer reads the dataset file (its header) */
   datasetReads: text.optional(),
   /** the path of the list in the training file whose entries are the subsets (ai-toolkit's `config.process.0.datasets`) */

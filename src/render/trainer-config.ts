@@ -106,18 +106,19 @@ function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
 // ---------- JSON ----------
 
 /**
- * The key a JSON file's header lines are written under: JSON has no comments, and the JSON
- * trainers read only the keys they know (OneTrainer's BaseConfig.from_dict loops over its own
- * field names), so an extra key is ignored.
+ * The key a JSON file's header is written under, as an object: JSON has no comments. OneTrainer's
+ * BaseConfig.from_dict reads only its own field names, so the key is ignored; SimpleTuner turns a
+ * config.json key into a command-line option unless its value is a mapping, which
+ * mapping_to_cli_args sets aside (and load_json_config drops), and reads its dataset entries with
+ * backend_dict.get, so the key is ignored there too.
  */
 export const JSON_HEADER_KEY = '__comment';
 
-const headerLines = (plan: ConfigPlan, command: string, extra: string[]) =>
-  [
-    `Written by: ${command}`,
-    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
-    ...extra,
-  ].map((l) => l.replace(/[\r\n]+/g, ' '));
+const jsonHeader = (plan: ConfigPlan, command: string, extra: string[]) => ({
+  written_by: command,
+  checked_against: `${plan.config.checkedAgainst}, read from its source (not run)`,
+  notes: extra.filter((l) => l !== ''),
+});
 
 const jsonText = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
 
@@ -126,7 +127,7 @@ function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
     {
       name: plan.fileNames.config,
       text: jsonText({
-        [JSON_HEADER_KEY]: headerLines(plan, command, [reads(plan), ...plan.notes]),
+        [JSON_HEADER_KEY]: jsonHeader(plan, command, [reads(plan), ...plan.notes]),
         ...nestOptions(plan.options),
       }),
     },
@@ -134,8 +135,11 @@ function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   const d = plan.dataset;
   if (d && plan.fileNames.dataset) {
     // a list of subsets, each with the dataset's options; the header is a key of the first
-    const subsets = d.subsets.map((s) => nestOptions([...d.general, ...d.dataset, ...s.options]));
-    const header = headerLines(plan, command, [plan.config.datasetReads ?? '']).filter((l) => l !== '');
+    const subsets = [
+      ...d.subsets.map((s) => nestOptions([...d.general, ...d.dataset, ...s.options])),
+      ...(plan.config.datasetEntries ?? []).map((e) => nestOptions(Object.entries(e))),
+    ];
+    const header = jsonHeader(plan, command, [plan.config.datasetReads ?? '']);
     files.push({
       name: plan.fileNames.dataset,
       text: jsonText(subsets.map((s, i) => (i === 0 ? { [JSON_HEADER_KEY]: header, ...s } : s))),

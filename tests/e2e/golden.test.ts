@@ -93,6 +93,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ['config', '--trainer', 'onetrainer', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
   ],
   [
+    'config simpletuner lora sdxl 4090',
+    ['config', '--trainer', 'simpletuner', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ],
+  [
     'config trl qlora llama-3.1-8b 4090',
     [
       'config',

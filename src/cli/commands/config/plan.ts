@@ -136,8 +136,9 @@ function settingValues(
     batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
-    // a training option (OneTrainer's resolution "1024"); kohya's and ai-toolkit's are the dataset's
-    resolution: image ? String(s.resolution) : undefined,
+    // a training option (SimpleTuner; OneTrainer's is a string, which its from_dict makes of a
+    // number: str(data[name])); kohya's and ai-toolkit's are the dataset's
+    resolution: image ? (s.resolution ?? undefined) : undefined,
     precision: s.precision,
     savePrecision: s.savePrecision ?? undefined,
     quantize: s.quantize,
