@@ -62,7 +62,7 @@ export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offlo
  * option names they write come from the trainer's option table (trainers.yaml `config`), not from
  * the writer.
  */
-export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
+export const CONFIG_WRITERS = ['kohya', 'yaml', 'json'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
@@ -74,6 +74,8 @@ export const CONFIG_SETTINGS = [
   'model',
   'outputDir',
   'outputName',
+  // the trained weights' file: the output folder, the output name, .safetensors (OneTrainer)
+  'outputFile',
   'datasetConfig',
   'dataset',
   'rank',
@@ -94,6 +96,8 @@ export const CONFIG_SETTINGS = [
   'cache',
   'cacheTextEncoder',
   'unetOnly',
+  // image models: the text encoders trained too (ai-toolkit's train_text_encoder)
+  'trainTextEncoder',
   'blocksToSwap',
   'priorLossWeight',
   'attention',
@@ -108,6 +112,13 @@ export const CONFIG_DATASET_SETTINGS = [
   'classTokens',
   'isReg',
   'captionExtension',
+  // the resolution as a list of square bucket sizes (ai-toolkit's `resolution: [1024]`)
+  'resolutions',
+  // latents cached, written per subset (ai-toolkit's cache_latents_to_disk)
+  'cache',
+  // the images each subset gives per epoch: steps x batch x accumulation, so one epoch is the run
+  // (OneTrainer's balancing with balancing_strategy SAMPLES)
+  'samples',
 ] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;

@@ -56,7 +56,9 @@ function knownNames(): Map<string, KnownNames> {
       datasetEntry?: { options: string[] };
     };
     const known = out.get(list.trainer) ?? { options: new Set<string>(), entry: new Set<string>() };
-    list.options.forEach((o) => known.options.add(o));
+    // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
+    const plain = (o: string) => o.split('.').filter((seg) => seg !== '*').join('.');
+    list.options.forEach((o) => known.options.add(plain(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
     out.set(list.trainer, known);
   }

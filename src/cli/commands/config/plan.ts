@@ -30,7 +30,7 @@ export interface ConfigPlan {
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
   /** the script the launch command runs (kohya); null when the trainer has one command */
   script: string | null;
-  /** the names of the files written: the training config and, for kohya, the dataset config */
+  /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
   /** the option names the table filled in with values the run does not set (alpha = rank) */
   notes: string[];
@@ -54,9 +54,6 @@ export interface ConfigInput {
   token: string;
   classWord: string;
 }
-
-/** The dataset config kohya's writer writes beside the training config. */
-const KOHYA_DATASET_FILE = 'dataset.toml';
 
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
@@ -121,6 +118,7 @@ export function settingValues(
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
+    outputFile: join(join(input.dir, 'output'), `${input.model.id}-${input.technique.id}.safetensors`),
     datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
     dataset: config.datasetEntry
       ? [
@@ -135,9 +133,13 @@ export function settingValues(
     targets: s.rank !== null ? s.targets : undefined,
     learningRate: s.learningRate,
     steps: s.steps,
-    batch: image ? undefined : s.batch,
+    // an image trainer's micro-batch is a dataset option (kohya) or a training one (ai-toolkit)
+    batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
+    // a training option (SimpleTuner; OneTrainer's is a string, which its from_dict makes of a
+    // number: str(data[name])); kohya's and ai-toolkit's are the dataset's
+    resolution: image ? (s.resolution ?? undefined) : undefined,
     precision: s.precision,
     savePrecision: s.savePrecision ?? undefined,
     quantize: s.quantize,
@@ -146,6 +148,7 @@ export function settingValues(
     cache: image ? s.cache : undefined,
     cacheTextEncoder: image ? s.cache && !s.trainTextEncoder : undefined,
     unetOnly: image ? !s.trainTextEncoder : undefined,
+    trainTextEncoder: image ? s.trainTextEncoder : undefined,
     blocksToSwap: s.blocksToSwap > 0 ? s.blocksToSwap : undefined,
     // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
     priorLossWeight: s.priorPreservation ? 1 : undefined,
@@ -170,6 +173,7 @@ export function writeSetting(
       `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} ${String(value)} in its option table. Allowed for config --trainer ${trainer.id}: ${SETTING_FLAGS[setting] ?? setting} ${known.join(', ')}.`,
     );
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
+  if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -190,7 +194,12 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
-  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const s = input.settings;
+  if (config.options.resolution && s.width !== null)
+    throw new UsageError(
+      `${trainer.id} has no option for --resolution ${s.width}x${s.resolution} in its option table (a square resolution). Allowed for config --trainer ${trainer.id}: --resolution PX.`,
+    );
+  const files = { config: config.file, dataset: config.dataset ? (config.datasetFile ?? null) : null };
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
@@ -198,13 +207,28 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
   const group = config.groups?.find((g) => g.groups.includes(model.group));
+  if (input.settings.priorPreservation && !config.dataset?.isReg)
+    throw new UsageError(
+      `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
+    );
+  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
+  // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
+  if (dataset && !files.dataset && config.datasetIn)
+    dataset.subsets.forEach((subset, i) =>
+      options.push(
+        ...[...dataset.general, ...dataset.dataset, ...subset.options].map(([k, v]): [string, OptionValue] => [
+          `${config.datasetIn}.${i}.${k}`,
+          v,
+        ]),
+      ),
+    );
   const all = merged(
+    Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(config.techniques[technique.id]?.set ?? {}),
   );
   const notes: string[] = [];
-  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
   const alpha = config.options.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined)
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
@@ -213,7 +237,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     trainer,
     config,
     options: all,
-    dataset,
+    dataset: files.dataset ? dataset : null,
     script: group?.script ?? null,
     fileNames: files,
     notes,
@@ -233,26 +257,45 @@ export function planConfig(input: ConfigInput): ConfigPlan {
  */
 function imageDataset(
   input: ConfigInput,
-  names: Partial<Record<ConfigDatasetSetting, string>>,
+  names: NonNullable<TrainerConfig['dataset']>,
+  set: Options,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
-  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => (names[key] ? [[names[key], value]] : []);
+  // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
+  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => {
+    const spec = names[key];
+    if (spec === undefined) return [];
+    if (typeof spec === 'string') return [[spec, value]];
+    const mapped = spec.values[String(value)];
+    return mapped === undefined ? [] : [[spec.option, mapped]];
+  };
   // [width, height] when not square (kohya: `resolution = [768, 512]`, read as width, height)
   const resolution: OptionValue | null =
     s.width !== null && s.resolution !== null ? [s.width, s.resolution] : s.resolution;
+  // a list of square bucket sizes (ai-toolkit) has no width x height
+  if (names.resolutions && s.width !== null)
+    throw new UsageError(
+      `${input.trainer.id} has no option for --resolution ${s.width}x${s.resolution}: it takes square bucket sizes (${names.resolutions}: [${s.resolution}]). Allowed for config --trainer ${input.trainer.id}: --resolution PX.`,
+    );
   const subset = (folder: string, classTokens: string, reg: boolean): ImageSubset => ({
     folder,
-    options: [
+    options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
       ...opt('classTokens', classTokens),
       ...(reg ? opt('isReg', true) : []),
-    ],
+    ]),
   });
   const instance = `${input.token} ${input.classWord}`;
   return {
     general: opt('captionExtension', '.txt'),
-    dataset: [...(resolution !== null ? opt('resolution', resolution) : []), ...opt('batch', s.batch)],
+    dataset: [
+      ...(resolution !== null ? opt('resolution', resolution) : []),
+      ...(s.resolution !== null ? opt('resolutions', [s.resolution]) : []),
+      ...opt('batch', s.batch),
+      ...opt('cache', s.cache),
+      ...opt('samples', s.steps * s.batch * s.gradAccum),
+    ],
     subsets: [
       subset(`img/1_${instance}`, instance, false),
       ...(s.priorPreservation ? [subset(`reg/1_${input.classWord}`, input.classWord, true)] : []),
