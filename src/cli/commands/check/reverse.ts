@@ -63,11 +63,12 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >) {
     if (spec === undefined) continue;
-    if (typeof spec === 'string') {
-      if (file.has(spec)) {
-        settings[setting] = file.get(spec);
-        read.add(spec);
-      }
+    if (typeof spec === 'string' || Array.isArray(spec)) {
+      // one setting at several paths (OneTrainer's two text encoders' train): the first the file has
+      const paths = typeof spec === 'string' ? [spec] : spec;
+      const found = paths.filter((p) => file.has(p));
+      if (found.length) settings[setting] = file.get(found[0]!);
+      found.forEach((p) => read.add(p));
     } else if ('option' in spec) {
       if (!file.has(spec.option)) continue;
       read.add(spec.option);
