@@ -66,7 +66,7 @@ export const CONFIG_WRITERS = ['kohya', 'yaml'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
- * output, dataset). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
+ * output, dataset; `datasetDir`: the folder of a dataset registry, LLaMA-Factory's dataset_info.json). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
  * depend on it); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
  * encoders' outputs when they are frozen and latents are cached.
  */
@@ -76,6 +76,7 @@ export const CONFIG_SETTINGS = [
   'outputName',
   'datasetConfig',
   'dataset',
+  'datasetDir',
   'rank',
   'alpha',
   'targets',

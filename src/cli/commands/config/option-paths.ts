@@ -21,8 +21,7 @@ export function nestOptions(options: Options): Record<string, unknown> {
         return;
       }
       const existing = slot[key];
-      if (typeof existing !== 'object' || existing === null)
-        slot[key] = isIndex(segments[i + 1]!) ? [] : {};
+      if (typeof existing !== 'object' || existing === null) slot[key] = isIndex(segments[i + 1]!) ? [] : {};
       node = slot[key] as Record<string, unknown> | unknown[];
     });
   }

@@ -30,8 +30,10 @@ export interface ConfigPlan {
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
   /** the script the launch command runs (kohya); null when the trainer has one command */
   script: string | null;
-  /** the names of the files written: the training config and, for kohya, the dataset config */
+  /** the names of the files written: the training config and, for kohya, the dataset config (LLaMA-Factory: its dataset registry) */
   fileNames: { config: string; dataset: string | null };
+  /** the dataset registry written beside the config (LLaMA-Factory's dataset_info.json): the name the data is registered under and its entry */
+  registry: { name: string; entry: Record<string, string | Record<string, string>> } | null;
   /** the option names the table filled in with values the run does not set (alpha = rank) */
   notes: string[];
   /** the data the files point at, relative to the output folder: image folders (ending in /), a JSONL file */
@@ -95,8 +97,19 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
     throw new UsageError(
       `config writes ${trainer.id} files for ${config.groups.flatMap((g) => g.groups).join(', ')} models; ${model.id} is a ${model.group} model.`,
     );
+  // entries for named models only (torchtune's per-model builders): the model must be one of them
+  if (config.groups && !groupFor(config, model)) {
+    const models = config.groups.filter((g) => g.groups.includes(model.group)).flatMap((g) => g.models ?? []);
+    throw new UsageError(
+      `config writes ${trainer.id} files for ${models.join(', ')} (the models its table has builders for); not for ${model.id}.`,
+    );
+  }
   return config;
 }
+
+/** The table's entry for the model: its group's, narrowed to the models an entry names. */
+const groupFor = (config: TrainerConfig, model: Model) =>
+  config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
@@ -116,18 +129,26 @@ function settingValues(
 ): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
+  const registry = config.datasetRegistry;
   return {
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
-    datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
-    dataset: config.datasetEntry
-      ? [
-          Object.fromEntries(
-            Object.entries(config.datasetEntry).map(([k, v]) => [k, v.replace('{data}', join(input.dir, TRAIN_JSONL))]),
-          ),
-        ]
-      : undefined,
+    datasetConfig: files.dataset && !registry ? join(input.dir, files.dataset) : undefined,
+    // a registry names the data by the name it is registered under, in the registry's folder
+    datasetDir: registry ? input.dir : undefined,
+    dataset: registry
+      ? registry.name
+      : config.datasetEntry
+        ? [
+            Object.fromEntries(
+              Object.entries(config.datasetEntry).map(([k, v]) => [
+                k,
+                v.replace('{data}', join(input.dir, TRAIN_JSONL)),
+              ]),
+            ),
+          ]
+        : undefined,
     rank: s.rank ?? undefined,
     // alpha = rank: alpha / rank scales the update; the estimate does not depend on it
     alpha: s.rank ?? undefined,
@@ -168,6 +189,7 @@ function writeSetting(
       `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} ${String(value)} in its option table. Allowed for config --trainer ${trainer.id}: ${SETTING_FLAGS[setting] ?? setting} ${known.join(', ')}.`,
     );
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
+  if ('negate' in spec) return typeof value === 'boolean' ? [[spec.option, !value]] : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -188,18 +210,24 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
-  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const registry = config.datasetRegistry;
+  const files = {
+    config: config.file,
+    dataset: config.dataset ? KOHYA_DATASET_FILE : (registry?.file ?? null),
+  };
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
-  const group = config.groups?.find((g) => g.groups.includes(model.group));
+  const group = groupFor(config, model);
+  const techniqueEntry = config.techniques[technique.id];
   const all = merged(
     options,
     Object.entries(group?.set ?? {}),
-    Object.entries(config.techniques[technique.id]?.set ?? {}),
+    Object.entries(group?.techniques?.[technique.id] ?? {}),
+    Object.entries(techniqueEntry?.set ?? {}),
   );
   const notes: string[] = [];
   const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
@@ -212,13 +240,25 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config,
     options: all,
     dataset,
-    script: group?.script ?? null,
+    script: techniqueEntry?.script ?? group?.script ?? null,
     fileNames: files,
+    registry: registry
+      ? {
+          name: registry.name,
+          // the registry's paths are relative to its folder, where the JSONL file is put beside it
+          entry: Object.fromEntries(
+            Object.entries(registry.entry).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? v.replace('{data}', TRAIN_JSONL) : v,
+            ]),
+          ),
+        }
+      : null,
     notes,
     layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
-      : values.dataset && config.options.dataset
+      : (values.dataset && config.options.dataset) || registry
         ? [TRAIN_JSONL]
         : [],
   };

@@ -1,0 +1,150 @@
+// `finetune-advisor config` for the language-model trainers whose tables came after TRL and
+// axolotl: LLaMA-Factory, ms-swift, LitGPT, torchtune. Every key written (a nested one by its
+// dotted path) is checked against the option names read from the trainer's own source
+// (tests/fixtures/trainers/TRAINER.json), every file parses back to the run estimate resolves, and
+// a setting the trainer has no option for is a usage error naming the values it has.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+
+import { flattenOptions } from '../../src/cli/commands/config/option-paths.js';
+import { runCli } from '../helpers.js';
+
+interface Fixture {
+  options: string[];
+  datasetRegistry?: { options: string[]; columns: string[]; tags: string[] };
+}
+const fixture = (name: string): Fixture =>
+  JSON.parse(readFileSync(join(__dirname, '../fixtures/trainers', `${name}.json`), 'utf8')) as Fixture;
+
+interface ConfigJson {
+  settings: Record<string, unknown>;
+  files: Array<{ name: string; text: string }>;
+  launch: string;
+  data: string[];
+}
+async function configJson(trainer: string, args: string[]): Promise<ConfigJson> {
+  const r = await runCli(['config', '--trainer', trainer, ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as ConfigJson;
+}
+const file = (c: ConfigJson, name: string) => c.files.find((f) => f.name === name)!.text;
+async function estimateSettings(trainer: string, args: string[]): Promise<Record<string, number | string | boolean>> {
+  const r = await runCli(['estimate', '--trainer', trainer, ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { settings: Record<string, number | string | boolean> }).settings;
+}
+
+/** The written keys the fixture does not name: each leaf by its dotted path (`train.max_steps`). */
+const unknownKeys = (yaml: Record<string, unknown>, known: string[]): string[] =>
+  flattenOptions(yaml)
+    .map((o) => o.path)
+    .filter((p) => !known.includes(p));
+
+async function usageError(trainer: string, args: string[]): Promise<string> {
+  const r = await runCli(['config', '--trainer', trainer, ...args]);
+  expect(r.code).toBe(2);
+  expect(r.stdout).toBe('');
+  return r.stderr;
+}
+
+const LLM_RUNS = [
+  ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'],
+  ['--technique', 'dora', '--model', 'qwen3-8b', '--optimizer', 'adamw-8bit', '--targets', 'attention'],
+  ['--technique', 'full-finetune', '--model', 'llama-3.2-1b', '--gpu', 'a100-80gb', '--precision', 'mixed-fp16'],
+];
+
+describe('config --trainer llama-factory', () => {
+  it.each(LLM_RUNS)(
+    '%j: every key is a field llamafactory-cli train parses; the registry entry too',
+    async (...args) => {
+      const c = await configJson('llama-factory', args);
+      const yaml = parseYaml(file(c, 'train.yaml')) as Record<string, unknown>;
+      const fx = fixture('llama-factory');
+      expect(unknownKeys(yaml, fx.options)).toEqual([]);
+      const info = JSON.parse(file(c, 'dataset_info.json')) as Record<string, Record<string, unknown>>;
+      // the dataset the YAML names is the one registered, with the JSONL file beside the registry
+      expect(Object.keys(info)).toEqual([yaml['dataset']]);
+      const entry = info[yaml['dataset'] as string]!;
+      const reg = fx.datasetRegistry!;
+      // `_comment` carries the lines the other files start with; DatasetAttr.join reads only its own keys
+      expect(Object.keys(entry).filter((k) => k !== '_comment' && !reg.options.includes(k))).toEqual([]);
+      expect(Object.keys(entry['columns'] as object).filter((k) => !reg.columns.includes(k))).toEqual([]);
+      expect(Object.keys(entry['tags'] as object).filter((k) => !reg.tags.includes(k))).toEqual([]);
+      expect(entry['file_name']).toBe('train.jsonl');
+      expect(yaml['dataset_dir']).toBe('.');
+      expect(c.launch).toBe('llamafactory-cli train train.yaml');
+      expect(c.data).toEqual(['train.jsonl']);
+    },
+  );
+
+  it('writes the run estimate resolves: QLoRA is LoRA on a 4-bit bitsandbytes base', async () => {
+    const args = ['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'];
+    const c = await configJson('llama-factory', args);
+    const s = await estimateSettings('llama-factory', args);
+    expect(c.settings).toEqual(s);
+    expect(parseYaml(file(c, 'train.yaml'))).toMatchObject({
+      model_name_or_path: 'meta-llama/Llama-3.1-8B',
+      stage: 'sft',
+      do_train: true,
+      finetuning_type: 'lora',
+      quantization_bit: 4,
+      quantization_method: 'bnb',
+      quantization_type: 'nf4',
+      lora_rank: s['rank'],
+      lora_alpha: s['rank'],
+      lora_target: 'all',
+      learning_rate: s['learningRate'],
+      max_steps: s['steps'],
+      per_device_train_batch_size: s['batch'],
+      gradient_accumulation_steps: s['gradAccum'],
+      cutoff_len: 2048,
+      optim: 'paged_adamw_8bit',
+      disable_gradient_checkpointing: !s['gradientCheckpointing'],
+    });
+    const dora = parseYaml(file(await configJson('llama-factory', LLM_RUNS[2]!), 'train.yaml'));
+    expect(dora).toMatchObject({ finetuning_type: 'lora', use_dora: true, lora_target: 'q_proj,k_proj,v_proj,o_proj' });
+    const full = parseYaml(file(await configJson('llama-factory', LLM_RUNS[3]!), 'train.yaml'));
+    expect(full).toMatchObject({ finetuning_type: 'full', fp16: true });
+    expect(full).not.toHaveProperty('lora_rank');
+  });
+
+  it('--out writes the registry beside the config, dataset_dir naming the folder', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-lf-')), 'run');
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'llama-factory',
+      '--technique',
+      'lora',
+      '--model',
+      'qwen3-8b',
+      '--out',
+      dir,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`wrote ${join(dir, 'train.yaml')}\nwrote ${join(dir, 'dataset_info.json')}\n`);
+    const yaml = parseYaml(readFileSync(join(dir, 'train.yaml'), 'utf8')) as Record<string, unknown>;
+    expect(yaml).toMatchObject({ dataset: 'train', dataset_dir: dir, output_dir: join(dir, 'output') });
+    const info = JSON.parse(readFileSync(join(dir, 'dataset_info.json'), 'utf8')) as Record<
+      string,
+      { file_name: string }
+    >;
+    expect(info['train']!.file_name).toBe('train.jsonl');
+    expect(r.stdout).toContain(`Dataset layout:\n  ${join(dir, 'train.jsonl')}\n`);
+  });
+
+  it('a setting it has no option for: exit 2 naming the values it has', async () => {
+    // pure fp16 weights: LLaMA-Factory has pure_bf16 only
+    expect(
+      await usageError('llama-factory', ['--technique', 'lora', '--model', 'llama-3.2-1b', '--precision', 'fp16']),
+    ).toBe(
+      'error: llama-factory has no option for --precision fp16 in its option table. Allowed for config --trainer llama-factory: --precision mixed-bf16, mixed-fp16, fp32, bf16.\n',
+    );
+  });
+});
