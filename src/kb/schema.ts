@@ -496,8 +496,11 @@ export const TrainerConfigSchema = z.strictObject({
   /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
   launch: text,
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
-  /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
-  datasetEntry: z.record(text, text).optional(),
+  /**
+   * a language model's entry of the datasets list; {data} stands for the JSONL file's path (text:
+   * the entry is the path itself, ms-swift's `dataset: [train.jsonl]`)
+   */
+  datasetEntry: z.union([z.record(text, text), text]).optional(),
   /**
    * a registry file the config names its dataset in (LLaMA-Factory reads `dataset: NAME` from the
    * dataset_info.json in `dataset_dir`): the file's name, the name the data is registered under and

@@ -148,3 +148,59 @@ describe('config --trainer llama-factory', () => {
     );
   });
 });
+
+describe('config --trainer ms-swift', () => {
+  it.each(LLM_RUNS)('%j: every key is a field swift sft takes as a --flag (v4 names)', async (...args) => {
+    const c = await configJson('ms-swift', args);
+    const yaml = parseYaml(file(c, 'sft.yaml')) as Record<string, unknown>;
+    expect(unknownKeys(yaml, fixture('ms-swift').options)).toEqual([]);
+    // parse_yaml_args appends a list's items as the flag's values: strings only
+    for (const v of Object.values(yaml)) if (Array.isArray(v)) for (const x of v) expect(typeof x).toBe('string');
+    expect(yaml['dataset']).toEqual(['train.jsonl']);
+    expect(yaml).not.toHaveProperty('train_type');
+    expect(c.launch).toBe('swift sft sft.yaml');
+    expect(c.data).toEqual(['train.jsonl']);
+  });
+
+  it('writes the run estimate resolves: QLoRA is tuner_type lora on a 4-bit bnb base', async () => {
+    const args = ['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'];
+    const c = await configJson('ms-swift', args);
+    const s = await estimateSettings('ms-swift', args);
+    expect(c.settings).toEqual(s);
+    expect(parseYaml(file(c, 'sft.yaml'))).toMatchObject({
+      model: 'meta-llama/Llama-3.1-8B',
+      use_hf: true,
+      tuner_type: 'lora',
+      quant_method: 'bnb',
+      quant_bits: 4,
+      bnb_4bit_quant_type: 'nf4',
+      lora_rank: s['rank'],
+      lora_alpha: s['rank'],
+      target_modules: ['all-linear'],
+      learning_rate: s['learningRate'],
+      max_steps: s['steps'],
+      per_device_train_batch_size: s['batch'],
+      gradient_accumulation_steps: s['gradAccum'],
+      max_length: 2048,
+      optim: 'paged_adamw_8bit',
+      gradient_checkpointing: s['gradientCheckpointing'],
+    });
+    const dora = parseYaml(file(await configJson('ms-swift', LLM_RUNS[2]!), 'sft.yaml'));
+    expect(dora).toMatchObject({
+      tuner_type: 'lora',
+      use_dora: true,
+      target_modules: ['q_proj', 'k_proj', 'v_proj', 'o_proj'],
+    });
+    const full = parseYaml(file(await configJson('ms-swift', LLM_RUNS[3]!), 'sft.yaml'));
+    expect(full).toMatchObject({ tuner_type: 'full', torch_dtype: 'float32', fp16: true, bf16: false });
+  });
+
+  it('a setting it has no option for: exit 2 naming the values it has', async () => {
+    // fp16 weights with fp16 autocast has no set here (torch_dtype float16 turns on fp16 AMP over fp16 weights)
+    expect(
+      await usageError('ms-swift', ['--technique', 'lora', '--model', 'llama-3.2-1b', '--precision', 'fp16']),
+    ).toBe(
+      'error: ms-swift has no option for --precision fp16 in its option table. Allowed for config --trainer ms-swift: --precision mixed-bf16, mixed-fp16, fp32, bf16.\n',
+    );
+  });
+});

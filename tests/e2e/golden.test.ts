@@ -96,6 +96,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ['config', '--trainer', 'llama-factory', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
   ],
   [
+    'config ms-swift dora qwen3-8b 4090',
+    ['config', '--trainer', 'ms-swift', '--technique', 'dora', '--model', 'qwen3-8b', '--gpu', '4090'],
+  ],
+  [
     'estimate lora flux-dev 3090 json',
     [
       'estimate',

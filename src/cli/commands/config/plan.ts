@@ -139,16 +139,18 @@ function settingValues(
     datasetDir: registry ? input.dir : undefined,
     dataset: registry
       ? registry.name
-      : config.datasetEntry
-        ? [
-            Object.fromEntries(
-              Object.entries(config.datasetEntry).map(([k, v]) => [
-                k,
-                v.replace('{data}', join(input.dir, TRAIN_JSONL)),
-              ]),
-            ),
-          ]
-        : undefined,
+      : typeof config.datasetEntry === 'string'
+        ? [config.datasetEntry.replace('{data}', join(input.dir, TRAIN_JSONL))]
+        : config.datasetEntry
+          ? [
+              Object.fromEntries(
+                Object.entries(config.datasetEntry).map(([k, v]) => [
+                  k,
+                  v.replace('{data}', join(input.dir, TRAIN_JSONL)),
+                ]),
+              ),
+            ]
+          : undefined,
     rank: s.rank ?? undefined,
     // alpha = rank: alpha / rank scales the update; the estimate does not depend on it
     alpha: s.rank ?? undefined,
