@@ -204,3 +204,73 @@ describe('config --trainer ms-swift', () => {
     );
   });
 });
+
+/** LitGPT runs LoRA, QLoRA and full fine-tuning (no DoRA), each with its script's own setup() options. */
+const LITGPT_RUNS: Array<[args: string[], script: string]> = [
+  [['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--targets', 'qv'], 'finetune_lora'],
+  [['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'], 'finetune_lora'],
+  [
+    ['--technique', 'lora', '--model', 'qwen3-8b', '--optimizer', 'adamw-8bit', '--targets', 'attention'],
+    'finetune_lora',
+  ],
+  [['--technique', 'full-finetune', '--model', 'llama-3.2-1b', '--gpu', 'a100-80gb'], 'finetune_full'],
+];
+
+describe('config --trainer litgpt', () => {
+  it.each(LITGPT_RUNS)('%j: every key (by its dotted path) is a setup() option of %s', async (args, script) => {
+    const c = await configJson('litgpt', args);
+    const yaml = parseYaml(file(c, 'finetune.yaml')) as Record<string, unknown>;
+    const scripts = (fixture('litgpt') as Fixture & { scripts: Record<string, string[]> }).scripts;
+    expect(unknownKeys(yaml, scripts[script]!)).toEqual([]);
+    expect(c.launch).toBe(`litgpt ${script} --config finetune.yaml`);
+    expect(c.data).toEqual(['train.jsonl']);
+    expect(yaml['data']).toEqual({
+      class_path: 'litgpt.data.JSON',
+      init_args: { json_path: 'train.jsonl', val_split_fraction: 0.05 },
+    });
+  });
+
+  it('writes the run estimate resolves: global batch = micro-batch x accumulation, the rate in init_args', async () => {
+    const args = LITGPT_RUNS[1]![0];
+    const c = await configJson('litgpt', args);
+    const s = await estimateSettings('litgpt', args);
+    expect(c.settings).toEqual(s);
+    const yaml = parseYaml(file(c, 'finetune.yaml')) as Record<string, unknown>;
+    expect(yaml).toMatchObject({
+      checkpoint_dir: 'meta-llama/Llama-3.1-8B',
+      quantize: 'bnb.nf4',
+      lora_r: s['rank'],
+      lora_alpha: s['rank'],
+      train: {
+        max_steps: s['steps'],
+        micro_batch_size: s['batch'],
+        global_batch_size: (s['batch'] as number) * (s['gradAccum'] as number),
+        max_seq_length: 2048,
+      },
+      optimizer: { class_path: 'bitsandbytes.optim.PagedAdamW8bit', init_args: { lr: s['learningRate'] } },
+    });
+    const qv = parseYaml(file(await configJson('litgpt', LITGPT_RUNS[0]![0]), 'finetune.yaml'));
+    expect(qv).toMatchObject({
+      lora_query: true,
+      lora_key: false,
+      lora_value: true,
+      lora_projection: false,
+      lora_mlp: false,
+    });
+    const full = parseYaml(file(await configJson('litgpt', LITGPT_RUNS[3]![0]), 'finetune.yaml'));
+    expect(full).not.toHaveProperty('lora_r');
+    expect(full).not.toHaveProperty('quantize');
+  });
+
+  it('a setting it has no option for: exit 2 naming the values it has', async () => {
+    // its documented precisions: "bf16-true", "bf16-mixed", "32-true"
+    expect(
+      await usageError('litgpt', ['--technique', 'lora', '--model', 'llama-3.2-1b', '--precision', 'mixed-fp16']),
+    ).toBe(
+      'error: litgpt has no option for --precision mixed-fp16 in its option table. Allowed for config --trainer litgpt: --precision mixed-bf16, bf16, fp32.\n',
+    );
+    expect(await usageError('litgpt', ['--technique', 'dora', '--model', 'llama-3.1-8b'])).toMatch(
+      /^error: --trainer litgpt does not run dora\./,
+    );
+  });
+});

@@ -100,6 +100,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ['config', '--trainer', 'ms-swift', '--technique', 'dora', '--model', 'qwen3-8b', '--gpu', '4090'],
   ],
   [
+    'config litgpt lora llama-3.1-8b 4090',
+    ['config', '--trainer', 'litgpt', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
+  [
     'estimate lora flux-dev 3090 json',
     [
       'estimate',

@@ -137,6 +137,7 @@ function settingValues(
     datasetConfig: files.dataset && !registry ? join(input.dir, files.dataset) : undefined,
     // a registry names the data by the name it is registered under, in the registry's folder
     datasetDir: registry ? input.dir : undefined,
+    dataFile: join(input.dir, TRAIN_JSONL),
     dataset: registry
       ? registry.name
       : typeof config.datasetEntry === 'string'
@@ -159,6 +160,8 @@ function settingValues(
     steps: s.steps,
     batch: image ? undefined : s.batch,
     gradAccum: s.gradAccum,
+    // one device: the batch an optimizer step sees (litgpt derives the accumulation from it)
+    globalBatch: image ? undefined : s.batch * s.gradAccum,
     seqLen: s.seqLen ?? undefined,
     precision: s.precision,
     savePrecision: s.savePrecision ?? undefined,
@@ -260,7 +263,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
-      : (values.dataset && config.options.dataset) || registry
+      : (values.dataset && config.options.dataset) || registry || config.options.dataFile
         ? [TRAIN_JSONL]
         : [],
   };
