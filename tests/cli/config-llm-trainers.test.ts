@@ -269,6 +269,12 @@ describe('config --trainer litgpt', () => {
     ).toBe(
       'error: litgpt has no option for --precision mixed-fp16 in its option table. Allowed for config --trainer litgpt: --precision mixed-bf16, bf16, fp32.\n',
     );
+    // a switch the run turns on that its scripts have no option for is not dropped silently
+    expect(
+      await usageError('litgpt', ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gradient-checkpointing']),
+    ).toBe(
+      'error: litgpt has no option for --gradient-checkpointing in its option table: its file cannot turn it on.\n',
+    );
     expect(await usageError('litgpt', ['--technique', 'dora', '--model', 'llama-3.1-8b'])).toMatch(
       /^error: --trainer litgpt does not run dora\./,
     );

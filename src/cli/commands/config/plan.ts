@@ -119,6 +119,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   optimizer: '--optimizer',
   targets: '--targets',
   attention: '--attention',
+  gradientCheckpointing: '--gradient-checkpointing',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -188,6 +189,12 @@ function writeSetting(
   spec: TrainerConfig['options'][ConfigSetting],
   value: unknown,
 ): Options {
+  // a switch the run turns on that the trainer has no option for (LitGPT's scripts have no
+  // gradient checkpointing): left out, the file would run without it, so say so instead
+  if (spec === undefined && value === true)
+    throw new UsageError(
+      `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} in its option table: its file cannot turn it on.`,
+    );
   if (value === undefined || spec === undefined) return [];
   const unmapped = (known: string[]) =>
     new UsageError(
@@ -226,6 +233,8 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
+  for (const [setting, value] of Object.entries(values) as Array<[ConfigSetting, unknown]>)
+    if (!(setting in config.options)) writeSetting(trainer, setting, undefined, value);
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
   const all = merged(
