@@ -463,8 +463,8 @@ export const DataAdviceSchema = z.strictObject({
 });
 
 // ---------- trainers ----------
-/** a value a config file gives an option: text, a number, a switch or a list of text */
-const OptionValueSchema = z.union([text, z.number(), z.boolean(), z.array(text)]);
+/** a value a config file gives an option: text, a number, a switch, a list of text, or null (torchtune's `seed: null`) */
+const OptionValueSchema = z.union([text, z.number(), z.boolean(), z.array(text), z.null()]);
 /** options set together: option name -> value */
 const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
@@ -496,6 +496,8 @@ export const TrainerConfigSchema = z.strictObject({
   /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
   launch: text,
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+  /** options every file of the table sets, whatever the run (the keys torchtune's recipes require) */
+  set: OptionSetSchema.optional(),
   /**
    * a language model's entry of the datasets list; {data} stands for the JSONL file's path (text:
    * the entry is the path itself, ms-swift's `dataset: [train.jsonl]`)

@@ -37,6 +37,7 @@ export function tomlString(s: string): string {
 const tomlKey = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k));
 
 function tomlValue(v: OptionValue): string {
+  if (v === null) throw new Error('TOML has no null');
   if (typeof v === 'string') return tomlString(v);
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') {

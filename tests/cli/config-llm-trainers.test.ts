@@ -280,3 +280,172 @@ describe('config --trainer litgpt', () => {
     );
   });
 });
+
+/** torchtune: a builder per model and technique, each run checked against its recipe's keys and the components' parameters. */
+const TORCHTUNE_RUNS: Array<[args: string[], recipe: string, builder: string]> = [
+  [
+    ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+    'lora_finetune_single_device',
+    'torchtune.models.llama3_1.lora_llama3_1_8b',
+  ],
+  [
+    ['--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090', '--seq-len', '2048'],
+    'lora_finetune_single_device',
+    'torchtune.models.llama3_1.qlora_llama3_1_8b',
+  ],
+  [
+    ['--technique', 'dora', '--model', 'qwen3-8b', '--optimizer', 'adamw-8bit', '--targets', 'attention'],
+    'lora_finetune_single_device',
+    'torchtune.models.qwen3.lora_qwen3_8b_instruct',
+  ],
+  [
+    ['--technique', 'qlora', '--model', 'llama-3.2-3b', '--targets', 'qv'],
+    'lora_finetune_single_device',
+    'torchtune.models.llama3_2.qlora_llama3_2_3b',
+  ],
+  [
+    ['--technique', 'full-finetune', '--model', 'llama-3.2-1b', '--gpu', 'a100-80gb'],
+    'full_finetune_single_device',
+    'torchtune.models.llama3_2.llama3_2_1b',
+  ],
+];
+
+describe('config --trainer torchtune', () => {
+  it.each(TORCHTUNE_RUNS)(
+    '%j: every key is one %s reads or a parameter of the component it names',
+    async (args, recipe, builder) => {
+      const c = await configJson('torchtune', args);
+      const yaml = parseYaml(file(c, 'finetune.yaml')) as Record<string, unknown>;
+      const fx = fixture('torchtune') as Fixture & { recipes: Record<string, string[]> };
+      expect(unknownKeys(yaml, fx.options)).toEqual([]);
+      // every key the recipe reads with cfg.KEY is there (a missing one is an error when it runs)
+      const paths = new Set(flattenOptions(yaml).map((o) => o.path));
+      const top = new Set(Object.keys(yaml));
+      const required = REQUIRED_KEYS[recipe]!;
+      expect(required.filter((k) => !paths.has(k) && !top.has(k))).toEqual([]);
+      expect((yaml['model'] as Record<string, unknown>)['_component_']).toBe(builder);
+      expect(c.launch).toBe(`tune run ${recipe} --config finetune.yaml`);
+      expect(c.data).toEqual(['train.jsonl']);
+    },
+  );
+
+  it('writes the run estimate resolves: rank, rate, steps, batch in its nested keys', async () => {
+    const args = TORCHTUNE_RUNS[1]![0];
+    const c = await configJson('torchtune', args);
+    const s = await estimateSettings('torchtune', args);
+    expect(c.settings).toEqual(s);
+    expect(parseYaml(file(c, 'finetune.yaml'))).toMatchObject({
+      model: { lora_rank: s['rank'], lora_alpha: s['rank'], apply_lora_to_mlp: true },
+      optimizer: { _component_: 'bitsandbytes.optim.PagedAdamW8bit', lr: s['learningRate'] },
+      max_steps_per_epoch: s['steps'],
+      epochs: 1,
+      batch_size: s['batch'],
+      gradient_accumulation_steps: s['gradAccum'],
+      tokenizer: { max_seq_len: 2048, path: 'Llama-3.1-8B/original/tokenizer.model' },
+      checkpointer: { checkpoint_dir: 'Llama-3.1-8B', model_type: 'LLAMA3' },
+      dataset: {
+        _component_: 'torchtune.datasets.chat_dataset',
+        data_files: 'train.jsonl',
+        conversation_style: 'openai',
+      },
+      dtype: 'bf16',
+      enable_activation_checkpointing: s['gradientCheckpointing'],
+    });
+    const dora = parseYaml(file(await configJson('torchtune', TORCHTUNE_RUNS[2]![0]), 'finetune.yaml'));
+    expect(dora).toMatchObject({
+      model: { use_dora: true, lora_attn_modules: ['q_proj', 'k_proj', 'v_proj', 'output_proj'] },
+    });
+    const full = parseYaml(file(await configJson('torchtune', TORCHTUNE_RUNS[4]![0]), 'finetune.yaml'));
+    expect(full).toMatchObject({
+      model: { _component_: 'torchtune.models.llama3_2.llama3_2_1b' },
+      optimizer_in_bwd: false,
+    });
+    expect(full).not.toHaveProperty('model.lora_rank');
+  });
+
+  it('a model or technique it has no builder for, or a setting it has no option for: exit 2 naming what it has', async () => {
+    expect(await usageError('torchtune', ['--technique', 'lora', '--model', 'mistral-7b'])).toBe(
+      'error: config writes torchtune files for llama-3.1-8b, llama-3.2-1b, llama-3.2-3b, qwen3-8b (the models its table has builders for); not for mistral-7b.\n',
+    );
+    expect(await usageError('torchtune', ['--technique', 'qlora', '--model', 'qwen3-8b'])).toBe(
+      'error: config writes torchtune files for qwen3-8b with --technique lora, dora, full-finetune (the builders its table has); not qlora.\n',
+    );
+    // one dtype, no autocast
+    expect(
+      await usageError('torchtune', ['--technique', 'lora', '--model', 'llama-3.2-1b', '--precision', 'mixed-bf16']),
+    ).toBe(
+      'error: torchtune has no option for --precision mixed-bf16 in its option table. Allowed for config --trainer torchtune: --precision bf16, fp32.\n',
+    );
+  });
+});
+
+/** The keys recipes/*.py read as cfg.KEY (not cfg.get), at pytorch/torchtune@bd2a0fc7. */
+const REQUIRED_KEYS: Record<string, string[]> = {
+  lora_finetune_single_device: [
+    'batch_size',
+    'checkpointer.model_type',
+    'compile',
+    'dataset',
+    'device',
+    'dtype',
+    'epochs',
+    'gradient_accumulation_steps',
+    'log_level',
+    'loss',
+    'lr_scheduler',
+    'max_steps_per_epoch',
+    'metric_logger',
+    'model',
+    'optimizer',
+    'output_dir',
+    'profiler.enabled',
+    'resume_from_checkpoint',
+    'seed',
+    'shuffle',
+    'tokenizer',
+  ],
+  full_finetune_single_device: [
+    'batch_size',
+    'checkpointer.model_type',
+    'compile',
+    'dataset',
+    'device',
+    'dtype',
+    'epochs',
+    'gradient_accumulation_steps',
+    'log_level',
+    'loss',
+    'max_steps_per_epoch',
+    'metric_logger',
+    'model',
+    'optimizer',
+    'optimizer_in_bwd',
+    'output_dir',
+    'profiler.enabled',
+    'resume_from_checkpoint',
+    'seed',
+    'shuffle',
+    'tokenizer',
+  ],
+};
+
+describe('recommend --trainer T --out DIR for these trainers (config writes the files)', () => {
+  it.each([
+    ['llama-factory', ['train.yaml', 'dataset_info.json']],
+    ['ms-swift', ['sft.yaml']],
+    ['litgpt', ['finetune.yaml']],
+    ['torchtune', ['finetune.yaml']],
+  ])('%s', async (trainer, names) => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = join(mkdtempSync(join(tmpdir(), `fa-rec-${trainer}-`)), 'run');
+    const argv = ['recommend', '--goal', 'task', '--model', 'llama-3.1-8b', '--gpu', '4090', '--time', '8h'];
+    const r = await runCli([...argv, '--trainer', trainer, '--out', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    for (const name of names) {
+      const text = readFileSync(join(dir, name), 'utf8');
+      expect(text).toContain(`Written by: finetune-advisor recommend --goal task`);
+      if (name.endsWith('.yaml')) expect(parseYaml(text)).toBeTypeOf('object');
+    }
+  });
+});

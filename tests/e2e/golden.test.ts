@@ -104,6 +104,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ['config', '--trainer', 'litgpt', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
   ],
   [
+    'config torchtune qlora llama-3.1-8b 4090',
+    ['config', '--trainer', 'torchtune', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
+  [
     'estimate lora flux-dev 3090 json',
     [
       'estimate',

@@ -7,7 +7,7 @@ import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types
 import type { ConfigDatasetSetting, ConfigSetting, ConfigWriter } from '../../../kb/vocabulary.js';
 
 /** A value a config file gives an option. */
-export type OptionValue = string | number | boolean | string[] | number[] | Array<Record<string, string>>;
+export type OptionValue = string | number | boolean | null | string[] | number[] | Array<Record<string, string>>;
 /** Options in the order they are written. */
 export type Options = Array<[name: string, value: OptionValue]>;
 
@@ -104,6 +104,11 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
       `config writes ${trainer.id} files for ${models.join(', ')} (the models its table has builders for); not for ${model.id}.`,
     );
   }
+  const entry = groupFor(config, model);
+  if (entry?.techniques && !entry.techniques[technique.id])
+    throw new UsageError(
+      `config writes ${trainer.id} files for ${model.id} with --technique ${Object.keys(entry.techniques).join(', ')} (the builders its table has); not ${technique.id}.`,
+    );
   return config;
 }
 
@@ -238,6 +243,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
   const all = merged(
+    Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(group?.techniques?.[technique.id] ?? {}),
