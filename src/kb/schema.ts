@@ -463,20 +463,22 @@ export const DataAdviceSchema = z.strictObject({
 });
 
 // ---------- trainers ----------
-/** a value a config file gives an option: text, a number, a switch or a list of text */
-const OptionValueSchema = z.union([text, z.number(), z.boolean(), z.array(text)]);
+/** a value a config file gives an option: text, a number, a switch, a list of text, or null (torchtune's `seed: null`) */
+const OptionValueSchema = z.union([text, z.number(), z.boolean(), z.array(text), z.null()]);
 /** options set together: option name -> value */
 const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
  * How one setting is written: the option's name (the setting's value as is), the option with a map
  * from the setting's values to the option's (`values`; a value missing from it is not written and
- * `config` says so), a set of options per value (`sets`: e.g. a 4-bit base is two options), or
- * several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
+ * `config` says so), a switch's opposite (`negate`: the option turns the setting off), a set of options per value (`sets`:
+ * e.g. a 4-bit base is two options), or several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
  */
 const ConfigOptionSchema = z.union([
   text,
   z.array(text).min(2),
   z.strictObject({ option: text, values: z.record(text, OptionValueSchema) }),
+  /** a switch written as the option that turns it off (LLaMA-Factory's disable_gradient_checkpointing) */
+  z.strictObject({ option: text, negate: z.literal(true) }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
 /**
@@ -498,8 +500,19 @@ export const TrainerConfigSchema = z.strictObject({
   /** options every file of this trainer sets, written first (ai-toolkit's `job: extension`) */
   set: OptionSetSchema.optional(),
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
-  /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
-  datasetEntry: z.record(text, text).optional(),
+  /**
+   * a language model's entry of the datasets list; {data} stands for the JSONL file's path (text:
+   * the entry is the path itself, ms-swift's `dataset: [train.jsonl]`)
+   */
+  datasetEntry: z.union([z.record(text, text), text]).optional(),
+  /**
+   * a registry file the config names its dataset in (LLaMA-Factory reads `dataset: NAME` from the
+   * dataset_info.json in `dataset_dir`): the file's name, the name the data is registered under and
+   * its entry ({data}: the JSONL file's name, relative to the registry's folder), written as JSON
+   */
+  datasetRegistry: z
+    .strictObject({ file: text, name: id, entry: z.record(text, z.union([text, z.record(text, text)])) })
+    .optional(),
   /** the dataset file's options (kohya's dataset TOML) */
   dataset: z
     .partialRecord(
@@ -520,20 +533,30 @@ export const TrainerConfigSchema = z.strictObject({
   datasetReads: text.optional(),
   /** the path of the list in the training file whose entries are the subsets (ai-toolkit's `config.process.0.datasets`) */
   datasetIn: text.optional(),
-  /** per model group: the script to launch and the options it always sets */
+  /**
+   * per model group: the script to launch and the options it always sets; with `models`, only for
+   * those models (torchtune ships a model builder per model), and `techniques` the options each
+   * technique sets for them (its builder)
+   */
   groups: z
     .array(
       z.strictObject({
         groups: z.array(id).min(1),
+        models: z.array(id).min(1).optional(),
         script: text.optional(),
         set: OptionSetSchema.optional(),
+        techniques: z.record(id, OptionSetSchema).optional(),
         /** what these models add to the layout (the files the options name) */
         layout: text.optional(),
       }),
     )
     .optional(),
-  /** per technique the table writes: the options that select it (absent: the trainer's default) */
-  techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional() })),
+  /**
+   * per technique the table writes: the options that select it (absent: the trainer's default),
+   * and the script or recipe its launch runs when that depends on the technique (litgpt
+   * finetune_lora / finetune_full, torchtune's recipes; it wins over the group's)
+   */
+  techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional(), script: text.optional() })),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**

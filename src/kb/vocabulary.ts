@@ -66,7 +66,7 @@ export const CONFIG_WRITERS = ['kohya', 'yaml', 'json'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
- * output, dataset). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
+ * output, dataset; `datasetDir`: the folder of a dataset registry, LLaMA-Factory's dataset_info.json; `dataFile`: the data file's path as one value, litgpt's data.init_args.json_path; `globalBatch`: micro-batch x accumulation on one device, litgpt's train.global_batch_size). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
  * depend on it); `epochs` is read by `check` only (config writes the steps); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
  * encoders' outputs when they are frozen and latents are cached.
  */
@@ -78,6 +78,8 @@ export const CONFIG_SETTINGS = [
   'outputFile',
   'datasetConfig',
   'dataset',
+  'datasetDir',
+  'dataFile',
   'rank',
   'alpha',
   'targets',
@@ -86,6 +88,7 @@ export const CONFIG_SETTINGS = [
   'epochs',
   'batch',
   'gradAccum',
+  'globalBatch',
   'resolution',
   'seqLen',
   'precision',

@@ -37,6 +37,7 @@ export function tomlString(s: string): string {
 const tomlKey = (k: string) => (/^[A-Za-z0-9_-]+$/.test(k) ? k : tomlString(k));
 
 function tomlValue(v: OptionValue): string {
+  if (v === null) throw new Error('TOML has no null');
   if (typeof v === 'string') return tomlString(v);
   if (typeof v === 'boolean') return String(v);
   if (typeof v === 'number') {
@@ -95,12 +96,30 @@ function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   // a dotted option name is a path into nested maps (option-paths.ts): `train.max_steps`
   // no anchors: subsets share their resolution list, and each entry should read on its own
   const body = stringify(nestOptions(plan.options), { lineWidth: 0, aliasDuplicateObjects: false });
-  return [
+  const files = [
     {
       name: plan.fileNames.config,
       text: [...header(plan, command, [reads(plan), ...plan.notes]), '', body].join('\n'),
     },
   ];
+  if (plan.registry && plan.fileNames.dataset) files.push(registryFile(plan, command, plan.fileNames.dataset));
+  return files;
+}
+
+/**
+ * The dataset registry (LLaMA-Factory's dataset_info.json): JSON, which has no comments, so the
+ * lines the other files start with are the entry's first key, `_comment`. LLaMA-Factory reads an
+ * entry by the keys it knows (data/parser.py DatasetAttr.join: `obj.get(key, default)`) and looks
+ * up only the names `dataset` gives, so the extra key is not read.
+ */
+function registryFile(plan: ConfigPlan, command: string, name: string): ConfigFile {
+  const registry = plan.registry!;
+  const comment = [
+    `Written by: ${command}`,
+    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
+  ].map((l) => l.replace(/[\r\n]+/g, ' '));
+  const json = { [registry.name]: { _comment: comment, ...registry.entry } };
+  return { name, text: JSON.stringify(json, null, 2) + '\n' };
 }
 
 // ---------- JSON ----------

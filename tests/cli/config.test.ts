@@ -370,7 +370,7 @@ describe('config usage errors (exit 2, one line)', () => {
     ],
     [
       ['--trainer', 'unsloth', '--technique', 'lora', '--model', 'llama-3.1-8b'],
-      'error: config writes files for --trainer kohya, ai-toolkit, onetrainer, simpletuner, trl, axolotl; not yet for unsloth.',
+      'error: config writes files for --trainer kohya, ai-toolkit, onetrainer, simpletuner, trl, axolotl, llama-factory, torchtune, litgpt, ms-swift; not yet for unsloth.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],

@@ -116,6 +116,23 @@ const cases: Array<[name: string, argv: string[]]> = [
     'config axolotl lora qwen3-8b 4090',
     ['config', '--trainer', 'axolotl', '--technique', 'lora', '--model', 'qwen3-8b', '--gpu', '4090'],
   ],
+  // the language-model trainers of tests/cli/config-llm-trainers.test.ts (trainers.md sections 11-14)
+  [
+    'config llama-factory qlora llama-3.1-8b 4090',
+    ['config', '--trainer', 'llama-factory', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
+  [
+    'config ms-swift dora qwen3-8b 4090',
+    ['config', '--trainer', 'ms-swift', '--technique', 'dora', '--model', 'qwen3-8b', '--gpu', '4090'],
+  ],
+  [
+    'config litgpt lora llama-3.1-8b 4090',
+    ['config', '--trainer', 'litgpt', '--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
+  [
+    'config torchtune qlora llama-3.1-8b 4090',
+    ['config', '--trainer', 'torchtune', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
   [
     'estimate lora flux-dev 3090 json',
     [

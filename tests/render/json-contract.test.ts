@@ -199,6 +199,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
       config: {
         ...kohyaConfig,
+        // options every file sets (torchtune's required keys)
+        set: { seed: null },
         datasetEntry: { path: '{data}' },
         readAs: { bf16: { auto: true } },
         // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner)
@@ -207,9 +209,18 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         datasetEntries: [{ id: 'text-embeds' }],
         datasetReads: 'reads',
         datasetIn: 'config.process.0.datasets',
-        // FLUX's group sets every field (a script, options, a layout note)
-        groups: kohyaConfig.groups!.filter((g) => g.layout),
-        techniques: { loha: kohyaConfig.techniques['loha']! },
+        // LLaMA-Factory's dataset_info.json
+        datasetRegistry: {
+          file: 'dataset_info.json',
+          name: 'train',
+          entry: { file_name: '{data}', columns: { messages: 'messages' } },
+        },
+        // FLUX's group sets every field (a script, options, a layout note), narrowed to a model with
+        // a builder per technique as torchtune's entries are
+        groups: kohyaConfig
+          .groups!.filter((g) => g.layout)
+          .map((g) => ({ ...g, models: ['flux-dev'], techniques: { loha: { network_dim: 8 } } })),
+        techniques: { loha: { ...kohyaConfig.techniques['loha']!, script: 'flux_train_network.py' } },
       },
       notes: 'notes',
       sources: [FULL_SOURCE],

@@ -69,6 +69,13 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       const found = paths.filter((p) => file.has(p));
       if (found.length) settings[setting] = file.get(found[0]!);
       found.forEach((p) => read.add(p));
+    } else if ('negate' in spec) {
+      // the option turns the setting off (LLaMA-Factory's disable_gradient_checkpointing)
+      if (!file.has(spec.option)) continue;
+      read.add(spec.option);
+      const value = file.get(spec.option);
+      if (typeof value === 'boolean') settings[setting] = !value;
+      else unmapped.push({ path: spec.option, value, setting, known: ['true', 'false'] });
     } else if ('option' in spec) {
       if (!file.has(spec.option)) continue;
       read.add(spec.option);
@@ -97,10 +104,20 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
           });
     }
   }
-  const technique = matchSet(
-    Object.fromEntries(Object.entries(config.techniques).map(([id, t]) => [id, t.set ?? {}])),
-    file,
-  );
+  // the options every file of the table sets (torchtune's required keys) say nothing of the run
+  for (const p of Object.keys(config.set ?? {})) if (file.has(p)) read.add(p);
+  // a technique by its options, with what a model's entry adds for it (torchtune's builders: its
+  // LoRA and QLoRA differ only there); the entry whose sets the file matches best
+  const techniqueSets = (extra: Record<string, Record<string, OptionValue>>) =>
+    Object.fromEntries(
+      Object.entries(config.techniques).map(([id, t]) => [id, { ...(t.set ?? {}), ...(extra[id] ?? {}) }]),
+    );
+  let technique = matchSet(techniqueSets({}), file);
+  for (const g of config.groups ?? []) {
+    if (!g.techniques) continue;
+    const m = matchSet(techniqueSets(g.techniques), file);
+    if (m && (!technique || m.paths.length > technique.paths.length)) technique = m;
+  }
   technique?.paths.forEach((p) => read.add(p));
   // a group by the options it always sets that are not paths to the user's files (kohya's FLUX
   // checkpoint names): the most of them found

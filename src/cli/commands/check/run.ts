@@ -93,12 +93,16 @@ function tablePaths(config: TrainerConfig): string[] {
     else if (spec && 'option' in spec) paths.push(spec.option);
     else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
   }
-  for (const g of config.groups ?? []) paths.push(...Object.keys(g.set ?? {}));
+  for (const g of config.groups ?? [])
+    paths.push(...Object.keys(g.set ?? {}), ...Object.values(g.techniques ?? {}).flatMap((t) => Object.keys(t)));
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
   const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
   paths.push(
     ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
-    ...Object.keys(config.datasetEntry ?? {}).map((k) => (dataset ? `${dataset}.${k}` : k)),
+    // an entry that is the path itself (ms-swift's dataset list) has no fields
+    ...(typeof config.datasetEntry === 'object' ? Object.keys(config.datasetEntry) : []).map((k) =>
+      dataset ? `${dataset}.${k}` : k,
+    ),
   );
   return paths;
 }

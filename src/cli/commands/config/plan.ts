@@ -7,7 +7,7 @@ import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types
 import type { ConfigDatasetSetting, ConfigSetting, ConfigWriter } from '../../../kb/vocabulary.js';
 
 /** A value a config file gives an option. */
-export type OptionValue = string | number | boolean | string[] | number[] | Array<Record<string, string>>;
+export type OptionValue = string | number | boolean | null | string[] | number[] | Array<Record<string, string>>;
 /** Options in the order they are written. */
 export type Options = Array<[name: string, value: OptionValue]>;
 
@@ -32,6 +32,8 @@ export interface ConfigPlan {
   script: string | null;
   /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
+  /** the dataset registry written beside the config (LLaMA-Factory's dataset_info.json): the name the data is registered under and its entry */
+  registry: { name: string; entry: Record<string, string | Record<string, string>> } | null;
   /** the option names the table filled in with values the run does not set (alpha = rank) */
   notes: string[];
   /** the data the files point at, relative to the output folder: image folders (ending in /), a JSONL file */
@@ -92,8 +94,24 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
     throw new UsageError(
       `config writes ${trainer.id} files for ${config.groups.flatMap((g) => g.groups).join(', ')} models; ${model.id} is a ${model.group} model.`,
     );
+  // entries for named models only (torchtune's per-model builders): the model must be one of them
+  if (config.groups && !groupFor(config, model)) {
+    const models = config.groups.filter((g) => g.groups.includes(model.group)).flatMap((g) => g.models ?? []);
+    throw new UsageError(
+      `config writes ${trainer.id} files for ${models.join(', ')} (the models its table has builders for); not for ${model.id}.`,
+    );
+  }
+  const entry = groupFor(config, model);
+  if (entry?.techniques && !entry.techniques[technique.id])
+    throw new UsageError(
+      `config writes ${trainer.id} files for ${model.id} with --technique ${Object.keys(entry.techniques).join(', ')} (the builders its table has); not ${technique.id}.`,
+    );
   return config;
 }
+
+/** The table's entry for the model: its group's, narrowed to the models an entry names. */
+const groupFor = (config: TrainerConfig, model: Model) =>
+  config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
@@ -104,6 +122,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   targets: '--targets',
   attention: '--attention',
   loss: '--loss',
+  gradientCheckpointing: '--gradient-checkpointing',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -114,19 +133,30 @@ export function settingValues(
 ): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
+  const registry = config.datasetRegistry;
   return {
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
     outputFile: join(join(input.dir, 'output'), `${input.model.id}-${input.technique.id}.safetensors`),
-    datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
-    dataset: config.datasetEntry
-      ? [
-          Object.fromEntries(
-            Object.entries(config.datasetEntry).map(([k, v]) => [k, v.replace('{data}', join(input.dir, TRAIN_JSONL))]),
-          ),
-        ]
-      : undefined,
+    datasetConfig: files.dataset && !registry ? join(input.dir, files.dataset) : undefined,
+    // a registry names the data by the name it is registered under, in the registry's folder
+    datasetDir: registry ? input.dir : undefined,
+    dataFile: join(input.dir, TRAIN_JSONL),
+    dataset: registry
+      ? registry.name
+      : typeof config.datasetEntry === 'string'
+        ? [config.datasetEntry.replace('{data}', join(input.dir, TRAIN_JSONL))]
+        : config.datasetEntry
+          ? [
+              Object.fromEntries(
+                Object.entries(config.datasetEntry).map(([k, v]) => [
+                  k,
+                  v.replace('{data}', join(input.dir, TRAIN_JSONL)),
+                ]),
+              ),
+            ]
+          : undefined,
     rank: s.rank ?? undefined,
     // alpha = rank: alpha / rank scales the update; the estimate does not depend on it
     alpha: s.rank ?? undefined,
@@ -136,6 +166,8 @@ export function settingValues(
     // an image trainer's micro-batch is a dataset option (kohya) or a training one (ai-toolkit)
     batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
+    // one device: the batch an optimizer step sees (litgpt derives the accumulation from it)
+    globalBatch: image ? undefined : s.batch * s.gradAccum,
     seqLen: s.seqLen ?? undefined,
     // a training option (SimpleTuner; OneTrainer's is a string, which its from_dict makes of a
     // number: str(data[name])); kohya's and ai-toolkit's are the dataset's
@@ -167,6 +199,12 @@ export function writeSetting(
   spec: TrainerConfig['options'][ConfigSetting],
   value: unknown,
 ): Options {
+  // a switch the run turns on that the trainer has no option for (LitGPT's scripts have no
+  // gradient checkpointing): left out, the file would run without it, so say so instead
+  if (spec === undefined && value === true)
+    throw new UsageError(
+      `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} in its option table: its file cannot turn it on.`,
+    );
   if (value === undefined || spec === undefined) return [];
   const unmapped = (known: string[]) =>
     new UsageError(
@@ -174,6 +212,7 @@ export function writeSetting(
     );
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
   if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
+  if ('negate' in spec) return typeof value === 'boolean' ? [[spec.option, !value]] : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -183,6 +222,9 @@ export function writeSetting(
   if (set === undefined) throw unmapped(Object.keys(spec.sets));
   return Object.entries(set);
 }
+
+/** The switches config refuses to leave out when the run turns them on and the table has no option for them. */
+const STRICT_SWITCHES: readonly ConfigSetting[] = ['gradientCheckpointing'];
 
 /** Options with later ones replacing earlier ones of the same name, in first-seen order. */
 function merged(...lists: Options[]): Options {
@@ -199,14 +241,23 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     throw new UsageError(
       `${trainer.id} has no option for --resolution ${s.width}x${s.resolution} in its option table (a square resolution). Allowed for config --trainer ${trainer.id}: --resolution PX.`,
     );
-  const files = { config: config.file, dataset: config.dataset ? (config.datasetFile ?? null) : null };
+  const registry = config.datasetRegistry;
+  const files = {
+    config: config.file,
+    dataset: config.dataset ? (config.datasetFile ?? null) : (registry?.file ?? null),
+  };
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >)
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
-  const group = config.groups?.find((g) => g.groups.includes(model.group));
+  // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing);
+  // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
+  for (const setting of STRICT_SWITCHES)
+    if (!(setting in config.options)) writeSetting(trainer, setting, undefined, values[setting]);
+  const group = groupFor(config, model);
+  const techniqueEntry = config.techniques[technique.id];
   if (input.settings.priorPreservation && !config.dataset?.isReg)
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
@@ -226,7 +277,8 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
-    Object.entries(config.techniques[technique.id]?.set ?? {}),
+    Object.entries(group?.techniques?.[technique.id] ?? {}),
+    Object.entries(techniqueEntry?.set ?? {}),
   );
   const notes: string[] = [];
   const alpha = config.options.alpha;
@@ -237,14 +289,26 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     trainer,
     config,
     options: all,
-    dataset: files.dataset ? dataset : null,
-    script: group?.script ?? null,
+    dataset: config.dataset && files.dataset ? dataset : null,
+    script: techniqueEntry?.script ?? group?.script ?? null,
     fileNames: files,
+    registry: registry
+      ? {
+          name: registry.name,
+          // the registry's paths are relative to its folder, where the JSONL file is put beside it
+          entry: Object.fromEntries(
+            Object.entries(registry.entry).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? v.replace('{data}', TRAIN_JSONL) : v,
+            ]),
+          ),
+        }
+      : null,
     notes,
     layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
-      : values.dataset && config.options.dataset
+      : (values.dataset && config.options.dataset) || registry || config.options.dataFile
         ? [TRAIN_JSONL]
         : [],
   };
