@@ -474,6 +474,9 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
  */
 const ConfigOptionSchema = z.union([
   text,
+  // one setting written to several options (Unsloth's sequence length: from_pretrained.max_seq_length
+  // and SFTConfig.max_length), each with the setting's value
+  z.array(text).min(2),
   z.strictObject({ option: text, values: z.record(text, OptionValueSchema) }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
@@ -504,14 +507,25 @@ export const TrainerConfigSchema = z.strictObject({
       z.strictObject({
         groups: z.array(id).min(1),
         script: text.optional(),
+        /** per technique: the script it runs with instead (diffusers: train_dreambooth.py for full DreamBooth) */
+        scripts: z.record(id, text).optional(),
         set: OptionSetSchema.optional(),
+        /** options these models' scripts name differently or have besides the table's (replacing its entries) */
+        options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
         /** what these models add to the layout (the files the options name) */
         layout: text.optional(),
       }),
     )
     .optional(),
   /** per technique the table writes: the options that select it (absent: the trainer's default) */
-  techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional() })),
+  techniques: z.record(
+    id,
+    z.strictObject({
+      set: OptionSetSchema.optional(),
+      /** the model groups it is written for, when not all of the table's (diffusers' --use_dora: SDXL only) */
+      groups: z.array(id).min(1).optional(),
+    }),
+  ),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
 });

@@ -61,6 +61,10 @@ const KOHYA_DATASET_FILE = 'dataset.toml';
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
 
+/** The image folders of a trainer that takes them as options (diffusers' --instance_data_dir, --class_data_dir). */
+const INSTANCE_DIR = 'instance_images';
+const CLASS_DIR = 'class_images';
+
 const join = (dir: string, name: string) => (dir === '.' ? name : `${dir.replace(/\/+$/, '')}/${name}`);
 
 /** The trainers that run the technique (trainers.yaml `techniques`), for a message. */
@@ -95,6 +99,13 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
     throw new UsageError(
       `config writes ${trainer.id} files for ${config.groups.flatMap((g) => g.groups).join(', ')} models; ${model.id} is a ${model.group} model.`,
     );
+  const only = config.techniques[technique.id]!.groups;
+  if (only && !only.includes(model.group)) {
+    const how = runs?.via ? ` (${trainer.id}: ${runs.via})` : '';
+    throw new UsageError(
+      `config writes ${trainer.id} files for --technique ${technique.id} on ${only.join(', ')} models; ${model.id} is a ${model.group} model${how}.`,
+    );
+  }
   return config;
 }
 
@@ -112,10 +123,17 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
 export function settingValues(
   input: ConfigInput,
   config: TrainerConfig,
+  specs: TrainerConfig['options'],
   files: { dataset: string | null },
 ): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
+  // a resolution option is one side (diffusers' --resolution: "resized to this resolution", square)
+  if (specs.resolution !== undefined && s.width !== null)
+    throw new UsageError(
+      `${input.trainer.id} trains square images (one --resolution side); ${s.width}x${s.resolution} has no option in its table. Pass --resolution ${Math.max(s.width, s.resolution!)}.`,
+    );
+  const prior = s.priorPreservation;
   return {
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
@@ -134,7 +152,9 @@ export function settingValues(
     targets: s.rank !== null ? s.targets : undefined,
     learningRate: s.learningRate,
     steps: s.steps,
-    batch: image ? undefined : s.batch,
+    // kohya's batch is in its dataset file (config.dataset), the others' in the options
+    batch: s.batch,
+    resolution: s.resolution ?? undefined,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
     precision: s.precision,
@@ -149,6 +169,14 @@ export function settingValues(
     // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
     priorLossWeight: s.priorPreservation ? 1 : undefined,
     attention: s.attention,
+    instanceData: image ? join(input.dir, INSTANCE_DIR) : undefined,
+    // the diffusers DreamBooth README's prompts: "a photo of sks dog", class "a photo of dog"
+    instancePrompt: image ? `a photo of ${input.token} ${input.classWord}` : undefined,
+    priorPreservation: image ? prior : undefined,
+    classData: prior ? join(input.dir, CLASS_DIR) : undefined,
+    classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
+    classImages: prior ? (s.classImages ?? undefined) : undefined,
+    trainTextEncoder: image ? s.trainTextEncoder : undefined,
   };
 }
 
@@ -168,6 +196,7 @@ export function writeSetting(
       `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} ${String(value)} in its option table. Allowed for config --trainer ${trainer.id}: ${SETTING_FLAGS[setting] ?? setting} ${known.join(', ')}.`,
     );
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
+  if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -189,13 +218,22 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
   const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
-  const values = settingValues(input, config, files);
-  const options: Options = [];
-  for (const [setting, spec] of Object.entries(config.options) as Array<
-    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
-  >)
-    options.push(...writeSetting(trainer, setting, spec, values[setting]));
   const group = config.groups?.find((g) => g.groups.includes(model.group));
+  // the group's own names replace the table's (in the table's order), and add what only its scripts have
+  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options };
+  const values = settingValues(input, config, specs, files);
+  const options: Options = [];
+  for (const [setting, spec] of Object.entries(specs) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
+  >) {
+    // a Python script passes the dataset entry as the keyword arguments of one call (load_dataset.path, ...)
+    if (setting === 'dataset' && config.writer === 'python' && typeof spec === 'string') {
+      const entry = (values.dataset as Array<Record<string, string>> | undefined)?.[0] ?? {};
+      options.push(...Object.entries(entry).map(([k, v]): [string, OptionValue] => [`${spec}.${k}`, v]));
+      continue;
+    }
+    options.push(...writeSetting(trainer, setting, spec, values[setting]));
+  }
   const all = merged(
     options,
     Object.entries(group?.set ?? {}),
@@ -203,7 +241,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   );
   const notes: string[] = [];
   const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
-  const alpha = config.options.alpha;
+  const alpha = specs.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined)
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
   return {
@@ -212,7 +250,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config,
     options: all,
     dataset,
-    script: group?.script ?? null,
+    script: group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
     notes,
     layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
@@ -220,7 +258,9 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : values.dataset && config.options.dataset
         ? [TRAIN_JSONL]
-        : [],
+        : specs.instanceData && values.instanceData
+          ? [`${INSTANCE_DIR}/`, ...(values.classData && specs.classData ? [`${CLASS_DIR}/`] : [])]
+          : [],
   };
 }
 
