@@ -477,7 +477,8 @@ const ConfigOptionSchema = z.union([
   // one setting written to several options (Unsloth's sequence length: from_pretrained.max_seq_length
   // and SFTConfig.max_length), each with the setting's value
   z.array(text).min(2),
-  z.strictObject({ option: text, values: z.record(text, OptionValueSchema) }),
+  // option: several options given the same mapped value (Unsloth's use_gradient_checkpointing, in both calls)
+  z.strictObject({ option: z.union([text, z.array(text).min(2)]), values: z.record(text, OptionValueSchema) }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
 /**

@@ -174,14 +174,26 @@ export function pythonLiteral(v: unknown): string {
  * out when the table writes none of get_peft_model's keywords: full fine-tuning), the JSONL file,
  * then TRL's SFTTrainer with an SFTConfig. Option names are `CALL.keyword` (the call's last name).
  */
-const PYTHON_CALLS: Array<{ call: string; open: string[]; close: string[]; indent: string; optional?: boolean }> = [
-  { call: 'from_pretrained', open: ['model, tokenizer = FastLanguageModel.from_pretrained('], close: [')'], indent: '    ' },
+const PYTHON_CALLS: Array<{
+  call: string;
+  open: string[];
+  close: string[];
+  indent: string;
+  /** the call is made only when this keyword is written (get_peft_model's rank: not for full fine-tuning) */
+  requires?: string;
+}> = [
+  {
+    call: 'from_pretrained',
+    open: ['model, tokenizer = FastLanguageModel.from_pretrained('],
+    close: [')'],
+    indent: '    ',
+  },
   {
     call: 'get_peft_model',
     open: ['model = FastLanguageModel.get_peft_model(', '    model,'],
     close: [')'],
     indent: '    ',
-    optional: true,
+    requires: 'r',
   },
   { call: 'load_dataset', open: ['dataset = load_dataset('], close: [')'], indent: '    ' },
   {
@@ -216,7 +228,7 @@ function pythonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   ];
   for (const c of PYTHON_CALLS) {
     const kwargs = byCall.get(c.call) ?? [];
-    if (c.optional && kwargs.length === 0) continue;
+    if (c.requires && !kwargs.some(([k]) => k === c.requires)) continue;
     code.push(...c.open, ...kwargs.map(([k, v]) => `${c.indent}${k}=${pythonLiteral(v)},`), ...c.close);
   }
   code.push('trainer.train()', '# the adapters (or the model) into output_dir', 'trainer.save_model()');

@@ -369,8 +369,8 @@ describe('config usage errors (exit 2, one line)', () => {
       'error: --trainer litgpt does not run dora. Trainers that run it: trl, unsloth, axolotl, llama-factory, torchtune, ms-swift.',
     ],
     [
-      ['--trainer', 'unsloth', '--technique', 'lora', '--model', 'llama-3.1-8b'],
-      'error: config writes files for --trainer kohya, trl, axolotl; not yet for unsloth.',
+      ['--trainer', 'llama-factory', '--technique', 'lora', '--model', 'llama-3.1-8b'],
+      'error: config writes files for --trainer diffusers, kohya, trl, unsloth, axolotl; not yet for llama-factory.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],

@@ -200,7 +200,10 @@ export function writeSetting(
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
-    return [[spec.option, mapped]];
+    return (Array.isArray(spec.option) ? spec.option : [spec.option]).map((name): [string, OptionValue] => [
+      name,
+      mapped,
+    ]);
   }
   const set = spec.sets[String(value)];
   if (set === undefined) throw unmapped(Object.keys(spec.sets));

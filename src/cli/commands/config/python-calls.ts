@@ -123,7 +123,8 @@ export function pythonTokens(text: string): Token[] {
       continue;
     }
     const op = /^(?:\*\*=?|\/\/=?|->|:=|[<>!=]=|<<=?|>>=?|[-+*/%@&|^~<>]=?|[()[\]{},:.;=])/.exec(rest);
-    if (!op) throw new SyntaxError(`unexpected character ${JSON.stringify(rest[0])} at line ${at.line}, column ${at.column}`);
+    if (!op)
+      throw new SyntaxError(`unexpected character ${JSON.stringify(rest[0])} at line ${at.line}, column ${at.column}`);
     tokens.push({ kind: 'op', text: op[0], ...at });
     advance(i + op[0].length);
   }
@@ -227,7 +228,13 @@ export function readPythonCalls(text: string, callNames: readonly string[]): Pyt
         out.push(
           v
             ? { ...where, value: v.value }
-            : { ...where, error: `not a literal: ${tokens.slice(i + 2, end).map((x) => x.text).join(' ')}` },
+            : {
+                ...where,
+                error: `not a literal: ${tokens
+                  .slice(i + 2, end)
+                  .map((x) => x.text)
+                  .join(' ')}`,
+              },
         );
       }
       if (tokens[end]!.text !== ',') break;
