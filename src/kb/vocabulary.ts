@@ -74,6 +74,8 @@ export const CONFIG_WRITERS = ['kohya', 'yaml', 'shell', 'python'] as const;
  * without a dataset file takes as options (diffusers' flags): `instanceData` / `classData` the
  * folders, `instancePrompt` / `classPrompt` ("a photo of TOKEN CLASS" / "a photo of CLASS"),
  * `priorPreservation` the switch, `classImages` how many class images, `trainTextEncoder`.
+ * `checkpointing` is gradient checkpointing as off, on or offloaded (CHECKPOINTING), for a trainer
+ * whose option tells the last two apart (Unsloth's use_gradient_checkpointing "unsloth").
  */
 export const CONFIG_SETTINGS = [
   'model',
@@ -108,6 +110,7 @@ export const CONFIG_SETTINGS = [
   'classPrompt',
   'classImages',
   'trainTextEncoder',
+  'checkpointing',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

@@ -200,9 +200,19 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       config: {
         ...kohyaConfig,
         datasetEntry: { path: '{data}' },
-        // FLUX's group sets every field (a script, options, a layout note)
-        groups: kohyaConfig.groups!.filter((g) => g.layout),
-        techniques: { loha: kohyaConfig.techniques['loha']! },
+        // FLUX's group sets every field (a script, options, a layout note), with a technique's
+        // script and the group's own option names added (diffusers' table has those)
+        groups: kohyaConfig
+          .groups!.filter((g) => g.layout)
+          .map((g) => ({
+            groups: g.groups,
+            script: g.script,
+            scripts: { loha: 'flux_train_network.py' },
+            set: g.set,
+            options: { rank: 'network_dim' },
+            layout: g.layout,
+          })),
+        techniques: { loha: { ...kohyaConfig.techniques['loha']!, groups: ['flux'] } },
       },
       notes: 'notes',
       sources: [FULL_SOURCE],

@@ -111,6 +111,7 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
+  checkpointing: '--[no-]gradient-checkpointing',
   precision: '--precision',
   savePrecision: '--save-precision',
   quantize: '--quantize',
@@ -177,6 +178,7 @@ export function settingValues(
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
     trainTextEncoder: image ? s.trainTextEncoder : undefined,
+    checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
   };
 }
 
