@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readPythonCalls } from '../../src/cli/commands/config/python-calls.js';
+import { shellCommands } from '../../src/cli/commands/config/shell-words.js';
 import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
 import { runCli } from '../helpers.js';
 
@@ -28,61 +29,11 @@ async function configJson(args: string[]): Promise<ConfigJson> {
   return JSON.parse(r.stdout) as ConfigJson;
 }
 
-/**
- * The words of a POSIX sh script's commands, split as sh splits them (XCU 2.2-2.3: comments,
- * backslash-newline, single and double quotes, backslash escapes), for scripts without expansions.
- */
-function shellCommands(text: string): string[][] {
-  const commands: string[][] = [];
-  let words: string[] = [];
-  let word: string | null = null;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\\' && text[i + 1] === '\n') {
-      i++;
-      continue;
-    }
-    if (word === null && c === '#') {
-      while (i < text.length && text[i] !== '\n') i++;
-      i--;
-      continue;
-    }
-    if (c === ' ' || c === '\t' || c === '\n') {
-      if (word !== null) words.push(word);
-      word = null;
-      if (c === '\n' && words.length) {
-        commands.push(words);
-        words = [];
-      }
-      continue;
-    }
-    if (/[$`;&|<>()*?[]/.test(c)) throw new Error(`an unquoted ${c}: the test reads no expansions or operators`);
-    word ??= '';
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      word += text.slice(i + 1, end);
-      i = end;
-    } else if (c === '"') {
-      let k = i + 1;
-      for (; text[k] !== '"'; k++) {
-        if (/[$`]/.test(text[k]!)) throw new Error('an expansion in double quotes');
-        if (text[k] === '\\' && /[$`"\\\n]/.test(text[k + 1]!)) k++;
-        word += text[k];
-      }
-      i = k;
-    } else if (c === '\\') word += text[++i];
-    else word += c;
-  }
-  if (word !== null) words.push(word);
-  if (words.length) commands.push(words);
-  return commands;
-}
-
 /** `accelerate launch SCRIPT --flag value ...` as the script and its flags (a switch: true). */
 function launchArgs(text: string): { script: string; flags: Record<string, string | true> } {
   const commands = shellCommands(text);
   expect(commands).toHaveLength(1);
-  const [accelerate, launch, script, ...rest] = commands[0]!;
+  const [accelerate, launch, script, ...rest] = commands[0]!.words;
   expect([accelerate, launch]).toEqual(['accelerate', 'launch']);
   const flags: Record<string, string | true> = {};
   for (let i = 0; i < rest.length; i++) {
@@ -377,7 +328,17 @@ describe('readPythonCalls', () => {
 
   it('shellWord: a word sh reads back as given', () => {
     for (const v of ['plain-1.0', '', "it's", 'a b', '$HOME `x` "q" \\ *', 'line\nbreak'])
-      expect(shellCommands(`echo ${shellWord(v)}\n`)).toEqual([['echo', v]]);
+      expect(shellCommands(`echo ${shellWord(v)}\n`).map((c) => c.words)).toEqual([['echo', v]]);
+  });
+
+  it('shellCommands: quotes, escapes, continuations and comments as sh reads them; expansions refused', () => {
+    const text = ['# a comment', 'a "b \\" c" \\', "  'd e'f\\ g # tail", 'next'].join('\n');
+    expect(shellCommands(text)).toEqual([
+      { words: ['a', 'b " c', 'd ef g'], line: 2 },
+      { words: ['next'], line: 4 },
+    ]);
+    for (const bad of ['echo $HOME', 'echo "$x"', 'a; b', 'echo `x`', "echo 'open"])
+      expect(() => shellCommands(bad), bad).toThrow(SyntaxError);
   });
 });
 
