@@ -24,11 +24,11 @@ export interface ConfigPlan {
   writer: ConfigWriter;
   trainer: Trainer;
   config: TrainerConfig;
-  /** the training options (kohya's --config_file TOML, TRL's YAML) */
+  /** the training options (kohya's --config_file TOML, TRL's YAML, diffusers' flags, Unsloth's CALL.keyword arguments) */
   options: Options;
   /** kohya: the dataset TOML's general options, its dataset's options and its subsets */
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
-  /** the script the launch command runs (kohya); null when the trainer has one command */
+  /** the script the launch command or train.sh runs (kohya, diffusers: per group and technique); null when the trainer has one command */
   script: string | null;
   /** the names of the files written: the training config and, for kohya, the dataset config */
   fileNames: { config: string; dataset: string | null };
