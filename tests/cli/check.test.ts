@@ -24,22 +24,22 @@ interface Pair {
   technique: string;
   model: string;
 }
-const PAIRS: Pair[] = kb.trainers
-  .filter((t) => t.config)
-  .flatMap((t) =>
-    Object.keys(t.config!.techniques).flatMap((technique) => {
-      const tech = kb.techniques.find((x) => x.id === technique)!;
-      const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
-      return t.families.flatMap((family) =>
-        modelsFor(groups, family)
-          .filter((id) => {
-            const model = kb.models.find((m) => m.id === id)!;
-            return tech.families.includes(model.family) && tech.defaults[model.group] !== undefined;
-          })
-          .map((model) => ({ trainer: t.id, technique, model })),
-      );
-    }),
-  );
+/** Trainers whose files are scripts (train.sh, train.py): check does not read them yet (tests/cli/config-script-trainers.test.ts reads them back). */
+const readable = (t: (typeof kb.trainers)[number]) => t.config && !['shell', 'python'].includes(t.config.writer);
+const PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
+  Object.keys(t.config!.techniques).flatMap((technique) => {
+    const tech = kb.techniques.find((x) => x.id === technique)!;
+    const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
+    return t.families.flatMap((family) =>
+      modelsFor(groups, family)
+        .filter((id) => {
+          const model = kb.models.find((m) => m.id === id)!;
+          return tech.families.includes(model.family) && tech.defaults[model.group] !== undefined;
+        })
+        .map((model) => ({ trainer: t.id, technique, model })),
+    );
+  }),
+);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fa-check-'));
 
@@ -61,7 +61,7 @@ async function json(argv: string[]): Promise<Json> {
 
 describe('check reads back what config writes', () => {
   it('covers every trainer with an option table', () => {
-    expect(new Set(PAIRS.map((p) => p.trainer))).toEqual(new Set(kb.trainers.filter((t) => t.config).map((t) => t.id)));
+    expect(new Set(PAIRS.map((p) => p.trainer))).toEqual(new Set(kb.trainers.filter(readable).map((t) => t.id)));
   });
 
   it.each(PAIRS)('$trainer $technique $model: the same settings', async ({ trainer, technique, model }) => {

@@ -1,7 +1,7 @@
 // `config` for the trainers whose "config" is a script: diffusers (train.sh, one `accelerate launch`
 // of the example script with argparse flags) and Unsloth (train.py, keyword arguments of its calls).
 // Every flag / keyword written is in the option names read from the trainer's own source
-// (tests/fixtures/trainers/diffusers-*.json, unsloth.json), and each file reads back to the run:
+// (data/trainer-options/diffusers-*.json, unsloth.json), and each file reads back to the run:
 // train.sh split into words as sh splits them, train.py by readPythonCalls (never run).
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +15,9 @@ import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
 import { runCli } from '../helpers.js';
 
 const fixture = (name: string) =>
-  JSON.parse(readFileSync(join(__dirname, '../fixtures/trainers', `${name}.json`), 'utf8')) as { options: string[] };
+  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as {
+    options: string[];
+  };
 
 interface ConfigJson {
   settings: Record<string, unknown>;

@@ -63,18 +63,21 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >) {
     if (spec === undefined) continue;
-    if (typeof spec === 'string') {
-      if (file.has(spec)) {
-        settings[setting] = file.get(spec);
-        read.add(spec);
+    // one setting may be written to several options (Unsloth's sequence length): read at the first the file has
+    if (typeof spec === 'string' || Array.isArray(spec)) {
+      const path = (Array.isArray(spec) ? spec : [spec]).find((p) => file.has(p));
+      if (path !== undefined) {
+        settings[setting] = file.get(path);
+        read.add(path);
       }
     } else if ('option' in spec) {
-      if (!file.has(spec.option)) continue;
-      read.add(spec.option);
-      const value = file.get(spec.option);
+      const path = (Array.isArray(spec.option) ? spec.option : [spec.option]).find((p) => file.has(p));
+      if (path === undefined) continue;
+      read.add(path);
+      const value = file.get(path);
       const key = Object.entries(spec.values).find(([, v]) => sameValue(v, value))?.[0];
       if (key !== undefined) settings[setting] = key;
-      else unmapped.push({ path: spec.option, value, setting, known: Object.values(spec.values).map(String) });
+      else unmapped.push({ path, value, setting, known: Object.values(spec.values).map(String) });
     } else {
       const match = matchSet(spec.sets, file);
       if (match) {

@@ -35,6 +35,13 @@ import { detectTrainer, isKnownPath, type ReadBack, readBack } from './reverse.j
  */
 const ARGPARSE_WRITERS = new Set<string>(['kohya']);
 
+/**
+ * Writers whose files are scripts (diffusers' train.sh, Unsloth's train.py), which check does not
+ * read yet: their readers are config/shell-words.ts (sh's words) and config/python-calls.ts (the
+ * calls' literal keyword arguments). Until then their tables take no part in telling the trainer.
+ */
+const SCRIPT_WRITERS = new Set<string>(['shell', 'python']);
+
 /** The option names each trainer has, read from its source (data/trainer-options/*.json, loaded on this path only). */
 function knownNames(): Map<string, Set<string>> {
   const dir = join(bundledDataDir(), 'trainer-options');
@@ -60,7 +67,8 @@ function tablePaths(config: TrainerConfig): string[] {
   const paths: string[] = [];
   for (const spec of Object.values(config.options)) {
     if (typeof spec === 'string') paths.push(spec);
-    else if (spec && 'option' in spec) paths.push(spec.option);
+    else if (Array.isArray(spec)) paths.push(...spec);
+    else if (spec && 'option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
     else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
   }
   for (const g of config.groups ?? []) paths.push(...Object.keys(g.set ?? {}));
@@ -220,10 +228,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const main = readConfigFile(file);
   const lists = knownNames();
   const names = (t: Trainer) => new Set([...(lists.get(t.id) ?? []), ...(t.config ? tablePaths(t.config) : [])]);
-  const writers = baseKb.trainers.filter((t) => t.config).map((t) => t.id);
+  const writers = baseKb.trainers.filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer)).map((t) => t.id);
   let trainer: Trainer;
   if (flags.trainer !== undefined) {
     const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
+    if (found?.config && SCRIPT_WRITERS.has(found.config.writer))
+      throw new UsageError(
+        `--trainer ${found.id}: check does not read ${found.config.file} (a script) yet. Allowed: ${writers.join(', ')}.`,
+      );
     if (!found?.config)
       throw new UsageError(
         `--trainer '${flags.trainer}': check reads the files of the trainers config writes for. Allowed: ${writers.join(', ')}.`,
@@ -232,7 +244,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   } else {
     // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
     const scored = baseKb.trainers
-      .filter((t) => t.config)
+      .filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer))
       .map((t) => ({
         t,
         score: detectTrainer({ ...baseKb, trainers: [t] }, optionsAsRead(main, t.config!), names)[0]!.score,
@@ -299,7 +311,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const settingPath = (setting: ConfigSetting): string => {
     const spec = config.options[setting];
     if (typeof spec === 'string') return spec;
-    if (spec && 'option' in spec) return spec.option;
+    if (Array.isArray(spec)) return spec[0]!;
+    if (spec && 'option' in spec) return Array.isArray(spec.option) ? spec.option[0]! : spec.option;
     return config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>] ?? setting;
   };
   for (const [setting, flag] of Object.entries(SETTING_FLAGS) as Array<[ConfigSetting, keyof EstimateFlags]>) {
