@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readPythonCalls } from '../../src/cli/commands/config/python-calls.js';
+import { pythonOptions, scriptRun, shellOptions } from '../../src/cli/commands/config/script-options.js';
 import { shellCommands } from '../../src/cli/commands/config/shell-words.js';
 import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
-import { runCli } from '../helpers.js';
+import { bundledKb, runCli } from '../helpers.js';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as {
@@ -359,5 +360,58 @@ describe('recommend --trainer diffusers|unsloth --out', () => {
     const j = JSON.parse(p.stdout) as { recommendation: { settings: { steps: number } } };
     const kw = keywordsOf(readFileSync(join(dir, 'llm', 'train.py'), 'utf8'));
     expect(kw['SFTConfig.max_steps']).toBe(j.recommendation.settings.steps);
+  });
+});
+
+describe('script-options: the files as the option paths check reads', () => {
+  const trainers = bundledKb().trainers;
+  const table = (id: string) => trainers.find((t) => t.id === id)!.config!;
+
+  it('train.sh: the flags after the script, typed as argparse reads them, and the run the script stands for', async () => {
+    const c = await configJson([
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'dreambooth',
+      '--model',
+      'sd15',
+      '--prior-preservation',
+    ]);
+    const { script, options } = shellOptions(c.files[0]!.text);
+    expect(script).toBe('examples/dreambooth/train_dreambooth.py');
+    expect(scriptRun(table('diffusers'), script!)).toEqual({ groups: ['sd1', 'sd2'], technique: 'dreambooth' });
+    const byPath = Object.fromEntries(options.map((o) => [o.path, o.value]));
+    expect(byPath).toMatchObject({
+      with_prior_preservation: true,
+      resolution: 512,
+      instance_prompt: 'a photo of sks person',
+    });
+    expect(options.filter((o) => o.error)).toEqual([]);
+    // a published command: accelerate's own flag before the script, --flag=value words
+    const readme = shellOptions(
+      'accelerate launch --mixed_precision="fp16" train_dreambooth.py \\\n  --resolution=512 --with_prior_preservation\n',
+    );
+    expect(readme).toEqual({
+      script: 'train_dreambooth.py',
+      options: [
+        { path: 'resolution', value: 512, line: 1 },
+        { path: 'with_prior_preservation', value: true, line: 1 },
+      ],
+    });
+    expect(scriptRun(table('diffusers'), 'train_dreambooth_lora_sdxl.py')).toEqual({
+      groups: ['sdxl'],
+      technique: null,
+    });
+  });
+
+  it("train.py: CALL.keyword for the table's calls, non-literals named", async () => {
+    const c = await configJson(['--trainer', 'unsloth', '--technique', 'lora', '--model', 'qwen3-8b']);
+    const options = pythonOptions(c.files[0]!.text, table('unsloth'));
+    expect(options.filter((o) => o.error)).toEqual([]);
+    expect(options.map((o) => o.path)).toContain('SFTConfig.max_steps');
+    const cli = readFileSync(join(__dirname, '../fixtures/trainer-examples/unsloth/unsloth-cli.py'), 'utf8');
+    expect(pythonOptions(cli, table('unsloth')).find((o) => o.path === 'get_peft_model.r')).toMatchObject({
+      error: 'not a literal: args . r',
+    });
   });
 });
