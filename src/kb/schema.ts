@@ -470,7 +470,8 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
  * How one setting is written: the option's name (the setting's value as is), the option with a map
  * from the setting's values to the option's (`values`; a value missing from it is not written and
- * `config` says so), or a set of options per value (`sets`: e.g. a 4-bit base is two options).
+ * `config` says so), a set of options per value (`sets`: e.g. a 4-bit base is two options), or
+ * several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
  */
 const ConfigOptionSchema = z.union([
   text,
@@ -497,11 +498,31 @@ export const TrainerConfigSchema = z.strictObject({
   checkedAgainst: text,
   /** the launch command; {script}, {config} and {dataset} stand for the script and the written files */
   launch: text,
+  /** options every file of this trainer sets, written first (ai-toolkit's `job: extension`) */
+  set: OptionSetSchema.optional(),
   options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
   /** a language model's entry of the datasets list; {data} stands for the JSONL file's path */
   datasetEntry: z.record(text, text).optional(),
   /** the dataset file's options (kohya's dataset TOML) */
-  dataset: z.partialRecord(z.enum(CONFIG_DATASET_SETTINGS), text).optional(),
+  dataset: z
+    .partialRecord(
+      z.enum(CONFIG_DATASET_SETTINGS),
+      z.union([text, z.strictObject({ option: text, values: z.record(text, OptionValueSchema) })]),
+    )
+    .optional(),
+  /** options every subset sets, before its own (OneTrainer's concept type, SimpleTuner's backend type) */
+  datasetSet: OptionSetSchema.optional(),
+  /**
+   * the file the image subsets are written to (kohya's dataset TOML, OneTrainer's concepts JSON);
+   * absent, they are entries of the list `datasetIn` names in the training file
+   */
+  datasetFile: text.optional(),
+  /** entries the dataset file always has after the subsets (SimpleTuner's text-embeds backend) */
+  datasetEntries: z.array(OptionSetSchema).optional(),
+  /** a line on how the trainer reads the dataset file (its header) */
+  datasetReads: text.optional(),
+  /** the path of the list in the training file whose entries are the subsets (ai-toolkit's `config.process.0.datasets`) */
+  datasetIn: text.optional(),
   /** per model group: the script to launch and the options it always sets */
   groups: z
     .array(
@@ -529,6 +550,11 @@ export const TrainerConfigSchema = z.strictObject({
   ),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
+  /**
+   * values the trainer's own files use that stand for a value of the table (axolotl's `bf16:
+   * auto`, bf16 where the card has it): option path -> file value -> the value `check` reads it as
+   */
+  readAs: z.record(text, z.record(text, OptionValueSchema)).optional(),
 });
 /** A technique a trainer runs, and the option or script that selects it there. */
 const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });

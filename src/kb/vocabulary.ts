@@ -64,12 +64,12 @@ export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offlo
  * (the diffusers example scripts, which take argparse flags only); `python`: a Python script of
  * keyword arguments to known calls, each option named `CALL.keyword` (Unsloth's API).
  */
-export const CONFIG_WRITERS = ['kohya', 'yaml', 'shell', 'python'] as const;
+export const CONFIG_WRITERS = ['kohya', 'yaml', 'json', 'shell', 'python'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
  * output, dataset). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
- * depend on it); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
+ * depend on it); `epochs` is read by `check` only (config writes the steps); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
  * encoders' outputs when they are frozen and latents are cached. The image settings a trainer
  * without a dataset file takes as options (diffusers' flags): `instanceData` / `classData` the
  * folders, `instancePrompt` / `classPrompt` ("a photo of TOKEN CLASS" / "a photo of CLASS"),
@@ -81,6 +81,8 @@ export const CONFIG_SETTINGS = [
   'model',
   'outputDir',
   'outputName',
+  // the trained weights' file: the output folder, the output name, .safetensors (OneTrainer)
+  'outputFile',
   'datasetConfig',
   'dataset',
   'rank',
@@ -88,6 +90,7 @@ export const CONFIG_SETTINGS = [
   'targets',
   'learningRate',
   'steps',
+  'epochs',
   'batch',
   'gradAccum',
   'resolution',
@@ -100,16 +103,18 @@ export const CONFIG_SETTINGS = [
   'cache',
   'cacheTextEncoder',
   'unetOnly',
+  // image models: the text encoders trained too (ai-toolkit's train_text_encoder)
+  'trainTextEncoder',
   'blocksToSwap',
   'priorLossWeight',
   'attention',
+  'loss',
   'instanceData',
   'instancePrompt',
   'priorPreservation',
   'classData',
   'classPrompt',
   'classImages',
-  'trainTextEncoder',
   'checkpointing',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
@@ -121,6 +126,13 @@ export const CONFIG_DATASET_SETTINGS = [
   'classTokens',
   'isReg',
   'captionExtension',
+  // the resolution as a list of square bucket sizes (ai-toolkit's `resolution: [1024]`)
+  'resolutions',
+  // latents cached, written per subset (ai-toolkit's cache_latents_to_disk)
+  'cache',
+  // the images each subset gives per epoch: steps x batch x accumulation, so one epoch is the run
+  // (OneTrainer's balancing with balancing_strategy SAMPLES)
+  'samples',
 ] as const;
 
 export const OPERATORS = ['eq', 'ne', 'lt', 'lte', 'gt', 'gte', 'in', 'nin'] as const;

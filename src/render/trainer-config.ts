@@ -95,7 +95,8 @@ function kohyaFiles(plan: ConfigPlan, command: string): ConfigFile[] {
 
 function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   // a dotted option name is a path into nested maps (option-paths.ts): `train.max_steps`
-  const body = stringify(nestOptions(plan.options), { lineWidth: 0 });
+  // no anchors: subsets share their resolution list, and each entry should read on its own
+  const body = stringify(nestOptions(plan.options), { lineWidth: 0, aliasDuplicateObjects: false });
   return [
     {
       name: plan.fileNames.config,
@@ -240,11 +241,58 @@ function pythonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   ];
 }
 
+// ---------- JSON ----------
+
+/**
+ * The key a JSON file's header is written under, as an object: JSON has no comments. OneTrainer's
+ * BaseConfig.from_dict reads only its own field names, so the key is ignored; SimpleTuner turns a
+ * config.json key into a command-line option unless its value is a mapping, which
+ * mapping_to_cli_args sets aside (and load_json_config drops), and reads its dataset entries with
+ * backend_dict.get, so the key is ignored there too.
+ */
+export const JSON_HEADER_KEY = '__comment';
+
+const jsonHeader = (plan: ConfigPlan, command: string, extra: string[]) => ({
+  written_by: command,
+  checked_against: `${plan.config.checkedAgainst}, read from its source (not run)`,
+  notes: extra.filter((l) => l !== ''),
+});
+
+const jsonText = (value: unknown) => JSON.stringify(value, null, 2) + '\n';
+
+function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const files: ConfigFile[] = [
+    {
+      name: plan.fileNames.config,
+      text: jsonText({
+        [JSON_HEADER_KEY]: jsonHeader(plan, command, [reads(plan), ...plan.notes]),
+        ...nestOptions(plan.options),
+      }),
+    },
+  ];
+  const d = plan.dataset;
+  if (d && plan.fileNames.dataset) {
+    // a list of subsets, each with the dataset's options; the header is a key of the first
+    const subsets = [
+      ...d.subsets.map((s) => nestOptions([...d.general, ...d.dataset, ...s.options])),
+      ...(plan.config.datasetEntries ?? []).map((e) => nestOptions(Object.entries(e))),
+    ];
+    const header = jsonHeader(plan, command, [plan.config.datasetReads ?? '']);
+    files.push({
+      name: plan.fileNames.dataset,
+      text: jsonText(subsets.map((s, i) => (i === 0 ? { [JSON_HEADER_KEY]: header, ...s } : s))),
+    });
+  }
+  return files;
+}
+
 /** The files of a planned config, each with its name and text. */
 export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   switch (plan.writer) {
     case 'kohya':
       return kohyaFiles(plan, command);
+    case 'json':
+      return jsonFiles(plan, command);
     case 'shell':
       return shellFiles(plan, command);
     case 'python':

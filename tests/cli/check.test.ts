@@ -238,3 +238,34 @@ describe('check: files handled safely (exit 1, file:line:column, nothing run or 
     expect(jsonErrorOffset('[1, 2] x')).toBe(7);
   });
 });
+
+describe("check on the trainers' own published example configs (tests/fixtures/trainer-examples)", () => {
+  const ROOT = join(__dirname, '../fixtures/trainer-examples');
+  const examples = readdirSync(ROOT).flatMap((trainer) =>
+    readdirSync(join(ROOT, trainer))
+      .filter((f) => f !== 'SOURCE.md')
+      .map((f) => [`${trainer}/${f}`, trainer] as const),
+  );
+
+  it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
+    const path = join(ROOT, name);
+    const read = await json(['check', path, '--gpu', 'a100-80gb']);
+    expect((read as { trainer?: { id: string } }).trainer?.id).toBe(trainer);
+    expect(read.unknownKeys).toEqual([]);
+    const direct = await json(splitFlags(read.equivalent!.replace(/^finetune-advisor /, '')));
+    expect(read.settings).toEqual(direct.settings);
+  });
+
+  it.each(examples)('%s with one key misspelt: reported with the right suggestion', async (name) => {
+    const text = readFileSync(join(ROOT, name), 'utf8');
+    // the first top-level option of eight letters or more but the model's (without it there is no run), one letter dropped
+    const modelKey = kb.trainers.find((t) => t.id === name.split('/')[0])!.config!.options.model;
+    const key = [...text.matchAll(/^"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm)].map((m) => m[1]!).find((k) => k !== modelKey)!;
+    const typo = key.slice(0, 3) + key.slice(4);
+    const dir = tmp();
+    const copy = join(dir, name.split('/')[1]!);
+    writeFileSync(copy, text.replace(new RegExp(`^("?)${key}("?\\s*[:=])`, 'm'), `$1${typo}$2`));
+    const read = await json(['check', copy, '--trainer', name.split('/')[0]!]);
+    expect(read.unknownKeys).toContainEqual(expect.objectContaining({ key: typo, suggestion: key }));
+  });
+});

@@ -71,6 +71,32 @@ const cases: Array<[name: string, argv: string[]]> = [
     ],
   ],
   [
+    'config ai-toolkit lora flux-dev 4090 fp8',
+    [
+      'config',
+      '--trainer',
+      'ai-toolkit',
+      '--technique',
+      'lora',
+      '--model',
+      'flux-dev',
+      '--gpu',
+      'rtx-4090',
+      '--quantize',
+      'fp8',
+      '--precision',
+      'mixed-bf16',
+    ],
+  ],
+  [
+    'config onetrainer lora sdxl 4090',
+    ['config', '--trainer', 'onetrainer', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ],
+  [
+    'config simpletuner lora sdxl 4090',
+    ['config', '--trainer', 'simpletuner', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ],
+  [
     'config trl qlora llama-3.1-8b 4090',
     [
       'config',

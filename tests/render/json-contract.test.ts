@@ -200,6 +200,13 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       config: {
         ...kohyaConfig,
         datasetEntry: { path: '{data}' },
+        readAs: { bf16: { auto: true } },
+        // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner)
+        set: { job: 'extension' },
+        datasetSet: { type: 'local' },
+        datasetEntries: [{ id: 'text-embeds' }],
+        datasetReads: 'reads',
+        datasetIn: 'config.process.0.datasets',
         // FLUX's group sets every field (a script, options, a layout note), with a technique's
         // script and the group's own option names added (diffusers' table has those)
         groups: kohyaConfig

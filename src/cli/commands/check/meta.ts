@@ -1,6 +1,6 @@
 // The options, flag types and examples of `finetune-advisor check FILE`: the card and time budget
 // the config is checked against, and what to say when the file cannot (the trainer, the model).
-import { CARD_OPTIONS, type FlagsOf, type OptionSpec, outputOptions, textOption } from '../../options.js';
+import { CARD_OPTIONS, DATA_OPTIONS, type FlagsOf, type OptionSpec, outputOptions, textOption } from '../../options.js';
 import { parseDuration } from '../../parse.js';
 
 export const CHECK_OPTIONS = {
@@ -15,6 +15,12 @@ export const CHECK_OPTIONS = {
     description: 'time budget the run must fit: 90m, 2h, 1.5h, 1d',
     parse: parseDuration,
   } satisfies OptionSpec<number>,
+  // the dataset's size, for a file that counts epochs rather than steps (epochs come from the file)
+  images: DATA_OPTIONS.images,
+  repeats: DATA_OPTIONS.repeats,
+  examples: DATA_OPTIONS.examples,
+  tokensPerExample: DATA_OPTIONS.tokensPerExample,
+  tokens: DATA_OPTIONS.tokens,
   ...outputOptions(['table', 'json']),
 };
 

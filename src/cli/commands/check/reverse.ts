@@ -63,14 +63,14 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >) {
     if (spec === undefined) continue;
-    // one setting may be written to several options (Unsloth's sequence length): read at the first the file has
     if (typeof spec === 'string' || Array.isArray(spec)) {
-      const path = (Array.isArray(spec) ? spec : [spec]).find((p) => file.has(p));
-      if (path !== undefined) {
-        settings[setting] = file.get(path);
-        read.add(path);
-      }
+      // one setting at several paths (OneTrainer's two text encoders' train): the first the file has
+      const paths = typeof spec === 'string' ? [spec] : spec;
+      const found = paths.filter((p) => file.has(p));
+      if (found.length) settings[setting] = file.get(found[0]!);
+      found.forEach((p) => read.add(p));
     } else if ('option' in spec) {
+      // one mapped value at several paths (Unsloth's use_gradient_checkpointing in both calls): the first the file has
       const path = (Array.isArray(spec.option) ? spec.option : [spec.option]).find((p) => file.has(p));
       if (path === undefined) continue;
       read.add(path);
@@ -87,7 +87,8 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       }
       // an option of the sets with a value none of them has: the table cannot say the setting
       for (const path of new Set(Object.values(spec.sets).flatMap((s) => Object.keys(s))))
-        if (file.has(path) && !read.has(path))
+        // false is an option of a set left off (load_in_4bit: false): the set without it holds
+        if (file.has(path) && !read.has(path) && file.get(path) !== false)
           unmapped.push({
             path,
             value: file.get(path),
@@ -130,19 +131,33 @@ export function detectTrainer(kb: KnowledgeBase, file: FileOptions, known: (t: T
 }
 
 /**
- * Whether a file's option is one the trainer has: its path, its path without list indices, or
- * (nested configs, whose sources list field names) its last name. `datasets.0.path` is known
- * as `path` of a datasets entry.
+ * The part of a file's option the trainer does not have, or null when it has it all: the option's
+ * path (without list indices: `datasets.0.path` is `datasets.path`) is a name the trainer's
+ * source lists; or a prefix of it is, and the list says nothing of what is inside (a
+ * mapping-valued option: special_tokens.*, gradient_checkpointing_kwargs.*); else the outermost
+ * key no listed name starts with is the unknown one (`datsets`, not `datsets.0.path`). `leaf`: the
+ * file's options are matched by their last name (kohya's dataset TOML, whose source lists the
+ * names its sections take).
  */
-export function isKnownPath(path: string, names: ReadonlySet<string>): boolean {
-  if (names.has(path)) return true;
-  const plain = path
-    .split('.')
-    .filter((s) => !/^\d+$/.test(s))
-    .join('.');
-  if (names.has(plain)) return true;
-  const leaf = plain.split('.').pop() ?? plain;
-  return names.has(leaf);
+export function unknownPart(path: string, names: ReadonlySet<string>, leaf = false): string | null {
+  const original = path.split('.');
+  const plainIndex = original.map((s, i) => [s, i] as const).filter(([s]) => !/^\d+$/.test(s));
+  const segments = plainIndex.map(([s]) => s);
+  const plain = segments.join('.');
+  if (names.has(path) || names.has(plain)) return null;
+  if (leaf) return names.has(segments[segments.length - 1]!) ? null : path;
+  const list = [...names];
+  for (let i = 1; i <= segments.length; i++) {
+    const prefix = segments.slice(0, i).join('.');
+    const inside = list.some((n) => n.startsWith(`${prefix}.`));
+    if (names.has(prefix) && !inside) return null; // an opaque mapping's key
+    if (!names.has(prefix) && !inside) return original.slice(0, plainIndex[i - 1]![1] + 1).join('.');
+  }
+  return path;
 }
+
+/** Whether the trainer has every part of a file's option (unknownPart finds none). */
+export const isKnownPath = (path: string, names: ReadonlySet<string>, leaf = false) =>
+  unknownPart(path, names, leaf) === null;
 
 export type { FlatOption };

@@ -14,11 +14,12 @@ import { estimateRun, HEADROOM } from '../../../estimate/fit.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import { formatBudget } from '../../../format.js';
 import { bundledDataDir } from '../../../kb/compiled.js';
-import { editDistance } from '../../../kb/lookup.js';
+import { editDistance, findModel } from '../../../kb/lookup.js';
 import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
+import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, withModelFiles } from '../../resolve.js';
 import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
@@ -26,7 +27,7 @@ import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
 import { estimateRequest } from '../estimate/run.js';
 import type { CheckFlags } from './meta.js';
 import { besides, fileProblem, type Position, type ReadConfig, readConfigFile } from './read-config.js';
-import { detectTrainer, isKnownPath, type ReadBack, readBack } from './reverse.js';
+import { detectTrainer, type ReadBack, readBack, unknownPart } from './reverse.js';
 
 /**
  * Writers whose files are an argparse namespace (kohya's --config_file: "its sections are
@@ -37,15 +38,21 @@ const ARGPARSE_WRITERS = new Set<string>(['kohya']);
 
 /**
  * Writers whose files are scripts (diffusers' train.sh, Unsloth's train.py), which check does not
- * read yet: their readers are config/shell-words.ts (sh's words) and config/python-calls.ts (the
- * calls' literal keyword arguments). Until then their tables take no part in telling the trainer.
+ * read yet: their readers are config/script-options.ts (over shell-words.ts and python-calls.ts).
+ * Until then their tables take no part in telling the trainer.
  */
 const SCRIPT_WRITERS = new Set<string>(['shell', 'python']);
 
 /** The option names each trainer has, read from its source (data/trainer-options/*.json, loaded on this path only). */
-function knownNames(): Map<string, Set<string>> {
+interface KnownNames {
+  options: Set<string>;
+  /** the fields of a language model's dataset entry (TRL's and axolotl's `datasets` list) */
+  entry: Set<string>;
+}
+
+function knownNames(): Map<string, KnownNames> {
   const dir = join(bundledDataDir(), 'trainer-options');
-  const out = new Map<string, Set<string>>();
+  const out = new Map<string, KnownNames>();
   if (!existsSync(dir)) return out;
   for (const name of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
@@ -55,9 +62,12 @@ function knownNames(): Map<string, Set<string>> {
       options: string[];
       datasetEntry?: { options: string[] };
     };
-    const set = out.get(list.trainer) ?? new Set<string>();
-    for (const o of [...list.options, ...(list.datasetEntry?.options ?? [])]) set.add(o);
-    out.set(list.trainer, set);
+    const known = out.get(list.trainer) ?? { options: new Set<string>(), entry: new Set<string>() };
+    // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
+    const plain = (o: string) => o.split('.').filter((seg) => seg !== '*').join('.');
+    list.options.forEach((o) => known.options.add(plain(o)));
+    list.datasetEntry?.options.forEach((o) => known.entry.add(o));
+    out.set(list.trainer, known);
   }
   return out;
 }
@@ -67,13 +77,16 @@ function tablePaths(config: TrainerConfig): string[] {
   const paths: string[] = [];
   for (const spec of Object.values(config.options)) {
     if (typeof spec === 'string') paths.push(spec);
-    else if (Array.isArray(spec)) paths.push(...spec);
     else if (spec && 'option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
     else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
   }
   for (const g of config.groups ?? []) paths.push(...Object.keys(g.set ?? {}));
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
-  paths.push(...Object.values(config.dataset ?? {}), ...Object.keys(config.datasetEntry ?? {}));
+  const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
+  paths.push(
+    ...Object.values(config.dataset ?? {}),
+    ...Object.keys(config.datasetEntry ?? {}).map((k) => (dataset ? `${dataset}.${k}` : k)),
+  );
   return paths;
 }
 
@@ -82,9 +95,12 @@ function optionsAsRead(file: ReadConfig, config: TrainerConfig): Map<string, unk
   const map = new Map<string, unknown>();
   const flat = ARGPARSE_WRITERS.has(config.writer);
   for (const o of file.options) {
+    // an option with no value (`lora_model_dir:` in YAML) is not set: the trainer keeps its default
+    if (o.value === null) continue;
     const segments = o.path.split('.');
     const path = flat && segments.length === 2 && typeof file.value[segments[0]!] === 'object' ? segments[1]! : o.path;
-    map.set(path, o.value);
+    const alias = config.readAs?.[path]?.[String(o.value)];
+    map.set(path, alias !== undefined ? alias : o.value);
   }
   return map;
 }
@@ -112,6 +128,16 @@ function nearestName(key: string, names: Iterable<string>): string | null {
   return best && best.d <= Math.max(2, Math.floor(leaf.length / 4)) ? best.name : null;
 }
 
+/** A file's epochs through --epochs' own parser, a bad value named by the file's line. */
+function parseEpochs(text: string, where: string, path: string): number {
+  try {
+    return DATA_OPTIONS.epochs.parse(text);
+  } catch (e) {
+    if (e instanceof InvalidArgumentError) throw new UsageError(`${where}: ${path} = ${text}: ${e.message}`);
+    throw e;
+  }
+}
+
 /** The settings an estimate flag takes from a config (the rest are the file's paths, names or the trainer's). */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS>> = {
   rank: 'rank',
@@ -127,6 +153,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
   optimizer: 'optimizer',
   attention: 'attention',
   blocksToSwap: 'blocksToSwap',
+  loss: 'loss',
 };
 
 const truthy = (v: unknown) =>
@@ -217,6 +244,7 @@ function changedSettings(a: TrainingSettings, b: TrainingSettings): ConfigSettin
     ['blocksToSwap', 'blocksToSwap'],
     ['quantize', 'quantize'],
     ['steps', 'steps'],
+    ['loss', 'loss'],
   ];
   const out = pairs.filter(([, k]) => a[k] !== b[k]).map(([s]) => s);
   if (out.includes('cache')) out.push('cacheTextEncoder');
@@ -227,7 +255,16 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const baseKb = await ctx.kb();
   const main = readConfigFile(file);
   const lists = knownNames();
-  const names = (t: Trainer) => new Set([...(lists.get(t.id) ?? []), ...(t.config ? tablePaths(t.config) : [])]);
+  // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
+  const names = (t: Trainer) => {
+    const known = lists.get(t.id);
+    const dataset = typeof t.config?.options.dataset === 'string' ? t.config.options.dataset : null;
+    return new Set([
+      ...(known?.options ?? []),
+      ...(dataset ? [...(known?.entry ?? [])].map((e) => `${dataset}.${e}`) : []),
+      ...(t.config ? tablePaths(t.config) : []),
+    ]);
+  };
   const writers = baseKb.trainers.filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer)).map((t) => t.id);
   let trainer: Trainer;
   if (flags.trainer !== undefined) {
@@ -267,6 +304,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     return p ? `${main.shown}:${p.line}:${p.column}` : main.shown;
   };
 
+  const notes: string[] = [];
+  const warnings: string[] = [];
   // the technique: the one whose options the file has, then what the run's other settings say
   const settings = { ...back.settings, ...dataset.values };
   const prior = dataset.file ? dataset.prior : !argparse && settings.priorLossWeight !== undefined;
@@ -283,21 +322,42 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const modelOption = typeof config.options.model === 'string' ? config.options.model : null;
   const fromFile = modelOption ? settings.model : undefined;
   let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : undefined);
-  if (modelName === undefined)
-    throw new UsageError(`${main.shown}: no ${modelOption ?? 'model'} option; pass --model NAME (see \`models\`).`);
+  if (modelName === undefined) {
+    const near = modelOption ? [...options.keys()].find((k) => editDistance(k, modelOption) <= 2) : undefined;
+    const p = near !== undefined ? at(near) : null;
+    throw new UsageError(
+      `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: no ${modelOption ?? 'model'} option${near !== undefined ? ` (is \`${near}\` meant to be \`${modelOption}\`?)` : ''}; pass --model NAME (see \`models\`).`,
+    );
+  }
   if (
     flags.model === undefined &&
     /\.(safetensors|ckpt|bin|gguf)$/i.test(modelName) &&
     !existsSync(besides(main.file, modelName))
   )
     modelName = basename(modelName).replace(/\.(safetensors|ckpt|bin|gguf)$/i, '');
-  const fromFiles = await withModelFiles(baseKb, modelName, ctx.io.env).catch((e: unknown) => {
-    if (e instanceof UsageError && flags.model === undefined && modelOption)
+  // a Hub id under another organisation (a mirror: NousResearch/Meta-Llama-3-8B, unsloth/...) of
+  // a catalogued model's name, when neither the catalogue nor the local cache has the id itself
+  const mirrorOf = (name: string) => {
+    const bare = /^[\w.-]+\/([\w.-]+)$/.exec(name)?.[1];
+    if (!bare || findModel(baseKb, name).found || existsSync(name)) return null;
+    return findModel(baseKb, bare).found;
+  };
+  let fromFiles: Awaited<ReturnType<typeof withModelFiles>>;
+  try {
+    fromFiles = await withModelFiles(baseKb, modelName, ctx.io.env);
+  } catch (e) {
+    if (!(e instanceof UsageError) || flags.model !== undefined || !modelOption) throw e;
+    const mirror = mirrorOf(modelName);
+    if (!mirror)
       throw new UsageError(
         `${where(modelOption)}: ${modelOption} = '${String(fromFile)}' is not a model this tool knows or can read (${e.message}); pass --model NAME (see \`models\`).`,
       );
-    throw e;
-  });
+    notes.push(
+      `${modelOption} = '${modelName}' read as ${mirror.id} (the same model's name under another organisation)`,
+    );
+    modelName = mirror.id;
+    fromFiles = await withModelFiles(baseKb, modelName, ctx.io.env);
+  }
   const kb: KnowledgeBase = fromFiles.kb;
 
   // estimate's flags, each value checked by the flag's own parser, a bad one named by file:line:column
@@ -311,7 +371,6 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const settingPath = (setting: ConfigSetting): string => {
     const spec = config.options[setting];
     if (typeof spec === 'string') return spec;
-    if (Array.isArray(spec)) return spec[0]!;
     if (spec && 'option' in spec) return Array.isArray(spec.option) ? spec.option[0]! : spec.option;
     return config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>] ?? setting;
   };
@@ -332,6 +391,26 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         `${p ? `${main.shown}:${p.line}:${p.column}` : main.shown}: ${path} = ${JSON.stringify(value)}: ${e.message}`,
       );
     }
+  }
+  // epochs: the steps follow from the dataset's size, which the file does not hold; the trainers'
+  // step options override their epoch options, so epochs count only when no steps are given
+  const data = {
+    images: flags.images,
+    repeats: flags.repeats,
+    examples: flags.examples,
+    tokensPerExample: flags.tokensPerExample,
+    tokens: flags.tokens,
+  };
+  Object.assign(eflags, Object.fromEntries(Object.entries(data).filter(([, v]) => v !== undefined)));
+  const epochs = settings.steps === undefined ? settings.epochs : undefined;
+  if (epochs !== undefined) {
+    const path = settingPath('epochs');
+    if (flags.images !== undefined || flags.examples !== undefined || flags.tokens !== undefined)
+      eflags.epochs = parseEpochs(String(epochs), where(path), path);
+    else
+      warnings.push(
+        `${where(path)}: ${path} = ${String(epochs)}: the steps follow from the dataset's size, which the file does not say; estimated with the recipe's steps (give --examples N or --images N for the run's own)`,
+      );
   }
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
@@ -356,10 +435,12 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   if (fromFiles.assumption) result.assumptions.unshift(fromFiles.assumption);
   // a name several cards answer to: which one the check is for, as estimate says it
   const variant = flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).variantNote : null;
-  if (variant) result.assumptions.push(variant);
+  if (variant) {
+    result.assumptions.push(variant);
+    notes.push(variant);
+  }
 
-  const warnings = [...fromFiles.warnings];
-  const notes = variant ? [variant] : [];
+  warnings.unshift(...fromFiles.warnings);
   if (dataset.note) warnings.push(dataset.note);
   for (const u of back.unmapped)
     warnings.push(
@@ -369,9 +450,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // every key the trainer does not have, with the nearest it has
   const known = names(trainer);
   const unknownKeys: UnknownKey[] = [];
-  const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>) => {
-    for (const key of opts) {
-      if (read.has(key) || isKnownPath(key, known)) continue;
+  const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false) => {
+    const seen = new Set<string>();
+    for (const path of opts) {
+      if (read.has(path)) continue;
+      const key = unknownPart(path, known, leaf);
+      if (key === null || seen.has(key)) continue;
+      seen.add(key);
       const p = f.positionOf(key);
       unknownKeys.push({
         file: f.shown,
@@ -403,6 +488,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       verdict,
       unknownKeys,
       changes: changes.map((c) => ({ why: c.why, label: c.label, options: Object.fromEntries(c.options) })),
+      notes,
       warnings,
     });
   } else {

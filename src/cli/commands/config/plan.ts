@@ -30,7 +30,7 @@ export interface ConfigPlan {
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
   /** the script the launch command or train.sh runs (kohya, diffusers: per group and technique); null when the trainer has one command */
   script: string | null;
-  /** the names of the files written: the training config and, for kohya, the dataset config */
+  /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
   /** the option names the table filled in with values the run does not set (alpha = rank) */
   notes: string[];
@@ -54,9 +54,6 @@ export interface ConfigInput {
   token: string;
   classWord: string;
 }
-
-/** The dataset config kohya's writer writes beside the training config. */
-const KOHYA_DATASET_FILE = 'dataset.toml';
 
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
@@ -118,6 +115,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   optimizer: '--optimizer',
   targets: '--targets',
   attention: '--attention',
+  loss: '--loss',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -130,16 +128,12 @@ export function settingValues(
 ): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
-  // a resolution option is one side (diffusers' --resolution: "resized to this resolution", square)
-  if (specs.resolution !== undefined && s.width !== null)
-    throw new UsageError(
-      `${input.trainer.id} trains square images (one --resolution side); ${s.width}x${s.resolution} has no option in its table. Pass --resolution ${Math.max(s.width, s.resolution!)}.`,
-    );
   const prior = s.priorPreservation;
   return {
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
     outputName: `${input.model.id}-${input.technique.id}`,
+    outputFile: join(join(input.dir, 'output'), `${input.model.id}-${input.technique.id}.safetensors`),
     datasetConfig: files.dataset ? join(input.dir, files.dataset) : undefined,
     dataset: config.datasetEntry
       ? [
@@ -154,11 +148,13 @@ export function settingValues(
     targets: s.rank !== null ? s.targets : undefined,
     learningRate: s.learningRate,
     steps: s.steps,
-    // kohya's batch is in its dataset file (config.dataset), the others' in the options
-    batch: s.batch,
-    resolution: s.resolution ?? undefined,
+    // an image trainer's micro-batch is a dataset option (kohya) or a training one (ai-toolkit)
+    batch: config.dataset?.batch ? undefined : s.batch,
     gradAccum: s.gradAccum,
     seqLen: s.seqLen ?? undefined,
+    // a training option (SimpleTuner; OneTrainer's is a string, which its from_dict makes of a
+    // number: str(data[name])); kohya's and ai-toolkit's are the dataset's
+    resolution: image ? (s.resolution ?? undefined) : undefined,
     precision: s.precision,
     savePrecision: s.savePrecision ?? undefined,
     quantize: s.quantize,
@@ -167,10 +163,12 @@ export function settingValues(
     cache: image ? s.cache : undefined,
     cacheTextEncoder: image ? s.cache && !s.trainTextEncoder : undefined,
     unetOnly: image ? !s.trainTextEncoder : undefined,
+    trainTextEncoder: image ? s.trainTextEncoder : undefined,
     blocksToSwap: s.blocksToSwap > 0 ? s.blocksToSwap : undefined,
     // kohya's own default weight (train_util.py: --prior_loss_weight default 1.0), written with the reg subset
     priorLossWeight: s.priorPreservation ? 1 : undefined,
     attention: s.attention,
+    loss: s.loss,
     instanceData: image ? join(input.dir, INSTANCE_DIR) : undefined,
     // the diffusers DreamBooth README's prompts: "a photo of sks dog", class "a photo of dog"
     instancePrompt: image ? `a photo of ${input.token} ${input.classWord}` : undefined,
@@ -178,7 +176,6 @@ export function settingValues(
     classData: prior ? join(input.dir, CLASS_DIR) : undefined,
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
-    trainTextEncoder: image ? s.trainTextEncoder : undefined,
     checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
   };
 }
@@ -223,7 +220,12 @@ function merged(...lists: Options[]): Options {
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableFor(kb, trainer, technique, model);
-  const files = { config: config.file, dataset: config.dataset ? KOHYA_DATASET_FILE : null };
+  const s = input.settings;
+  if (config.options.resolution && s.width !== null)
+    throw new UsageError(
+      `${trainer.id} has no option for --resolution ${s.width}x${s.resolution} in its option table (a square resolution). Allowed for config --trainer ${trainer.id}: --resolution PX.`,
+    );
+  const files = { config: config.file, dataset: config.dataset ? (config.datasetFile ?? null) : null };
   const group = config.groups?.find((g) => g.groups.includes(model.group));
   // the group's own names replace the table's (in the table's order), and add what only its scripts have
   const specs: TrainerConfig['options'] = { ...config.options, ...group?.options };
@@ -240,13 +242,29 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     }
     options.push(...writeSetting(trainer, setting, spec, values[setting]));
   }
+  // class images: a class-image subset (kohya's is_reg) or the trainer's own options (diffusers' --class_data_dir)
+  if (input.settings.priorPreservation && !config.dataset?.isReg && !specs.priorPreservation)
+    throw new UsageError(
+      `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
+    );
+  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
+  // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
+  if (dataset && !files.dataset && config.datasetIn)
+    dataset.subsets.forEach((subset, i) =>
+      options.push(
+        ...[...dataset.general, ...dataset.dataset, ...subset.options].map(([k, v]): [string, OptionValue] => [
+          `${config.datasetIn}.${i}.${k}`,
+          v,
+        ]),
+      ),
+    );
   const all = merged(
+    Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(config.techniques[technique.id]?.set ?? {}),
   );
   const notes: string[] = [];
-  const dataset = config.dataset ? imageDataset(input, config.dataset) : null;
   const alpha = specs.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined)
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
@@ -255,7 +273,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     trainer,
     config,
     options: all,
-    dataset,
+    dataset: files.dataset ? dataset : null,
     script: group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
     notes,
@@ -277,26 +295,45 @@ export function planConfig(input: ConfigInput): ConfigPlan {
  */
 function imageDataset(
   input: ConfigInput,
-  names: Partial<Record<ConfigDatasetSetting, string>>,
+  names: NonNullable<TrainerConfig['dataset']>,
+  set: Options,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
-  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => (names[key] ? [[names[key], value]] : []);
+  // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
+  const opt = (key: ConfigDatasetSetting, value: OptionValue): Options => {
+    const spec = names[key];
+    if (spec === undefined) return [];
+    if (typeof spec === 'string') return [[spec, value]];
+    const mapped = spec.values[String(value)];
+    return mapped === undefined ? [] : [[spec.option, mapped]];
+  };
   // [width, height] when not square (kohya: `resolution = [768, 512]`, read as width, height)
   const resolution: OptionValue | null =
     s.width !== null && s.resolution !== null ? [s.width, s.resolution] : s.resolution;
+  // a list of square bucket sizes (ai-toolkit) has no width x height
+  if (names.resolutions && s.width !== null)
+    throw new UsageError(
+      `${input.trainer.id} has no option for --resolution ${s.width}x${s.resolution}: it takes square bucket sizes (${names.resolutions}: [${s.resolution}]). Allowed for config --trainer ${input.trainer.id}: --resolution PX.`,
+    );
   const subset = (folder: string, classTokens: string, reg: boolean): ImageSubset => ({
     folder,
-    options: [
+    options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
       ...opt('classTokens', classTokens),
       ...(reg ? opt('isReg', true) : []),
-    ],
+    ]),
   });
   const instance = `${input.token} ${input.classWord}`;
   return {
     general: opt('captionExtension', '.txt'),
-    dataset: [...(resolution !== null ? opt('resolution', resolution) : []), ...opt('batch', s.batch)],
+    dataset: [
+      ...(resolution !== null ? opt('resolution', resolution) : []),
+      ...(s.resolution !== null ? opt('resolutions', [s.resolution]) : []),
+      ...opt('batch', s.batch),
+      ...opt('cache', s.cache),
+      ...opt('samples', s.steps * s.batch * s.gradAccum),
+    ],
     subsets: [
       subset(`img/1_${instance}`, instance, false),
       ...(s.priorPreservation ? [subset(`reg/1_${input.classWord}`, input.classWord, true)] : []),
