@@ -26,7 +26,7 @@ interface Pair {
 }
 /** Trainers whose files are scripts (train.sh, train.py): check does not read them yet (tests/cli/config-script-trainers.test.ts reads them back). */
 const readable = (t: (typeof kb.trainers)[number]) => t.config && !['shell', 'python'].includes(t.config.writer);
-const PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
+const ALL_PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
   Object.keys(t.config!.techniques).flatMap((technique) => {
     const tech = kb.techniques.find((x) => x.id === technique)!;
     const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
@@ -40,6 +40,9 @@ const PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
     );
   }),
 );
+
+/** each pair once (a trainer of image and video models lists its image models under both families) */
+const PAIRS = ALL_PAIRS.filter((p, i) => ALL_PAIRS.findIndex((q) => JSON.stringify(q) === JSON.stringify(p)) === i);
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'fa-check-'));
 
@@ -67,18 +70,12 @@ describe('check reads back what config writes', () => {
   it.each(PAIRS)('$trainer $technique $model: the same settings', async ({ trainer, technique, model }) => {
     const dir = tmp();
     const card = ['--gpu', 'a100-80gb'];
-    const written = await json([
-      'config',
-      '--trainer',
-      trainer,
-      '--technique',
-      technique,
-      '--model',
-      model,
-      ...card,
-      '--out',
-      dir,
-    ]);
+    const args = ['config', '--trainer', trainer, '--technique', technique, '--model', model, ...card, '--out', dir];
+    const r = await runCli([...args, '--json']);
+    // a recipe default the trainer has no option for (SimpleTuner: pure bf16) is a usage error naming what it has
+    if (r.code === 2) return expect(r.stderr).toMatch(/has no option for --\w[\w-]* \S+ in its option table\. Allowed/);
+    expect(r.code, r.stderr).toBe(0);
+    const written = JSON.parse(r.stdout) as Json;
     const main = written.files![0]!.path;
     const read = await json(['check', main, ...card]);
     expect(read.settings).toEqual(written.settings);
@@ -241,11 +238,15 @@ describe('check: files handled safely (exit 1, file:line:column, nothing run or 
 
 describe("check on the trainers' own published example configs (tests/fixtures/trainer-examples)", () => {
   const ROOT = join(__dirname, '../fixtures/trainer-examples');
-  const examples = readdirSync(ROOT).flatMap((trainer) =>
-    readdirSync(join(ROOT, trainer))
-      .filter((f) => f !== 'SOURCE.md')
-      .map((f) => [`${trainer}/${f}`, trainer] as const),
-  );
+  // the script trainers' examples (train.sh, train.py) are read by config-script-trainers.test.ts until check reads scripts
+  const scriptTrainers = new Set(kb.trainers.filter((t) => t.config && !readable(t)).map((t) => t.id));
+  const examples = readdirSync(ROOT)
+    .filter((trainer) => !scriptTrainers.has(trainer))
+    .flatMap((trainer) =>
+      readdirSync(join(ROOT, trainer))
+        .filter((f) => f !== 'SOURCE.md')
+        .map((f) => [`${trainer}/${f}`, trainer] as const),
+    );
 
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
     const path = join(ROOT, name);
@@ -260,11 +261,13 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     const text = readFileSync(join(ROOT, name), 'utf8');
     // the first top-level option of eight letters or more but the model's (without it there is no run), one letter dropped
     const modelKey = kb.trainers.find((t) => t.id === name.split('/')[0])!.config!.options.model;
-    const key = [...text.matchAll(/^"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm)].map((m) => m[1]!).find((k) => k !== modelKey)!;
+    const key = [...text.matchAll(/^ {0,2}"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm)]
+      .map((m) => m[1]!)
+      .find((k) => k !== modelKey)!;
     const typo = key.slice(0, 3) + key.slice(4);
     const dir = tmp();
     const copy = join(dir, name.split('/')[1]!);
-    writeFileSync(copy, text.replace(new RegExp(`^("?)${key}("?\\s*[:=])`, 'm'), `$1${typo}$2`));
+    writeFileSync(copy, text.replace(new RegExp(`^( {0,2}"?)${key}("?\\s*[:=])`, 'm'), `$1${typo}$2`));
     const read = await json(['check', copy, '--trainer', name.split('/')[0]!]);
     expect(read.unknownKeys).toContainEqual(expect.objectContaining({ key: typo, suggestion: key }));
   });

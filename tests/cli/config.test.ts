@@ -370,7 +370,7 @@ describe('config usage errors (exit 2, one line)', () => {
     ],
     [
       ['--trainer', 'llama-factory', '--technique', 'lora', '--model', 'llama-3.1-8b'],
-      'error: config writes files for --trainer diffusers, kohya, trl, unsloth, axolotl; not yet for llama-factory.',
+      'error: config writes files for --trainer diffusers, kohya, ai-toolkit, onetrainer, simpletuner, trl, unsloth, axolotl; not yet for llama-factory.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],

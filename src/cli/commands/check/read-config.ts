@@ -234,7 +234,7 @@ function parseTomlText(text: string, shown: string): { value: unknown; positions
 }
 
 /** Reads and parses a config file; `format` when the caller knows it, else from the name and content. */
-export function readConfigFile(file: string, format?: ConfigFormat): ReadConfig {
+export function readConfigFile(file: string, format?: ConfigFormat, list = false): ReadConfig {
   const { text, shown } = readConfigText(file);
   const kind = format ?? formatOf(file, text);
   const { value, positions } =
@@ -243,7 +243,8 @@ export function readConfigFile(file: string, format?: ConfigFormat): ReadConfig 
       : kind === 'json'
         ? parseJsonText(text, shown)
         : parseYamlText(text, shown);
-  if (typeof value !== 'object' || value === null || Array.isArray(value))
+  // a dataset file may be a list of entries (OneTrainer's concepts, SimpleTuner's backends)
+  if (typeof value !== 'object' || value === null || (Array.isArray(value) && !list))
     throw fileProblem(
       shown,
       null,

@@ -11,6 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../../errors.js';
 import { estimate, type EstimateResult } from '../../../estimate/estimate.js';
 import { estimateRun, HEADROOM } from '../../../estimate/fit.js';
+import { METHOD_TRAITS } from '../../../estimate/methods.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import { formatBudget } from '../../../format.js';
 import { bundledDataDir } from '../../../kb/compiled.js';
@@ -18,16 +19,17 @@ import { editDistance, findModel } from '../../../kb/lookup.js';
 import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
+import { JSON_HEADER_KEY } from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
-import { resolveGpuChoice, withModelFiles } from '../../resolve.js';
+import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
 import { estimateRequest } from '../estimate/run.js';
 import type { CheckFlags } from './meta.js';
 import { besides, fileProblem, type Position, type ReadConfig, readConfigFile } from './read-config.js';
-import { detectTrainer, type ReadBack, readBack, unknownPart } from './reverse.js';
+import { detectTrainer, type ReadBack, readBack, sameValue, unknownPart } from './reverse.js';
 
 /**
  * Writers whose files are an argparse namespace (kohya's --config_file: "its sections are
@@ -48,6 +50,8 @@ interface KnownNames {
   options: Set<string>;
   /** the fields of a language model's dataset entry (TRL's and axolotl's `datasets` list) */
   entry: Set<string>;
+  /** the keys of a dataset file's entries (OneTrainer's `concepts`, SimpleTuner's `dataBackend` lists) */
+  datasetFile: Set<string>;
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -57,14 +61,28 @@ function knownNames(): Map<string, KnownNames> {
   for (const name of readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
     .sort()) {
-    const list = JSON.parse(readFileSync(join(dir, name), 'utf8')) as {
+    const list = JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown> & {
       trainer: string;
       options: string[];
       datasetEntry?: { options: string[] };
     };
-    const known = out.get(list.trainer) ?? { options: new Set<string>(), entry: new Set<string>() };
+    const known = out.get(list.trainer) ?? {
+      options: new Set<string>(),
+      entry: new Set<string>(),
+      datasetFile: new Set<string>(),
+    };
+    // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
+    for (const [key, part] of Object.entries(list))
+      if (!['options', 'datasetEntry', 'readFrom', 'trainer'].includes(key)) {
+        const names = (part as { options?: unknown } | null)?.options;
+        if (Array.isArray(names)) names.forEach((o) => known.datasetFile.add(String(o)));
+      }
     // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
-    const plain = (o: string) => o.split('.').filter((seg) => seg !== '*').join('.');
+    const plain = (o: string) =>
+      o
+        .split('.')
+        .filter((seg) => seg !== '*')
+        .join('.');
     list.options.forEach((o) => known.options.add(plain(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
     out.set(list.trainer, known);
@@ -75,8 +93,10 @@ function knownNames(): Map<string, KnownNames> {
 /** Every option path a table writes (a trainer added with --kb has no list of its own). */
 function tablePaths(config: TrainerConfig): string[] {
   const paths: string[] = [];
+  paths.push(...Object.keys(config.set ?? {}), ...(config.datasetIn ? [config.datasetIn] : []));
   for (const spec of Object.values(config.options)) {
     if (typeof spec === 'string') paths.push(spec);
+    else if (Array.isArray(spec)) paths.push(...spec);
     else if (spec && 'option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
     else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
   }
@@ -84,7 +104,7 @@ function tablePaths(config: TrainerConfig): string[] {
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
   const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
   paths.push(
-    ...Object.values(config.dataset ?? {}),
+    ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
     ...Object.keys(config.datasetEntry ?? {}).map((k) => (dataset ? `${dataset}.${k}` : k)),
   );
   return paths;
@@ -159,39 +179,62 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
 const truthy = (v: unknown) =>
   v === true || (typeof v === 'string' && ['true', '1', 'yes', 'unsloth'].includes(v.toLowerCase()));
 
-/** The dataset file kohya's training config names, read for the resolution, batch and class-image subsets. */
+/** The image subsets a config describes (kohya's dataset TOML, OneTrainer's concepts, ai-toolkit's datasets list), read for the resolution, batch, caching and class-image subsets. */
 interface DatasetRead {
   file: ReadConfig | null;
   values: Partial<Record<string, unknown>>;
   prior: boolean;
+  /** the main file's paths read as subsets' options (ai-toolkit's datasets entries) */
+  read: Set<string>;
   note: string | null;
 }
 
 function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<string, unknown>): DatasetRead {
   const names = config.dataset;
-  const pathOption = typeof config.options.datasetConfig === 'string' ? config.options.datasetConfig : null;
-  const named = pathOption ? options.get(pathOption) : undefined;
-  if (!names || typeof named !== 'string') return { file: null, values: {}, prior: false, note: null };
-  // the trainer opens it from where it is launched; check also looks beside the training config
-  const path = [named, besides(main.file, named)].find((p) => existsSync(p));
-  if (path === undefined)
-    return {
-      file: null,
-      values: {},
-      prior: false,
-      note: `${pathOption} names ${named}, which is neither here nor beside ${main.shown}: resolution, batch and class images are the recipe's`,
-    };
-  const file = readConfigFile(path, 'toml');
+  const none: DatasetRead = { file: null, values: {}, prior: false, read: new Set(), note: null };
+  if (!names) return none;
+  let entries: Array<{ path: string; value: unknown; own: string | null }>;
+  let file: ReadConfig | null = null;
+  if (config.datasetIn) {
+    // the subsets are entries of a list in the training file
+    const prefix = `${config.datasetIn}.`;
+    entries = [...options]
+      .filter(([p]) => p.startsWith(prefix))
+      .map(([p, value]) => ({ path: p.slice(prefix.length), value, own: p }));
+  } else {
+    const pathOption = typeof config.options.datasetConfig === 'string' ? config.options.datasetConfig : null;
+    const named = pathOption ? options.get(pathOption) : undefined;
+    if (typeof named !== 'string') return none;
+    // the trainer opens it from where it is launched; check also looks beside the training config
+    const path = [named, besides(main.file, named)].find((p) => existsSync(p));
+    if (path === undefined)
+      return {
+        ...none,
+        note: `${pathOption} names ${named}, which is neither here nor beside ${main.shown}: resolution, batch and class images are the recipe's`,
+      };
+    file = readConfigFile(path, undefined, true);
+    entries = file.options.map((o) => ({ path: o.path, value: o.value, own: null }));
+  }
   const values: Record<string, unknown> = {};
+  const read = new Set<string>();
   let prior = false;
   // the most specific wins, as kohya's config_util blends them: subset over dataset over general
-  const rank = (p: string) => p.split('.').length;
-  for (const o of [...file.options].sort((a, b) => rank(a.path) - rank(b.path))) {
-    const leaf = o.path.split('.').pop()!;
-    for (const [setting, name] of Object.entries(names)) if (leaf === name) values[setting] = o.value;
-    if (names.isReg && leaf === names.isReg && o.value === true) prior = true;
+  const depth = (p: string) => p.split('.').length;
+  for (const e of [...entries].sort((a, b) => depth(a.path) - depth(b.path))) {
+    for (const [setting, spec] of Object.entries(names)) {
+      const name = typeof spec === 'string' ? spec : spec.option;
+      if (e.path !== name && !e.path.endsWith(`.${name}`)) continue;
+      if (e.own) read.add(e.own);
+      const value =
+        typeof spec === 'string' ? e.value : Object.entries(spec.values).find(([, v]) => sameValue(v, e.value))?.[0];
+      if (setting === 'isReg') prior ||= value === true;
+      // bucket sizes: the largest is the one a step's memory is for
+      else if (setting === 'resolutions')
+        values['resolution'] = Array.isArray(value) ? Math.max(...value.map(Number)) : value;
+      else if (value !== undefined) values[setting] = value;
+    }
   }
-  return { file, values, prior, note: null };
+  return { file, values, prior, read, note: null };
 }
 
 export interface Verdict {
@@ -308,6 +351,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const warnings: string[] = [];
   // the technique: the one whose options the file has, then what the run's other settings say
   const settings = { ...back.settings, ...dataset.values };
+  dataset.read.forEach((p) => back.read.add(p));
   const prior = dataset.file ? dataset.prior : !argparse && settings.priorLossWeight !== undefined;
   let technique = back.technique;
   const has = (id: string) => config.techniques[id] !== undefined;
@@ -359,6 +403,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     fromFiles = await withModelFiles(baseKb, modelName, ctx.io.env);
   }
   const kb: KnowledgeBase = fromFiles.kb;
+  const techniqueEntry = resolveTechnique(kb, technique, '--technique');
 
   // estimate's flags, each value checked by the flag's own parser, a bad one named by file:line:column
   const eflags: EstimateFlags = {
@@ -371,13 +416,17 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const settingPath = (setting: ConfigSetting): string => {
     const spec = config.options[setting];
     if (typeof spec === 'string') return spec;
+    if (Array.isArray(spec)) return spec[0]!;
     if (spec && 'option' in spec) return Array.isArray(spec.option) ? spec.option[0]! : spec.option;
-    return config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>] ?? setting;
+    const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
+    return d === undefined ? setting : typeof d === 'string' ? d : d.option;
   };
   for (const [setting, flag] of Object.entries(SETTING_FLAGS) as Array<[ConfigSetting, keyof EstimateFlags]>) {
     let value = settings[setting];
     if (value === undefined) continue;
     if (setting === 'quantize' && technique === 'qlora') continue; // implied by the technique
+    // an adapter's shape means nothing to a run that trains every weight (a table's default targets set)
+    if ((setting === 'rank' || setting === 'targets') && !METHOD_TRAITS[techniqueEntry.method].rank) continue;
     if (setting === 'blocksToSwap' && Number(value) === 0) continue;
     if (setting === 'resolution' && Array.isArray(value)) value = value.join('x');
     const spec = ESTIMATE_OPTIONS[flag as keyof typeof ESTIMATE_OPTIONS] as { parse?: (t: string) => unknown };
@@ -423,7 +472,9 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // the image settings: only image trainers' tables have options for them
   if (bool('cache') === false) eflags.cache = false;
   const unetOnly = bool('unetOnly');
-  if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
+  const trainTE = bool('trainTextEncoder');
+  if (trainTE !== undefined) eflags.trainTextEncoder = trainTE;
+  else if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
   if (prior) eflags.priorPreservation = true;
 
   const request = estimateRequest(kb, eflags);
@@ -450,11 +501,11 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // every key the trainer does not have, with the nearest it has
   const known = names(trainer);
   const unknownKeys: UnknownKey[] = [];
-  const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false) => {
+  const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false, within = known) => {
     const seen = new Set<string>();
     for (const path of opts) {
       if (read.has(path)) continue;
-      const key = unknownPart(path, known, leaf);
+      const key = unknownPart(path, within, leaf);
       if (key === null || seen.has(key)) continue;
       seen.add(key);
       const p = f.positionOf(key);
@@ -463,17 +514,34 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         key,
         line: p?.line ?? null,
         column: p?.column ?? null,
-        suggestion: nearestName(key, known),
+        suggestion: nearestName(key, within),
       });
     }
   };
-  collect(main, options.keys(), back.read);
-  if (dataset.file)
+  // the header config writes into JSON files (a key the trainers ignore) is ours, not the trainer's
+  const ours = (path: string) => path.split('.').some((seg) => seg === JSON_HEADER_KEY);
+  collect(
+    main,
+    [...options.keys()].filter((p) => !ours(p)),
+    back.read,
+  );
+  if (dataset.file) {
+    const own = lists.get(trainer.id);
+    const datasetNames = new Set([
+      ...known,
+      ...(own?.datasetFile ?? []),
+      ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
+      ...Object.keys(config.datasetSet ?? {}),
+      ...(config.datasetEntries ?? []).flatMap((e) => Object.keys(e)),
+    ]);
     collect(
       dataset.file,
-      dataset.file.options.map((o) => o.path),
+      dataset.file.options.map((o) => o.path).filter((p) => !ours(p)),
       new Set(),
+      true,
+      datasetNames,
     );
+  }
 
   const verdict = verdictOf(result, flags.time ?? null);
   const changes = changesFor(result, trainer, config, modelName, verdict);

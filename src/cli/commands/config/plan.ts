@@ -123,8 +123,6 @@ export function settingValues(
   input: ConfigInput,
   config: TrainerConfig,
   files: { dataset: string | null },
-  /** the options by setting: the table's, with the model group's own (config.groups[].options) over them */
-  specs: TrainerConfig['options'] = config.options,
 ): Partial<Record<ConfigSetting, unknown>> {
   const s = input.settings;
   const image = s.resolution !== null;
@@ -229,7 +227,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const group = config.groups?.find((g) => g.groups.includes(model.group));
   // the group's own names replace the table's (in the table's order), and add what only its scripts have
   const specs: TrainerConfig['options'] = { ...config.options, ...group?.options };
-  const values = settingValues(input, config, files, specs);
+  const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
