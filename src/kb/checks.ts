@@ -287,6 +287,22 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
             field: { path: ['config', 'groups', j, 'groups', k] },
             message: unknownGroup(id),
           });
+    for (const [j, g] of (tr.config?.groups ?? []).entries())
+      for (const id of Object.keys(g.scripts ?? {}))
+        if (!tr.config?.techniques[id])
+          out.push({
+            key: `trainers:${tr.id}`,
+            field: { path: ['config', 'groups', j, 'scripts', id] },
+            message: `a script for '${id}', which the config does not write (config.techniques)`,
+          });
+    for (const [id, t] of Object.entries(tr.config?.techniques ?? {}))
+      for (const [k, group] of (t.groups ?? []).entries())
+        if (!(tr.config?.groups ?? []).some((g) => g.groups.includes(group)))
+          out.push({
+            key: `trainers:${tr.id}`,
+            field: { path: ['config', 'techniques', id, 'groups', k] },
+            message: `'${group}' is not among the config's groups (config.groups)`,
+          });
   }
   for (const m of kb.models) {
     const field = { path: ['group'] };

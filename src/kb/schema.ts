@@ -475,8 +475,11 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
  */
 const ConfigOptionSchema = z.union([
   text,
+  // one setting written to several options (Unsloth's sequence length: from_pretrained.max_seq_length
+  // and SFTConfig.max_length), each with the setting's value
   z.array(text).min(2),
-  z.strictObject({ option: text, values: z.record(text, OptionValueSchema) }),
+  // option: several options given the same mapped value (Unsloth's use_gradient_checkpointing, in both calls)
+  z.strictObject({ option: z.union([text, z.array(text).min(2)]), values: z.record(text, OptionValueSchema) }),
   /** a switch written as the option that turns it off (LLaMA-Factory's disable_gradient_checkpointing) */
   z.strictObject({ option: text, negate: z.literal(true) }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
@@ -544,8 +547,12 @@ export const TrainerConfigSchema = z.strictObject({
         groups: z.array(id).min(1),
         models: z.array(id).min(1).optional(),
         script: text.optional(),
+        /** per technique: the script it runs with instead (diffusers: train_dreambooth.py for full DreamBooth) */
+        scripts: z.record(id, text).optional(),
         set: OptionSetSchema.optional(),
         techniques: z.record(id, OptionSetSchema).optional(),
+        /** options these models' scripts name differently or have besides the table's (replacing its entries) */
+        options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
         /** what these models add to the layout (the files the options name) */
         layout: text.optional(),
       }),
@@ -553,10 +560,18 @@ export const TrainerConfigSchema = z.strictObject({
     .optional(),
   /**
    * per technique the table writes: the options that select it (absent: the trainer's default),
-   * and the script or recipe its launch runs when that depends on the technique (litgpt
-   * finetune_lora / finetune_full, torchtune's recipes; it wins over the group's)
+   * the script or recipe its launch runs when that depends on the technique (litgpt
+   * finetune_lora / finetune_full, torchtune's recipes; it wins over the group's), and the model
+   * groups it is written for, when not all of the table's (diffusers' --use_dora: SDXL only)
    */
-  techniques: z.record(id, z.strictObject({ set: OptionSetSchema.optional(), script: text.optional() })),
+  techniques: z.record(
+    id,
+    z.strictObject({
+      set: OptionSetSchema.optional(),
+      script: text.optional(),
+      groups: z.array(id).min(1).optional(),
+    }),
+  ),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**

@@ -60,15 +60,22 @@ export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offlo
  * The writers `finetune-advisor config` lays a trainer's files out with (the file shapes: kohya's
  * training and dataset TOML; one flat YAML file, as `trl sft --config` and axolotl read); the
  * option names they write come from the trainer's option table (trainers.yaml `config`), not from
- * the writer.
+ * the writer. `shell`: a POSIX sh script of one `accelerate launch SCRIPT --flag value ...` command
+ * (the diffusers example scripts, which take argparse flags only); `python`: a Python script of
+ * keyword arguments to known calls, each option named `CALL.keyword` (Unsloth's API).
  */
-export const CONFIG_WRITERS = ['kohya', 'yaml', 'json'] as const;
+export const CONFIG_WRITERS = ['kohya', 'yaml', 'json', 'shell', 'python'] as const;
 /**
  * The run's settings an option table names a trainer's option for (trainers.yaml `config.options`):
  * the resolved run's settings (TrainingSettings) and the file-level ones a config needs (model,
  * output, dataset; `datasetDir`: the folder of a dataset registry, LLaMA-Factory's dataset_info.json; `dataFile`: the data file's path as one value, litgpt's data.init_args.json_path; `globalBatch`: micro-batch x accumulation on one device, litgpt's train.global_batch_size). `alpha` is written equal to the rank (alpha / rank = 1; the estimate does not
  * depend on it); `epochs` is read by `check` only (config writes the steps); `unetOnly` is the inverse of trainTextEncoder; `cacheTextEncoder` caches the text
- * encoders' outputs when they are frozen and latents are cached.
+ * encoders' outputs when they are frozen and latents are cached. The image settings a trainer
+ * without a dataset file takes as options (diffusers' flags): `instanceData` / `classData` the
+ * folders, `instancePrompt` / `classPrompt` ("a photo of TOKEN CLASS" / "a photo of CLASS"),
+ * `priorPreservation` the switch, `classImages` how many class images, `trainTextEncoder`.
+ * `checkpointing` is gradient checkpointing as off, on or offloaded (CHECKPOINTING), for a trainer
+ * whose option tells the last two apart (Unsloth's use_gradient_checkpointing "unsloth").
  */
 export const CONFIG_SETTINGS = [
   'model',
@@ -105,6 +112,13 @@ export const CONFIG_SETTINGS = [
   'priorLossWeight',
   'attention',
   'loss',
+  'instanceData',
+  'instancePrompt',
+  'priorPreservation',
+  'classData',
+  'classPrompt',
+  'classImages',
+  'checkpointing',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

@@ -1,6 +1,8 @@
 // The text of `config`'s files: a planned trainer config (src/cli/commands/config/plan.ts) laid out
 // as the trainer reads it: kohya's training TOML (--config_file) and dataset TOML
-// (--dataset_config); one YAML file (`trl sft --config`, `axolotl train`). Each file starts with
+// (--dataset_config); one YAML file (`trl sft --config`, `axolotl train`); a POSIX sh script of one
+// `accelerate launch` command (the diffusers example scripts); a Python script of keyword arguments
+// to Unsloth's and TRL's calls. Each file starts with
 // comment lines naming the command that wrote it and the trainer version its option names were
 // checked against. Loaded only on the `config` path (it brings the yaml package).
 import { stringify } from 'yaml';
@@ -122,6 +124,142 @@ function registryFile(plan: ConfigPlan, command: string, name: string): ConfigFi
   return { name, text: JSON.stringify(json, null, 2) + '\n' };
 }
 
+// ---------- POSIX sh ----------
+
+/**
+ * One word for a POSIX shell: as is when it has only characters no shell treats specially, else in
+ * single quotes (inside which nothing is special; a quote is closed, escaped and reopened: '\'').
+ */
+export const shellWord = (v: string) => (/^[\w.:/@=,+-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
+
+/**
+ * An option as argparse words: `--name value`; a switch (argparse store_true) is `--name` alone when
+ * on and left out when off (the scripts' switches all default to off); a list is its items as words.
+ */
+function shellArgs([name, value]: [string, OptionValue]): string[] | null {
+  if (value === false) return null;
+  if (value === true) return [`--${name}`];
+  if (Array.isArray(value)) {
+    if (value.some((x) => typeof x === 'object')) throw new Error(`no shell words for the option ${name}'s entries`);
+    return [`--${name}`, ...(value as Array<string | number>).map((x) => shellWord(String(x)))];
+  }
+  if (typeof value === 'number' && !Number.isFinite(value)) throw new Error(`no shell word for ${value}`);
+  return [`--${name}`, shellWord(String(value))];
+}
+
+function shellFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  if (!plan.script) throw new Error(`${plan.trainer.id}: a shell config needs a script (config.groups)`);
+  const args = plan.options.flatMap((o) => {
+    const words = shellArgs(o);
+    return words ? [words.join(' ')] : [];
+  });
+  // one option a line, each line but the last continued with a backslash
+  const lines = [`accelerate launch ${shellWord(plan.script)}`, ...args.map((a) => `  ${a}`)];
+  const body = lines.map((l, i) => (i < lines.length - 1 ? `${l} \\` : l));
+  return [
+    {
+      name: plan.fileNames.config,
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', ...body, ''].join('\n'),
+    },
+  ];
+}
+
+// ---------- Python ----------
+
+/**
+ * A Python literal: a string through JSON's escapes, all of which Python's string literals share
+ * (\" \\ \/ \b \f \n \r \t \uXXXX), with the other C1 controls and the line and paragraph
+ * separators escaped too so that no character can end the line; True, False, None; a number in
+ * JavaScript's shortest form (a valid Python int or float: 5e-05 is 0.00005, 1e-7 stays 1e-7); a list.
+ */
+export function pythonLiteral(v: unknown): string {
+  if (typeof v === 'string')
+    return JSON.stringify(v).replace(
+      /[\u007f-\u009f\u2028\u2029]/g,
+      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  if (typeof v === 'boolean') return v ? 'True' : 'False';
+  if (v === null) return 'None';
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v)) throw new Error(`no Python literal for ${v}`);
+    return String(v);
+  }
+  if (Array.isArray(v)) return `[${v.map(pythonLiteral).join(', ')}]`;
+  throw new Error(`no Python literal for ${JSON.stringify(v)}`);
+}
+
+/**
+ * The calls an Unsloth script is made of, in order, each with the code around its keyword arguments:
+ * unsloth-cli.py's shape (unslothai/unsloth@015bdef0): the model loaded, its adapters added (left
+ * out when the table writes none of get_peft_model's keywords: full fine-tuning), the JSONL file,
+ * then TRL's SFTTrainer with an SFTConfig. Option names are `CALL.keyword` (the call's last name).
+ */
+const PYTHON_CALLS: Array<{
+  call: string;
+  open: string[];
+  close: string[];
+  indent: string;
+  /** the call is made only when this keyword is written (get_peft_model's rank: not for full fine-tuning) */
+  requires?: string;
+}> = [
+  {
+    call: 'from_pretrained',
+    open: ['model, tokenizer = FastLanguageModel.from_pretrained('],
+    close: [')'],
+    indent: '    ',
+  },
+  {
+    call: 'get_peft_model',
+    open: ['model = FastLanguageModel.get_peft_model(', '    model,'],
+    close: [')'],
+    indent: '    ',
+    requires: 'r',
+  },
+  { call: 'load_dataset', open: ['dataset = load_dataset('], close: [')'], indent: '    ' },
+  {
+    call: 'SFTConfig',
+    open: [
+      'trainer = SFTTrainer(',
+      '    model=model,',
+      '    processing_class=tokenizer,',
+      '    train_dataset=dataset,',
+      '    args=SFTConfig(',
+    ],
+    close: ['    ),', ')'],
+    indent: '        ',
+  },
+];
+
+function pythonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const byCall = new Map<string, Options>();
+  for (const [name, value] of plan.options) {
+    const dot = name.indexOf('.');
+    const call = name.slice(0, dot);
+    if (dot < 0 || !PYTHON_CALLS.some((c) => c.call === call))
+      throw new Error(`${plan.trainer.id}: the option ${name} names no call of the script (CALL.keyword)`);
+    byCall.set(call, [...(byCall.get(call) ?? []), [name.slice(dot + 1), value]]);
+  }
+  const code: string[] = [
+    // Unsloth first: importing it patches transformers and TRL (its README's order)
+    'from unsloth import FastLanguageModel',
+    'from datasets import load_dataset',
+    'from trl import SFTConfig, SFTTrainer',
+    '',
+  ];
+  for (const c of PYTHON_CALLS) {
+    const kwargs = byCall.get(c.call) ?? [];
+    if (c.requires && !kwargs.some(([k]) => k === c.requires)) continue;
+    code.push(...c.open, ...kwargs.map(([k, v]) => `${c.indent}${k}=${pythonLiteral(v)},`), ...c.close);
+  }
+  code.push('trainer.train()', '# the adapters (or the model) into output_dir', 'trainer.save_model()');
+  return [
+    {
+      name: plan.fileNames.config,
+      text: [...header(plan, command, [reads(plan), ...plan.notes]), '', ...code, ''].join('\n'),
+    },
+  ];
+}
+
 // ---------- JSON ----------
 
 /**
@@ -169,8 +307,18 @@ function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
 
 /** The files of a planned config, each with its name and text. */
 export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  if (plan.writer === 'kohya') return kohyaFiles(plan, command);
-  return plan.writer === 'json' ? jsonFiles(plan, command) : yamlFiles(plan, command);
+  switch (plan.writer) {
+    case 'kohya':
+      return kohyaFiles(plan, command);
+    case 'json':
+      return jsonFiles(plan, command);
+    case 'shell':
+      return shellFiles(plan, command);
+    case 'python':
+      return pythonFiles(plan, command);
+    default:
+      return yamlFiles(plan, command);
+  }
 }
 
 /** The launch command: the table's, with the script and the config file's path put in. */

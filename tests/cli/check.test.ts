@@ -24,22 +24,22 @@ interface Pair {
   technique: string;
   model: string;
 }
-const ALL_PAIRS: Pair[] = kb.trainers
-  .filter((t) => t.config)
-  .flatMap((t) =>
-    Object.keys(t.config!.techniques).flatMap((technique) => {
-      const tech = kb.techniques.find((x) => x.id === technique)!;
-      const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
-      return t.families.flatMap((family) =>
-        modelsFor(groups, family)
-          .filter((id) => {
-            const model = kb.models.find((m) => m.id === id)!;
-            return tech.families.includes(model.family) && tech.defaults[model.group] !== undefined;
-          })
-          .map((model) => ({ trainer: t.id, technique, model })),
-      );
-    }),
-  );
+/** Trainers whose files are scripts (train.sh, train.py): check does not read them yet (tests/cli/config-script-trainers.test.ts reads them back). */
+const readable = (t: (typeof kb.trainers)[number]) => t.config && !['shell', 'python'].includes(t.config.writer);
+const ALL_PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
+  Object.keys(t.config!.techniques).flatMap((technique) => {
+    const tech = kb.techniques.find((x) => x.id === technique)!;
+    const groups = t.config!.groups ? [...new Set(t.config!.groups.flatMap((g) => g.groups))] : null;
+    return t.families.flatMap((family) =>
+      modelsFor(groups, family)
+        .filter((id) => {
+          const model = kb.models.find((m) => m.id === id)!;
+          return tech.families.includes(model.family) && tech.defaults[model.group] !== undefined;
+        })
+        .map((model) => ({ trainer: t.id, technique, model })),
+    );
+  }),
+);
 
 /** each pair once (a trainer of image and video models lists its image models under both families) */
 const PAIRS = ALL_PAIRS.filter((p, i) => ALL_PAIRS.findIndex((q) => JSON.stringify(q) === JSON.stringify(p)) === i);
@@ -64,7 +64,7 @@ async function json(argv: string[]): Promise<Json> {
 
 describe('check reads back what config writes', () => {
   it('covers every trainer with an option table', () => {
-    expect(new Set(PAIRS.map((p) => p.trainer))).toEqual(new Set(kb.trainers.filter((t) => t.config).map((t) => t.id)));
+    expect(new Set(PAIRS.map((p) => p.trainer))).toEqual(new Set(kb.trainers.filter(readable).map((t) => t.id)));
   });
 
   it.each(PAIRS)('$trainer $technique $model: the same settings', async ({ trainer, technique, model }) => {
@@ -238,11 +238,15 @@ describe('check: files handled safely (exit 1, file:line:column, nothing run or 
 
 describe("check on the trainers' own published example configs (tests/fixtures/trainer-examples)", () => {
   const ROOT = join(__dirname, '../fixtures/trainer-examples');
-  const examples = readdirSync(ROOT).flatMap((trainer) =>
-    readdirSync(join(ROOT, trainer))
-      .filter((f) => f !== 'SOURCE.md')
-      .map((f) => [`${trainer}/${f}`, trainer] as const),
-  );
+  // the script trainers' examples (train.sh, train.py) are read by config-script-trainers.test.ts until check reads scripts
+  const scriptTrainers = new Set(kb.trainers.filter((t) => t.config && !readable(t)).map((t) => t.id));
+  const examples = readdirSync(ROOT)
+    .filter((trainer) => !scriptTrainers.has(trainer))
+    .flatMap((trainer) =>
+      readdirSync(join(ROOT, trainer))
+        .filter((f) => f !== 'SOURCE.md')
+        .map((f) => [`${trainer}/${f}`, trainer] as const),
+    );
 
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
     const path = join(ROOT, name);

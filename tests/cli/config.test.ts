@@ -369,8 +369,8 @@ describe('config usage errors (exit 2, one line)', () => {
       'error: --trainer litgpt does not run dora. Trainers that run it: trl, unsloth, axolotl, llama-factory, torchtune, ms-swift.',
     ],
     [
-      ['--trainer', 'unsloth', '--technique', 'lora', '--model', 'llama-3.1-8b'],
-      'error: config writes files for --trainer kohya, ai-toolkit, onetrainer, simpletuner, trl, axolotl, llama-factory, torchtune, litgpt, ms-swift; not yet for unsloth.',
+      ['--trainer', 'transformers', '--technique', 'lora', '--model', 'llama-3.1-8b'],
+      'error: config writes files for --trainer diffusers, kohya, ai-toolkit, onetrainer, simpletuner, trl, unsloth, axolotl, llama-factory, torchtune, litgpt, ms-swift; not yet for transformers.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],

@@ -133,6 +133,43 @@ const cases: Array<[name: string, argv: string[]]> = [
     'config torchtune qlora llama-3.1-8b 4090',
     ['config', '--trainer', 'torchtune', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
   ],
+  // reviewed against examples/dreambooth/README_sdxl.md's launch command (trainers.md section 6)
+  [
+    'config diffusers dreambooth-lora sdxl 4090 prior preservation',
+    [
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'dreambooth-lora',
+      '--model',
+      'sdxl',
+      '--gpu',
+      '4090',
+      '--prior-preservation',
+      '--token',
+      'sks',
+      '--class-word',
+      'dog',
+    ],
+  ],
+  // reviewed against unsloth-cli.py's calls (trainers.md section 9)
+  [
+    'config unsloth qlora llama-3.1-8b 4090',
+    [
+      'config',
+      '--trainer',
+      'unsloth',
+      '--technique',
+      'qlora',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '4090',
+      '--seq-len',
+      '2048',
+    ],
+  ],
   [
     'estimate lora flux-dev 3090 json',
     [

@@ -216,11 +216,21 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           entry: { file_name: '{data}', columns: { messages: 'messages' } },
         },
         // FLUX's group sets every field (a script, options, a layout note), narrowed to a model with
-        // a builder per technique as torchtune's entries are
+        // a builder per technique as torchtune's entries are, with a technique's script and the
+        // group's own option names added (diffusers' table has those)
         groups: kohyaConfig
           .groups!.filter((g) => g.layout)
-          .map((g) => ({ ...g, models: ['flux-dev'], techniques: { loha: { network_dim: 8 } } })),
-        techniques: { loha: { ...kohyaConfig.techniques['loha']!, script: 'flux_train_network.py' } },
+          .map((g) => ({
+            groups: g.groups,
+            models: ['flux-dev'],
+            script: g.script,
+            scripts: { loha: 'flux_train_network.py' },
+            set: g.set,
+            techniques: { loha: { network_dim: 8 } },
+            options: { rank: 'network_dim' },
+            layout: g.layout,
+          })),
+        techniques: { loha: { ...kohyaConfig.techniques['loha']!, script: 'flux_train_network.py', groups: ['flux'] } },
       },
       notes: 'notes',
       sources: [FULL_SOURCE],

@@ -77,12 +77,14 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       if (typeof value === 'boolean') settings[setting] = !value;
       else unmapped.push({ path: spec.option, value, setting, known: ['true', 'false'] });
     } else if ('option' in spec) {
-      if (!file.has(spec.option)) continue;
-      read.add(spec.option);
-      const value = file.get(spec.option);
+      // one mapped value at several paths (Unsloth's use_gradient_checkpointing in both calls): the first the file has
+      const path = (Array.isArray(spec.option) ? spec.option : [spec.option]).find((p) => file.has(p));
+      if (path === undefined) continue;
+      read.add(path);
+      const value = file.get(path);
       const key = Object.entries(spec.values).find(([, v]) => sameValue(v, value))?.[0];
       if (key !== undefined) settings[setting] = key;
-      else unmapped.push({ path: spec.option, value, setting, known: Object.values(spec.values).map(String) });
+      else unmapped.push({ path, value, setting, known: Object.values(spec.values).map(String) });
     } else {
       const match = matchSet(spec.sets, file);
       if (match) {

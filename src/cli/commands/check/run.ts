@@ -38,6 +38,13 @@ import { detectTrainer, type ReadBack, readBack, sameValue, unknownPart } from '
  */
 const ARGPARSE_WRITERS = new Set<string>(['kohya']);
 
+/**
+ * Writers whose files are scripts (diffusers' train.sh, Unsloth's train.py), which check does not
+ * read yet: their readers are config/script-options.ts (over shell-words.ts and python-calls.ts).
+ * Until then their tables take no part in telling the trainer.
+ */
+const SCRIPT_WRITERS = new Set<string>(['shell', 'python']);
+
 /** The option names each trainer has, read from its source (data/trainer-options/*.json, loaded on this path only). */
 interface KnownNames {
   options: Set<string>;
@@ -90,7 +97,7 @@ function tablePaths(config: TrainerConfig): string[] {
   for (const spec of Object.values(config.options)) {
     if (typeof spec === 'string') paths.push(spec);
     else if (Array.isArray(spec)) paths.push(...spec);
-    else if (spec && 'option' in spec) paths.push(spec.option);
+    else if (spec && 'option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
     else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
   }
   for (const g of config.groups ?? [])
@@ -305,10 +312,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       ...(t.config ? tablePaths(t.config) : []),
     ]);
   };
-  const writers = baseKb.trainers.filter((t) => t.config).map((t) => t.id);
+  const writers = baseKb.trainers.filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer)).map((t) => t.id);
   let trainer: Trainer;
   if (flags.trainer !== undefined) {
     const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
+    if (found?.config && SCRIPT_WRITERS.has(found.config.writer))
+      throw new UsageError(
+        `--trainer ${found.id}: check does not read ${found.config.file} (a script) yet. Allowed: ${writers.join(', ')}.`,
+      );
     if (!found?.config)
       throw new UsageError(
         `--trainer '${flags.trainer}': check reads the files of the trainers config writes for. Allowed: ${writers.join(', ')}.`,
@@ -317,7 +328,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   } else {
     // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
     const scored = baseKb.trainers
-      .filter((t) => t.config)
+      .filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer))
       .map((t) => ({
         t,
         score: detectTrainer({ ...baseKb, trainers: [t] }, optionsAsRead(main, t.config!), names)[0]!.score,
@@ -410,7 +421,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     const spec = config.options[setting];
     if (typeof spec === 'string') return spec;
     if (Array.isArray(spec)) return spec[0]!;
-    if (spec && 'option' in spec) return spec.option;
+    if (spec && 'option' in spec) return Array.isArray(spec.option) ? spec.option[0]! : spec.option;
     const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
     return d === undefined ? setting : typeof d === 'string' ? d : d.option;
   };

@@ -13,7 +13,7 @@ export function registerConfig(program: Command, ctx: Context): void {
   addOptions(cmd, CONFIG_OPTIONS)
     .addHelpText(
       'after',
-      `\nTakes estimate's flags and --trainer (kohya, ai-toolkit, onetrainer, simpletuner, trl or axolotl).\nWithout --out, prints each file under a line "==> NAME <==", then the launch command and the dataset\nlayout the trainer expects. Each file starts with comments (a JSON file: a __comment key) naming the\ncommand that wrote it and the trainer version its option names were checked against (read from the\ntrainer's source, not run).\n\nExamples:\n${CONFIG_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit status: 0 written or printed; 1 a file in --out exists (without --force) or cannot be written,\nnothing written then; 2 a bad flag, or a technique the trainer does not run (the message names the\ntrainers that do).\n`,
+      `\nTakes estimate's flags and --trainer (kohya, diffusers, ai-toolkit, onetrainer, simpletuner, trl,\nunsloth or axolotl). Without --out, prints each file under a line "==> NAME <==", then the launch command and the dataset\nlayout the trainer expects. Each file starts with comments (a JSON file: a __comment key) naming the\ncommand that wrote it and the trainer version its option names were checked against (read from the\ntrainer's source, not run).\n\nExamples:\n${CONFIG_EXAMPLES.map((e) => `  $ ${e}`).join('\n')}\n\nExit status: 0 written or printed; 1 a file in --out exists (without --force) or cannot be written,\nnothing written then; 2 a bad flag, or a technique the trainer does not run (the message names the\ntrainers that do).\n`,
     )
     .action(async (flags: ConfigFlags, command: Command) => {
       const { runConfig } = await import('./run.js');

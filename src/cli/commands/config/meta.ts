@@ -27,4 +27,6 @@ export const CONFIG_EXAMPLES = [
   'finetune-advisor config --trainer kohya --technique dreambooth-lora --model sd15 --prior-preservation --out run1',
   'finetune-advisor config --trainer trl --technique qlora --model llama-3.1-8b --gpu 4090 --seq-len 2048 --out run1',
   'finetune-advisor config --trainer axolotl --technique lora --model qwen3-8b --out run1 --force --json',
+  'finetune-advisor config --trainer diffusers --technique dreambooth-lora --model sdxl --prior-preservation --class-word dog',
+  'finetune-advisor config --trainer unsloth --technique qlora --model qwen3-8b --seq-len 2048 --out run1',
 ];

@@ -24,11 +24,11 @@ export interface ConfigPlan {
   writer: ConfigWriter;
   trainer: Trainer;
   config: TrainerConfig;
-  /** the training options (kohya's --config_file TOML, TRL's YAML) */
+  /** the training options (kohya's --config_file TOML, TRL's YAML, diffusers' flags, Unsloth's CALL.keyword arguments) */
   options: Options;
   /** kohya: the dataset TOML's general options, its dataset's options and its subsets */
   dataset: { general: Options; dataset: Options; subsets: ImageSubset[] } | null;
-  /** the script the launch command runs (kohya); null when the trainer has one command */
+  /** the script the launch command or train.sh runs (kohya, diffusers: per group and technique); null when the trainer has one command */
   script: string | null;
   /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
@@ -59,6 +59,10 @@ export interface ConfigInput {
 
 /** The JSONL file a language model's config reads. */
 const TRAIN_JSONL = 'train.jsonl';
+
+/** The image folders of a trainer that takes them as options (diffusers' --instance_data_dir, --class_data_dir). */
+const INSTANCE_DIR = 'instance_images';
+const CLASS_DIR = 'class_images';
 
 const join = (dir: string, name: string) => (dir === '.' ? name : `${dir.replace(/\/+$/, '')}/${name}`);
 
@@ -106,6 +110,13 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
     throw new UsageError(
       `config writes ${trainer.id} files for ${model.id} with --technique ${Object.keys(entry.techniques).join(', ')} (the builders its table has); not ${technique.id}.`,
     );
+  const only = config.techniques[technique.id]!.groups;
+  if (only && !only.includes(model.group)) {
+    const how = runs?.via ? ` (${trainer.id}: ${runs.via})` : '';
+    throw new UsageError(
+      `config writes ${trainer.id} files for --technique ${technique.id} on ${only.join(', ')} models; ${model.id} is a ${model.group} model${how}.`,
+    );
+  }
   return config;
 }
 
@@ -115,6 +126,7 @@ const groupFor = (config: TrainerConfig, model: Model) =>
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
+  checkpointing: '--[no-]gradient-checkpointing',
   precision: '--precision',
   savePrecision: '--save-precision',
   quantize: '--quantize',
@@ -134,6 +146,7 @@ export function settingValues(
   const s = input.settings;
   const image = s.resolution !== null;
   const registry = config.datasetRegistry;
+  const prior = s.priorPreservation;
   return {
     model: input.modelPath,
     outputDir: join(input.dir, 'output'),
@@ -186,6 +199,14 @@ export function settingValues(
     priorLossWeight: s.priorPreservation ? 1 : undefined,
     attention: s.attention,
     loss: s.loss,
+    instanceData: image ? join(input.dir, INSTANCE_DIR) : undefined,
+    // the diffusers DreamBooth README's prompts: "a photo of sks dog", class "a photo of dog"
+    instancePrompt: image ? `a photo of ${input.token} ${input.classWord}` : undefined,
+    priorPreservation: image ? prior : undefined,
+    classData: prior ? join(input.dir, CLASS_DIR) : undefined,
+    classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
+    classImages: prior ? (s.classImages ?? undefined) : undefined,
+    checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
   };
 }
 
@@ -216,15 +237,21 @@ export function writeSetting(
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
-    return [[spec.option, mapped]];
+    return (Array.isArray(spec.option) ? spec.option : [spec.option]).map((name): [string, OptionValue] => [
+      name,
+      mapped,
+    ]);
   }
   const set = spec.sets[String(value)];
   if (set === undefined) throw unmapped(Object.keys(spec.sets));
   return Object.entries(set);
 }
 
-/** The switches config refuses to leave out when the run turns them on and the table has no option for them. */
-const STRICT_SWITCHES: readonly ConfigSetting[] = ['gradientCheckpointing'];
+/**
+ * The switches config refuses to leave out when the run turns them on and the table has no option
+ * for them, with the settings that write them another way (Unsloth's checkpointing: on, off or offloaded).
+ */
+const STRICT_SWITCHES: ReadonlyArray<[ConfigSetting, ConfigSetting[]]> = [['gradientCheckpointing', ['checkpointing']]];
 
 /** Options with later ones replacing earlier ones of the same name, in first-seen order. */
 function merged(...lists: Options[]): Options {
@@ -246,19 +273,29 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config: config.file,
     dataset: config.dataset ? (config.datasetFile ?? null) : (registry?.file ?? null),
   };
-  const values = settingValues(input, config, files);
-  const options: Options = [];
-  for (const [setting, spec] of Object.entries(config.options) as Array<
-    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
-  >)
-    options.push(...writeSetting(trainer, setting, spec, values[setting]));
-  // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing);
-  // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
-  for (const setting of STRICT_SWITCHES)
-    if (!(setting in config.options)) writeSetting(trainer, setting, undefined, values[setting]);
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
-  if (input.settings.priorPreservation && !config.dataset?.isReg)
+  // the group's own names replace the table's (in the table's order), and add what only its scripts have
+  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options };
+  const values = settingValues(input, config, files);
+  const options: Options = [];
+  for (const [setting, spec] of Object.entries(specs) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
+  >) {
+    // a Python script passes the dataset entry as the keyword arguments of one call (load_dataset.path, ...)
+    if (setting === 'dataset' && config.writer === 'python' && typeof spec === 'string') {
+      const entry = (values.dataset as Array<Record<string, string>> | undefined)?.[0] ?? {};
+      options.push(...Object.entries(entry).map(([k, v]): [string, OptionValue] => [`${spec}.${k}`, v]));
+      continue;
+    }
+    options.push(...writeSetting(trainer, setting, spec, values[setting]));
+  }
+  // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing);
+  // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
+  for (const [setting, alternatives] of STRICT_SWITCHES)
+    if (![setting, ...alternatives].some((a) => a in specs)) writeSetting(trainer, setting, undefined, values[setting]);
+  // class images: a class-image subset (kohya's is_reg) or the trainer's own options (diffusers' --class_data_dir)
+  if (input.settings.priorPreservation && !config.dataset?.isReg && !specs.priorPreservation)
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
     );
@@ -281,7 +318,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(techniqueEntry?.set ?? {}),
   );
   const notes: string[] = [];
-  const alpha = config.options.alpha;
+  const alpha = specs.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined)
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
   return {
@@ -290,7 +327,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config,
     options: all,
     dataset: config.dataset && files.dataset ? dataset : null,
-    script: techniqueEntry?.script ?? group?.script ?? null,
+    script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
     registry: registry
       ? {
@@ -310,7 +347,9 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile
         ? [TRAIN_JSONL]
-        : [],
+        : specs.instanceData && values.instanceData
+          ? [`${INSTANCE_DIR}/`, ...(values.classData && specs.classData ? [`${CLASS_DIR}/`] : [])]
+          : [],
   };
 }
 

@@ -9,7 +9,13 @@ import { estimate } from '../../../estimate/estimate.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
-import { type ConfigFile, configFiles, launchCommand, renderConfigText } from '../../../render/trainer-config.js';
+import {
+  type ConfigFile,
+  configFiles,
+  launchCommand,
+  renderConfigText,
+  shellWord,
+} from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
 import { showControls } from '../../quote.js';
 import { withModelFiles } from '../../resolve.js';
@@ -29,8 +35,7 @@ function modelPath(model: Model, given: string | undefined): string {
 
 /** The command line as typed, each word quoted when the shell would need it. */
 export function commandLine(argv: readonly string[]): string {
-  const q = (v: string) => (/^[\w.:/@=,-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`);
-  return showControls(['finetune-advisor', ...argv.map(q)].join(' '));
+  return showControls(['finetune-advisor', ...argv.map(shellWord)].join(' '));
 }
 
 /** Writes every file, or none: an existing one without --force is an error before anything is written. */

@@ -1,0 +1,98 @@
+// The script writers' files as option paths and values, the shape `check` reads a data file into
+// (option-paths.ts FlatOption): train.sh by sh's words (shell-words.ts), one `--flag value` or
+// `--flag` (a switch: true) after the script; train.py by the literal keyword arguments of the calls
+// its table names (python-calls.ts), as `CALL.keyword`. Also which group and technique the script
+// a train.sh launches stands for. Never runs either file. Pure.
+import type { TrainerConfig } from './plan.js';
+import { readPythonCalls } from './python-calls.js';
+import { shellCommands } from './shell-words.js';
+
+/** An option read from a script: its path and value (or why it has none) and its line. */
+export interface ScriptOption {
+  path: string;
+  value?: unknown;
+  /** a Python keyword whose value is not a literal, or a flag given twice */
+  error?: string;
+  line: number;
+}
+
+/** argparse's words as they would type: a number where the word is one (argparse's type=int/float reads them so). */
+const wordValue = (w: string): string | number => (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(w) ? Number(w) : w);
+
+/** train.sh: the script the launch runs and its flags (the first command's words after `accelerate launch [its flags] SCRIPT`). */
+export function shellOptions(text: string): { script: string | null; options: ScriptOption[] } {
+  const command = shellCommands(text).find((c) => c.words[0] === 'accelerate' && c.words[1] === 'launch');
+  if (!command) return { script: null, options: [] };
+  const words = command.words.slice(2);
+  // accelerate's own flags come before the script (`--mixed_precision="fp16" train_dreambooth.py`)
+  let i = 0;
+  while (i < words.length && words[i]!.startsWith('--')) i += words[i]!.includes('=') ? 1 : 2;
+  const script = words[i] ?? null;
+  const options: ScriptOption[] = [];
+  const seen = new Set<string>();
+  for (let k = i + 1; k < words.length; k++) {
+    const word = words[k]!;
+    if (!word.startsWith('--')) {
+      options.push({ path: word, error: 'a word that is not a --flag or its value', line: command.line });
+      continue;
+    }
+    // --flag=value is one word to argparse
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(2, eq) : word.slice(2);
+    const next = words[k + 1];
+    const value =
+      eq > 0
+        ? wordValue(word.slice(eq + 1))
+        : next === undefined || next.startsWith('--')
+          ? true
+          : wordValue(words[++k]!);
+    options.push(
+      seen.has(name)
+        ? { path: name, value, error: 'given twice (argparse keeps the last)', line: command.line }
+        : { path: name, value, line: command.line },
+    );
+    seen.add(name);
+  }
+  return { script, options };
+}
+
+/** The calls a table's options name (`from_pretrained.load_in_4bit` -> from_pretrained). */
+function tableCalls(config: TrainerConfig): string[] {
+  const paths: string[] = [];
+  for (const spec of Object.values(config.options)) {
+    if (typeof spec === 'string') paths.push(spec);
+    else if (Array.isArray(spec)) paths.push(...spec);
+    else if ('option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
+    else for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
+  }
+  for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
+  return [...new Set(paths.filter((p) => p.includes('.')).map((p) => p.slice(0, p.indexOf('.'))))];
+}
+
+/** train.py: the keyword arguments of the calls the table names, as `CALL.keyword`. */
+export function pythonOptions(text: string, config: TrainerConfig): ScriptOption[] {
+  return readPythonCalls(text, tableCalls(config)).map((k) => ({
+    path: `${k.call}.${k.keyword}`,
+    ...('value' in k ? { value: k.value } : { error: k.error }),
+    line: k.line,
+  }));
+}
+
+/**
+ * The model groups and technique a launched script stands for: a group's `scripts` entry names the
+ * technique; its `script` the groups' default one (technique null: told by the options, as the
+ * table's technique sets say). Matched by the script's path, or its file name alone.
+ */
+export function scriptRun(
+  config: TrainerConfig,
+  script: string,
+): { groups: string[]; technique: string | null } | null {
+  const name = (p: string) => p.split('/').pop();
+  for (const g of config.groups ?? []) {
+    for (const [technique, s] of Object.entries(g.scripts ?? {}))
+      if (s === script || name(s) === name(script)) return { groups: g.groups, technique };
+    if (g.script && (g.script === script || name(g.script) === name(script)))
+      return { groups: g.groups, technique: null };
+  }
+  return null;
+}
