@@ -12,11 +12,13 @@ import { FileError } from '../../../errors.js';
 import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from '../../../kb/limits.js';
 import { type FileReadError, formatLimit, printableName, readFileBounded } from '../../../kb/read-file.js';
 import { type FlatOption, flattenOptions } from '../config/option-paths.js';
+import type { TrainerConfig } from '../config/plan.js';
+import { pythonOptions, shellOptions } from '../config/script-options.js';
 
 /** Keys that reach an object's prototype when copied: refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-export type ConfigFormat = 'yaml' | 'toml' | 'json';
+export type ConfigFormat = 'yaml' | 'toml' | 'json' | 'shell' | 'python';
 
 export interface Position {
   line: number;
@@ -38,6 +40,12 @@ export interface ReadConfig {
 /** A problem in a file the user named: exit 1, `file:line:column: message`. */
 export const fileProblem = (shown: string, at: Position | null, message: string) =>
   new FileError(`${shown}:${at?.line ?? 1}:${at?.column ?? 1}: ${message}`);
+
+/** The format a file's name says: a script (.sh, .py) is read for its words or literal arguments, never run. */
+export function scriptFormat(file: string): 'shell' | 'python' | null {
+  const lower = file.toLowerCase();
+  return lower.endsWith('.sh') ? 'shell' : lower.endsWith('.py') ? 'python' : null;
+}
 
 function formatOf(file: string, text: string): ConfigFormat {
   const lower = file.toLowerCase();
@@ -271,3 +279,43 @@ export function readConfigFile(file: string, format?: ConfigFormat, list = false
 
 /** A file another one names (kohya's dataset_config), resolved from the naming file's folder. */
 export const besides = (file: string, named: string) => resolve(dirname(file), named);
+
+/** A script read as options: what it launches (train.sh) and what it could not read as a literal, each with its line. */
+export interface ReadScript extends ReadConfig {
+  script: string | null;
+  unreadable: Array<{ path: string; error: string; line: number }>;
+}
+
+/**
+ * A trainer's script as its options: train.sh by sh's words after `accelerate launch SCRIPT`
+ * (shell-words.ts refuses `$`, backticks and operators rather than guess), train.py by the literal
+ * keyword arguments of the calls the trainer's table names (python-calls.ts). Nothing is run.
+ */
+export function readScriptFile(file: string, format: 'shell' | 'python', config: TrainerConfig): ReadScript {
+  const { text, shown } = readConfigText(file);
+  let read: ReturnType<typeof shellOptions>;
+  try {
+    read = format === 'shell' ? shellOptions(text) : { script: null, options: pythonOptions(text, config) };
+  } catch (e) {
+    const line = (e as { line?: number }).line;
+    throw fileProblem(shown, line ? { line, column: 1 } : null, (e as Error).message);
+  }
+  const lines = new Map<string, Position>();
+  const options: FlatOption[] = [];
+  const unreadable: ReadScript['unreadable'] = [];
+  for (const o of read.options) {
+    if (!lines.has(o.path)) lines.set(o.path, { line: o.line, column: 1 });
+    if (o.error !== undefined) unreadable.push({ path: o.path, error: o.error, line: o.line });
+    else options.push({ path: o.path, value: o.value });
+  }
+  return {
+    file,
+    shown,
+    format,
+    value: {},
+    options,
+    positionOf: (path) => lines.get(path) ?? null,
+    script: read.script,
+    unreadable,
+  };
+}

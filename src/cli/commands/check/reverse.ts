@@ -53,12 +53,17 @@ export interface ReadBack {
   /** the paths the table read */
   read: Set<string>;
   unmapped: UnmappedValue[];
+  /** options whose value stands for several of the setting's values (the first is taken) */
+  ambiguous: Array<{ path: string; value: unknown; setting: ConfigSetting; values: string[] }>;
+  /** the models the matched group entry is for, when it names them (torchtune's per-model builders) */
+  groupModels: string[] | null;
 }
 
 export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   const settings: ReadBack['settings'] = {};
   const read = new Set<string>();
   const unmapped: UnmappedValue[] = [];
+  const ambiguous: ReadBack['ambiguous'] = [];
   for (const [setting, spec] of Object.entries(config.options) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
   >) {
@@ -82,9 +87,13 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       if (path === undefined) continue;
       read.add(path);
       const value = file.get(path);
-      const key = Object.entries(spec.values).find(([, v]) => sameValue(v, value))?.[0];
-      if (key !== undefined) settings[setting] = key;
+      const keys = Object.entries(spec.values)
+        .filter(([, v]) => sameValue(v, value))
+        .map(([k]) => k);
+      if (keys.length) settings[setting] = keys[0];
       else unmapped.push({ path, value, setting, known: Object.values(spec.values).map(String) });
+      // two of the run's values written alike (diffusers' --mixed_precision bf16 for mixed-bf16 and bf16): the file cannot say which
+      if (keys.length > 1) ambiguous.push({ path, value, setting, values: keys });
     } else {
       const match = matchSet(spec.sets, file);
       if (match) {
@@ -123,14 +132,23 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   technique?.paths.forEach((p) => read.add(p));
   // a group by the options it always sets that are not paths to the user's files (kohya's FLUX
   // checkpoint names): the most of them found
-  let group: { id: string; n: number } | null = null;
+  let group: { id: string; n: number; models: string[] | null } | null = null;
   for (const g of config.groups ?? []) {
     const entries = Object.entries(g.set ?? {});
     const found = entries.filter(([p, v]) => file.has(p) && sameValue(file.get(p), v));
     entries.forEach(([p]) => file.has(p) && read.add(p));
-    if (found.length && (!group || found.length > group.n)) group = { id: g.groups[0]!, n: found.length };
+    if (found.length && (!group || found.length > group.n))
+      group = { id: g.groups[0]!, n: found.length, models: g.models ?? null };
   }
-  return { settings, technique: technique?.key ?? null, group: group?.id ?? null, read, unmapped };
+  return {
+    settings,
+    technique: technique?.key ?? null,
+    group: group?.id ?? null,
+    read,
+    unmapped,
+    ambiguous,
+    groupModels: group?.models ?? null,
+  };
 }
 
 /** The trainers with an option table, ranked by how many of the file's options their table reads. */

@@ -28,7 +28,18 @@ import { commandLine } from '../config/run.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
 import { estimateRequest } from '../estimate/run.js';
 import type { CheckFlags } from './meta.js';
-import { besides, fileProblem, type Position, type ReadConfig, readConfigFile } from './read-config.js';
+import { printableName } from '../../../kb/read-file.js';
+import { scriptRun } from '../config/script-options.js';
+import {
+  besides,
+  fileProblem,
+  type Position,
+  type ReadConfig,
+  readConfigFile,
+  type ReadScript,
+  readScriptFile,
+  scriptFormat,
+} from './read-config.js';
 import { detectTrainer, type ReadBack, readBack, sameValue, unknownPart } from './reverse.js';
 
 /**
@@ -36,14 +47,11 @@ import { detectTrainer, type ReadBack, readBack, sameValue, unknownPart } from '
  * flattened"): a boolean option left out is a store_true flag left off, so false, and a table's
  * sections are one namespace. Other files leave an absent option to the trainer's default.
  */
-const ARGPARSE_WRITERS = new Set<string>(['kohya']);
+// diffusers' train.sh is the scripts' argparse flags, so the same holds
+/** The writers whose files are scripts (read by readScriptFile, never run). */
+const SCRIPT_WRITER_SET = new Set<string>(['shell', 'python']);
 
-/**
- * Writers whose files are scripts (diffusers' train.sh, Unsloth's train.py), which check does not
- * read yet: their readers are config/script-options.ts (over shell-words.ts and python-calls.ts).
- * Until then their tables take no part in telling the trainer.
- */
-const SCRIPT_WRITERS = new Set<string>(['shell', 'python']);
+const ARGPARSE_WRITERS = new Set<string>(['kohya', 'shell']);
 
 /** The option names each trainer has, read from its source (data/trainer-options/*.json, loaded on this path only). */
 interface KnownNames {
@@ -300,7 +308,14 @@ function changedSettings(a: TrainingSettings, b: TrainingSettings): ConfigSettin
 
 export async function runCheck(ctx: Context, file: string, flags: CheckFlags): Promise<number> {
   const baseKb = await ctx.kb();
-  const main = readConfigFile(file);
+  // a script (train.sh, train.py) is read by the table of a trainer that writes one, for the
+  // arguments that table names; any other file is data, read once
+  const scriptKind = scriptFormat(file);
+  const dataFile = scriptKind ? null : readConfigFile(file);
+  const readFor = (t: Trainer): ReadConfig | ReadScript =>
+    scriptKind ? readScriptFile(file, scriptKind, t.config!) : dataFile!;
+  const readsThis = (t: Trainer) =>
+    t.config !== undefined && (scriptKind ? t.config.writer === scriptKind : !SCRIPT_WRITER_SET.has(t.config.writer));
   const lists = knownNames();
   // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
   const names = (t: Trainer) => {
@@ -312,35 +327,34 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       ...(t.config ? tablePaths(t.config) : []),
     ]);
   };
-  const writers = baseKb.trainers.filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer)).map((t) => t.id);
+  const writers = baseKb.trainers.filter(readsThis).map((t) => t.id);
+  const shown = printableName(file);
   let trainer: Trainer;
   if (flags.trainer !== undefined) {
     const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
-    if (found?.config && SCRIPT_WRITERS.has(found.config.writer))
+    if (!found?.config || !readsThis(found))
       throw new UsageError(
-        `--trainer ${found.id}: check does not read ${found.config.file} (a script) yet. Allowed: ${writers.join(', ')}.`,
-      );
-    if (!found?.config)
-      throw new UsageError(
-        `--trainer '${flags.trainer}': check reads the files of the trainers config writes for. Allowed: ${writers.join(', ')}.`,
+        `--trainer '${flags.trainer}': check reads ${scriptKind ? `a ${scriptKind === 'shell' ? 'train.sh' : 'train.py'} of` : 'the files of'} the trainers config writes for. Allowed: ${writers.join(', ')}.`,
       );
     trainer = found;
   } else {
     // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
     const scored = baseKb.trainers
-      .filter((t) => t.config && !SCRIPT_WRITERS.has(t.config.writer))
+      .filter(readsThis)
       .map((t) => ({
         t,
-        score: detectTrainer({ ...baseKb, trainers: [t] }, optionsAsRead(main, t.config!), names)[0]!.score,
+        score: detectTrainer({ ...baseKb, trainers: [t] }, optionsAsRead(readFor(t), t.config!), names)[0]!.score,
       }))
       .sort((a, b) => b.score - a.score);
     if (!scored[0] || scored[0].score === 0)
       throw new UsageError(
-        `${main.shown}: no trainer's option table reads these options; pass --trainer (one of ${writers.join(', ')}).`,
+        `${shown}: no trainer's option table reads these options; pass --trainer (one of ${writers.join(', ')}).`,
       );
     trainer = scored[0].t;
   }
   const config = trainer.config!;
+  const main = readFor(trainer);
+  const script = 'script' in main ? main : null;
   const options = optionsAsRead(main, config);
   const back: ReadBack = readBack(config, options);
   const dataset = readDataset(main, config, options);
@@ -356,11 +370,24 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // the technique: the one whose options the file has, then what the run's other settings say
   const settings = { ...back.settings, ...dataset.values };
   dataset.read.forEach((p) => back.read.add(p));
-  const prior = dataset.file ? dataset.prior : !argparse && settings.priorLossWeight !== undefined;
+  const prior = dataset.file
+    ? dataset.prior
+    : truthy(settings.priorPreservation) || (!argparse && settings.priorLossWeight !== undefined);
   let technique = back.technique;
+  // train.sh: the script it launches names the groups and, for some, the technique (train_dreambooth.py)
+  const launched = script?.script ? scriptRun(config, script.script) : null;
+  if (launched?.technique) technique = launched.technique;
   const has = (id: string) => config.techniques[id] !== undefined;
   if (technique === 'lora' && settings.quantize === 'nf4' && has('qlora')) technique = 'qlora';
   if (technique === 'lora' && prior && has('dreambooth-lora')) technique = 'dreambooth-lora';
+  // an adapter technique whose rank option the table has but the file lacks is the full fine-tune the
+  // table writes with the same options (LitGPT's finetune_full differs only in the script it launches)
+  const rankOption = config.options.rank;
+  const chosenBy = technique ? Object.keys(config.techniques[technique]?.set ?? {}).length : 0;
+  if (technique && chosenBy === 0 && rankOption !== undefined && settings.rank === undefined && has('full-finetune')) {
+    const method = baseKb.techniques.find((t) => t.id === technique)?.method;
+    if (method && METHOD_TRAITS[method].rank) technique = 'full-finetune';
+  }
   if (!technique)
     throw new UsageError(
       `${main.shown}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there; is it a ${trainer.id} file? (--trainer to say another)`,
@@ -369,7 +396,9 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // the model: --model, else the file's, else its file name without the extension (flux1-dev.safetensors)
   const modelOption = typeof config.options.model === 'string' ? config.options.model : null;
   const fromFile = modelOption ? settings.model : undefined;
-  let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : undefined);
+  // a table with a builder per model (torchtune) names the model by the builder the file has
+  const builderModel = back.groupModels?.length === 1 ? back.groupModels[0] : undefined;
+  let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : builderModel);
   if (modelName === undefined) {
     const near = modelOption ? [...options.keys()].find((k) => editDistance(k, modelOption) <= 2) : undefined;
     const p = near !== undefined ? at(near) : null;
@@ -473,6 +502,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         : undefined;
   const gc = bool('gradientCheckpointing');
   if (gc !== undefined) eflags.gradientCheckpointing = gc;
+  // Unsloth's use_gradient_checkpointing: off, on or offloaded ("unsloth", the trainer's own default kind)
+  if (settings.checkpointing !== undefined) eflags.gradientCheckpointing = settings.checkpointing !== 'off';
   // the image settings: only image trainers' tables have options for them
   if (bool('cache') === false) eflags.cache = false;
   const unetOnly = bool('unetOnly');
@@ -497,6 +528,12 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
 
   warnings.unshift(...fromFiles.warnings);
   if (dataset.note) warnings.push(dataset.note);
+  for (const a of back.ambiguous)
+    warnings.push(
+      `${where(a.path)}: ${a.path} = ${JSON.stringify(a.value)} is how ${trainer.id}'s table writes ${a.setting} ${a.values.join(' and ')}; read as ${a.values[0]}`,
+    );
+  for (const u of script?.unreadable ?? [])
+    warnings.push(`${main.shown}:${u.line}:1: ${u.path}: ${u.error}; the estimate takes the default for it`);
   for (const u of back.unmapped)
     warnings.push(
       `${where(u.path)}: ${u.path} = ${JSON.stringify(u.value)} is not a value the estimate models for ${u.setting} (it reads ${u.known.join(', ')}); estimated with the default`,
