@@ -298,7 +298,7 @@ describe('config --trainer onetrainer', () => {
       base_model_name: 'stabilityai/stable-diffusion-xl-base-1.0',
       model_type: 'STABLE_DIFFUSION_XL_10_BASE',
       training_method: 'LORA',
-      peft_type: 'LORA',
+      // peft_type LORA: TrainConfig's default, not written
       output_model_destination: 'output/sdxl-lora.safetensors',
       concept_file_name: 'concepts.json',
       lora_rank: 32,
@@ -343,7 +343,7 @@ describe('config --trainer onetrainer', () => {
       >;
     expect(await config(['--technique', 'dora', '--model', 'sdxl'])).toMatchObject({
       training_method: 'LORA',
-      peft_type: 'LORA',
+      // peft_type LORA: TrainConfig's default, not written
       lora_decompose: true,
     });
     expect(await config(['--technique', 'loha', '--model', 'sd15'])).toMatchObject({

@@ -119,10 +119,10 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   for (const p of Object.keys(config.set ?? {})) if (file.has(p)) read.add(p);
   // a technique by its options, with what a model's entry adds for it (torchtune's builders: its
   // LoRA and QLoRA differ only there); the entry whose sets the file matches best
+  // (a model's builder names the technique alone: the technique's other options are choices it writes,
+  // such as torchtune's optimizer_in_bwd, which a published config may make otherwise)
   const techniqueSets = (extra: Record<string, Record<string, OptionValue>>) =>
-    Object.fromEntries(
-      Object.entries(config.techniques).map(([id, t]) => [id, { ...(t.set ?? {}), ...(extra[id] ?? {}) }]),
-    );
+    Object.fromEntries(Object.entries(config.techniques).map(([id, t]) => [id, extra[id] ?? t.set ?? {}]));
   let technique = matchSet(techniqueSets({}), file);
   for (const g of config.groups ?? []) {
     if (!g.techniques) continue;

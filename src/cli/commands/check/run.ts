@@ -16,6 +16,7 @@ import type { TrainingSettings } from '../../../estimate/settings.js';
 import { formatBudget } from '../../../format.js';
 import { bundledDataDir } from '../../../kb/compiled.js';
 import { editDistance, findModel } from '../../../kb/lookup.js';
+import { printableName } from '../../../kb/read-file.js';
 import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
@@ -25,11 +26,10 @@ import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
+import { scriptRun } from '../config/script-options.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
 import { estimateRequest } from '../estimate/run.js';
 import type { CheckFlags } from './meta.js';
-import { printableName } from '../../../kb/read-file.js';
-import { scriptRun } from '../config/script-options.js';
 import {
   besides,
   fileProblem,
@@ -147,17 +147,31 @@ export interface UnknownKey {
 
 /** The nearest name the trainer has to a key it does not: within a quarter of its length in edits (at least 2). */
 function nearestName(key: string, names: Iterable<string>): string | null {
-  const leaf =
-    key
+  const plain = (p: string) =>
+    p
       .split('.')
-      .filter((s) => !/^\d+$/.test(s))
-      .pop() ?? key;
-  let best: { name: string; d: number } | null = null;
+      .filter((seg) => !/^\d+$/.test(seg))
+      .join('.');
+  const path = plain(key).toLowerCase();
+  const leaf = path.split('.').pop() ?? path;
+  const parent = path.slice(0, path.length - leaf.length);
+  // a name under the same parent first (output_dir, not checkpointer.output_dir), then any by its last name
+  let best: { name: string; d: number; sibling: boolean } | null = null;
   for (const name of names) {
-    const d = editDistance(leaf.toLowerCase(), (name.split('.').pop() ?? name).toLowerCase());
-    if (!best || d < best.d || (d === best.d && name < best.name)) best = { name, d };
+    const n = name.toLowerCase();
+    const nLeaf = n.split('.').pop() ?? n;
+    const sibling = n.slice(0, n.length - nLeaf.length) === parent;
+    const d = editDistance(leaf, nLeaf);
+    const better =
+      !best ||
+      (sibling && !best.sibling && d <= best.d + 1) ||
+      (sibling === best.sibling && (d < best.d || (d === best.d && name < best.name)));
+    if (better) best = { name, d, sibling };
   }
-  return best && best.d <= Math.max(2, Math.floor(leaf.length / 4)) ? best.name : null;
+  if (!best || best.d > Math.max(2, Math.floor(leaf.length / 4))) return null;
+  // a sibling is named as the file would have it, its list indices kept (config.process.0.training_folder)
+  const cut = key.lastIndexOf('.');
+  return best.sibling && cut >= 0 ? `${key.slice(0, cut)}.${best.name.split('.').pop()}` : best.name;
 }
 
 /** A file's epochs through --epochs' own parser, a bad value named by the file's line. */
@@ -400,6 +414,11 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const builderModel = back.groupModels?.length === 1 ? back.groupModels[0] : undefined;
   let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : builderModel);
   if (modelName === undefined) {
+    const variable = script?.unreadable.find((u) => u.path === modelOption);
+    if (variable)
+      throw new UsageError(
+        `${main.shown}:${variable.line}:1: --${variable.path} is ${variable.error}; pass --model NAME (see \`models\`).`,
+      );
     const near = modelOption ? [...options.keys()].find((k) => editDistance(k, modelOption) <= 2) : undefined;
     const p = near !== undefined ? at(near) : null;
     throw new UsageError(
@@ -414,6 +433,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     modelName = basename(modelName).replace(/\.(safetensors|ckpt|bin|gguf)$/i, '');
   // a Hub id under another organisation (a mirror: NousResearch/Meta-Llama-3-8B, unsloth/...) of
   // a catalogued model's name, when neither the catalogue nor the local cache has the id itself
+  // a checkpoint folder that is not on this machine, named after its Hub id (LitGPT's checkpoints/ORG/NAME)
+  if (
+    flags.model === undefined &&
+    modelName.split('/').length > 2 &&
+    !existsSync(besides(main.file, modelName)) &&
+    !existsSync(modelName)
+  ) {
+    const hubId = modelName.split('/').slice(-2).join('/');
+    if (findModel(baseKb, hubId).found || findModel(baseKb, hubId.split('/')[1]!).found) {
+      notes.push(`${modelOption} = '${modelName}' is not on this machine; read as the Hub id it ends with, ${hubId}`);
+      modelName = hubId;
+    }
+  }
   const mirrorOf = (name: string) => {
     const bare = /^[\w.-]+\/([\w.-]+)$/.exec(name)?.[1];
     if (!bare || findModel(baseKb, name).found || existsSync(name)) return null;
@@ -561,9 +593,11 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   };
   // the header config writes into JSON files (a key the trainers ignore) is ours, not the trainer's
   const ours = (path: string) => path.split('.').some((seg) => seg === JSON_HEADER_KEY);
+  // a script's flags whose value is not in the file (a shell variable) are still the trainer's or not
+  const unreadablePaths = script?.unreadable.map((u) => u.path) ?? [];
   collect(
     main,
-    [...options.keys()].filter((p) => !ours(p)),
+    [...options.keys(), ...unreadablePaths].filter((p) => !ours(p)),
     back.read,
   );
   if (dataset.file) {
@@ -696,8 +730,12 @@ function flagWords(f: EstimateFlags): string[] {
     if (v === undefined) continue;
     if (k === 'cache') {
       if (v === false) words.push('--no-cache');
-    } else if (typeof v === 'boolean') words.push(v ? kebab(k) : `--no-${kebab(k).slice(2)}`);
-    else if (typeof v === 'object' && v !== null && 'height' in v) {
+    } else if (typeof v === 'boolean') {
+      // false: the --no- form where the flag has one, else left out (it is the default: --train-text-encoder)
+      const spec = (ESTIMATE_OPTIONS as Record<string, { negation?: string }>)[k];
+      if (v) words.push(kebab(k));
+      else if (spec?.negation) words.push(`--no-${kebab(k).slice(2)}`);
+    } else if (typeof v === 'object' && v !== null && 'height' in v) {
       const r = v as { width: number | null; height: number };
       words.push(kebab(k), r.width !== null ? `${r.width}x${r.height}` : String(r.height));
     } else words.push(kebab(k), String(v));

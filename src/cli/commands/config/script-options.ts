@@ -21,7 +21,22 @@ const wordValue = (w: string): string | number => (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\
 
 /** train.sh: the script the launch runs and its flags (the first command's words after `accelerate launch [its flags] SCRIPT`). */
 export function shellOptions(text: string): { script: string | null; options: ScriptOption[] } {
-  const command = shellCommands(text).find((c) => c.words[0] === 'accelerate' && c.words[1] === 'launch');
+  const commands = shellCommands(text);
+  // `export NAME=value` before the launch (the diffusers READMEs' MODEL_NAME, OUTPUT_DIR): what $NAME stands for
+  const variables = new Map<string, string>();
+  for (const c of commands)
+    for (const w of c.words[0] === 'export'
+      ? c.words.slice(1)
+      : c.words.every((x) => /^[A-Za-z_]\w*=/.test(x))
+        ? c.words
+        : [])
+      variables.set(w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1));
+  const expand = (v: string | number | true) => {
+    const name = typeof v === 'string' ? /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$/.exec(v) : null;
+    const known = name ? variables.get(name[1] ?? name[2]!) : undefined;
+    return known !== undefined ? wordValue(known) : v;
+  };
+  const command = commands.find((c) => c.words[0] === 'accelerate' && c.words[1] === 'launch');
   if (!command) return { script: null, options: [] };
   const words = command.words.slice(2);
   // accelerate's own flags come before the script (`--mixed_precision="fp16" train_dreambooth.py`)
@@ -40,12 +55,23 @@ export function shellOptions(text: string): { script: string | null; options: Sc
     const eq = word.indexOf('=');
     const name = eq > 0 ? word.slice(2, eq) : word.slice(2);
     const next = words[k + 1];
-    const value =
+    const value = expand(
       eq > 0
         ? wordValue(word.slice(eq + 1))
         : next === undefined || next.startsWith('--')
           ? true
-          : wordValue(words[++k]!);
+          : wordValue(words[++k]!),
+    );
+    // a shell variable's value is not in the file (the README sets it with export beforehand)
+    if (typeof value === 'string' && /^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$/.test(value)) {
+      options.push({
+        path: name,
+        error: `a shell variable (${value}): its value is not in the file`,
+        line: command.line,
+      });
+      seen.add(name);
+      continue;
+    }
     options.push(
       seen.has(name)
         ? { path: name, value, error: 'given twice (argparse keeps the last)', line: command.line }

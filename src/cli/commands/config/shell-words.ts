@@ -43,6 +43,16 @@ export function shellCommands(text: string): ShellCommand[] {
       }
       continue;
     }
+    // a variable standing alone as a word or after a flag's `=` ($MODEL_NAME, ${OUTPUT_DIR}, as the
+    // diffusers READMEs launch): kept as written, for the reader to say its value is not in the file
+    if (c === '$') {
+      const variable = /^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)(?=[\s\\]|$)/.exec(text.slice(i));
+      if (variable && (word === null || /^--[\w-]+=$/.test(word))) {
+        word = (word ?? '') + variable[0];
+        i += variable[0].length - 1;
+        continue;
+      }
+    }
     if (/[$`;&|<>()*?[~]/.test(c)) refuse(`an unquoted ${c}`);
     if (word === null && !words.length) start = line;
     word ??= '';
