@@ -2,7 +2,7 @@
 // technique pair `config` writes is written and read back to the same settings (the round trip);
 // the estimate is estimate's with the flags it prints; a misspelt key is reported with the name
 // the trainer has; hostile files exit 1 naming file and line, with nothing run or written.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -364,5 +364,46 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     const found = read.unknownKeys!.find((u) => u.key === typo || u.key.endsWith(`.${typo}`));
     expect(found, JSON.stringify(read.unknownKeys)).toBeDefined();
     expect(found!.suggestion).toBe(found!.key.slice(0, found!.key.length - typo.length) + key);
+  });
+});
+
+describe('check never runs a script', () => {
+  it('a train.py that would do harm if run: read for its calls, nothing executed or written', async () => {
+    const dir = tmp();
+    const marker = join(dir, 'ran');
+    const py = join(dir, 'train.py');
+    writeFileSync(
+      py,
+      [
+        'import os',
+        `os.system("touch ${marker}")`,
+        `open("${marker}", "w").write("x")`,
+        'from unsloth import FastLanguageModel',
+        'model, tokenizer = FastLanguageModel.from_pretrained(model_name="meta-llama/Llama-3.1-8B", max_seq_length=2048, load_in_4bit=True)',
+        'model = FastLanguageModel.get_peft_model(model, r=__import__("os").getpid())',
+      ].join('\n'),
+    );
+    const read = await json(['check', py, '--gpu', 'rtx-4090']);
+    expect((read as { trainer?: { id: string } }).trainer?.id).toBe('unsloth');
+    expect(read.settings).toMatchObject({ method: 'qlora', seqLen: 2048 });
+    // the rank's value is an expression, not a literal: named, and the recipe's rank taken
+    expect((read as { warnings?: string[] }).warnings!.join('\n')).toMatch(/get_peft_model\.r: .*not a literal/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('a train.sh with a command substitution or an operator: refused with its line, nothing run', async () => {
+    const dir = tmp();
+    const marker = join(dir, 'ran');
+    for (const line of [
+      `accelerate launch train_dreambooth_lora.py --output_dir=$(touch ${marker})`,
+      `touch ${marker}; accelerate launch x.py`,
+    ]) {
+      const sh = join(dir, 'train.sh');
+      writeFileSync(sh, `${line}\n`);
+      const r = await runCli(['check', sh]);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/train\.sh:1:1: line 1: /);
+      expect(existsSync(marker)).toBe(false);
+    }
   });
 });
