@@ -323,7 +323,7 @@ const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip
 
 describe("check on the trainers' own published example configs (tests/fixtures/trainer-examples)", () => {
   const ROOT = join(__dirname, '../fixtures/trainer-examples');
-  const all = readdirSync(ROOT).flatMap((trainer) =>
+  const all: Array<readonly [string, string]> = readdirSync(ROOT).flatMap((trainer) =>
     readdirSync(join(ROOT, trainer))
       .filter((f) => f !== 'SOURCE.md')
       .map((f) => [`${trainer}/${f}`, trainer] as const),

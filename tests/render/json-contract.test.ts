@@ -199,12 +199,10 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
       config: {
         ...kohyaConfig,
-        // options every file sets (torchtune's required keys)
-        set: { seed: null },
         datasetEntry: { path: '{data}' },
         readAs: { bf16: { auto: true } },
-        // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner)
-        set: { job: 'extension' },
+        // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner); torchtune's seed: null
+        set: { job: 'extension', seed: null },
         datasetSet: { type: 'local' },
         datasetEntries: [{ id: 'text-embeds' }],
         datasetReads: 'reads',
