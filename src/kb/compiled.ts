@@ -20,13 +20,22 @@ import type { KnowledgeBase } from './types.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 8;
+  version: 9;
   files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
   /** the sections whose entries hold, in place of their sources, where those sources' JSON is */
   lazySources: Section[];
+  /** per section, the other fields its entries hold as where their JSON is (LAZY_FIELDS) */
+  lazyFields: Partial<Record<Section, string[]>>;
 }
+
+/**
+ * Fields most runs never read, kept out of their section's JSON like the sources: a trainer's
+ * option table (`config`, read by `config`, `check` and `recommend --out`) is most of the trainers'
+ * bytes, which every recommend and estimate parses for the trainer's defaults.
+ */
+const LAZY_FIELDS: Partial<Record<Section, string[]>> = { trainers: ['config'] };
 
 /** A file's size and times as stat gives them: equal stamps mean unchanged bytes (the stat cache's contract). */
 export interface StatStamp {
@@ -85,15 +94,24 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
   for (const name of SECTIONS) {
     const value = kb[name] as unknown;
     let stored = value;
+    // a field's JSON after the sections, the entry holding where it is
+    const away = (field: unknown) => {
+      const json = asciiJson(field);
+      const at = [sourcesJson.length, sourcesJson.length + json.length];
+      sourcesJson += json;
+      return at;
+    };
     if (Array.isArray(value) && value.every(hasSourcesArray)) {
       lazySources.push(name);
-      stored = value.map((entry: { sources: unknown[] }) => {
-        const json = asciiJson(entry.sources);
-        const at = [sourcesJson.length, sourcesJson.length + json.length];
-        sourcesJson += json;
-        return { ...entry, sources: at };
-      });
+      stored = value.map((entry: { sources: unknown[] }) => ({ ...entry, sources: away(entry.sources) }));
     }
+    const fields = LAZY_FIELDS[name];
+    if (fields && Array.isArray(stored))
+      stored = (stored as Array<Record<string, unknown>>).map((entry) => {
+        const out = { ...entry };
+        for (const f of fields) if (out[f] !== undefined) out[f] = away(out[f]);
+        return out;
+      });
     bodies.push(asciiJson(stored));
   }
   for (const [i, name] of SECTIONS.entries()) {
@@ -102,7 +120,7 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
     body += json;
   }
   // the sources' offsets are relative to the end of the last section
-  const header: CompiledHeader = { version: 8, files, sections, lazySources };
+  const header: CompiledHeader = { version: 9, files, sections, lazySources, lazyFields: LAZY_FIELDS };
   return `${asciiJson(header)}\n${body}${sourcesJson}`;
 }
 
@@ -197,7 +215,10 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
     let value: unknown;
     const parse = () => {
       const parsed = JSON.parse(text.slice(bodyStart + start, bodyStart + end)) as unknown;
-      if (lazy.has(name)) for (const entry of parsed as object[]) sourcesOnRead(entry, text, sourcesStart);
+      if (lazy.has(name)) for (const entry of parsed as object[]) fieldOnRead(entry, 'sources', text, sourcesStart);
+      for (const field of header.lazyFields[name] ?? [])
+        for (const entry of parsed as Array<Record<string, unknown>>)
+          if (Array.isArray(entry[field])) fieldOnRead(entry, field, text, sourcesStart);
       return parsed;
     };
     Object.defineProperty(kb, name, { enumerable: true, configurable: true, get: () => (value ??= parse()) });
@@ -206,17 +227,17 @@ export function loadCompiledKb(dataDir: string, path = compiledKbPath()): Knowle
   return kb;
 }
 
-/** An entry's sources as a property parsed on first read from where the compiled file holds them. */
-function sourcesOnRead(entry: object, text: string, sourcesStart: number): void {
-  const [start, end] = (entry as { sources: [number, number] }).sources;
-  let sources: unknown;
-  Object.defineProperty(entry, 'sources', {
+/** An entry's field (its sources, a trainer's option table) as a property parsed on first read from where the compiled file holds it. */
+function fieldOnRead(entry: object, field: string, text: string, sourcesStart: number): void {
+  const [start, end] = (entry as Record<string, [number, number]>)[field]!;
+  let value: unknown;
+  Object.defineProperty(entry, field, {
     enumerable: true,
     configurable: true,
-    get: () => (sources ??= JSON.parse(text.slice(sourcesStart + start, sourcesStart + end))),
+    get: () => (value ??= JSON.parse(text.slice(sourcesStart + start, sourcesStart + end))),
     // a merge or a check may replace an entry's sources
     set: (v: unknown) => {
-      sources = v;
+      value = v;
     },
   });
 }
@@ -326,7 +347,7 @@ function readCompiled(path: string): { text: string; header: CompiledHeader; bod
     const end = text.indexOf('\n');
     if (end < 0) return null;
     const header = JSON.parse(text.slice(0, end)) as CompiledHeader;
-    return header.version === 8 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 9 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }
