@@ -575,6 +575,11 @@ export const TrainerConfigSchema = z.strictObject({
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**
+   * a command whose --flags are the config's keys (ms-swift: `swift sft --lora_rank 8` is the
+   * YAML's `lora_rank: 8`), so `check` reads such a command line (a train.sh) as the config
+   */
+  commandLine: text.optional(),
+  /**
    * values the trainer's own files use that stand for a value of the table (axolotl's `bf16:
    * auto`, bf16 where the card has it): option path -> file value -> the value `check` reads it as
    */

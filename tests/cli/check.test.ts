@@ -294,12 +294,6 @@ const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip
   // the README's `export MODEL_NAME="CompVis/stable-diffusion-v1-4"`: SD 1.4, the SD 1.5 architecture
   'diffusers/README-dreambooth-lora.sh': { flags: ['--model', 'sd15'] },
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },
-  'ms-swift/train-qlora-bnb-train.sh': {
-    skip: 'a `swift sft --flag value` command line: check reads the same keys in the YAML form (swift sft config.yaml)',
-  },
-  'ms-swift/train-tuners-dora-train.sh': {
-    skip: 'a `swift sft --flag value` command line: check reads the same keys in the YAML form (swift sft config.yaml)',
-  },
   // model_family flux with the default flavour, no model path: the model is said with --model
   'simpletuner/flux.peft-lora.config.json': {
     flags: ['--model', 'flux-dev'],
@@ -350,10 +344,15 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     const text = readFileSync(join(ROOT, name), 'utf8');
     // the first option (a --flag of train.sh) of eight letters or more but the model's
     // (without it there is no run), one letter dropped
-    const modelKey = kb.trainers.find((t) => t.id === name.split('/')[0])!.config!.options.model;
+    // (nor one that selects the technique: without it there is no run either, and check says which it was meant to be)
+    const table = kb.trainers.find((t) => t.id === name.split('/')[0])!.config!;
+    const needed = new Set([
+      String(table.options.model),
+      ...Object.values(table.techniques).flatMap((t) => Object.keys(t.set ?? {})),
+    ]);
     const shell = name.endsWith('.sh');
     const pattern = shell ? /--([a-z][a-z0-9_]{7,})\b/g : /^\s*"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm;
-    const key = [...text.matchAll(pattern)].map((m) => m[1]!).find((k) => k !== modelKey)!;
+    const key = [...text.matchAll(pattern)].map((m) => m[1]!).find((k) => !needed.has(k))!;
     const typo = key.slice(0, 3) + key.slice(4);
     const dir = tmp();
     const copy = join(dir, name.split('/')[1]!);

@@ -201,6 +201,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         ...kohyaConfig,
         datasetEntry: { path: '{data}' },
         readAs: { bf16: { auto: true } },
+        commandLine: 'swift sft',
         // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner); torchtune's seed: null
         set: { job: 'extension', seed: null },
         datasetSet: { type: 'local' },

@@ -13,7 +13,7 @@ import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from '../../../kb/limit
 import { type FileReadError, formatLimit, printableName, readFileBounded } from '../../../kb/read-file.js';
 import { type FlatOption, flattenOptions } from '../config/option-paths.js';
 import type { TrainerConfig } from '../config/plan.js';
-import { pythonOptions, shellOptions } from '../config/script-options.js';
+import { commandLineOptions, pythonOptions, shellOptions } from '../config/script-options.js';
 
 /** Keys that reach an object's prototype when copied: refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -295,7 +295,12 @@ export function readScriptFile(file: string, format: 'shell' | 'python', config:
   const { text, shown } = readConfigText(file);
   let read: ReturnType<typeof shellOptions>;
   try {
-    read = format === 'shell' ? shellOptions(text) : { script: null, options: pythonOptions(text, config) };
+    read =
+      format === 'python'
+        ? { script: null, options: pythonOptions(text, config) }
+        : config.commandLine
+          ? { script: null, options: commandLineOptions(text, config.commandLine.split(/\s+/)) }
+          : shellOptions(text);
   } catch (e) {
     const line = (e as { line?: number }).line;
     throw fileProblem(shown, line ? { line, column: 1 } : null, (e as Error).message);

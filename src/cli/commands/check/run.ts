@@ -328,8 +328,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const dataFile = scriptKind ? null : readConfigFile(file);
   const readFor = (t: Trainer): ReadConfig | ReadScript =>
     scriptKind ? readScriptFile(file, scriptKind, t.config!) : dataFile!;
+  // a train.sh is read by the diffusers table (accelerate launch) or a table whose command line takes its keys as --flags (ms-swift)
   const readsThis = (t: Trainer) =>
-    t.config !== undefined && (scriptKind ? t.config.writer === scriptKind : !SCRIPT_WRITER_SET.has(t.config.writer));
+    t.config !== undefined &&
+    (scriptKind === 'shell'
+      ? t.config.writer === 'shell' || t.config.commandLine !== undefined
+      : scriptKind
+        ? t.config.writer === scriptKind
+        : !SCRIPT_WRITER_SET.has(t.config.writer));
   const lists = knownNames();
   // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
   const names = (t: Trainer) => {
@@ -402,10 +408,17 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     const method = baseKb.techniques.find((t) => t.id === technique)?.method;
     if (method && METHOD_TRAITS[method].rank) technique = 'full-finetune';
   }
-  if (!technique)
+  if (!technique) {
+    // a near miss of an option that selects one (tuner_typ for tuner_type) says why
+    const selectors = [...new Set(Object.values(config.techniques).flatMap((t) => Object.keys(t.set ?? {})))];
+    const near = [...options.keys()]
+      .map((k) => ({ k, s: selectors.find((sel) => sel !== k && editDistance(k, sel) <= 2) }))
+      .find((x) => x.s !== undefined);
+    const p = near ? at(near.k) : null;
     throw new UsageError(
-      `${main.shown}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there; is it a ${trainer.id} file? (--trainer to say another)`,
+      `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there${near ? ` (is \`${near.k}\` meant to be \`${near.s}\`?)` : `; is it a ${trainer.id} file? (--trainer to say another)`}`,
     );
+  }
 
   // the model: --model, else the file's, else its file name without the extension (flux1-dev.safetensors)
   const modelOption = typeof config.options.model === 'string' ? config.options.model : null;

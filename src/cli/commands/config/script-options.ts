@@ -122,3 +122,38 @@ export function scriptRun(
   }
   return null;
 }
+
+/** A word as an HfArgumentParser-style CLI reads it: true/false as booleans (string_to_bool), numbers as numbers. */
+const cliValue = (w: string): unknown => (/^(true|false)$/i.test(w) ? w.toLowerCase() === 'true' : wordValue(w));
+
+/**
+ * A command line whose --flags are a config's keys (ms-swift: `swift sft --model ... --lora_rank 8`
+ * is `swift sft config.yaml` with those keys, swift/cli/main.py): the first command that runs
+ * `command` (after any NAME=value environment words), each `--flag v1 [v2 ...]` as the option
+ * `flag` (several values: a list, argparse's nargs='+'), a lone `--flag` as true.
+ */
+export function commandLineOptions(text: string, command: readonly string[]): ScriptOption[] {
+  const found = shellCommands(text)
+    .map((c) => ({ c, words: c.words.slice(c.words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w))) }))
+    .find(({ words }) => command.every((w, i) => words[i] === w));
+  if (!found) return [];
+  const words = found.words.slice(command.length);
+  const options: ScriptOption[] = [];
+  for (let k = 0; k < words.length; k++) {
+    const word = words[k]!;
+    if (!word.startsWith('--')) {
+      options.push({ path: word, error: 'a word that is not a --flag or its value', line: found.c.line });
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const name = eq > 0 ? word.slice(2, eq) : word.slice(2);
+    const values: unknown[] = eq > 0 ? [cliValue(word.slice(eq + 1))] : [];
+    while (eq < 0 && k + 1 < words.length && !words[k + 1]!.startsWith('--')) values.push(cliValue(words[++k]!));
+    options.push({
+      path: name,
+      value: values.length === 0 ? true : values.length === 1 ? values[0] : values,
+      line: found.c.line,
+    });
+  }
+  return options;
+}
