@@ -260,6 +260,9 @@ const ONETRAINER_RUNS = [
   ['--technique', 'lora', '--model', 'sd15', '--quantize', 'nf4', '--precision', 'mixed-bf16'],
   ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw', '--targets', 'all'],
   ['--technique', 'loha', '--model', 'sd15', '--train-text-encoder'],
+  ['--technique', 'lokr', '--model', 'sdxl', '--rank', '8'],
+  ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
+  ['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'],
 ];
 
 describe('config --trainer onetrainer', () => {
@@ -361,6 +364,39 @@ describe('config --trainer onetrainer', () => {
       'mixed-bf16',
     ]);
     expect(nf4).toMatchObject({ train_dtype: 'BFLOAT_16', unet: { weight_dtype: 'NFLOAT_4' } });
+  });
+
+  it.each([
+    ['lokr', 'sdxl'],
+    ['full-finetune', 'sdxl'],
+    ['full-finetune', 'sd15'],
+  ])('%s on %s: the file holds the settings estimate resolves', async (technique, model) => {
+    const args = ['--technique', technique, '--model', model, '--gpu', 'a100-80gb'];
+    const c = await configJson(['--trainer', 'onetrainer', ...args]);
+    const est = JSON.parse((await runCli(['estimate', '--trainer', 'onetrainer', ...args, '--json'])).stdout);
+    expect(c.settings).toEqual(est.settings);
+    const s = est.settings;
+    const config = JSON.parse(file(c, 'config.json')) as Record<string, unknown>;
+    expect(config).toMatchObject({
+      model_type: model === 'sdxl' ? 'STABLE_DIFFUSION_XL_10_BASE' : 'STABLE_DIFFUSION_15',
+      learning_rate: s.learningRate,
+      batch_size: s.batch,
+      gradient_accumulation_steps: s.gradAccum,
+      resolution: s.resolution,
+      optimizer: {
+        optimizer: { adamw: 'ADAMW', 'adamw-8bit': 'ADAMW_8BIT', adafactor: 'ADAFACTOR' }[s.optimizer as string] ?? 'unmapped',
+      },
+    });
+    if (technique === 'lokr') {
+      // LoKr's rank is lokr_dim (LoRAModule.py: LoKrModule(..., self.lokr_dim, self.alpha, ...))
+      expect(config).toMatchObject({ training_method: 'LORA', peft_type: 'LOKR', lokr_dim: s.rank, lora_alpha: s.rank });
+    } else {
+      // the whole U-Net: no adapter, so no rank or alpha written
+      expect(config).toMatchObject({ training_method: 'FINE_TUNE' });
+      expect(s.rank).toBeNull();
+      for (const key of ['peft_type', 'lora_rank', 'lokr_dim', 'lora_alpha', 'lora_decompose'])
+        expect(config[key], key).toBeUndefined();
+    }
   });
 
   it('--out writes config.json and concepts.json, the config naming the concepts file by its path', async () => {
