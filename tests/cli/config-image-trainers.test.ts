@@ -653,3 +653,31 @@ describe('config --trainer simpletuner', () => {
     expect(r.stderr).toBe(`${message}\n`);
   });
 });
+
+// QLoRA on an image model is LoRA on an NF4 base: the knowledge base gives --technique qlora to
+// language models and points image models at --technique lora --quantize nf4, which these tables
+// write as OneTrainer's U-Net weight dtype NFLOAT_4 and SimpleTuner's base_model_precision nf4-bnb
+describe('an NF4 base (QLoRA on an image model): config writes it, check reads it back', () => {
+  it.each([
+    ['onetrainer', 'sd15', { unet: { weight_dtype: 'NFLOAT_4' }, training_method: 'LORA' }],
+    ['onetrainer', 'sdxl', { unet: { weight_dtype: 'NFLOAT_4' }, training_method: 'LORA' }],
+    ['simpletuner', 'sdxl', { base_model_precision: 'nf4-bnb', model_type: 'lora' }],
+    ['simpletuner', 'flux-dev', { base_model_precision: 'nf4-bnb', model_type: 'lora' }],
+  ])('%s %s', async (trainer, model, written) => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-nf4-')), 'run');
+    const args = ['--technique', 'lora', '--model', model, '--quantize', 'nf4', '--precision', 'mixed-bf16'];
+    const r = await runCli(['config', '--trainer', trainer, ...args, '--out', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const c = JSON.parse(r.stdout) as ConfigJson;
+    expect(c.settings['quantize']).toBe('nf4');
+    const path = join(dir, 'config.json');
+    const config = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject(written);
+    const known = new Set([...fixture(trainer).options, '__comment']);
+    expect(fixturePaths(config).filter((p) => !known.has(p))).toEqual([]);
+    const back = await runCli(['check', path, '--json']);
+    expect([0, 3], back.stderr).toContain(back.code);
+    const read = JSON.parse(back.stdout) as { settings: Record<string, unknown> };
+    expect(read.settings).toMatchObject({ method: 'lora', quantize: 'nf4', precision: 'mixed-bf16' });
+  });
+});
