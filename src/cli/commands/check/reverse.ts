@@ -24,10 +24,11 @@ export type FileOptions = ReadonlyMap<string, unknown>;
 function matchSet(
   sets: Record<string, Record<string, OptionValue>>,
   file: FileOptions,
+  overwritten: ReadonlySet<string> = new Set(),
 ): { key: string; paths: string[] } | null {
   let best: { key: string; paths: string[] } | null = null;
   for (const [key, set] of Object.entries(sets)) {
-    const entries = Object.entries(set);
+    const entries = Object.entries(set).filter(([path]) => !overwritten.has(path));
     if (!entries.every(([path, v]) => file.has(path) && sameValue(file.get(path), v))) continue;
     if (!best || entries.length > best.paths.length) best = { key, paths: entries.map(([p]) => p) };
   }
@@ -57,6 +58,16 @@ export interface ReadBack {
   ambiguous: Array<{ path: string; value: unknown; setting: ConfigSetting; values: string[] }>;
   /** the models the matched group entry is for, when it names them (torchtune's per-model builders) */
   groupModels: string[] | null;
+}
+
+/** The paths that the sets of the settings after `setting` in the table match in the file (written after, so over it). */
+function overwrittenLater(config: TrainerConfig, setting: ConfigSetting, file: FileOptions): Set<string> {
+  const specs = Object.entries(config.options);
+  const later = specs.slice(specs.findIndex(([s]) => s === setting) + 1);
+  const paths = new Set<string>();
+  for (const [, spec] of later)
+    if (spec && typeof spec === 'object' && 'sets' in spec) matchSet(spec.sets, file)?.paths.forEach((p) => paths.add(p));
+  return paths;
 }
 
 export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
@@ -95,7 +106,9 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       // two of the run's values written alike (diffusers' --mixed_precision bf16 for mixed-bf16 and bf16): the file cannot say which
       if (keys.length > 1) ambiguous.push({ path, value, setting, values: keys });
     } else {
-      const match = matchSet(spec.sets, file);
+      // a path a later setting's set gives its own value is written over (OneTrainer: an NF4 U-Net's
+      // unet.weight_dtype replaces the precision's): this set is read from its other paths
+      const match = matchSet(spec.sets, file, overwrittenLater(config, setting, file));
       if (match) {
         if (match.paths.length || !Object.values(spec.sets).some((s) => Object.keys(s).some((p) => file.has(p))))
           settings[setting] = match.key;
