@@ -384,12 +384,18 @@ describe('config --trainer onetrainer', () => {
       gradient_accumulation_steps: s.gradAccum,
       resolution: s.resolution,
       optimizer: {
-        optimizer: { adamw: 'ADAMW', 'adamw-8bit': 'ADAMW_8BIT', adafactor: 'ADAFACTOR' }[s.optimizer as string] ?? 'unmapped',
+        optimizer:
+          { adamw: 'ADAMW', 'adamw-8bit': 'ADAMW_8BIT', adafactor: 'ADAFACTOR' }[s.optimizer as string] ?? 'unmapped',
       },
     });
     if (technique === 'lokr') {
       // LoKr's rank is lokr_dim (LoRAModule.py: LoKrModule(..., self.lokr_dim, self.alpha, ...))
-      expect(config).toMatchObject({ training_method: 'LORA', peft_type: 'LOKR', lokr_dim: s.rank, lora_alpha: s.rank });
+      expect(config).toMatchObject({
+        training_method: 'LORA',
+        peft_type: 'LOKR',
+        lokr_dim: s.rank,
+        lora_alpha: s.rank,
+      });
     } else {
       // the whole U-Net: no adapter, so no rank or alpha written
       expect(config).toMatchObject({ training_method: 'FINE_TUNE' });

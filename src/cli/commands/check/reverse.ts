@@ -66,7 +66,8 @@ function overwrittenLater(config: TrainerConfig, setting: ConfigSetting, file: F
   const later = specs.slice(specs.findIndex(([s]) => s === setting) + 1);
   const paths = new Set<string>();
   for (const [, spec] of later)
-    if (spec && typeof spec === 'object' && 'sets' in spec) matchSet(spec.sets, file)?.paths.forEach((p) => paths.add(p));
+    if (spec && typeof spec === 'object' && 'sets' in spec)
+      matchSet(spec.sets, file)?.paths.forEach((p) => paths.add(p));
   return paths;
 }
 
