@@ -49,6 +49,9 @@ const KOHYA_RUNS: Array<[args: string[], script: string]> = [
     ['--technique', 'lora', '--model', 'flux-dev', '--gpu', '3090', '--quantize', 'fp8', '--blocks-to-swap', '18'],
     'flux_train_network',
   ],
+  [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'], 'sdxl_train'],
+  [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--train-text-encoder'], 'sdxl_train'],
+  [['--technique', 'dreambooth', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
 ];
 const TRL_RUNS = [
   ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
