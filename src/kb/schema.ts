@@ -570,6 +570,13 @@ export const TrainerConfigSchema = z.strictObject({
       set: OptionSetSchema.optional(),
       script: text.optional(),
       groups: z.array(id).min(1).optional(),
+      /** options its script names differently or has besides the table's, replacing its and the group's entries (kohya's sdxl_train.py: train_text_encoder) */
+      options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
+      /**
+       * option names its script does not have, left out of the file whichever entry writes them (kohya's
+       * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
+       */
+      omit: z.array(text).min(1).optional(),
     }),
   ),
   /** the dataset layout the trainer expects, as printed after the files */

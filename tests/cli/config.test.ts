@@ -49,6 +49,9 @@ const KOHYA_RUNS: Array<[args: string[], script: string]> = [
     ['--technique', 'lora', '--model', 'flux-dev', '--gpu', '3090', '--quantize', 'fp8', '--blocks-to-swap', '18'],
     'flux_train_network',
   ],
+  [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'], 'sdxl_train'],
+  [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--train-text-encoder'], 'sdxl_train'],
+  [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
 ];
 const TRL_RUNS = [
   ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
@@ -374,7 +377,7 @@ describe('config usage errors (exit 2, one line)', () => {
     ],
     [
       ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],
-      'error: config writes kohya files for --technique lora, dreambooth-lora, loha, lokr, dora; not yet for textual-inversion (kohya runs it with train_textual_inversion.py, sdxl_train_textual_inversion.py (SD/SDXL)).',
+      'error: config writes kohya files for --technique lora, dreambooth-lora, loha, lokr, dora, full-finetune; not yet for textual-inversion (kohya runs it with train_textual_inversion.py, sdxl_train_textual_inversion.py (SD/SDXL)).',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'lora', '--model', 'sd3-medium'],

@@ -54,6 +54,10 @@ const cases: Array<[name: string, argv: string[]]> = [
     ['config', '--trainer', 'kohya', '--technique', 'lora', '--model', 'sdxl', '--gpu', '4090'],
   ],
   [
+    'config kohya full-finetune sdxl a100-80gb',
+    ['config', '--trainer', 'kohya', '--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
+  ],
+  [
     'config kohya dreambooth-lora flux-dev prior preservation',
     [
       'config',

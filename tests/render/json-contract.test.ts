@@ -229,7 +229,15 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             options: { rank: 'network_dim' },
             layout: g.layout,
           })),
-        techniques: { loha: { ...kohyaConfig.techniques['loha']!, script: 'flux_train_network.py', groups: ['flux'] } },
+        techniques: {
+          loha: {
+            ...kohyaConfig.techniques['loha']!,
+            script: 'flux_train_network.py',
+            groups: ['flux'],
+            options: { rank: 'network_dim' },
+            omit: ['network_alpha'],
+          },
+        },
       },
       notes: 'notes',
       sources: [FULL_SOURCE],

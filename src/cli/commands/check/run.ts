@@ -419,6 +419,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there${near ? ` (is \`${near.k}\` meant to be \`${near.s}\`?)` : `; is it a ${trainer.id} file? (--trainer to say another)`}`,
     );
   }
+  // the options the technique's own script names (kohya's sdxl_train.py: train_text_encoder), read once it is known
+  const techniqueOptions = config.techniques[technique]?.options;
+  if (techniqueOptions) {
+    const own = readBack({ ...config, options: techniqueOptions }, options);
+    Object.assign(settings, own.settings);
+    own.read.forEach((p) => back.read.add(p));
+  }
 
   // the model: --model, else the file's, else its file name without the extension (flux1-dev.safetensors)
   const modelOption = typeof config.options.model === 'string' ? config.options.model : null;

@@ -276,7 +276,8 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
   // the group's own names replace the table's (in the table's order), and add what only its scripts have
-  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options };
+  // and the technique's replace both (kohya's full fine-tune runs sdxl_train.py, not the network script)
+  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options, ...techniqueEntry?.options };
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
@@ -310,16 +311,18 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         ]),
       ),
     );
+  // the options the technique's script does not have are left out, whichever entry wrote them
+  const omitted = new Set(techniqueEntry?.omit ?? []);
   const all = merged(
     Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
-  );
+  ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
   const alpha = specs.alpha;
-  if (typeof alpha === 'string' && values.alpha !== undefined)
+  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
     notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
   return {
     writer: config.writer,
