@@ -3,7 +3,6 @@
 // an option with a value map by the setting whose value it is; a set of options (a 4-bit base is
 // two) by the set all of whose options the file has, the one with the most options winning; the
 // model group's and the technique's options say which they are. Pure: no I/O.
-import type { KnowledgeBase, Trainer } from '../../../kb/types.js';
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
 import type { FlatOption } from '../config/option-paths.js';
 import type { OptionValue, TrainerConfig } from '../config/plan.js';
@@ -165,18 +164,28 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   };
 }
 
-/** The trainers with an option table, ranked by how many of the file's options their table reads. */
-export function detectTrainer(kb: KnowledgeBase, file: FileOptions, known: (t: Trainer) => ReadonlySet<string>) {
-  return kb.trainers
-    .filter((t) => t.config)
-    .map((t) => {
-      const back = readBack(t.config!, file);
-      const names = known(t);
-      const recognised = [...file.keys()].filter((p) => back.read.has(p) || isKnownPath(p, names)).length;
-      // a file none of whose options the table reads is not this trainer's, whatever names it shares
-      return { trainer: t, score: back.read.size ? back.read.size * 2 + recognised : 0 };
-    })
-    .sort((a, b) => b.score - a.score);
+/**
+ * How much of a file a trainer's table reads, for telling the trainer from the file (each trainer
+ * reads it as it would: kohya's sections flattened): twice the options its table reads, plus every
+ * option the trainer has; 0 when its table reads none, whatever names it shares.
+ */
+export function trainerScore(config: TrainerConfig, file: FileOptions, names: ReadonlySet<string>): number {
+  const back = readBack(config, file);
+  if (!back.read.size) return 0;
+  const recognised = [...file.keys()].filter((p) => back.read.has(p) || isKnownPath(p, names)).length;
+  return back.read.size * 2 + recognised;
+}
+
+/** Every proper prefix of the names (`a` and `a.b` of `a.b.c`): the names the list says something inside of. Computed once per list. */
+const parentsCache = new WeakMap<ReadonlySet<string>, Set<string>>();
+function parentsOf(names: ReadonlySet<string>): Set<string> {
+  let parents = parentsCache.get(names);
+  if (!parents) {
+    parents = new Set();
+    for (const n of names) for (let i = n.indexOf('.'); i >= 0; i = n.indexOf('.', i + 1)) parents.add(n.slice(0, i));
+    parentsCache.set(names, parents);
+  }
+  return parents;
 }
 
 /**
@@ -195,10 +204,10 @@ export function unknownPart(path: string, names: ReadonlySet<string>, leaf = fal
   const plain = segments.join('.');
   if (names.has(path) || names.has(plain)) return null;
   if (leaf) return names.has(segments[segments.length - 1]!) ? null : path;
-  const list = [...names];
+  const parents = parentsOf(names);
   for (let i = 1; i <= segments.length; i++) {
     const prefix = segments.slice(0, i).join('.');
-    const inside = list.some((n) => n.startsWith(`${prefix}.`));
+    const inside = parents.has(prefix);
     if (names.has(prefix) && !inside) return null; // an opaque mapping's key
     if (!names.has(prefix) && !inside) return original.slice(0, plainIndex[i - 1]![1] + 1).join('.');
   }

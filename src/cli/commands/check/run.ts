@@ -24,6 +24,7 @@ import { JSON_HEADER_KEY } from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
+import { specPaths, withoutIndices } from '../config/option-paths.js';
 import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { scriptRun } from '../config/script-options.js';
@@ -40,17 +41,17 @@ import {
   readScriptFile,
   scriptFormat,
 } from './read-config.js';
-import { detectTrainer, type ReadBack, readBack, sameValue, unknownPart } from './reverse.js';
+import { type ReadBack, readBack, sameValue, trainerScore, unknownPart } from './reverse.js';
 
-/**
- * Writers whose files are an argparse namespace (kohya's --config_file: "its sections are
- * flattened"): a boolean option left out is a store_true flag left off, so false, and a table's
- * sections are one namespace. Other files leave an absent option to the trainer's default.
- */
-// diffusers' train.sh is the scripts' argparse flags, so the same holds
 /** The writers whose files are scripts (read by readScriptFile, never run). */
 const SCRIPT_WRITER_SET = new Set<string>(['shell', 'python']);
 
+/**
+ * Writers whose files are an argparse namespace (kohya's --config_file: "its sections are
+ * flattened"; diffusers' train.sh, the scripts' own flags): a boolean option left out is a
+ * store_true flag left off, so false, and a table's sections are one namespace. Other files leave
+ * an absent option to the trainer's default.
+ */
 const ARGPARSE_WRITERS = new Set<string>(['kohya', 'shell']);
 
 /** The option names each trainer has, read from its source (data/trainer-options/*.json, loaded on this path only). */
@@ -86,12 +87,7 @@ function knownNames(): Map<string, KnownNames> {
         if (Array.isArray(names)) names.forEach((o) => known.datasetFile.add(String(o)));
       }
     // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
-    const plain = (o: string) =>
-      o
-        .split('.')
-        .filter((seg) => seg !== '*')
-        .join('.');
-    list.options.forEach((o) => known.options.add(plain(o)));
+    list.options.forEach((o) => known.options.add(withoutIndices(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
     out.set(list.trainer, known);
   }
@@ -102,12 +98,7 @@ function knownNames(): Map<string, KnownNames> {
 function tablePaths(config: TrainerConfig): string[] {
   const paths: string[] = [];
   paths.push(...Object.keys(config.set ?? {}), ...(config.datasetIn ? [config.datasetIn] : []));
-  for (const spec of Object.values(config.options)) {
-    if (typeof spec === 'string') paths.push(spec);
-    else if (Array.isArray(spec)) paths.push(...spec);
-    else if (spec && 'option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
-    else if (spec) for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
-  }
+  paths.push(...Object.values(config.options).flatMap(specPaths));
   for (const g of config.groups ?? [])
     paths.push(...Object.keys(g.set ?? {}), ...Object.values(g.techniques ?? {}).flatMap((t) => Object.keys(t)));
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
@@ -147,12 +138,7 @@ export interface UnknownKey {
 
 /** The nearest name the trainer has to a key it does not: within a quarter of its length in edits (at least 2). */
 function nearestName(key: string, names: Iterable<string>): string | null {
-  const plain = (p: string) =>
-    p
-      .split('.')
-      .filter((seg) => !/^\d+$/.test(seg))
-      .join('.');
-  const path = plain(key).toLowerCase();
+  const path = withoutIndices(key).toLowerCase();
   const leaf = path.split('.').pop() ?? path;
   const parent = path.slice(0, path.length - leaf.length);
   // a name under the same parent first (output_dir, not checkpointer.output_dir), then any by its last name
@@ -326,8 +312,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // arguments that table names; any other file is data, read once
   const scriptKind = scriptFormat(file);
   const dataFile = scriptKind ? null : readConfigFile(file);
-  const readFor = (t: Trainer): ReadConfig | ReadScript =>
-    scriptKind ? readScriptFile(file, scriptKind, t.config!) : dataFile!;
+  const scripts = new Map<string, ReadScript>();
+  const readFor = (t: Trainer): ReadConfig | ReadScript => {
+    if (!scriptKind) return dataFile!;
+    const read = scripts.get(t.id) ?? readScriptFile(file, scriptKind, t.config!);
+    scripts.set(t.id, read);
+    return read;
+  };
   // a train.sh is read by the diffusers table (accelerate launch) or a table whose command line takes its keys as --flags (ms-swift)
   const readsThis = (t: Trainer) =>
     t.config !== undefined &&
@@ -363,7 +354,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       .filter(readsThis)
       .map((t) => ({
         t,
-        score: detectTrainer({ ...baseKb, trainers: [t] }, optionsAsRead(readFor(t), t.config!), names)[0]!.score,
+        score: trainerScore(t.config!, optionsAsRead(readFor(t), t.config!), names(t)),
       }))
       .sort((a, b) => b.score - a.score);
     if (!scored[0] || scored[0].score === 0)
@@ -451,8 +442,6 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     !existsSync(besides(main.file, modelName))
   )
     modelName = basename(modelName).replace(/\.(safetensors|ckpt|bin|gguf)$/i, '');
-  // a Hub id under another organisation (a mirror: NousResearch/Meta-Llama-3-8B, unsloth/...) of
-  // a catalogued model's name, when neither the catalogue nor the local cache has the id itself
   // a checkpoint folder that is not on this machine, named after its Hub id (LitGPT's checkpoints/ORG/NAME)
   if (
     flags.model === undefined &&
@@ -466,6 +455,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       modelName = hubId;
     }
   }
+  // a Hub id under another organisation (a mirror: NousResearch/Meta-Llama-3-8B, unsloth/...) of
+  // a catalogued model's name, when neither the catalogue nor the local cache has the id itself
   const mirrorOf = (name: string) => {
     const bare = /^[\w.-]+\/([\w.-]+)$/.exec(name)?.[1];
     if (!bare || findModel(baseKb, name).found || existsSync(name)) return null;
@@ -499,10 +490,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     ...(flags.vram !== undefined ? { vram: flags.vram } : {}),
   };
   const settingPath = (setting: ConfigSetting): string => {
-    const spec = config.options[setting];
-    if (typeof spec === 'string') return spec;
-    if (Array.isArray(spec)) return spec[0]!;
-    if (spec && 'option' in spec) return Array.isArray(spec.option) ? spec.option[0]! : spec.option;
+    const first = specPaths(config.options[setting])[0];
+    if (first !== undefined) return first;
     const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
     return d === undefined ? setting : typeof d === 'string' ? d : d.option;
   };

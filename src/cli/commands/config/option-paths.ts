@@ -2,9 +2,28 @@
 // (torchtune), `config.process.0.network.linear` (ai-toolkit's job YAML; a number is a list index).
 // An option table names a nested option by its path; `config` nests the options it writes and
 // `check` flattens a file it reads back into the same paths, so one table serves both. Pure.
-import type { Options, OptionValue } from './plan.js';
+import type { Options, OptionValue, TrainerConfig } from './plan.js';
 
 const isIndex = (segment: string) => /^(0|[1-9]\d*)$/.test(segment);
+
+/**
+ * A path without its list indices: a file's `datasets.0.path`, and an option list's
+ * `config.process.*.train.lr` (`*` for any index), both as the same name.
+ */
+export const withoutIndices = (path: string) =>
+  path
+    .split('.')
+    .filter((segment) => segment !== '*' && !/^\d+$/.test(segment))
+    .join('.');
+
+/** The option paths one setting's entry in a table writes: its name, its names, its mapped option(s), or every path of its sets. */
+export function specPaths(spec: TrainerConfig['options'][keyof TrainerConfig['options']]): string[] {
+  if (spec === undefined) return [];
+  if (typeof spec === 'string') return [spec];
+  if (Array.isArray(spec)) return spec;
+  if ('option' in spec) return Array.isArray(spec.option) ? spec.option : [spec.option];
+  return Object.values(spec.sets).flatMap((set) => Object.keys(set));
+}
 
 /** The options as nested maps (and lists, where a segment is an index), in the order first written. */
 export function nestOptions(options: Options): Record<string, unknown> {

@@ -3,6 +3,7 @@
 // `--flag` (a switch: true) after the script; train.py by the literal keyword arguments of the calls
 // its table names (python-calls.ts), as `CALL.keyword`. Also which group and technique the script
 // a train.sh launches stands for. Never runs either file. Pure.
+import { specPaths } from './option-paths.js';
 import type { TrainerConfig } from './plan.js';
 import { readPythonCalls } from './python-calls.js';
 import { shellCommands } from './shell-words.js';
@@ -84,13 +85,7 @@ export function shellOptions(text: string): { script: string | null; options: Sc
 
 /** The calls a table's options name (`from_pretrained.load_in_4bit` -> from_pretrained). */
 function tableCalls(config: TrainerConfig): string[] {
-  const paths: string[] = [];
-  for (const spec of Object.values(config.options)) {
-    if (typeof spec === 'string') paths.push(spec);
-    else if (Array.isArray(spec)) paths.push(...spec);
-    else if ('option' in spec) paths.push(...(Array.isArray(spec.option) ? spec.option : [spec.option]));
-    else for (const set of Object.values(spec.sets)) paths.push(...Object.keys(set));
-  }
+  const paths = Object.values(config.options).flatMap(specPaths);
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
   return [...new Set(paths.filter((p) => p.includes('.')).map((p) => p.slice(0, p.indexOf('.'))))];
 }
