@@ -1,4 +1,7 @@
 // Shared test helpers: the bundled knowledge base (loaded once) and an in-memory Io for run().
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
 import type { Io } from '../src/cli/io.js';
 import { run } from '../src/cli/run.js';
 import { loadKnowledgeBase } from '../src/kb/load.js';
@@ -59,4 +62,17 @@ export function mulberry32(seed: number): () => number {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A trainer's option names as read from its source (data/trainer-options/NAME.json), in the shape the test reads. */
+export function trainerOptions<T = { options: string[] }>(name: string): T {
+  return JSON.parse(readFileSync(join(__dirname, '..', 'data', 'trainer-options', `${name}.json`), 'utf8')) as T;
+}
+
+/** The JSON a command prints with --json; it must exit 0 (its stderr is the message when it does not). */
+export async function jsonOf<T>(argv: string[]): Promise<T> {
+  const { expect } = await import('vitest');
+  const r = await runCli([...argv, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as T;
 }

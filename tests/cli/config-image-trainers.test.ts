@@ -11,14 +11,13 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
 import { flattenOptions } from '../../src/cli/commands/config/option-paths.js';
-import { runCli } from '../helpers.js';
+import { jsonOf, runCli, trainerOptions } from '../helpers.js';
 
 interface Fixture {
   readFrom: { repo: string; commit: string };
   options: string[];
 }
-const fixture = (name: string): Fixture =>
-  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as Fixture;
+const fixture = (name: string) => trainerOptions<Fixture>(name);
 
 interface ConfigJson {
   trainer: { id: string; checkedAgainst: string };
@@ -27,11 +26,7 @@ interface ConfigJson {
   launch: string;
   data: string[];
 }
-async function configJson(args: string[]): Promise<ConfigJson> {
-  const r = await runCli(['config', ...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as ConfigJson;
-}
+const configJson = (args: string[]) => jsonOf<ConfigJson>(['config', ...args]);
 const file = (c: ConfigJson, name: string) => c.files.find((f) => f.name === name)!.text;
 
 /** A parsed file's leaves as fixture paths: list indices become '*'. */

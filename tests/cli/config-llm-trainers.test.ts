@@ -10,14 +10,13 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
 import { flattenOptions } from '../../src/cli/commands/config/option-paths.js';
-import { runCli } from '../helpers.js';
+import { jsonOf, runCli, trainerOptions } from '../helpers.js';
 
 interface Fixture {
   options: string[];
   datasetRegistry?: { options: string[]; columns: string[]; tags: string[] };
 }
-const fixture = (name: string): Fixture =>
-  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as Fixture;
+const fixture = (name: string) => trainerOptions<Fixture>(name);
 
 interface ConfigJson {
   settings: Record<string, unknown>;
@@ -25,11 +24,7 @@ interface ConfigJson {
   launch: string;
   data: string[];
 }
-async function configJson(trainer: string, args: string[]): Promise<ConfigJson> {
-  const r = await runCli(['config', '--trainer', trainer, ...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as ConfigJson;
-}
+const configJson = (trainer: string, args: string[]) => jsonOf<ConfigJson>(['config', '--trainer', trainer, ...args]);
 const file = (c: ConfigJson, name: string) => c.files.find((f) => f.name === name)!.text;
 async function estimateSettings(trainer: string, args: string[]): Promise<Record<string, number | string | boolean>> {
   const r = await runCli(['estimate', '--trainer', trainer, ...args, '--json']);

@@ -13,12 +13,9 @@ import { readPythonCalls } from '../../src/cli/commands/config/python-calls.js';
 import { pythonOptions, scriptRun, shellOptions } from '../../src/cli/commands/config/script-options.js';
 import { shellCommands } from '../../src/cli/commands/config/shell-words.js';
 import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
-import { bundledKb, runCli } from '../helpers.js';
+import { bundledKb, jsonOf, runCli, trainerOptions } from '../helpers.js';
 
-const fixture = (name: string) =>
-  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as {
-    options: string[];
-  };
+const fixture = (name: string) => trainerOptions(name);
 
 interface ConfigJson {
   settings: Record<string, unknown>;
@@ -26,11 +23,7 @@ interface ConfigJson {
   launch: string;
   data: string[];
 }
-async function configJson(args: string[]): Promise<ConfigJson> {
-  const r = await runCli(['config', ...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as ConfigJson;
-}
+const configJson = (args: string[]) => jsonOf<ConfigJson>(['config', ...args]);
 
 /** `accelerate launch SCRIPT --flag value ...` as the script and its flags (a switch: true). */
 function launchArgs(text: string): { script: string; flags: Record<string, string | true> } {

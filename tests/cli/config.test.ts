@@ -12,15 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
 import { tomlString } from '../../src/render/trainer-config.js';
-import { runCli } from '../helpers.js';
+import { jsonOf, runCli, trainerOptions } from '../helpers.js';
 
 interface Fixture {
   readFrom: unknown;
   options: string[];
   datasetEntry?: { options: string[] };
 }
-const fixture = (name: string): Fixture =>
-  JSON.parse(readFileSync(join(__dirname, '../../data/trainer-options', `${name}.json`), 'utf8')) as Fixture;
+const fixture = (name: string) => trainerOptions<Fixture>(name);
 
 interface ConfigJson {
   trainer: { id: string; checkedAgainst: string };
@@ -30,11 +29,7 @@ interface ConfigJson {
   data: string[];
   layout: string;
 }
-async function configJson(args: string[]): Promise<ConfigJson> {
-  const r = await runCli(['config', ...args, '--json']);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as ConfigJson;
-}
+const configJson = (args: string[]) => jsonOf<ConfigJson>(['config', ...args]);
 const file = (c: ConfigJson, name: string) => c.files.find((f) => f.name === name)!.text;
 
 /** The kohya runs config writes, with the parser fixture of each one's script. */
