@@ -64,12 +64,14 @@ const tomlLines = (options: Options, indent = '') =>
 /** `# ` before each line; a line break inside one would end the comment, so none is let through. */
 const comments = (lines: string[]) => lines.map((l) => `# ${l.replace(/[\r\n]+/g, ' ')}`);
 
+/** The two lines every written file starts with: the command that wrote it and the version its names were checked against. */
+const headerLines = (plan: ConfigPlan, command: string) => [
+  `Written by: ${command}`,
+  `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
+];
+
 function header(plan: ConfigPlan, command: string, extra: string[]): string[] {
-  return comments([
-    `Written by: ${command}`,
-    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
-    ...extra,
-  ]);
+  return comments([...headerLines(plan, command), ...extra]);
 }
 
 /** The table's line on how the trainer reads its file, with the script put in. */
@@ -116,12 +118,8 @@ function yamlFiles(plan: ConfigPlan, command: string): ConfigFile[] {
  */
 function registryFile(plan: ConfigPlan, command: string, name: string): ConfigFile {
   const registry = plan.registry!;
-  const comment = [
-    `Written by: ${command}`,
-    `Option names checked against ${plan.config.checkedAgainst}, read from its source (not run).`,
-  ].map((l) => l.replace(/[\r\n]+/g, ' '));
-  const json = { [registry.name]: { _comment: comment, ...registry.entry } };
-  return { name, text: JSON.stringify(json, null, 2) + '\n' };
+  const comment = headerLines(plan, command).map((l) => l.replace(/[\r\n]+/g, ' '));
+  return { name, text: jsonText({ [registry.name]: { _comment: comment, ...registry.entry } }) };
 }
 
 // ---------- POSIX sh ----------
