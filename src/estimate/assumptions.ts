@@ -1,5 +1,6 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model, Trainer } from '../kb/types.js';
+import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
@@ -8,15 +9,25 @@ import {
   FRAGMENTATION,
   generationBatch,
   generationCacheBytes,
+  estimateMemory,
   GiB,
+  type MemoryEstimate,
   referenceCopyBytes,
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
+import { strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
-import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, UTILISATION } from './time.js';
+import {
+  generationSeconds,
+  type GpuPerf,
+  matmulTflops,
+  referenceSeconds,
+  type StepTime,
+  UTILISATION,
+} from './time.js';
 
 export function describeAssumptions(
   model: Model,
@@ -162,5 +173,61 @@ export function trainerChanges(t: Trainer): string[] {
   if (t.defaults?.precision) out.push(`precision ${t.defaults.precision}`);
   if (t.defaults?.quantize) out.push(`an adapter base in ${t.defaults.quantize}`);
   if (t.defaults?.cache !== undefined) out.push(t.defaults.cache ? 'latents cached' : 'latents not cached');
+  return out;
+}
+
+/** A strategy's name as the answer says it. */
+export const STRATEGY_NAMES: Record<Strategy, string> = {
+  ddp: 'DDP (everything replicated on every card)',
+  zero1: 'DeepSpeed ZeRO-1 (optimizer states sharded)',
+  zero2: 'DeepSpeed ZeRO-2 (optimizer states and gradients sharded)',
+  zero3: 'DeepSpeed ZeRO-3 (optimizer states, gradients and parameters sharded)',
+  'zero3-offload': 'DeepSpeed ZeRO-3 with CPU offload (states and parameters in host memory)',
+  'fsdp-grad-op': 'FSDP SHARD_GRAD_OP (optimizer states and gradients sharded)',
+  fsdp: 'FSDP FULL_SHARD (optimizer states, gradients and parameters sharded)',
+  'fsdp-offload': 'FSDP FULL_SHARD with CPU offload (parameters in host memory, the optimizer step on the CPU)',
+  'fsdp-qlora': 'FSDP-QLoRA (the 4-bit base sharded over the cards)',
+  'fsdp-qlora-offload': 'FSDP-QLoRA with CPU offload (the 4-bit shards in host memory)',
+};
+
+/**
+ * Why and how several cards share the run, in words: the strategy, what each card holds of what
+ * one card would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over
+ * the link and the time they add, and the host memory offload takes. Empty on one card.
+ */
+export function describeStrategy(
+  model: Model,
+  s: TrainingSettings,
+  memory: MemoryEstimate,
+  step: StepTime | null,
+  card: Pick<Card, 'nodes'> | null,
+): string[] {
+  const traits = strategyTraits(s.strategy, s.cards);
+  if (!traits || !s.strategy) return [];
+  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
+  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const g = (n: number) => `${n.toFixed(1)} GiB`;
+  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
+    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
+  );
+  const nodes = card?.nodes ?? 1;
+  const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
+  const out = [
+    `${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${g(single.peakGiB)}; each card holds ${g(memory.peakGiB)}${
+      sharded.length
+        ? ` (${sharded.map((p) => `${p === 'base weights' && s.quantize !== 'none' ? `the ${s.quantize.toUpperCase()} base weights` : `the ${p}`}' ${g(whole(p))}: ${g(mine(p))} per card`).join('; ')})`
+        : ', everything replicated'
+    }`,
+  ];
+  if (memory.hostGiB > 0)
+    out.push(
+      `offload: ${g(memory.hostGiB / nodes)} of host memory per node (DeepSpeed's estimate of its buffers included: x1.5)`,
+    );
+  const c = step?.communication;
+  if (c)
+    out.push(
+      `communication over ${c.link} at ${c.effectiveGBs.toFixed(0)} GB/s (NCCL's measured share of the link): ${c.collectives.join('; ')}; ${(c.bytesPerStep / 1e9).toFixed(1)} GB per card per optimizer step, ${c.exposedSeconds.toFixed(2)} s per micro-step beyond the compute it overlaps${c.hostOptimizerSeconds ? `, ${c.hostOptimizerSeconds.toFixed(1)} s per step for the CPU optimizer` : ''}`,
+    );
   return out;
 }
