@@ -4,7 +4,7 @@
 import { FACTS } from './fact-names.js';
 import { nearest, normalizeName } from './lookup.js';
 import type { KnowledgeBase } from './types.js';
-import { type Goal, GOAL_FAMILIES, TOPIC_FAMILIES } from './vocabulary.js';
+import { type Goal, GOAL_FAMILIES, STRATEGIES, TOPIC_FAMILIES } from './vocabulary.js';
 
 export interface CheckProblem {
   key: string;
@@ -259,6 +259,32 @@ export function crossCheck(kb: KnowledgeBase): CheckProblem[] {
         });
       else defaultOf.set(family, tr.id);
     }
+  }
+  // the strategies a trainer runs are the vocabulary's (src/estimate/parallel.ts has a record for
+  // each), each named once, and its config writes files only for those it runs
+  const strategyIds: readonly string[] = STRATEGIES;
+  for (const tr of kb.trainers ?? []) {
+    const seen = new Set<string>();
+    (tr.strategies ?? []).forEach((st, j) => {
+      const field = { path: ['strategies', j, 'id'] };
+      if (!strategyIds.includes(st.id)) {
+        const guess = nearest(st.id, [...strategyIds]);
+        out.push({
+          key: `trainers:${tr.id}`,
+          field,
+          message: `no strategy '${st.id}'${guess ? ` (did you mean '${guess}'?)` : ''}; strategies: ${strategyIds.join(', ')}`,
+        });
+      } else if (seen.has(st.id))
+        out.push({ key: `trainers:${tr.id}`, field, message: `strategy '${st.id}' is listed twice` });
+      seen.add(st.id);
+    });
+    for (const id of Object.keys(tr.config?.distributed?.strategies ?? {}))
+      if (tr.strategies && !seen.has(id))
+        out.push({
+          key: `trainers:${tr.id}`,
+          field: { path: ['config', 'distributed', 'strategies', id] },
+          message: `the config writes '${id}', which is not among the strategies '${tr.id}' runs (strategies)`,
+        });
   }
   // the techniques a trainer runs are the knowledge base's, and its config writes only those it runs
   const techniqueIds = new Set(kb.techniques.map((t) => t.id));

@@ -39,6 +39,7 @@ import {
   QUANTIZATIONS,
   SAVE_PRECISIONS,
   SAVERS,
+  STRATEGIES,
   TARGETS,
 } from './vocabulary.js';
 
@@ -587,6 +588,34 @@ export const TrainerConfigSchema = z.strictObject({
    */
   commandLine: text.optional(),
   /**
+   * the files and launch for several cards (settings.cards > 1), per strategy the trainer runs: the
+   * options its own file gains (`{deepspeed}` / `{accelerate}` stand for the paths of the files
+   * written beside it), the keys of a DeepSpeed JSON and of an accelerate config written beside it
+   * (each with the keys every such file of this trainer has; a value "{cards}" is the number of
+   * cards), the launch line ({cards}, {config}, {script}, {deepspeed}, {accelerate}) and, per
+   * technique, the script or recipe it runs instead (torchtune's *_distributed recipes)
+   */
+  distributed: z
+    .strictObject({
+      deepspeedFile: text.optional(),
+      deepspeedSet: OptionSetSchema.optional(),
+      accelerateFile: text.optional(),
+      accelerateSet: OptionSetSchema.optional(),
+      /** the run's settings the accelerate config takes (mixed_precision from the precision) */
+      accelerateOptions: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
+      strategies: z.partialRecord(
+        z.enum(STRATEGIES),
+        z.strictObject({
+          set: OptionSetSchema.optional(),
+          deepspeed: OptionSetSchema.optional(),
+          accelerate: OptionSetSchema.optional(),
+          launch: text,
+          scripts: z.record(id, text).optional(),
+        }),
+      ),
+    })
+    .optional(),
+  /**
    * values the trainer's own files use that stand for a value of the table (axolotl's `bf16:
    * auto`, bf16 where the card has it): option path -> file value -> the value `check` reads it as
    */
@@ -594,6 +623,12 @@ export const TrainerConfigSchema = z.strictObject({
 });
 /** A technique a trainer runs, and the option or script that selects it there. */
 const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });
+/**
+ * A strategy for several cards a trainer runs (vocabulary STRATEGIES, src/estimate/parallel.ts), and
+ * the option, file or launcher that selects it there; the id is checked against the vocabulary by
+ * the loader (checks.ts), with the nearest name.
+ */
+const TrainerStrategySchema = z.strictObject({ id: text, via: text.optional() });
 
 // What a trainer does by default that changes memory and speed, and the savers it offers; a field
 // its source does not show is left out (the run keeps the technique's recipe there).
@@ -638,6 +673,11 @@ export const TrainerSchema = z.strictObject({
   loraTargets: z.enum(TARGETS).optional(),
   /** the techniques it runs (absent: not recorded, every technique is taken as runnable) */
   techniques: z.array(TrainerTechniqueSchema).optional(),
+  /**
+   * the strategies for several cards it runs (absent: not recorded, every strategy is taken as
+   * runnable; empty: one card per run)
+   */
+  strategies: z.array(TrainerStrategySchema).optional(),
   /** the option table `finetune-advisor config` writes its files from */
   config: TrainerConfigSchema.optional(),
   notes: text.optional(),

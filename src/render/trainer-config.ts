@@ -8,6 +8,7 @@
 import { stringify } from 'yaml';
 
 import { nestOptions } from '../cli/commands/config/option-paths.js';
+import type { DistributedFile } from '../cli/commands/config/distributed.js';
 import type { ConfigPlan, Options, OptionValue } from '../cli/commands/config/plan.js';
 import { wrapLines } from './format.js';
 
@@ -303,8 +304,58 @@ function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   return files;
 }
 
-/** The files of a planned config, each with its name and text. */
+// ---------- several cards: a DeepSpeed JSON, an accelerate config ----------
+
+/** What the header of a file for several cards says reads it, and how. */
+const DISTRIBUTED_READS: Record<DistributedFile['kind'], string> = {
+  // transformers' and accelerate's HfDeepSpeedConfig read it with json.load and fill each "auto"
+  // from the training arguments (accelerate utils/dataclasses.py DeepSpeedPlugin.fill_match)
+  deepspeed:
+    'DeepSpeed config (read by the Hugging Face integration, which fills each "auto" from the training arguments).',
+  // accelerate's ClusterConfig.from_yaml_file: a key that is not one of its fields is an error
+  accelerate: 'For accelerate launch --config_file (a key that is not a ClusterConfig field is an error).',
+};
+
+/**
+ * The files a run on several cards writes beside the trainer's own. JSON has no comments: the
+ * DeepSpeed JSON's header is a top-level `__comment` object, which DeepSpeed does not read
+ * (DeepSpeedConfig looks its top-level keys up by name; only the sections it parses, such as
+ * zero_optimization, forbid unknown keys) and accelerate's fill_match leaves alone (it rewrites
+ * only "auto" values).
+ */
+function distributedFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const d = plan.distributed;
+  if (!d) return [];
+  const lines = (kind: DistributedFile['kind']) => [
+    ...headerLines(plan, command),
+    `--strategy ${d.strategy} on ${d.cards} cards. ${DISTRIBUTED_READS[kind]}`,
+  ];
+  return d.files.map((f) =>
+    f.kind === 'deepspeed'
+      ? {
+          name: f.name,
+          text: jsonText({
+            [JSON_HEADER_KEY]: lines(f.kind).map((l) => l.replace(/[\r\n]+/g, ' ')),
+            ...nestOptions(f.options),
+          }),
+        }
+      : {
+          name: f.name,
+          text: [
+            ...comments(lines(f.kind)),
+            '',
+            stringify(nestOptions(f.options), { lineWidth: 0, aliasDuplicateObjects: false }),
+          ].join('\n'),
+        },
+  );
+}
+
+/** The files of a planned config, each with its name and text (several cards: with the strategy's files). */
 export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  return [...trainerFiles(plan, command), ...distributedFiles(plan, command)];
+}
+
+function trainerFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   switch (plan.writer) {
     case 'kohya':
       return kohyaFiles(plan, command);
@@ -319,9 +370,12 @@ export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   }
 }
 
-/** The launch command: the table's, with the script and the config file's path put in. */
+/**
+ * The launch command: the table's (on several cards the strategy's, with the cards and the
+ * strategy's files put in), with the script and the config file's path put in.
+ */
 export function launchCommand(plan: ConfigPlan, configPath: string): string {
-  return plan.config.launch
+  return (plan.distributed?.launch ?? plan.config.launch)
     .replace('{script}', plan.script ?? '')
     .replace('{config}', configPath)
     .replace(/\s+/g, ' ')

@@ -5,6 +5,7 @@ import { UsageError } from '../../../errors.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types.js';
 import type { ConfigDatasetSetting, ConfigSetting, ConfigWriter } from '../../../kb/vocabulary.js';
+import { type DistributedPlan, planDistributed } from './distributed.js';
 
 /** A value a config file gives an option. */
 export type OptionValue = string | number | boolean | null | string[] | number[] | Array<Record<string, string>>;
@@ -40,6 +41,8 @@ export interface ConfigPlan {
   data: string[];
   /** the dataset layout the trainer expects, and what the model group adds to it */
   layout: string[];
+  /** several cards: the strategy's files beside the trainer's and its launch line; null on one card */
+  distributed: DistributedPlan | null;
 }
 
 export interface ConfigInput {
@@ -320,6 +323,16 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
+  // several cards: the strategy's options join the trainer's file, its files are written beside it
+  const distributed = planDistributed({
+    trainer,
+    technique,
+    config,
+    cards: s.cards,
+    strategy: s.strategy,
+    join: (name) => join(input.dir, name),
+    writeSetting: (setting, spec) => writeSetting(trainer, setting, spec, values[setting]),
+  });
   const notes: string[] = [];
   const alpha = specs.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
@@ -328,9 +341,9 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     writer: config.writer,
     trainer,
     config,
-    options: all,
+    options: distributed ? merged(all, distributed.set) : all,
     dataset: config.dataset && files.dataset ? dataset : null,
-    script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
+    script: distributed?.script ?? techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
     registry: registry
       ? {
@@ -345,6 +358,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         }
       : null,
     notes,
+    distributed,
     layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
