@@ -16,6 +16,8 @@ import {
   checkFamilyFlags,
   checkRunRanges,
   dataInput,
+  type CardSetFlags,
+  resolveCardSet,
   resolveGpuChoice,
   resolveModel,
   resolveTechnique,
@@ -70,12 +72,9 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   });
 }
 
-function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
-  if (flags.gpu === undefined && flags.vram === undefined) return null;
-  return resolveCard(kb, {
-    gpu: flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).gpu.id : null,
-    vramGiB: flags.vram ?? null,
-  });
+function cardFor(kb: KnowledgeBase, flags: CardSetFlags): Card | null {
+  const request = resolveCardSet(kb, flags);
+  return request ? resolveCard(kb, request) : null;
 }
 
 /** Checks the flags and turns them into the estimators' request (whether a recipe exists for it is theirs to say). */
