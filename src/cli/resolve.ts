@@ -546,3 +546,15 @@ export function checkBlockSwap(
     `--blocks-to-swap needs a trainer that swaps blocks; ${trainer ? trainer.id : 'no trainer'} does not. Allowed: --trainer ${swapping.join(', ') || '(none for these models)'}.`,
   );
 }
+
+/**
+ * A card that takes an NVLink bridge, several in a node and no --interconnect: the bridge is an
+ * accessory, so the set is estimated over PCIe, and the note says how to count the bridge in.
+ */
+export function bridgeNote(kb: KnowledgeBase, request: CardRequest | null): string | null {
+  const gpu = request?.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
+  const nvlink = gpu?.interconnect?.nvlink;
+  const perNode = (request?.cards ?? 1) / (request?.nodes ?? 1);
+  if (!gpu || nvlink?.via !== 'bridge' || perNode < 2 || request?.interconnect !== undefined) return null;
+  return `${gpu.id} cards take an NVLink bridge (between ${nvlink.bridgeCards}), sold apart: estimated over PCIe; pass --interconnect nvlink if yours are bridged.`;
+}

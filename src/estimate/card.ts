@@ -1,5 +1,6 @@
 // The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed. Pure.
 import { compareIds } from '../kb/lookup.js';
+import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
 import type { Interconnect } from '../kb/vocabulary.js';
 import type { Backend } from './backend.js';
@@ -24,13 +25,15 @@ export interface Link {
 
 /**
  * PCIe per lane and direction, GB/s: the transfer rate (8, 16, 32 GT/s for generations 3, 4, 5)
- * times the 128b/130b encoding, in bytes (PCI-SIG, "PCI Express Base Specification" 3.0-5.0; the
- * figures PCI-SIG's FAQ tabulates: x16 = 15.75, 31.5, 63 GB/s per direction).
+ * times the 128b/130b encoding, in bytes (PCI-SIG, "PCI Express Base Specification" 3.0-5.0: x16 =
+ * 15.75, 31.5, 63 GB/s per direction); generation 6 runs 64 GT/s in FLIT mode, which PCI-SIG
+ * counts as 8 GB/s per lane and direction (x16: 256 GB/s both directions).
  */
 const PCIE_LANE_GBS: Record<number, number> = {
   3: (8 * 128) / 130 / 8,
   4: (16 * 128) / 130 / 8,
   5: (32 * 128) / 130 / 8,
+  6: 64 / 8,
 };
 
 /** The link of the catalogue's PCIe entry. */
@@ -39,7 +42,7 @@ export function pcieLink(pcie: { gen: number; lanes: number }, peerToPeer = true
   return {
     kind: 'pcie',
     GBs,
-    label: `PCIe ${pcie.gen}.0 x${pcie.lanes} (${GBs} GB/s per direction${peerToPeer ? '' : '; no peer-to-peer: through host memory'})`,
+    label: `PCIe ${pcie.gen}.0 x${pcie.lanes} (${Math.round(GBs * 10) / 10} GB/s per direction${peerToPeer ? '' : '; no peer-to-peer: through host memory'})`,
     ...(peerToPeer ? {} : { peerToPeer: false as const }),
   };
 }
@@ -222,6 +225,34 @@ export function resolveCard(kb: KnowledgeBase, request: CardRequest): Card {
     link: cards / nodes > 1 && linkFrom ? linkWithinNode(linkFrom, request.interconnect ?? null) : null,
     nodeLink: nodes > 1 && linkFrom ? nodeNetworkFor(linkFrom) : null,
   };
+}
+
+/** What a set of cards assumes about its links, in words for the assumptions (none for one card). */
+export function cardSetAssumptions(card: Card): string[] {
+  if (card.cards === 1) return [];
+  const out = [
+    `${card.cards} cards${card.nodes > 1 ? ` on ${card.nodes} nodes of ${card.cards / card.nodes}` : ''}, each with its own ${fmt(card.vramGiB)} GiB`,
+  ];
+  if (card.link)
+    out.push(
+      `between the cards of a node: ${card.link.label}, the catalogue's nominal figure${card.link.peerToPeer === false ? "; NVIDIA's driver gives GeForce RTX 40 cards no peer-to-peer, so every transfer between two of them is staged through host memory" : ''}`,
+    );
+  if (card.nodeLink)
+    out.push(
+      `between nodes: ${card.nodeLink.label} (assumed; a cluster on Ethernet, or with fewer adapters, moves less)`,
+    );
+  return out;
+}
+
+/**
+ * The catalogue card's sources that back what this card set uses: its link figures
+ * (`for: [interconnect...]`) only when a link is used, so a single card's sources are as before.
+ */
+export function cardSources(kb: KnowledgeBase, card: Card): Source[] {
+  const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
+  if (!gpu) return [];
+  if (card.link || card.nodeLink) return gpu.sources;
+  return gpu.sources.filter((s) => !s.for?.length || !s.for.every((f) => f.startsWith('interconnect')));
 }
 
 /** "2 x NVIDIA GeForce RTX 4090", "16 x NVIDIA H100 SXM5 80GB (2 nodes of 8)": the set's name; a single card's own. */

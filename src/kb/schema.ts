@@ -113,7 +113,7 @@ export const GpuSchema = z.strictObject({
   interconnect: z
     .strictObject({
       /** the card's host link: PCIe generation and electrical lanes */
-      pcie: z.strictObject({ gen: z.number().int().min(3).max(5), lanes: z.union([z.literal(8), z.literal(16)]) }),
+      pcie: z.strictObject({ gen: z.number().int().min(3).max(6), lanes: z.union([z.literal(8), z.literal(16)]) }),
       /** false: the driver gives no peer-to-peer over PCIe, so a transfer between cards goes through host memory */
       peerToPeer: z.boolean().optional(),
       /** NVLink, where the card has it */

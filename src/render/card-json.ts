@@ -16,7 +16,7 @@ export interface LinkJson {
   /** false: no peer-to-peer over PCIe (staged through host memory) */
   peerToPeer: boolean;
 }
-const linkJson = (l: Link | null): LinkJson | null =>
+export const linkJson = (l: Link | null): LinkJson | null =>
   l ? { kind: l.kind, GBs: l.GBs, label: l.label, peerToPeer: l.peerToPeer !== false } : null;
 
 export function cardSetJson(card: Card): CardSetJson {

@@ -7,8 +7,8 @@ import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/ran
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
 import type { Interconnect, Objective } from '../kb/vocabulary.js';
-import { type CardSetJson, cardSetJson } from './card-json.js';
 import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import { type CardSetJson, cardSetJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
 import type { BreakdownJson } from './estimate-json.js';

@@ -11,12 +11,13 @@ import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import {
+  bridgeNote,
+  type CardSetFlags,
   checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
   dataInput,
-  type CardSetFlags,
   resolveCardSet,
   resolveGpuChoice,
   resolveModel,
@@ -124,9 +125,10 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   if (fromFiles.assumption) result.assumptions.unshift(fromFiles.assumption);
   // a name several cards answer to: which one the estimate is for, on stderr and among the assumptions
   const variant = flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).variantNote : null;
-  if (variant) {
-    ctx.io.stderr.write(`note: ${variant}\n`);
-    result.assumptions.push(variant);
+  for (const note of [variant, bridgeNote(kb, resolveCardSet(kb, flags))]) {
+    if (!note) continue;
+    ctx.io.stderr.write(`note: ${note}\n`);
+    result.assumptions.push(note);
   }
   if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(result));
   else {

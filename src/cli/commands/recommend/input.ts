@@ -11,6 +11,7 @@ import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Family, type Goal, GOAL_FAMILY, GOAL_OBJECTIVE, goalFits, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
 import {
+  bridgeNote,
   checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
@@ -187,7 +188,7 @@ export function checkRecommendInput(
     kb,
     answers,
     warnings: runRangeWarnings(model!, input, input.model === undefined),
-    notes: choice?.variantNote ? [choice.variantNote] : [],
+    notes: [choice?.variantNote ?? null, bridgeNote(kb, cardSet)].filter((n): n is string => n !== null),
   };
 }
 
