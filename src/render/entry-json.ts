@@ -9,7 +9,7 @@ import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer, VideoModel } from '../kb/types.js';
 import type { Family, Goal, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
-import { type LinkJson,linkJson } from './card-json.js';
+import { type LinkJson, linkJson } from './card-json.js';
 import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
 
 // ---------- GPUs ----------
