@@ -33,12 +33,12 @@ export interface GpuJson {
   bandwidthGBs: number;
   aliases: string[];
   sharedNames?: string[];
+  /** how the cards of a node reach each other, as catalogued (absent: one card to a computer) */
+  interconnect?: Gpu['interconnect'];
   notes?: string;
   sources: SourceJson[];
   /** the memory the estimates use: what nvidia-smi reports where known */
   usableGiB: number;
-  /** how the cards of a node reach each other, as catalogued (absent: one card to a computer) */
-  interconnect?: Gpu['interconnect'];
   /** the link a set of these cards is estimated over by default (a bridge's NVLink only with --interconnect nvlink); null: no set */
   link: LinkJson | null;
   /** 'bundled' or the file that defined the entry last */
@@ -64,10 +64,10 @@ export const gpuJson = (kb: KnowledgeBase, g: Gpu): GpuJson => ({
   bandwidthGBs: g.bandwidthGBs,
   aliases: [...g.aliases],
   sharedNames: g.sharedNames ? [...g.sharedNames] : undefined,
+  interconnect: g.interconnect,
   notes: g.notes,
   sources: g.sources.map(sourceJson),
   usableGiB: round(gpuMemoryGiB(g), 2),
-  interconnect: g.interconnect,
   link: linkJson(linkWithinNode(g)),
   origin: kb.origin[`gpus:${g.id}`],
 });

@@ -21,12 +21,12 @@ export interface AnswersJson {
   model: string;
   gpu: string | null;
   vramGiB: number | null;
-  /** cards in all and nodes (absent: one card); the link asked for over the catalogue's */
+  timeHours: number;
+  priority: Priority;
+  /** cards in all and nodes (absent: one card); the link asked for over the catalogue's (absent: the catalogue's) */
   cards?: number;
   nodes?: number;
   interconnect?: Interconnect;
-  timeHours: number;
-  priority: Priority;
   resolution?: number;
   seqLen?: number;
   steps?: number;
@@ -175,11 +175,11 @@ const answersJson = (a: Answers): AnswersJson => ({
   model: a.model,
   gpu: a.gpu,
   vramGiB: a.vramGiB,
+  timeHours: a.timeHours,
+  priority: a.priority,
   cards: a.cards,
   nodes: a.nodes,
   interconnect: a.interconnect,
-  timeHours: a.timeHours,
-  priority: a.priority,
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,
