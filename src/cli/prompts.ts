@@ -280,7 +280,7 @@ async function askEach(
       countPrefix +
       (await ask<string>({
         type: 'select',
-        message: `'${showControls(known.gpu!)}' is more than one card. Which one will train?`,
+        message: `'${showControls(parts[0]!.name)}' is more than one card. Which one will train?`,
         choices: [named.found, ...named.alternatives].map((g) => ({
           name: `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`,
           value: g.id,
@@ -306,8 +306,11 @@ async function askEach(
       // several cards of one kind: offered as one set (what trains on all of them), or one of them
       const setChoices = sets.flatMap((g) => {
         const each = `${Number((g.memoryMiB / 1024).toFixed(1))} GiB${g.count > 1 ? ' each' : ''}`;
+        // one card is its id alone, as the single-card questions give it
         const value = (count: number) =>
-          g.gpu ? `${count}x ${g.gpu.id}` : `${TYPE_VRAM}:${g.memoryMiB / 1024}:${count}`;
+          g.gpu
+            ? `${count > 1 ? `${count}x ` : ''}${g.gpu.id}`
+            : `${TYPE_VRAM}:${g.memoryMiB / 1024}${count > 1 ? `:${count}` : ''}`;
         const unknown = g.gpu ? '' : ' (not in the catalogue: its memory will be used)';
         const set = { name: `${detectedSetName(g)}, ${each} (detected)${unknown}`, value: value(g.count) };
         return g.count > 1 ? [set, { name: `1x ${g.name}, one of them${unknown}`, value: value(1) }] : [set];
