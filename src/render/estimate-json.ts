@@ -7,7 +7,7 @@ import { type StrategyTraits, strategyTraits } from '../estimate/parallel.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import type { Strategy } from '../kb/vocabulary.js';
 import { round } from '../format.js';
-import { type CardSetJson, cardSetJson } from './card-json.js';
+import { type CardSetJson, cardSetJson as cardSetOfCard } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -99,7 +99,7 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
           tflops: e.card.tflops,
           bf16: e.card.bf16,
           assumedSpeed: e.card.speedFrom !== null,
-          ...cardSetJson(e.card),
+          ...cardSetOfCard(e.card),
         }
       : null,
     settings: settingsJson(e.settings),
