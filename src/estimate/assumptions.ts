@@ -7,10 +7,10 @@ import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
   CUDA_CONTEXT_GIB,
+  estimateMemory,
   FRAGMENTATION,
   generationBatch,
   generationCacheBytes,
-  estimateMemory,
   GiB,
   type MemoryEstimate,
   referenceCopyBytes,
@@ -21,14 +21,7 @@ import { strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
-import {
-  generationSeconds,
-  type GpuPerf,
-  matmulTflops,
-  referenceSeconds,
-  type StepTime,
-  UTILISATION,
-} from './time.js';
+import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, type StepTime, UTILISATION } from './time.js';
 
 export function describeAssumptions(
   model: Model,

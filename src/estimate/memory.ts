@@ -111,7 +111,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       hostBytes += trainable * (w + 4 + optimizerBytes(s.optimizer, s.precision, net.width));
       optBytes = 0;
       gradBytes = trainable * 2; // the 16-bit gradients, streamed to the host as the backward makes them
-      if (method.trainsEveryWeight) baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
+      if (method.trainsEveryWeight)
+        baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
       else trainableBytes = trainable * 2;
     }
     if (strategy.shards.optimizer) optBytes /= n;

@@ -2,7 +2,7 @@
 // trainer's source), for the planner's strategy savers: a strategy the trainer cannot run is not
 // offered. Pure, and light enough for the core bundle (no writer code).
 import type { Trainer } from '../kb/types.js';
-import { type Strategy, STRATEGIES } from '../kb/vocabulary.js';
+import { STRATEGIES, type Strategy } from '../kb/vocabulary.js';
 
 const ALL: ReadonlySet<Strategy> = new Set(STRATEGIES);
 const cache = new WeakMap<object, ReadonlySet<Strategy>>();

@@ -640,6 +640,8 @@ export const TrainerConfigSchema = z.strictObject({
           accelerate: OptionSetSchema.optional(),
           launch: text,
           scripts: z.record(id, text).optional(),
+          /** the techniques the strategy is written for, when not all of the table's (LitGPT: no quantized base on several devices) */
+          techniques: z.array(id).min(1).optional(),
         }),
       ),
     })

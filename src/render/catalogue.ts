@@ -235,6 +235,27 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
   );
 }
 
+/**
+ * The strategies a trainer runs, short: DeepSpeed's stages as one range, FSDP's variants after it
+ * (`ddp, zero1-3, zero3-offload, fsdp: grad-op, offload, qlora`); none: one card per run.
+ */
+export function compactStrategies(ids: readonly string[]): string {
+  if (!ids.length) return 'one card';
+  const has = new Set(ids);
+  const out: string[] = [];
+  if (has.has('ddp')) out.push('ddp');
+  const stages = [1, 2, 3].filter((n) => has.has(`zero${n}`));
+  if (stages.length) {
+    const contiguous = stages.length > 1 && stages[stages.length - 1]! - stages[0]! === stages.length - 1;
+    out.push(contiguous ? `zero${stages[0]}-${stages[stages.length - 1]}` : stages.map((n) => `zero${n}`).join(', '));
+  }
+  if (has.has('zero3-offload')) out.push('zero3-offload');
+  const variants = ids.filter((id) => id.startsWith('fsdp-')).map((id) => id.slice('fsdp-'.length));
+  if (has.has('fsdp') || variants.length)
+    out.push(variants.length ? `fsdp${has.has('fsdp') ? '' : ' only'}: ${variants.join(', ')}` : 'fsdp');
+  return out.join(', ');
+}
+
 export function renderTrainersText(kb: KnowledgeBase, list: Trainer[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
   return originTable(
@@ -250,9 +271,17 @@ export function renderTrainersText(kb: KnowledgeBase, list: Trainer[], opts: Ren
           t.families.map((f) => (t.defaultFor?.includes(f) ? `${f} (default)` : f)).join(', ') +
           (t.notFor ? `; not ${t.notFor.join(', ')}` : ''),
       },
-      { header: 'loss', min: 4, cell: (t) => t.loss ?? '-' },
+      // 'chunked', the longest value, whole
+      { header: 'loss', min: 7, cell: (t) => t.loss ?? '-' },
       { header: 'checkpointing', min: 4, cell: (t) => t.gradientCheckpointing ?? '-' },
       { header: 'savers', weight: 2, min: 6, cell: (t) => t.savers.join(', ') || '-' },
+      // several cards: the strategies it runs (not recorded: '-'; none: one card per run)
+      {
+        header: 'several cards',
+        weight: 2,
+        min: 8,
+        cell: (t) => (t.strategies ? compactStrategies(t.strategies.map((s) => s.id)) : '-'),
+      },
     ],
     list,
     (t) => originOf(kb, 'trainers', t.id),

@@ -535,6 +535,8 @@ export interface TrainerJson {
   loraTargets?: Trainer['loraTargets'];
   /** the techniques it runs and how each is selected there (absent: not recorded) */
   techniques?: Array<{ id: string; via?: string }>;
+  /** the strategies for several cards it runs and how each is selected there (absent: not recorded; empty: one card per run) */
+  strategies?: Array<{ id: string; via?: string }>;
   /** the option table `config` writes its files from */
   config?: Trainer['config'];
   notes?: string;
@@ -559,6 +561,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   textEncoderTargets: t.textEncoderTargets,
   loraTargets: t.loraTargets,
   techniques: ifPresent(t.techniques, (list) => list.map((x) => ({ id: x.id, via: x.via }))),
+  strategies: ifPresent(t.strategies, (list) => list.map((x) => ({ id: x.id, via: x.via }))),
   config: t.config,
   notes: t.notes,
   sources: t.sources.map(sourceJson),

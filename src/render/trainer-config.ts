@@ -7,8 +7,8 @@
 // checked against. Loaded only on the `config` path (it brings the yaml package).
 import { stringify } from 'yaml';
 
-import { nestOptions } from '../cli/commands/config/option-paths.js';
 import type { DistributedFile } from '../cli/commands/config/distributed.js';
+import { nestOptions } from '../cli/commands/config/option-paths.js';
 import type { ConfigPlan, Options, OptionValue } from '../cli/commands/config/plan.js';
 import { wrapLines } from './format.js';
 

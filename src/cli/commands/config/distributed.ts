@@ -73,6 +73,10 @@ export function planDistributed(input: {
         : `config writes ${trainer.id} files for one card only; not yet for ${cards} cards${via ? ` (${trainer.id} runs ${strategy} with ${via})` : ''}.`,
     );
   }
+  if (entry.techniques && !entry.techniques.includes(input.technique.id))
+    throw new UsageError(
+      `config writes ${trainer.id} files for --strategy ${strategy} with --technique ${entry.techniques.join(', ')}; not ${input.technique.id}${via ? ` (${trainer.id}: ${via})` : ''}.`,
+    );
   const paths: Record<string, string> = {};
   if (entry.deepspeed && table.deepspeedFile) paths.deepspeed = input.join(table.deepspeedFile);
   if (entry.accelerate && table.accelerateFile) paths.accelerate = input.join(table.accelerateFile);
@@ -98,7 +102,9 @@ export function planDistributed(input: {
     cards,
     set: entries(entry.set, cards, paths),
     files,
-    launch: entry.launch.replace(/\{cards\}/g, String(cards)).replace(/\{(deepspeed|accelerate)\}/g, (m, k: string) => paths[k] ?? m),
+    launch: entry.launch
+      .replace(/\{cards\}/g, String(cards))
+      .replace(/\{(deepspeed|accelerate)\}/g, (m, k: string) => paths[k] ?? m),
     script: entry.scripts?.[input.technique.id] ?? null,
   };
 }
