@@ -640,6 +640,11 @@ export const TrainerConfigSchema = z.strictObject({
           accelerate: OptionSetSchema.optional(),
           launch: text,
           scripts: z.record(id, text).optional(),
+          /**
+           * options the strategy names differently or refuses, replacing the table's, the group's and the
+           * technique's entries (axolotl's FSDP2: no bitsandbytes adamw_8bit, its validator's error)
+           */
+          options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
           /** the techniques the strategy is written for, when not all of the table's (LitGPT: no quantized base on several devices) */
           techniques: z.array(id).min(1).optional(),
         }),

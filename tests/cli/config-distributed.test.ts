@@ -262,6 +262,18 @@ describe('config on several cards: usage errors (exit 2, one line)', () => {
     expect(err).toContain('config writes kohya files for one card only; not yet for 2 cards');
     expect(err).toContain('accelerate launch --multi_gpu');
   });
+  it("axolotl's FSDP2 refuses bitsandbytes' adamw_8bit (its validator): the strategy's own optimizer table", async () => {
+    const args = ['--trainer', 'axolotl', '--technique', 'lora', ...RUN, '--optimizer', 'adamw-8bit'];
+    expect(await usage([...args, '--strategy', 'fsdp'])).toContain(
+      'axolotl has no option for --optimizer adamw-8bit with --strategy fsdp in its option table. Allowed for config --trainer axolotl: --optimizer adamw, paged-adamw-8bit,',
+    );
+    // DeepSpeed takes it
+    const c = await configJson([...args, '--strategy', 'zero2']);
+    expect(parseYaml(text(c, 'config.yml')!)).toMatchObject({
+      optimizer: 'adamw_bnb_8bit',
+      deepspeed: 'ds_config.json',
+    });
+  });
   it('LitGPT: no quantized base on several devices', async () => {
     expect(await usage(['--trainer', 'litgpt', '--technique', 'qlora', ...RUN, '--strategy', 'fsdp'])).toContain(
       'config writes litgpt files for --strategy fsdp with --technique lora, full-finetune; not qlora',

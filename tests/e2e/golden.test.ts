@@ -137,6 +137,41 @@ const cases: Array<[name: string, argv: string[]]> = [
     'config torchtune qlora llama-3.1-8b 4090',
     ['config', '--trainer', 'torchtune', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
   ],
+  // several cards: TRL's accelerate config reviewed against trl/accelerate_configs/zero3.yaml (the
+  // same deepspeed_config keys and values; num_processes the cards), axolotl's FSDP2 keys against
+  // docs/multi-gpu.qmd's FSDP2 config and docs/fsdp_qlora.qmd (70B QLoRA on two 24 GB cards)
+  [
+    'config trl full-finetune llama-3.1-8b 8x h100 zero3',
+    [
+      'config',
+      '--trainer',
+      'trl',
+      '--technique',
+      'full-finetune',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '8x H100',
+      '--strategy',
+      'zero3',
+    ],
+  ],
+  [
+    'config axolotl qlora llama-3.1-70b 2x 4090 fsdp-qlora',
+    [
+      'config',
+      '--trainer',
+      'axolotl',
+      '--technique',
+      'qlora',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      '2x 4090',
+      '--strategy',
+      'fsdp-qlora',
+    ],
+  ],
   // reviewed against examples/dreambooth/README_sdxl.md's launch command (trainers.md section 6)
   [
     'config diffusers dreambooth-lora sdxl 4090 prior preservation',

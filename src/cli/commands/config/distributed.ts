@@ -26,6 +26,8 @@ export interface DistributedPlan {
   launch: string;
   /** the script or recipe the technique runs with on several cards (torchtune's *_distributed), if another */
   script: string | null;
+  /** settings the strategy writes differently from the table (replacing its entries) */
+  options: TrainerConfig['options'];
 }
 
 /** A value "{cards}" is the number of cards; the files' paths are put in where named. */
@@ -106,6 +108,7 @@ export function planDistributed(input: {
       .replace(/\{cards\}/g, String(cards))
       .replace(/\{(deepspeed|accelerate)\}/g, (m, k: string) => paths[k] ?? m),
     script: entry.scripts?.[input.technique.id] ?? null,
+    options: entry.options ?? {},
   };
 }
 

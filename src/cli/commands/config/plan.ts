@@ -280,8 +280,24 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const techniqueEntry = config.techniques[technique.id];
   // the group's own names replace the table's (in the table's order), and add what only its scripts have
   // and the technique's replace both (kohya's full fine-tune runs sdxl_train.py, not the network script)
-  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options, ...techniqueEntry?.options };
   const values = settingValues(input, config, files);
+  // several cards: the strategy's options join the trainer's file, its files are written beside it,
+  // and the options it names differently replace the table's (checked before any option is written)
+  const distributed = planDistributed({
+    trainer,
+    technique,
+    config,
+    cards: s.cards,
+    strategy: s.strategy,
+    join: (name) => join(input.dir, name),
+    writeSetting: (setting, spec) => writeSetting(trainer, setting, spec, values[setting]),
+  });
+  const specs: TrainerConfig['options'] = {
+    ...config.options,
+    ...group?.options,
+    ...techniqueEntry?.options,
+    ...distributed?.options,
+  };
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
@@ -292,7 +308,16 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       options.push(...Object.entries(entry).map(([k, v]): [string, OptionValue] => [`${spec}.${k}`, v]));
       continue;
     }
-    options.push(...writeSetting(trainer, setting, spec, values[setting]));
+    // a setting the strategy writes its own way says so when it has no option for the value
+    const byStrategy = distributed && setting in distributed.options ? distributed.strategy : null;
+    try {
+      options.push(...writeSetting(trainer, setting, spec, values[setting]));
+    } catch (err) {
+      if (!byStrategy || !(err instanceof UsageError)) throw err;
+      throw new UsageError(
+        err.message.replace(' in its option table', ` with --strategy ${byStrategy} in its option table`),
+      );
+    }
   }
   // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing);
   // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
@@ -323,16 +348,6 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
-  // several cards: the strategy's options join the trainer's file, its files are written beside it
-  const distributed = planDistributed({
-    trainer,
-    technique,
-    config,
-    cards: s.cards,
-    strategy: s.strategy,
-    join: (name) => join(input.dir, name),
-    writeSetting: (setting, spec) => writeSetting(trainer, setting, spec, values[setting]),
-  });
   const notes: string[] = [];
   const alpha = specs.alpha;
   if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
