@@ -116,6 +116,19 @@ describe('trainers', () => {
     expect(errors).toContain("the config writes 'qlora', which is not among the techniques 'my-trainer' runs");
   });
 
+  it('a strategy a trainer runs is one of the vocabulary (nearest named), once, and its config writes only those it runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trainers-'));
+    const path = join(dir, 'bad.yaml');
+    writeFileSync(
+      path,
+      `trainers:\n  - id: my-trainer\n    name: Mine\n    families: [llm]\n    strategies: [{ id: zero-3 }, { id: ddp }, { id: ddp }]\n    config:\n      writer: yaml\n      file: x.yaml\n      reads: "For x"\n      checkedAgainst: "x@1"\n      launch: "x {config}"\n      options: { rank: r }\n      techniques: { lora: {} }\n      layout: "a file"\n      distributed:\n        strategies:\n          fsdp: { launch: "x {config}" }\n${SOURCE}`,
+    );
+    const errors = validateKnowledgeBase([join(process.cwd(), 'data'), path]).errors.join('\n');
+    expect(errors).toContain("no strategy 'zero-3' (did you mean 'zero3'?)");
+    expect(errors).toContain("strategy 'ddp' is listed twice");
+    expect(errors).toContain("the config writes 'fsdp', which is not among the strategies 'my-trainer' runs");
+  });
+
   it('`trainers` lists them, by family, as text or JSON', async () => {
     const text = await runCli(['trainers', '--no-color']);
     expect(text.code).toBe(0);
