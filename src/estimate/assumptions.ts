@@ -6,10 +6,10 @@ import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
   CUDA_CONTEXT_GIB,
+  estimateMemory,
   FRAGMENTATION,
   generationBatch,
   generationCacheBytes,
-  estimateMemory,
   GiB,
   type MemoryEstimate,
   referenceCopyBytes,
@@ -20,14 +20,7 @@ import { strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
-import {
-  generationSeconds,
-  type GpuPerf,
-  matmulTflops,
-  referenceSeconds,
-  type StepTime,
-  UTILISATION,
-} from './time.js';
+import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, type StepTime, UTILISATION } from './time.js';
 
 export function describeAssumptions(
   model: Model,
@@ -190,10 +183,28 @@ export const STRATEGY_NAMES: Record<Strategy, string> = {
   'fsdp-qlora-offload': 'FSDP-QLoRA with CPU offload (the 4-bit shards in host memory)',
 };
 
+/** What one card would hold and what each card holds once the strategy shards the run. */
+function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): { single: number; held: string } {
+  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
+  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
+    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
+  );
+  const name = (p: string) =>
+    p === 'base weights' && s.quantize !== 'none' ? `the ${s.quantize.toUpperCase()} base weights` : `the ${p}`;
+  const held = sharded.length
+    ? `each card holds ${gibText(memory.peakGiB)} (${sharded.map((p) => `${name(p)}' ${gibText(whole(p))}: ${gibText(mine(p))} per card`).join('; ')})`
+    : `each card holds ${gibText(memory.peakGiB)}, everything replicated`;
+  return { single: single.peakGiB, held };
+}
+
+const gibText = (n: number) => `${n.toFixed(1)} GiB`;
+
 /**
- * Why and how several cards share the run, in words: the strategy, what each card holds of what
- * one card would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over
- * the link and the time they add, and the host memory offload takes. Empty on one card.
+ * How several cards share the run, in words: the strategy, what each card holds of what one card
+ * would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over the link and
+ * the time they add, and the host memory offload takes. Empty on one card.
  */
 export function describeStrategy(
   model: Model,
@@ -202,27 +213,14 @@ export function describeStrategy(
   step: StepTime | null,
   card: Pick<Card, 'nodes'> | null,
 ): string[] {
-  const traits = strategyTraits(s.strategy, s.cards);
-  if (!traits || !s.strategy) return [];
-  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
-  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
-  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
-  const g = (n: number) => `${n.toFixed(1)} GiB`;
-  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
-    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
-  );
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return [];
+  const { single, held } = cardShares(model, s, memory);
   const nodes = card?.nodes ?? 1;
   const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
-  const out = [
-    `${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${g(single.peakGiB)}; each card holds ${g(memory.peakGiB)}${
-      sharded.length
-        ? ` (${sharded.map((p) => `${p === 'base weights' && s.quantize !== 'none' ? `the ${s.quantize.toUpperCase()} base weights` : `the ${p}`}' ${g(whole(p))}: ${g(mine(p))} per card`).join('; ')})`
-        : ', everything replicated'
-    }`,
-  ];
+  const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gibText(single)}; ${held}`];
   if (memory.hostGiB > 0)
     out.push(
-      `offload: ${g(memory.hostGiB / nodes)} of host memory per node (DeepSpeed's estimate of its buffers included: x1.5)`,
+      `offload: ${gibText(memory.hostGiB / nodes)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)`,
     );
   const c = step?.communication;
   if (c)
@@ -230,4 +228,27 @@ export function describeStrategy(
       `communication over ${c.link} at ${c.effectiveGBs.toFixed(0)} GB/s (NCCL's measured share of the link): ${c.collectives.join('; ')}; ${(c.bytesPerStep / 1e9).toFixed(1)} GB per card per optimizer step, ${c.exposedSeconds.toFixed(2)} s per micro-step beyond the compute it overlaps${c.hostOptimizerSeconds ? `, ${c.hostOptimizerSeconds.toFixed(1)} s per step for the CPU optimizer` : ''}`,
     );
   return out;
+}
+
+/**
+ * Why the run uses its strategy, in one line for the explanation: what one card would need
+ * against what it has, and what each card holds once sharded ("DeepSpeed ZeRO-3 (...): one card
+ * would need 312.4 GiB of 71.3 GiB usable; sharded 8 ways, each card holds 30.9 GiB (the base
+ * weights' 130.4 GiB: 16.3 GiB per card; ...)"). Null on one card.
+ */
+export function strategyWhy(
+  model: Model,
+  s: TrainingSettings,
+  memory: MemoryEstimate,
+  limitGiB: number,
+): string | null {
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return null;
+  const { single, held } = cardShares(model, s, memory);
+  if (single <= limitGiB && s.strategy === 'ddp')
+    return `${STRATEGY_NAMES.ddp}: the run fits one card (${gibText(single)} of ${gibText(limitGiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
+  const need =
+    single > limitGiB
+      ? `one card would need ${gibText(single)} of ${gibText(limitGiB)} usable`
+      : `one card would hold ${gibText(single)}`;
+  return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
 }

@@ -70,7 +70,10 @@ export const SAVERS: readonly Saver[] = [
     label: 'optimizer states and gradients sharded over the cards (ZeRO-2)',
     changes: ['strategy'],
     apply: (s) =>
-      s.cards > 1 && s.strategy && !STRATEGY_TRAITS[s.strategy].shards.gradients && METHOD_TRAITS[s.method].trainsEveryWeight
+      s.cards > 1 &&
+      s.strategy &&
+      !STRATEGY_TRAITS[s.strategy].shards.gradients &&
+      METHOD_TRAITS[s.method].trainsEveryWeight
         ? { ...s, strategy: 'zero2' }
         : null,
   },
@@ -152,7 +155,9 @@ export const SAVERS: readonly Saver[] = [
     changes: ['quantize'],
     // FSDP shards a 4-bit base only (bitsandbytes' quant_storage: docs/source/fsdp_qlora.md)
     apply: (s) =>
-      METHOD_TRAITS[s.method].adapter && s.quantize === 'none' && !shardsParameters(s) ? { ...s, quantize: 'int8' } : null,
+      METHOD_TRAITS[s.method].adapter && s.quantize === 'none' && !shardsParameters(s)
+        ? { ...s, quantize: 'int8' }
+        : null,
   },
   {
     id: 'nf4-base',
@@ -175,11 +180,21 @@ export const SAVERS: readonly Saver[] = [
     changes: ['strategy'],
     apply: (s) => {
       if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
-      const strategy = s.strategy === 'fsdp-qlora' ? 'fsdp-qlora-offload' : s.strategy.startsWith('fsdp') ? 'fsdp-offload' : 'zero3-offload';
+      const strategy =
+        s.strategy === 'fsdp-qlora'
+          ? 'fsdp-qlora-offload'
+          : s.strategy.startsWith('fsdp')
+            ? 'fsdp-offload'
+            : 'zero3-offload';
       return { ...s, strategy };
     },
   },
 ];
+
+/** The savers that change how the cards share the run (not what one card runs). */
+export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
+  SAVERS.filter((s) => s.changes.includes('strategy')).map((s) => s.id),
+);
 
 const shardsParameters = (s: TrainingSettings) =>
   s.cards > 1 && s.strategy !== null && STRATEGY_TRAITS[s.strategy].shards.parameters;

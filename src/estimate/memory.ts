@@ -16,6 +16,7 @@ import { trainableParams } from './parameters.js';
 import {
   autocastCopyBytes,
   frozenWeightBytes,
+  hasMasterCopy,
   moduleWeightBytes,
   optimizerBytes,
   trainedWeightBytes,
@@ -111,8 +112,21 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       hostBytes += trainable * (w + 4 + optimizerBytes(s.optimizer, s.precision, net.width));
       optBytes = 0;
       gradBytes = trainable * 2; // the 16-bit gradients, streamed to the host as the backward makes them
-      if (method.trainsEveryWeight) baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
+      if (method.trainsEveryWeight)
+        baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
       else trainableBytes = trainable * 2;
+    }
+    // DeepSpeed's fp16/bf16 engines keep the fp32 master weights and the fp32 gradients of the
+    // partition the optimizer steps (stage_1_and_2.py single_partition_of_fp32_groups): those 4 + 4
+    // bytes per parameter are sharded with the optimizer states, the 16-bit copies are not
+    const master =
+      method.trainsEveryWeight &&
+      hasMasterCopy(s.precision) &&
+      strategy.shards.optimizer &&
+      !strategy.offload.optimizer;
+    if (master) {
+      baseBytes -= (net.params * 4 * (n - 1)) / n;
+      gradBytes -= (trainable * 4 * (n - 1)) / n;
     }
     if (strategy.shards.optimizer) optBytes /= n;
     if (strategy.shards.gradients) gradBytes /= n;

@@ -60,12 +60,24 @@ export const STRATEGY_TRAITS: Record<Strategy, StrategyTraits> = {
   zero1: { engine: 'deepspeed', shards: OS, offload: NONE, gradientBuckets: false, quantizedBase: false },
   zero2: { engine: 'deepspeed', shards: OS_G, offload: NONE, gradientBuckets: false, quantizedBase: false },
   zero3: { engine: 'deepspeed', shards: OS_G_P, offload: NONE, gradientBuckets: false, quantizedBase: false },
-  'zero3-offload': { engine: 'deepspeed', shards: OS_G_P, offload: OFFLOAD, gradientBuckets: false, quantizedBase: false },
+  'zero3-offload': {
+    engine: 'deepspeed',
+    shards: OS_G_P,
+    offload: OFFLOAD,
+    gradientBuckets: false,
+    quantizedBase: false,
+  },
   'fsdp-grad-op': { engine: 'fsdp', shards: OS_G, offload: NONE, gradientBuckets: false, quantizedBase: false },
   fsdp: { engine: 'fsdp', shards: OS_G_P, offload: NONE, gradientBuckets: false, quantizedBase: false },
   'fsdp-offload': { engine: 'fsdp', shards: OS_G_P, offload: OFFLOAD, gradientBuckets: false, quantizedBase: false },
   'fsdp-qlora': { engine: 'fsdp', shards: OS_G_P, offload: NONE, gradientBuckets: false, quantizedBase: true },
-  'fsdp-qlora-offload': { engine: 'fsdp', shards: OS_G_P, offload: OFFLOAD, gradientBuckets: false, quantizedBase: true },
+  'fsdp-qlora-offload': {
+    engine: 'fsdp',
+    shards: OS_G_P,
+    offload: OFFLOAD,
+    gradientBuckets: false,
+    quantizedBase: true,
+  },
 };
 
 /**

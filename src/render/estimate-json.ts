@@ -5,8 +5,8 @@ import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
 import { type StrategyTraits, strategyTraits } from '../estimate/parallel.js';
 import type { TrainingSettings } from '../estimate/settings.js';
-import type { Strategy } from '../kb/vocabulary.js';
 import { round } from '../format.js';
+import type { Strategy } from '../kb/vocabulary.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -65,7 +65,12 @@ export interface EstimateJson {
   } | null;
   output: { sizeMB: number; trainableParams: number };
   /** how several cards share the run (null on one card) */
-  strategy: { id: Strategy; engine: StrategyTraits['engine']; shards: StrategyTraits['shards']; offload: StrategyTraits['offload'] } | null;
+  strategy: {
+    id: Strategy;
+    engine: StrategyTraits['engine'];
+    shards: StrategyTraits['shards'];
+    offload: StrategyTraits['offload'];
+  } | null;
   /** the card set: vram.peakGiB is each card's; host memory per node where the strategy offloads (null on one card) */
   perCard: { cards: number; nodes: number; peakGiB: number; vramGiB: number | null; hostGiBPerNode: number } | null;
   /** what the cards exchange per optimizer step and the time it adds (null on one card or without a card's speed) */
@@ -144,10 +149,9 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
 }
 
 /** The strategy, each card's memory and the communication of a run on several cards (null on one). */
-export function cardSetJson(e: Pick<EstimateResult, 'settings' | 'memory' | 'step' | 'card'>): Pick<
-  EstimateJson,
-  'strategy' | 'perCard' | 'communication'
-> {
+export function cardSetJson(
+  e: Pick<EstimateResult, 'settings' | 'memory' | 'step' | 'card'>,
+): Pick<EstimateJson, 'strategy' | 'perCard' | 'communication'> {
   const traits = strategyTraits(e.settings.strategy, e.settings.cards);
   if (!traits || !e.settings.strategy) return { strategy: null, perCard: null, communication: null };
   const nodes = e.card?.nodes ?? 1;

@@ -201,7 +201,14 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       // a block's share of the denoiser: its blocks are the units FSDP wraps (the UNet's levels alike)
       const blocks = d.blocks.reduce((t, b) => t + b.count, 0);
       const block = d.params / Math.max(1, blocks);
-      return { params: d.params, linear: d.params * linearShare, experts: 0, width, shardUnit: block, blockParams: block };
+      return {
+        params: d.params,
+        linear: d.params * linearShare,
+        experts: 0,
+        width,
+        shardUnit: block,
+        blockParams: block,
+      };
     },
     trainableDims: (model: M) => {
       const c = model.components;
