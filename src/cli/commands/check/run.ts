@@ -535,10 +535,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         `${where(path)}: ${path} = ${String(epochs)}: the steps follow from the dataset's size, which the file does not say; estimated with the recipe's steps (give --examples N or --images N for the run's own)`,
       );
   }
+  // a switch the technique's script does not have (kohya's textual inversion: no
+  // network_train_unet_only) says nothing when absent
+  const omitted = new Set(config.techniques[technique]?.omit ?? []);
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
       ? truthy(settings[setting])
-      : argparse && config.options[setting]
+      : argparse && config.options[setting] && !specPaths(config.options[setting]).every((p) => omitted.has(p))
         ? false
         : undefined;
   const gc = bool('gradientCheckpointing');
