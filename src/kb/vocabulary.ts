@@ -122,6 +122,8 @@ export const CONFIG_SETTINGS = [
   // textual inversion: the new token, the word its embedding starts from, and its vectors
   // (diffusers' --placeholder_token, --initializer_token, --num_vectors; kohya's token_string, ...)
   'placeholderToken',
+  // the token as given, where it is also a file name (ai-toolkit's embedding.trigger: TRIGGER.safetensors)
+  'triggerWord',
   'initializerToken',
   'vectors',
 ] as const;

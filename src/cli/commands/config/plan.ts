@@ -210,6 +210,7 @@ export function settingValues(
     // a token no tokenizer has (diffusers' README: "<cat-toy>"; OneTrainer's default "<embedding>"):
     // the scripts refuse one the tokenizer already holds; the class word is what its vector starts from
     placeholderToken: image ? (/^<.*>$/.test(input.token) ? input.token : `<${input.token}>`) : undefined,
+    triggerWord: image ? input.token : undefined,
     initializerToken: image ? input.classWord : undefined,
     vectors: s.virtualTokens ?? undefined,
   };
