@@ -189,7 +189,15 @@ describe('config --trainer diffusers (train.sh)', () => {
     for (const f of ['instance_prompt', 'instance_data_dir', 'with_prior_preservation', 'train_text_encoder'])
       expect(flags[f], f).toBeUndefined();
     expect(c.data).toEqual(['instance_images/']);
-    const flux = await runCli(['config', '--trainer', 'diffusers', '--technique', 'textual-inversion', '--model', 'flux-dev']);
+    const flux = await runCli([
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'flux-dev',
+    ]);
     expect(flux.code).toBe(2);
     // FLUX has no textual-inversion recipe (nor a diffusers script): refused before the table is read
     expect(flux.stderr).toMatch(/textual-inversion has no published recipe for flux models/);
