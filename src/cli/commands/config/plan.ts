@@ -351,7 +351,11 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         }
       : null,
     notes,
-    layout: [config.layout, ...(group?.layout ? [group.layout] : []), ...(techniqueEntry?.layout ? [techniqueEntry.layout] : [])],
+    layout: [
+      config.layout,
+      ...(group?.layout ? [group.layout] : []),
+      ...(techniqueEntry?.layout ? [techniqueEntry.layout] : []),
+    ],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile
