@@ -577,6 +577,8 @@ export const TrainerConfigSchema = z.strictObject({
        * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
        */
       omit: z.array(text).min(1).optional(),
+      /** what the technique adds to the layout (textual inversion: where the placeholder token goes) */
+      layout: text.optional(),
     }),
   ),
   /** the dataset layout the trainer expects, as printed after the files */

@@ -132,6 +132,13 @@ export const CONFIG_SETTINGS = [
   'classPrompt',
   'classImages',
   'checkpointing',
+  // textual inversion: the new token, the word its embedding starts from, and its vectors
+  // (diffusers' --placeholder_token, --initializer_token, --num_vectors; kohya's token_string, ...)
+  'placeholderToken',
+  // the token as given, where it is also a file name (ai-toolkit's embedding.trigger: TRIGGER.safetensors)
+  'triggerWord',
+  'initializerToken',
+  'vectors',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

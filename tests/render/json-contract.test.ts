@@ -236,6 +236,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             groups: ['flux'],
             options: { rank: 'network_dim' },
             omit: ['network_alpha'],
+            layout: 'layout',
           },
         },
       },

@@ -388,6 +388,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // train.sh: the script it launches names the groups and, for some, the technique (train_dreambooth.py)
   const launched = script?.script ? scriptRun(config, script.script) : null;
   if (launched?.technique) technique = launched.technique;
+  // an option naming a new token is textual inversion's alone (kohya's token_string): it tells the
+  // technique when the option that selects it is left out (kohya's docs train on captions that name
+  // the token, without use_object_template)
+  const tokenOf = Object.entries(config.techniques).find(([, t]) =>
+    [t.options?.placeholderToken, t.options?.triggerWord].flatMap(specPaths).some((p) => options.has(p)),
+  );
+  if (!launched?.technique && tokenOf) technique = tokenOf[0];
   const has = (id: string) => config.techniques[id] !== undefined;
   if (technique === 'lora' && settings.quantize === 'nf4' && has('qlora')) technique = 'qlora';
   if (technique === 'lora' && prior && has('dreambooth-lora')) technique = 'dreambooth-lora';
@@ -535,10 +542,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         `${where(path)}: ${path} = ${String(epochs)}: the steps follow from the dataset's size, which the file does not say; estimated with the recipe's steps (give --examples N or --images N for the run's own)`,
       );
   }
+  // a switch the technique's script does not have (kohya's textual inversion: no
+  // network_train_unet_only) says nothing when absent
+  const omitted = new Set(config.techniques[technique]?.omit ?? []);
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
       ? truthy(settings[setting])
-      : argparse && config.options[setting]
+      : argparse && config.options[setting] && !specPaths(config.options[setting]).every((p) => omitted.has(p))
         ? false
         : undefined;
   const gc = bool('gradientCheckpointing');
