@@ -124,9 +124,14 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       hasMasterCopy(s.precision) &&
       strategy.shards.optimizer &&
       !strategy.offload.optimizer;
+    // the parts already sharded (the fp32 master copy and gradient partition) stay as they are
+    let baseSharded = 0;
+    let gradSharded = 0;
     if (master) {
-      baseBytes -= (net.params * 4 * (n - 1)) / n;
-      gradBytes -= (trainable * 4 * (n - 1)) / n;
+      baseBytes -= net.params * 4;
+      gradBytes -= trainable * 4;
+      baseSharded = (net.params * 4) / n;
+      gradSharded = (trainable * 4) / n;
     }
     if (strategy.shards.optimizer) optBytes /= n;
     if (strategy.shards.gradients) gradBytes /= n;
@@ -141,6 +146,8 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       } else baseBytes /= n;
       trainableBytes /= n;
     }
+    baseBytes += baseSharded;
+    gradBytes += gradSharded;
     hostBytes *= HOST_BUFFER_FACTOR;
   }
   const activations = kind.activationBytes(model, trainedSequences(s));
