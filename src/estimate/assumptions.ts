@@ -16,7 +16,7 @@ import {
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
-import { strategyTraits } from './parallel.js';
+import { STRATEGY_TRAITS, strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
@@ -192,14 +192,24 @@ function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): 
     (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
   );
   const name = (p: string) =>
-    p === 'base weights' && s.quantize !== 'none' ? `the ${s.quantize.toUpperCase()} base weights` : `the ${p}`;
+    p === 'base weights' && s.quantize !== 'none' ? `the ${QUANTIZED_BASE_NAMES[s.quantize]} base weights` : `the ${p}`;
+  const fraction = s.cards === 2 ? 'half' : `1/${s.cards}`;
+  // parameters offloaded: each card's shard waits in host memory and comes in for each pass
+  const offloaded = STRATEGY_TRAITS[s.strategy!].offload.parameters;
+  const share = (p: string) =>
+    offloaded && p === 'base weights'
+      ? `${name(p)}' ${gibText(whole(p))}: each card's ${fraction} (${gibText(whole(p) / s.cards)}) in host memory, brought in for every pass`
+      : `${name(p)}' ${gibText(whole(p))}: ${gibText(mine(p))} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
   const held = sharded.length
-    ? `each card holds ${gibText(memory.peakGiB)} (${sharded.map((p) => `${name(p)}' ${gibText(whole(p))}: ${gibText(mine(p))} per card`).join('; ')})`
+    ? `each card holds ${gibText(memory.peakGiB)} (${sharded.map(share).join('; ')})`
     : `each card holds ${gibText(memory.peakGiB)}, everything replicated`;
   return { single: single.peakGiB, held };
 }
 
 const gibText = (n: number) => `${n.toFixed(1)} GiB`;
+
+/** A quantized base as the answer names it. */
+const QUANTIZED_BASE_NAMES = { fp8: 'FP8 (8-bit)', int8: 'INT8 (8-bit)', nf4: 'NF4 (4-bit)' } as const;
 
 /**
  * How several cards share the run, in words: the strategy, what each card holds of what one card

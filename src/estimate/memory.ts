@@ -139,7 +139,13 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       // the 16-bit copy of the largest unit in use and of the next block prefetched, and, where the
       // unit trains, its full gradient before the reduce-scatter (DeepSpeed's
       // "4 * largest_layer_params": parameters and gradients; a block more for the prefetch)
-      gathered = (net.shardUnit + net.blockParams) * 2 + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
+      // A frozen base is gathered as it is stored: a quantized block in its packed bytes (FSDP-QLoRA
+      // shards the packed storage; each weight is dequantized one matmul at a time), the embedding
+      // unit in 16 bits (quantizers replace linear layers only)
+      const blockBytes = method.trainsEveryWeight ? 2 : frozenWeightBytes(s.precision, s.quantize);
+      const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
+      gathered =
+        net.shardUnit * unitBytes + net.blockParams * blockBytes + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
       if (strategy.offload.parameters) {
         hostBytes += baseBytes;
         baseBytes = 0;
