@@ -577,6 +577,21 @@ export const TrainerConfigSchema = z.strictObject({
        * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
        */
       omit: z.array(text).min(1).optional(),
+      /**
+       * the adapter's own config file, which an option of the training file names (SimpleTuner's
+       * LyCORIS lycoris_config.json, named by lycoris_config): written as JSON beside the training
+       * file with the options that select the algorithm (`set`) and the settings' options; `check`
+       * reads it back from where that option points
+       */
+      adapterFile: z
+        .strictObject({
+          file: text,
+          option: text,
+          reads: text,
+          set: OptionSetSchema,
+          options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+        })
+        .optional(),
     }),
   ),
   /** the dataset layout the trainer expects, as printed after the files */

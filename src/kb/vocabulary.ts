@@ -119,6 +119,8 @@ export const CONFIG_SETTINGS = [
   'classPrompt',
   'classImages',
   'checkpointing',
+  // LoKr's Kronecker factor (LyCORIS `factor`; the estimate's --factor)
+  'factor',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

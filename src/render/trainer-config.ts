@@ -303,8 +303,22 @@ function jsonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   return files;
 }
 
-/** The files of a planned config, each with its name and text. */
-export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+/**
+ * The adapter's own JSON file (SimpleTuner's LyCORIS lycoris_config.json), its header under
+ * JSON_HEADER_KEY: SimpleTuner asserts the keys it needs (cmd_args.py: algo, multiplier,
+ * linear_dim, linear_alpha), takes out multiplier, linear_dim and linear_alpha and passes the rest
+ * to LyCORIS' create_lycoris(**kwargs), which reads each argument it knows with kwargs.get
+ * (KohakuBlueleaf/LyCORIS lycoris/wrapper.py), so the header key is not read.
+ */
+function adapterFile(plan: ConfigPlan, command: string): ConfigFile {
+  const a = plan.adapter!;
+  return {
+    name: a.name,
+    text: jsonText({ [JSON_HEADER_KEY]: jsonHeader(plan, command, [a.reads, ...a.notes]), ...nestOptions(a.options) }),
+  };
+}
+
+function writerFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   switch (plan.writer) {
     case 'kohya':
       return kohyaFiles(plan, command);
@@ -317,6 +331,12 @@ export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
     default:
       return yamlFiles(plan, command);
   }
+}
+
+/** The files of a planned config, each with its name and text: the writer's, then the adapter's own file if any. */
+export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const files = writerFiles(plan, command);
+  return plan.adapter ? [...files, adapterFile(plan, command)] : files;
 }
 
 /** The launch command: the table's, with the script and the config file's path put in. */

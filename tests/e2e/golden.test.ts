@@ -100,6 +100,11 @@ const cases: Array<[name: string, argv: string[]]> = [
     'config simpletuner lora sdxl 4090',
     ['config', '--trainer', 'simpletuner', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
   ],
+  // LyCORIS: the third file, lycoris_config.json (documentation/LYCORIS.md)
+  [
+    'config simpletuner lokr sdxl 4090',
+    ['config', '--trainer', 'simpletuner', '--technique', 'lokr', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ],
   [
     'config trl qlora llama-3.1-8b 4090',
     [

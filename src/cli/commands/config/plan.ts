@@ -32,6 +32,8 @@ export interface ConfigPlan {
   script: string | null;
   /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
+  /** the adapter's own config file written beside the training file (SimpleTuner's LyCORIS lycoris_config.json): its name, how the trainer reads it, its options */
+  adapter: { name: string; reads: string; options: Options; notes: string[] } | null;
   /** the dataset registry written beside the config (LLaMA-Factory's dataset_info.json): the name the data is registered under and its entry */
   registry: { name: string; entry: Record<string, string | Record<string, string>> } | null;
   /** the option names the table filled in with values the run does not set (alpha = rank) */
@@ -207,6 +209,7 @@ export function settingValues(
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
     checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
+    factor: s.factor ?? undefined,
   };
 }
 
@@ -321,9 +324,28 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(techniqueEntry?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
+  const alphaNote = (name: string) =>
+    `${name} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`;
   const alpha = specs.alpha;
-  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
-    notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
+  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha)) notes.push(alphaNote(alpha));
+  // the adapter's own file (SimpleTuner's lycoris_config.json): its algorithm and the settings' options,
+  // named from the training file by its option
+  const adapterSpec = techniqueEntry?.adapterFile;
+  let adapter: ConfigPlan['adapter'] = null;
+  if (adapterSpec) {
+    const own = Object.entries(adapterSpec.options) as Array<[ConfigSetting, TrainerConfig['options'][ConfigSetting]]>;
+    const adapterAlpha = adapterSpec.options.alpha;
+    adapter = {
+      name: adapterSpec.file,
+      reads: adapterSpec.reads,
+      options: merged(
+        Object.entries(adapterSpec.set),
+        own.flatMap(([setting, spec]) => writeSetting(trainer, setting, spec, values[setting])),
+      ),
+      notes: typeof adapterAlpha === 'string' && values.alpha !== undefined ? [alphaNote(adapterAlpha)] : [],
+    };
+    all.push([adapterSpec.option, join(input.dir, adapterSpec.file)]);
+  }
   return {
     writer: config.writer,
     trainer,
@@ -332,6 +354,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     dataset: config.dataset && files.dataset ? dataset : null,
     script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
+    adapter,
     registry: registry
       ? {
           name: registry.name,
