@@ -583,6 +583,17 @@ export const TrainerConfigSchema = z.strictObject({
        * file with the options that select the algorithm (`set`) and the settings' options; `check`
        * reads it back from where that option points
        */
+      /**
+       * a technique the trainer runs only from another kind of file (TRL's LoHa: a Python script
+       * passing PEFT's LoHaConfig to SFTTrainer, which `trl sft` cannot): that file's writer, name,
+       * how it is read, its launch and dataset entry; its `options` are then the whole option table
+       * of that file (not merged with the table's)
+       */
+      writer: z.enum(CONFIG_WRITERS).optional(),
+      file: text.optional(),
+      reads: text.optional(),
+      launch: text.optional(),
+      datasetEntry: z.union([z.record(text, text), text]).optional(),
       adapterFile: z
         .strictObject({
           file: text,

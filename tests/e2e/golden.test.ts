@@ -121,6 +121,11 @@ const cases: Array<[name: string, argv: string[]]> = [
       '2048',
     ],
   ],
+  // LoHa, which trl sft cannot build: a train.py passing PEFT's LoHaConfig to SFTTrainer
+  [
+    'config trl loha llama-3.1-8b 4090',
+    ['config', '--trainer', 'trl', '--technique', 'loha', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+  ],
   [
     'config axolotl lora qwen3-8b 4090',
     ['config', '--trainer', 'axolotl', '--technique', 'lora', '--model', 'qwen3-8b', '--gpu', '4090'],

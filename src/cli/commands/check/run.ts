@@ -26,7 +26,7 @@ import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
-import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
+import { type Options, settingValues, tableViews, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { scriptRun } from '../config/script-options.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
@@ -387,59 +387,68 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // arguments that table names; any other file is data, read once
   const scriptKind = scriptFormat(file);
   const dataFile = scriptKind ? null : readConfigFile(file);
-  const scripts = new Map<string, ReadScript>();
-  const readFor = (t: Trainer): ReadConfig | ReadScript => {
+  // each table a trainer's files are written from: its own, and a technique's written by another
+  // writer (TRL's LoHa: train.py beside `trl sft`'s YAML), read as that writer's files
+  interface Table {
+    t: Trainer;
+    table: TrainerConfig;
+  }
+  const tables: Table[] = baseKb.trainers.flatMap((t) =>
+    t.config ? tableViews(t.config).map((table) => ({ t, table })) : [],
+  );
+  const scripts = new Map<TrainerConfig, ReadScript>();
+  const readFor = ({ table }: Table): ReadConfig | ReadScript => {
     if (!scriptKind) return dataFile!;
-    const read = scripts.get(t.id) ?? readScriptFile(file, scriptKind, t.config!);
-    scripts.set(t.id, read);
+    const read = scripts.get(table) ?? readScriptFile(file, scriptKind, table);
+    scripts.set(table, read);
     return read;
   };
   // a train.sh is read by the diffusers table (accelerate launch) or a table whose command line takes its keys as --flags (ms-swift)
-  const readsThis = (t: Trainer) =>
-    t.config !== undefined &&
-    (scriptKind === 'shell'
-      ? t.config.writer === 'shell' || t.config.commandLine !== undefined
+  const readsThis = ({ table }: Table) =>
+    scriptKind === 'shell'
+      ? table.writer === 'shell' || table.commandLine !== undefined
       : scriptKind
-        ? t.config.writer === scriptKind
-        : !SCRIPT_WRITER_SET.has(t.config.writer));
+        ? table.writer === scriptKind
+        : !SCRIPT_WRITER_SET.has(table.writer);
   const lists = knownNames();
   // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
-  const names = (t: Trainer) => {
+  const names = ({ t, table }: Table) => {
     const known = lists.get(t.id);
-    const dataset = typeof t.config?.options.dataset === 'string' ? t.config.options.dataset : null;
+    const dataset = typeof table.options.dataset === 'string' ? table.options.dataset : null;
     return new Set([
       ...(known?.options ?? []),
       ...(dataset ? [...(known?.entry ?? [])].map((e) => `${dataset}.${e}`) : []),
-      ...(t.config ? tablePaths(t.config) : []),
+      ...tablePaths(table),
     ]);
   };
-  const writers = baseKb.trainers.filter(readsThis).map((t) => t.id);
+  const readable = tables.filter(readsThis);
+  const writers = [...new Set(readable.map(({ t }) => t.id))];
   const shown = printableName(file);
-  let trainer: Trainer;
+  // each table reads the file as its trainer would (kohya's sections flattened); the one that reads most of it
+  const best = (candidates: Table[]) =>
+    candidates
+      .map((c) => ({ c, score: trainerScore(c.table, optionsAsRead(readFor(c), c.table), names(c)) }))
+      .sort((a, b) => b.score - a.score)[0];
+  let chosen: Table;
   if (flags.trainer !== undefined) {
-    const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
-    if (!found?.config || !readsThis(found))
+    const id = flags.trainer.trim().toLowerCase();
+    const own = readable.filter(({ t }) => t.id === id);
+    if (!own.length)
       throw new UsageError(
         `--trainer '${flags.trainer}': check reads ${scriptKind ? `a ${scriptKind === 'shell' ? 'train.sh' : 'train.py'} of` : 'the files of'} the trainers config writes for. Allowed: ${writers.join(', ')}.`,
       );
-    trainer = found;
+    chosen = own.length === 1 ? own[0]! : best(own)!.c;
   } else {
-    // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
-    const scored = baseKb.trainers
-      .filter(readsThis)
-      .map((t) => ({
-        t,
-        score: trainerScore(t.config!, optionsAsRead(readFor(t), t.config!), names(t)),
-      }))
-      .sort((a, b) => b.score - a.score);
-    if (!scored[0] || scored[0].score === 0)
+    const top = best(readable);
+    if (!top || top.score === 0)
       throw new UsageError(
         `${shown}: no trainer's option table reads these options; pass --trainer (one of ${writers.join(', ')}).`,
       );
-    trainer = scored[0].t;
+    chosen = top.c;
   }
-  const config = trainer.config!;
-  const main = readFor(trainer);
+  const trainer = chosen.t;
+  const config = chosen.table;
+  const main = readFor(chosen);
   const script = 'script' in main ? main : null;
   const options = optionsAsRead(main, config);
   const back: ReadBack = readBack(config, options);
@@ -686,7 +695,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     );
 
   // every key the trainer does not have, with the nearest it has
-  const known = names(trainer);
+  const known = names(chosen);
   const unknownKeys: UnknownKey[] = [];
   const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false, within = known) => {
     const seen = new Set<string>();

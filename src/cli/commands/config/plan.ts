@@ -122,6 +122,36 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
   return config;
 }
 
+/**
+ * The table a technique's files are written from: the trainer's, or, for a technique the trainer
+ * runs only from another kind of file (TRL's LoHa: a Python script, `trl sft` having no option for
+ * it), that file's own writer, name, launch and options, with the technique alone.
+ */
+export function tableView(config: TrainerConfig, technique: string): TrainerConfig {
+  const t = config.techniques[technique];
+  if (!t?.writer) return config;
+  const { writer, file, reads, launch, datasetEntry, options, ...entry } = t;
+  return {
+    ...config,
+    writer,
+    file: file ?? config.file,
+    reads: reads ?? config.reads,
+    launch: launch ?? config.launch,
+    datasetEntry: datasetEntry ?? config.datasetEntry,
+    options: options ?? {},
+    readAs: undefined,
+    techniques: { [technique]: entry },
+  };
+}
+
+/** Every table a trainer's files are written from, as check reads them: the trainer's, then each technique's own (tableView). */
+export function tableViews(config: TrainerConfig): TrainerConfig[] {
+  const own = Object.keys(config.techniques).filter((id) => config.techniques[id]!.writer);
+  if (!own.length) return [config];
+  const base = Object.fromEntries(Object.entries(config.techniques).filter(([id]) => !own.includes(id)));
+  return [{ ...config, techniques: base }, ...own.map((id) => tableView(config, id))];
+}
+
 /** The table's entry for the model: its group's, narrowed to the models an entry names. */
 const groupFor = (config: TrainerConfig, model: Model) =>
   config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
@@ -265,7 +295,7 @@ function merged(...lists: Options[]): Options {
 
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
-  const config = tableFor(kb, trainer, technique, model);
+  const config = tableView(tableFor(kb, trainer, technique, model), technique.id);
   const s = input.settings;
   if (config.options.resolution && s.width !== null)
     throw new UsageError(
