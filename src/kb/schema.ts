@@ -586,7 +586,7 @@ export const TrainerConfigSchema = z.strictObject({
       /**
        * a technique the trainer runs only from another kind of file (TRL's LoHa: a Python script
        * passing PEFT's LoHaConfig to SFTTrainer, which `trl sft` cannot): that file's writer, name,
-       * how it is read, its launch and dataset entry; its `options` are then the whole option table
+       * how it is read, its launch, dataset entry and layout; its `options` are then the whole option table
        * of that file (not merged with the table's)
        */
       writer: z.enum(CONFIG_WRITERS).optional(),
@@ -594,6 +594,7 @@ export const TrainerConfigSchema = z.strictObject({
       reads: text.optional(),
       launch: text.optional(),
       datasetEntry: z.union([z.record(text, text), text]).optional(),
+      layout: text.optional(),
       adapterFile: z
         .strictObject({
           file: text,

@@ -242,6 +242,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             reads: 'reads',
             launch: 'python {config}',
             datasetEntry: { path: 'json' },
+            layout: 'layout',
             adapterFile: {
               file: 'lycoris_config.json',
               option: 'lycoris_config',

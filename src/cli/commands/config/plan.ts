@@ -130,7 +130,7 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
 export function tableView(config: TrainerConfig, technique: string): TrainerConfig {
   const t = config.techniques[technique];
   if (!t?.writer) return config;
-  const { writer, file, reads, launch, datasetEntry, options, ...entry } = t;
+  const { writer, file, reads, launch, datasetEntry, layout, options, ...entry } = t;
   return {
     ...config,
     writer,
@@ -138,6 +138,7 @@ export function tableView(config: TrainerConfig, technique: string): TrainerConf
     reads: reads ?? config.reads,
     launch: launch ?? config.launch,
     datasetEntry: datasetEntry ?? config.datasetEntry,
+    layout: layout ?? config.layout,
     options: options ?? {},
     readAs: undefined,
     techniques: { [technique]: entry },
