@@ -139,6 +139,8 @@ export const CONFIG_SETTINGS = [
   'triggerWord',
   'initializerToken',
   'vectors',
+  // LoKr's Kronecker factor (LyCORIS `factor`; the estimate's --factor)
+  'factor',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

@@ -311,7 +311,90 @@ describe('config --trainer unsloth (train.py)', () => {
   });
 });
 
+// TRL's LoHa: `trl sft` builds LoRA only, so config writes a train.py passing PEFT's LoHaConfig to
+// SFTTrainer (trainers.yaml trl `techniques.loha`: its own writer and options), read back by check
+const TRL_PYTHON_CALLS = ['SFTTrainer', 'load_dataset', 'LoHaConfig', 'SFTConfig'];
+describe('config --trainer trl --technique loha (train.py)', () => {
+  const keywords = (text: string) => {
+    const calls = readPythonCalls(text, TRL_PYTHON_CALLS);
+    // every keyword check reads is a literal: the calls are SFTTrainer's arguments, not variables
+    expect(calls.filter((k) => 'error' in k)).toEqual([]);
+    return Object.fromEntries(calls.map((k) => [`${k.call}.${k.keyword}`, 'value' in k ? k.value : undefined]));
+  };
+
+  it.each([
+    ['--technique', 'loha', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+    ['--technique', 'loha', '--model', 'qwen3-8b', '--targets', 'attention-mlp', '--rank', '16', '--loss', 'fused'],
+  ])('%j: every keyword is a parameter of its call, the settings the estimate resolves', async (...args) => {
+    const c = await configJson(['--trainer', 'trl', ...args]);
+    expect(c.files.map((f) => f.name)).toEqual(['train.py']);
+    expect(c.launch).toBe('python train.py');
+    expect(c.data).toEqual(['train.jsonl']);
+    const text = c.files[0]!.text;
+    expect(text).toMatch(
+      /^# Written by: finetune-advisor config --trainer trl .*\n# Option names checked against huggingface\/trl@f2cd5771 /,
+    );
+    const kw = keywords(text);
+    const known = new Set(trainerOptions<{ options: string[] }>('trl-python').options);
+    expect(Object.keys(kw).filter((k) => !known.has(k))).toEqual([]);
+    const est = JSON.parse((await runCli(['estimate', '--trainer', 'trl', ...args, '--json'])).stdout);
+    expect(c.settings).toEqual(est.settings);
+    const s = est.settings as Record<string, number | string>;
+    expect(kw).toMatchObject({
+      'SFTTrainer.model': expect.any(String),
+      'load_dataset.path': 'json',
+      'load_dataset.data_files': 'train.jsonl',
+      'load_dataset.split': 'train',
+      'LoHaConfig.task_type': 'CAUSAL_LM',
+      'LoHaConfig.r': s.rank,
+      'LoHaConfig.alpha': s.rank,
+      'SFTConfig.max_steps': s.steps,
+      'SFTConfig.per_device_train_batch_size': s.batch,
+      'SFTConfig.gradient_accumulation_steps': s.gradAccum,
+      'SFTConfig.max_length': s.seqLen,
+      'SFTConfig.bf16': true,
+    });
+    // PEFT's all-linear shorthand is a string, not a list (tuners_utils.py)
+    if (s.targets === 'attention-mlp') expect(kw['LoHaConfig.target_modules']).toBe('all-linear');
+    if (args.includes('fused')) expect(kw['SFTConfig.use_liger_kernel']).toBe(true);
+    // none of trl sft's LoRA options: the YAML's names are not the script's
+    expect(text).not.toMatch(/use_peft|lora_r/);
+  });
+
+  it('a 4-bit base or pure bf16 weights: SFTConfig.model_init_kwargs is a mapping, not written: exit 2 naming what it has', async () => {
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'trl',
+      '--technique',
+      'loha',
+      '--model',
+      'llama-3.1-8b',
+      '--quantize',
+      'nf4',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: trl has no option for --quantize nf4 in its option table. Allowed for config --trainer trl: --quantize none.\n',
+    );
+  });
+});
+
 describe('readPythonCalls', () => {
+  it("a known call as a keyword's value is read as that call, not as the keyword; another call is not a literal", () => {
+    const text =
+      'SFTTrainer(model="m", args=SFTConfig(max_steps=10), train_dataset=ds, peft_config=f(1), x=SFTConfig(a=1) + 1)';
+    const calls = readPythonCalls(text, ['SFTTrainer', 'SFTConfig']);
+    expect(calls.map((k) => [`${k.call}.${k.keyword}`, 'value' in k ? k.value : 'error'])).toEqual([
+      ['SFTTrainer.model', 'm'],
+      ['SFTTrainer.train_dataset', 'error'],
+      ['SFTTrainer.peft_config', 'error'],
+      ['SFTTrainer.x', 'error'],
+      ['SFTConfig.max_steps', 10],
+      ['SFTConfig.a', 1],
+    ]);
+  });
+
   it('reads strings, numbers, True/False/None and lists; refuses anything else as not a literal', () => {
     const text = [
       'x = FastLanguageModel.from_pretrained(',

@@ -419,10 +419,6 @@ describe('config usage errors (exit 2, one line)', () => {
       'error: config writes files for --trainer diffusers, kohya, ai-toolkit, onetrainer, simpletuner, trl, unsloth, axolotl, llama-factory, torchtune, litgpt, ms-swift; not yet for transformers.',
     ],
     [
-      ['--trainer', 'trl', '--technique', 'loha', '--model', 'llama-3.1-8b'],
-      'error: config writes trl files for --technique lora, dora, qlora, full-finetune; not yet for loha (trl runs it with a PEFT LoHaConfig as peft_config (Python API)).',
-    ],
-    [
       ['--trainer', 'simpletuner', '--technique', 'textual-inversion', '--model', 'sd15'],
       'error: --trainer simpletuner does not run textual-inversion. Trainers that run it: diffusers, kohya, ai-toolkit, onetrainer.',
     ],
