@@ -577,8 +577,32 @@ export const TrainerConfigSchema = z.strictObject({
        * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
        */
       omit: z.array(text).min(1).optional(),
+      /**
+       * its instance images are captioned by their caption files alone: the instance subset names no
+       * class tokens (kohya's full fine-tune; DreamBooth's instance subset has the identifier and class)
+       */
+      captionFiles: z.literal(true).optional(),
     }),
   ),
+  /**
+   * per script a group or technique launches (by its path as `script`/`scripts` give it): the
+   * options it names differently or has besides the table's (null: it has no option for the
+   * setting, so a switch the run turns on is refused rather than left out), options it always
+   * sets, the table's option names it does not have, and its own dataset layout in place of the
+   * table's (kohya's train_db.py: stop_text_encoder_training; diffusers' train_text_to_image.py:
+   * train_data_dir and its captions file, no instance prompt)
+   */
+  scriptOptions: z
+    .record(
+      text,
+      z.strictObject({
+        options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema.nullable()).optional(),
+        set: OptionSetSchema.optional(),
+        omit: z.array(text).min(1).optional(),
+        layout: text.optional(),
+      }),
+    )
+    .optional(),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**

@@ -121,8 +121,30 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
 }
 
 /** The table's entry for the model: its group's, narrowed to the models an entry names. */
-const groupFor = (config: TrainerConfig, model: Model) =>
+export const groupFor = (config: TrainerConfig, model: Pick<Model, 'id' | 'group'>) =>
   config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
+
+/** The script a run launches: the technique's, else the group's for the technique, else the group's. */
+export const scriptOf = (config: TrainerConfig, model: Pick<Model, 'id' | 'group'>, technique: string): string | null => {
+  const group = groupFor(config, model);
+  return config.techniques[technique]?.script ?? group?.scripts?.[technique] ?? group?.script ?? null;
+};
+
+/**
+ * The options a script names differently or has besides the table's (`scriptOptions`), and the
+ * settings it has no option for (null there).
+ */
+export function scriptSpecs(config: TrainerConfig, script: string | null) {
+  const own = script ? config.scriptOptions?.[script] : undefined;
+  const specs: TrainerConfig['options'] = {};
+  const none: ConfigSetting[] = [];
+  for (const [setting, spec] of Object.entries(own?.options ?? {}) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting] | null]
+  >)
+    if (spec === null) none.push(setting);
+    else specs[setting] = spec;
+  return { own, specs, none };
+}
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
@@ -275,9 +297,18 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   };
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
-  // the group's own names replace the table's (in the table's order), and add what only its scripts have
-  // and the technique's replace both (kohya's full fine-tune runs sdxl_train.py, not the network script)
-  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options, ...techniqueEntry?.options };
+  const script = scriptOf(config, model, technique.id);
+  const byScript = scriptSpecs(config, script);
+  // the group's own names replace the table's (in the table's order), and add what only its scripts have,
+  // the technique's replace both, and the script's all three (kohya's train_db.py: stop_text_encoder_training);
+  // a setting the script has no option for is left out of them
+  const specs: TrainerConfig['options'] = {
+    ...config.options,
+    ...group?.options,
+    ...techniqueEntry?.options,
+    ...byScript.specs,
+  };
+  for (const setting of byScript.none) delete specs[setting];
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
@@ -295,12 +326,16 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
   for (const [setting, alternatives] of STRICT_SWITCHES)
     if (![setting, ...alternatives].some((a) => a in specs)) writeSetting(trainer, setting, undefined, values[setting]);
+  // so is a switch the script has no option for (diffusers' train_text_to_image.py: no --train_text_encoder)
+  for (const setting of byScript.none) writeSetting(trainer, setting, undefined, values[setting]);
   // class images: a class-image subset (kohya's is_reg) or the trainer's own options (diffusers' --class_data_dir)
   if (input.settings.priorPreservation && !config.dataset?.isReg && !specs.priorPreservation)
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
     );
-  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
+  const dataset = config.dataset
+    ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {}), techniqueEntry?.captionFiles === true)
+    : null;
   // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
   if (dataset && !files.dataset && config.datasetIn)
     dataset.subsets.forEach((subset, i) =>
@@ -312,13 +347,14 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       ),
     );
   // the options the technique's script does not have are left out, whichever entry wrote them
-  const omitted = new Set(techniqueEntry?.omit ?? []);
+  const omitted = new Set([...(techniqueEntry?.omit ?? []), ...(byScript.own?.omit ?? [])]);
   const all = merged(
     Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
+    Object.entries(byScript.own?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
   const alpha = specs.alpha;
@@ -330,7 +366,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config,
     options: all,
     dataset: config.dataset && files.dataset ? dataset : null,
-    script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
+    script,
     fileNames: files,
     registry: registry
       ? {
@@ -345,7 +381,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         }
       : null,
     notes,
-    layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
+    layout: [byScript.own?.layout ?? config.layout, ...(group?.layout ? [group.layout] : [])],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile
@@ -365,6 +401,7 @@ function imageDataset(
   input: ConfigInput,
   names: NonNullable<TrainerConfig['dataset']>,
   set: Options,
+  captionFiles: boolean,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
   // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
@@ -388,7 +425,8 @@ function imageDataset(
     options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
-      ...opt('classTokens', classTokens),
+      // a fine-tune's images are captioned by their .txt files; DreamBooth's by the token and class
+      ...(reg || !captionFiles ? opt('classTokens', classTokens) : []),
       ...(reg ? opt('isReg', true) : []),
     ]),
   });
