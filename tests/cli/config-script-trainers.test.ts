@@ -49,6 +49,29 @@ const DIFFUSERS_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'dora', '--model', 'sdxl', '--train-text-encoder'], 'train_dreambooth_lora_sdxl'],
   [['--technique', 'dreambooth-lora', '--model', 'flux-dev', '--prior-preservation'], 'train_dreambooth_lora_flux'],
   [['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation', '--gpu', 'a100-80gb'], 'train_dreambooth'],
+  // the full fine-tune from captions: the text-to-image scripts, and for FLUX (no such script) the full DreamBooth one
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'text_to_image/train_text_to_image'],
+  [
+    ['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'text_to_image/train_text_to_image',
+  ],
+  [
+    ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'text_to_image/train_text_to_image_sdxl',
+  ],
+  [
+    [
+      '--technique',
+      'full-finetune',
+      '--model',
+      'flux-dev',
+      '--optimizer',
+      'prodigy',
+      '--no-cache',
+      '--train-text-encoder',
+    ],
+    'train_dreambooth_flux',
+  ],
 ];
 
 describe('config --trainer diffusers (train.sh)', () => {
@@ -62,8 +85,8 @@ describe('config --trainer diffusers (train.sh)', () => {
         /^# Written by: finetune-advisor config --trainer diffusers .*\n# Option names checked against huggingface\/diffusers@58eb52c0 /,
       );
       const { script: path, flags } = launchArgs(text);
-      expect(path).toBe(`examples/dreambooth/${script}.py`);
-      const known = new Set(fixture(`diffusers-${script}`).options);
+      expect(path).toBe(script.includes('/') ? `examples/${script}.py` : `examples/dreambooth/${script}.py`);
+      const known = new Set(fixture(`diffusers-${script.split('/').pop()}`).options);
       expect(Object.keys(flags).filter((f) => !known.has(f))).toEqual([]);
       expect(c.launch).toBe('sh train.sh');
     },

@@ -50,7 +50,10 @@ const KOHYA_RUNS: Array<[args: string[], script: string]> = [
   // the full-weight scripts of SD 1.x / 2.x and FLUX, and full DreamBooth with its class-image subset
   [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_db'],
   [['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--train-text-encoder'], 'train_db'],
-  [['--technique', 'full-finetune', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--blocks-to-swap', '18'], 'flux_train'],
+  [
+    ['--technique', 'full-finetune', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--blocks-to-swap', '18'],
+    'flux_train',
+  ],
   [['--technique', 'dreambooth', '--model', 'sd15', '--gpu', 'a100-80gb', '--prior-preservation'], 'train_db'],
   [['--technique', 'dreambooth', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
   [['--technique', 'dreambooth', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--prior-preservation'], 'flux_train'],

@@ -217,7 +217,14 @@ interface DatasetRead {
 
 function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<string, unknown>): DatasetRead {
   const names = config.dataset;
-  const none: DatasetRead = { file: null, values: {}, prior: false, instanceTokens: false, read: new Set(), note: null };
+  const none: DatasetRead = {
+    file: null,
+    values: {},
+    prior: false,
+    instanceTokens: false,
+    read: new Set(),
+    note: null,
+  };
   if (!names) return none;
   let entries: Array<{ path: string; value: unknown; own: string | null }>;
   let file: ReadConfig | null = null;

@@ -125,7 +125,11 @@ export const groupFor = (config: TrainerConfig, model: Pick<Model, 'id' | 'group
   config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
 
 /** The script a run launches: the technique's, else the group's for the technique, else the group's. */
-export const scriptOf = (config: TrainerConfig, model: Pick<Model, 'id' | 'group'>, technique: string): string | null => {
+export const scriptOf = (
+  config: TrainerConfig,
+  model: Pick<Model, 'id' | 'group'>,
+  technique: string,
+): string | null => {
   const group = groupFor(config, model);
   return config.techniques[technique]?.script ?? group?.scripts?.[technique] ?? group?.script ?? null;
 };
@@ -157,6 +161,8 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   attention: '--attention',
   loss: '--loss',
   gradientCheckpointing: '--gradient-checkpointing',
+  cache: '--cache',
+  trainTextEncoder: '--train-text-encoder',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -326,15 +332,20 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
   for (const [setting, alternatives] of STRICT_SWITCHES)
     if (![setting, ...alternatives].some((a) => a in specs)) writeSetting(trainer, setting, undefined, values[setting]);
-  // so is a switch the script has no option for (diffusers' train_text_to_image.py: no --train_text_encoder)
-  for (const setting of byScript.none) writeSetting(trainer, setting, undefined, values[setting]);
   // class images: a class-image subset (kohya's is_reg) or the trainer's own options (diffusers' --class_data_dir)
   if (input.settings.priorPreservation && !config.dataset?.isReg && !specs.priorPreservation)
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
     );
+  // so is any other switch the script has no option for (diffusers' train_text_to_image.py: no --train_text_encoder)
+  for (const setting of byScript.none) writeSetting(trainer, setting, undefined, values[setting]);
   const dataset = config.dataset
-    ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {}), techniqueEntry?.captionFiles === true)
+    ? imageDataset(
+        input,
+        config.dataset,
+        Object.entries(config.datasetSet ?? {}),
+        techniqueEntry?.captionFiles === true,
+      )
     : null;
   // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
   if (dataset && !files.dataset && config.datasetIn)
