@@ -341,6 +341,8 @@ const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip
   // the README's `export MODEL_NAME="CompVis/stable-diffusion-v1-4"`: SD 1.4, the SD 1.5 architecture
   'diffusers/README-dreambooth-lora.sh': { flags: ['--model', 'sd15'] },
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },
+  // the full fine-tune (train_text_to_image.py) of CompVis/stable-diffusion-v1-4 likewise
+  'diffusers/README-text_to_image.sh': { flags: ['--model', 'sd15'] },
   // model_family flux with the default flavour, no model path: the model is said with --model
   'simpletuner/flux.peft-lora.config.json': {
     flags: ['--model', 'flux-dev'],
@@ -398,13 +400,17 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
       ...Object.values(table.techniques).flatMap((t) => Object.keys(t.set ?? {})),
     ]);
     const shell = name.endsWith('.sh');
+    // a train.sh's flags are the script's after its name (`accelerate launch --mixed_precision=fp16
+    // train_text_to_image.py ...`: the first is accelerate's own, which the script never sees)
+    const at = shell ? Math.max(0, text.indexOf('.py ')) : 0;
+    const body = text.slice(at);
     const pattern = shell ? /--([a-z][a-z0-9_]{7,})\b/g : /^\s*"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm;
-    const key = [...text.matchAll(pattern)].map((m) => m[1]!).find((k) => !needed.has(k))!;
+    const key = [...body.matchAll(pattern)].map((m) => m[1]!).find((k) => !needed.has(k))!;
     const typo = key.slice(0, 3) + key.slice(4);
     const dir = tmp();
     const copy = join(dir, name.split('/')[1]!);
     const spot = shell ? new RegExp(`--${key}\\b`) : new RegExp(`^(\\s*"?)${key}("?\\s*[:=])`, 'm');
-    writeFileSync(copy, text.replace(spot, shell ? `--${typo}` : `$1${typo}$2`));
+    writeFileSync(copy, text.slice(0, at) + body.replace(spot, shell ? `--${typo}` : `$1${typo}$2`));
     const read = await json(['check', copy, '--trainer', name.split('/')[0]!, ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);
     // a nested option is named by its path: its last name is the one misspelt, the suggestion's the one written
     const found = read.unknownKeys!.find((u) => u.key === typo || u.key.endsWith(`.${typo}`));
