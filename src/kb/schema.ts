@@ -470,7 +470,7 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
  * How one setting is written: the option's name (the setting's value as is), the option with a map
  * from the setting's values to the option's (`values`; a value missing from it is not written and
- * `config` says so), a switch's opposite (`negate`: the option turns the setting off), a set of options per value (`sets`:
+ * `config` says so), a switch's opposite (`negate`: the option turns the setting off), the value that turns a switch off (`off`), a set of options per value (`sets`:
  * e.g. a 4-bit base is two options), or several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
  */
 const ConfigOptionSchema = z.union([
@@ -482,6 +482,11 @@ const ConfigOptionSchema = z.union([
   z.strictObject({ option: z.union([text, z.array(text).min(2)]), values: z.record(text, OptionValueSchema) }),
   /** a switch written as the option that turns it off (LLaMA-Factory's disable_gradient_checkpointing) */
   z.strictObject({ option: text, negate: z.literal(true) }),
+  /**
+   * a switch on unless the option is given the value that turns it off, left out when on (kohya's
+   * train_db.py trains the text encoder unless stop_text_encoder_training is -1)
+   */
+  z.strictObject({ option: text, off: OptionValueSchema }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
 /**

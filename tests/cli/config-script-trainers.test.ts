@@ -199,7 +199,7 @@ describe('config --trainer diffusers (train.sh)', () => {
     for (const name of examples) {
       // the README blocks set variables (export) and use them ($MODEL_NAME): read the launch line's flag names only
       const text = readFileSync(join(dir, name), 'utf8');
-      const launch = /accelerate launch (?:--\S+ )*(\S+)\.py([\s\S]*)/.exec(text)!;
+      const launch = /accelerate launch (?:--\S+\s+)*(\S+)\.py([\s\S]*)/.exec(text)!;
       const known = new Set(fixture(`diffusers-${launch[1]!}`).options);
       // the flags after the script (any before it are accelerate's own)
       const flags = [...launch[2]!.matchAll(/--([a-z0-9_]+)/g)].map((m) => m[1]!);

@@ -262,6 +262,7 @@ export function writeSetting(
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
   if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('negate' in spec) return typeof value === 'boolean' ? [[spec.option, !value]] : [];
+  if ('off' in spec) return value === false ? [[spec.option, spec.off]] : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
