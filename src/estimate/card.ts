@@ -4,11 +4,32 @@ import type { Gpu, KnowledgeBase } from '../kb/types.js';
 import type { Backend } from './backend.js';
 import type { GpuPerf } from './time.js';
 
+/**
+ * The link the cards of a set exchange gradients and parameters over (src/estimate/parallel.ts):
+ * NVLink / NVSwitch between the cards of a node, PCIe through the host, or the network between nodes.
+ */
+export interface Link {
+  kind: 'nvlink' | 'pcie' | 'network';
+  /** nominal bandwidth per card and direction, GB/s (the catalogue's figure, before any efficiency) */
+  GBs: number;
+  /** e.g. "NVLink 4 (450 GB/s per direction)", "PCIe 4.0 x16 (32 GB/s per direction)" */
+  label: string;
+}
+
 /** One card as the estimates see it: memory and speed, and where its speed came from. */
 export interface Card extends GpuPerf {
   id: string | null;
   name: string;
+  /** memory of ONE card (with several cards, each has this much) */
   vramGiB: number;
+  /** cards training together, all nodes counted (1: a single card) */
+  cards: number;
+  /** nodes the cards are spread over (cards / nodes per node) */
+  nodes: number;
+  /** between the cards of a node; null with one card per node */
+  link: Link | null;
+  /** between nodes; null on one node */
+  nodeLink: Link | null;
   /** when no GPU was named: the typical card with this memory whose speed stands in */
   speedFrom: string | null;
   /** the software stack (what runs there differs: src/estimate/backend.ts) */
@@ -31,12 +52,16 @@ function speedOf(gpu: Gpu): GpuPerf {
   };
 }
 
+/** A single card: no link to share anything over. */
+export const ONE_CARD = { cards: 1, nodes: 1, link: null, nodeLink: null } as const;
+
 export function cardFromGpu(gpu: Gpu): Card {
   return {
     id: gpu.id,
     name: gpu.name,
     vramGiB: gpuMemoryGiB(gpu),
     ...speedOf(gpu),
+    ...ONE_CARD,
     speedFrom: null,
     backend: gpu.backend ?? 'cuda',
   };
@@ -69,6 +94,7 @@ export function typicalCardFor(kb: KnowledgeBase, vramGiB: number): Card {
     name: `a card with ${fmt(vramGiB)} GiB (speed of ${median.name})`,
     vramGiB,
     ...speedOf(median),
+    ...ONE_CARD,
     speedFrom: median.name,
     backend: median.backend ?? 'cuda',
   };

@@ -587,6 +587,8 @@ export const TrainerConfigSchema = z.strictObject({
        * class tokens (kohya's full fine-tune; DreamBooth's instance subset has the identifier and class)
        */
       captionFiles: z.literal(true).optional(),
+      /** what the technique adds to the layout (textual inversion: where the placeholder token goes) */
+      layout: text.optional(),
     }),
   ),
   /**

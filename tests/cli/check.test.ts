@@ -199,6 +199,19 @@ describe('check', () => {
     expect(read.changes!.find((c) => c.why === 'fit')!.options).toMatchObject({ optim: 'adamw_8bit' });
   });
 
+  it("kohya textual inversion without use_object_template (docs/train_textual_inversion.md's captions naming the token): still textual inversion, by token_string", async () => {
+    const dir = tmp();
+    await json(['config', '--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sdxl', '--out', dir]);
+    const toml = join(dir, 'train.toml');
+    const text = readFileSync(toml, 'utf8');
+    expect(text).toMatch(/^use_object_template = true$/m);
+    writeFileSync(toml, text.replace(/^use_object_template = true\n/m, ''));
+    const read = await json(['check', toml]);
+    expect(read.technique).toBe('textual-inversion');
+    expect(read.settings.method).toBe('embedding');
+    expect(read.unknownKeys).toEqual([]);
+  });
+
   it('a misspelt key: reported with its line and the name the trainer has (TRL, kohya)', async () => {
     const dir = tmp();
     await json(['config', '--trainer', 'trl', '--technique', 'qlora', '--model', 'llama-3.1-8b', '--out', dir]);

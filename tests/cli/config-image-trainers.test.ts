@@ -52,6 +52,8 @@ const AI_TOOLKIT_RUNS = [
   ['--technique', 'lokr', '--model', 'sdxl'],
   ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw'],
   ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
+  ['--technique', 'textual-inversion', '--model', 'sd15'],
+  ['--technique', 'textual-inversion', '--model', 'sdxl', '--token', 'ohwx'],
 ];
 
 /** The trainer's published example configs (tests/fixtures/trainer-examples/TRAINER, copied unchanged). */
@@ -177,6 +179,16 @@ describe('config --trainer ai-toolkit', () => {
     const full = await process('full-finetune', ['--gpu', 'a100-80gb']);
     expect(full.network).toBeUndefined();
     expect(full.train['optimizer']).toBe('adafactor');
+    // textual inversion: an embedding section, no network, the U-Net frozen; the trigger is the
+    // embedding's file name, so the token as given (no <>)
+    const ti = await process('textual-inversion', ['--token', 'ohwx', '--class-word', 'dog']);
+    expect(ti.network).toBeUndefined();
+    expect(ti.train['train_unet']).toBe(false);
+    expect((ti as unknown as { embedding: unknown }).embedding).toEqual({
+      trigger: 'ohwx',
+      init_words: 'dog',
+      tokens: 1,
+    });
   });
 
   it('--out writes job.yaml and the launch command names it', async () => {
@@ -258,6 +270,8 @@ const ONETRAINER_RUNS = [
   ['--technique', 'lokr', '--model', 'sdxl', '--rank', '8'],
   ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
   ['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'],
+  ['--technique', 'textual-inversion', '--model', 'sd15'],
+  ['--technique', 'textual-inversion', '--model', 'sdxl'],
 ];
 
 describe('config --trainer onetrainer', () => {
@@ -359,6 +373,23 @@ describe('config --trainer onetrainer', () => {
       'mixed-bf16',
     ]);
     expect(nf4).toMatchObject({ train_dtype: 'BFLOAT_16', unet: { weight_dtype: 'NFLOAT_4' } });
+    // textual inversion: training_method EMBEDDING (its presets'), the embedding's own fields, no LoRA ones
+    const ti = await config([
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sdxl',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    expect(ti).toMatchObject({
+      training_method: 'EMBEDDING',
+      embedding: { placeholder: '<ohwx>', initial_embedding_text: 'dog', token_count: 1 },
+    });
+    for (const k of ['lora_rank', 'lokr_dim', 'lora_alpha', 'layer_filter_preset', 'peft_type'])
+      expect(ti[k], k).toBeUndefined();
   });
 
   it.each([

@@ -50,14 +50,14 @@ const DIFFUSERS_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'dreambooth-lora', '--model', 'flux-dev', '--prior-preservation'], 'train_dreambooth_lora_flux'],
   [['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation', '--gpu', 'a100-80gb'], 'train_dreambooth'],
   // the full fine-tune from captions: the text-to-image scripts, and for FLUX (no such script) the full DreamBooth one
-  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'text_to_image/train_text_to_image'],
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_text_to_image'],
   [
     ['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
-    'text_to_image/train_text_to_image',
+    'train_text_to_image',
   ],
   [
     ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
-    'text_to_image/train_text_to_image_sdxl',
+    'train_text_to_image_sdxl',
   ],
   [
     [
@@ -72,7 +72,16 @@ const DIFFUSERS_RUNS: Array<[args: string[], script: string]> = [
     ],
     'train_dreambooth_flux',
   ],
+  [['--technique', 'textual-inversion', '--model', 'sd15'], 'textual_inversion'],
+  [['--technique', 'textual-inversion', '--model', 'sdxl', '--gradient-checkpointing'], 'textual_inversion_sdxl'],
 ];
+/** The examples folder of each script (the DreamBooth ones', else textual inversion's). */
+const exampleDir = (script: string) =>
+  script.startsWith('textual_inversion')
+    ? 'textual_inversion'
+    : script.startsWith('train_text_to_image')
+      ? 'text_to_image'
+      : 'dreambooth';
 
 describe('config --trainer diffusers (train.sh)', () => {
   it.each(DIFFUSERS_RUNS)(
@@ -85,8 +94,8 @@ describe('config --trainer diffusers (train.sh)', () => {
         /^# Written by: finetune-advisor config --trainer diffusers .*\n# Option names checked against huggingface\/diffusers@58eb52c0 /,
       );
       const { script: path, flags } = launchArgs(text);
-      expect(path).toBe(script.includes('/') ? `examples/${script}.py` : `examples/dreambooth/${script}.py`);
-      const known = new Set(fixture(`diffusers-${script.split('/').pop()}`).options);
+      expect(path).toBe(`examples/${exampleDir(script)}/${script}.py`);
+      const known = new Set(fixture(`diffusers-${script}`).options);
       expect(Object.keys(flags).filter((f) => !known.has(f))).toEqual([]);
       expect(c.launch).toBe('sh train.sh');
     },
@@ -178,6 +187,48 @@ describe('config --trainer diffusers (train.sh)', () => {
       'prodigy',
     ]);
     expect(launchArgs(sdxl.files[0]!.text).flags).toMatchObject({ optimizer: 'prodigy' });
+  });
+
+  it("textual inversion: the README's run (textual_inversion.py, --learnable_property object, --scale_lr), the token as placeholder, no FLUX", async () => {
+    const c = await configJson([
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sd15',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    const { script, flags } = launchArgs(c.files[0]!.text);
+    expect(script).toBe('examples/textual_inversion/textual_inversion.py');
+    expect(flags).toMatchObject({
+      train_data_dir: 'instance_images',
+      placeholder_token: '<ohwx>',
+      initializer_token: 'dog',
+      num_vectors: String(c.settings.virtualTokens),
+      learnable_property: 'object',
+      scale_lr: true,
+      learning_rate: String(c.settings.learningRate),
+    });
+    // the DreamBooth scripts' flags are not the textual-inversion scripts'
+    for (const f of ['instance_prompt', 'instance_data_dir', 'with_prior_preservation', 'train_text_encoder'])
+      expect(flags[f], f).toBeUndefined();
+    expect(c.data).toEqual(['instance_images/']);
+    const flux = await runCli([
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'flux-dev',
+    ]);
+    expect(flux.code).toBe(2);
+    // FLUX has no textual-inversion recipe (nor a diffusers script): refused before the table is read
+    expect(flux.stderr).toMatch(/textual-inversion has no published recipe for flux models/);
   });
 
   it('settings the scripts have no flag for are usage errors, not dropped', async () => {

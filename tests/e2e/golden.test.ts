@@ -157,6 +157,25 @@ const cases: Array<[name: string, argv: string[]]> = [
       'dog',
     ],
   ],
+  // reviewed against examples/textual_inversion/README.md's launch command (the cat-toy run)
+  [
+    'config diffusers textual-inversion sd15 v100',
+    [
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sd15',
+      '--gpu',
+      'v100',
+      '--token',
+      'cat-toy',
+      '--class-word',
+      'toy',
+    ],
+  ],
   // reviewed against unsloth-cli.py's calls (trainers.md section 9)
   [
     'config unsloth qlora llama-3.1-8b 4090',

@@ -245,6 +245,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             options: { rank: 'network_dim' },
             omit: ['network_alpha'],
             captionFiles: true,
+            layout: 'layout',
           },
         },
       },

@@ -416,6 +416,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // train.sh: the script it launches names the groups and, for some, the technique (train_dreambooth.py)
   const launched = script?.script ? scriptRun(config, script.script) : null;
   if (launched?.technique) technique = launched.technique;
+  // an option naming a new token is textual inversion's alone (kohya's token_string): it tells the
+  // technique when the option that selects it is left out (kohya's docs train on captions that name
+  // the token, without use_object_template)
+  const tokenOf = Object.entries(config.techniques).find(([, t]) =>
+    [t.options?.placeholderToken, t.options?.triggerWord].flatMap(specPaths).some((p) => options.has(p)),
+  );
+  if (!launched?.technique && tokenOf) technique = tokenOf[0];
   const has = (id: string) => config.techniques[id] !== undefined;
   if (technique === 'lora' && settings.quantize === 'nf4' && has('qlora')) technique = 'qlora';
   if (technique === 'lora' && prior && has('dreambooth-lora')) technique = 'dreambooth-lora';
@@ -522,7 +529,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   }
   // a switch the script has no option for is off (kohya's flux_train.py trains no text encoder)
   for (const setting of byScript?.none ?? []) settings[setting] ??= false;
-  // the options the run's script does not have say nothing by their absence (sdxl_train.py has no network_train_unet_only)
+  // a switch the technique's or its script's parser does not have says nothing when absent (kohya's
+  // textual inversion and sdxl_train.py: no network_train_unet_only)
   const omitted = new Set([...(config.techniques[technique]?.omit ?? []), ...(byScript?.own?.omit ?? [])]);
 
   // estimate's flags, each value checked by the flag's own parser, a bad one named by file:line:column

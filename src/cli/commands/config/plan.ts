@@ -235,6 +235,12 @@ export function settingValues(
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
     checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
+    // a token no tokenizer has (diffusers' README: "<cat-toy>"; OneTrainer's default "<embedding>"):
+    // the scripts refuse one the tokenizer already holds; the class word is what its vector starts from
+    placeholderToken: image ? (/^<.*>$/.test(input.token) ? input.token : `<${input.token}>`) : undefined,
+    triggerWord: image ? input.token : undefined,
+    initializerToken: image ? input.classWord : undefined,
+    vectors: s.virtualTokens ?? undefined,
   };
 }
 
@@ -393,7 +399,11 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         }
       : null,
     notes,
-    layout: [byScript.own?.layout ?? config.layout, ...(group?.layout ? [group.layout] : [])],
+    layout: [
+      byScript.own?.layout ?? config.layout,
+      ...(group?.layout ? [group.layout] : []),
+      ...(techniqueEntry?.layout ? [techniqueEntry.layout] : []),
+    ],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile

@@ -50,6 +50,7 @@ export type RecommendInput = Pick<
   | 'blocksToSwap'
   | 'priorPreservation'
   | 'objective'
+  | 'strategy'
   | 'images'
   | 'repeats'
   | 'examples'
