@@ -156,6 +156,16 @@ describe('check tells the full-weight techniques apart', () => {
     expect(id(await roundTrip('kohya', ['--technique', technique, '--model', model]))).toBe(technique);
   });
 
+  // train_db.py trains the text encoder unless stop_text_encoder_training = -1: absent, it is trained
+  it.each([[[]], [['--train-text-encoder']]])(
+    'kohya full-finetune sd15 %j: the text encoder as train_db.py reads it',
+    async (extra: string[]) => {
+      expect(id(await roundTrip('kohya', ['--technique', 'full-finetune', '--model', 'sd15', ...extra]))).toBe(
+        'full-finetune',
+      );
+    },
+  );
+
   it('kohya DreamBooth with prior preservation: the is_reg subset and prior_loss_weight (train_db.py)', async () => {
     const args = ['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation'];
     expect(id(await roundTrip('kohya', args))).toBe('dreambooth');
