@@ -470,7 +470,7 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
  * How one setting is written: the option's name (the setting's value as is), the option with a map
  * from the setting's values to the option's (`values`; a value missing from it is not written and
- * `config` says so), a switch's opposite (`negate`: the option turns the setting off), a set of options per value (`sets`:
+ * `config` says so), a switch's opposite (`negate`: the option turns the setting off), the value that turns a switch off (`off`), a set of options per value (`sets`:
  * e.g. a 4-bit base is two options), or several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
  */
 const ConfigOptionSchema = z.union([
@@ -482,6 +482,11 @@ const ConfigOptionSchema = z.union([
   z.strictObject({ option: z.union([text, z.array(text).min(2)]), values: z.record(text, OptionValueSchema) }),
   /** a switch written as the option that turns it off (LLaMA-Factory's disable_gradient_checkpointing) */
   z.strictObject({ option: text, negate: z.literal(true) }),
+  /**
+   * a switch on unless the option is given the value that turns it off, left out when on (kohya's
+   * train_db.py trains the text encoder unless stop_text_encoder_training is -1)
+   */
+  z.strictObject({ option: text, off: OptionValueSchema }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
 /**
@@ -589,6 +594,11 @@ export const TrainerConfigSchema = z.strictObject({
       launch: text.optional(),
       datasetEntry: z.union([z.record(text, text), text]).optional(),
       /**
+       * its instance images are captioned by their caption files alone: the instance subset names no
+       * class tokens (kohya's full fine-tune; DreamBooth's instance subset has the identifier and class)
+       */
+      captionFiles: z.literal(true).optional(),
+      /**
        * what the technique adds to the layout (textual inversion: where the placeholder token goes);
        * with its own writer, that file's layout instead of the table's
        */
@@ -610,6 +620,25 @@ export const TrainerConfigSchema = z.strictObject({
         .optional(),
     }),
   ),
+  /**
+   * per script a group or technique launches (by its path as `script`/`scripts` give it): the
+   * options it names differently or has besides the table's (null: it has no option for the
+   * setting, so a switch the run turns on is refused rather than left out), options it always
+   * sets, the table's option names it does not have, and its own dataset layout in place of the
+   * table's (kohya's train_db.py: stop_text_encoder_training; diffusers' train_text_to_image.py:
+   * train_data_dir and its captions file, no instance prompt)
+   */
+  scriptOptions: z
+    .record(
+      text,
+      z.strictObject({
+        options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema.nullable()).optional(),
+        set: OptionSetSchema.optional(),
+        omit: z.array(text).min(1).optional(),
+        layout: text.optional(),
+      }),
+    )
+    .optional(),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**

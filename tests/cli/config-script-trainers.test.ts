@@ -49,11 +49,39 @@ const DIFFUSERS_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'dora', '--model', 'sdxl', '--train-text-encoder'], 'train_dreambooth_lora_sdxl'],
   [['--technique', 'dreambooth-lora', '--model', 'flux-dev', '--prior-preservation'], 'train_dreambooth_lora_flux'],
   [['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation', '--gpu', 'a100-80gb'], 'train_dreambooth'],
+  // the full fine-tune from captions: the text-to-image scripts, and for FLUX (no such script) the full DreamBooth one
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_text_to_image'],
+  [
+    ['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'train_text_to_image',
+  ],
+  [
+    ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'train_text_to_image_sdxl',
+  ],
+  [
+    [
+      '--technique',
+      'full-finetune',
+      '--model',
+      'flux-dev',
+      '--optimizer',
+      'prodigy',
+      '--no-cache',
+      '--train-text-encoder',
+    ],
+    'train_dreambooth_flux',
+  ],
   [['--technique', 'textual-inversion', '--model', 'sd15'], 'textual_inversion'],
   [['--technique', 'textual-inversion', '--model', 'sdxl', '--gradient-checkpointing'], 'textual_inversion_sdxl'],
 ];
 /** The examples folder of each script (the DreamBooth ones', else textual inversion's). */
-const exampleDir = (script: string) => (script.startsWith('textual_inversion') ? 'textual_inversion' : 'dreambooth');
+const exampleDir = (script: string) =>
+  script.startsWith('textual_inversion')
+    ? 'textual_inversion'
+    : script.startsWith('train_text_to_image')
+      ? 'text_to_image'
+      : 'dreambooth';
 
 describe('config --trainer diffusers (train.sh)', () => {
   it.each(DIFFUSERS_RUNS)(
@@ -222,7 +250,7 @@ describe('config --trainer diffusers (train.sh)', () => {
     for (const name of examples) {
       // the README blocks set variables (export) and use them ($MODEL_NAME): read the launch line's flag names only
       const text = readFileSync(join(dir, name), 'utf8');
-      const launch = /accelerate launch (?:--\S+ )*(\S+)\.py([\s\S]*)/.exec(text)!;
+      const launch = /accelerate launch (?:--\S+\s+)*(\S+)\.py([\s\S]*)/.exec(text)!;
       const known = new Set(fixture(`diffusers-${launch[1]!}`).options);
       // the flags after the script (any before it are accelerate's own)
       const flags = [...launch[2]!.matchAll(/--([a-z0-9_]+)/g)].map((m) => m[1]!);

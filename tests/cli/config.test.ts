@@ -47,6 +47,16 @@ const KOHYA_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'], 'sdxl_train'],
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--train-text-encoder'], 'sdxl_train'],
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
+  // the full-weight scripts of SD 1.x / 2.x and FLUX, and full DreamBooth with its class-image subset
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_db'],
+  [['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--train-text-encoder'], 'train_db'],
+  [
+    ['--technique', 'full-finetune', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--blocks-to-swap', '18'],
+    'flux_train',
+  ],
+  [['--technique', 'dreambooth', '--model', 'sd15', '--gpu', 'a100-80gb', '--prior-preservation'], 'train_db'],
+  [['--technique', 'dreambooth', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
+  [['--technique', 'dreambooth', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--prior-preservation'], 'flux_train'],
   [['--technique', 'textual-inversion', '--model', 'sd15'], 'train_textual_inversion'],
   [['--technique', 'textual-inversion', '--model', 'sdxl', '--gpu', 't4'], 'sdxl_train_textual_inversion'],
 ];

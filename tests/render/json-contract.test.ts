@@ -229,6 +229,14 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             options: { rank: 'network_dim' },
             layout: g.layout,
           })),
+        // a script's own entry with every field (diffusers' text-to-image scripts have a layout, the FLUX one a set)
+        scriptOptions: {
+          'train_db.py': {
+            ...kohyaConfig.scriptOptions!['train_db.py']!,
+            set: { caption_column: 'text' },
+            layout: 'layout',
+          },
+        },
         techniques: {
           loha: {
             ...kohyaConfig.techniques['loha']!,
@@ -242,6 +250,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             reads: 'reads',
             launch: 'python {config}',
             datasetEntry: { path: 'json' },
+            captionFiles: true,
             layout: 'layout',
             adapterFile: {
               file: 'lycoris_config.json',

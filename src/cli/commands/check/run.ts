@@ -26,7 +26,15 @@ import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
-import { type Options, settingValues, tableViews, type TrainerConfig, writeSetting } from '../config/plan.js';
+import {
+  type Options,
+  scriptOf,
+  scriptSpecs,
+  settingValues,
+  tableViews,
+  type TrainerConfig,
+  writeSetting,
+} from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { scriptRun } from '../config/script-options.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
@@ -108,6 +116,11 @@ function tablePaths(config: TrainerConfig): string[] {
     paths.push(...Object.keys(g.set ?? {}), ...Object.values(g.techniques ?? {}).flatMap((t) => Object.keys(t)));
   for (const t of Object.values(config.techniques))
     paths.push(...Object.keys(t.set ?? {}), ...(t.adapterFile ? [t.adapterFile.option] : []));
+  for (const s of Object.values(config.scriptOptions ?? {}))
+    paths.push(
+      ...Object.keys(s.set ?? {}),
+      ...Object.values(s.options ?? {}).flatMap((o) => (o === null || o === undefined ? [] : specPaths(o))),
+    );
   const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
   paths.push(
     ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
@@ -203,6 +216,8 @@ interface DatasetRead {
   file: ReadConfig | null;
   values: Partial<Record<string, unknown>>;
   prior: boolean;
+  /** a subset of instance images (not is_reg) names class tokens: the identifier and class of DreamBooth */
+  instanceTokens: boolean;
   /** the main file's paths read as subsets' options (ai-toolkit's datasets entries) */
   read: Set<string>;
   note: string | null;
@@ -210,7 +225,14 @@ interface DatasetRead {
 
 function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<string, unknown>): DatasetRead {
   const names = config.dataset;
-  const none: DatasetRead = { file: null, values: {}, prior: false, read: new Set(), note: null };
+  const none: DatasetRead = {
+    file: null,
+    values: {},
+    prior: false,
+    instanceTokens: false,
+    read: new Set(),
+    note: null,
+  };
   if (!names) return none;
   let entries: Array<{ path: string; value: unknown; own: string | null }>;
   let file: ReadConfig | null = null;
@@ -237,6 +259,8 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
   const values: Record<string, unknown> = {};
   const read = new Set<string>();
   let prior = false;
+  const tokenSubsets = new Set<string>();
+  const regSubsets = new Set<string>();
   // the most specific wins, as kohya's config_util blends them: subset over dataset over general
   const depth = (p: string) => p.split('.').length;
   for (const e of [...entries].sort((a, b) => depth(a.path) - depth(b.path))) {
@@ -246,6 +270,10 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
       if (e.own) read.add(e.own);
       const value =
         typeof spec === 'string' ? e.value : Object.entries(spec.values).find(([, v]) => sameValue(v, e.value))?.[0];
+      // a subset by its path without the option's name (datasets.0.subsets.1)
+      const subset = e.path.slice(0, e.path.length - name.length);
+      if (setting === 'classTokens') tokenSubsets.add(subset);
+      if (setting === 'isReg' && value === true) regSubsets.add(subset);
       if (setting === 'isReg') prior ||= value === true;
       // bucket sizes: the largest is the one a step's memory is for
       else if (setting === 'resolutions')
@@ -253,7 +281,8 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
       else if (value !== undefined) values[setting] = value;
     }
   }
-  return { file, values, prior, read, note: null };
+  const instanceTokens = [...tokenSubsets].some((s) => !regSubsets.has(s));
+  return { file, values, prior, instanceTokens, read, note: null };
 }
 
 type AdapterSpec = NonNullable<TrainerConfig['techniques'][string]['adapterFile']>;
@@ -490,6 +519,10 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     const method = baseKb.techniques.find((t) => t.id === technique)?.method;
     if (method && METHOD_TRAITS[method].rank) technique = 'full-finetune';
   }
+  // a full-weight run whose instance images are captioned by the identifier and class (kohya's
+  // train_db.py, sdxl_train.py, flux_train.py with class_tokens on the instance subset) is
+  // DreamBooth; captioned by their .txt files alone, the full fine-tune (the same scripts)
+  if (technique === 'full-finetune' && dataset.instanceTokens && has('dreambooth')) technique = 'dreambooth';
   if (!technique) {
     // a near miss of an option that selects one (tuner_typ for tuner_type) says why
     const selectors = [...new Set(Object.values(config.techniques).flatMap((t) => Object.keys(t.set ?? {})))];
@@ -579,6 +612,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   }
   const kb: KnowledgeBase = fromFiles.kb;
   const techniqueEntry = resolveTechnique(kb, technique, '--technique');
+  // the options the script of the model's group names (kohya's train_db.py: stop_text_encoder_training), read once both are known
+  const runModel = findModel(kb, modelName).found;
+  const byScript = runModel ? scriptSpecs(config, scriptOf(config, runModel, technique)) : null;
+  if (byScript && Object.keys(byScript.specs).length) {
+    const own = readBack({ ...config, options: byScript.specs }, options);
+    Object.assign(settings, own.settings);
+    own.read.forEach((p) => back.read.add(p));
+  }
+  // a switch the script has no option for is off (kohya's flux_train.py trains no text encoder)
+  for (const setting of byScript?.none ?? []) settings[setting] ??= false;
+  // a switch the technique's or its script's parser does not have says nothing when absent (kohya's
+  // textual inversion and sdxl_train.py: no network_train_unet_only)
+  const omitted = new Set([...(config.techniques[technique]?.omit ?? []), ...(byScript?.own?.omit ?? [])]);
 
   // estimate's flags, each value checked by the flag's own parser, a bad one named by file:line:column
   const eflags: EstimateFlags = {
@@ -643,9 +689,6 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         `${where(path)}: ${path} = ${String(epochs)}: the steps follow from the dataset's size, which the file does not say; estimated with the recipe's steps (give --examples N or --images N for the run's own)`,
       );
   }
-  // a switch the technique's script does not have (kohya's textual inversion: no
-  // network_train_unet_only) says nothing when absent
-  const omitted = new Set(config.techniques[technique]?.omit ?? []);
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
       ? truthy(settings[setting])

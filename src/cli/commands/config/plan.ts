@@ -154,8 +154,34 @@ export function tableViews(config: TrainerConfig): TrainerConfig[] {
 }
 
 /** The table's entry for the model: its group's, narrowed to the models an entry names. */
-const groupFor = (config: TrainerConfig, model: Model) =>
+export const groupFor = (config: TrainerConfig, model: Pick<Model, 'id' | 'group'>) =>
   config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
+
+/** The script a run launches: the technique's, else the group's for the technique, else the group's. */
+export const scriptOf = (
+  config: TrainerConfig,
+  model: Pick<Model, 'id' | 'group'>,
+  technique: string,
+): string | null => {
+  const group = groupFor(config, model);
+  return config.techniques[technique]?.script ?? group?.scripts?.[technique] ?? group?.script ?? null;
+};
+
+/**
+ * The options a script names differently or has besides the table's (`scriptOptions`), and the
+ * settings it has no option for (null there).
+ */
+export function scriptSpecs(config: TrainerConfig, script: string | null) {
+  const own = script ? config.scriptOptions?.[script] : undefined;
+  const specs: TrainerConfig['options'] = {};
+  const none: ConfigSetting[] = [];
+  for (const [setting, spec] of Object.entries(own?.options ?? {}) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting] | null]
+  >)
+    if (spec === null) none.push(setting);
+    else specs[setting] = spec;
+  return { own, specs, none };
+}
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
@@ -168,6 +194,8 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   attention: '--attention',
   loss: '--loss',
   gradientCheckpointing: '--gradient-checkpointing',
+  cache: '--cache',
+  trainTextEncoder: '--train-text-encoder',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -274,6 +302,7 @@ export function writeSetting(
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
   if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('negate' in spec) return typeof value === 'boolean' ? [[spec.option, !value]] : [];
+  if ('off' in spec) return value === false ? [[spec.option, spec.off]] : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -315,9 +344,18 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   };
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
-  // the group's own names replace the table's (in the table's order), and add what only its scripts have
-  // and the technique's replace both (kohya's full fine-tune runs sdxl_train.py, not the network script)
-  const specs: TrainerConfig['options'] = { ...config.options, ...group?.options, ...techniqueEntry?.options };
+  const script = scriptOf(config, model, technique.id);
+  const byScript = scriptSpecs(config, script);
+  // the group's own names replace the table's (in the table's order), and add what only its scripts have,
+  // the technique's replace both, and the script's all three (kohya's train_db.py: stop_text_encoder_training);
+  // a setting the script has no option for is left out of them
+  const specs: TrainerConfig['options'] = {
+    ...config.options,
+    ...group?.options,
+    ...techniqueEntry?.options,
+    ...byScript.specs,
+  };
+  for (const setting of byScript.none) delete specs[setting];
   const values = settingValues(input, config, files);
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
@@ -340,7 +378,16 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
     );
-  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
+  // so is any other switch the script has no option for (diffusers' train_text_to_image.py: no --train_text_encoder)
+  for (const setting of byScript.none) writeSetting(trainer, setting, undefined, values[setting]);
+  const dataset = config.dataset
+    ? imageDataset(
+        input,
+        config.dataset,
+        Object.entries(config.datasetSet ?? {}),
+        techniqueEntry?.captionFiles === true,
+      )
+    : null;
   // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
   if (dataset && !files.dataset && config.datasetIn)
     dataset.subsets.forEach((subset, i) =>
@@ -352,13 +399,14 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       ),
     );
   // the options the technique's script does not have are left out, whichever entry wrote them
-  const omitted = new Set(techniqueEntry?.omit ?? []);
+  const omitted = new Set([...(techniqueEntry?.omit ?? []), ...(byScript.own?.omit ?? [])]);
   const all = merged(
     Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
+    Object.entries(byScript.own?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
   const alphaNote = (name: string) =>
@@ -389,7 +437,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     config,
     options: all,
     dataset: config.dataset && files.dataset ? dataset : null,
-    script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
+    script,
     fileNames: files,
     adapter,
     registry: registry
@@ -406,7 +454,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       : null,
     notes,
     layout: [
-      config.layout,
+      byScript.own?.layout ?? config.layout,
       ...(group?.layout ? [group.layout] : []),
       ...(techniqueEntry?.layout ? [techniqueEntry.layout] : []),
     ],
@@ -429,6 +477,7 @@ function imageDataset(
   input: ConfigInput,
   names: NonNullable<TrainerConfig['dataset']>,
   set: Options,
+  captionFiles: boolean,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
   // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
@@ -452,7 +501,8 @@ function imageDataset(
     options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
-      ...opt('classTokens', classTokens),
+      // a fine-tune's images are captioned by their .txt files; DreamBooth's by the token and class
+      ...(reg || !captionFiles ? opt('classTokens', classTokens) : []),
       ...(reg ? opt('isReg', true) : []),
     ]),
   });
