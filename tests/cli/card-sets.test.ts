@@ -120,6 +120,23 @@ describe('the card set', () => {
   });
 });
 
+describe('gpus', () => {
+  it("lists each card's link; --json has the catalogue's interconnect and the default link", async () => {
+    const text = (await runCli(['gpus'])).stdout;
+    expect(text.split('\n')[1]).toMatch(/│ link +│$/);
+    expect(text).toMatch(/│ h100-sxm +│.*│ NVLink 4, 450 /); // wrapped at the width
+    const list = await jsonOf<Array<{ id: string; interconnect?: unknown; link: LinkJson | null }>>(['gpus']);
+    const of = (id: string) => list.find((g) => g.id === id)!;
+    expect(of('rtx-3090').interconnect).toEqual({
+      pcie: { gen: 4, lanes: 16 },
+      nvlink: { generation: 3, GBs: 56.25, via: 'bridge', bridgeCards: 2 },
+    });
+    expect(of('rtx-3090').link?.kind).toBe('pcie');
+    expect(of('h100-sxm').link?.kind).toBe('nvlink');
+    expect(of('m2-max').link).toBeNull();
+  });
+});
+
 describe('links (src/estimate/card.ts)', () => {
   it('PCIe per direction: generation rate x 128b/130b x lanes', () => {
     expect(pcieLink({ gen: 3, lanes: 16 }).GBs).toBe(15.75);
