@@ -101,8 +101,12 @@ export const CARD_OPTIONS = {
   } satisfies OptionSpec<number>,
   gpus: {
     flags: '--gpus <n>',
-    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (with --nodes: per node; ${CARDS_MAX.toLocaleString('en-US')} in all at most)`,
-    parse: positiveInt(`a number of cards in a node (more: --nodes)`, 1, CARDS_PER_NODE_MAX),
+    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (GB200 NVL72's NVLink domain); with --nodes, per node, ${CARDS_MAX.toLocaleString('en-US')} in all at most (the H100s Llama 3 405B trained on)`,
+    parse: positiveInt(
+      `a number of cards in a node (more cards: --nodes, up to ${CARDS_MAX.toLocaleString('en-US')} in all)`,
+      1,
+      CARDS_PER_NODE_MAX,
+    ),
   } satisfies OptionSpec<number>,
   nodes: {
     flags: '--nodes <n>',
