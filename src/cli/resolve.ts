@@ -198,10 +198,15 @@ export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequ
     throw new UsageError(
       `--gpus ${perNode} x --nodes ${nodes} is ${cards.toLocaleString('en-US')} cards: allowed 1 to ${CARDS_MAX.toLocaleString('en-US')} in all.`,
     );
-  if (gpu && cards > 1 && !gpu.interconnect)
-    throw new UsageError(
-      `${flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`}: ${gpu.id} is ${gpu.backend === 'mps' ? "Apple silicon's GPU" : 'a laptop GPU'}, one to a computer; allowed: 1 card.`,
-    );
+  if (gpu && cards > 1 && !gpu.interconnect) {
+    const flag = flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`;
+    // a card of the user's knowledge base without `interconnect`: no link to estimate a set over
+    const why =
+      gpu.backend === 'mps' || gpu.segment === 'laptop'
+        ? `${gpu.id} is ${gpu.backend === 'mps' ? "Apple silicon's GPU" : 'a laptop GPU'}, one to a computer`
+        : `${gpu.id} has no link between cards in the knowledge base (gpus.yaml \`interconnect\`)`;
+    throw new UsageError(`${flag}: ${why}; allowed: 1 card.`);
+  }
   if (flags.interconnect !== undefined) {
     if (perNode === 1)
       throw new UsageError(
