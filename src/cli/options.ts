@@ -13,6 +13,7 @@ import {
   PRECISIONS,
   QUANTIZATIONS,
   SAVE_PRECISIONS,
+  STRATEGIES,
   TARGETS,
 } from '../kb/vocabulary.js';
 import { choiceParser, parsePositive, parseVram, positiveInt, type Resolution, resolutionParser } from './parse.js';
@@ -226,6 +227,11 @@ export const RUN_KNOB_OPTIONS = {
     '--objective <o>',
     "what a language model is trained for: sft, or preference pairs (dpo, orpo), labelled single answers (kto), sampled completions scored by a reward (grpo) (default sft; recommend: the goal's, preference dpo, reasoning grpo)",
     OBJECTIVES,
+  ),
+  strategy: choiceOption(
+    '--strategy <s>',
+    'how several cards (--gpus) share the run: ddp (all replicated), zero1/zero2/zero3 (DeepSpeed: optimizer states, then gradients, then parameters sharded), zero3-offload, fsdp-grad-op (ZeRO-2 alike), fsdp (full shard), fsdp-offload, fsdp-qlora (a 4-bit base sharded), fsdp-qlora-offload (default: the cheapest that fits)',
+    STRATEGIES,
   ),
 };
 

@@ -1,23 +1,27 @@
 // The assumptions behind an estimate, in words, so the output can list them. Pure.
 import type { Model, Trainer } from '../kb/types.js';
+import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
 import { cardSetAssumptions } from './card.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
   CUDA_CONTEXT_GIB,
+  estimateMemory,
   FRAGMENTATION,
   generationBatch,
   generationCacheBytes,
   GiB,
+  type MemoryEstimate,
   referenceCopyBytes,
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
+import { STRATEGY_TRAITS, strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
-import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, UTILISATION } from './time.js';
+import { generationSeconds, type GpuPerf, matmulTflops, referenceSeconds, type StepTime, UTILISATION } from './time.js';
 
 export function describeAssumptions(
   model: Model,
@@ -165,4 +169,98 @@ export function trainerChanges(t: Trainer): string[] {
   if (t.defaults?.quantize) out.push(`an adapter base in ${t.defaults.quantize}`);
   if (t.defaults?.cache !== undefined) out.push(t.defaults.cache ? 'latents cached' : 'latents not cached');
   return out;
+}
+
+/** A strategy's name as the answer says it. */
+export const STRATEGY_NAMES: Record<Strategy, string> = {
+  ddp: 'DDP (everything replicated on every card)',
+  zero1: 'DeepSpeed ZeRO-1 (optimizer states sharded)',
+  zero2: 'DeepSpeed ZeRO-2 (optimizer states and gradients sharded)',
+  zero3: 'DeepSpeed ZeRO-3 (optimizer states, gradients and parameters sharded)',
+  'zero3-offload': 'DeepSpeed ZeRO-3 with CPU offload (states and parameters in host memory)',
+  'fsdp-grad-op': 'FSDP SHARD_GRAD_OP (optimizer states and gradients sharded)',
+  fsdp: 'FSDP FULL_SHARD (optimizer states, gradients and parameters sharded)',
+  'fsdp-offload': 'FSDP FULL_SHARD with CPU offload (parameters in host memory, the optimizer step on the CPU)',
+  'fsdp-qlora': 'FSDP-QLoRA (the 4-bit base sharded over the cards)',
+  'fsdp-qlora-offload': 'FSDP-QLoRA with CPU offload (the 4-bit shards in host memory)',
+};
+
+/** What one card would hold and what each card holds once the strategy shards the run. */
+function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): { single: number; held: string } {
+  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
+  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
+    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
+  );
+  const name = (p: string) =>
+    p === 'base weights' && s.quantize !== 'none' ? `the ${QUANTIZED_BASE_NAMES[s.quantize]} base weights` : `the ${p}`;
+  const fraction = s.cards === 2 ? 'half' : `1/${s.cards}`;
+  // parameters offloaded: each card's shard waits in host memory and comes in for each pass
+  const offloaded = STRATEGY_TRAITS[s.strategy!].offload.parameters;
+  const share = (p: string) =>
+    offloaded && p === 'base weights'
+      ? `${name(p)}' ${gibText(whole(p))}: each card's ${fraction} (${gibText(whole(p) / s.cards)}) in host memory, brought in for every pass`
+      : `${name(p)}' ${gibText(whole(p))}: ${gibText(mine(p))} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
+  const held = sharded.length
+    ? `each card holds ${gibText(memory.peakGiB)} (${sharded.map(share).join('; ')})`
+    : `each card holds ${gibText(memory.peakGiB)}, everything replicated`;
+  return { single: single.peakGiB, held };
+}
+
+const gibText = (n: number) => `${n.toFixed(1)} GiB`;
+
+/** A quantized base as the answer names it. */
+const QUANTIZED_BASE_NAMES = { fp8: 'FP8 (8-bit)', int8: 'INT8 (8-bit)', nf4: 'NF4 (4-bit)' } as const;
+
+/**
+ * How several cards share the run, in words: the strategy, what each card holds of what one card
+ * would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over the link and
+ * the time they add, and the host memory offload takes. Empty on one card.
+ */
+export function describeStrategy(
+  model: Model,
+  s: TrainingSettings,
+  memory: MemoryEstimate,
+  step: StepTime | null,
+  card: Pick<Card, 'nodes'> | null,
+): string[] {
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return [];
+  const { single, held } = cardShares(model, s, memory);
+  const nodes = card?.nodes ?? 1;
+  const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
+  const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gibText(single)}; ${held}`];
+  if (memory.hostGiB > 0)
+    out.push(
+      `offload: ${gibText(memory.hostGiB / nodes)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)`,
+    );
+  const c = step?.communication;
+  if (c)
+    out.push(
+      `communication over ${c.link} at ${c.effectiveGBs.toFixed(0)} GB/s (NCCL's measured share of the link): ${c.collectives.join('; ')}; ${(c.bytesPerStep / 1e9).toFixed(1)} GB per card per optimizer step, ${c.exposedSeconds.toFixed(2)} s per micro-step beyond the compute it overlaps${c.hostOptimizerSeconds ? `, ${c.hostOptimizerSeconds.toFixed(1)} s per step for the CPU optimizer` : ''}`,
+    );
+  return out;
+}
+
+/**
+ * Why the run uses its strategy, in one line for the explanation: what one card would need
+ * against what it has, and what each card holds once sharded ("DeepSpeed ZeRO-3 (...): one card
+ * would need 312.4 GiB of 71.3 GiB usable; sharded 8 ways, each card holds 30.9 GiB (the base
+ * weights' 130.4 GiB: 16.3 GiB per card; ...)"). Null on one card.
+ */
+export function strategyWhy(
+  model: Model,
+  s: TrainingSettings,
+  memory: MemoryEstimate,
+  limitGiB: number,
+): string | null {
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return null;
+  const { single, held } = cardShares(model, s, memory);
+  if (single <= limitGiB && s.strategy === 'ddp')
+    return `${STRATEGY_NAMES.ddp}: the run fits one card (${gibText(single)} of ${gibText(limitGiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
+  const need =
+    single > limitGiB
+      ? `one card would need ${gibText(single)} of ${gibText(limitGiB)} usable`
+      : `one card would hold ${gibText(single)}`;
+  return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
 }

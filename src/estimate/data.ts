@@ -116,7 +116,7 @@ export function planData(
   data: DataInput,
 ): DataPlan | null {
   const language = settings.seqLen !== null;
-  const effectiveBatch = settings.batch * settings.gradAccum;
+  const effectiveBatch = settings.batch * settings.gradAccum * settings.cards;
   const published = recipeDataOf(technique, recipe, language);
   const epochs = data.epochs ?? published.epochs;
   let samplesPerEpoch: number;
@@ -176,7 +176,7 @@ export function minimumUsefulSteps(
   const language = settings.seqLen !== null;
   const least = sizesFor(technique, language)?.min;
   const epochs = recipeDataOf(technique, recipe, language).epochs;
-  const effectiveBatch = settings.batch * settings.gradAccum;
+  const effectiveBatch = settings.batch * settings.gradAccum * settings.cards;
   const fromData = Math.ceil((Math.max(1, least ?? 1) * epochs) / effectiveBatch);
   // `recipe.batch` is the recipe's effective batch (techniques.yaml: microBatch x accumulation)
   const fromSteps = recipe.minSteps ? Math.ceil((recipe.minSteps * recipe.batch) / effectiveBatch) : 1;

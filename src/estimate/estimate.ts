@@ -2,7 +2,7 @@
 // settings, and what memory savers would make it fit the card. Pure.
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
-import { describeAssumptions, trainerChanges } from './assumptions.js';
+import { describeAssumptions, describeStrategy, trainerChanges } from './assumptions.js';
 import { type Card, cardSources } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
@@ -75,6 +75,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
           ]
         : []),
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),
+      ...describeStrategy(model, settings, memory, step, card),
     ],
     sources: [...ESTIMATE_SOURCES, ...(card ? cardSources(kb, card) : [])],
     data,

@@ -8,10 +8,11 @@ import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
+import { STRATEGY_TRAITS } from './parallel.js';
 import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
-import { classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
+import { type CardSet, classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
@@ -26,7 +27,10 @@ export type SaverId =
   | 'micro-batch-1'
   | 'block-swap'
   | 'int8-base'
-  | 'nf4-base';
+  | 'nf4-base'
+  | 'shard-gradients'
+  | 'shard-parameters'
+  | 'offload';
 
 /** A memory saver; a model's kind says which ones its trainers offer (ModelKind.savers). */
 export interface Saver {
@@ -42,7 +46,7 @@ export interface Saver {
     s: TrainingSettings,
     card: Card,
     offers: ReadonlySet<TrainerSaver>,
-    over: { model: Model; bytes: number },
+    over: { model: Model; bytes: number; fixed: ReadonlySet<keyof TrainingSettings> },
   ) => TrainingSettings | null;
 }
 
@@ -56,6 +60,31 @@ export const SAVERS: readonly Saver[] = [
     label: 'fused linear cross-entropy (Liger kernel)',
     changes: ['loss'],
     apply: (s, _card, offers) => (offers.has('liger') && s.loss !== 'fused' ? { ...s, loss: 'fused' } : null),
+  },
+  {
+    // Several cards: shard the optimizer states and gradients (ZeRO-2), then the parameters too
+    // (ZeRO-3; FSDP for a quantized base, the FSDP-QLoRA path), before any saver that costs
+    // compute or precision: ZeRO-2 sends no more than DDP's all-reduce, ZeRO-3 1.5x as much,
+    // hidden behind the compute on a fast link (ZeRO, arXiv 1910.02054 §7).
+    id: 'shard-gradients',
+    label: 'optimizer states and gradients sharded over the cards (ZeRO-2)',
+    changes: ['strategy'],
+    apply: (s) =>
+      s.cards > 1 &&
+      s.strategy &&
+      !STRATEGY_TRAITS[s.strategy].shards.gradients &&
+      METHOD_TRAITS[s.method].trainsEveryWeight
+        ? { ...s, strategy: 'zero2' }
+        : null,
+  },
+  {
+    id: 'shard-parameters',
+    label: 'parameters sharded over the cards too (ZeRO-3 / FSDP)',
+    changes: ['strategy'],
+    apply: (s) =>
+      s.cards > 1 && s.strategy && !STRATEGY_TRAITS[s.strategy].shards.parameters
+        ? { ...s, strategy: s.quantize === 'none' ? 'zero3' : 'fsdp-qlora' }
+        : null,
   },
   {
     id: 'gradient-checkpointing',
@@ -124,18 +153,51 @@ export const SAVERS: readonly Saver[] = [
     id: 'int8-base',
     label: '8-bit quantized base',
     changes: ['quantize'],
-    apply: (s) => (METHOD_TRAITS[s.method].adapter && s.quantize === 'none' ? { ...s, quantize: 'int8' } : null),
+    // FSDP shards a 4-bit base only (bitsandbytes' quant_storage: docs/source/fsdp_qlora.md)
+    apply: (s) =>
+      METHOD_TRAITS[s.method].adapter && s.quantize === 'none' && !shardsParameters(s)
+        ? { ...s, quantize: 'int8' }
+        : null,
   },
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
     changes: ['quantize'],
-    apply: (s) =>
-      METHOD_TRAITS[s.method].adapter && (s.quantize === 'int8' || s.quantize === 'fp8')
-        ? { ...s, quantize: 'nf4' }
-        : null,
+    apply: (s, _card, _offers, { fixed }) => {
+      if (!METHOD_TRAITS[s.method].adapter) return null;
+      // on cards that shard the parameters, the 4-bit base FSDP shards (FSDP-QLoRA), from a 16-bit
+      // one; a strategy the user gave stays (ZeRO-3 shards a 4-bit base too: peft docs D83)
+      if (shardsParameters(s) && s.quantize === 'none')
+        return { ...s, quantize: 'nf4', ...(fixed.has('strategy') ? {} : { strategy: 'fsdp-qlora' as const }) };
+      return s.quantize === 'int8' || s.quantize === 'fp8' ? { ...s, quantize: 'nf4' } : null;
+    },
+  },
+  {
+    // Last: the optimizer step on the CPU and the parameter shards in host memory, at the host
+    // link's speed (ZeRO-Offload, arXiv 2101.06840; FSDP CPUOffload(offload_params=True))
+    id: 'offload',
+    label: 'optimizer states and parameters offloaded to host memory',
+    changes: ['strategy'],
+    apply: (s) => {
+      if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
+      const strategy =
+        s.strategy === 'fsdp-qlora'
+          ? 'fsdp-qlora-offload'
+          : s.strategy.startsWith('fsdp')
+            ? 'fsdp-offload'
+            : 'zero3-offload';
+      return { ...s, strategy };
+    },
   },
 ];
+
+/** The savers that change how the cards share the run (not what one card runs). */
+export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
+  SAVERS.filter((s) => s.changes.includes('strategy')).map((s) => s.id),
+);
+
+const shardsParameters = (s: TrainingSettings) =>
+  s.cards > 1 && s.strategy !== null && STRATEGY_TRAITS[s.strategy].shards.parameters;
 
 export interface RunEstimate {
   settings: TrainingSettings;
@@ -148,7 +210,7 @@ export interface RunEstimate {
   sizeMB: number;
 }
 
-export function estimateRun(model: Model, s: TrainingSettings, card: GpuPerf): RunEstimate {
+export function estimateRun(model: Model, s: TrainingSettings, card: GpuPerf & Partial<CardSet>): RunEstimate {
   const memory = estimateMemory(model, s);
   const step = estimateStepTime(model, s, card, memory.trainableParams);
   const classImages = classImageHours(model, s, card);
@@ -227,8 +289,8 @@ export function fitWithSavers(
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
     const next =
-      offered.has(saver.id) && !saver.changes.some((c) => fixed.has(c))
-        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB })
+      (offered.has(saver.id) || saver.changes.includes('strategy')) && !saver.changes.some((c) => fixed.has(c))
+        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB, fixed })
         : null;
     if (!next) continue;
     settings = next;

@@ -11,10 +11,12 @@ import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
+import { HOST_BUFFER_FACTOR, strategyTraits } from './parallel.js';
 import { trainableParams } from './parameters.js';
 import {
   autocastCopyBytes,
   frozenWeightBytes,
+  hasMasterCopy,
   moduleWeightBytes,
   optimizerBytes,
   trainedWeightBytes,
@@ -37,12 +39,17 @@ export type MemoryPart =
   | 'frozen encoders / VAE'
   | 'framework overhead'
   | 'reference model'
-  | 'generation KV cache';
+  | 'generation KV cache'
+  | 'gathered parameters'
+  | 'gradient buckets';
 
 export interface MemoryEstimate {
+  /** of one card (with several cards, each card's) */
   peakGiB: number;
   breakdown: Array<{ part: MemoryPart; gib: number }>;
   trainableParams: number;
+  /** host memory the strategy keeps its offloaded states in, all nodes together (each node its cards' shards); 0 without offload */
+  hostGiB: number;
 }
 
 /**
@@ -90,6 +97,65 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     gradBytes = trainable * w;
     optBytes = trainable * optimizerBytes(s.optimizer, s.precision, net.width);
   }
+  // several cards: what the strategy shards is divided over them, what it offloads waits in host memory
+  const strategy = strategyTraits(s.strategy, s.cards);
+  let gathered = 0;
+  let buckets = 0;
+  let hostBytes = 0;
+  if (strategy) {
+    const n = s.cards;
+    if (strategy.gradientBuckets) buckets = gradBytes;
+    if (strategy.offload.optimizer) {
+      // the fp32 master weights, gradients and states of the CPU optimizer step (DeepSpeed: 16
+      // bytes per parameter, 18 with the parameters' 16-bit copy), per node, with its buffers
+      const w = method.trainsEveryWeight ? 4 : trainedWeightBytes(s.precision);
+      hostBytes += trainable * (w + 4 + optimizerBytes(s.optimizer, s.precision, net.width));
+      optBytes = 0;
+      gradBytes = trainable * 2; // the 16-bit gradients, streamed to the host as the backward makes them
+      if (method.trainsEveryWeight)
+        baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
+      else trainableBytes = trainable * 2;
+    }
+    // DeepSpeed's fp16/bf16 engines keep the fp32 master weights and the fp32 gradients of the
+    // partition the optimizer steps (stage_1_and_2.py single_partition_of_fp32_groups): those 4 + 4
+    // bytes per parameter are sharded with the optimizer states, the 16-bit copies are not
+    const master =
+      method.trainsEveryWeight &&
+      hasMasterCopy(s.precision) &&
+      strategy.shards.optimizer &&
+      !strategy.offload.optimizer;
+    // the parts already sharded (the fp32 master copy and gradient partition) stay as they are
+    let baseSharded = 0;
+    let gradSharded = 0;
+    if (master) {
+      baseBytes -= net.params * 4;
+      gradBytes -= trainable * 4;
+      baseSharded = (net.params * 4) / n;
+      gradSharded = (trainable * 4) / n;
+    }
+    if (strategy.shards.optimizer) optBytes /= n;
+    if (strategy.shards.gradients) gradBytes /= n;
+    if (strategy.shards.parameters) {
+      // the 16-bit copy of the largest unit in use and of the next block prefetched, and, where the
+      // unit trains, its full gradient before the reduce-scatter (DeepSpeed's
+      // "4 * largest_layer_params": parameters and gradients; a block more for the prefetch)
+      // A frozen base is gathered as it is stored: a quantized block in its packed bytes (FSDP-QLoRA
+      // shards the packed storage; each weight is dequantized one matmul at a time), the embedding
+      // unit in 16 bits (quantizers replace linear layers only)
+      const blockBytes = method.trainsEveryWeight ? 2 : frozenWeightBytes(s.precision, s.quantize);
+      const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
+      gathered =
+        net.shardUnit * unitBytes + net.blockParams * blockBytes + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
+      if (strategy.offload.parameters) {
+        hostBytes += baseBytes;
+        baseBytes = 0;
+      } else baseBytes /= n;
+      trainableBytes /= n;
+    }
+    baseBytes += baseSharded;
+    gradBytes += gradSharded;
+    hostBytes *= HOST_BUFFER_FACTOR;
+  }
   const activations = kind.activationBytes(model, trainedSequences(s));
   const encoders = kind.componentBytes(model, s, method);
   const reference = referenceCopyBytes(model, s);
@@ -99,7 +165,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   const kvBeyond = Math.max(0, kvCache - activations);
   const overhead =
     CUDA_CONTEXT_GIB * GiB +
-    FRAGMENTATION * (activations + kvBeyond + trainableBytes + gradBytes + optBytes + encoders);
+    FRAGMENTATION * (activations + kvBeyond + trainableBytes + gradBytes + optBytes + encoders + gathered + buckets);
   const parts: Array<[MemoryPart, number]> = [
     ['base weights', baseBytes],
     ['trainable parameters', trainableBytes],
@@ -112,8 +178,16 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   // an objective's parts only where it has them (supervised fine-tuning's breakdown is as it was)
   if (OBJECTIVE_TRAITS[s.objective].reference && method.trainsEveryWeight) parts.push(['reference model', reference]);
   if (OBJECTIVE_TRAITS[s.objective].generation) parts.push(['generation KV cache', kvBeyond]);
+  // a strategy's parts only where it has them (one card's breakdown is as it was)
+  if (strategy?.shards.parameters) parts.push(['gathered parameters', gathered]);
+  if (strategy?.gradientBuckets) parts.push(['gradient buckets', buckets]);
   const breakdown = parts.map(([part, bytes]) => ({ part, gib: bytes / GiB }));
-  return { peakGiB: breakdown.reduce((t, p) => t + p.gib, 0), breakdown, trainableParams: trainable };
+  return {
+    peakGiB: breakdown.reduce((t, p) => t + p.gib, 0),
+    breakdown,
+    trainableParams: trainable,
+    hostGiB: hostBytes / GiB,
+  };
 }
 
 /**

@@ -84,10 +84,11 @@ export function resolveRun(
   technique: Technique,
   model: Model,
   choices: RunChoices,
-  card: { bf16: boolean; backend?: Backend } | null = null,
+  card: { bf16: boolean; backend?: Backend; cards?: number } | null = null,
 ): ResolvedRun | null {
-  const resolved = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
-  if (!resolved) return null;
+  const single = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
+  if (!single) return null;
+  const resolved = onCards(single, card?.cards ?? 1, choices.overrides, defaultsFor(technique, model)!);
   const precisionChange = card
     ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
     : null;
@@ -133,6 +134,25 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     ...(request.trainer ? { trainer: request.trainer } : {}),
   };
   return { settings, fit, time, run: time?.run ?? fit.run, data, recipeData, choices, precisionChange, backendChanges };
+}
+
+/**
+ * The run on several cards: each card takes its own micro-batch, so the recipe's effective batch
+ * (techniques.yaml `batch`) is kept by accumulating fewer micro-steps, and where the cards alone
+ * exceed it, the same samples are seen in fewer optimizer steps. DDP unless a strategy is given
+ * (the planner moves to the sharded strategies as memory savers, fit.ts). As it was on one card.
+ */
+function onCards(
+  s: TrainingSettings,
+  cards: number,
+  overrides: SettingsOverrides,
+  recipe: TechniqueDefaults,
+): TrainingSettings {
+  if (cards <= 1) return { ...s, cards: 1, strategy: null };
+  const gradAccum = overrides.gradAccum ?? Math.max(1, Math.round(recipe.batch / (s.batch * cards)));
+  const effective = s.batch * gradAccum * cards;
+  const steps = overrides.steps ?? Math.max(1, Math.round((s.steps * recipe.batch) / effective));
+  return { ...s, cards, gradAccum, steps, strategy: overrides.strategy ?? 'ddp' };
 }
 
 /** The settings the user gave a value for: the memory savers leave them as they are. */

@@ -10,6 +10,7 @@ import type {
   Precision,
   Quantization,
   SavePrecision,
+  Strategy,
   Targets,
 } from '../kb/vocabulary.js';
 import { kindOf } from './kinds/index.js';
@@ -40,6 +41,10 @@ export interface TrainingSettings {
   batch: number;
   /** micro-steps accumulated per optimizer step */
   gradAccum: number;
+  /** cards training together, each on its own micro-batch (the effective batch is batch x gradAccum x cards) */
+  cards: number;
+  /** how the cards share the run (src/estimate/parallel.ts); null on one card */
+  strategy: Strategy | null;
   steps: number;
   learningRate: number;
   rank: number | null;
@@ -125,6 +130,8 @@ export function resolveSettings(
     classImages: null,
     batch,
     gradAccum: Math.max(1, Math.round(d.batch / batch)),
+    cards: 1,
+    strategy: null,
     steps: d.steps,
     learningRate: d.learningRate,
     rank: d.rank ?? method.rank?.default ?? null,

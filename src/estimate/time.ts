@@ -4,13 +4,30 @@
 // checkpointing repeats the forward (same source: "2PD <= C_forward <= 4PD").
 import type { Model } from '../kb/types.js';
 import type { Precision } from '../kb/vocabulary.js';
+import type { Link } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
 import { generationBatch, heldWeightBytes, swappedBaseShare, trainedSequences } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
+import {
+  type Communication,
+  CPU_ADAM_PARAMS_PER_SECOND,
+  DEFAULT_LINK,
+  LINK_EFFICIENCY,
+  ringBandwidth,
+  ringBytes,
+  strategyTraits,
+} from './parallel.js';
 import { frozenWeightBytes, NF4_BITS, optimizerBytes, trainedWeightBytes } from './precision.js';
 import type { TrainingSettings } from './settings.js';
+
+/** The card set's links, where several cards train together (card.ts Card). */
+export interface CardSet {
+  cards: number;
+  link: Link | null;
+  nodeLink: Link | null;
+}
 
 export interface GpuPerf {
   /** datasheet dense half-precision tensor peak */
@@ -150,6 +167,8 @@ export interface StepTime {
   referenceSeconds: number;
   /** of stepSeconds, sampling the completions (GRPO), per micro-step */
   generationSeconds: number;
+  /** several cards: what they exchange per step and the time it adds (null on one card) */
+  communication: Communication | null;
 }
 
 function passes(s: TrainingSettings): number {
@@ -168,7 +187,12 @@ export function matmulTflops(gpu: GpuPerf, precision: Precision): number {
   return gpu.sustainedTflops ?? gpu.tflops;
 }
 
-export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf, trainable: number): StepTime {
+export function estimateStepTime(
+  model: Model,
+  s: TrainingSettings,
+  gpu: GpuPerf & Partial<CardSet>,
+  trainable: number,
+): StepTime {
   const kind = kindOf(model);
   const util = UTILISATION[kind.utilisation(model)];
   const samples = kind.samplesPerStep(s);
@@ -190,6 +214,7 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
     s.gradAccum;
   const reference = referenceSeconds(model, s, gpu);
   const generation = generationSeconds(model, s, gpu);
+  const communication = communicationOf(model, s, gpu, compute + dequant, trainable);
   const stepSeconds =
     compute +
     dequant +
@@ -199,16 +224,98 @@ export function estimateStepTime(model: Model, s: TrainingSettings, gpu: GpuPerf
     blockSwapSeconds(model, trained, compute) +
     optimizerStep +
     reference +
-    generation;
+    generation +
+    (communication ? communication.exposedSeconds + communication.hostOptimizerSeconds / s.gradAccum : 0);
   const result: StepTime = {
     stepSeconds,
     samplesPerStep: samples,
     flopsPerStep: flops,
     referenceSeconds: reference,
     generationSeconds: generation,
+    communication,
   };
-  result[kind.throughputUnit] = kind.throughputPerStep(model, trained) / stepSeconds;
+  // the whole set's throughput: every card runs its own micro-batch in the same step
+  result[kind.throughputUnit] = (kind.throughputPerStep(model, trained) * s.cards) / stepSeconds;
   return result;
+}
+
+/**
+ * What several cards exchange per step and the time it adds, by the strategy's traits
+ * (parallel.ts): DDP all-reduces the gradients once per optimizer step, overlapped with the last
+ * backward; ZeRO-1 reduce-scatters them once a step and ZeRO-2 every micro-step (overlapped with
+ * the backward), both all-gathering the updated 16-bit parameters after the step; ZeRO-3 and
+ * FSDP all-gather every unit's parameters for the forward and again for the backward and
+ * reduce-scatter its gradients, prefetched beside the compute. Gradients travel in the training's
+ * half precision under the sharded engines (DeepSpeed's communication_data_type, FSDP's
+ * MixedPrecision reduce_dtype), in the gradients' own dtype under DDP. Offload copies the
+ * gradients to the host and the parameters back over the host link, and runs the optimizer step
+ * there. Null on one card.
+ */
+function communicationOf(
+  model: Model,
+  s: TrainingSettings,
+  set: Partial<CardSet>,
+  compute: number,
+  trainable: number,
+): Communication | null {
+  const strategy = strategyTraits(s.strategy, s.cards);
+  if (!strategy) return null;
+  const n = s.cards;
+  const card = { cards: n, link: set.link ?? (set.nodeLink ? null : DEFAULT_LINK), nodeLink: set.nodeLink ?? null };
+  const bandwidth = ringBandwidth(card) ?? DEFAULT_LINK.GBs * 1e9 * LINK_EFFICIENCY;
+  const half = s.precision === 'fp32' ? 4 : 2;
+  const gradients = trainable * (strategy.engine === 'ddp' ? trainedWeightBytes(s.precision) : half);
+  const updated = trainable * half;
+  const backward = (compute * (passes(s) - 1)) / passes(s);
+  const net = kindOf(model).baseNetwork(model);
+  // the weights gathered for a pass: the 16-bit copy of a full fine-tune, the frozen base as stored
+  const weights = METHOD_TRAITS[s.method].trainsEveryWeight ? net.params * half : heldWeightBytes(model, s);
+  const collectives: string[] = [];
+  let perStep = 0; // bytes once per optimizer step, exposed but for the part the last backward hides
+  let perStepHidden = 0;
+  let perMicro = 0; // bytes every micro-step, hidden behind the backward (gradients) or all the compute (parameters)
+  let perMicroHiddenBy = backward;
+  if (!strategy.shards.gradients) {
+    perStepHidden += ringBytes(strategy.shards.optimizer ? 'reduce-scatter' : 'all-reduce', gradients, n);
+    collectives.push(strategy.shards.optimizer ? 'reduce-scatter of the gradients' : 'all-reduce of the gradients');
+  } else {
+    perMicro += ringBytes('reduce-scatter', gradients, n);
+    collectives.push('reduce-scatter of the gradients every micro-step');
+  }
+  if (strategy.shards.parameters) {
+    perMicro += 2 * ringBytes('all-gather', weights, n);
+    perMicroHiddenBy = compute;
+    collectives.push('all-gather of the parameters for every forward and backward');
+  } else if (strategy.shards.optimizer) {
+    perStep += ringBytes('all-gather', updated, n);
+    collectives.push('all-gather of the updated parameters after each step');
+  }
+  let hostOptimizerSeconds = 0;
+  let hostMicro = 0;
+  if (strategy.offload.optimizer) {
+    // each card's shard of gradients down and of updated parameters up, and the CPU's Adam step
+    const hostBytes = (2 * updated) / n;
+    hostOptimizerSeconds = hostBytes / (HOST_LINK_GBS * 1e9) + trainable / n / CPU_ADAM_PARAMS_PER_SECOND;
+    collectives.push('gradients to host memory and parameters back, the optimizer step on the CPU');
+  }
+  if (strategy.offload.parameters) {
+    // the card's parameter shard comes from the host for the forward and the backward
+    hostMicro = (2 * weights) / n / (HOST_LINK_GBS * 1e9);
+    collectives.push('parameter shards from host memory for every pass');
+  }
+  const micro = perMicro / bandwidth;
+  const exposedSeconds =
+    Math.max(0, micro + hostMicro - perMicroHiddenBy) +
+    (perStep / bandwidth + Math.max(0, perStepHidden / bandwidth - backward)) / s.gradAccum;
+  const link = [card.link, card.nodeLink].filter((l): l is Link => l !== null).map((l) => l.label);
+  return {
+    exposedSeconds,
+    bytesPerStep: (perMicro + hostMicro * HOST_LINK_GBS * 1e9) * s.gradAccum + perStep + perStepHidden,
+    hostOptimizerSeconds,
+    collectives,
+    effectiveGBs: bandwidth / 1e9,
+    link: link.join(' and ') || DEFAULT_LINK.label,
+  };
 }
 
 function dequantSecondsPerPass(quantized: number, s: TrainingSettings, gpu: GpuPerf): number {

@@ -606,6 +606,37 @@ export const TrainerConfigSchema = z.strictObject({
        * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
        */
       omit: z.array(text).min(1).optional(),
+      /**
+       * a technique the trainer runs only from another kind of file (TRL's LoHa: a Python script
+       * passing PEFT's LoHaConfig to SFTTrainer, which `trl sft` cannot): that file's writer, name,
+       * how it is read, its launch, dataset entry and layout; its `options` are then the whole option table
+       * of that file (not merged with the table's)
+       */
+      writer: z.enum(CONFIG_WRITERS).optional(),
+      file: text.optional(),
+      reads: text.optional(),
+      launch: text.optional(),
+      datasetEntry: z.union([z.record(text, text), text]).optional(),
+      /**
+       * what the technique adds to the layout (textual inversion: where the placeholder token goes);
+       * with its own writer, that file's layout instead of the table's
+       */
+      layout: text.optional(),
+      /**
+       * the adapter's own config file, which an option of the training file names (SimpleTuner's
+       * LyCORIS lycoris_config.json, named by lycoris_config): written as JSON beside the training
+       * file with the options that select the algorithm (`set`) and the settings' options; `check`
+       * reads it back from where that option points
+       */
+      adapterFile: z
+        .strictObject({
+          file: text,
+          option: text,
+          reads: text,
+          set: OptionSetSchema,
+          options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+        })
+        .optional(),
     }),
   ),
   /** the dataset layout the trainer expects, as printed after the files */

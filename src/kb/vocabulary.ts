@@ -56,6 +56,19 @@ export const LOSSES = ['full', 'chunked', 'fused'] as const;
 /** the attention kernel: eager keeps every layer's sequence x sequence scores; sdpa and flash do not */
 export const ATTENTIONS = ['eager', 'sdpa', 'flash'] as const;
 export const CHECKPOINTING = ['off', 'on', 'offloaded'] as const;
+/** how several cards share a run (src/estimate/parallel.ts); a single card has none */
+export const STRATEGIES = [
+  'ddp',
+  'zero1',
+  'zero2',
+  'zero3',
+  'zero3-offload',
+  'fsdp-grad-op',
+  'fsdp',
+  'fsdp-offload',
+  'fsdp-qlora',
+  'fsdp-qlora-offload',
+] as const;
 export const SAVE_PRECISIONS = ['fp16', 'bf16', 'fp32'] as const;
 /** memory savers a trainer offers (trainers.yaml): fused/chunked loss kernels, a low-bit base, offloading */
 export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offload', 'activation-offloading'] as const;
@@ -123,6 +136,15 @@ export const CONFIG_SETTINGS = [
   'classPrompt',
   'classImages',
   'checkpointing',
+  // textual inversion: the new token, the word its embedding starts from, and its vectors
+  // (diffusers' --placeholder_token, --initializer_token, --num_vectors; kohya's token_string, ...)
+  'placeholderToken',
+  // the token as given, where it is also a file name (ai-toolkit's embedding.trigger: TRIGGER.safetensors)
+  'triggerWord',
+  'initializerToken',
+  'vectors',
+  // LoKr's Kronecker factor (LyCORIS `factor`; the estimate's --factor)
+  'factor',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [
@@ -168,6 +190,7 @@ export type Targets = (typeof TARGETS)[number];
 export type Loss = (typeof LOSSES)[number];
 export type Attention = (typeof ATTENTIONS)[number];
 export type Checkpointing = (typeof CHECKPOINTING)[number];
+export type Strategy = (typeof STRATEGIES)[number];
 export type SavePrecision = (typeof SAVE_PRECISIONS)[number];
 export type Saver = (typeof SAVERS)[number];
 export type Operator = (typeof OPERATORS)[number];

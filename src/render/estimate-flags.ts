@@ -22,6 +22,8 @@ type Flagged = Exclude<
   | 'textEncoderTargets'
   // written with --resolution (WIDTHxHEIGHT)
   | 'width'
+  // the card set's size, written with the card (--gpus)
+  | 'cards'
 >;
 
 /** Each setting as estimate's flags; a switch's default side (cache on, encoders frozen) gives none. */
@@ -48,6 +50,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K], run: TrainingSet
   savePrecision: (v) => (v === null ? [] : [`--save-precision ${v}`]),
   loss: (v) => [`--loss ${v}`],
   objective: (v) => [`--objective ${v}`],
+  strategy: (v) => (v === null ? [] : [`--strategy ${v}`]),
 };
 
 const DATA_FLAGS: { [K in keyof Required<DataInput>]: (v: Required<DataInput>[K]) => string } = {

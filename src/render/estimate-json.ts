@@ -3,9 +3,11 @@
 import type { EstimateResult } from '../estimate/estimate.js';
 import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
+import { type StrategyTraits, strategyTraits } from '../estimate/parallel.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { round } from '../format.js';
-import { type CardSetJson, cardSetJson } from './card-json.js';
+import type { Strategy } from '../kb/vocabulary.js';
+import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -28,7 +30,7 @@ export interface EstimateJson {
         tflops: number;
         bf16: boolean;
         assumedSpeed: boolean;
-      } & CardSetJson)
+      } & CardLinksJson)
     | null;
   settings: SettingsJson;
   /** the trainer estimated for (null: the knowledge base names none), whether it was the family's default, and what it sets */
@@ -66,6 +68,24 @@ export interface EstimateJson {
     generationSeconds: number;
   } | null;
   output: { sizeMB: number; trainableParams: number };
+  /** how several cards share the run (null on one card) */
+  strategy: {
+    id: Strategy;
+    engine: StrategyTraits['engine'];
+    shards: StrategyTraits['shards'];
+    offload: StrategyTraits['offload'];
+  } | null;
+  /** the card set: vram.peakGiB is each card's; host memory per node where the strategy offloads (null on one card) */
+  perCard: { cards: number; nodes: number; peakGiB: number; vramGiB: number | null; hostGiBPerNode: number } | null;
+  /** what the cards exchange per optimizer step and the time it adds (null on one card or without a card's speed) */
+  communication: {
+    link: string;
+    effectiveGBs: number;
+    collectives: string[];
+    gbPerStep: number;
+    exposedSecondsPerMicroStep: number;
+    hostOptimizerSeconds: number;
+  } | null;
   assumptions: string[];
   sources: SourceJson[];
 }
@@ -84,7 +104,7 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
           tflops: e.card.tflops,
           bf16: e.card.bf16,
           assumedSpeed: e.card.speedFrom !== null,
-          ...cardSetJson(e.card),
+          ...cardLinksJson(e.card),
         }
       : null,
     settings: settingsJson(e.settings),
@@ -127,7 +147,38 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
           }
         : null,
     output: { sizeMB: r3(e.sizeMB), trainableParams: e.memory.trainableParams },
+    ...cardSetJson(e),
     assumptions: [...e.assumptions],
     sources: e.sources.map(sourceJson),
+  };
+}
+
+/** The strategy, each card's memory and the communication of a run on several cards (null on one). */
+export function cardSetJson(
+  e: Pick<EstimateResult, 'settings' | 'memory' | 'step' | 'card'>,
+): Pick<EstimateJson, 'strategy' | 'perCard' | 'communication'> {
+  const traits = strategyTraits(e.settings.strategy, e.settings.cards);
+  if (!traits || !e.settings.strategy) return { strategy: null, perCard: null, communication: null };
+  const nodes = e.card?.nodes ?? 1;
+  const c = e.step?.communication ?? null;
+  return {
+    strategy: { id: e.settings.strategy, engine: traits.engine, shards: traits.shards, offload: traits.offload },
+    perCard: {
+      cards: e.settings.cards,
+      nodes,
+      peakGiB: r3(e.memory.peakGiB),
+      vramGiB: e.card ? r3(e.card.vramGiB) : null,
+      hostGiBPerNode: r3(e.memory.hostGiB / nodes),
+    },
+    communication: c
+      ? {
+          link: c.link,
+          effectiveGBs: r3(c.effectiveGBs),
+          collectives: [...c.collectives],
+          gbPerStep: r3(c.bytesPerStep / 1e9),
+          exposedSecondsPerMicroStep: r3(c.exposedSeconds),
+          hostOptimizerSeconds: r3(c.hostOptimizerSeconds),
+        }
+      : null,
   };
 }

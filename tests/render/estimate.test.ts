@@ -76,6 +76,9 @@ describe.each(Object.entries(SCENARIOS))('estimate: %s', (name, scenario) => {
       'vram',
       'time',
       'output',
+      'strategy',
+      'perCard',
+      'communication',
       'assumptions',
       'sources',
     ]);

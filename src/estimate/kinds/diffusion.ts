@@ -198,7 +198,17 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       // experts: the routed experts a quantizer cannot reach, none here: diffusers' HiDream experts
       // are nn.Linear modules in an nn.ModuleList (HiDreamImageFeedForwardSwiGLU w1, w2, w3), which
       // bitsandbytes and quanto replace like any other linear layer
-      return { params: d.params, linear: d.params * linearShare, experts: 0, width };
+      // a block's share of the denoiser: its blocks are the units FSDP wraps (the UNet's levels alike)
+      const blocks = d.blocks.reduce((t, b) => t + b.count, 0);
+      const block = d.params / Math.max(1, blocks);
+      return {
+        params: d.params,
+        linear: d.params * linearShare,
+        experts: 0,
+        width,
+        shardUnit: block,
+        blockParams: block,
+      };
     },
     trainableDims: (model: M) => {
       const c = model.components;

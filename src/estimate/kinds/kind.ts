@@ -18,6 +18,14 @@ export interface BaseNetwork {
   linear: number;
   experts: number;
   width: number;
+  /**
+   * parameters of the largest unit a sharded run gathers whole at once (src/estimate/parallel.ts):
+   * a decoder layer or denoiser block (FSDP's transformer auto-wrap unit), or the embedding matrix
+   * where that is larger (a 128 k vocabulary on an 8 B model)
+   */
+  shardUnit: number;
+  /** parameters of one decoder layer or denoiser block: the unit prefetched beside the one in use */
+  blockParams: number;
 }
 
 /** The base weights a quantized base holds in its low-bit format: the linear layers, a mixture-of-experts model's experts only where the trainer reaches them. */

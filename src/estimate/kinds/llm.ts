@@ -237,7 +237,16 @@ export const LLM_KIND: ModelKind<LlmModel> = {
 
   baseNetwork: (model) => {
     const split = llmParamSplit(model);
-    return { params: model.params, linear: split.linear, experts: split.experts, width: model.architecture.hidden };
+    const a = model.architecture;
+    const layer = (model.params - split.embeddings) / a.layers;
+    return {
+      params: model.params,
+      linear: split.linear,
+      experts: split.experts,
+      width: a.hidden,
+      shardUnit: Math.max(layer, a.vocab * a.hidden),
+      blockParams: layer,
+    };
   },
   trainableDims: (model) => {
     const a = model.architecture;

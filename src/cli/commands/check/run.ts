@@ -11,6 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../../errors.js';
 import { estimate, type EstimateResult } from '../../../estimate/estimate.js';
 import { estimateRun, HEADROOM } from '../../../estimate/fit.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
 import { METHOD_TRAITS } from '../../../estimate/methods.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import { formatBudget } from '../../../format.js';
@@ -25,7 +26,7 @@ import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
-import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
+import { type Options, settingValues, tableViews, type TrainerConfig, writeSetting } from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { scriptRun } from '../config/script-options.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
@@ -61,6 +62,8 @@ interface KnownNames {
   entry: Set<string>;
   /** the keys of a dataset file's entries (OneTrainer's `concepts`, SimpleTuner's `dataBackend` lists) */
   datasetFile: Set<string>;
+  /** the keys of an adapter's own file (SimpleTuner's lycoris_config.json: the list `adapterFile`) */
+  adapterFile: Set<string>;
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -79,12 +82,14 @@ function knownNames(): Map<string, KnownNames> {
       options: new Set<string>(),
       entry: new Set<string>(),
       datasetFile: new Set<string>(),
+      adapterFile: new Set<string>(),
     };
     // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
     for (const [key, part] of Object.entries(list))
       if (!['options', 'datasetEntry', 'readFrom', 'trainer'].includes(key)) {
         const names = (part as { options?: unknown } | null)?.options;
-        if (Array.isArray(names)) names.forEach((o) => known.datasetFile.add(String(o)));
+        const into = key === 'adapterFile' ? known.adapterFile : known.datasetFile;
+        if (Array.isArray(names)) names.forEach((o) => into.add(String(o)));
       }
     // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
     list.options.forEach((o) => known.options.add(withoutIndices(o)));
@@ -101,7 +106,8 @@ function tablePaths(config: TrainerConfig): string[] {
   paths.push(...Object.values(config.options).flatMap(specPaths));
   for (const g of config.groups ?? [])
     paths.push(...Object.keys(g.set ?? {}), ...Object.values(g.techniques ?? {}).flatMap((t) => Object.keys(t)));
-  for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
+  for (const t of Object.values(config.techniques))
+    paths.push(...Object.keys(t.set ?? {}), ...(t.adapterFile ? [t.adapterFile.option] : []));
   const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
   paths.push(
     ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
@@ -186,6 +192,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
   attention: 'attention',
   blocksToSwap: 'blocksToSwap',
   loss: 'loss',
+  factor: 'factor',
 };
 
 const truthy = (v: unknown) =>
@@ -247,6 +254,74 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
     }
   }
   return { file, values, prior, read, note: null };
+}
+
+type AdapterSpec = NonNullable<TrainerConfig['techniques'][string]['adapterFile']>;
+
+/** An adapter's own file read back: the technique its algorithm selects, and the settings it holds. */
+interface AdapterRead {
+  file: ReadConfig;
+  spec: AdapterSpec;
+  technique: string;
+  settings: Partial<Record<ConfigSetting, unknown>>;
+  read: Set<string>;
+}
+
+/**
+ * The adapter's own file of a technique whose table writes one (SimpleTuner's lycoris_config.json),
+ * read from where the training file's option points (or beside the training file): the techniques
+ * the training file selects alike are told apart by the entries of the file's `set` that differ
+ * between them (algo), and its settings read by the technique's own options. Without the file the
+ * run cannot be said: a usage error naming it.
+ */
+function readAdapter(
+  main: ReadConfig,
+  config: TrainerConfig,
+  options: Map<string, unknown>,
+  technique: string,
+): AdapterRead | null {
+  const first = config.techniques[technique]?.adapterFile;
+  if (!first) return null;
+  const selects = JSON.stringify(config.techniques[technique]!.set ?? {});
+  const alike = Object.entries(config.techniques).flatMap(([id, t]) =>
+    t.adapterFile && JSON.stringify(t.set ?? {}) === selects ? [{ id, spec: t.adapterFile }] : [],
+  );
+  const ids = alike.map((a) => a.id).join(', ');
+  const named = options.get(first.option);
+  const p = main.positionOf(first.option);
+  const where = p ? `${main.shown}:${p.line}:${p.column}` : main.shown;
+  if (typeof named !== 'string')
+    throw new UsageError(
+      `${main.shown}: no ${first.option} option: the file it names says which of ${ids} the run is, and the adapter's shape`,
+    );
+  const path = [named, besides(main.file, named)].find((f) => existsSync(f));
+  if (path === undefined)
+    throw new UsageError(
+      `${where}: ${first.option} names ${named}, which is neither here nor beside ${main.shown}: it says which of ${ids} the run is, and the adapter's shape`,
+    );
+  const file = readConfigFile(path);
+  const values = new Map(file.options.filter((o) => o.value !== null).map((o) => [o.path, o.value] as const));
+  // the entries every alike technique's file sets (multiplier) say nothing of which it is
+  const common = (key: string) =>
+    alike.every((a) => key in a.spec.set && sameValue(a.spec.set[key], alike[0]!.spec.set[key]));
+  const selecting = (spec: AdapterSpec) => Object.fromEntries(Object.entries(spec.set).filter(([k]) => !common(k)));
+  const found = alike.find((a) => {
+    const set = Object.entries(selecting(a.spec));
+    return set.length > 0 && set.every(([k, v]) => values.has(k) && sameValue(values.get(k), v));
+  });
+  if (!found) {
+    const keys = [...new Set(alike.flatMap((a) => Object.keys(selecting(a.spec))))];
+    const at = keys.map((k) => file.positionOf(k)).find((x) => x !== null) ?? null;
+    const wanted = alike.map((a) => `${a.id}: ${JSON.stringify(selecting(a.spec))}`).join('; ');
+    throw new UsageError(
+      `${file.shown}${at ? `:${at.line}:${at.column}` : ''}: ${keys.map((k) => `${k} = ${JSON.stringify(values.get(k) ?? null)}`).join(', ')} selects none of ${ids} (${wanted})`,
+    );
+  }
+  const back = readBack(
+    { ...config, set: found.spec.set, options: found.spec.options, techniques: {}, groups: [] },
+    values,
+  );
+  return { file, spec: found.spec, technique: found.id, settings: back.settings, read: back.read };
 }
 
 export interface Verdict {
@@ -312,59 +387,68 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // arguments that table names; any other file is data, read once
   const scriptKind = scriptFormat(file);
   const dataFile = scriptKind ? null : readConfigFile(file);
-  const scripts = new Map<string, ReadScript>();
-  const readFor = (t: Trainer): ReadConfig | ReadScript => {
+  // each table a trainer's files are written from: its own, and a technique's written by another
+  // writer (TRL's LoHa: train.py beside `trl sft`'s YAML), read as that writer's files
+  interface Table {
+    t: Trainer;
+    table: TrainerConfig;
+  }
+  const tables: Table[] = baseKb.trainers.flatMap((t) =>
+    t.config ? tableViews(t.config).map((table) => ({ t, table })) : [],
+  );
+  const scripts = new Map<TrainerConfig, ReadScript>();
+  const readFor = ({ table }: Table): ReadConfig | ReadScript => {
     if (!scriptKind) return dataFile!;
-    const read = scripts.get(t.id) ?? readScriptFile(file, scriptKind, t.config!);
-    scripts.set(t.id, read);
+    const read = scripts.get(table) ?? readScriptFile(file, scriptKind, table);
+    scripts.set(table, read);
     return read;
   };
   // a train.sh is read by the diffusers table (accelerate launch) or a table whose command line takes its keys as --flags (ms-swift)
-  const readsThis = (t: Trainer) =>
-    t.config !== undefined &&
-    (scriptKind === 'shell'
-      ? t.config.writer === 'shell' || t.config.commandLine !== undefined
+  const readsThis = ({ table }: Table) =>
+    scriptKind === 'shell'
+      ? table.writer === 'shell' || table.commandLine !== undefined
       : scriptKind
-        ? t.config.writer === scriptKind
-        : !SCRIPT_WRITER_SET.has(t.config.writer));
+        ? table.writer === scriptKind
+        : !SCRIPT_WRITER_SET.has(table.writer);
   const lists = knownNames();
   // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
-  const names = (t: Trainer) => {
+  const names = ({ t, table }: Table) => {
     const known = lists.get(t.id);
-    const dataset = typeof t.config?.options.dataset === 'string' ? t.config.options.dataset : null;
+    const dataset = typeof table.options.dataset === 'string' ? table.options.dataset : null;
     return new Set([
       ...(known?.options ?? []),
       ...(dataset ? [...(known?.entry ?? [])].map((e) => `${dataset}.${e}`) : []),
-      ...(t.config ? tablePaths(t.config) : []),
+      ...tablePaths(table),
     ]);
   };
-  const writers = baseKb.trainers.filter(readsThis).map((t) => t.id);
+  const readable = tables.filter(readsThis);
+  const writers = [...new Set(readable.map(({ t }) => t.id))];
   const shown = printableName(file);
-  let trainer: Trainer;
+  // each table reads the file as its trainer would (kohya's sections flattened); the one that reads most of it
+  const best = (candidates: Table[]) =>
+    candidates
+      .map((c) => ({ c, score: trainerScore(c.table, optionsAsRead(readFor(c), c.table), names(c)) }))
+      .sort((a, b) => b.score - a.score)[0];
+  let chosen: Table;
   if (flags.trainer !== undefined) {
-    const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
-    if (!found?.config || !readsThis(found))
+    const id = flags.trainer.trim().toLowerCase();
+    const own = readable.filter(({ t }) => t.id === id);
+    if (!own.length)
       throw new UsageError(
         `--trainer '${flags.trainer}': check reads ${scriptKind ? `a ${scriptKind === 'shell' ? 'train.sh' : 'train.py'} of` : 'the files of'} the trainers config writes for. Allowed: ${writers.join(', ')}.`,
       );
-    trainer = found;
+    chosen = own.length === 1 ? own[0]! : best(own)!.c;
   } else {
-    // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
-    const scored = baseKb.trainers
-      .filter(readsThis)
-      .map((t) => ({
-        t,
-        score: trainerScore(t.config!, optionsAsRead(readFor(t), t.config!), names(t)),
-      }))
-      .sort((a, b) => b.score - a.score);
-    if (!scored[0] || scored[0].score === 0)
+    const top = best(readable);
+    if (!top || top.score === 0)
       throw new UsageError(
         `${shown}: no trainer's option table reads these options; pass --trainer (one of ${writers.join(', ')}).`,
       );
-    trainer = scored[0].t;
+    chosen = top.c;
   }
-  const config = trainer.config!;
-  const main = readFor(trainer);
+  const trainer = chosen.t;
+  const config = chosen.table;
+  const main = readFor(chosen);
   const script = 'script' in main ? main : null;
   const options = optionsAsRead(main, config);
   const back: ReadBack = readBack(config, options);
@@ -388,6 +472,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // train.sh: the script it launches names the groups and, for some, the technique (train_dreambooth.py)
   const launched = script?.script ? scriptRun(config, script.script) : null;
   if (launched?.technique) technique = launched.technique;
+  // an option naming a new token is textual inversion's alone (kohya's token_string): it tells the
+  // technique when the option that selects it is left out (kohya's docs train on captions that name
+  // the token, without use_object_template)
+  const tokenOf = Object.entries(config.techniques).find(([, t]) =>
+    [t.options?.placeholderToken, t.options?.triggerWord].flatMap(specPaths).some((p) => options.has(p)),
+  );
+  if (!launched?.technique && tokenOf) technique = tokenOf[0];
   const has = (id: string) => config.techniques[id] !== undefined;
   if (technique === 'lora' && settings.quantize === 'nf4' && has('qlora')) technique = 'qlora';
   if (technique === 'lora' && prior && has('dreambooth-lora')) technique = 'dreambooth-lora';
@@ -409,6 +500,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     throw new UsageError(
       `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there${near ? ` (is \`${near.k}\` meant to be \`${near.s}\`?)` : `; is it a ${trainer.id} file? (--trainer to say another)`}`,
     );
+  }
+  // the adapter's own file (SimpleTuner's lycoris_config.json): its algorithm says the technique
+  // among those the training file selects alike (lora_type lycoris: loha, lokr), and holds its shape
+  const adapter = readAdapter(main, config, options, technique);
+  if (adapter) {
+    technique = adapter.technique;
+    Object.assign(settings, adapter.settings);
+    back.read.add(adapter.spec.option);
   }
   // the options the technique's own script names (kohya's sdxl_train.py: train_text_encoder), read once it is known
   const techniqueOptions = config.techniques[technique]?.options;
@@ -505,16 +604,25 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     // an adapter's shape means nothing to a run that trains every weight (a table's default targets set)
     if ((setting === 'rank' || setting === 'targets') && !METHOD_TRAITS[techniqueEntry.method].rank) continue;
     if (setting === 'blocksToSwap' && Number(value) === 0) continue;
+    // LoKr's factor (a LyCORIS file of another algorithm may carry one): estimate takes it for LoKr alone
+    if (setting === 'factor' && !METHOD_TRAITS[techniqueEntry.method].kroneckerFactor) continue;
     if (setting === 'resolution' && Array.isArray(value)) value = value.join('x');
     const spec = ESTIMATE_OPTIONS[flag as keyof typeof ESTIMATE_OPTIONS] as { parse?: (t: string) => unknown };
     try {
       (eflags as Record<string, unknown>)[flag] = spec.parse ? spec.parse(String(value)) : value;
     } catch (e) {
       if (!(e instanceof InvalidArgumentError)) throw e;
-      const path = settingPath(setting);
-      const p = dataset.file && dataset.values[setting] !== undefined ? null : at(path);
+      // a setting of the adapter's own file is named there (lycoris_config.json's linear_dim)
+      const own = adapter && adapter.settings[setting] !== undefined ? adapter : null;
+      const path = own ? (specPaths(own.spec.options[setting])[0] ?? setting) : settingPath(setting);
+      const p = own
+        ? own.file.positionOf(path)
+        : dataset.file && dataset.values[setting] !== undefined
+          ? null
+          : at(path);
+      const shownIn = own ? own.file.shown : main.shown;
       throw new UsageError(
-        `${p ? `${main.shown}:${p.line}:${p.column}` : main.shown}: ${path} = ${JSON.stringify(value)}: ${e.message}`,
+        `${p ? `${shownIn}:${p.line}:${p.column}` : shownIn}: ${path} = ${JSON.stringify(value)}: ${e.message}`,
       );
     }
   }
@@ -538,10 +646,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
         `${where(path)}: ${path} = ${String(epochs)}: the steps follow from the dataset's size, which the file does not say; estimated with the recipe's steps (give --examples N or --images N for the run's own)`,
       );
   }
+  // a switch the technique's script does not have (kohya's textual inversion: no
+  // network_train_unet_only) says nothing when absent
+  const omitted = new Set(config.techniques[technique]?.omit ?? []);
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
       ? truthy(settings[setting])
-      : argparse && config.options[setting]
+      : argparse && config.options[setting] && !specPaths(config.options[setting]).every((p) => omitted.has(p))
         ? false
         : undefined;
   const gc = bool('gradientCheckpointing');
@@ -556,6 +667,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   else if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
   if (prior) eflags.priorPreservation = true;
 
+  // LyCORIS's full dimension (SimpleTuner's LoKr examples: linear_dim 10000): a LoKr rank at or
+  // above a matrix's side makes its W2 a full matrix (lokrParams), so a rank beyond the model's
+  // widest adapted matrix counts as that width
+  const lokrModel = METHOD_TRAITS[techniqueEntry.method].kroneckerFactor ? findModel(kb, modelName).found : null;
+  if (eflags.rank !== undefined && lokrModel) {
+    const width = kindOf(lokrModel).baseNetwork(lokrModel).width;
+    if (eflags.rank > width) {
+      notes.push(
+        `rank ${eflags.rank} is above every matrix ${lokrModel.id} adapts (LyCORIS' full dimension): read as ${width}, its widest, which the LoKr count takes alike`,
+      );
+      eflags.rank = width;
+    }
+  }
   const request = estimateRequest(kb, eflags);
   const result = estimate(kb, request);
   if (!result)
@@ -584,7 +708,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     );
 
   // every key the trainer does not have, with the nearest it has
-  const known = names(trainer);
+  const known = names(chosen);
   const unknownKeys: UnknownKey[] = [];
   const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false, within = known) => {
     const seen = new Set<string>();
@@ -612,6 +736,20 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     [...options.keys(), ...unreadablePaths].filter((p) => !ours(p)),
     back.read,
   );
+  if (adapter) {
+    const adapterNames = new Set([
+      ...(lists.get(trainer.id)?.adapterFile ?? []),
+      ...Object.keys(adapter.spec.set),
+      ...Object.values(adapter.spec.options).flatMap(specPaths),
+    ]);
+    collect(
+      adapter.file,
+      adapter.file.options.map((o) => o.path).filter((p) => !ours(p)),
+      adapter.read,
+      false,
+      adapterNames,
+    );
+  }
   if (dataset.file) {
     const own = lists.get(trainer.id);
     const datasetNames = new Set([
@@ -639,6 +777,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       trainer: { id: trainer.id, name: trainer.name, checkedAgainst: config.checkedAgainst },
       file: main.file,
       datasetFile: dataset.file?.file ?? null,
+      adapterFile: adapter?.file.file ?? null,
       equivalent,
       verdict,
       unknownKeys,

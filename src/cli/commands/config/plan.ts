@@ -32,6 +32,8 @@ export interface ConfigPlan {
   script: string | null;
   /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
+  /** the adapter's own config file written beside the training file (SimpleTuner's LyCORIS lycoris_config.json): its name, how the trainer reads it, its options */
+  adapter: { name: string; reads: string; options: Options; notes: string[] } | null;
   /** the dataset registry written beside the config (LLaMA-Factory's dataset_info.json): the name the data is registered under and its entry */
   registry: { name: string; entry: Record<string, string | Record<string, string>> } | null;
   /** the option names the table filled in with values the run does not set (alpha = rank) */
@@ -118,6 +120,37 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
     );
   }
   return config;
+}
+
+/**
+ * The table a technique's files are written from: the trainer's, or, for a technique the trainer
+ * runs only from another kind of file (TRL's LoHa: a Python script, `trl sft` having no option for
+ * it), that file's own writer, name, launch and options, with the technique alone.
+ */
+export function tableView(config: TrainerConfig, technique: string): TrainerConfig {
+  const t = config.techniques[technique];
+  if (!t?.writer) return config;
+  const { writer, file, reads, launch, datasetEntry, layout, options, ...entry } = t;
+  return {
+    ...config,
+    writer,
+    file: file ?? config.file,
+    reads: reads ?? config.reads,
+    launch: launch ?? config.launch,
+    datasetEntry: datasetEntry ?? config.datasetEntry,
+    layout: layout ?? config.layout,
+    options: options ?? {},
+    readAs: undefined,
+    techniques: { [technique]: entry },
+  };
+}
+
+/** Every table a trainer's files are written from, as check reads them: the trainer's, then each technique's own (tableView). */
+export function tableViews(config: TrainerConfig): TrainerConfig[] {
+  const own = Object.keys(config.techniques).filter((id) => config.techniques[id]!.writer);
+  if (!own.length) return [config];
+  const base = Object.fromEntries(Object.entries(config.techniques).filter(([id]) => !own.includes(id)));
+  return [{ ...config, techniques: base }, ...own.map((id) => tableView(config, id))];
 }
 
 /** The table's entry for the model: its group's, narrowed to the models an entry names. */
@@ -207,6 +240,13 @@ export function settingValues(
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
     checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
+    // a token no tokenizer has (diffusers' README: "<cat-toy>"; OneTrainer's default "<embedding>"):
+    // the scripts refuse one the tokenizer already holds; the class word is what its vector starts from
+    placeholderToken: image ? (/^<.*>$/.test(input.token) ? input.token : `<${input.token}>`) : undefined,
+    triggerWord: image ? input.token : undefined,
+    initializerToken: image ? input.classWord : undefined,
+    vectors: s.virtualTokens ?? undefined,
+    factor: s.factor ?? undefined,
   };
 }
 
@@ -262,7 +302,7 @@ function merged(...lists: Options[]): Options {
 
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
-  const config = tableFor(kb, trainer, technique, model);
+  const config = tableView(tableFor(kb, trainer, technique, model), technique.id);
   const s = input.settings;
   if (config.options.resolution && s.width !== null)
     throw new UsageError(
@@ -321,9 +361,28 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     Object.entries(techniqueEntry?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
+  const alphaNote = (name: string) =>
+    `${name} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`;
   const alpha = specs.alpha;
-  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
-    notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
+  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha)) notes.push(alphaNote(alpha));
+  // the adapter's own file (SimpleTuner's lycoris_config.json): its algorithm and the settings' options,
+  // named from the training file by its option
+  const adapterSpec = techniqueEntry?.adapterFile;
+  let adapter: ConfigPlan['adapter'] = null;
+  if (adapterSpec) {
+    const own = Object.entries(adapterSpec.options) as Array<[ConfigSetting, TrainerConfig['options'][ConfigSetting]]>;
+    const adapterAlpha = adapterSpec.options.alpha;
+    adapter = {
+      name: adapterSpec.file,
+      reads: adapterSpec.reads,
+      options: merged(
+        Object.entries(adapterSpec.set),
+        own.flatMap(([setting, spec]) => writeSetting(trainer, setting, spec, values[setting])),
+      ),
+      notes: typeof adapterAlpha === 'string' && values.alpha !== undefined ? [alphaNote(adapterAlpha)] : [],
+    };
+    all.push([adapterSpec.option, join(input.dir, adapterSpec.file)]);
+  }
   return {
     writer: config.writer,
     trainer,
@@ -332,6 +391,7 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     dataset: config.dataset && files.dataset ? dataset : null,
     script: techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
     fileNames: files,
+    adapter,
     registry: registry
       ? {
           name: registry.name,
@@ -345,7 +405,11 @@ export function planConfig(input: ConfigInput): ConfigPlan {
         }
       : null,
     notes,
-    layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
+    layout: [
+      config.layout,
+      ...(group?.layout ? [group.layout] : []),
+      ...(techniqueEntry?.layout ? [techniqueEntry.layout] : []),
+    ],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile

@@ -54,6 +54,7 @@ export type RecommendInput = Pick<
   | 'blocksToSwap'
   | 'priorPreservation'
   | 'objective'
+  | 'strategy'
   | 'images'
   | 'repeats'
   | 'examples'
