@@ -6,6 +6,7 @@ import { type Command, Option } from 'commander';
 
 import {
   ATTENTIONS,
+  INTERCONNECTS,
   LOSSES,
   OBJECTIVES,
   OPTIMIZERS,
@@ -73,15 +74,51 @@ export function addOptions(cmd: Command, table: OptionTable): Command {
   return cmd;
 }
 
-/** The card: a catalogue GPU, or just its memory. */
+/**
+ * Cards in one node: 72, the GPUs of NVIDIA's GB200 NVL72, the largest set one NVLink domain
+ * joins ("72 Blackwell GPUs ... joined into one NVLink domain", NVIDIA GB200 NVL72 product page);
+ * a server of PCIe cards holds 8 to 10.
+ */
+export const CARDS_PER_NODE_MAX = 72;
+/**
+ * Cards in all: 16,384, the largest published training run of an open model ("Llama 3 405B is
+ * trained on up to 16K H100 GPUs", The Llama 3 Herd of Models, arXiv 2407.21783, §3.3.1); a
+ * fine-tune uses far fewer.
+ */
+export const CARDS_MAX = 16384;
+
+/** The card: a catalogue GPU, or just its memory; and how many train together, where. */
 export const CARD_OPTIONS = {
-  gpu: textOption('--gpu <name>', 'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`)', ['vram']),
+  gpu: textOption(
+    '--gpu <name>',
+    'GPU by name, e.g. "RTX 4090", 4090, t4, a100-80gb (see `gpus`); several of one kind: "2x 3090", "8x H100"',
+    ['vram'],
+  ),
   vram: {
     flags: '--vram <gb>',
-    description: 'card memory in GB when the GPU is not in the catalogue',
+    description: "card memory in GB when the GPU is not in the catalogue (with --gpus: each card's)",
     parse: parseVram,
     conflicts: ['gpu'],
   } satisfies OptionSpec<number>,
+  gpus: {
+    flags: '--gpus <n>',
+    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (GB200 NVL72's NVLink domain); with --nodes, per node, ${CARDS_MAX.toLocaleString('en-US')} in all at most (the H100s Llama 3 405B trained on)`,
+    parse: positiveInt(
+      `a number of cards in a node (more cards: --nodes, up to ${CARDS_MAX.toLocaleString('en-US')} in all)`,
+      1,
+      CARDS_PER_NODE_MAX,
+    ),
+  } satisfies OptionSpec<number>,
+  nodes: {
+    flags: '--nodes <n>',
+    description: 'machines the cards are spread over, each with --gpus cards (default 1)',
+    parse: positiveInt('a number of nodes', 1, CARDS_MAX),
+  } satisfies OptionSpec<number>,
+  interconnect: choiceOption(
+    '--interconnect <link>',
+    "the link between a node's cards over the catalogue's: nvlink (an NVLink bridge fitted, e.g. two RTX 3090s) or pcie",
+    INTERCONNECTS,
+  ),
 };
 
 /**

@@ -23,11 +23,12 @@ import {
 } from '../kb/vocabulary.js';
 import type { RecommendInput } from './commands/recommend/input.js';
 import type { Detection } from './detect-gpu.js';
+import { detectedSetName, detectedSets } from './detected-sets.js';
 import { DATA_OPTIONS } from './options.js';
 import { parseDuration, parseVram } from './parse.js';
 import { type KeySource, QuestionInput } from './question-input.js';
 import { showControls } from './quote.js';
-import { defaultTrainer, runRangeProblem, trainersFor } from './resolve.js';
+import { defaultTrainer, gpuSetParts, runRangeProblem, trainersFor } from './resolve.js';
 
 export interface PromptStreams {
   input: NodeJS.ReadableStream;
@@ -269,18 +270,23 @@ async function askEach(
     } else asked.model = chosen;
   }
 
-  // a name several cards answer to ("A100", "RTX 4060 Ti", "4090"): which one, never a silent pick
-  const named = known.gpu !== undefined ? findGpu(kb, known.gpu) : null;
+  // a name several cards answer to ("A100", "RTX 4060 Ti", "4090"): which one, never a silent pick;
+  // a count before it ("2x A100") stays with the card chosen
+  const parts = known.gpu !== undefined ? gpuSetParts(known.gpu) : [];
+  const named = parts.length === 1 ? findGpu(kb, parts[0]!.name) : null;
+  const countPrefix = parts.length === 1 && parts[0]!.count !== null ? `${parts[0]!.count}x ` : '';
   if (named?.found && named.alternatives.length) {
-    asked.gpu = await ask<string>({
-      type: 'select',
-      message: `'${showControls(known.gpu!)}' is more than one card. Which one will train?`,
-      choices: [named.found, ...named.alternatives].map((g) => ({
-        name: `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`,
-        value: g.id,
-      })),
-      default: named.found.id,
-    });
+    asked.gpu =
+      countPrefix +
+      (await ask<string>({
+        type: 'select',
+        message: `'${showControls(parts[0]!.name)}' is more than one card. Which one will train?`,
+        choices: [named.found, ...named.alternatives].map((g) => ({
+          name: `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`,
+          value: g.id,
+        })),
+        default: named.found.id,
+      }));
   }
 
   if (known.gpu === undefined && known.vram === undefined) {
@@ -294,8 +300,28 @@ async function askEach(
     }
     if (detection.problem) note(`GPU detection: ${detection.problem}; pick your GPU instead.`);
     const found = detection.gpus;
+    const sets = detectedSets(found);
     let picked: string | null = null;
-    if (found.length === 1) {
+    if (found.length > 1 && sets.length < found.length) {
+      // several cards of one kind: offered as one set (what trains on all of them), or one of them
+      const setChoices = sets.flatMap((g) => {
+        const each = `${Number((g.memoryMiB / 1024).toFixed(1))} GiB${g.count > 1 ? ' each' : ''}`;
+        // one card is its id alone, as the single-card questions give it
+        const value = (count: number) =>
+          g.gpu
+            ? `${count > 1 ? `${count}x ` : ''}${g.gpu.id}`
+            : `${TYPE_VRAM}:${g.memoryMiB / 1024}${count > 1 ? `:${count}` : ''}`;
+        const unknown = g.gpu ? '' : ' (not in the catalogue: its memory will be used)';
+        const set = { name: `${detectedSetName(g)}, ${each} (detected)${unknown}`, value: value(g.count) };
+        return g.count > 1 ? [set, { name: `1x ${g.name}, one of them${unknown}`, value: value(1) }] : [set];
+      });
+      picked = await ask<string>({
+        type: 'select',
+        message: `Found ${sets.map(detectedSetName).join(' and ')}. Which will train?`,
+        choices: [...setChoices, { name: 'Another GPU', value: '' }],
+      });
+      if (picked === '') picked = null;
+    } else if (found.length === 1) {
       const g = found[0]!;
       const use = await ask<boolean>({
         type: 'confirm',
@@ -318,7 +344,9 @@ async function askEach(
       if (picked === '') picked = null;
     }
     if (picked?.startsWith(`${TYPE_VRAM}:`)) {
-      asked.vram = Number(picked.slice(TYPE_VRAM.length + 1));
+      const [gib, count] = picked.slice(TYPE_VRAM.length + 1).split(':');
+      asked.vram = Number(gib);
+      if (count !== undefined && Number(count) > 1) asked.gpus = Number(count);
       note(
         `This card is not in the catalogue: using its ${Number(asked.vram.toFixed(1))} GiB and the speed of a typical card with that memory.`,
       );

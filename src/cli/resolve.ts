@@ -1,13 +1,14 @@
 // Turns what the user typed into knowledge-base ids, or a usage error that suggests the nearest.
 import { UsageError } from '../errors.js';
+import type { CardRequest } from '../estimate/card.js';
 import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
-import type { Family, Objective, Targets } from '../kb/vocabulary.js';
-import { RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
+import type { Family, Interconnect, Objective, Targets } from '../kb/vocabulary.js';
+import { CARDS_MAX, CARDS_PER_NODE_MAX, RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
 import type { Resolution } from './parse.js';
 import { showControls } from './quote.js';
 
@@ -85,9 +86,152 @@ export interface GpuChoice {
 }
 
 export function resolveGpuChoice(kb: KnowledgeBase, input: string): GpuChoice {
-  const lookup = findGpu(kb, input);
-  const gpu = resolved(lookup, '--gpu', input, 'gpus');
-  return { gpu, variantNote: variantNote(input, gpu, lookup.alternatives), alternatives: lookup.alternatives };
+  return resolveGpuSet(kb, input).choice;
+}
+
+/** One card's name and the count typed before it ("2x 4090": 2; "4090": null). */
+export interface GpuSetPart {
+  count: number | null;
+  name: string;
+}
+
+/**
+ * A count before the name: "2x 4090", "2 x RTX 3090", "8X H100", "2x3090". After the x comes a
+ * space or a digit, so a name with an x in it ("7900 XTX") is a name.
+ */
+const COUNTED = /^\s*(\d+)\s*[x×](?:\s+(.*?)|(\d.*?))?\s*$/i;
+
+/** --gpu as typed, split into its parts ("1x 4090 + 1x 3090", "4090,3090": two), each checked for shape. */
+export function gpuSetParts(input: string): GpuSetPart[] {
+  const pieces = input.split(/[,+]/);
+  return pieces.map((piece) => {
+    const m = COUNTED.exec(piece);
+    if (!m) {
+      if (!piece.trim())
+        throw new UsageError(
+          `--gpu '${showControls(input)}' has an empty part: name one kind of card, e.g. --gpu "2x 4090".`,
+        );
+      return { count: null, name: piece.trim() };
+    }
+    const count = Number(m[1]);
+    const name = (m[2] ?? m[3] ?? '').trim();
+    if (!name)
+      throw new UsageError(
+        `--gpu '${showControls(input)}' names no card after the count: allowed "COUNTx NAME", e.g. --gpu "2x 4090" (see \`gpus\`).`,
+      );
+    if (!Number.isSafeInteger(count) || count < 1 || count > CARDS_PER_NODE_MAX)
+      throw new UsageError(
+        `--gpu '${showControls(input)}': the count of cards in a node is 1 to ${CARDS_PER_NODE_MAX}, e.g. --gpu "2x ${showControls(name)}" (more cards: --nodes).`,
+      );
+    return { count, name };
+  });
+}
+
+/** The card --gpu names and how many of it (null: no count typed); several kinds in one set are a usage error. */
+export function resolveGpuSet(kb: KnowledgeBase, input: string): { choice: GpuChoice; count: number | null } {
+  const parts = gpuSetParts(input);
+  const choices = parts.map((part) => {
+    const lookup = findGpu(kb, part.name);
+    const gpu = resolved(lookup, '--gpu', part.name, 'gpus');
+    return { gpu, variantNote: variantNote(part.name, gpu, lookup.alternatives), alternatives: lookup.alternatives };
+  });
+  const kinds = [...new Set(choices.map((c) => c.gpu.id))];
+  if (kinds.length > 1)
+    throw new UsageError(
+      `--gpu '${showControls(input)}' names different cards (${kinds.join(', ')}): the cards of a set are of one kind; allowed: one name, with a count, e.g. --gpu "2x ${kinds[0]}".`,
+    );
+  const counted = parts.length > 1 || parts[0]!.count !== null;
+  const count = counted ? parts.reduce((sum, p) => sum + (p.count ?? 1), 0) : null;
+  if (count !== null && count > CARDS_PER_NODE_MAX)
+    throw new UsageError(
+      `--gpu '${showControls(input)}' is ${count} cards: a node holds 1 to ${CARDS_PER_NODE_MAX} (more cards: --nodes).`,
+    );
+  return { choice: choices[0]!, count };
+}
+
+/** The card flags: which card, how many in a node, how many nodes, which link between them. */
+export interface CardSetFlags {
+  gpu?: string;
+  vram?: number;
+  gpus?: number;
+  nodes?: number;
+  interconnect?: Interconnect;
+}
+
+/** What the set flags are called when given, for the message that they need a card. */
+function setFlagsGiven(flags: CardSetFlags): string[] {
+  return [
+    flags.gpus !== undefined && '--gpus',
+    flags.nodes !== undefined && '--nodes',
+    flags.interconnect !== undefined && '--interconnect',
+  ].filter((f): f is string => typeof f === 'string');
+}
+
+/**
+ * The card set the flags ask for, every combination checked (each a usage error naming the flag and
+ * what is allowed); null without --gpu or --vram (then --gpus, --nodes and --interconnect are an
+ * error: they describe a card not named). --gpus and a count in --gpu are the cards of one node.
+ */
+export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequest | null {
+  if (flags.gpu === undefined && flags.vram === undefined) {
+    const given = setFlagsGiven(flags);
+    if (given.length)
+      throw new UsageError(
+        `${given.join(', ')} ${given.length === 1 ? 'needs' : 'need'} the card: pass --gpu NAME or --vram GB too.`,
+      );
+    return null;
+  }
+  const set = flags.gpu !== undefined ? resolveGpuSet(kb, flags.gpu) : null;
+  const gpu = set?.choice.gpu ?? null;
+  if (set?.count != null && flags.gpus !== undefined && set.count !== flags.gpus)
+    throw new UsageError(
+      `--gpus ${flags.gpus} and --gpu '${showControls(flags.gpu!)}' (${set.count} cards) disagree: give the count once, --gpus ${set.count} or --gpu "${flags.gpus}x ${gpu!.id}".`,
+    );
+  const perNode = flags.gpus ?? set?.count ?? 1;
+  if (flags.nodes !== undefined && flags.gpus === undefined && set?.count == null)
+    throw new UsageError(
+      `--nodes needs the cards in each node: pass --gpus N too (or --gpu "Nx NAME"), e.g. --gpus 8 --nodes ${flags.nodes}.`,
+    );
+  const nodes = flags.nodes ?? 1;
+  const cards = perNode * nodes;
+  if (cards > CARDS_MAX)
+    throw new UsageError(
+      `--gpus ${perNode} x --nodes ${nodes} is ${cards.toLocaleString('en-US')} cards: allowed 1 to ${CARDS_MAX.toLocaleString('en-US')} in all.`,
+    );
+  if (gpu && cards > 1 && !gpu.interconnect) {
+    const flag = flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`;
+    // a card of the user's knowledge base without `interconnect`: no link to estimate a set over
+    const why =
+      gpu.backend === 'mps' || gpu.segment === 'laptop'
+        ? `${gpu.id} is ${gpu.backend === 'mps' ? "Apple silicon's GPU" : 'a laptop GPU'}, one to a computer`
+        : `${gpu.id} has no link between cards in the knowledge base (gpus.yaml \`interconnect\`)`;
+    throw new UsageError(`${flag}: ${why}; allowed: 1 card.`);
+  }
+  if (flags.interconnect !== undefined) {
+    if (perNode === 1)
+      throw new UsageError(
+        `--interconnect is the link between the cards of a node: it needs 2 or more in a node (--gpus 2).`,
+      );
+    if (flags.interconnect === 'nvlink') {
+      if (!gpu)
+        throw new UsageError(
+          "--interconnect nvlink with --vram: the NVLink bandwidth is a named card's; pass --gpu NAME (see `gpus`).",
+        );
+      const nvlink = gpu.interconnect?.nvlink;
+      if (!nvlink)
+        throw new UsageError(`--interconnect nvlink: ${gpu.id} has no NVLink; allowed: --interconnect pcie.`);
+      if (nvlink.via === 'bridge' && perNode > nvlink.bridgeCards!)
+        throw new UsageError(
+          `--interconnect nvlink: an NVLink bridge joins ${nvlink.bridgeCards} ${gpu.id} cards, not ${perNode}; allowed: --gpus ${nvlink.bridgeCards} with nvlink, or --interconnect pcie.`,
+        );
+    }
+  }
+  return {
+    gpu: gpu?.id ?? null,
+    vramGiB: flags.vram ?? null,
+    ...(cards > 1 ? { cards, nodes } : {}),
+    ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
+  };
 }
 
 const cardLabel = (g: Gpu) => `${g.id} (${g.name}, ${g.vramGB} GB${g.segment === 'laptop' ? ' laptop' : ''})`;
@@ -406,4 +550,16 @@ export function checkBlockSwap(
   throw new UsageError(
     `--blocks-to-swap needs a trainer that swaps blocks; ${trainer ? trainer.id : 'no trainer'} does not. Allowed: --trainer ${swapping.join(', ') || '(none for these models)'}.`,
   );
+}
+
+/**
+ * A card that takes an NVLink bridge, several in a node and no --interconnect: the bridge is an
+ * accessory, so the set is estimated over PCIe, and the note says how to count the bridge in.
+ */
+export function bridgeNote(kb: KnowledgeBase, request: CardRequest | null): string | null {
+  const gpu = request?.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
+  const nvlink = gpu?.interconnect?.nvlink;
+  const perNode = (request?.cards ?? 1) / (request?.nodes ?? 1);
+  if (!gpu || nvlink?.via !== 'bridge' || perNode < 2 || request?.interconnect !== undefined) return null;
+  return `${gpu.id} cards take an NVLink bridge (between ${nvlink.bridgeCards}), sold apart: estimated over PCIe; pass --interconnect nvlink if yours are bridged.`;
 }

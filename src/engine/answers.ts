@@ -1,7 +1,16 @@
 // The answers a recommendation is made from: filled by flags or prompts, validated before the engine.
 import type { DataInput } from '../estimate/data.js';
 import type { Trainer } from '../kb/types.js';
-import type { Goal, Objective, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import type {
+  Goal,
+  Interconnect,
+  Objective,
+  Optimizer,
+  Precision,
+  Priority,
+  Quantization,
+  Targets,
+} from '../kb/vocabulary.js';
 
 export interface Answers {
   goal: Goal;
@@ -9,8 +18,14 @@ export interface Answers {
   model: string;
   /** GPU id, or null when only the memory is known */
   gpu: string | null;
-  /** card memory in GiB when no GPU is named (or to override a named card's) */
+  /** card memory in GiB when no GPU is named (or to override a named card's); with several cards, each card's */
   vramGiB: number | null;
+  /** cards training together, every node counted (absent: one card) */
+  cards?: number;
+  /** nodes the cards are spread over, cards / nodes in each (absent: one node) */
+  nodes?: number;
+  /** the link between a node's cards the user asked for over the catalogue's (absent: the catalogue's) */
+  interconnect?: Interconnect;
   timeHours: number;
   priority: Priority;
   /** optional overrides of the typical run */

@@ -1,7 +1,7 @@
 // recommend(): answers -> ranked techniques with every rule's record, the estimates of the best
 // run and, when nothing is eligible, what would make it work. Pure.
 import type { Card } from '../estimate/card.js';
-import { resolveCard } from '../estimate/card.js';
+import { cardSources, resolveCard } from '../estimate/card.js';
 import type { RunPlan } from '../estimate/plan.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { uniqueSources } from '../kb/lookup.js';
@@ -157,8 +157,7 @@ export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult 
   // the sources of the data plan shown
   const shownAdvice = new Set(recommendation?.advice?.dataPlan.map((d) => d.id));
   for (const d of kb.dataPlan) if (shownAdvice.has(d.id)) sources.push(...d.sources);
-  const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
-  if (gpu) sources.push(...gpu.sources);
+  sources.push(...cardSources(kb, card));
   sources.push(...ESTIMATE_SOURCES);
   return {
     answers,

@@ -2,6 +2,7 @@
 import type { Model, Trainer } from '../kb/types.js';
 import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
+import { cardSetAssumptions } from './card.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
@@ -73,6 +74,7 @@ export function describeAssumptions(
   if (!card) out.push('no GPU given: no time estimate (pass --gpu or --vram)');
   else {
     if (card.speedFrom) out.push(`speed of ${card.speedFrom}, a typical card with this memory`);
+    out.push(...cardSetAssumptions(card));
     out.push(
       s.precision === 'fp32'
         ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${matmulTflops(card, s.precision)} TFLOPS; PyTorch keeps TF32 off for matmuls)`

@@ -3,7 +3,7 @@
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
 import { describeAssumptions, describeStrategy, trainerChanges } from './assumptions.js';
-import type { Card } from './card.js';
+import { type Card, cardSources } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
 import { type FitResult, fitWithSavers } from './fit.js';
 import { kindOf } from './kinds/index.js';
@@ -77,7 +77,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),
       ...describeStrategy(model, settings, memory, step, card),
     ],
-    sources: [...ESTIMATE_SOURCES, ...(card?.id ? (kb.gpus.find((g) => g.id === card.id)?.sources ?? []) : [])],
+    sources: [...ESTIMATE_SOURCES, ...(card ? cardSources(kb, card) : [])],
     data,
     recipeData,
     trainer: request.trainer

@@ -106,6 +106,35 @@ export const GpuSchema = z.strictObject({
    * silently; nvidia-smi's exact names tell variants apart by memory (smiMemoryMiB)
    */
   sharedNames: z.array(text).optional(),
+  /**
+   * how the cards of a node reach each other (src/estimate/card.ts links): absent for a GPU that is
+   * never one of several in a node (a laptop's, Apple silicon's)
+   */
+  interconnect: z
+    .strictObject({
+      /** the card's host link: PCIe generation and electrical lanes */
+      pcie: z.strictObject({ gen: z.number().int().min(3).max(6), lanes: z.union([z.literal(8), z.literal(16)]) }),
+      /** false: the driver gives no peer-to-peer over PCIe, so a transfer between cards goes through host memory */
+      peerToPeer: z.boolean().optional(),
+      /** NVLink, where the card has it */
+      nvlink: z
+        .strictObject({
+          generation: z.number().int().min(1).max(6),
+          /** GB/s per card and direction (half the bidirectional figure datasheets print) */
+          GBs: z.number().positive().max(10000),
+          /**
+           * board: on the baseboard (SXM, NVSwitch), every card of the node, always there; bridge: an
+           * NVLink bridge between `bridgeCards` cards, an accessory, so used only with --interconnect nvlink
+           */
+          via: z.enum(['board', 'bridge']),
+          bridgeCards: z.number().int().min(2).max(8).optional(),
+        })
+        .refine((n) => (n.via === 'bridge') === (n.bridgeCards !== undefined), {
+          message: 'bridgeCards is the number of cards a bridge joins: given for via: bridge, and only then',
+        })
+        .optional(),
+    })
+    .optional(),
   notes: text.optional(),
   sources,
 });

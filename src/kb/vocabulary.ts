@@ -43,6 +43,10 @@ export const OPTIMIZERS = [
 ] as const;
 export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all', 'experts'] as const;
 
+/** --interconnect: the link between the cards of a node, over the catalogue's default (src/estimate/card.ts) */
+export const INTERCONNECTS = ['nvlink', 'pcie'] as const;
+export type Interconnect = (typeof INTERCONNECTS)[number];
+
 /**
  * how a trainer computes the cross-entropy: over the full tokens x vocabulary logits (upcast to
  * fp32 whole), upcast a chunk at a time (torchtune), or fused with the output projection so only a

@@ -201,6 +201,21 @@ export function renderModelsText(kb: KnowledgeBase, list: Model[], opts: RenderO
   );
 }
 
+/**
+ * The link between a node's cards, short: "NVLink 4, 450 GB/s", "PCIe 4.0 x16, bridge NVLink 3",
+ * "PCIe 4.0 x8, no P2P"; "-" for a GPU that is one to a computer.
+ */
+function linkCell(g: Gpu): string {
+  const ic = g.interconnect;
+  if (!ic) return '-';
+  const pcie = `PCIe ${ic.pcie.gen}.0 x${ic.pcie.lanes}${ic.peerToPeer === false ? ', no P2P' : ''}`;
+  if (ic.nvlink?.via === 'board')
+    return `NVLink ${ic.nvlink.generation}, ${fmtNum(ic.nvlink.GBs, Number.isInteger(ic.nvlink.GBs) ? 0 : 1)} GB/s`;
+  if (ic.nvlink)
+    return `${pcie}; bridge: NVLink ${ic.nvlink.generation}, ${fmtNum(ic.nvlink.GBs, Number.isInteger(ic.nvlink.GBs) ? 0 : 1)} GB/s`;
+  return pcie;
+}
+
 export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptions): string {
   const style = createStyle(opts.color);
   return originTable(
@@ -211,6 +226,11 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
       { header: 'bf16', min: 4, cell: (g) => (g.bf16 ? 'yes' : 'no') },
       { header: 'TFLOPS', min: 6, cell: (g) => fmtNum(g.tflops, 1) },
       { header: 'GB/s', min: 5, cell: (g) => fmtNum(g.bandwidthGBs, 0) },
+      // a listing with the user's own entries keeps the room for where each came from (a path);
+      // `gpus --json` has every card's link
+      ...(list.some((g) => originOf(kb, 'gpus', g.id) !== 'bundled')
+        ? []
+        : [{ header: 'link', weight: 2, min: 6, cell: linkCell }]),
     ],
     list,
     (g) => originOf(kb, 'gpus', g.id),

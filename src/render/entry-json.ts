@@ -3,12 +3,13 @@
 // here. Fields are listed in the schema's order, the order of the loaded entries' keys, which the
 // output has always had. An optional field the entry lacks is undefined here, so JSON.stringify
 // leaves it out as it always did.
-import { gpuMemoryGiB } from '../estimate/card.js';
+import { gpuMemoryGiB, linkWithinNode } from '../estimate/card.js';
 import { llmActiveMatmulParams, llmActiveParamsWithEmbedding } from '../estimate/kinds/llm-layers.js';
 import { round } from '../format.js';
 import type { Applies, Pitfall, TechniqueDefaults } from '../kb/schema.js';
 import type { Gpu, ImageModel, KnowledgeBase, LlmModel, Model, Technique, Trainer, VideoModel } from '../kb/types.js';
 import type { Family, Goal, Method, Optimizer, Precision, Quantization, Targets } from '../kb/vocabulary.js';
+import { type LinkJson, linkJson } from './card-json.js';
 import { ifPresent, type SourceJson, sourceJson } from './source-json.js';
 
 // ---------- GPUs ----------
@@ -32,10 +33,14 @@ export interface GpuJson {
   bandwidthGBs: number;
   aliases: string[];
   sharedNames?: string[];
+  /** how the cards of a node reach each other, as catalogued (absent: one card to a computer) */
+  interconnect?: Gpu['interconnect'];
   notes?: string;
   sources: SourceJson[];
   /** the memory the estimates use: what nvidia-smi reports where known */
   usableGiB: number;
+  /** the link a set of these cards is estimated over by default (a bridge's NVLink only with --interconnect nvlink); null: no set */
+  link: LinkJson | null;
   /** 'bundled' or the file that defined the entry last */
   origin?: string;
 }
@@ -59,9 +64,11 @@ export const gpuJson = (kb: KnowledgeBase, g: Gpu): GpuJson => ({
   bandwidthGBs: g.bandwidthGBs,
   aliases: [...g.aliases],
   sharedNames: g.sharedNames ? [...g.sharedNames] : undefined,
+  interconnect: g.interconnect,
   notes: g.notes,
   sources: g.sources.map(sourceJson),
   usableGiB: round(gpuMemoryGiB(g), 2),
+  link: linkJson(linkWithinNode(g)),
   origin: kb.origin[`gpus:${g.id}`],
 });
 

@@ -7,6 +7,7 @@ import { type StrategyTraits, strategyTraits } from '../estimate/parallel.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { round } from '../format.js';
 import type { Strategy } from '../kb/vocabulary.js';
+import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -20,14 +21,17 @@ export interface EstimateJson {
   technique: string;
   model: string;
   /** null without --gpu or --vram */
-  gpu: {
-    id: string | null;
-    name: string;
-    vramGiB: number;
-    tflops: number;
-    bf16: boolean;
-    assumedSpeed: boolean;
-  } | null;
+  /** the card (vramGiB: each card's) and, with several, how many where over which links */
+  gpu:
+    | ({
+        id: string | null;
+        name: string;
+        vramGiB: number;
+        tflops: number;
+        bf16: boolean;
+        assumedSpeed: boolean;
+      } & CardLinksJson)
+    | null;
   settings: SettingsJson;
   /** the trainer estimated for (null: the knowledge base names none), whether it was the family's default, and what it sets */
   trainer: {
@@ -100,6 +104,7 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
           tflops: e.card.tflops,
           bf16: e.card.bf16,
           assumedSpeed: e.card.speedFrom !== null,
+          ...cardLinksJson(e.card),
         }
       : null,
     settings: settingsJson(e.settings),

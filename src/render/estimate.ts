@@ -1,7 +1,7 @@
 // Renders an estimate as text: the memory breakdown with a bar picture against the card, time, size.
 import type { EstimateResult } from '../estimate/estimate.js';
 import { fmtMB, fmtNum, formatDuration, plural } from '../format.js';
-import { classImageTime, describeSettings, sourceLine, wrapLines } from './format.js';
+import { cardText, classImageTime, describeSettings, sourceLine, wrapLines } from './format.js';
 import { createStyle, type RenderOptions } from './style.js';
 import { renderTable } from './table.js';
 
@@ -17,7 +17,7 @@ export function renderEstimateText(e: EstimateResult, opts: RenderOptions): stri
   const style = createStyle(opts.color);
   const out: string[] = [];
   out.push(
-    `${style.heading('Estimate:')} ${e.technique.name} on ${e.model.name}${e.card ? `, ${e.card.id ? `${e.card.name}, ${fmtNum(e.card.vramGiB, 1)} GiB` : e.card.name}` : ''}`,
+    `${style.heading('Estimate:')} ${e.technique.name} on ${e.model.name}${e.card ? `, ${cardText(e.card)}` : ''}`,
   );
   out.push(`Settings  ${describeSettings(e.settings).join(', ')}`, '');
   const total = e.card ? Math.max(e.card.vramGiB, e.memory.peakGiB) : e.memory.peakGiB;

@@ -1,5 +1,6 @@
 import stringWidth from 'string-width';
 
+import type { Card } from '../estimate/card.js';
 import type { DataPlan, RecipeData } from '../estimate/data.js';
 // Settings, widths and wrapping shared by every renderer (numbers, durations and sizes: src/format.ts).
 import { METHOD_TRAITS } from '../estimate/methods.js';
@@ -220,4 +221,31 @@ export function appliesText(a: Applies): string {
   if (a.priorPreservation !== undefined)
     parts.push(a.priorPreservation ? 'prior preservation' : 'no prior preservation');
   return parts.join('; ');
+}
+
+/**
+ * The card line: "NVIDIA GeForce RTX 4090, 24 GiB" for one card (its name alone when only its
+ * memory was given); a set says how many, each card's memory and the links between them.
+ */
+export function cardText(card: Card): string {
+  if (card.cards === 1) return card.id ? `${card.name}, ${fmtNum(card.vramGiB, 1)} GiB` : card.name;
+  const where = card.nodes > 1 ? ` (${card.nodes} nodes of ${card.cards / card.nodes})` : '';
+  const what = card.id
+    ? `${card.cards} x ${card.name}${where}, ${fmtNum(card.vramGiB, 1)} GiB each`
+    : `${card.cards} cards${where} with ${fmtNum(card.vramGiB, 1)} GiB each (speed of ${card.speedFrom})`;
+  const links = [
+    card.link && `${card.link.label}${card.nodeLink ? ' within a node' : ''}`,
+    card.nodeLink && `${card.nodeLink.label} between nodes`,
+  ].filter(Boolean);
+  return links.length ? `${what}; ${links.join('; ')}` : what;
+}
+
+/** The flags that name the set beyond --gpu / --vram: --gpus, --nodes, --interconnect (none for one card). */
+export function cardSetFlags(card: Card, interconnect?: string): string[] {
+  if (card.cards === 1) return [];
+  return [
+    `--gpus ${card.cards / card.nodes}`,
+    ...(card.nodes > 1 ? [`--nodes ${card.nodes}`] : []),
+    ...(interconnect ? [`--interconnect ${interconnect}`] : []),
+  ];
 }

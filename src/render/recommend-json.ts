@@ -6,8 +6,9 @@ import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult, Suggestion } from '../engine/rank.js';
 import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
-import type { Objective } from '../kb/vocabulary.js';
+import type { Interconnect, Objective } from '../kb/vocabulary.js';
 import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
+import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
 import type { BreakdownJson } from './estimate-json.js';
@@ -22,6 +23,10 @@ export interface AnswersJson {
   vramGiB: number | null;
   timeHours: number;
   priority: Priority;
+  /** cards in all and nodes (absent: one card); the link asked for over the catalogue's (absent: the catalogue's) */
+  cards?: number;
+  nodes?: number;
+  interconnect?: Interconnect;
   resolution?: number;
   seqLen?: number;
   steps?: number;
@@ -136,7 +141,8 @@ export interface SuggestionJson {
 export interface RecommendJson {
   answers: AnswersJson;
   model: { id: string; name: string; family: RecommendResult['model']['family'] };
-  gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean };
+  /** the card (vramGiB: each card's) and, with several, how many where over which links */
+  gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean } & CardLinksJson;
   recommendation: ChoiceJson | null;
   runnerUp: ChoiceJson | null;
   /** with --trainer: the best technique it does not run, when that would rank above its best, and the trainers that run it */
@@ -171,6 +177,9 @@ const answersJson = (a: Answers): AnswersJson => ({
   vramGiB: a.vramGiB,
   timeHours: a.timeHours,
   priority: a.priority,
+  cards: a.cards,
+  nodes: a.nodes,
+  interconnect: a.interconnect,
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,
@@ -284,6 +293,7 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
       vramGiB: r3(result.card.vramGiB),
       tflops: result.card.tflops,
       assumedSpeed: result.card.speedFrom !== null,
+      ...cardLinksJson(result.card),
     },
     recommendation: result.recommendation ? choiceJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? choiceJson(result.runnerUp) : null,

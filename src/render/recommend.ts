@@ -9,6 +9,8 @@ import type { Source } from '../kb/schema.js';
 import { type DataTopic, DEFAULT_OBJECTIVE, type Operator } from '../kb/vocabulary.js';
 import { estimateFlags } from './estimate-flags.js';
 import {
+  cardSetFlags,
+  cardText,
   classImageTime,
   dataLine,
   describeSettings,
@@ -238,6 +240,7 @@ function estimateCommand(result: RecommendResult, rec: RankedTechnique | null): 
     `--technique ${rec.id}`,
     `--model ${result.model.id}`,
     card,
+    ...cardSetFlags(result.card, result.answers.interconnect),
     ...estimateFlags(rec.plan),
   ].join(' ');
 }
@@ -291,8 +294,7 @@ function sourcesText(sources: Source[]): string[] {
 }
 
 function cardLine(result: RecommendResult): string {
-  const c = result.card;
-  return c.id ? `${c.name}, ${fmtNum(c.vramGiB, 1)} GiB` : c.name;
+  return cardText(result.card);
 }
 
 /** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { detectGpus, parseNvidiaSmi } from '../../src/cli/detect-gpu.js';
+import { detectedSets } from '../../src/cli/detected-sets.js';
 import { bundledKb, runCli } from '../helpers.js';
 
 const fake = (name: string) => ({
@@ -61,7 +62,41 @@ describe('detectGpus', () => {
   });
 });
 
+describe('detectedSets', () => {
+  it('cards of one kind are one set, in the order listed; different cards are sets of their own', async () => {
+    const pair = detectedSets((await detectGpus(kb, fake('pair'))).gpus);
+    expect(pair.map((g) => [g.count, g.gpu?.id])).toEqual([[2, 'rtx-4090']]);
+    const mixed = detectedSets((await detectGpus(kb, fake('mixed'))).gpus);
+    expect(mixed.map((g) => [g.count, g.gpu?.id])).toEqual([
+      [2, 'rtx-4090'],
+      [1, 'rtx-3090'],
+    ]);
+  });
+  it('cards the catalogue does not know are told apart by name and memory', () =>
+    expect(
+      detectedSets([
+        { name: 'X', memoryMiB: 1000, gpu: null },
+        { name: 'X', memoryMiB: 2000, gpu: null },
+        { name: 'X', memoryMiB: 1000, gpu: null },
+      ]).map((g) => [g.count, g.memoryMiB]),
+    ).toEqual([
+      [2, 1000],
+      [1, 2000],
+    ]));
+});
+
 describe('gpus --detect', () => {
+  it('says how many of what it found, as --gpu takes them', async () => {
+    const pair = await runCli(['gpus', '--detect'], fake('pair'));
+    expect(pair.stdout).toMatch(/^Found 2 GPUs: 2x NVIDIA GeForce RTX 4090 \(--gpu "2x rtx-4090"\)\.\n/);
+    const one = await runCli(['gpus', '--detect'], fake('one'));
+    expect(one.stdout).toMatch(/^Found 1 GPU: NVIDIA GeForce RTX 4090 \(--gpu rtx-4090\)\.\n/);
+    const j = JSON.parse((await runCli(['gpus', '--detect', '--json'], fake('mixed'))).stdout);
+    expect(j.sets).toEqual([
+      { count: 2, name: 'NVIDIA GeForce RTX 4090', memoryMiB: 24564, id: 'rtx-4090' },
+      { count: 1, name: 'NVIDIA GeForce RTX 3090', memoryMiB: 24576, id: 'rtx-3090' },
+    ]);
+  });
   it('prints what was found', async () => {
     const r = await runCli(['gpus', '--detect'], fake('two'));
     expect(r.code).toBe(0);

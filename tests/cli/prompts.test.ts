@@ -196,6 +196,65 @@ describe('interactive recommend', () => {
     expect(two.out().stderr).toMatch(/--gpu rtx-3080-12gb/);
   });
 
+  it('several cards of one kind are offered as one set; different ones each on their own', async () => {
+    const t = fakeTerminal({ PATH: fake('pair') });
+    const done = run(
+      ['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'],
+      t.io,
+    );
+    const shown = await t.answer(/Found 2x NVIDIA GeForce RTX 4090\. Which will train\?[^]*Another GPU/, KEYS.enter);
+    expect(shown).toMatch(
+      /2x NVIDIA GeForce RTX 4090, 24 GiB each \(detected\)[^]*1x NVIDIA GeForce RTX 4090, one of them/,
+    );
+    await t.answer(/Which training objective\?/, KEYS.enter);
+    await t.answer(/How many training/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--gpu "2x rtx-4090" --time 4h/);
+    expect(t.out().stdout).toMatch(/2 x NVIDIA GeForce RTX 4090, 24 GiB each/);
+
+    const mixed = fakeTerminal({ PATH: fake('mixed') });
+    const done2 = run(
+      ['recommend', '--goal', 'task', '--model', 'qwen2.5-7b', '--time', '4h', '--priority', 'balanced'],
+      mixed.io,
+    );
+    // the set of two 4090s, one 4090, then the 3090 on its own
+    await mixed.answer(
+      /Found 2x NVIDIA GeForce RTX 4090 and NVIDIA GeForce RTX 3090\.[^]*Another GPU/,
+      KEYS.down,
+      KEYS.down,
+      KEYS.enter,
+    );
+    await mixed.answer(/Which training objective\?/, KEYS.enter);
+    await mixed.answer(/How many training/, KEYS.enter);
+    await mixed.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done2).toBe(0);
+    expect(mixed.out().stderr).toMatch(/--gpu rtx-3090 --time 4h/);
+  });
+
+  it('a count before a name several cards share stays with the card chosen', async () => {
+    const t = fakeTerminal({ PATH: '/nonexistent' });
+    const argv = [
+      'recommend',
+      '--goal',
+      'chat',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      '2x A100',
+      '--priority',
+      'quality',
+    ];
+    const done = run(argv, t.io);
+    await t.answer(/'A100' is more than one card\. Which one will train\?/, KEYS.down, KEYS.enter);
+    await t.answer(/Time budget/, ...'8h', KEYS.enter);
+    await t.answer(/Which training objective\?/, KEYS.enter);
+    await t.answer(/How many training examples\?/, KEYS.enter);
+    await t.answer(/Which trainer will you run it with\?/, KEYS.enter);
+    expect(await done).toBe(0);
+    expect(t.out().stderr).toMatch(/--gpu "2x a100-40gb" --time 8h/);
+  });
+
   it('a model by parameter count, and a time typed wrong then right', async () => {
     const t = fakeTerminal({ PATH: '/nonexistent' });
     const done = run(['recommend', '--goal', 'task', '--vram', '24', '--priority', 'balanced'], t.io);

@@ -280,10 +280,15 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       powerW: 150,
       backend: 'cuda',
       sharedNames: ['GTX 1070'],
+      interconnect: {
+        pcie: { gen: 3, lanes: 16 },
+        peerToPeer: false,
+        nvlink: { generation: 2, GBs: 50, via: 'bridge', bridgeCards: 2 },
+      },
       sources: [FULL_SOURCE],
     });
     const out = printed(gpuJson(kb, gpu));
-    expectSchemaFields(GpuSchema, gpu, withoutAdded(out, ['usableGiB', 'origin']), 'gpu');
+    expectSchemaFields(GpuSchema, gpu, withoutAdded(out, ['usableGiB', 'link', 'origin']), 'gpu');
   });
 
   it('language model', () => {

@@ -154,7 +154,17 @@ describe.each(Object.entries(SCENARIOS))('recommend: %s', (name, scenario) => {
     // the README's order, whatever order the answers were built in (the CLI's differs from answers() here)
     expect(Object.keys(json.answers).slice(0, 6)).toEqual(['goal', 'model', 'gpu', 'vramGiB', 'timeHours', 'priority']);
     expect(Object.keys(json.model)).toEqual(['id', 'name', 'family']);
-    expect(Object.keys(json.gpu)).toEqual(['id', 'name', 'vramGiB', 'tflops', 'assumedSpeed']);
+    expect(Object.keys(json.gpu)).toEqual([
+      'id',
+      'name',
+      'vramGiB',
+      'tflops',
+      'assumedSpeed',
+      'cards',
+      'nodes',
+      'link',
+      'nodeLink',
+    ]);
     expect(json.gpu.assumedSpeed).toBe(result.card.speedFrom !== null);
     for (const t of [json.recommendation, json.runnerUp].filter(Boolean)) {
       expect(Object.keys(t)).toEqual([

@@ -5,16 +5,23 @@ import { modelsOfFamily } from '../../estimate/kinds/index.js';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
 import { type Context, outputFormat } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
+import { type DetectedSet, detectedSets } from '../detected-sets.js';
 import { choiceOption, toOption } from '../options.js';
 
-function renderDetection(d: Detection): string {
+/** What nvidia-smi found: the sets of one kind, as --gpu takes them ("2x rtx-4090"), then each card. */
+function renderDetection(d: Detection, sets: DetectedSet[]): string {
   if (!d.gpus.length) return d.problem ? `No GPU found: ${d.problem}.` : 'No GPU found (no nvidia-smi on PATH).';
-  return d.gpus
+  const found = `Found ${d.gpus.length} GPU${d.gpus.length === 1 ? '' : 's'}: ${sets
     .map(
-      (g, i) =>
-        `GPU ${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB -> ${g.gpu ? `${g.gpu.id} (${g.gpu.name})` : "not in the catalogue: its memory and a typical card's speed would be used"}`,
+      (s) =>
+        `${s.count > 1 ? `${s.count}x ` : ''}${s.name}${s.gpu ? ` (--gpu ${s.count > 1 ? `"${s.count}x ${s.gpu.id}"` : s.gpu.id})` : ''}`,
     )
-    .join('\n');
+    .join(', ')}.`;
+  const each = d.gpus.map(
+    (g, i) =>
+      `GPU ${i}: ${g.name}, ${Number((g.memoryMiB / 1024).toFixed(1))} GiB -> ${g.gpu ? `${g.gpu.id} (${g.gpu.name})` : "not in the catalogue: its memory and a typical card's speed would be used"}`,
+  );
+  return [found, ...each].join('\n');
 }
 import { resolveTechnique } from '../resolve.js';
 
@@ -105,12 +112,20 @@ export function registerCatalogue(program: Command, ctx: Context): void {
       if (flags.detect) {
         const { detectGpus } = await import('../detect-gpu.js');
         const detection = await detectGpus(kb, ctx.io.env);
+        const sets = detectedSets(detection.gpus);
         if (flags.json)
           ctx.printJson({
             gpus: detection.gpus.map((g) => ({ name: g.name, memoryMiB: g.memoryMiB, id: g.gpu?.id ?? null })),
+            // the cards of one kind together, as --gpu "COUNTx ID" takes them
+            sets: sets.map((s) => ({
+              count: s.count,
+              name: s.name,
+              memoryMiB: s.memoryMiB,
+              id: s.gpu?.id ?? null,
+            })),
             problem: detection.problem,
           });
-        else ctx.print(renderDetection(detection));
+        else ctx.print(renderDetection(detection, sets));
         return;
       }
       const list = [...kb.gpus].sort((a, b) => a.vramGB - b.vramGB || a.tflops - b.tflops);

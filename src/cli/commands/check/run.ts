@@ -633,6 +633,9 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     trainer: trainer.id,
     ...(flags.gpu !== undefined ? { gpu: flags.gpu } : {}),
     ...(flags.vram !== undefined ? { vram: flags.vram } : {}),
+    ...(flags.gpus !== undefined ? { gpus: flags.gpus } : {}),
+    ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
+    ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
   };
   const settingPath = (setting: ConfigSetting): string => {
     const first = specPaths(config.options[setting])[0];

@@ -11,11 +11,14 @@ import type { KnowledgeBase, Model, Technique } from '../../../kb/types.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import { type Context, outputFormat } from '../../context.js';
 import {
+  bridgeNote,
+  type CardSetFlags,
   checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
   dataInput,
+  resolveCardSet,
   resolveGpuChoice,
   resolveModel,
   resolveTechnique,
@@ -70,12 +73,9 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   });
 }
 
-function cardFor(kb: KnowledgeBase, flags: { gpu?: string; vram?: number }): Card | null {
-  if (flags.gpu === undefined && flags.vram === undefined) return null;
-  return resolveCard(kb, {
-    gpu: flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).gpu.id : null,
-    vramGiB: flags.vram ?? null,
-  });
+function cardFor(kb: KnowledgeBase, flags: CardSetFlags): Card | null {
+  const request = resolveCardSet(kb, flags);
+  return request ? resolveCard(kb, request) : null;
 }
 
 /** Checks the flags and turns them into the estimators' request (whether a recipe exists for it is theirs to say). */
@@ -125,9 +125,10 @@ export async function runEstimate(ctx: Context, flags: EstimateFlags): Promise<v
   if (fromFiles.assumption) result.assumptions.unshift(fromFiles.assumption);
   // a name several cards answer to: which one the estimate is for, on stderr and among the assumptions
   const variant = flags.gpu !== undefined ? resolveGpuChoice(kb, flags.gpu).variantNote : null;
-  if (variant) {
-    ctx.io.stderr.write(`note: ${variant}\n`);
-    result.assumptions.push(variant);
+  for (const note of [variant, bridgeNote(kb, resolveCardSet(kb, flags))]) {
+    if (!note) continue;
+    ctx.io.stderr.write(`note: ${note}\n`);
+    result.assumptions.push(note);
   }
   if (outputFormat(flags) === 'json') ctx.printJson(estimateToJson(result));
   else {

@@ -11,13 +11,14 @@ import type { KnowledgeBase, Model } from '../../../kb/types.js';
 import { type Family, type Goal, GOAL_FAMILY, GOAL_OBJECTIVE, goalFits, GOALS } from '../../../kb/vocabulary.js';
 import { DATA_OPTIONS, RUN_KNOB_OPTIONS } from '../../options.js';
 import {
+  bridgeNote,
   checkBlockSwap,
   checkDataSize,
   checkFamilyFlags,
   checkRunRanges,
   dataInput,
   givenKnobs,
-  resolveGpu,
+  resolveCardSet,
   resolveGpuChoice,
   resolveModel,
   resolveTrainer,
@@ -33,6 +34,9 @@ export type RecommendInput = Pick<
   | 'modelParams'
   | 'gpu'
   | 'vram'
+  | 'gpus'
+  | 'nodes'
+  | 'interconnect'
   | 'time'
   | 'resolution'
   | 'frames'
@@ -66,7 +70,8 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, time, resolution, frames, seqLen, steps, trainer } = flags;
+  const { goal, model, modelParams, gpu, vram, gpus, nodes, interconnect, time } = flags;
+  const { resolution, frames, seqLen, steps, trainer } = flags;
   return {
     ...(trainer !== undefined ? { trainer } : {}),
     goal,
@@ -74,6 +79,9 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     modelParams,
     gpu,
     vram,
+    ...(gpus !== undefined ? { gpus } : {}),
+    ...(nodes !== undefined ? { nodes } : {}),
+    ...(interconnect !== undefined ? { interconnect } : {}),
     time,
     resolution,
     frames,
@@ -115,7 +123,8 @@ export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void 
     // a family flag of the other family is the error to report for it, after the questions
     if (!input.goal || goalFits(input.goal, model.family)) checkRunRanges(model, input);
   }
-  if (input.gpu !== undefined) resolveGpu(kb, input.gpu);
+  // the set's flags are checked with the card they describe (asked for when not given)
+  if (input.gpu !== undefined || input.vram !== undefined) resolveCardSet(kb, input);
 }
 
 /**
@@ -139,6 +148,7 @@ export function checkRecommendInput(
   const choice = input.gpu !== undefined ? resolveGpuChoice(kb, input.gpu) : null;
   const gpu = choice?.gpu ?? null;
   requireAnswers(input);
+  const cardSet = resolveCardSet(kb, input)!;
   const goal = input.goal;
   if (!goalFits(goal, model!.family)) {
     const kind = kindOf(model!).description;
@@ -161,6 +171,8 @@ export function checkRecommendInput(
     model: model!.id,
     gpu: gpu?.id ?? null,
     vramGiB: input.vram ?? null,
+    ...(cardSet.cards !== undefined ? { cards: cardSet.cards, nodes: cardSet.nodes } : {}),
+    ...(cardSet.interconnect !== undefined ? { interconnect: cardSet.interconnect } : {}),
     timeHours: input.time,
     priority: input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue,
     ...(input.resolution !== undefined ? { resolution: input.resolution.height, width: input.resolution.width } : {}),
@@ -177,7 +189,7 @@ export function checkRecommendInput(
     kb,
     answers,
     warnings: runRangeWarnings(model!, input, input.model === undefined),
-    notes: choice?.variantNote ? [choice.variantNote] : [],
+    notes: [choice?.variantNote ?? null, bridgeNote(kb, cardSet)].filter((n): n is string => n !== null),
   };
 }
 
@@ -197,6 +209,9 @@ export function repeatCommand(input: RecommendInput): string {
   const parts = ['finetune-advisor recommend', `--goal ${input.goal}`];
   parts.push(input.modelParams !== undefined ? `--model-params ${input.modelParams}` : `--model ${q(input.model!)}`);
   parts.push(input.gpu !== undefined ? `--gpu ${q(input.gpu)}` : `--vram ${Number(input.vram!.toFixed(2))}`);
+  if (input.gpus !== undefined) parts.push(`--gpus ${input.gpus}`);
+  if (input.nodes !== undefined) parts.push(`--nodes ${input.nodes}`);
+  if (input.interconnect !== undefined) parts.push(`--interconnect ${input.interconnect}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
   if (input.trainer !== undefined) parts.push(`--trainer ${q(input.trainer)}`);
   // the fixed settings and the data answers, as their flags (RUN_KNOB_OPTIONS and DATA_OPTIONS name them)
