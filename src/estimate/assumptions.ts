@@ -200,15 +200,13 @@ function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): 
   const offloaded = STRATEGY_TRAITS[s.strategy!].offload.parameters;
   const share = (p: string) =>
     offloaded && p === 'base weights'
-      ? `${name(p)}' ${gibText(whole(p))}: each card's ${fraction} (${gibText(whole(p) / s.cards)}) in host memory, brought in for every pass`
-      : `${name(p)}' ${gibText(whole(p))}: ${gibText(mine(p))} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
+      ? `${name(p)}' ${gib(whole(p) * GiB)}: each card's ${fraction} (${gib((whole(p) / s.cards) * GiB)}) in host memory, brought in for every pass`
+      : `${name(p)}' ${gib(whole(p) * GiB)}: ${gib(mine(p) * GiB)} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
   const held = sharded.length
-    ? `each card holds ${gibText(memory.peakGiB)} (${sharded.map(share).join('; ')})`
-    : `each card holds ${gibText(memory.peakGiB)}, everything replicated`;
+    ? `each card holds ${gib(memory.peakGiB * GiB)} (${sharded.map(share).join('; ')})`
+    : `each card holds ${gib(memory.peakGiB * GiB)}, everything replicated`;
   return { single: single.peakGiB, held };
 }
-
-const gibText = (n: number) => `${n.toFixed(1)} GiB`;
 
 /** A quantized base as the answer names it. */
 const QUANTIZED_BASE_NAMES = { fp8: 'FP8 (8-bit)', int8: 'INT8 (8-bit)', nf4: 'NF4 (4-bit)' } as const;
@@ -229,10 +227,10 @@ export function describeStrategy(
   const { single, held } = cardShares(model, s, memory);
   const nodes = card?.nodes ?? 1;
   const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
-  const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gibText(single)}; ${held}`];
+  const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gib(single * GiB)}; ${held}`];
   if (memory.hostGiB > 0)
     out.push(
-      `offload: ${gibText(memory.hostGiB / nodes)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)`,
+      `offload: ${gib((memory.hostGiB / nodes) * GiB)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)`,
     );
   const c = step?.communication;
   if (c)
@@ -257,10 +255,10 @@ export function strategyWhy(
   if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return null;
   const { single, held } = cardShares(model, s, memory);
   if (single <= limitGiB && s.strategy === 'ddp')
-    return `${STRATEGY_NAMES.ddp}: the run fits one card (${gibText(single)} of ${gibText(limitGiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
+    return `${STRATEGY_NAMES.ddp}: the run fits one card (${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
   const need =
     single > limitGiB
-      ? `one card would need ${gibText(single)} of ${gibText(limitGiB)} usable`
-      : `one card would hold ${gibText(single)}`;
+      ? `one card would need ${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable`
+      : `one card would hold ${gib(single * GiB)}`;
   return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
 }
