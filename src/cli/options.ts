@@ -4,6 +4,7 @@
 // the name commander uses.
 import { type Command, Option } from 'commander';
 
+import { groupThousands } from '../format.js';
 import {
   ATTENTIONS,
   INTERCONNECTS,
@@ -102,9 +103,9 @@ export const CARD_OPTIONS = {
   } satisfies OptionSpec<number>,
   gpus: {
     flags: '--gpus <n>',
-    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (GB200 NVL72's NVLink domain); with --nodes, per node, ${CARDS_MAX.toLocaleString('en-US')} in all at most (the H100s Llama 3 405B trained on)`,
+    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (GB200 NVL72's NVLink domain); with --nodes, per node, ${groupThousands(CARDS_MAX)} in all at most (the H100s Llama 3 405B trained on)`,
     parse: positiveInt(
-      `a number of cards in a node (more cards: --nodes, up to ${CARDS_MAX.toLocaleString('en-US')} in all)`,
+      `a number of cards in a node (more cards: --nodes, up to ${groupThousands(CARDS_MAX)} in all)`,
       1,
       CARDS_PER_NODE_MAX,
     ),

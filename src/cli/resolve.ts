@@ -5,6 +5,7 @@ import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
+import { groupThousands } from '../format.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family, Interconnect, Objective, Targets } from '../kb/vocabulary.js';
@@ -196,7 +197,7 @@ export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequ
   const cards = perNode * nodes;
   if (cards > CARDS_MAX)
     throw new UsageError(
-      `--gpus ${perNode} x --nodes ${nodes} is ${cards.toLocaleString('en-US')} cards: allowed 1 to ${CARDS_MAX.toLocaleString('en-US')} in all.`,
+      `--gpus ${perNode} x --nodes ${nodes} is ${groupThousands(cards)} cards: allowed 1 to ${groupThousands(CARDS_MAX)} in all.`,
     );
   if (gpu && cards > 1 && !gpu.interconnect) {
     const flag = flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`;
