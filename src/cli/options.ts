@@ -7,6 +7,7 @@ import { type Command, Option } from 'commander';
 import { groupThousands } from '../format.js';
 import {
   ATTENTIONS,
+  BASE_DTYPES,
   INTERCONNECTS,
   LOSSES,
   OBJECTIVES,
@@ -255,6 +256,11 @@ export const TRAINER_OPTIONS = {
     '--save-precision <dtype>',
     "the dtype the adapter or checkpoint is saved in (default: the trainer's, else the trained weights')",
     SAVE_PRECISIONS,
+  ),
+  baseDtype: choiceOption(
+    '--base-dtype <dtype>',
+    'the dtype the frozen base is loaded in (adapters; default: the compute dtype, as trainers cast it; a script passing no dtype to Transformers before v5 loads fp32)',
+    BASE_DTYPES,
   ),
   loss: choiceOption(
     '--loss <kind>',

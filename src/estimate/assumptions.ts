@@ -14,6 +14,7 @@ import {
   GiB,
   type MemoryEstimate,
   referenceCopyBytes,
+  unquantizedBaseBytes,
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
@@ -56,7 +57,7 @@ export function describeAssumptions(
   );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(
-      `frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : hasMasterCopy(s.precision) ? 'in half precision with fp32 master copies in the optimizer' : 'in fp32'}`,
+      `frozen base in ${frozenBaseText(s)}; trained parameters ${isHalf(s.precision) ? 'in half precision' : hasMasterCopy(s.precision) ? 'in half precision with fp32 master copies in the optimizer' : 'in fp32'}`,
     );
   } else if (isMixed(s.precision)) {
     out.push(
@@ -261,4 +262,14 @@ export function strategyWhy(
       ? `one card would need ${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable`
       : `one card would hold ${gib(single * GiB)}`;
   return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
+}
+
+/** The frozen base's storage as the memory counts it: quantized linear layers, and the rest in the dtype held (unquantizedBaseBytes). */
+function frozenBaseText(s: TrainingSettings): string {
+  const rest = unquantizedBaseBytes(s) === 4 ? 'fp32' : '16-bit';
+  // DeepSpeed's engine casts what was loaded in fp32 (unquantizedBaseBytes)
+  const cast = s.baseDtype === 'fp32' && rest !== 'fp32' ? ', cast from the fp32 it was loaded in by DeepSpeed' : '';
+  const loaded = s.baseDtype === 'fp32' && rest === 'fp32' ? ' as loaded (--base-dtype)' : '';
+  if (s.quantize !== 'none') return `${s.quantize} (linear layers; the rest in ${rest}${loaded}${cast})`;
+  return `${rest}${loaded}${cast}`;
 }

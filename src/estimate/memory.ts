@@ -87,8 +87,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   } else {
     const quantized = quantizedParams(net, s);
     baseBytes =
-      quantized * frozenWeightBytes(s.precision, s.quantize) +
-      (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
+      quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * unquantizedBaseBytes(s);
     // swapped blocks wait in host memory: the GPU holds the others (swappedBaseShare)
     baseBytes *= 1 - swappedBaseShare(model, s);
     // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
@@ -111,7 +110,11 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       const w = method.trainsEveryWeight ? 4 : trainedWeightBytes(s.precision);
       hostBytes += trainable * (w + 4 + optimizerBytes(s.optimizer, s.precision, net.width));
       optBytes = 0;
-      gradBytes = trainable * 2; // the 16-bit gradients, streamed to the host as the backward makes them
+      // the gradients leave for the host as the backward reduces them: FSDP's CPUOffload
+      // (offload_params=True) "offloads gradients to CPU as well" (PyTorch FSDP docs), DeepSpeed's
+      // offload_optimizer copies each reduced partition into the host's fp32 gradients; the card
+      // keeps only the gathered unit's gradient until its reduce-scatter (gathered parameters)
+      gradBytes = 0;
       if (method.trainsEveryWeight)
         baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
       else trainableBytes = trainable * 2;
@@ -205,10 +208,23 @@ export function heldWeightBytes(model: Model, s: TrainingSettings): number {
   const net = kindOf(model).baseNetwork(model);
   if (METHOD_TRAITS[s.method].trainsEveryWeight) return net.params * moduleWeightBytes(s.precision);
   const quantized = quantizedParams(net, s);
-  return (
-    quantized * frozenWeightBytes(s.precision, s.quantize) +
-    (net.params - quantized) * frozenWeightBytes(s.precision, 'none')
-  );
+  return quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * unquantizedBaseBytes(s);
+}
+
+/**
+ * Bytes per weight of the frozen base's unquantized weights as the run stores them: the compute
+ * dtype the trainers cast them to, or the dtype they were loaded in (--base-dtype). DeepSpeed's
+ * fp16 and bf16 engines cast every parameter to the compute dtype whatever it was loaded in
+ * (deepspeed/runtime/engine.py _configure_distributed_model -> _cast_module_mixed_precision,
+ * "Cast params to param_dtype"); FSDP keeps the shards in the loaded dtype and casts only what it
+ * gathers (MixedPrecision param_dtype: "outside forward and backward, the sharded parameters are
+ * kept in full precision", PyTorch FSDP docs).
+ */
+export function unquantizedBaseBytes(s: TrainingSettings): number {
+  const computeBytes = frozenWeightBytes(s.precision, 'none');
+  if (s.baseDtype === null) return computeBytes;
+  if (strategyTraits(s.strategy, s.cards)?.engine === 'deepspeed' && s.precision !== 'fp32') return computeBytes;
+  return s.baseDtype === 'fp32' ? 4 : 2;
 }
 
 /**

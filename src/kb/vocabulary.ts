@@ -70,6 +70,8 @@ export const STRATEGIES = [
   'fsdp-qlora-offload',
 ] as const;
 export const SAVE_PRECISIONS = ['fp16', 'bf16', 'fp32'] as const;
+/** the dtype a frozen base is loaded in (--base-dtype), when not the compute dtype scripts cast it to */
+export const BASE_DTYPES = ['fp32', 'bf16', 'fp16'] as const;
 /** memory savers a trainer offers (trainers.yaml): fused/chunked loss kernels, a low-bit base, offloading */
 export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offload', 'activation-offloading'] as const;
 
@@ -192,6 +194,7 @@ export type Attention = (typeof ATTENTIONS)[number];
 export type Checkpointing = (typeof CHECKPOINTING)[number];
 export type Strategy = (typeof STRATEGIES)[number];
 export type SavePrecision = (typeof SAVE_PRECISIONS)[number];
+export type BaseDtype = (typeof BASE_DTYPES)[number];
 export type Saver = (typeof SAVERS)[number];
 export type Operator = (typeof OPERATORS)[number];
 export type DataTopic = (typeof DATA_TOPICS)[number];

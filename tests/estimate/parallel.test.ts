@@ -133,3 +133,37 @@ describe('the planner takes the cheapest strategy that fits', () => {
     expect(mem.hostGiB * GiB).toBeGreaterThan(m.params * 12);
   });
 });
+
+describe('a frozen base loaded in fp32 (--base-dtype fp32), per engine', () => {
+  // PEFT's examples/sft loads the base in fp32 when it is not quantized; FSDP keeps the shards in
+  // the dtype loaded (MixedPrecision casts what it gathers), DeepSpeed's bf16 engine casts them
+  const m = model('llama-3.1-8b');
+  const base = (strategy: Strategy | null, n: number, baseDtype: 'fp32' | null) =>
+    part(m, { ...settings('lora', m.id, { baseDtype }), cards: n, strategy }, 'base weights');
+  it('one card: 4 bytes a weight instead of 2', () =>
+    expect(base(null, 1, 'fp32') / base(null, 1, null)).toBeCloseTo(2, 5));
+  it('FSDP: the fp32 shards, 1/N each', () =>
+    expect(base('fsdp', 8, 'fp32')).toBeCloseTo(base(null, 1, 'fp32') / 8, 0));
+  it('DeepSpeed ZeRO-3: cast to bf16, as without the flag', () =>
+    expect(base('zero3', 8, 'fp32')).toBeCloseTo(base('zero3', 8, null), 0));
+  it('the gathered unit is in the compute dtype under FSDP whatever the shards hold', () => {
+    const gathered = (baseDtype: 'fp32' | null) =>
+      part(m, { ...settings('lora', m.id, { baseDtype }), cards: 8, strategy: 'fsdp' }, 'gathered parameters');
+    expect(gathered('fp32')).toBeCloseTo(gathered(null), 0);
+  });
+});
+
+describe('offload keeps no gradient partition on the card (FSDP CPUOffload, DeepSpeed offload_optimizer)', () => {
+  const m = model('llama-3.1-8b');
+  it.each(['fsdp-offload', 'zero3-offload'] as const)(
+    '%s: full fine-tune, gradients 0 beside the gathered unit',
+    (strategy) => {
+      const s = { ...settings('full-finetune', m.id, { precision: 'bf16' }), cards: 2, strategy };
+      expect(part(m, s, 'gradients')).toBe(0);
+      // the unit's full gradient before its reduce-scatter is in the gathered part: parameters, the prefetched block and that gradient
+      expect(part(m, s, 'gathered parameters')).toBeGreaterThan(0);
+      // and without offload the gradient shard is there
+      expect(part(m, { ...s, strategy: 'fsdp' }, 'gradients')).toBeCloseTo((m.params * 2) / 2, -8);
+    },
+  );
+});
