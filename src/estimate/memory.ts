@@ -11,7 +11,7 @@ import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
-import { HOST_BUFFER_FACTOR, strategyTraits } from './parallel.js';
+import { DEEPSPEED_MAX_LIVE_PARAMETERS, HOST_BUFFER_FACTOR, strategyTraits } from './parallel.js';
 import { trainableParams } from './parameters.js';
 import {
   autocastCopyBytes,
@@ -147,8 +147,12 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       // unit in 16 bits (quantizers replace linear layers only)
       const blockBytes = method.trainsEveryWeight ? 2 : frozenWeightBytes(s.precision, s.quantize);
       const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
-      gathered =
-        net.shardUnit * unitBytes + net.blockParams * blockBytes + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
+      const units = net.shardUnit * unitBytes + net.blockParams * blockBytes;
+      // DeepSpeed leaves what it gathered resident up to stage3_max_live_parameters when it is
+      // reused within stage3_max_reuse_distance: the backward starts with the blocks the forward
+      // ended with, so they stay (elements of 16 bits, a 4-bit base packed in its storage dtype too)
+      const live = strategy.engine === 'deepspeed' ? Math.min(DEEPSPEED_MAX_LIVE_PARAMETERS * 2, baseBytes) : 0;
+      gathered = Math.max(units, live) + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
       if (strategy.offload.parameters) {
         hostBytes += baseBytes;
         baseBytes = 0;

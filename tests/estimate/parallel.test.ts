@@ -167,3 +167,19 @@ describe('offload keeps no gradient partition on the card (FSDP CPUOffload, Deep
     },
   );
 });
+
+describe('DeepSpeed ZeRO-3 keeps up to stage3_max_live_parameters gathered (1e9 elements)', () => {
+  const gathered = (mid: string, strategy: Strategy) => {
+    const s = { ...settings('lora', mid, {}), cards: 2, strategy };
+    return part(model(mid), s, 'gathered parameters');
+  };
+  it('a 7-8B model: its blocks are smaller, so the live parameters set it (2 GB of 16-bit elements)', () => {
+    expect(gathered('llama-3.1-8b', 'zero3')).toBeCloseTo(2e9, -7);
+    // FSDP frees each unit after use: two blocks, less than that
+    expect(gathered('llama-3.1-8b', 'fsdp')).toBeLessThan(1.5e9);
+  });
+  it('never more than the whole model holds', () => {
+    const m = model('llama-3.2-1b');
+    expect(gathered(m.id, 'zero3')).toBeLessThanOrEqual(m.params * 2 * 1.0001);
+  });
+});
