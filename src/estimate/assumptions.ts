@@ -79,7 +79,7 @@ export function describeAssumptions(
     out.push(
       s.precision === 'fp32'
         ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${matmulTflops(card, s.precision)} TFLOPS; PyTorch keeps TF32 off for matmuls)`
-        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${matmulTflops(card, s.precision)} TFLOPS${card.sustainedTflops ? `, of a ${card.tflops} peak` : ''})`,
+        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${matmulTflops(card, s.precision)} TFLOPS${sustainedOfPeak(card)})`,
     );
     if (!card.bf16 && s.precision.includes('bf16'))
       out.push(
@@ -272,4 +272,15 @@ function frozenBaseText(s: TrainingSettings): string {
   const loaded = s.baseDtype === 'fp32' && rest === 'fp32' ? ' as loaded (--base-dtype)' : '';
   if (s.quantize !== 'none') return `${s.quantize} (linear layers; the rest in ${rest}${loaded}${cast})`;
   return `${rest}${loaded}${cast}`;
+}
+
+/**
+ * How a measured matmul rate stands to the datasheet's: a share of the peak, or above it where
+ * the card boosts past its rated clock (the RTX 4090's 165.7 measured against 165.2 at 2.52 GHz).
+ */
+function sustainedOfPeak(card: GpuPerf): string {
+  if (!card.sustainedTflops) return '';
+  return card.sustainedTflops > card.tflops
+    ? `, measured; the datasheet's ${card.tflops} is at the rated boost clock`
+    : `, of a ${card.tflops} peak`;
 }

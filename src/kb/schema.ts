@@ -686,6 +686,14 @@ const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });
 
 // What a trainer does by default that changes memory and speed, and the savers it offers; a field
 // its source does not show is left out (the run keeps the technique's recipe there).
+
+/** run settings a trainer takes unless a flag or its file says otherwise */
+const TrainerDefaultsSchema = z.strictObject({
+  precision: z.enum(PRECISIONS).optional(),
+  quantize: z.enum(QUANTIZATIONS).optional(),
+  /** latents and text embeddings cached (image models) */
+  cache: z.boolean().optional(),
+});
 export const TrainerSchema = z.strictObject({
   id,
   name: text,
@@ -705,15 +713,14 @@ export const TrainerSchema = z.strictObject({
   gradientCheckpointing: z.enum(CHECKPOINTING).optional(),
   /** the precision it saves adapters and checkpoints in by default */
   savePrecision: z.enum(SAVE_PRECISIONS).optional(),
-  /** run settings it applies unless told otherwise */
-  defaults: z
-    .strictObject({
-      precision: z.enum(PRECISIONS).optional(),
-      quantize: z.enum(QUANTIZATIONS).optional(),
-      /** latents and text embeddings cached (image models) */
-      cache: z.boolean().optional(),
-    })
-    .optional(),
+  /** run settings it applies unless told otherwise, as its own runs and examples keep them */
+  defaults: TrainerDefaultsSchema.optional(),
+  /**
+   * what its code falls back to for a key a config file leaves out, where its examples and the
+   * advice set another (ai-toolkit's train.dtype: fp32, while every example writes bf16): read by
+   * `check` for a file without the key, never applied to a planned run
+   */
+  unsetDefaults: TrainerDefaultsSchema.optional(),
   /** the memory savers it offers */
   savers: z.array(z.enum(SAVERS)).default([]),
   /**

@@ -342,6 +342,40 @@ describe('check', () => {
   });
 });
 
+describe("a trainer's fallback for a key left out, apart from what its runs set (ai-toolkit's train.dtype)", () => {
+  const example = join(__dirname, '../fixtures/trainer-examples/ai-toolkit/train_lora_flux_24gb.yaml');
+  it("the flagship FLUX example: bf16 as written, and `quantize: true` alone is the fp8 base (qtype's default qfloat8)", async () => {
+    const read = (await json(['check', example, '--gpu', 'rtx-4090'])) as Json & { warnings: string[] };
+    expect(read.settings.precision).toBe('mixed-bf16');
+    expect(read.settings.quantize).toBe('fp8');
+    expect(read.warnings).toEqual([]);
+  });
+  it('the same file without train.dtype: fp32, as TrainConfig falls back to, said in a note', async () => {
+    const copy = join(tmp(), 'job.yaml');
+    writeFileSync(copy, readFileSync(example, 'utf8').replace(/^ *dtype: bf16.*\n/m, ''));
+    const read = (await json(['check', copy, '--gpu', 'rtx-4090'])) as Json & { notes: string[] };
+    expect(read.settings.precision).toBe('fp32');
+    expect(read.notes.join('\n')).toMatch(
+      /config\.process\.0\.train\.dtype is not set: ostris ai-toolkit falls back to fp32/,
+    );
+  });
+  it("a planned run with --trainer ai-toolkit is its examples' bf16, not the fallback", async () => {
+    const r = await runCli([
+      'estimate',
+      '--technique',
+      'lora',
+      '--model',
+      'flux-dev',
+      '--gpu',
+      'rtx-4090',
+      '--trainer',
+      'ai-toolkit',
+      '--json',
+    ]);
+    expect(JSON.parse(r.stdout).settings.precision).toBe('mixed-bf16');
+  });
+});
+
 describe('check: files handled safely (exit 1, file:line:column, nothing run or written)', () => {
   const BAD = join(__dirname, '../fixtures/bad-kb');
   const hostile: Array<[string, RegExp]> = [

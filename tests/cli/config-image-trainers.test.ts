@@ -103,7 +103,8 @@ describe('config --trainer ai-toolkit', () => {
     expect(doc.config.process[0]).toEqual({
       type: 'sd_trainer',
       training_folder: 'output',
-      model: { name_or_path: 'black-forest-labs/FLUX.1-dev', arch: 'flux', quantize: true, qtype: 'qfloat8' },
+      // qtype left to its default, qfloat8, as the examples do
+      model: { name_or_path: 'black-forest-labs/FLUX.1-dev', arch: 'flux', quantize: true },
       network: { type: 'lora', linear: s.rank, linear_alpha: s.rank },
       train: {
         disable_sampling: true,

@@ -672,6 +672,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       );
     }
   }
+  // a key the file leaves out takes what the trainer's code falls back to where that is not what its
+  // runs use (ai-toolkit's train.dtype: fp32), said, since the advice and the examples set it
+  for (const [setting, value] of Object.entries(trainer.unsetDefaults ?? {}) as Array<[ConfigSetting, unknown]>) {
+    const flag = SETTING_FLAGS[setting] ?? (setting === 'cache' ? 'cache' : undefined);
+    if (
+      flag === undefined ||
+      settings[setting] !== undefined ||
+      (eflags as Record<string, unknown>)[flag] !== undefined
+    )
+      continue;
+    (eflags as Record<string, unknown>)[flag] = value;
+    notes.push(`${settingPath(setting)} is not set: ${trainer.name} falls back to ${String(value)} for it`);
+  }
   // epochs: the steps follow from the dataset's size, which the file does not hold; the trainers'
   // step options override their epoch options, so epochs count only when no steps are given
   const data = {
