@@ -321,8 +321,9 @@ describe('config --trainer onetrainer', () => {
       gradient_accumulation_steps: s.gradAccum,
       // a number, which from_dict makes the string field it is (str(data[name]))
       resolution: 1024,
-      train_dtype: 'FLOAT_16',
-      unet: { weight_dtype: 'FLOAT_16', gradient_checkpointing: s.gradientCheckpointing },
+      // the recipe's bf16 (the SDXL presets leave train_dtype at its FLOAT_16 fallback: unsetDefaults)
+      train_dtype: 'BFLOAT_16',
+      unet: { weight_dtype: 'BFLOAT_16', gradient_checkpointing: s.gradientCheckpointing },
       optimizer: { optimizer: 'ADAMW_8BIT' },
       latent_caching: true,
       text_encoder: { train: false },
