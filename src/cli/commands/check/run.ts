@@ -683,7 +683,16 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     )
       continue;
     (eflags as Record<string, unknown>)[flag] = value;
-    notes.push(`${settingPath(setting)} is not set: ${trainer.name} falls back to ${String(value)} for it`);
+    // the value as the trainer writes it where its table maps one (OneTrainer's FLOAT_16)
+    const spec = config.options[setting];
+    const table = spec && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+    const path = settingPath(setting);
+    const own =
+      (table.values as Record<string, unknown> | undefined)?.[String(value)] ??
+      (table.sets as Record<string, Record<string, unknown>> | undefined)?.[String(value)]?.[path];
+    const shown =
+      own !== undefined && String(own) !== String(value) ? `${String(own)} (${String(value)})` : String(value);
+    notes.push(`${path} is not set: ${trainer.name} falls back to ${shown} for it`);
   }
   // epochs: the steps follow from the dataset's size, which the file does not hold; the trainers'
   // step options override their epoch options, so epochs count only when no steps are given
