@@ -189,7 +189,7 @@ describe('config --trainer diffusers (train.sh)', () => {
     expect(launchArgs(sdxl.files[0]!.text).flags).toMatchObject({ optimizer: 'prodigy' });
   });
 
-  it("textual inversion: the README's run (textual_inversion.py, --learnable_property object, --scale_lr), the token as placeholder, no FLUX", async () => {
+  it("textual inversion: the README's run (textual_inversion.py, --learnable_property object) at the rate its --scale_lr steps with, the token as placeholder, no FLUX", async () => {
     const c = await configJson([
       '--trainer',
       'diffusers',
@@ -210,9 +210,11 @@ describe('config --trainer diffusers (train.sh)', () => {
       initializer_token: 'dog',
       num_vectors: String(c.settings.virtualTokens),
       learnable_property: 'object',
-      scale_lr: true,
-      learning_rate: String(c.settings.learningRate),
+      // the README's 5e-4 x batch 1 x accumulation 4 (its --scale_lr), written as stepped
+      learning_rate: '0.002',
     });
+    expect(flags.scale_lr).toBeUndefined();
+    expect(c.settings.learningRate).toBe(2e-3);
     // the DreamBooth scripts' flags are not the textual-inversion scripts'
     for (const f of ['instance_prompt', 'instance_data_dir', 'with_prior_preservation', 'train_text_encoder'])
       expect(flags[f], f).toBeUndefined();
