@@ -2,8 +2,6 @@
 // commands receive, inferred from the options they take (commander gives each option's value under
 // the camelCase name of its long flag; `--no-color` gives `color`). A test checks every key is
 // the name commander uses.
-import { type Command, Option } from 'commander';
-
 import { groupThousands } from '../format.js';
 import {
   ATTENTIONS,
@@ -55,25 +53,6 @@ export function choiceOption<const V extends readonly string[]>(
   values: V,
 ): OptionSpec<V[number]> {
   return { flags, description, choices: values, parse: choiceParser(values) };
-}
-
-/** One option as commander's Option. */
-export function toOption(spec: OptionSpec<unknown>): Option {
-  const option = new Option(spec.flags, spec.description);
-  if (spec.choices) option.choices([...spec.choices]);
-  if (spec.parse) option.argParser(spec.parse as (text: string, previous: unknown) => unknown);
-  if (spec.conflicts) option.conflicts(spec.conflicts);
-  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
-  return option;
-}
-
-/** Adds a table's options to a command, in the table's order. */
-export function addOptions(cmd: Command, table: OptionTable): Command {
-  for (const spec of Object.values(table)) {
-    cmd.addOption(toOption(spec));
-    if (spec.negation) cmd.addOption(new Option(spec.flags.replace(/^--/, '--no-'), spec.negation));
-  }
-  return cmd;
 }
 
 /**
