@@ -360,18 +360,9 @@ describe("a trainer's fallback for a key left out, apart from what its runs set 
     );
   });
   it("a planned run with --trainer ai-toolkit is its examples' bf16, not the fallback", async () => {
-    const r = await runCli([
-      'estimate',
-      '--technique',
-      'lora',
-      '--model',
-      'flux-dev',
-      '--gpu',
-      'rtx-4090',
-      '--trainer',
-      'ai-toolkit',
-      '--json',
-    ]);
+    const r = await runCli(
+      splitFlags('estimate --technique lora --model flux-dev --gpu rtx-4090 --trainer ai-toolkit --json'),
+    );
     expect(JSON.parse(r.stdout).settings.precision).toBe('mixed-bf16');
   });
 });
