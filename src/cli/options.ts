@@ -100,6 +100,12 @@ export const CARD_OPTIONS = {
     "the link between a node's cards over the catalogue's: nvlink (an NVLink bridge fitted, e.g. two RTX 3090s) or pcie",
     INTERCONNECTS,
   ),
+  hostRam: {
+    flags: '--host-ram <gb>',
+    description:
+      "host memory of each node in GB, where CPU offload keeps the optimizer states and parameters (default: twice the node's card memory, a sizing rule of thumb)",
+    parse: parsePositive('the host memory in GB', 1, 1048576),
+  } satisfies OptionSpec<number>,
 };
 
 /**

@@ -157,6 +157,8 @@ export interface CardSetFlags {
   gpus?: number;
   nodes?: number;
   interconnect?: Interconnect;
+  /** host memory per node in GB (offload) */
+  hostRam?: number;
 }
 
 /** What the set flags are called when given, for the message that they need a card. */
@@ -165,6 +167,7 @@ function setFlagsGiven(flags: CardSetFlags): string[] {
     flags.gpus !== undefined && '--gpus',
     flags.nodes !== undefined && '--nodes',
     flags.interconnect !== undefined && '--interconnect',
+    flags.hostRam !== undefined && '--host-ram',
   ].filter((f): f is string => typeof f === 'string');
 }
 
@@ -227,11 +230,17 @@ export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequ
         );
     }
   }
+  // offload is a strategy of several cards (src/estimate/parallel.ts): one card keeps nothing there
+  if (flags.hostRam !== undefined && cards === 1)
+    throw new UsageError(
+      '--host-ram is the host memory CPU offload keeps the states of several cards in: it needs 2 or more cards (--gpus 2).',
+    );
   return {
     gpu: gpu?.id ?? null,
     vramGiB: flags.vram ?? null,
     ...(cards > 1 ? { cards, nodes } : {}),
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
+    ...(flags.hostRam !== undefined ? { hostGiB: flags.hostRam } : {}),
   };
 }
 

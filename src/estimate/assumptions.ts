@@ -2,7 +2,7 @@
 import type { Model, Trainer } from '../kb/types.js';
 import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
-import { cardSetAssumptions } from './card.js';
+import { cardSetAssumptions, hostMemoryOf } from './card.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
@@ -222,17 +222,23 @@ export function describeStrategy(
   s: TrainingSettings,
   memory: MemoryEstimate,
   step: StepTime | null,
-  card: Pick<Card, 'nodes'> | null,
+  card: Pick<Card, 'nodes' | 'cards' | 'vramGiB' | 'hostGiB'> | null,
 ): string[] {
   if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return [];
   const { single, held } = cardShares(model, s, memory);
   const nodes = card?.nodes ?? 1;
   const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
   const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gib(single * GiB)}; ${held}`];
-  if (memory.hostGiB > 0)
+  if (memory.hostGiB > 0) {
+    const need = memory.hostGiB / nodes;
+    const host = card ? hostMemoryOf(card) : null;
+    const has = host
+      ? `; the node has ${gib(host.gib * GiB)}${host.given ? ' (--host-ram)' : ", taken as twice its cards' memory (--host-ram GB to give yours)"}${need > host.gib ? ': NOT ENOUGH, the run cannot offload there' : ''}`
+      : '';
     out.push(
-      `offload: ${gib((memory.hostGiB / nodes) * GiB)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)`,
+      `offload: ${gib(need * GiB)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)${has}`,
     );
+  }
   const c = step?.communication;
   if (c)
     out.push(

@@ -3,7 +3,7 @@
 import type { Model } from '../kb/types.js';
 import type { Saver as TrainerSaver } from '../kb/vocabulary.js';
 import { backendOf, BACKENDS } from './backend.js';
-import type { Card } from './card.js';
+import { type Card, hostMemoryOf } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
@@ -178,7 +178,8 @@ export const SAVERS: readonly Saver[] = [
     id: 'offload',
     label: 'optimizer states and parameters offloaded to host memory',
     changes: ['strategy'],
-    apply: (s) => {
+    // only where each node's host memory holds what its cards offload (hostMemoryOf)
+    apply: (s, card, _offers, { model }) => {
       if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
       const strategy =
         s.strategy === 'fsdp-qlora'
@@ -186,7 +187,8 @@ export const SAVERS: readonly Saver[] = [
           : s.strategy.startsWith('fsdp')
             ? 'fsdp-offload'
             : 'zero3-offload';
-      return { ...s, strategy };
+      const next = { ...s, strategy } as const;
+      return hostFits(estimateMemory(model, next), card) ? next : null;
     },
   },
 ];
@@ -195,6 +197,11 @@ export const SAVERS: readonly Saver[] = [
 export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
   SAVERS.filter((s) => s.changes.includes('strategy')).map((s) => s.id),
 );
+
+/** Whether each node's host memory holds the states its cards offload (none offloaded: it does). */
+export function hostFits(memory: Pick<MemoryEstimate, 'hostGiB'>, card: Card): boolean {
+  return memory.hostGiB / card.nodes <= hostMemoryOf(card).gib;
+}
 
 const shardsParameters = (s: TrainingSettings) =>
   s.cards > 1 && s.strategy !== null && STRATEGY_TRAITS[s.strategy].shards.parameters;
@@ -299,7 +306,7 @@ export function fitWithSavers(
     ladder.push({ saver: saver.id, peakGiB: run.memory.peakGiB });
   }
   return {
-    fits: run.memory.peakGiB <= limitGiB,
+    fits: run.memory.peakGiB <= limitGiB && hostFits(run.memory, card),
     limitGiB,
     savers: used.map((s) => s.id),
     saverLabels: used.map((s) => s.label),

@@ -27,6 +27,8 @@ export interface AnswersJson {
   cards?: number;
   nodes?: number;
   interconnect?: Interconnect;
+  /** host memory of each node the user gave (--host-ram), GiB */
+  hostGiB?: number;
   resolution?: number;
   seqLen?: number;
   steps?: number;
@@ -180,6 +182,7 @@ const answersJson = (a: Answers): AnswersJson => ({
   cards: a.cards,
   nodes: a.nodes,
   interconnect: a.interconnect,
+  hostGiB: a.hostGiB,
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,

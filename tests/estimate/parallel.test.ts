@@ -2,7 +2,8 @@
 // published arithmetic of ZeRO (arXiv 1910.02054) and the planner's choice of the cheapest one.
 import { describe, expect, it } from 'vitest';
 
-import { cardFromGpu } from '../../src/estimate/card.js';
+import { cardFromGpu, hostMemoryOf } from '../../src/estimate/card.js';
+import { hostFits } from '../../src/estimate/fit.js';
 import { estimateMemory, GiB } from '../../src/estimate/memory.js';
 import { ringBytes, STRATEGY_TRAITS } from '../../src/estimate/parallel.js';
 import { planRun } from '../../src/estimate/plan.js';
@@ -181,5 +182,32 @@ describe('DeepSpeed ZeRO-3 keeps up to stage3_max_live_parameters gathered (1e9 
   it('never more than the whole model holds', () => {
     const m = model('llama-3.2-1b');
     expect(gathered(m.id, 'zero3')).toBeLessThanOrEqual(m.params * 2 * 1.0001);
+  });
+});
+
+describe('offload only where the host memory holds it (--host-ram, else twice the cards memory)', () => {
+  const card = (hostGiB?: number) => ({
+    ...cards('rtx-3090', 2, 31.5),
+    ...(hostGiB !== undefined ? { hostGiB } : {}),
+  });
+  const plan = (hostGiB?: number) =>
+    planRun(technique('full-finetune'), model('llama-3.1-70b'), card(hostGiB), { overrides: {} })!;
+  it('70B full fine-tune on two 24 GB cards: the ~1.2 TB it would offload is not in a 48 GB-card desktop', () => {
+    expect(hostMemoryOf(card())).toEqual({ gib: 2 * 2 * card().vramGiB, given: false });
+    const p = plan();
+    expect(p.fit.savers).not.toContain('offload');
+    expect(p.fit.fits).toBe(false);
+  });
+  it('with --host-ram enough for it, offload is taken and the run fits the cards', () => {
+    const p = plan(2048);
+    expect(p.fit.savers).toContain('offload');
+    expect(p.fit.fits).toBe(true);
+    expect(p.run.memory.hostGiB).toBeGreaterThan(1000);
+    expect(p.run.memory.hostGiB).toBeLessThanOrEqual(2048);
+  });
+  it('hostFits reads per node', () => {
+    const two = { ...cards('h100-sxm', 16, 450), nodes: 2, hostGiB: 100 };
+    expect(hostFits({ hostGiB: 200 }, two)).toBe(true);
+    expect(hostFits({ hostGiB: 201 }, two)).toBe(false);
   });
 });
