@@ -180,15 +180,8 @@ export const SAVERS: readonly Saver[] = [
     changes: ['strategy'],
     // only where each node's host memory holds what its cards offload (hostMemoryOf)
     apply: (s, card, _offers, { model }) => {
-      if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
-      const strategy =
-        s.strategy === 'fsdp-qlora'
-          ? 'fsdp-qlora-offload'
-          : s.strategy.startsWith('fsdp')
-            ? 'fsdp-offload'
-            : 'zero3-offload';
-      const next = { ...s, strategy } as const;
-      return hostFits(estimateMemory(model, next), card) ? next : null;
+      const next = offloaded(s);
+      return next && hostFits(estimateMemory(model, next), card) ? next : null;
     },
   },
 ];
@@ -197,6 +190,18 @@ export const SAVERS: readonly Saver[] = [
 export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
   SAVERS.filter((s) => s.changes.includes('strategy')).map((s) => s.id),
 );
+
+/** The run with its strategy's offloading counterpart; null on one card or when it offloads already. */
+function offloaded(s: TrainingSettings): TrainingSettings | null {
+  if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
+  const strategy =
+    s.strategy === 'fsdp-qlora'
+      ? 'fsdp-qlora-offload'
+      : s.strategy.startsWith('fsdp')
+        ? 'fsdp-offload'
+        : 'zero3-offload';
+  return { ...s, strategy };
+}
 
 /** Whether each node's host memory holds the states its cards offload (none offloaded: it does). */
 export function hostFits(memory: Pick<MemoryEstimate, 'hostGiB'>, card: Card): boolean {
@@ -240,6 +245,8 @@ export interface FitResult {
   /** peak after each rung: the defaults first, then each saver */
   ladder: Array<{ saver: SaverId | 'defaults'; peakGiB: number }>;
   run: RunEstimate;
+  /** offload was the saver left and the host could not hold it: what a node would need and has, GiB */
+  hostShort?: { needGiB: number; hasGiB: number; given: boolean };
 }
 
 export interface TimePlan {
@@ -292,6 +299,7 @@ export function fitWithSavers(
   let run = estimateRun(model, settings, card);
   const ladder: FitResult['ladder'] = [{ saver: 'defaults', peakGiB: run.memory.peakGiB }];
   const used: Saver[] = [];
+  let hostShort: FitResult['hostShort'];
   const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
@@ -299,7 +307,15 @@ export function fitWithSavers(
       (offered.has(saver.id) || saver.changes.includes('strategy')) && !saver.changes.some((c) => fixed.has(c))
         ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB, fixed })
         : null;
-    if (!next) continue;
+    if (!next) {
+      // the last saver refused for the host's memory: said with the run that does not fit
+      const would = saver.id === 'offload' && !fixed.has('strategy') ? offloaded(settings) : null;
+      if (would) {
+        const host = hostMemoryOf(card);
+        hostShort = { needGiB: estimateMemory(model, would).hostGiB / card.nodes, hasGiB: host.gib, given: host.given };
+      }
+      continue;
+    }
     settings = next;
     run = estimateRun(model, settings, card);
     used.push(saver);
@@ -312,6 +328,7 @@ export function fitWithSavers(
     saverLabels: used.map((s) => s.label),
     ladder,
     run,
+    ...(hostShort && run.memory.peakGiB > limitGiB ? { hostShort } : {}),
   };
 }
 

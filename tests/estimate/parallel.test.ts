@@ -197,6 +197,9 @@ describe('offload only where the host memory holds it (--host-ram, else twice th
     const p = plan();
     expect(p.fit.savers).not.toContain('offload');
     expect(p.fit.fits).toBe(false);
+    // said with the run that does not fit: what offloading would need and what the node has
+    expect(p.fit.hostShort?.hasGiB).toBeCloseTo(96, 0);
+    expect(p.fit.hostShort?.needGiB).toBeGreaterThan(1000);
   });
   it('with --host-ram enough for it, offload is taken and the run fits the cards', () => {
     const p = plan(2048);
