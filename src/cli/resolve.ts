@@ -570,6 +570,8 @@ export function bridgeNote(kb: KnowledgeBase, request: CardRequest | null): stri
   const gpu = request?.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
   const nvlink = gpu?.interconnect?.nvlink;
   const perNode = (request?.cards ?? 1) / (request?.nodes ?? 1);
+  // a bridge joins its pair (or four): a node of more cards than it joins runs over PCIe, nothing to ask
   if (!gpu || nvlink?.via !== 'bridge' || perNode < 2 || request?.interconnect !== undefined) return null;
+  if (perNode > nvlink.bridgeCards!) return null;
   return `${gpu.id} cards take an NVLink bridge (between ${nvlink.bridgeCards}), sold apart: estimated over PCIe; pass --interconnect nvlink if yours are bridged.`;
 }
