@@ -148,6 +148,9 @@ describe('the card set', () => {
     const file = new URL('../fixtures/check/sft.yaml', import.meta.url).pathname;
     const r = await runCli(['check', file, '--gpu', 'h100-sxm', '--gpus', '8', '--json']);
     expect(r.code, r.stderr).toBeLessThan(2);
+    // --host-ram goes into the estimate it reads the file as
+    const host = await runCli(['check', file, '--gpu', 'h100-sxm', '--gpus', '8', '--host-ram', '512', '--json']);
+    expect(JSON.parse(host.stdout).equivalent).toMatch(/ --gpus 8 --host-ram 512 /);
   });
 });
 

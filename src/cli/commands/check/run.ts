@@ -636,6 +636,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     ...(flags.gpus !== undefined ? { gpus: flags.gpus } : {}),
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
+    ...(flags.hostRam !== undefined ? { hostRam: flags.hostRam } : {}),
   };
   const settingPath = (setting: ConfigSetting): string => {
     const first = specPaths(config.options[setting])[0];
