@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 
 import { DTYPE_BYTES, languageModelFromConfig } from '../engine/hf-config.js';
 import { KbError, UsageError } from '../errors.js';
+import { groupThousands } from '../format.js';
 import { MAX_FILE_BYTES } from '../kb/limits.js';
 import { FileReadError, formatLimit, printableName, readFileBounded } from '../kb/read-file.js';
 import type { ImageModel, KnowledgeBase, Model } from '../kb/types.js';
@@ -144,12 +145,12 @@ function sizeCheck(folder: string, params: number, dtype: string | null): { text
   const fromIndex = total / bytesPer;
   const off = Math.abs(fromIndex - params) / params;
   const b = (n: number) => `${(n / 1e9).toFixed(3)} B`;
-  const text = `${shown(indexFile)}: ${total.toLocaleString('en-US')} bytes of ${dtype} = ${b(fromIndex)} parameters`;
+  const text = `${shown(indexFile)}: ${groupThousands(total)} bytes of ${dtype} = ${b(fromIndex)} parameters`;
   return {
     text: off > SIZE_TOLERANCE ? `${text}, ${(off * 100).toFixed(1)}% off` : `${text}, within ${SIZE_TOLERANCE * 100}%`,
     warning:
       off > SIZE_TOLERANCE
-        ? `${shown(indexFile)}: the checkpoint holds ${b(fromIndex)} parameters (${total.toLocaleString('en-US')} bytes of ${dtype}), the architecture in config.json ${b(params)} (${(off * 100).toFixed(1)}% apart); the estimate uses the architecture's.`
+        ? `${shown(indexFile)}: the checkpoint holds ${b(fromIndex)} parameters (${groupThousands(total)} bytes of ${dtype}), the architecture in config.json ${b(params)} (${(off * 100).toFixed(1)}% apart); the estimate uses the architecture's.`
         : null,
   };
 }

@@ -2,10 +2,10 @@
 // commands receive, inferred from the options they take (commander gives each option's value under
 // the camelCase name of its long flag; `--no-color` gives `color`). A test checks every key is
 // the name commander uses.
-import { type Command, Option } from 'commander';
-
+import { groupThousands } from '../format.js';
 import {
   ATTENTIONS,
+  BASE_DTYPES,
   INTERCONNECTS,
   LOSSES,
   OBJECTIVES,
@@ -55,25 +55,6 @@ export function choiceOption<const V extends readonly string[]>(
   return { flags, description, choices: values, parse: choiceParser(values) };
 }
 
-/** One option as commander's Option. */
-export function toOption(spec: OptionSpec<unknown>): Option {
-  const option = new Option(spec.flags, spec.description);
-  if (spec.choices) option.choices([...spec.choices]);
-  if (spec.parse) option.argParser(spec.parse as (text: string, previous: unknown) => unknown);
-  if (spec.conflicts) option.conflicts(spec.conflicts);
-  if (spec.defaultValue !== undefined) option.default(spec.defaultValue);
-  return option;
-}
-
-/** Adds a table's options to a command, in the table's order. */
-export function addOptions(cmd: Command, table: OptionTable): Command {
-  for (const spec of Object.values(table)) {
-    cmd.addOption(toOption(spec));
-    if (spec.negation) cmd.addOption(new Option(spec.flags.replace(/^--/, '--no-'), spec.negation));
-  }
-  return cmd;
-}
-
 /**
  * Cards in one node: 72, the GPUs of NVIDIA's GB200 NVL72, the largest set one NVLink domain
  * joins ("72 Blackwell GPUs ... joined into one NVLink domain", NVIDIA GB200 NVL72 product page);
@@ -102,8 +83,12 @@ export const CARD_OPTIONS = {
   } satisfies OptionSpec<number>,
   gpus: {
     flags: '--gpus <n>',
-    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (with --nodes: per node; ${CARDS_MAX.toLocaleString('en-US')} in all at most)`,
-    parse: positiveInt(`a number of cards in a node (more: --nodes)`, 1, CARDS_PER_NODE_MAX),
+    description: `cards training together in one node, 1 to ${CARDS_PER_NODE_MAX} (GB200 NVL72's NVLink domain); with --nodes, per node, ${groupThousands(CARDS_MAX)} in all at most (the H100s Llama 3 405B trained on)`,
+    parse: positiveInt(
+      `a number of cards in a node (more cards: --nodes, up to ${groupThousands(CARDS_MAX)} in all)`,
+      1,
+      CARDS_PER_NODE_MAX,
+    ),
   } satisfies OptionSpec<number>,
   nodes: {
     flags: '--nodes <n>',
@@ -115,6 +100,12 @@ export const CARD_OPTIONS = {
     "the link between a node's cards over the catalogue's: nvlink (an NVLink bridge fitted, e.g. two RTX 3090s) or pcie",
     INTERCONNECTS,
   ),
+  hostRam: {
+    flags: '--host-ram <gb>',
+    description:
+      "host memory of each node in GB, where CPU offload keeps the optimizer states and parameters (default: twice the node's card memory, a sizing rule of thumb)",
+    parse: parsePositive('the host memory in GB', 1, 1048576),
+  } satisfies OptionSpec<number>,
 };
 
 /**
@@ -250,6 +241,11 @@ export const TRAINER_OPTIONS = {
     '--save-precision <dtype>',
     "the dtype the adapter or checkpoint is saved in (default: the trainer's, else the trained weights')",
     SAVE_PRECISIONS,
+  ),
+  baseDtype: choiceOption(
+    '--base-dtype <dtype>',
+    'the dtype the frozen base is loaded in (adapters; default: the compute dtype, as trainers cast it; a script passing no dtype to Transformers before v5 loads fp32)',
+    BASE_DTYPES,
   ),
   loss: choiceOption(
     '--loss <kind>',

@@ -5,6 +5,7 @@ import type { DataInput } from '../estimate/data.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
+import { groupThousands } from '../format.js';
 import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family, Interconnect, Objective, Targets } from '../kb/vocabulary.js';
@@ -156,6 +157,8 @@ export interface CardSetFlags {
   gpus?: number;
   nodes?: number;
   interconnect?: Interconnect;
+  /** host memory per node in GB (offload) */
+  hostRam?: number;
 }
 
 /** What the set flags are called when given, for the message that they need a card. */
@@ -164,6 +167,7 @@ function setFlagsGiven(flags: CardSetFlags): string[] {
     flags.gpus !== undefined && '--gpus',
     flags.nodes !== undefined && '--nodes',
     flags.interconnect !== undefined && '--interconnect',
+    flags.hostRam !== undefined && '--host-ram',
   ].filter((f): f is string => typeof f === 'string');
 }
 
@@ -196,12 +200,17 @@ export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequ
   const cards = perNode * nodes;
   if (cards > CARDS_MAX)
     throw new UsageError(
-      `--gpus ${perNode} x --nodes ${nodes} is ${cards.toLocaleString('en-US')} cards: allowed 1 to ${CARDS_MAX.toLocaleString('en-US')} in all.`,
+      `--gpus ${perNode} x --nodes ${nodes} is ${groupThousands(cards)} cards: allowed 1 to ${groupThousands(CARDS_MAX)} in all.`,
     );
-  if (gpu && cards > 1 && !gpu.interconnect)
-    throw new UsageError(
-      `${flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`}: ${gpu.id} is ${gpu.backend === 'mps' ? "Apple silicon's GPU" : 'a laptop GPU'}, one to a computer; allowed: 1 card.`,
-    );
+  if (gpu && cards > 1 && !gpu.interconnect) {
+    const flag = flags.gpus !== undefined ? `--gpus ${flags.gpus}` : `--gpu '${showControls(flags.gpu!)}'`;
+    // a card of the user's knowledge base without `interconnect`: no link to estimate a set over
+    const why =
+      gpu.backend === 'mps' || gpu.segment === 'laptop'
+        ? `${gpu.id} is ${gpu.backend === 'mps' ? "Apple silicon's GPU" : 'a laptop GPU'}, one to a computer`
+        : `${gpu.id} has no link between cards in the knowledge base (gpus.yaml \`interconnect\`)`;
+    throw new UsageError(`${flag}: ${why}; allowed: 1 card.`);
+  }
   if (flags.interconnect !== undefined) {
     if (perNode === 1)
       throw new UsageError(
@@ -221,11 +230,17 @@ export function resolveCardSet(kb: KnowledgeBase, flags: CardSetFlags): CardRequ
         );
     }
   }
+  // offload is a strategy of several cards (src/estimate/parallel.ts): one card keeps nothing there
+  if (flags.hostRam !== undefined && cards === 1)
+    throw new UsageError(
+      '--host-ram is the host memory CPU offload keeps the states of several cards in: it needs 2 or more cards (--gpus 2).',
+    );
   return {
     gpu: gpu?.id ?? null,
     vramGiB: flags.vram ?? null,
     ...(cards > 1 ? { cards, nodes } : {}),
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
+    ...(flags.hostRam !== undefined ? { hostGiB: flags.hostRam } : {}),
   };
 }
 
@@ -555,6 +570,8 @@ export function bridgeNote(kb: KnowledgeBase, request: CardRequest | null): stri
   const gpu = request?.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
   const nvlink = gpu?.interconnect?.nvlink;
   const perNode = (request?.cards ?? 1) / (request?.nodes ?? 1);
+  // a bridge joins its pair (or four): a node of more cards than it joins runs over PCIe, nothing to ask
   if (!gpu || nvlink?.via !== 'bridge' || perNode < 2 || request?.interconnect !== undefined) return null;
+  if (perNode > nvlink.bridgeCards!) return null;
   return `${gpu.id} cards take an NVLink bridge (between ${nvlink.bridgeCards}), sold apart: estimated over PCIe; pass --interconnect nvlink if yours are bridged.`;
 }

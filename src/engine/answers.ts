@@ -26,6 +26,8 @@ export interface Answers {
   nodes?: number;
   /** the link between a node's cards the user asked for over the catalogue's (absent: the catalogue's) */
   interconnect?: Interconnect;
+  /** host memory of each node, GiB (--host-ram; absent: the rule of thumb, src/estimate/card.ts hostMemoryOf) */
+  hostGiB?: number;
   timeHours: number;
   priority: Priority;
   /** optional overrides of the typical run */

@@ -1,8 +1,9 @@
 // Named facts about one technique for one set of answers. Rules may only name facts listed in
 // FACTS; the knowledge-base checks reject any other name.
+import { strategyWhy } from '../estimate/assumptions.js';
 import type { Card } from '../estimate/card.js';
 import { dataSizesOf } from '../estimate/data.js';
-import { HEADROOM } from '../estimate/fit.js';
+import { type FitResult, HEADROOM, STRATEGY_SAVERS } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { METHOD_TRAITS } from '../estimate/methods.js';
 import { planRun, type RunChoices, type RunPlan } from '../estimate/plan.js';
@@ -119,6 +120,7 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'model.group': model.group,
     'model.params_b': model.params / 1e9,
     'gpu.bf16': card.bf16,
+    'gpu.cards': card.cards,
     'technique.id': technique.id,
     'model.id': model.id,
     'gpu.id': card.id ?? 'none',
@@ -141,10 +143,16 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'vram.card_gib': round(card.vramGiB, 2),
     'vram.limit_gib': round(card.vramGiB * HEADROOM, 2),
     'vram.usage': run ? round(run.memory.peakGiB / card.vramGiB, 2) : null,
-    'vram.savers_count': fit ? fit.savers.length : null,
+    // sharding over several cards costs communication, not speed or precision: not counted as a saver
+    'vram.savers_count': fit ? fit.savers.filter((id) => !STRATEGY_SAVERS.has(id)).length : null,
     'vram.half_weights_added': fit ? fit.savers.includes('bf16-weights') : null,
-    'vram.savers': fit ? (fit.saverLabels.length ? fit.saverLabels.join(', ') : 'no memory savers') : null,
+    'vram.savers': fit ? saversText(fit) : null,
     'vram.quantized_base': run ? run.settings.quantize : null,
+    'run.strategy': run?.settings.strategy ?? 'none',
+    'run.strategy_why': run
+      ? (strategyWhy(model, run.settings, run.memory, card.vramGiB * HEADROOM) ?? 'one card')
+      : null,
+    'run.offload': run ? run.memory.hostGiB > 0 : null,
     'time.hours': run ? round(run.hours, 2) : null,
     'time.hours_typical': time ? round(time.typicalHours, 2) : null,
     'time.steps': run ? run.settings.steps : null,
@@ -165,4 +173,13 @@ export function computeFacts(technique: Technique, model: Model, card: Card, ans
     'output.size_class': run ? sizeClass(run.sizeMB) : null,
   };
   return { facts, plan };
+}
+
+/** The savers a run took, and, when it still does not fit, the offload its host could not hold. */
+function saversText(fit: FitResult): string {
+  const took = fit.saverLabels.length ? fit.saverLabels.join(', ') : 'no memory savers';
+  const h = fit.hostShort;
+  if (!h) return took;
+  const has = `${round(h.hasGiB, 1)} GiB${h.given ? ' (--host-ram)' : " (twice its cards' memory; --host-ram GB to give yours)"}`;
+  return `${took}; offloading would need ${round(h.needGiB, 1)} GiB of host memory per node, which has ${has}`;
 }

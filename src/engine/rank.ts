@@ -19,6 +19,7 @@ import {
   scoreTechnique,
 } from './evaluate.js';
 import { computeFacts, type Facts } from './facts.js';
+import type { FactValue } from './operators.js';
 import { suggestAlternatives, type Suggestion } from './suggest.js';
 
 export interface RankedTechnique {
@@ -45,6 +46,8 @@ class Ranked implements RankedTechnique {
   readonly eligible: boolean;
   readonly score: number;
   readonly #failed: number[];
+  /** the facts as the prepared rules index them, made once for the verdict and every record */
+  readonly #values: FactValue[];
   advice: ChoiceAdvice | null = null;
   constructor(
     readonly id: string,
@@ -53,7 +56,8 @@ class Ranked implements RankedTechnique {
     readonly plan: RunPlan | null,
     private readonly prepared: readonly PreparedRule[],
   ) {
-    const verdict = scoreTechnique(prepared, factVector(facts));
+    this.#values = factVector(facts);
+    const verdict = scoreTechnique(prepared, this.#values);
     this.eligible = verdict.eligible;
     this.score = verdict.score;
     this.#failed = verdict.failed;
@@ -62,11 +66,11 @@ class Ranked implements RankedTechnique {
     return this.prepared.length;
   }
   get rules(): RuleRecord[] {
-    return (this.#rules ??= this.prepared.map((p) => ruleRecord(p, this.facts)));
+    return (this.#rules ??= this.prepared.map((p) => ruleRecord(p, this.facts, this.#values)));
   }
   get failed(): RuleRecord[] {
     // a record's index is its prepared rule's: reuse the built ones
-    return this.#failed.map((i) => this.#rules?.[i] ?? ruleRecord(this.prepared[i]!, this.facts));
+    return this.#failed.map((i) => this.#rules?.[i] ?? ruleRecord(this.prepared[i]!, this.facts, this.#values));
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Model, Trainer } from '../kb/types.js';
 import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, backendChangeText, BACKENDS } from './backend.js';
-import { cardSetAssumptions } from './card.js';
+import { cardSetAssumptions, hostMemoryOf } from './card.js';
 import type { Card } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import {
@@ -14,10 +14,11 @@ import {
   GiB,
   type MemoryEstimate,
   referenceCopyBytes,
+  unquantizedBaseBytes,
 } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
 import { GRPO_GENERATIONS, OBJECTIVE_TRAITS } from './objectives.js';
-import { strategyTraits } from './parallel.js';
+import { STRATEGY_TRAITS, strategyTraits } from './parallel.js';
 import { hasMasterCopy, isHalf, isMixed, type PrecisionChange } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { savedPrecision } from './size.js';
@@ -56,7 +57,7 @@ export function describeAssumptions(
   );
   if (!METHOD_TRAITS[s.method].trainsEveryWeight) {
     out.push(
-      `frozen base in ${s.quantize !== 'none' ? `${s.quantize} (linear layers; the rest in 16-bit)` : s.precision === 'fp32' ? 'fp32' : '16-bit'}; trained parameters ${isHalf(s.precision) ? 'in half precision' : hasMasterCopy(s.precision) ? 'in half precision with fp32 master copies in the optimizer' : 'in fp32'}`,
+      `frozen base in ${frozenBaseText(s)}; trained parameters ${isHalf(s.precision) ? 'in half precision' : hasMasterCopy(s.precision) ? 'in half precision with fp32 master copies in the optimizer' : 'in fp32'}`,
     );
   } else if (isMixed(s.precision)) {
     out.push(
@@ -78,7 +79,7 @@ export function describeAssumptions(
     out.push(
       s.precision === 'fp32'
         ? `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's FP32 rate (${matmulTflops(card, s.precision)} TFLOPS; PyTorch keeps TF32 off for matmuls)`
-        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${matmulTflops(card, s.precision)} TFLOPS${card.sustainedTflops ? `, of a ${card.tflops} peak` : ''})`,
+        : `utilisation ${UTILISATION[kind.utilisation(model)]} of the card's sustained fp16/bf16 matmul rate (${matmulTflops(card, s.precision)} TFLOPS${sustainedOfPeak(card)})`,
     );
     if (!card.bf16 && s.precision.includes('bf16'))
       out.push(
@@ -185,44 +186,107 @@ export const STRATEGY_NAMES: Record<Strategy, string> = {
   'fsdp-qlora-offload': 'FSDP-QLoRA with CPU offload (the 4-bit shards in host memory)',
 };
 
+/** What one card would hold and what each card holds once the strategy shards the run. */
+function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): { single: number; held: string } {
+  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
+  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
+    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
+  );
+  const name = (p: string) =>
+    p === 'base weights' && s.quantize !== 'none' ? `the ${QUANTIZED_BASE_NAMES[s.quantize]} base weights` : `the ${p}`;
+  const fraction = s.cards === 2 ? 'half' : `1/${s.cards}`;
+  // parameters offloaded: each card's shard waits in host memory and comes in for each pass
+  const offloaded = STRATEGY_TRAITS[s.strategy!].offload.parameters;
+  const share = (p: string) =>
+    offloaded && p === 'base weights'
+      ? `${name(p)}' ${gib(whole(p) * GiB)}: each card's ${fraction} (${gib((whole(p) / s.cards) * GiB)}) in host memory, brought in for every pass`
+      : `${name(p)}' ${gib(whole(p) * GiB)}: ${gib(mine(p) * GiB)} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
+  const held = sharded.length
+    ? `each card holds ${gib(memory.peakGiB * GiB)} (${sharded.map(share).join('; ')})`
+    : `each card holds ${gib(memory.peakGiB * GiB)}, everything replicated`;
+  return { single: single.peakGiB, held };
+}
+
+/** A quantized base as the answer names it. */
+const QUANTIZED_BASE_NAMES = { fp8: 'FP8 (8-bit)', int8: 'INT8 (8-bit)', nf4: 'NF4 (4-bit)' } as const;
+
 /**
- * Why and how several cards share the run, in words: the strategy, what each card holds of what
- * one card would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over
- * the link and the time they add, and the host memory offload takes. Empty on one card.
+ * How several cards share the run, in words: the strategy, what each card holds of what one card
+ * would hold ("the base weights' 130.4 GiB: 16.3 GiB per card"), the collectives over the link and
+ * the time they add, and the host memory offload takes. Empty on one card.
  */
 export function describeStrategy(
   model: Model,
   s: TrainingSettings,
   memory: MemoryEstimate,
   step: StepTime | null,
-  card: Pick<Card, 'nodes'> | null,
+  card: Pick<Card, 'nodes' | 'cards' | 'vramGiB' | 'hostGiB'> | null,
 ): string[] {
-  const traits = strategyTraits(s.strategy, s.cards);
-  if (!traits || !s.strategy) return [];
-  const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
-  const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
-  const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
-  const g = (n: number) => `${n.toFixed(1)} GiB`;
-  const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
-    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
-  );
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return [];
+  const { single, held } = cardShares(model, s, memory);
   const nodes = card?.nodes ?? 1;
   const where = nodes > 1 ? `${s.cards} cards on ${nodes} nodes` : `${s.cards} cards`;
-  const out = [
-    `${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${g(single.peakGiB)}; each card holds ${g(memory.peakGiB)}${
-      sharded.length
-        ? ` (${sharded.map((p) => `${p === 'base weights' && s.quantize !== 'none' ? `the ${s.quantize.toUpperCase()} base weights` : `the ${p}`}' ${g(whole(p))}: ${g(mine(p))} per card`).join('; ')})`
-        : ', everything replicated'
-    }`,
-  ];
-  if (memory.hostGiB > 0)
+  const out = [`${where}, ${STRATEGY_NAMES[s.strategy]}: one card would hold ${gib(single * GiB)}; ${held}`];
+  if (memory.hostGiB > 0) {
+    const need = memory.hostGiB / nodes;
+    const host = card ? hostMemoryOf(card) : null;
+    const has = host
+      ? `; the node has ${gib(host.gib * GiB)}${host.given ? ' (--host-ram)' : ", taken as twice its cards' memory (--host-ram GB to give yours)"}${need > host.gib ? ': NOT ENOUGH, the run cannot offload there' : ''}`
+      : '';
     out.push(
-      `offload: ${g(memory.hostGiB / nodes)} of host memory per node (DeepSpeed's estimate of its buffers included: x1.5)`,
+      `offload: ${gib(need * GiB)} of host memory per node (with DeepSpeed's x1.5 estimate of its buffers)${has}`,
     );
+  }
   const c = step?.communication;
   if (c)
     out.push(
       `communication over ${c.link} at ${c.effectiveGBs.toFixed(0)} GB/s (NCCL's measured share of the link): ${c.collectives.join('; ')}; ${(c.bytesPerStep / 1e9).toFixed(1)} GB per card per optimizer step, ${c.exposedSeconds.toFixed(2)} s per micro-step beyond the compute it overlaps${c.hostOptimizerSeconds ? `, ${c.hostOptimizerSeconds.toFixed(1)} s per step for the CPU optimizer` : ''}`,
     );
   return out;
+}
+
+/**
+ * Why the run uses its strategy, in one line for the explanation: what one card would need
+ * against what it has, and what each card holds once sharded ("DeepSpeed ZeRO-3 (...): one card
+ * would need 312.4 GiB of 71.3 GiB usable; sharded 8 ways, each card holds 30.9 GiB (the base
+ * weights' 130.4 GiB: 16.3 GiB per card; ...)"). Null on one card.
+ */
+export function strategyWhy(
+  model: Model,
+  s: TrainingSettings,
+  memory: MemoryEstimate,
+  limitGiB: number,
+): string | null {
+  if (!strategyTraits(s.strategy, s.cards) || !s.strategy) return null;
+  const { single, held } = cardShares(model, s, memory);
+  if (single <= limitGiB && s.strategy === 'ddp')
+    return `${STRATEGY_NAMES.ddp}: the run fits one card (${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
+  const need =
+    single > limitGiB
+      ? `one card would need ${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable`
+      : `one card would hold ${gib(single * GiB)}`;
+  return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
+}
+
+/** The frozen base's storage as the memory counts it: quantized linear layers, and the rest in the dtype held (unquantizedBaseBytes). */
+function frozenBaseText(s: TrainingSettings): string {
+  const rest = unquantizedBaseBytes(s) === 4 ? 'fp32' : '16-bit';
+  // DeepSpeed's engine casts what was loaded in fp32 (unquantizedBaseBytes)
+  const cast = s.baseDtype === 'fp32' && rest !== 'fp32' ? ', cast from the fp32 it was loaded in by DeepSpeed' : '';
+  const loaded = s.baseDtype === 'fp32' && rest === 'fp32' ? ' as loaded (--base-dtype)' : '';
+  if (s.quantize !== 'none') return `${s.quantize} (linear layers; the rest in ${rest}${loaded}${cast})`;
+  return `${rest}${loaded}${cast}`;
+}
+
+/**
+ * How a measured matmul rate stands to the datasheet's: a share of the peak, or above it where
+ * the card boosts past its rated clock (the RTX 4090's 165.7 measured against 165.2 at 2.52 GHz).
+ */
+function sustainedOfPeak(card: GpuPerf): string {
+  if (!card.sustainedTflops) return '';
+  return card.sustainedTflops > card.tflops
+    ? `, measured; the datasheet's ${card.tflops} is at the rated boost clock`
+    : `, of a ${card.tflops} peak`;
 }

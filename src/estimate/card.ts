@@ -116,6 +116,22 @@ export interface Card extends GpuPerf {
   speedFrom: string | null;
   /** the software stack (what runs there differs: src/estimate/backend.ts) */
   backend: Backend;
+  /** host memory of each node the user gave (--host-ram), GiB; absent: hostMemoryOf's rule of thumb */
+  hostGiB?: number;
+}
+
+/**
+ * The host memory each node has for offloaded states: what the user gave, else twice the node's
+ * card memory ("System RAM should be at least 2x your VRAM", AI Hardware Index, How to size your
+ * first AI server; a sizing rule, so the answer says it was assumed).
+ */
+export const HOST_RAM_PER_CARD_MEMORY = 2;
+export function hostMemoryOf(card: Pick<Card, 'hostGiB' | 'cards' | 'nodes' | 'vramGiB'>): {
+  gib: number;
+  given: boolean;
+} {
+  if (card.hostGiB !== undefined) return { gib: card.hostGiB, given: true };
+  return { gib: HOST_RAM_PER_CARD_MEMORY * (card.cards / card.nodes) * card.vramGiB, given: false };
 }
 
 /** Usable memory in GiB: what nvidia-smi reports where known, else the nominal size. */
@@ -197,6 +213,8 @@ export interface CardRequest {
   nodes?: number;
   /** the link within a node over the catalogue's default (absent: the catalogue's) */
   interconnect?: Interconnect;
+  /** host memory of each node, GiB (absent: hostMemoryOf's rule of thumb) */
+  hostGiB?: number;
 }
 
 /**
@@ -224,6 +242,7 @@ export function resolveCard(kb: KnowledgeBase, request: CardRequest): Card {
     nodes,
     link: cards / nodes > 1 && linkFrom ? linkWithinNode(linkFrom, request.interconnect ?? null) : null,
     nodeLink: nodes > 1 && linkFrom ? nodeNetworkFor(linkFrom) : null,
+    ...(request.hostGiB !== undefined ? { hostGiB: request.hostGiB } : {}),
   };
 }
 

@@ -13,6 +13,7 @@ import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
 import { classImageHours, estimateStepTime, type StepTime, totalHours } from './time.js';
+import { strategiesOf } from './trainer-strategies.js';
 
 /** The run's choices (the settings given are listed as given in the assumptions). */
 export interface EstimateRequest extends RunChoices {
@@ -67,7 +68,9 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
     hours: step && classImages !== null ? totalHours(settings, step) + classImages : null,
     classImageHours: classImages,
     sizeMB: outputSizeMB(model, settings, memory.trainableParams),
-    fit: card ? fitWithSavers(model, settings, card, new Set(), new Set(request.trainer?.savers)) : null,
+    fit: card
+      ? fitWithSavers(model, settings, card, new Set(), new Set(request.trainer?.savers), strategiesOf(request.trainer))
+      : null,
     assumptions: [
       ...(request.trainer
         ? [

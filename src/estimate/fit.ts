@@ -1,9 +1,9 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
 import type { Model } from '../kb/types.js';
-import type { Saver as TrainerSaver } from '../kb/vocabulary.js';
+import type { Saver as TrainerSaver, Strategy } from '../kb/vocabulary.js';
 import { backendOf, BACKENDS } from './backend.js';
-import type { Card } from './card.js';
+import { type Card, hostMemoryOf } from './card.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { METHOD_TRAITS } from './methods.js';
@@ -13,6 +13,7 @@ import { EIGHT_BIT } from './precision.js';
 import type { TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { type CardSet, classImageHours, estimateStepTime, type GpuPerf, type StepTime, totalHours } from './time.js';
+import { strategiesOf } from './trainer-strategies.js';
 
 /** Keep headroom: nothing above 90% of the card (allocator spikes, the display, evaluation). */
 export const HEADROOM = 0.9;
@@ -46,7 +47,13 @@ export interface Saver {
     s: TrainingSettings,
     card: Card,
     offers: ReadonlySet<TrainerSaver>,
-    over: { model: Model; bytes: number; fixed: ReadonlySet<keyof TrainingSettings> },
+    over: {
+      model: Model;
+      bytes: number;
+      fixed: ReadonlySet<keyof TrainingSettings>;
+      /** the strategies the run's trainer runs (trainer-strategies.ts; every one without a trainer) */
+      runs: ReadonlySet<Strategy>;
+    },
   ) => TrainingSettings | null;
 }
 
@@ -69,21 +76,21 @@ export const SAVERS: readonly Saver[] = [
     id: 'shard-gradients',
     label: 'optimizer states and gradients sharded over the cards (ZeRO-2)',
     changes: ['strategy'],
-    apply: (s) =>
+    apply: (s, _card, _offers, { runs }) =>
       s.cards > 1 &&
       s.strategy &&
       !STRATEGY_TRAITS[s.strategy].shards.gradients &&
       METHOD_TRAITS[s.method].trainsEveryWeight
-        ? { ...s, strategy: 'zero2' }
+        ? withStrategy(s, runs, ['zero2', 'fsdp-grad-op'])
         : null,
   },
   {
     id: 'shard-parameters',
     label: 'parameters sharded over the cards too (ZeRO-3 / FSDP)',
     changes: ['strategy'],
-    apply: (s) =>
+    apply: (s, _card, _offers, { runs }) =>
       s.cards > 1 && s.strategy && !STRATEGY_TRAITS[s.strategy].shards.parameters
-        ? { ...s, strategy: s.quantize === 'none' ? 'zero3' : 'fsdp-qlora' }
+        ? withStrategy(s, runs, s.quantize === 'none' ? ['zero3', 'fsdp'] : ['fsdp-qlora', 'zero3'])
         : null,
   },
   {
@@ -163,12 +170,14 @@ export const SAVERS: readonly Saver[] = [
     id: 'nf4-base',
     label: 'NF4 quantized base',
     changes: ['quantize'],
-    apply: (s, _card, _offers, { fixed }) => {
+    apply: (s, _card, _offers, { fixed, runs }) => {
       if (!METHOD_TRAITS[s.method].adapter) return null;
       // on cards that shard the parameters, the 4-bit base FSDP shards (FSDP-QLoRA), from a 16-bit
       // one; a strategy the user gave stays (ZeRO-3 shards a 4-bit base too: peft docs D83)
       if (shardsParameters(s) && s.quantize === 'none')
-        return { ...s, quantize: 'nf4', ...(fixed.has('strategy') ? {} : { strategy: 'fsdp-qlora' as const }) };
+        return fixed.has('strategy')
+          ? { ...s, quantize: 'nf4' }
+          : withStrategy({ ...s, quantize: 'nf4' }, runs, ['fsdp-qlora', 'zero3']);
       return s.quantize === 'int8' || s.quantize === 'fp8' ? { ...s, quantize: 'nf4' } : null;
     },
   },
@@ -178,18 +187,41 @@ export const SAVERS: readonly Saver[] = [
     id: 'offload',
     label: 'optimizer states and parameters offloaded to host memory',
     changes: ['strategy'],
-    apply: (s) => {
-      if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
-      const strategy =
-        s.strategy === 'fsdp-qlora'
-          ? 'fsdp-qlora-offload'
-          : s.strategy.startsWith('fsdp')
-            ? 'fsdp-offload'
-            : 'zero3-offload';
-      return { ...s, strategy };
+    // only where each node's host memory holds what its cards offload (hostMemoryOf)
+    apply: (s, card, _offers, { model, runs }) => {
+      const next = offloaded(s);
+      return next && runs.has(next.strategy!) && hostFits(estimateMemory(model, next), card) ? next : null;
     },
   },
 ];
+
+/** The savers that change how the cards share the run (not what one card runs). */
+export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
+  SAVERS.filter((s) => s.changes.includes('strategy')).map((s) => s.id),
+);
+
+/** The run on the first of `choices` the trainer runs; null when it runs none of them. */
+function withStrategy(s: TrainingSettings, runs: ReadonlySet<Strategy>, choices: Strategy[]): TrainingSettings | null {
+  const strategy = choices.find((c) => runs.has(c));
+  return strategy ? { ...s, strategy } : null;
+}
+
+/** The run with its strategy's offloading counterpart; null on one card or when it offloads already. */
+function offloaded(s: TrainingSettings): TrainingSettings | null {
+  if (s.cards <= 1 || !s.strategy || STRATEGY_TRAITS[s.strategy].offload.optimizer) return null;
+  const strategy =
+    s.strategy === 'fsdp-qlora'
+      ? 'fsdp-qlora-offload'
+      : s.strategy.startsWith('fsdp')
+        ? 'fsdp-offload'
+        : 'zero3-offload';
+  return { ...s, strategy };
+}
+
+/** Whether each node's host memory holds the states its cards offload (none offloaded: it does). */
+export function hostFits(memory: Pick<MemoryEstimate, 'hostGiB'>, card: Card): boolean {
+  return memory.hostGiB / card.nodes <= hostMemoryOf(card).gib;
+}
 
 const shardsParameters = (s: TrainingSettings) =>
   s.cards > 1 && s.strategy !== null && STRATEGY_TRAITS[s.strategy].shards.parameters;
@@ -228,6 +260,8 @@ export interface FitResult {
   /** peak after each rung: the defaults first, then each saver */
   ladder: Array<{ saver: SaverId | 'defaults'; peakGiB: number }>;
   run: RunEstimate;
+  /** offload was the saver left and the host could not hold it: what a node would need and has, GiB */
+  hostShort?: { needGiB: number; hasGiB: number; given: boolean };
 }
 
 export interface TimePlan {
@@ -274,32 +308,43 @@ export function fitWithSavers(
   card: Card,
   fixed: ReadonlySet<keyof TrainingSettings> = new Set(),
   offers: ReadonlySet<TrainerSaver> = new Set(),
+  runs: ReadonlySet<Strategy> = strategiesOf(null),
 ): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;
   let run = estimateRun(model, settings, card);
   const ladder: FitResult['ladder'] = [{ saver: 'defaults', peakGiB: run.memory.peakGiB }];
   const used: Saver[] = [];
+  let hostShort: FitResult['hostShort'];
   const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
     const next =
       (offered.has(saver.id) || saver.changes.includes('strategy')) && !saver.changes.some((c) => fixed.has(c))
-        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB, fixed })
+        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB, fixed, runs })
         : null;
-    if (!next) continue;
+    if (!next) {
+      // the last saver refused for the host's memory: said with the run that does not fit
+      const would = saver.id === 'offload' && !fixed.has('strategy') ? offloaded(settings) : null;
+      if (would && runs.has(would.strategy!)) {
+        const host = hostMemoryOf(card);
+        hostShort = { needGiB: estimateMemory(model, would).hostGiB / card.nodes, hasGiB: host.gib, given: host.given };
+      }
+      continue;
+    }
     settings = next;
     run = estimateRun(model, settings, card);
     used.push(saver);
     ladder.push({ saver: saver.id, peakGiB: run.memory.peakGiB });
   }
   return {
-    fits: run.memory.peakGiB <= limitGiB,
+    fits: run.memory.peakGiB <= limitGiB && hostFits(run.memory, card),
     limitGiB,
     savers: used.map((s) => s.id),
     saverLabels: used.map((s) => s.label),
     ladder,
     run,
+    ...(hostShort && run.memory.peakGiB > limitGiB ? { hostShort } : {}),
   };
 }
 

@@ -11,11 +11,12 @@ import { kindOf } from './kinds/index.js';
 import { quantizedParams } from './kinds/kind.js';
 import { METHOD_TRAITS } from './methods.js';
 import { OBJECTIVE_TRAITS } from './objectives.js';
-import { HOST_BUFFER_FACTOR, strategyTraits } from './parallel.js';
+import { DEEPSPEED_MAX_LIVE_PARAMETERS, HOST_BUFFER_FACTOR, strategyTraits } from './parallel.js';
 import { trainableParams } from './parameters.js';
 import {
   autocastCopyBytes,
   frozenWeightBytes,
+  hasMasterCopy,
   moduleWeightBytes,
   optimizerBytes,
   trainedWeightBytes,
@@ -86,8 +87,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   } else {
     const quantized = quantizedParams(net, s);
     baseBytes =
-      quantized * frozenWeightBytes(s.precision, s.quantize) +
-      (net.params - quantized) * frozenWeightBytes(s.precision, 'none');
+      quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * unquantizedBaseBytes(s);
     // swapped blocks wait in host memory: the GPU holds the others (swappedBaseShare)
     baseBytes *= 1 - swappedBaseShare(model, s);
     // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
@@ -110,10 +110,31 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       const w = method.trainsEveryWeight ? 4 : trainedWeightBytes(s.precision);
       hostBytes += trainable * (w + 4 + optimizerBytes(s.optimizer, s.precision, net.width));
       optBytes = 0;
-      gradBytes = trainable * 2; // the 16-bit gradients, streamed to the host as the backward makes them
+      // the gradients leave for the host as the backward reduces them: FSDP's CPUOffload
+      // (offload_params=True) "offloads gradients to CPU as well" (PyTorch FSDP docs), DeepSpeed's
+      // offload_optimizer copies each reduced partition into the host's fp32 gradients; the card
+      // keeps only the gathered unit's gradient until its reduce-scatter (gathered parameters)
+      gradBytes = 0;
       if (method.trainsEveryWeight)
         baseBytes = net.params * 2 + (baseBytes - net.params * trainedWeightBytes(s.precision));
       else trainableBytes = trainable * 2;
+    }
+    // DeepSpeed's fp16/bf16 engines keep the fp32 master weights and the fp32 gradients of the
+    // partition the optimizer steps (stage_1_and_2.py single_partition_of_fp32_groups): those 4 + 4
+    // bytes per parameter are sharded with the optimizer states, the 16-bit copies are not
+    const master =
+      method.trainsEveryWeight &&
+      hasMasterCopy(s.precision) &&
+      strategy.shards.optimizer &&
+      !strategy.offload.optimizer;
+    // the parts already sharded (the fp32 master copy and gradient partition) stay as they are
+    let baseSharded = 0;
+    let gradSharded = 0;
+    if (master) {
+      baseBytes -= net.params * 4;
+      gradBytes -= trainable * 4;
+      baseSharded = (net.params * 4) / n;
+      gradSharded = (trainable * 4) / n;
     }
     if (strategy.shards.optimizer) optBytes /= n;
     if (strategy.shards.gradients) gradBytes /= n;
@@ -121,13 +142,25 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       // the 16-bit copy of the largest unit in use and of the next block prefetched, and, where the
       // unit trains, its full gradient before the reduce-scatter (DeepSpeed's
       // "4 * largest_layer_params": parameters and gradients; a block more for the prefetch)
-      gathered = (net.shardUnit + net.blockParams) * 2 + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
+      // A frozen base is gathered as it is stored: a quantized block in its packed bytes (FSDP-QLoRA
+      // shards the packed storage; each weight is dequantized one matmul at a time), the embedding
+      // unit in 16 bits (quantizers replace linear layers only)
+      const blockBytes = method.trainsEveryWeight ? 2 : frozenWeightBytes(s.precision, s.quantize);
+      const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
+      const units = net.shardUnit * unitBytes + net.blockParams * blockBytes;
+      // DeepSpeed leaves what it gathered resident up to stage3_max_live_parameters when it is
+      // reused within stage3_max_reuse_distance: the backward starts with the blocks the forward
+      // ended with, so they stay (elements of 16 bits, a 4-bit base packed in its storage dtype too)
+      const live = strategy.engine === 'deepspeed' ? Math.min(DEEPSPEED_MAX_LIVE_PARAMETERS * 2, baseBytes) : 0;
+      gathered = Math.max(units, live) + (method.trainsEveryWeight ? net.shardUnit * 2 : 0);
       if (strategy.offload.parameters) {
         hostBytes += baseBytes;
         baseBytes = 0;
       } else baseBytes /= n;
       trainableBytes /= n;
     }
+    baseBytes += baseSharded;
+    gradBytes += gradSharded;
     hostBytes *= HOST_BUFFER_FACTOR;
   }
   const activations = kind.activationBytes(model, trainedSequences(s));
@@ -179,10 +212,23 @@ export function heldWeightBytes(model: Model, s: TrainingSettings): number {
   const net = kindOf(model).baseNetwork(model);
   if (METHOD_TRAITS[s.method].trainsEveryWeight) return net.params * moduleWeightBytes(s.precision);
   const quantized = quantizedParams(net, s);
-  return (
-    quantized * frozenWeightBytes(s.precision, s.quantize) +
-    (net.params - quantized) * frozenWeightBytes(s.precision, 'none')
-  );
+  return quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * unquantizedBaseBytes(s);
+}
+
+/**
+ * Bytes per weight of the frozen base's unquantized weights as the run stores them: the compute
+ * dtype the trainers cast them to, or the dtype they were loaded in (--base-dtype). DeepSpeed's
+ * fp16 and bf16 engines cast every parameter to the compute dtype whatever it was loaded in
+ * (deepspeed/runtime/engine.py _configure_distributed_model -> _cast_module_mixed_precision,
+ * "Cast params to param_dtype"); FSDP keeps the shards in the loaded dtype and casts only what it
+ * gathers (MixedPrecision param_dtype: "outside forward and backward, the sharded parameters are
+ * kept in full precision", PyTorch FSDP docs).
+ */
+export function unquantizedBaseBytes(s: TrainingSettings): number {
+  const computeBytes = frozenWeightBytes(s.precision, 'none');
+  if (s.baseDtype === null) return computeBytes;
+  if (strategyTraits(s.strategy, s.cards)?.engine === 'deepspeed' && s.precision !== 'fp32') return computeBytes;
+  return s.baseDtype === 'fp32' ? 4 : 2;
 }
 
 /**

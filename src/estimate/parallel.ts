@@ -94,6 +94,14 @@ export const LINK_EFFICIENCY = 0.67;
  */
 export const HOST_BUFFER_FACTOR = 1.5;
 
+/**
+ * DeepSpeed ZeRO-3's stage3_max_live_parameters and stage3_max_reuse_distance defaults, 1e9 each
+ * (deepspeed/runtime/zero/config.py: "The maximum number of parameters resident per GPU before
+ * releasing"; "Do not release a parameter if it will be reused within this threshold of
+ * parameters"), the values accelerate's, TRL's and ms-swift's zero3 configs pass as well.
+ */
+export const DEEPSPEED_MAX_LIVE_PARAMETERS = 1e9;
+
 /** The strategy's traits, or null for a single card. */
 export function strategyTraits(strategy: Strategy | null, cards: number): StrategyTraits | null {
   return strategy && cards > 1 ? STRATEGY_TRAITS[strategy] : null;

@@ -3,6 +3,7 @@
 // facts, the estimate command shows one, and the renderers read the run it chose. Pure.
 import type { TechniqueDefaults } from '../kb/schema.js';
 import type { Model, Technique, Trainer } from '../kb/types.js';
+import type { Strategy } from '../kb/vocabulary.js';
 import { type Backend, type BackendChange, settingsForBackend } from './backend.js';
 import type { Card } from './card.js';
 import {
@@ -18,6 +19,7 @@ import {
 import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
 import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { strategiesOf } from './trainer-strategies.js';
 
 /**
  * What the user fixed about a run (flags or answers; absent: the recipe's and the shared
@@ -88,7 +90,13 @@ export function resolveRun(
 ): ResolvedRun | null {
   const single = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
   if (!single) return null;
-  const resolved = onCards(single, card?.cards ?? 1, choices.overrides, defaultsFor(technique, model)!);
+  const resolved = onCards(
+    single,
+    card?.cards ?? 1,
+    choices.overrides,
+    defaultsFor(technique, model)!,
+    strategiesOf(choices.trainer),
+  );
   const precisionChange = card
     ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
     : null;
@@ -116,7 +124,14 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
   const { settings, data, recipeData, published, precisionChange, backendChanges } = resolved;
-  const fit = fitWithSavers(model, settings, card, fixedSettings(request.overrides), new Set(request.trainer?.savers));
+  const fit = fitWithSavers(
+    model,
+    settings,
+    card,
+    fixedSettings(request.overrides),
+    new Set(request.trainer?.savers),
+    strategiesOf(request.trainer),
+  );
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)
     time = data
@@ -147,13 +162,20 @@ function onCards(
   cards: number,
   overrides: SettingsOverrides,
   recipe: TechniqueDefaults,
+  runs: ReadonlySet<Strategy>,
 ): TrainingSettings {
   if (cards <= 1) return { ...s, cards: 1, strategy: null };
+  // DDP, else the cheapest the trainer runs (torchtune and LitGPT shard with FSDP only): a trainer
+  // that runs none keeps DDP, which its config then refuses naming what it runs
+  const start = UNSHARDED_FIRST.find((x) => runs.has(x)) ?? 'ddp';
   const gradAccum = overrides.gradAccum ?? Math.max(1, Math.round(recipe.batch / (s.batch * cards)));
   const effective = s.batch * gradAccum * cards;
   const steps = overrides.steps ?? Math.max(1, Math.round((s.steps * recipe.batch) / effective));
-  return { ...s, cards, gradAccum, steps, strategy: overrides.strategy ?? 'ddp' };
+  return { ...s, cards, gradAccum, steps, strategy: overrides.strategy ?? start };
 }
+
+/** The strategies in the planner's order of cost, the cheapest first (parallel.ts, ZeRO §7). */
+const UNSHARDED_FIRST: readonly Strategy[] = ['ddp', 'zero1', 'zero2', 'fsdp-grad-op', 'zero3', 'fsdp'];
 
 /** The settings the user gave a value for: the memory savers leave them as they are. */
 export function fixedSettings(overrides: SettingsOverrides): ReadonlySet<keyof TrainingSettings> {

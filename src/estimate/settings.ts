@@ -3,6 +3,7 @@
 import type { Model, Technique, Trainer } from '../kb/types.js';
 import type {
   Attention,
+  BaseDtype,
   Loss,
   Method,
   Objective,
@@ -69,6 +70,13 @@ export interface TrainingSettings {
   attention: Attention;
   /** what adapters and checkpoints are saved in; null: the trainer's source does not say */
   savePrecision: SavePrecision | null;
+  /**
+   * the dtype the frozen base's unquantized weights are loaded in; null: the compute dtype, as the
+   * trainers cast it (diffusers weight_dtype, TRL and ms-swift's torch_dtype bfloat16). A script
+   * that passes no dtype to Transformers before v5 loads fp32 (PEFT's examples/sft utils.py:
+   * `else torch.float32`)
+   */
+  baseDtype: BaseDtype | null;
   /** a quantized base reaches a mixture-of-experts model's routed experts (trainers.yaml `quantizesExperts`) */
   quantizesExperts: boolean;
   /** the text-encoder layers adapters train with trainTextEncoder (trainers.yaml `textEncoderTargets`) */
@@ -151,6 +159,7 @@ export function resolveSettings(
     // not given (its "sdpa" default since v4.36); a trainer with another default says so
     attention: trainer?.attention ?? 'sdpa',
     savePrecision: trainer?.savePrecision ?? null,
+    baseDtype: null,
     // Transformers v5 keeps experts as fused 3-D parameters that bitsandbytes cannot quantize
     // (axolotl docs/expert_quantization.qmd); a trainer that quantizes them anyway says so
     quantizesExperts: trainer?.quantizesExperts ?? false,

@@ -14,7 +14,6 @@ import {
   type Communication,
   CPU_ADAM_PARAMS_PER_SECOND,
   DEFAULT_LINK,
-  LINK_EFFICIENCY,
   ringBandwidth,
   ringBytes,
   strategyTraits,
@@ -261,8 +260,9 @@ function communicationOf(
   const strategy = strategyTraits(s.strategy, s.cards);
   if (!strategy) return null;
   const n = s.cards;
+  // a set whose catalogue entry names no link is taken on PCIe (DEFAULT_LINK): the ring always has one
   const card = { cards: n, link: set.link ?? (set.nodeLink ? null : DEFAULT_LINK), nodeLink: set.nodeLink ?? null };
-  const bandwidth = ringBandwidth(card) ?? DEFAULT_LINK.GBs * 1e9 * LINK_EFFICIENCY;
+  const bandwidth = ringBandwidth(card)!;
   const half = s.precision === 'fp32' ? 4 : 2;
   const gradients = trainable * (strategy.engine === 'ddp' ? trainedWeightBytes(s.precision) : half);
   const updated = trainable * half;
@@ -314,7 +314,7 @@ function communicationOf(
     hostOptimizerSeconds,
     collectives,
     effectiveGBs: bandwidth / 1e9,
-    link: link.join(' and ') || DEFAULT_LINK.label,
+    link: link.join(' and '),
   };
 }
 

@@ -500,7 +500,7 @@ const OptionSetSchema = z.record(text, OptionValueSchema);
 /**
  * How one setting is written: the option's name (the setting's value as is), the option with a map
  * from the setting's values to the option's (`values`; a value missing from it is not written and
- * `config` says so), a switch's opposite (`negate`: the option turns the setting off), a set of options per value (`sets`:
+ * `config` says so), a switch's opposite (`negate`: the option turns the setting off), the value that turns a switch off (`off`), a set of options per value (`sets`:
  * e.g. a 4-bit base is two options), or several options that each take the value as is (OneTrainer's text_encoder.train and text_encoder_2.train).
  */
 const ConfigOptionSchema = z.union([
@@ -512,6 +512,11 @@ const ConfigOptionSchema = z.union([
   z.strictObject({ option: z.union([text, z.array(text).min(2)]), values: z.record(text, OptionValueSchema) }),
   /** a switch written as the option that turns it off (LLaMA-Factory's disable_gradient_checkpointing) */
   z.strictObject({ option: text, negate: z.literal(true) }),
+  /**
+   * a switch on unless the option is given the value that turns it off, left out when on (kohya's
+   * train_db.py trains the text encoder unless stop_text_encoder_training is -1)
+   */
+  z.strictObject({ option: text, off: OptionValueSchema }),
   z.strictObject({ sets: z.record(text, OptionSetSchema) }),
 ]);
 /**
@@ -607,8 +612,63 @@ export const TrainerConfigSchema = z.strictObject({
        * full fine-tune: no network_module, network_dim, network_train_unet_only of the network scripts)
        */
       omit: z.array(text).min(1).optional(),
+      /**
+       * a technique the trainer runs only from another kind of file (TRL's LoHa: a Python script
+       * passing PEFT's LoHaConfig to SFTTrainer, which `trl sft` cannot): that file's writer, name,
+       * how it is read, its launch, dataset entry and layout; its `options` are then the whole option table
+       * of that file (not merged with the table's)
+       */
+      writer: z.enum(CONFIG_WRITERS).optional(),
+      file: text.optional(),
+      reads: text.optional(),
+      launch: text.optional(),
+      datasetEntry: z.union([z.record(text, text), text]).optional(),
+      /**
+       * its instance images are captioned by their caption files alone: the instance subset names no
+       * class tokens (kohya's full fine-tune; DreamBooth's instance subset has the identifier and class)
+       */
+      captionFiles: z.literal(true).optional(),
+      /**
+       * what the technique adds to the layout (textual inversion: where the placeholder token goes);
+       * with its own writer, that file's layout instead of the table's
+       */
+      layout: text.optional(),
+      /**
+       * the adapter's own config file, which an option of the training file names (SimpleTuner's
+       * LyCORIS lycoris_config.json, named by lycoris_config): written as JSON beside the training
+       * file with the options that select the algorithm (`set`) and the settings' options; `check`
+       * reads it back from where that option points
+       */
+      adapterFile: z
+        .strictObject({
+          file: text,
+          option: text,
+          reads: text,
+          set: OptionSetSchema,
+          options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema),
+        })
+        .optional(),
     }),
   ),
+  /**
+   * per script a group or technique launches (by its path as `script`/`scripts` give it): the
+   * options it names differently or has besides the table's (null: it has no option for the
+   * setting, so a switch the run turns on is refused rather than left out), options it always
+   * sets, the table's option names it does not have, and its own dataset layout in place of the
+   * table's (kohya's train_db.py: stop_text_encoder_training; diffusers' train_text_to_image.py:
+   * train_data_dir and its captions file, no instance prompt)
+   */
+  scriptOptions: z
+    .record(
+      text,
+      z.strictObject({
+        options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema.nullable()).optional(),
+        set: OptionSetSchema.optional(),
+        omit: z.array(text).min(1).optional(),
+        layout: text.optional(),
+      }),
+    )
+    .optional(),
   /** the dataset layout the trainer expects, as printed after the files */
   layout: text,
   /**
@@ -668,6 +728,14 @@ const TrainerStrategySchema = z.strictObject({ id: text, via: text.optional() })
 
 // What a trainer does by default that changes memory and speed, and the savers it offers; a field
 // its source does not show is left out (the run keeps the technique's recipe there).
+
+/** run settings a trainer takes unless a flag or its file says otherwise */
+const TrainerDefaultsSchema = z.strictObject({
+  precision: z.enum(PRECISIONS).optional(),
+  quantize: z.enum(QUANTIZATIONS).optional(),
+  /** latents and text embeddings cached (image models) */
+  cache: z.boolean().optional(),
+});
 export const TrainerSchema = z.strictObject({
   id,
   name: text,
@@ -687,15 +755,14 @@ export const TrainerSchema = z.strictObject({
   gradientCheckpointing: z.enum(CHECKPOINTING).optional(),
   /** the precision it saves adapters and checkpoints in by default */
   savePrecision: z.enum(SAVE_PRECISIONS).optional(),
-  /** run settings it applies unless told otherwise */
-  defaults: z
-    .strictObject({
-      precision: z.enum(PRECISIONS).optional(),
-      quantize: z.enum(QUANTIZATIONS).optional(),
-      /** latents and text embeddings cached (image models) */
-      cache: z.boolean().optional(),
-    })
-    .optional(),
+  /** run settings it applies unless told otherwise, as its own runs and examples keep them */
+  defaults: TrainerDefaultsSchema.optional(),
+  /**
+   * what its code falls back to for a key a config file leaves out, where its examples and the
+   * advice set another (ai-toolkit's train.dtype: fp32, while every example writes bf16): read by
+   * `check` for a file without the key, never applied to a planned run
+   */
+  unsetDefaults: TrainerDefaultsSchema.optional(),
   /** the memory savers it offers */
   savers: z.array(z.enum(SAVERS)).default([]),
   /**

@@ -70,6 +70,8 @@ export const STRATEGIES = [
   'fsdp-qlora-offload',
 ] as const;
 export const SAVE_PRECISIONS = ['fp16', 'bf16', 'fp32'] as const;
+/** the dtype a frozen base is loaded in (--base-dtype), when not the compute dtype scripts cast it to */
+export const BASE_DTYPES = ['fp32', 'bf16', 'fp16'] as const;
 /** memory savers a trainer offers (trainers.yaml): fused/chunked loss kernels, a low-bit base, offloading */
 export const SAVERS = ['liger', 'fp8-base', 'nf4-base', 'block-swap', 'cpu-offload', 'activation-offloading'] as const;
 
@@ -136,6 +138,15 @@ export const CONFIG_SETTINGS = [
   'classPrompt',
   'classImages',
   'checkpointing',
+  // textual inversion: the new token, the word its embedding starts from, and its vectors
+  // (diffusers' --placeholder_token, --initializer_token, --num_vectors; kohya's token_string, ...)
+  'placeholderToken',
+  // the token as given, where it is also a file name (ai-toolkit's embedding.trigger: TRIGGER.safetensors)
+  'triggerWord',
+  'initializerToken',
+  'vectors',
+  // LoKr's Kronecker factor (LyCORIS `factor`; the estimate's --factor)
+  'factor',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [
@@ -183,6 +194,7 @@ export type Attention = (typeof ATTENTIONS)[number];
 export type Checkpointing = (typeof CHECKPOINTING)[number];
 export type Strategy = (typeof STRATEGIES)[number];
 export type SavePrecision = (typeof SAVE_PRECISIONS)[number];
+export type BaseDtype = (typeof BASE_DTYPES)[number];
 export type Saver = (typeof SAVERS)[number];
 export type Operator = (typeof OPERATORS)[number];
 export type DataTopic = (typeof DATA_TOPICS)[number];

@@ -2,7 +2,7 @@
 import type { Card, Link } from '../estimate/card.js';
 
 /** How many cards train together, on how many nodes, over which links (link null: one card in a node; nodeLink null: one node). */
-export interface CardSetJson {
+export interface CardLinksJson {
   cards: number;
   nodes: number;
   link: LinkJson | null;
@@ -19,6 +19,6 @@ export interface LinkJson {
 export const linkJson = (l: Link | null): LinkJson | null =>
   l ? { kind: l.kind, GBs: l.GBs, label: l.label, peerToPeer: l.peerToPeer !== false } : null;
 
-export function cardSetJson(card: Card): CardSetJson {
+export function cardLinksJson(card: Card): CardLinksJson {
   return { cards: card.cards, nodes: card.nodes, link: linkJson(card.link), nodeLink: linkJson(card.nodeLink) };
 }

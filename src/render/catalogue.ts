@@ -226,7 +226,11 @@ export function renderGpusText(kb: KnowledgeBase, list: Gpu[], opts: RenderOptio
       { header: 'bf16', min: 4, cell: (g) => (g.bf16 ? 'yes' : 'no') },
       { header: 'TFLOPS', min: 6, cell: (g) => fmtNum(g.tflops, 1) },
       { header: 'GB/s', min: 5, cell: (g) => fmtNum(g.bandwidthGBs, 0) },
-      { header: 'link', weight: 2, min: 6, cell: linkCell },
+      // a listing with the user's own entries keeps the room for where each came from (a path);
+      // `gpus --json` has every card's link
+      ...(list.some((g) => originOf(kb, 'gpus', g.id) !== 'bundled')
+        ? []
+        : [{ header: 'link', weight: 2, min: 6, cell: linkCell }]),
     ],
     list,
     (g) => originOf(kb, 'gpus', g.id),

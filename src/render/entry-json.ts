@@ -529,6 +529,8 @@ export interface TrainerJson {
   gradientCheckpointing?: Trainer['gradientCheckpointing'];
   savePrecision?: Trainer['savePrecision'];
   defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
+  /** what its code falls back to for a key a config file leaves out, where its runs set another (`check` reads it) */
+  unsetDefaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   savers: Trainer['savers'];
   quantizesExperts?: boolean;
   textEncoderTargets?: Trainer['textEncoderTargets'];
@@ -556,6 +558,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   gradientCheckpointing: t.gradientCheckpointing,
   savePrecision: t.savePrecision,
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
+  unsetDefaults: ifPresent(t.unsetDefaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   savers: [...t.savers],
   quantizesExperts: t.quantizesExperts,
   textEncoderTargets: t.textEncoderTargets,

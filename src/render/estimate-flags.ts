@@ -48,6 +48,7 @@ const SETTING_FLAGS: { [K in Flagged]: (v: TrainingSettings[K], run: TrainingSet
   trainer: (v) => (v === null ? [] : [`--trainer ${v}`]),
   attention: (v) => [`--attention ${v}`],
   savePrecision: (v) => (v === null ? [] : [`--save-precision ${v}`]),
+  baseDtype: (v) => (v === null ? [] : [`--base-dtype ${v}`]),
   loss: (v) => [`--loss ${v}`],
   objective: (v) => [`--objective ${v}`],
   strategy: (v) => (v === null ? [] : [`--strategy ${v}`]),

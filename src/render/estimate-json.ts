@@ -1,5 +1,6 @@
 // The JSON contract of `estimate` (README, "JSON output of estimate"), field by field; no chalk or
 // cli-table3.
+import { hostMemoryOf } from '../estimate/card.js';
 import type { EstimateResult } from '../estimate/estimate.js';
 import type { SaverId } from '../estimate/fit.js';
 import type { MemoryPart } from '../estimate/memory.js';
@@ -7,7 +8,7 @@ import { type StrategyTraits, strategyTraits } from '../estimate/parallel.js';
 import type { TrainingSettings } from '../estimate/settings.js';
 import { round } from '../format.js';
 import type { Strategy } from '../kb/vocabulary.js';
-import { type CardSetJson, cardSetJson as cardSetOfCard } from './card-json.js';
+import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
@@ -30,7 +31,7 @@ export interface EstimateJson {
         tflops: number;
         bf16: boolean;
         assumedSpeed: boolean;
-      } & CardSetJson)
+      } & CardLinksJson)
     | null;
   settings: SettingsJson;
   /** the trainer estimated for (null: the knowledge base names none), whether it was the family's default, and what it sets */
@@ -76,7 +77,16 @@ export interface EstimateJson {
     offload: StrategyTraits['offload'];
   } | null;
   /** the card set: vram.peakGiB is each card's; host memory per node where the strategy offloads (null on one card) */
-  perCard: { cards: number; nodes: number; peakGiB: number; vramGiB: number | null; hostGiBPerNode: number } | null;
+  perCard: {
+    cards: number;
+    nodes: number;
+    peakGiB: number;
+    vramGiB: number | null;
+    hostGiBPerNode: number;
+    /** the host memory each node has (absent without a card): --host-ram, else twice its cards' memory */
+    hostRamGiBPerNode?: number;
+    hostRamGiven?: boolean;
+  } | null;
   /** what the cards exchange per optimizer step and the time it adds (null on one card or without a card's speed) */
   communication: {
     link: string;
@@ -104,7 +114,7 @@ export function estimateToJson(e: EstimateResult): EstimateJson {
           tflops: e.card.tflops,
           bf16: e.card.bf16,
           assumedSpeed: e.card.speedFrom !== null,
-          ...cardSetOfCard(e.card),
+          ...cardLinksJson(e.card),
         }
       : null,
     settings: settingsJson(e.settings),
@@ -169,6 +179,8 @@ export function cardSetJson(
       peakGiB: r3(e.memory.peakGiB),
       vramGiB: e.card ? r3(e.card.vramGiB) : null,
       hostGiBPerNode: r3(e.memory.hostGiB / nodes),
+      // what each node has for it: --host-ram, else the rule of thumb (hostMemoryOf)
+      ...(e.card ? { hostRamGiBPerNode: r3(hostMemoryOf(e.card).gib), hostRamGiven: hostMemoryOf(e.card).given } : {}),
     },
     communication: c
       ? {

@@ -247,5 +247,6 @@ export function cardSetFlags(card: Card, interconnect?: string): string[] {
     `--gpus ${card.cards / card.nodes}`,
     ...(card.nodes > 1 ? [`--nodes ${card.nodes}`] : []),
     ...(interconnect ? [`--interconnect ${interconnect}`] : []),
+    ...(card.hostGiB !== undefined ? [`--host-ram ${card.hostGiB}`] : []),
   ];
 }

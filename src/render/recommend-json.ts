@@ -8,7 +8,7 @@ import type { SaverId } from '../estimate/fit.js';
 import { round } from '../format.js';
 import type { Interconnect, Objective } from '../kb/vocabulary.js';
 import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Targets } from '../kb/vocabulary.js';
-import { type CardSetJson, cardSetJson } from './card-json.js';
+import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
 import type { BreakdownJson } from './estimate-json.js';
@@ -27,6 +27,8 @@ export interface AnswersJson {
   cards?: number;
   nodes?: number;
   interconnect?: Interconnect;
+  /** host memory of each node the user gave (--host-ram), GiB */
+  hostGiB?: number;
   resolution?: number;
   seqLen?: number;
   steps?: number;
@@ -142,7 +144,7 @@ export interface RecommendJson {
   answers: AnswersJson;
   model: { id: string; name: string; family: RecommendResult['model']['family'] };
   /** the card (vramGiB: each card's) and, with several, how many where over which links */
-  gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean } & CardSetJson;
+  gpu: { id: string | null; name: string; vramGiB: number; tflops: number; assumedSpeed: boolean } & CardLinksJson;
   recommendation: ChoiceJson | null;
   runnerUp: ChoiceJson | null;
   /** with --trainer: the best technique it does not run, when that would rank above its best, and the trainers that run it */
@@ -180,6 +182,7 @@ const answersJson = (a: Answers): AnswersJson => ({
   cards: a.cards,
   nodes: a.nodes,
   interconnect: a.interconnect,
+  hostGiB: a.hostGiB,
   resolution: a.resolution,
   seqLen: a.seqLen,
   steps: a.steps,
@@ -293,7 +296,7 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
       vramGiB: r3(result.card.vramGiB),
       tflops: result.card.tflops,
       assumedSpeed: result.card.speedFrom !== null,
-      ...cardSetJson(result.card),
+      ...cardLinksJson(result.card),
     },
     recommendation: result.recommendation ? choiceJson(result.recommendation) : null,
     runnerUp: result.runnerUp ? choiceJson(result.runnerUp) : null,

@@ -29,6 +29,8 @@ export interface SettingsJson {
   virtualTokens: number | null;
   factor: number | null;
   objective: Objective;
+  /** the dtype the frozen base was loaded in (--base-dtype); null: the compute dtype */
+  baseDtype: TrainingSettings['baseDtype'];
 }
 
 export function settingsJson(s: TrainingSettings): SettingsJson {
@@ -56,5 +58,6 @@ export function settingsJson(s: TrainingSettings): SettingsJson {
     virtualTokens: s.virtualTokens,
     factor: s.factor,
     objective: s.objective,
+    baseDtype: s.baseDtype,
   };
 }

@@ -187,70 +187,94 @@ export function pythonLiteral(v: unknown): string {
   throw new Error(`no Python literal for ${JSON.stringify(v)}`);
 }
 
-/**
- * The calls an Unsloth script is made of, in order, each with the code around its keyword arguments:
- * unsloth-cli.py's shape (unslothai/unsloth@015bdef0): the model loaded, its adapters added (left
- * out when the table writes none of get_peft_model's keywords: full fine-tuning), the JSONL file,
- * then TRL's SFTTrainer with an SFTConfig. Option names are `CALL.keyword` (the call's last name).
- */
-const PYTHON_CALLS: Array<{
-  call: string;
-  open: string[];
-  close: string[];
-  indent: string;
-  /** the call is made only when this keyword is written (get_peft_model's rank: not for full fine-tuning) */
-  requires?: string;
-}> = [
-  {
-    call: 'from_pretrained',
-    open: ['model, tokenizer = FastLanguageModel.from_pretrained('],
-    close: [')'],
-    indent: '    ',
-  },
-  {
-    call: 'get_peft_model',
-    open: ['model = FastLanguageModel.get_peft_model(', '    model,'],
-    close: [')'],
-    indent: '    ',
-    requires: 'r',
-  },
-  { call: 'load_dataset', open: ['dataset = load_dataset('], close: [')'], indent: '    ' },
-  {
-    call: 'SFTConfig',
-    open: [
-      'trainer = SFTTrainer(',
-      '    model=model,',
-      '    processing_class=tokenizer,',
-      '    train_dataset=dataset,',
-      '    args=SFTConfig(',
-    ],
-    close: ['    ),', ')'],
-    indent: '        ',
-  },
-];
+/** A call's keyword arguments, one a line at the indent, each `keyword=literal,`. */
+const keywordLines = (kwargs: Options, indent: string) => kwargs.map(([k, v]) => `${indent}${k}=${pythonLiteral(v)},`);
 
-function pythonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  const byCall = new Map<string, Options>();
-  for (const [name, value] of plan.options) {
-    const dot = name.indexOf('.');
-    const call = name.slice(0, dot);
-    if (dot < 0 || !PYTHON_CALLS.some((c) => c.call === call))
-      throw new Error(`${plan.trainer.id}: the option ${name} names no call of the script (CALL.keyword)`);
-    byCall.set(call, [...(byCall.get(call) ?? []), [name.slice(dot + 1), value]]);
-  }
-  const code: string[] = [
+/** A script's code from the keyword arguments of each call it makes (by the call's last name). */
+type PythonScript = (kwargs: (call: string) => Options) => string[];
+
+/**
+ * Unsloth's script, in unsloth-cli.py's shape (unslothai/unsloth@015bdef0): the model loaded, its
+ * adapters added (left out when the table writes none of get_peft_model's keywords: full
+ * fine-tuning), the JSONL file, then TRL's SFTTrainer with an SFTConfig.
+ */
+const unslothScript: PythonScript = (kwargs) => {
+  const peft = kwargs('get_peft_model');
+  return [
     // Unsloth first: importing it patches transformers and TRL (its README's order)
     'from unsloth import FastLanguageModel',
     'from datasets import load_dataset',
     'from trl import SFTConfig, SFTTrainer',
     '',
+    'model, tokenizer = FastLanguageModel.from_pretrained(',
+    ...keywordLines(kwargs('from_pretrained'), '    '),
+    ')',
+    ...(peft.some(([k]) => k === 'r')
+      ? ['model = FastLanguageModel.get_peft_model(', '    model,', ...keywordLines(peft, '    '), ')']
+      : []),
+    'dataset = load_dataset(',
+    ...keywordLines(kwargs('load_dataset'), '    '),
+    ')',
+    'trainer = SFTTrainer(',
+    '    model=model,',
+    '    processing_class=tokenizer,',
+    '    train_dataset=dataset,',
+    '    args=SFTConfig(',
+    ...keywordLines(kwargs('SFTConfig'), '        '),
+    '    ),',
+    ')',
   ];
-  for (const c of PYTHON_CALLS) {
-    const kwargs = byCall.get(c.call) ?? [];
-    if (c.requires && !kwargs.some(([k]) => k === c.requires)) continue;
-    code.push(...c.open, ...kwargs.map(([k, v]) => `${c.indent}${k}=${pythonLiteral(v)},`), ...c.close);
+};
+
+/**
+ * TRL's SFTTrainer from Python, for an adapter `trl sft` cannot build (its ModelConfig makes LoRA
+ * only): SFTTrainer loads the model by its name (model: "str | PreTrainedModel | PeftModel") and
+ * wraps it in the PEFT config given as peft_config (huggingface/trl@f2cd5771 trl/trainer/sft_trainer.py),
+ * here PEFT's LoHaConfig (huggingface/peft@5d602fdb src/peft/tuners/loha/config.py). Every call is
+ * an argument of SFTTrainer, so each keyword check reads is a literal.
+ */
+const trlScript: PythonScript = (kwargs) => [
+  'from datasets import load_dataset',
+  'from peft import LoHaConfig',
+  'from trl import SFTConfig, SFTTrainer',
+  '',
+  'trainer = SFTTrainer(',
+  ...keywordLines(kwargs('SFTTrainer'), '    '),
+  '    train_dataset=load_dataset(',
+  ...keywordLines(kwargs('load_dataset'), '        '),
+  '    ),',
+  '    peft_config=LoHaConfig(',
+  ...keywordLines(kwargs('LoHaConfig'), '        '),
+  '    ),',
+  '    args=SFTConfig(',
+  ...keywordLines(kwargs('SFTConfig'), '        '),
+  '    ),',
+  ')',
+];
+
+/** Each trainer's script shape, and the calls its options may name (`CALL.keyword`). */
+const PYTHON_SCRIPTS: Record<string, { calls: string[]; code: PythonScript }> = {
+  unsloth: { calls: ['from_pretrained', 'get_peft_model', 'load_dataset', 'SFTConfig'], code: unslothScript },
+  trl: { calls: ['SFTTrainer', 'load_dataset', 'LoHaConfig', 'SFTConfig'], code: trlScript },
+};
+
+function pythonFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const script = PYTHON_SCRIPTS[plan.trainer.id];
+  if (!script) throw new Error(`${plan.trainer.id}: no Python script shape for its option table`);
+  const byCall = new Map<string, Options>();
+  for (const [name, value] of plan.options) {
+    const dot = name.indexOf('.');
+    const call = name.slice(0, dot);
+    if (dot < 0 || !script.calls.includes(call))
+      throw new Error(`${plan.trainer.id}: the option ${name} names no call of the script (CALL.keyword)`);
+    byCall.set(call, [...(byCall.get(call) ?? []), [name.slice(dot + 1), value]]);
   }
-  code.push('trainer.train()', '# the adapters (or the model) into output_dir', 'trainer.save_model()');
+  const code = [
+    ...script.code((call) => byCall.get(call) ?? []),
+    'trainer.train()',
+    '# the adapters (or the model) into output_dir',
+    'trainer.save_model()',
+  ];
   return [
     {
       name: plan.fileNames.config,
@@ -350,12 +374,22 @@ function distributedFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   );
 }
 
-/** The files of a planned config, each with its name and text (several cards: with the strategy's files). */
-export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
-  return [...trainerFiles(plan, command), ...distributedFiles(plan, command)];
+/**
+ * The adapter's own JSON file (SimpleTuner's LyCORIS lycoris_config.json), its header under
+ * JSON_HEADER_KEY: SimpleTuner asserts the keys it needs (cmd_args.py: algo, multiplier,
+ * linear_dim, linear_alpha), takes out multiplier, linear_dim and linear_alpha and passes the rest
+ * to LyCORIS' create_lycoris(**kwargs), which reads each argument it knows with kwargs.get
+ * (KohakuBlueleaf/LyCORIS lycoris/wrapper.py), so the header key is not read.
+ */
+function adapterFile(plan: ConfigPlan, command: string): ConfigFile {
+  const a = plan.adapter!;
+  return {
+    name: a.name,
+    text: jsonText({ [JSON_HEADER_KEY]: jsonHeader(plan, command, [a.reads, ...a.notes]), ...nestOptions(a.options) }),
+  };
 }
 
-function trainerFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+function writerFiles(plan: ConfigPlan, command: string): ConfigFile[] {
   switch (plan.writer) {
     case 'kohya':
       return kohyaFiles(plan, command);
@@ -368,6 +402,12 @@ function trainerFiles(plan: ConfigPlan, command: string): ConfigFile[] {
     default:
       return yamlFiles(plan, command);
   }
+}
+
+/** The files of a planned config, each with its name and text: the writer's, the adapter's own file if any, and on several cards the strategy's. */
+export function configFiles(plan: ConfigPlan, command: string): ConfigFile[] {
+  const files = writerFiles(plan, command);
+  return [...files, ...(plan.adapter ? [adapterFile(plan, command)] : []), ...distributedFiles(plan, command)];
 }
 
 /**

@@ -113,10 +113,61 @@ describe('the card set', () => {
     expect(r.gpu).toMatchObject({ cards: 2, nodes: 1 });
     expect(r.gpu.link?.kind).toBe('pcie');
   });
+  it('--host-ram: the host memory offload may use, in the JSON and the words; one card has none to give', async () => {
+    const full = [
+      'estimate',
+      '--technique',
+      'full-finetune',
+      '--model',
+      'llama-3.1-70b',
+      '--gpu',
+      'rtx-3090',
+      '--gpus',
+      '2',
+    ];
+    const assumed = await jsonOf<{ perCard: Record<string, unknown> }>([...full, '--strategy', 'zero3-offload']);
+    expect(assumed.perCard).toMatchObject({ hostRamGiBPerNode: 96, hostRamGiven: false });
+    const given = await runCli([...full, '--strategy', 'zero3-offload', '--host-ram', '256']);
+    expect(given.stdout).toMatch(/the\s+node has 256\.0 GiB \(--host-ram\): NOT ENOUGH/);
+    // recommend repeats it in the command that gives the same answer, and plans with it
+    const r = await jsonOf<{ answers: Record<string, unknown> }>([
+      ...RECOMMEND,
+      '--gpu',
+      '4090',
+      '--gpus',
+      '2',
+      '--host-ram',
+      '128',
+    ]);
+    expect(r.answers).toMatchObject({ hostGiB: 128 });
+    await expectUsageError([...ESTIMATE, '--gpu', '4090', '--host-ram', '64'], /--host-ram .*needs 2 or more cards/);
+    await expectUsageError([...ESTIMATE, '--gpu', '4090', '--gpus', '2', '--host-ram', '0'], /--host-ram.*from 1 to/);
+    await expectUsageError([...ESTIMATE, '--host-ram', '64'], /--host-ram needs the card/);
+  });
   it('check takes the set flags too', async () => {
     const file = new URL('../fixtures/check/sft.yaml', import.meta.url).pathname;
     const r = await runCli(['check', file, '--gpu', 'h100-sxm', '--gpus', '8', '--json']);
     expect(r.code, r.stderr).toBeLessThan(2);
+    // --host-ram goes into the estimate it reads the file as
+    const host = await runCli(['check', file, '--gpu', 'h100-sxm', '--gpus', '8', '--host-ram', '512', '--json']);
+    expect(JSON.parse(host.stdout).equivalent).toMatch(/ --gpus 8 --host-ram 512 /);
+  });
+});
+
+describe('gpus', () => {
+  it("lists each card's link; --json has the catalogue's interconnect and the default link", async () => {
+    const text = (await runCli(['gpus'])).stdout;
+    expect(text.split('\n')[1]).toMatch(/│ link +│$/);
+    expect(text).toMatch(/│ h100-sxm +│.*│ NVLink 4, 450 /); // wrapped at the width
+    const list = await jsonOf<Array<{ id: string; interconnect?: unknown; link: LinkJson | null }>>(['gpus']);
+    const of = (id: string) => list.find((g) => g.id === id)!;
+    expect(of('rtx-3090').interconnect).toEqual({
+      pcie: { gen: 4, lanes: 16 },
+      nvlink: { generation: 3, GBs: 56.25, via: 'bridge', bridgeCards: 2 },
+    });
+    expect(of('rtx-3090').link?.kind).toBe('pcie');
+    expect(of('h100-sxm').link?.kind).toBe('nvlink');
+    expect(of('m2-max').link).toBeNull();
   });
 });
 

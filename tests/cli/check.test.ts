@@ -2,9 +2,18 @@
 // technique pair `config` writes is written and read back to the same settings (the round trip);
 // the estimate is estimate's with the flags it prints; a misspelt key is reported with the name
 // the trainer has; hostile files exit 1 naming file and line, with nothing run or written.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
@@ -50,9 +59,10 @@ const ALL_PAIRS: Pair[] = kb.trainers.filter(readable).flatMap((t) =>
 /** each pair once (a trainer of image and video models lists its image models under both families) */
 const PAIRS = ALL_PAIRS.filter((p, i) => ALL_PAIRS.findIndex((q) => JSON.stringify(q) === JSON.stringify(p)) === i);
 
-/** The run's settings a trainer's files state, by the table's options (see the round trip). */
-function statedSettings(trainerId: string): string[] {
+/** The run's settings a trainer's files state, by the table's options and the technique's adapter file's (see the round trip). */
+function statedSettings(trainerId: string, technique: string): string[] {
   const config = kb.trainers.find((t) => t.id === trainerId)!.config!;
+  const adapter = config.techniques[technique]?.adapterFile;
   const alike = (spec: unknown) => {
     if (typeof spec !== 'object' || spec === null || Array.isArray(spec)) return false;
     const table = 'values' in spec ? spec.values : 'sets' in spec ? spec.sets : {};
@@ -64,6 +74,9 @@ function statedSettings(trainerId: string): string[] {
       .filter(([, spec]) => !alike(spec))
       .map(([k]) => k),
     ...Object.keys(config.dataset ?? {}),
+    ...Object.entries(adapter?.options ?? {})
+      .filter(([, spec]) => !alike(spec))
+      .map(([k]) => k),
   ];
   const as: Record<string, string> = {
     checkpointing: 'gradientCheckpointing',
@@ -118,12 +131,71 @@ describe('check reads back what config writes', () => {
     // the settings the file states: those the table has options for (a setting it does not write,
     // such as the targets fixed in diffusers' scripts, is the estimate's default either way), but
     // one whose values the table writes alike (diffusers' --mixed_precision bf16: mixed-bf16 and bf16)
-    const stated = statedSettings(trainer);
+    const stated = statedSettings(trainer, technique);
     // QLoRA is LoRA on an NF4 base: a trainer whose LoRA loads 4-bit by default (Unsloth) writes both alike
     const pick = (x: Record<string, unknown>) =>
       Object.fromEntries(stated.map((k) => [k, k === 'method' && x[k] === 'qlora' ? 'lora' : x[k]]));
     expect(pick(read.settings)).toEqual(pick(written.settings));
     expect(read.unknownKeys).toEqual([]);
+  });
+});
+
+describe('check tells the full-weight techniques apart', () => {
+  /** config then check: the settings each states, and the technique check reads */
+  async function roundTrip(trainer: string, args: string[]) {
+    const dir = tmp();
+    const card = ['--gpu', 'a100-80gb'];
+    const written = await json(['config', '--trainer', trainer, ...args, ...card, '--out', dir]);
+    const read = await json(['check', written.files![0]!.path, ...card]);
+    const technique = args[args.indexOf('--technique') + 1]!;
+    const stated = statedSettings(trainer, technique);
+    const pick = (x: Record<string, unknown>) => Object.fromEntries(stated.map((k) => [k, x[k]]));
+    expect(pick(read.settings)).toEqual(pick(written.settings));
+    expect(read.unknownKeys).toEqual([]);
+    return read.technique;
+  }
+  const id = (t: Json['technique']) => (typeof t === 'string' ? t : t?.id);
+
+  // kohya runs full DreamBooth and the full fine-tune with the same scripts (train_db.py,
+  // sdxl_train.py, flux_train.py) and dataset TOML: the instance subset's class_tokens (the
+  // identifier and class) is DreamBooth's, a fine-tune's images are captioned by their .txt files
+  // alone, and check reads the technique (and so its recipe's learning rate) from that
+  it.each([
+    ['dreambooth', 'sd15'],
+    ['full-finetune', 'sd15'],
+    ['dreambooth', 'sdxl'],
+    ['full-finetune', 'sdxl'],
+    ['dreambooth', 'flux-dev'],
+    ['full-finetune', 'flux-dev'],
+  ])('kohya %s %s: read back as itself', async (technique, model) => {
+    expect(id(await roundTrip('kohya', ['--technique', technique, '--model', model]))).toBe(technique);
+  });
+
+  // train_db.py trains the text encoder unless stop_text_encoder_training = -1: absent, it is trained
+  it.each([[[]], [['--train-text-encoder']]])(
+    'kohya full-finetune sd15 %j: the text encoder as train_db.py reads it',
+    async (extra: string[]) => {
+      expect(id(await roundTrip('kohya', ['--technique', 'full-finetune', '--model', 'sd15', ...extra]))).toBe(
+        'full-finetune',
+      );
+    },
+  );
+
+  it('kohya DreamBooth with prior preservation: the is_reg subset and prior_loss_weight (train_db.py)', async () => {
+    const args = ['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation'];
+    expect(id(await roundTrip('kohya', args))).toBe('dreambooth');
+  });
+
+  // diffusers' recipes for SDXL and FLUX full fine-tunes use Adafactor, which neither script has
+  // (the round trip above stops at that usage error): read back with an optimizer each one has
+  it.each([
+    ['sdxl', ['--optimizer', 'adamw-8bit']],
+    ['flux-dev', ['--optimizer', 'prodigy', '--no-cache']],
+    ['sd15', ['--optimizer', 'adamw-8bit']],
+  ])('diffusers full-finetune %s: the script says the technique', async (model, extra) => {
+    expect(id(await roundTrip('diffusers', ['--technique', 'full-finetune', '--model', model, ...extra]))).toBe(
+      'full-finetune',
+    );
   });
 });
 
@@ -150,6 +222,19 @@ describe('check', () => {
     expect(read.verdict!.fits).toBe(false);
     // the savers in TRL's own option names
     expect(read.changes!.find((c) => c.why === 'fit')!.options).toMatchObject({ optim: 'adamw_8bit' });
+  });
+
+  it("kohya textual inversion without use_object_template (docs/train_textual_inversion.md's captions naming the token): still textual inversion, by token_string", async () => {
+    const dir = tmp();
+    await json(['config', '--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sdxl', '--out', dir]);
+    const toml = join(dir, 'train.toml');
+    const text = readFileSync(toml, 'utf8');
+    expect(text).toMatch(/^use_object_template = true$/m);
+    writeFileSync(toml, text.replace(/^use_object_template = true\n/m, ''));
+    const read = await json(['check', toml]);
+    expect(read.technique).toBe('textual-inversion');
+    expect(read.settings.method).toBe('embedding');
+    expect(read.unknownKeys).toEqual([]);
   });
 
   it('a misspelt key: reported with its line and the name the trainer has (TRL, kohya)', async () => {
@@ -194,6 +279,45 @@ describe('check', () => {
     expect(read.settings).toMatchObject({ priorPreservation: true, resolution: 512 });
   });
 
+  it("SimpleTuner's LyCORIS file: the algorithm says the technique, a misspelt key is named there, without it exit 2", async () => {
+    const dir = tmp();
+    await json([
+      'config',
+      '--trainer',
+      'simpletuner',
+      '--technique',
+      'lokr',
+      '--model',
+      'sdxl',
+      '--factor',
+      '4',
+      '--out',
+      dir,
+    ]);
+    const config = join(dir, 'config.json');
+    const lycoris = join(dir, 'lycoris_config.json');
+    const read = await json(['check', config]);
+    expect(read.settings).toMatchObject({ method: 'lokr', factor: 4, rank: 32 });
+    const text = readFileSync(lycoris, 'utf8');
+    writeFileSync(lycoris, text.replace('"lokr"', '"loha"').replace('"linear_alpha"', '"linear_alpa"'));
+    const misspelt = await json(['check', config]);
+    // LoHa has no factor: the file's is not taken
+    expect(misspelt.settings).toMatchObject({ method: 'loha', factor: null, rank: 32 });
+    expect(misspelt.unknownKeys).toEqual([
+      expect.objectContaining({ key: 'linear_alpa', suggestion: 'linear_alpha', line: expect.any(Number) }),
+    ]);
+    writeFileSync(lycoris, text.replace('"lokr"', '"locon"'));
+    const other = await runCli(['check', config]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/lycoris_config\.json:\d+:\d+: algo = "locon" selects none of loha, lokr/);
+    rmSync(lycoris);
+    const missing = await runCli(['check', config]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /config\.json:\d+:\d+: lycoris_config names .*lycoris_config\.json, which is neither here nor beside/,
+    );
+  });
+
   it('a file no trainer reads, an unknown --trainer: exit 2 naming the trainers', async () => {
     const dir = tmp();
     const f = join(dir, 'x.yaml');
@@ -215,6 +339,31 @@ describe('check', () => {
     const r = await runCli(['check', f]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/sft\.yaml:3:1: lora_r = 0: Expected a rank/);
+  });
+});
+
+describe("a trainer's fallback for a key left out, apart from what its runs set (ai-toolkit's train.dtype)", () => {
+  const example = join(__dirname, '../fixtures/trainer-examples/ai-toolkit/train_lora_flux_24gb.yaml');
+  it("the flagship FLUX example: bf16 as written, and `quantize: true` alone is the fp8 base (qtype's default qfloat8)", async () => {
+    const read = (await json(['check', example, '--gpu', 'rtx-4090'])) as Json & { warnings: string[] };
+    expect(read.settings.precision).toBe('mixed-bf16');
+    expect(read.settings.quantize).toBe('fp8');
+    expect(read.warnings).toEqual([]);
+  });
+  it('the same file without train.dtype: fp32, as TrainConfig falls back to, said in a note', async () => {
+    const copy = join(tmp(), 'job.yaml');
+    writeFileSync(copy, readFileSync(example, 'utf8').replace(/^ *dtype: bf16.*\n/m, ''));
+    const read = (await json(['check', copy, '--gpu', 'rtx-4090'])) as Json & { notes: string[] };
+    expect(read.settings.precision).toBe('fp32');
+    expect(read.notes.join('\n')).toMatch(
+      /config\.process\.0\.train\.dtype is not set: ostris ai-toolkit falls back to fp32/,
+    );
+  });
+  it("a planned run with --trainer ai-toolkit is its examples' bf16, not the fallback", async () => {
+    const r = await runCli(
+      splitFlags('estimate --technique lora --model flux-dev --gpu rtx-4090 --trainer ai-toolkit --json'),
+    );
+    expect(JSON.parse(r.stdout).settings.precision).toBe('mixed-bf16');
   });
 });
 
@@ -284,7 +433,16 @@ describe('check: files handled safely (exit 1, file:line:column, nothing run or 
  * What a published example needs that its file does not say, or why check cannot read it: each with
  * its reason. Every other example is read as it is.
  */
-const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip?: string }> = {
+const EXAMPLE_NEEDS: Record<
+  string,
+  {
+    flags?: string[];
+    unknown?: string[];
+    skip?: string;
+    /** the files it names, put where it names them beside a copy of it: path as named -> example */
+    beside?: Record<string, string>;
+  }
+> = {
   'ai-toolkit/train_full_fine_tune_flex.yaml': {
     skip: 'Flex.1-alpha (ostris, FLUX.1-derived) is not in the catalogue',
   },
@@ -294,6 +452,8 @@ const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip
   // the README's `export MODEL_NAME="CompVis/stable-diffusion-v1-4"`: SD 1.4, the SD 1.5 architecture
   'diffusers/README-dreambooth-lora.sh': { flags: ['--model', 'sd15'] },
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },
+  // the full fine-tune (train_text_to_image.py) of CompVis/stable-diffusion-v1-4 likewise
+  'diffusers/README-text_to_image.sh': { flags: ['--model', 'sd15'] },
   // model_family flux with the default flavour, no model path: the model is said with --model
   'simpletuner/flux.peft-lora.config.json': {
     flags: ['--model', 'flux-dev'],
@@ -305,8 +465,18 @@ const EXAMPLE_NEEDS: Record<string, { flags?: string[]; unknown?: string[]; skip
   // Lykon/dreamshaper-8 is an SD 1.5 fine-tune; validation_steps (and in the FLUX example
   // fuse_qkv_projections) are not in SimpleTuner's option registry at the commit its table names
   'simpletuner/sd1x-dreamshaper.peft-lora.config.json': { flags: ['--model', 'sd15'], unknown: ['validation_steps'] },
+  // no model path (model_family sdxl: --model); its LyCORIS file is the example's own
+  // lycoris_config.json, which SimpleTuner finds under its packaged examples folder
+  // (resolve_config_path: 'config/examples/...'); its dataset file is not beside it
   'simpletuner/sdxl.lycoris-lokr.config.json': {
-    skip: "LyCORIS through SimpleTuner's lycoris_config.json, which its table does not write (no LoKr)",
+    flags: ['--model', 'sdxl'],
+    unknown: ['validation_steps'],
+    beside: {
+      'config/examples/sdxl.lycoris-lokr/lycoris_config.json': 'simpletuner/sdxl.lycoris-lokr.lycoris_config.json',
+    },
+  },
+  'simpletuner/sdxl.lycoris-lokr.lycoris_config.json': {
+    skip: 'the LyCORIS file: read when a config names it (lycoris_config)',
   },
   // its model is argparse's default (--model_name unsloth/llama-3-8b), not a literal at the call
   'unsloth/unsloth-cli.py': { flags: ['--model', 'llama-3-8b'] },
@@ -329,8 +499,22 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     expect(Object.keys(EXAMPLE_NEEDS).filter((n) => !names.has(n))).toEqual([]);
   });
 
+  /** The example where check reads it: in place, or copied with the files it names put where it names them. */
+  const placed = (name: string, text = readFileSync(join(ROOT, name), 'utf8')) => {
+    const beside = EXAMPLE_NEEDS[name]?.beside;
+    if (!beside) return null;
+    const dir = tmp();
+    const copy = join(dir, name.split('/')[1]!);
+    writeFileSync(copy, text);
+    for (const [named, example] of Object.entries(beside)) {
+      mkdirSync(dirname(join(dir, named)), { recursive: true });
+      copyFileSync(join(ROOT, example), join(dir, named));
+    }
+    return copy;
+  };
+
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
-    const path = join(ROOT, name);
+    const path = placed(name) ?? join(ROOT, name);
     const read = await json(['check', path, '--gpu', 'a100-80gb', ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);
     expect((read as { trainer?: { id: string } }).trainer?.id).toBe(trainer);
     expect(read.unknownKeys!.map((u) => u.key)).toEqual(EXAMPLE_NEEDS[name]?.unknown ?? []);
@@ -351,13 +535,20 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
       ...Object.values(table.techniques).flatMap((t) => Object.keys(t.set ?? {})),
     ]);
     const shell = name.endsWith('.sh');
+    // a train.sh's flags are the script's after its name (`accelerate launch --mixed_precision=fp16
+    // train_text_to_image.py ...`: the first is accelerate's own, which the script never sees)
+    const at = shell ? Math.max(0, text.indexOf('.py ')) : 0;
+    const body = text.slice(at);
     const pattern = shell ? /--([a-z][a-z0-9_]{7,})\b/g : /^\s*"?([a-z][a-z0-9_]{7,})"?\s*[:=]/gm;
-    const key = [...text.matchAll(pattern)].map((m) => m[1]!).find((k) => !needed.has(k))!;
+    const key = [...body.matchAll(pattern)].map((m) => m[1]!).find((k) => !needed.has(k))!;
     const typo = key.slice(0, 3) + key.slice(4);
-    const dir = tmp();
-    const copy = join(dir, name.split('/')[1]!);
     const spot = shell ? new RegExp(`--${key}\\b`) : new RegExp(`^(\\s*"?)${key}("?\\s*[:=])`, 'm');
-    writeFileSync(copy, text.replace(spot, shell ? `--${typo}` : `$1${typo}$2`));
+    const misspelt = text.slice(0, at) + body.replace(spot, shell ? `--${typo}` : `$1${typo}$2`);
+    let copy = placed(name, misspelt);
+    if (!copy) {
+      copy = join(tmp(), name.split('/')[1]!);
+      writeFileSync(copy, misspelt);
+    }
     const read = await json(['check', copy, '--trainer', name.split('/')[0]!, ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);
     // a nested option is named by its path: its last name is the one misspelt, the suggestion's the one written
     const found = read.unknownKeys!.find((u) => u.key === typo || u.key.endsWith(`.${typo}`));

@@ -52,6 +52,8 @@ const AI_TOOLKIT_RUNS = [
   ['--technique', 'lokr', '--model', 'sdxl'],
   ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw'],
   ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
+  ['--technique', 'textual-inversion', '--model', 'sd15'],
+  ['--technique', 'textual-inversion', '--model', 'sdxl', '--token', 'ohwx'],
 ];
 
 /** The trainer's published example configs (tests/fixtures/trainer-examples/TRAINER, copied unchanged). */
@@ -101,7 +103,8 @@ describe('config --trainer ai-toolkit', () => {
     expect(doc.config.process[0]).toEqual({
       type: 'sd_trainer',
       training_folder: 'output',
-      model: { name_or_path: 'black-forest-labs/FLUX.1-dev', arch: 'flux', quantize: true, qtype: 'qfloat8' },
+      // qtype left to its default, qfloat8, as the examples do
+      model: { name_or_path: 'black-forest-labs/FLUX.1-dev', arch: 'flux', quantize: true },
       network: { type: 'lora', linear: s.rank, linear_alpha: s.rank },
       train: {
         disable_sampling: true,
@@ -177,6 +180,16 @@ describe('config --trainer ai-toolkit', () => {
     const full = await process('full-finetune', ['--gpu', 'a100-80gb']);
     expect(full.network).toBeUndefined();
     expect(full.train['optimizer']).toBe('adafactor');
+    // textual inversion: an embedding section, no network, the U-Net frozen; the trigger is the
+    // embedding's file name, so the token as given (no <>)
+    const ti = await process('textual-inversion', ['--token', 'ohwx', '--class-word', 'dog']);
+    expect(ti.network).toBeUndefined();
+    expect(ti.train['train_unet']).toBe(false);
+    expect((ti as unknown as { embedding: unknown }).embedding).toEqual({
+      trigger: 'ohwx',
+      init_words: 'dog',
+      tokens: 1,
+    });
   });
 
   it('--out writes job.yaml and the launch command names it', async () => {
@@ -258,6 +271,8 @@ const ONETRAINER_RUNS = [
   ['--technique', 'lokr', '--model', 'sdxl', '--rank', '8'],
   ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
   ['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'],
+  ['--technique', 'textual-inversion', '--model', 'sd15'],
+  ['--technique', 'textual-inversion', '--model', 'sdxl'],
 ];
 
 describe('config --trainer onetrainer', () => {
@@ -306,8 +321,9 @@ describe('config --trainer onetrainer', () => {
       gradient_accumulation_steps: s.gradAccum,
       // a number, which from_dict makes the string field it is (str(data[name]))
       resolution: 1024,
-      train_dtype: 'FLOAT_16',
-      unet: { weight_dtype: 'FLOAT_16', gradient_checkpointing: s.gradientCheckpointing },
+      // the recipe's bf16 (the SDXL presets leave train_dtype at its FLOAT_16 fallback: unsetDefaults)
+      train_dtype: 'BFLOAT_16',
+      unet: { weight_dtype: 'BFLOAT_16', gradient_checkpointing: s.gradientCheckpointing },
       optimizer: { optimizer: 'ADAMW_8BIT' },
       latent_caching: true,
       text_encoder: { train: false },
@@ -359,6 +375,23 @@ describe('config --trainer onetrainer', () => {
       'mixed-bf16',
     ]);
     expect(nf4).toMatchObject({ train_dtype: 'BFLOAT_16', unet: { weight_dtype: 'NFLOAT_4' } });
+    // textual inversion: training_method EMBEDDING (its presets'), the embedding's own fields, no LoRA ones
+    const ti = await config([
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sdxl',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    expect(ti).toMatchObject({
+      training_method: 'EMBEDDING',
+      embedding: { placeholder: '<ohwx>', initial_embedding_text: 'dog', token_count: 1 },
+    });
+    for (const k of ['lora_rank', 'lokr_dim', 'lora_alpha', 'layer_filter_preset', 'peft_type'])
+      expect(ti[k], k).toBeUndefined();
   });
 
   it.each([
@@ -473,8 +506,12 @@ describe('config --trainer onetrainer', () => {
 
 interface SimpleTunerFixture extends Fixture {
   dataBackend: { options: string[] };
+  /** the LyCORIS file's keys (lycoris_config.json), apply_preset's as apply_preset.NAME */
+  adapterFile: { options: string[] };
 }
 const SIMPLETUNER_RUNS = [
+  ['--technique', 'loha', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ['--technique', 'lokr', '--model', 'sd15', '--factor', '8', '--targets', 'attention'],
   ['--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
   ['--technique', 'lora', '--model', 'flux-dev', '--precision', 'mixed-bf16', '--quantize', 'nf4'],
   ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw'],
@@ -486,11 +523,18 @@ describe('config --trainer simpletuner', () => {
   const known = new Set([...fx.options, '__comment']);
   const backendKeys = new Set([...fx.dataBackend.options, '__comment']);
   const topKeys = (o: Record<string, unknown>) => Object.keys(o);
+  const lycorisKeys = new Set(fx.adapterFile.options);
+  // a list by its name; module_algo_map's and name_algo_map's keys are module and layer names
+  const lycorisUnknown = (doc: unknown) =>
+    fixturePaths(doc)
+      .map((p) => p.replace(/\.\*$/, ''))
+      .filter((p) => !lycorisKeys.has(p) && !/^apply_preset\.(module|name)_algo_map\./.test(p));
 
   it.each(examples('simpletuner', '.json'))(
     'the fixture holds every key of the published example %s (the fixture is read right)',
     (_name, text) => {
       const doc = JSON.parse(text) as Record<string, unknown> | Array<Record<string, unknown>>;
+      if (_name.endsWith('lycoris_config.json')) return expect(lycorisUnknown(doc)).toEqual([]);
       if (Array.isArray(doc)) {
         for (const backend of doc)
           expect(topKeys(backend).filter((k) => !fx.dataBackend.options.includes(k))).toEqual([]);
@@ -511,8 +555,33 @@ describe('config --trainer simpletuner', () => {
     expect(topKeys(config).filter((k) => k.startsWith('-'))).toEqual([]);
     const backends = JSON.parse(file(c, 'multidatabackend.json')) as Array<Record<string, unknown>>;
     for (const b of backends) expect(topKeys(b).filter((k) => !backendKeys.has(k))).toEqual([]);
+    const lycoris = c.files.find((f) => f.name === 'lycoris_config.json');
+    expect(lycoris !== undefined).toBe(config['lora_type'] === 'lycoris');
+    if (lycoris) expect(lycorisUnknown(JSON.parse(lycoris.text))).toEqual([]);
     expect(c.launch).toBe('CONFIG_BACKEND=json CONFIG_PATH=config.json simpletuner train');
   });
+
+  it.each([
+    ['loha', ['--rank', '16'], { algo: 'loha', linear_dim: 16, linear_alpha: 16 }],
+    ['lokr', ['--rank', '8', '--factor', '4'], { algo: 'lokr', linear_dim: 8, linear_alpha: 8, factor: 4 }],
+  ])(
+    'LyCORIS %s: lora_type lycoris naming lycoris_config.json, which holds the algorithm and the shape the estimate sizes',
+    async (technique, flags, lycoris) => {
+      const args = ['--technique', technique, '--model', 'sdxl', '--targets', 'attention', ...flags];
+      const printed = await configJson(['--trainer', 'simpletuner', ...args]);
+      const est = JSON.parse((await runCli(['estimate', '--trainer', 'simpletuner', ...args, '--json'])).stdout);
+      expect(printed.settings).toEqual(est.settings);
+      const config = JSON.parse(file(printed, 'config.json')) as Record<string, unknown>;
+      expect(config).toMatchObject({ model_type: 'lora', lora_type: 'lycoris', lycoris_config: 'lycoris_config.json' });
+      // SimpleTuner reads the adapter's shape from the LyCORIS file alone
+      expect(config['lora_rank']).toBeUndefined();
+      expect(config['lora_alpha']).toBeUndefined();
+      const file2 = JSON.parse(file(printed, 'lycoris_config.json')) as Record<string, unknown>;
+      expect(file2).toMatchObject({ ...lycoris, multiplier: 1, apply_preset: { target_module: ['Attention'] } });
+      if (technique === 'loha') expect(file2['factor']).toBeUndefined();
+      expect(printed.files.map((f) => f.name)).toEqual(['config.json', 'multidatabackend.json', 'lycoris_config.json']);
+    },
+  );
 
   it('writes the run estimate resolves: max_train_steps with no epoch limit, one image backend and the text-embeds cache', async () => {
     const args = ['--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090', '--rank', '32', '--steps', '1200'];
@@ -644,8 +713,8 @@ describe('config --trainer simpletuner', () => {
       'error: simpletuner has no option for --optimizer adafactor in its option table. Allowed for config --trainer simpletuner: --optimizer adamw, adamw-8bit, paged-adamw-8bit, sgd, lion, lion-8bit, prodigy.',
     ],
     [
-      ['--technique', 'lokr', '--model', 'sdxl'],
-      'error: config writes simpletuner files for --technique lora, dora, full-finetune; not yet for lokr (simpletuner runs it with LyCORIS (the default example)).',
+      ['--technique', 'lokr', '--model', 'sdxl', '--targets', 'all'],
+      'error: simpletuner has no option for --targets all in its option table. Allowed for config --trainer simpletuner: --targets attention, attention-mlp.',
     ],
   ])('a setting it has no option for: %j exits 2', async (args, message) => {
     const r = await runCli(['config', '--trainer', 'simpletuner', ...args]);

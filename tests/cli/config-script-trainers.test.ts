@@ -49,7 +49,39 @@ const DIFFUSERS_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'dora', '--model', 'sdxl', '--train-text-encoder'], 'train_dreambooth_lora_sdxl'],
   [['--technique', 'dreambooth-lora', '--model', 'flux-dev', '--prior-preservation'], 'train_dreambooth_lora_flux'],
   [['--technique', 'dreambooth', '--model', 'sd15', '--prior-preservation', '--gpu', 'a100-80gb'], 'train_dreambooth'],
+  // the full fine-tune from captions: the text-to-image scripts, and for FLUX (no such script) the full DreamBooth one
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_text_to_image'],
+  [
+    ['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'train_text_to_image',
+  ],
+  [
+    ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
+    'train_text_to_image_sdxl',
+  ],
+  [
+    [
+      '--technique',
+      'full-finetune',
+      '--model',
+      'flux-dev',
+      '--optimizer',
+      'prodigy',
+      '--no-cache',
+      '--train-text-encoder',
+    ],
+    'train_dreambooth_flux',
+  ],
+  [['--technique', 'textual-inversion', '--model', 'sd15'], 'textual_inversion'],
+  [['--technique', 'textual-inversion', '--model', 'sdxl', '--gradient-checkpointing'], 'textual_inversion_sdxl'],
 ];
+/** The examples folder of each script (the DreamBooth ones', else textual inversion's). */
+const exampleDir = (script: string) =>
+  script.startsWith('textual_inversion')
+    ? 'textual_inversion'
+    : script.startsWith('train_text_to_image')
+      ? 'text_to_image'
+      : 'dreambooth';
 
 describe('config --trainer diffusers (train.sh)', () => {
   it.each(DIFFUSERS_RUNS)(
@@ -62,7 +94,7 @@ describe('config --trainer diffusers (train.sh)', () => {
         /^# Written by: finetune-advisor config --trainer diffusers .*\n# Option names checked against huggingface\/diffusers@58eb52c0 /,
       );
       const { script: path, flags } = launchArgs(text);
-      expect(path).toBe(`examples/dreambooth/${script}.py`);
+      expect(path).toBe(`examples/${exampleDir(script)}/${script}.py`);
       const known = new Set(fixture(`diffusers-${script}`).options);
       expect(Object.keys(flags).filter((f) => !known.has(f))).toEqual([]);
       expect(c.launch).toBe('sh train.sh');
@@ -157,6 +189,50 @@ describe('config --trainer diffusers (train.sh)', () => {
     expect(launchArgs(sdxl.files[0]!.text).flags).toMatchObject({ optimizer: 'prodigy' });
   });
 
+  it("textual inversion: the README's run (textual_inversion.py, --learnable_property object) at the rate its --scale_lr steps with, the token as placeholder, no FLUX", async () => {
+    const c = await configJson([
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sd15',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    const { script, flags } = launchArgs(c.files[0]!.text);
+    expect(script).toBe('examples/textual_inversion/textual_inversion.py');
+    expect(flags).toMatchObject({
+      train_data_dir: 'instance_images',
+      placeholder_token: '<ohwx>',
+      initializer_token: 'dog',
+      num_vectors: String(c.settings.virtualTokens),
+      learnable_property: 'object',
+      // the README's 5e-4 x batch 1 x accumulation 4 (its --scale_lr), written as stepped
+      learning_rate: '0.002',
+    });
+    expect(flags.scale_lr).toBeUndefined();
+    expect(c.settings.learningRate).toBe(2e-3);
+    // the DreamBooth scripts' flags are not the textual-inversion scripts'
+    for (const f of ['instance_prompt', 'instance_data_dir', 'with_prior_preservation', 'train_text_encoder'])
+      expect(flags[f], f).toBeUndefined();
+    expect(c.data).toEqual(['instance_images/']);
+    const flux = await runCli([
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'flux-dev',
+    ]);
+    expect(flux.code).toBe(2);
+    // FLUX has no textual-inversion recipe (nor a diffusers script): refused before the table is read
+    expect(flux.stderr).toMatch(/textual-inversion has no published recipe for flux models/);
+  });
+
   it('settings the scripts have no flag for are usage errors, not dropped', async () => {
     for (const extra of [
       ['--precision', 'fp16'],
@@ -176,7 +252,7 @@ describe('config --trainer diffusers (train.sh)', () => {
     for (const name of examples) {
       // the README blocks set variables (export) and use them ($MODEL_NAME): read the launch line's flag names only
       const text = readFileSync(join(dir, name), 'utf8');
-      const launch = /accelerate launch (?:--\S+ )*(\S+)\.py([\s\S]*)/.exec(text)!;
+      const launch = /accelerate launch (?:--\S+\s+)*(\S+)\.py([\s\S]*)/.exec(text)!;
       const known = new Set(fixture(`diffusers-${launch[1]!}`).options);
       // the flags after the script (any before it are accelerate's own)
       const flags = [...launch[2]!.matchAll(/--([a-z0-9_]+)/g)].map((m) => m[1]!);
@@ -265,7 +341,90 @@ describe('config --trainer unsloth (train.py)', () => {
   });
 });
 
+// TRL's LoHa: `trl sft` builds LoRA only, so config writes a train.py passing PEFT's LoHaConfig to
+// SFTTrainer (trainers.yaml trl `techniques.loha`: its own writer and options), read back by check
+const TRL_PYTHON_CALLS = ['SFTTrainer', 'load_dataset', 'LoHaConfig', 'SFTConfig'];
+describe('config --trainer trl --technique loha (train.py)', () => {
+  const keywords = (text: string) => {
+    const calls = readPythonCalls(text, TRL_PYTHON_CALLS);
+    // every keyword check reads is a literal: the calls are SFTTrainer's arguments, not variables
+    expect(calls.filter((k) => 'error' in k)).toEqual([]);
+    return Object.fromEntries(calls.map((k) => [`${k.call}.${k.keyword}`, 'value' in k ? k.value : undefined]));
+  };
+
+  it.each([
+    ['--technique', 'loha', '--model', 'llama-3.1-8b', '--gpu', '4090'],
+    ['--technique', 'loha', '--model', 'qwen3-8b', '--targets', 'attention-mlp', '--rank', '16', '--loss', 'fused'],
+  ])('%j: every keyword is a parameter of its call, the settings the estimate resolves', async (...args) => {
+    const c = await configJson(['--trainer', 'trl', ...args]);
+    expect(c.files.map((f) => f.name)).toEqual(['train.py']);
+    expect(c.launch).toBe('python train.py');
+    expect(c.data).toEqual(['train.jsonl']);
+    const text = c.files[0]!.text;
+    expect(text).toMatch(
+      /^# Written by: finetune-advisor config --trainer trl .*\n# Option names checked against huggingface\/trl@f2cd5771 /,
+    );
+    const kw = keywords(text);
+    const known = new Set(trainerOptions<{ options: string[] }>('trl-python').options);
+    expect(Object.keys(kw).filter((k) => !known.has(k))).toEqual([]);
+    const est = JSON.parse((await runCli(['estimate', '--trainer', 'trl', ...args, '--json'])).stdout);
+    expect(c.settings).toEqual(est.settings);
+    const s = est.settings as Record<string, number | string>;
+    expect(kw).toMatchObject({
+      'SFTTrainer.model': expect.any(String),
+      'load_dataset.path': 'json',
+      'load_dataset.data_files': 'train.jsonl',
+      'load_dataset.split': 'train',
+      'LoHaConfig.task_type': 'CAUSAL_LM',
+      'LoHaConfig.r': s.rank,
+      'LoHaConfig.alpha': s.rank,
+      'SFTConfig.max_steps': s.steps,
+      'SFTConfig.per_device_train_batch_size': s.batch,
+      'SFTConfig.gradient_accumulation_steps': s.gradAccum,
+      'SFTConfig.max_length': s.seqLen,
+      'SFTConfig.bf16': true,
+    });
+    // PEFT's all-linear shorthand is a string, not a list (tuners_utils.py)
+    if (s.targets === 'attention-mlp') expect(kw['LoHaConfig.target_modules']).toBe('all-linear');
+    if (args.includes('fused')) expect(kw['SFTConfig.use_liger_kernel']).toBe(true);
+    // none of trl sft's LoRA options: the YAML's names are not the script's
+    expect(text).not.toMatch(/use_peft|lora_r/);
+  });
+
+  it('a 4-bit base or pure bf16 weights: SFTConfig.model_init_kwargs is a mapping, not written: exit 2 naming what it has', async () => {
+    const r = await runCli([
+      'config',
+      '--trainer',
+      'trl',
+      '--technique',
+      'loha',
+      '--model',
+      'llama-3.1-8b',
+      '--quantize',
+      'nf4',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe(
+      'error: trl has no option for --quantize nf4 in its option table. Allowed for config --trainer trl: --quantize none.\n',
+    );
+  });
+});
+
 describe('readPythonCalls', () => {
+  it("a known call as a keyword's value is read as that call, not as the keyword; another call is not a literal", () => {
+    const text =
+      'SFTTrainer(model="m", args=SFTConfig(max_steps=10), train_dataset=ds, peft_config=f(1), x=SFTConfig(a=1) + 1)';
+    const calls = readPythonCalls(text, ['SFTTrainer', 'SFTConfig']);
+    expect(calls.map((k) => [`${k.call}.${k.keyword}`, 'value' in k ? k.value : 'error'])).toEqual([
+      ['SFTTrainer.model', 'm'],
+      ['SFTTrainer.train_dataset', 'error'],
+      ['SFTTrainer.peft_config', 'error'],
+      ['SFTTrainer.x', 'error'],
+      ['SFTConfig.max_steps', 10],
+      ['SFTConfig.a', 1],
+    ]);
+  });
+
   it('reads strings, numbers, True/False/None and lists; refuses anything else as not a literal', () => {
     const text = [
       'x = FastLanguageModel.from_pretrained(',

@@ -47,6 +47,18 @@ const KOHYA_RUNS: Array<[args: string[], script: string]> = [
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'], 'sdxl_train'],
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--train-text-encoder'], 'sdxl_train'],
   [['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
+  // the full-weight scripts of SD 1.x / 2.x and FLUX, and full DreamBooth with its class-image subset
+  [['--technique', 'full-finetune', '--model', 'sd15', '--gpu', 'a100-80gb'], 'train_db'],
+  [['--technique', 'full-finetune', '--model', 'sd21', '--gpu', 'a100-80gb', '--train-text-encoder'], 'train_db'],
+  [
+    ['--technique', 'full-finetune', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--blocks-to-swap', '18'],
+    'flux_train',
+  ],
+  [['--technique', 'dreambooth', '--model', 'sd15', '--gpu', 'a100-80gb', '--prior-preservation'], 'train_db'],
+  [['--technique', 'dreambooth', '--model', 'sdxl', '--gpu', 'a100-80gb', '--prior-preservation'], 'sdxl_train'],
+  [['--technique', 'dreambooth', '--model', 'flux-dev', '--gpu', 'a100-80gb', '--prior-preservation'], 'flux_train'],
+  [['--technique', 'textual-inversion', '--model', 'sd15'], 'train_textual_inversion'],
+  [['--technique', 'textual-inversion', '--model', 'sdxl', '--gpu', 't4'], 'sdxl_train_textual_inversion'],
 ];
 const TRL_RUNS = [
   ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gpu', '4090'],
@@ -149,6 +161,52 @@ describe('config --trainer kohya', () => {
       network_module: 'lycoris.kohya',
       network_args: ['algo=loha'],
     });
+  });
+
+  it("textual inversion: train_textual_inversion.py's options, none of the network scripts', the object templates", async () => {
+    const c = await configJson([
+      '--trainer',
+      'kohya',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sdxl',
+      '--token',
+      'ohwx',
+      '--class-word',
+      'dog',
+    ]);
+    const train = parseToml(file(c, 'train.toml'));
+    expect(train).toMatchObject({
+      token_string: '<ohwx>',
+      init_word: 'dog',
+      num_vectors_per_token: c.settings.virtualTokens,
+      use_object_template: true,
+      save_model_as: 'safetensors',
+    });
+    // sdxl_train_textual_inversion.py has no network options and cannot cache the text encoders' outputs
+    for (const k of [
+      'network_module',
+      'network_dim',
+      'network_alpha',
+      'network_train_unet_only',
+      'cache_text_encoder_outputs',
+    ])
+      expect(train[k], k).toBeUndefined();
+    expect(c.launch).toBe(
+      'accelerate launch --num_cpu_threads_per_process 1 sdxl_train_textual_inversion.py --config_file train.toml',
+    );
+    // kohya has no FLUX textual-inversion script (nor a FLUX recipe): refused
+    const flux = await runCli([
+      'config',
+      '--trainer',
+      'kohya',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'flux-dev',
+    ]);
+    expect(flux.code).toBe(2);
   });
 
   it('a run that needs savers to fit the card: written as given, with a warning on stderr', async () => {
@@ -371,8 +429,8 @@ describe('config usage errors (exit 2, one line)', () => {
       'error: config writes files for --trainer diffusers, kohya, ai-toolkit, onetrainer, simpletuner, trl, unsloth, axolotl, llama-factory, torchtune, litgpt, ms-swift; not yet for transformers.',
     ],
     [
-      ['--trainer', 'kohya', '--technique', 'textual-inversion', '--model', 'sd15'],
-      'error: config writes kohya files for --technique lora, dreambooth-lora, loha, lokr, dora, full-finetune; not yet for textual-inversion (kohya runs it with train_textual_inversion.py, sdxl_train_textual_inversion.py (SD/SDXL)).',
+      ['--trainer', 'simpletuner', '--technique', 'textual-inversion', '--model', 'sd15'],
+      'error: --trainer simpletuner does not run textual-inversion. Trainers that run it: diffusers, kohya, ai-toolkit, onetrainer.',
     ],
     [
       ['--trainer', 'kohya', '--technique', 'lora', '--model', 'sd3-medium'],

@@ -70,6 +70,13 @@ describe('bundle', () => {
     expect(inputsOf('dist/bundle/kb-load.cjs').some((i) => /node_modules\/zod\//.test(i))).toBe(true);
     expect(inputsOf('dist/bundle/prompts.cjs').some((i) => /@inquirer\/core/.test(i))).toBe(true);
   });
+  it("the questions' bundle carries neither inquirer's editor prompt (iconv-lite, chardet) nor a second commander", () => {
+    const inputs = inputsOf('dist/bundle/prompts.cjs');
+    expect(
+      inputs.filter((i) => /node_modules\/(iconv-lite|chardet|@inquirer\/(editor|external-editor))\//.test(i)),
+    ).toEqual([]);
+    expect(inputs.filter((i) => /node_modules\/commander\//.test(i))).toEqual(['node_modules/commander/lib/error.js']);
+  });
   it('the source modules in lazy bundles are reached only through import()', () => {
     const lazySources = [
       'src/kb/load.ts',

@@ -100,6 +100,11 @@ const cases: Array<[name: string, argv: string[]]> = [
     'config simpletuner lora sdxl 4090',
     ['config', '--trainer', 'simpletuner', '--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
   ],
+  // LyCORIS: the third file, lycoris_config.json (documentation/LYCORIS.md)
+  [
+    'config simpletuner lokr sdxl 4090',
+    ['config', '--trainer', 'simpletuner', '--technique', 'lokr', '--model', 'sdxl', '--gpu', 'rtx-4090'],
+  ],
   [
     'config trl qlora llama-3.1-8b 4090',
     [
@@ -115,6 +120,11 @@ const cases: Array<[name: string, argv: string[]]> = [
       '--seq-len',
       '2048',
     ],
+  ],
+  // LoHa, which trl sft cannot build: a train.py passing PEFT's LoHaConfig to SFTTrainer
+  [
+    'config trl loha llama-3.1-8b 4090',
+    ['config', '--trainer', 'trl', '--technique', 'loha', '--model', 'llama-3.1-8b', '--gpu', '4090'],
   ],
   [
     'config axolotl lora qwen3-8b 4090',
@@ -190,6 +200,25 @@ const cases: Array<[name: string, argv: string[]]> = [
       'sks',
       '--class-word',
       'dog',
+    ],
+  ],
+  // reviewed against examples/textual_inversion/README.md's launch command (the cat-toy run)
+  [
+    'config diffusers textual-inversion sd15 v100',
+    [
+      'config',
+      '--trainer',
+      'diffusers',
+      '--technique',
+      'textual-inversion',
+      '--model',
+      'sd15',
+      '--gpu',
+      'v100',
+      '--token',
+      'cat-toy',
+      '--class-word',
+      'toy',
     ],
   ],
   // reviewed against unsloth-cli.py's calls (trainers.md section 9)

@@ -232,4 +232,20 @@ describe('traits where the estimators read them', () => {
     );
     expect((await runCli([...base, '--technique', 'qlora', '--json'])).stdout).toMatch(/"quantize": "nf4"/);
   });
+  it('the CLI: --base-dtype only where a base is frozen, shown in the settings and the assumptions', async () => {
+    const base = ['estimate', '--model', 'llama-3.2-1b'];
+    const full = await runCli([...base, '--technique', 'full-finetune', '--base-dtype', 'fp32']);
+    expect(full.code).toBe(2);
+    expect(full.stderr).toMatch(/--base-dtype needs a frozen base; full-finetune trains every weight/);
+    expect((await runCli([...base, '--technique', 'lora', '--base-dtype', 'fp64'])).stderr).toMatch(
+      /--base-dtype.*fp32, bf16, fp16/,
+    );
+    const lora = await runCli([...base, '--technique', 'lora', '--base-dtype', 'fp32', '--json']);
+    expect(JSON.parse(lora.stdout).settings.baseDtype).toBe('fp32');
+    expect((await runCli([...base, '--technique', 'lora', '--base-dtype', 'fp32'])).stdout).toMatch(
+      /frozen base in fp32 as loaded \(--base-dtype\)/,
+    );
+    const qlora = await runCli([...base, '--technique', 'qlora', '--base-dtype', 'fp32']);
+    expect(qlora.stdout).toMatch(/frozen base in nf4 \(linear layers; the rest in fp32 as loaded/);
+  });
 });

@@ -95,7 +95,18 @@ describe.each(Object.entries(SCENARIOS))('estimate: %s', (name, scenario) => {
     expect(json.technique).toBe(estimate.technique.id);
     expect(json.model).toBe(estimate.model.id);
     if (estimate.card) {
-      expect(Object.keys(json.gpu)).toEqual(['id', 'name', 'vramGiB', 'tflops', 'bf16', 'assumedSpeed']);
+      expect(Object.keys(json.gpu)).toEqual([
+        'id',
+        'name',
+        'vramGiB',
+        'tflops',
+        'bf16',
+        'assumedSpeed',
+        'cards',
+        'nodes',
+        'link',
+        'nodeLink',
+      ]);
       expect(Object.keys(json.vram)).toEqual(['peakGiB', 'breakdown', 'cardGiB', 'limitGiB', 'fits', 'saversToFit']);
       expect(Object.keys(json.time)).toEqual([
         'stepSeconds',

@@ -191,11 +191,13 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       gradientCheckpointing: 'offloaded',
       savePrecision: 'bf16',
       defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
+      unsetDefaults: { precision: 'fp32', quantize: 'none', cache: true },
       savers: ['liger'],
       quantizesExperts: true,
       textEncoderTargets: 'attention',
       loraTargets: 'attention-mlp',
       techniques: [{ id: 'lora', via: 'via' }],
+      strategies: [{ id: 'ddp', via: 'via' }],
       // kohya's table sets every field but a language model's dataset entry and a technique's `set` (lora: the trainer's default)
       config: {
         ...kohyaConfig,
@@ -208,6 +210,24 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         datasetEntries: [{ id: 'text-embeds' }],
         datasetReads: 'reads',
         datasetIn: 'config.process.0.datasets',
+        // several cards: TRL's table (an accelerate file, its set and options, a strategy per id)
+        // with axolotl's DeepSpeed file, and one strategy with every field
+        distributed: {
+          ...bundledKb().trainers.find((t) => t.id === 'trl')!.config!.distributed!,
+          deepspeedFile: 'ds_config.json',
+          deepspeedSet: { train_micro_batch_size_per_gpu: 'auto' },
+          strategies: {
+            zero3: {
+              set: { deepspeed: '{deepspeed}' },
+              deepspeed: { 'zero_optimization.stage': 3 },
+              accelerate: { distributed_type: 'DEEPSPEED' },
+              launch: 'accelerate launch {config}',
+              scripts: { 'full-finetune': 'train.py' },
+              options: { optimizer: 'optim' },
+              techniques: ['full-finetune'],
+            },
+          },
+        },
         // LLaMA-Factory's dataset_info.json
         datasetRegistry: {
           file: 'dataset_info.json',
@@ -229,6 +249,14 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             options: { rank: 'network_dim' },
             layout: g.layout,
           })),
+        // a script's own entry with every field (diffusers' text-to-image scripts have a layout, the FLUX one a set)
+        scriptOptions: {
+          'train_db.py': {
+            ...kohyaConfig.scriptOptions!['train_db.py']!,
+            set: { caption_column: 'text' },
+            layout: 'layout',
+          },
+        },
         techniques: {
           loha: {
             ...kohyaConfig.techniques['loha']!,
@@ -236,6 +264,21 @@ describe('an entry with every field set has all of them in its JSON, in the sche
             groups: ['flux'],
             options: { rank: 'network_dim' },
             omit: ['network_alpha'],
+            // a technique's own writer (TRL's LoHa train.py) and adapter file (SimpleTuner's lycoris_config.json)
+            writer: 'python',
+            file: 'train.py',
+            reads: 'reads',
+            launch: 'python {config}',
+            datasetEntry: { path: 'json' },
+            captionFiles: true,
+            layout: 'layout',
+            adapterFile: {
+              file: 'lycoris_config.json',
+              option: 'lycoris_config',
+              reads: 'reads',
+              set: { algo: 'loha' },
+              options: { rank: 'linear_dim' },
+            },
           },
         },
       },

@@ -3,10 +3,11 @@ import type { Command } from 'commander';
 
 import { modelsOfFamily } from '../../estimate/kinds/index.js';
 import { FAMILIES, type Family } from '../../kb/vocabulary.js';
+import { toOption } from '../commander-options.js';
 import { type Context, outputFormat } from '../context.js';
 import type { Detection } from '../detect-gpu.js';
 import { type DetectedSet, detectedSets } from '../detected-sets.js';
-import { choiceOption, toOption } from '../options.js';
+import { choiceOption } from '../options.js';
 
 /** What nvidia-smi found: the sets of one kind, as --gpu takes them ("2x rtx-4090"), then each card. */
 function renderDetection(d: Detection, sets: DetectedSet[]): string {

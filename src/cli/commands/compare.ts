@@ -4,8 +4,9 @@ import type { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import type { Technique } from '../../kb/types.js';
 import { FAMILIES } from '../../kb/vocabulary.js';
+import { addOptions } from '../commander-options.js';
 import { type Context, outputFormat } from '../context.js';
-import { addOptions, choiceOption, type FlagsOf, outputOptions, switchOption } from '../options.js';
+import { choiceOption, type FlagsOf, outputOptions, switchOption } from '../options.js';
 import { resolveTechnique } from '../resolve.js';
 
 export const COMPARE_OPTIONS = {

@@ -1,6 +1,7 @@
 // Video models (a transformer denoiser over the latent frames of a 3-D VAE, with text encoders):
 // the diffusion arithmetic of image models (diffusion.ts) over a clip's latent pixels, frames x
 // height x width. Pure.
+import { groupThousands } from '../../format.js';
 import type { VideoModel } from '../../kb/types.js';
 import type { TrainingSettings } from '../settings.js';
 import { diffusionArithmetic, diffusionSizeLabel, encodersAssumption, scaledDiffusion } from './diffusion.js';
@@ -76,7 +77,7 @@ export const VIDEO_KIND: ModelKind<VideoModel> = {
     const d = model.components.denoiser;
     const joint = d.kind === 'mmdit' ? ` with the ${d.textTokens} text tokens` : '';
     return [
-      `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${Math.round(tokens).toLocaleString('en-US')} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, ${patch}x${patch} patches); attention runs over all of them${joint}`,
+      `a clip of ${c.frames} frames at ${c.width}x${c.height}: ${latentFrames(model, c.frames)} latent frames of ${c.height / model.latent.downscale}x${c.width / model.latent.downscale}, ${groupThousands(Math.round(tokens))} latent tokens (VAE ${model.latent.frames}x${model.latent.downscale}x${model.latent.downscale}, ${patch}x${patch} patches); attention runs over all of them${joint}`,
       encodersAssumption(s),
       'the batch counts clips through the denoiser per step',
     ];

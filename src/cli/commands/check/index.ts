@@ -2,8 +2,8 @@
 // the YAML and TOML readers, which no other common path needs).
 import type { Command } from 'commander';
 
+import { addOptions } from '../../commander-options.js';
 import type { Context } from '../../context.js';
-import { addOptions } from '../../options.js';
 import { CHECK_EXAMPLES, CHECK_OPTIONS, type CheckFlags } from './meta.js';
 
 export function registerCheck(program: Command, ctx: Context, setExit: (code: number) => void): void {

@@ -85,6 +85,10 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       const found = paths.filter((p) => file.has(p));
       if (found.length) settings[setting] = file.get(found[0]!);
       found.forEach((p) => read.add(p));
+    } else if ('off' in spec) {
+      // on unless the option has the value that turns it off (kohya's stop_text_encoder_training = -1)
+      if (file.has(spec.option)) read.add(spec.option);
+      settings[setting] = !(file.has(spec.option) && sameValue(file.get(spec.option), spec.off));
     } else if ('negate' in spec) {
       // the option turns the setting off (LLaMA-Factory's disable_gradient_checkpointing)
       if (!file.has(spec.option)) continue;

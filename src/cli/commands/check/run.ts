@@ -11,6 +11,7 @@ import { InvalidArgumentError } from 'commander';
 import { UsageError } from '../../../errors.js';
 import { estimate, type EstimateResult } from '../../../estimate/estimate.js';
 import { estimateRun, HEADROOM } from '../../../estimate/fit.js';
+import { kindOf } from '../../../estimate/kinds/index.js';
 import { METHOD_TRAITS } from '../../../estimate/methods.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import { formatBudget } from '../../../format.js';
@@ -25,7 +26,15 @@ import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
 import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
-import { type Options, settingValues, type TrainerConfig, writeSetting } from '../config/plan.js';
+import {
+  type Options,
+  scriptOf,
+  scriptSpecs,
+  settingValues,
+  tableViews,
+  type TrainerConfig,
+  writeSetting,
+} from '../config/plan.js';
 import { commandLine } from '../config/run.js';
 import { scriptRun } from '../config/script-options.js';
 import { ESTIMATE_OPTIONS, type EstimateFlags } from '../estimate/meta.js';
@@ -61,6 +70,8 @@ interface KnownNames {
   entry: Set<string>;
   /** the keys of a dataset file's entries (OneTrainer's `concepts`, SimpleTuner's `dataBackend` lists) */
   datasetFile: Set<string>;
+  /** the keys of an adapter's own file (SimpleTuner's lycoris_config.json: the list `adapterFile`) */
+  adapterFile: Set<string>;
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -79,12 +90,14 @@ function knownNames(): Map<string, KnownNames> {
       options: new Set<string>(),
       entry: new Set<string>(),
       datasetFile: new Set<string>(),
+      adapterFile: new Set<string>(),
     };
     // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
     for (const [key, part] of Object.entries(list))
       if (!['options', 'datasetEntry', 'readFrom', 'trainer'].includes(key)) {
         const names = (part as { options?: unknown } | null)?.options;
-        if (Array.isArray(names)) names.forEach((o) => known.datasetFile.add(String(o)));
+        const into = key === 'adapterFile' ? known.adapterFile : known.datasetFile;
+        if (Array.isArray(names)) names.forEach((o) => into.add(String(o)));
       }
     // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
     list.options.forEach((o) => known.options.add(withoutIndices(o)));
@@ -101,7 +114,13 @@ function tablePaths(config: TrainerConfig): string[] {
   paths.push(...Object.values(config.options).flatMap(specPaths));
   for (const g of config.groups ?? [])
     paths.push(...Object.keys(g.set ?? {}), ...Object.values(g.techniques ?? {}).flatMap((t) => Object.keys(t)));
-  for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
+  for (const t of Object.values(config.techniques))
+    paths.push(...Object.keys(t.set ?? {}), ...(t.adapterFile ? [t.adapterFile.option] : []));
+  for (const s of Object.values(config.scriptOptions ?? {}))
+    paths.push(
+      ...Object.keys(s.set ?? {}),
+      ...Object.values(s.options ?? {}).flatMap((o) => (o === null || o === undefined ? [] : specPaths(o))),
+    );
   const dataset = typeof config.options.dataset === 'string' ? config.options.dataset : null;
   paths.push(
     ...Object.values(config.dataset ?? {}).map((d) => (typeof d === 'string' ? d : d.option)),
@@ -186,6 +205,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
   attention: 'attention',
   blocksToSwap: 'blocksToSwap',
   loss: 'loss',
+  factor: 'factor',
 };
 
 const truthy = (v: unknown) =>
@@ -196,6 +216,8 @@ interface DatasetRead {
   file: ReadConfig | null;
   values: Partial<Record<string, unknown>>;
   prior: boolean;
+  /** a subset of instance images (not is_reg) names class tokens: the identifier and class of DreamBooth */
+  instanceTokens: boolean;
   /** the main file's paths read as subsets' options (ai-toolkit's datasets entries) */
   read: Set<string>;
   note: string | null;
@@ -203,7 +225,14 @@ interface DatasetRead {
 
 function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<string, unknown>): DatasetRead {
   const names = config.dataset;
-  const none: DatasetRead = { file: null, values: {}, prior: false, read: new Set(), note: null };
+  const none: DatasetRead = {
+    file: null,
+    values: {},
+    prior: false,
+    instanceTokens: false,
+    read: new Set(),
+    note: null,
+  };
   if (!names) return none;
   let entries: Array<{ path: string; value: unknown; own: string | null }>;
   let file: ReadConfig | null = null;
@@ -230,6 +259,8 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
   const values: Record<string, unknown> = {};
   const read = new Set<string>();
   let prior = false;
+  const tokenSubsets = new Set<string>();
+  const regSubsets = new Set<string>();
   // the most specific wins, as kohya's config_util blends them: subset over dataset over general
   const depth = (p: string) => p.split('.').length;
   for (const e of [...entries].sort((a, b) => depth(a.path) - depth(b.path))) {
@@ -239,6 +270,10 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
       if (e.own) read.add(e.own);
       const value =
         typeof spec === 'string' ? e.value : Object.entries(spec.values).find(([, v]) => sameValue(v, e.value))?.[0];
+      // a subset by its path without the option's name (datasets.0.subsets.1)
+      const subset = e.path.slice(0, e.path.length - name.length);
+      if (setting === 'classTokens') tokenSubsets.add(subset);
+      if (setting === 'isReg' && value === true) regSubsets.add(subset);
       if (setting === 'isReg') prior ||= value === true;
       // bucket sizes: the largest is the one a step's memory is for
       else if (setting === 'resolutions')
@@ -246,7 +281,76 @@ function readDataset(main: ReadConfig, config: TrainerConfig, options: Map<strin
       else if (value !== undefined) values[setting] = value;
     }
   }
-  return { file, values, prior, read, note: null };
+  const instanceTokens = [...tokenSubsets].some((s) => !regSubsets.has(s));
+  return { file, values, prior, instanceTokens, read, note: null };
+}
+
+type AdapterSpec = NonNullable<TrainerConfig['techniques'][string]['adapterFile']>;
+
+/** An adapter's own file read back: the technique its algorithm selects, and the settings it holds. */
+interface AdapterRead {
+  file: ReadConfig;
+  spec: AdapterSpec;
+  technique: string;
+  settings: Partial<Record<ConfigSetting, unknown>>;
+  read: Set<string>;
+}
+
+/**
+ * The adapter's own file of a technique whose table writes one (SimpleTuner's lycoris_config.json),
+ * read from where the training file's option points (or beside the training file): the techniques
+ * the training file selects alike are told apart by the entries of the file's `set` that differ
+ * between them (algo), and its settings read by the technique's own options. Without the file the
+ * run cannot be said: a usage error naming it.
+ */
+function readAdapter(
+  main: ReadConfig,
+  config: TrainerConfig,
+  options: Map<string, unknown>,
+  technique: string,
+): AdapterRead | null {
+  const first = config.techniques[technique]?.adapterFile;
+  if (!first) return null;
+  const selects = JSON.stringify(config.techniques[technique]!.set ?? {});
+  const alike = Object.entries(config.techniques).flatMap(([id, t]) =>
+    t.adapterFile && JSON.stringify(t.set ?? {}) === selects ? [{ id, spec: t.adapterFile }] : [],
+  );
+  const ids = alike.map((a) => a.id).join(', ');
+  const named = options.get(first.option);
+  const p = main.positionOf(first.option);
+  const where = p ? `${main.shown}:${p.line}:${p.column}` : main.shown;
+  if (typeof named !== 'string')
+    throw new UsageError(
+      `${main.shown}: no ${first.option} option: the file it names says which of ${ids} the run is, and the adapter's shape`,
+    );
+  const path = [named, besides(main.file, named)].find((f) => existsSync(f));
+  if (path === undefined)
+    throw new UsageError(
+      `${where}: ${first.option} names ${named}, which is neither here nor beside ${main.shown}: it says which of ${ids} the run is, and the adapter's shape`,
+    );
+  const file = readConfigFile(path);
+  const values = new Map(file.options.filter((o) => o.value !== null).map((o) => [o.path, o.value] as const));
+  // the entries every alike technique's file sets (multiplier) say nothing of which it is
+  const common = (key: string) =>
+    alike.every((a) => key in a.spec.set && sameValue(a.spec.set[key], alike[0]!.spec.set[key]));
+  const selecting = (spec: AdapterSpec) => Object.fromEntries(Object.entries(spec.set).filter(([k]) => !common(k)));
+  const found = alike.find((a) => {
+    const set = Object.entries(selecting(a.spec));
+    return set.length > 0 && set.every(([k, v]) => values.has(k) && sameValue(values.get(k), v));
+  });
+  if (!found) {
+    const keys = [...new Set(alike.flatMap((a) => Object.keys(selecting(a.spec))))];
+    const at = keys.map((k) => file.positionOf(k)).find((x) => x !== null) ?? null;
+    const wanted = alike.map((a) => `${a.id}: ${JSON.stringify(selecting(a.spec))}`).join('; ');
+    throw new UsageError(
+      `${file.shown}${at ? `:${at.line}:${at.column}` : ''}: ${keys.map((k) => `${k} = ${JSON.stringify(values.get(k) ?? null)}`).join(', ')} selects none of ${ids} (${wanted})`,
+    );
+  }
+  const back = readBack(
+    { ...config, set: found.spec.set, options: found.spec.options, techniques: {}, groups: [] },
+    values,
+  );
+  return { file, spec: found.spec, technique: found.id, settings: back.settings, read: back.read };
 }
 
 export interface Verdict {
@@ -312,59 +416,68 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // arguments that table names; any other file is data, read once
   const scriptKind = scriptFormat(file);
   const dataFile = scriptKind ? null : readConfigFile(file);
-  const scripts = new Map<string, ReadScript>();
-  const readFor = (t: Trainer): ReadConfig | ReadScript => {
+  // each table a trainer's files are written from: its own, and a technique's written by another
+  // writer (TRL's LoHa: train.py beside `trl sft`'s YAML), read as that writer's files
+  interface Table {
+    t: Trainer;
+    table: TrainerConfig;
+  }
+  const tables: Table[] = baseKb.trainers.flatMap((t) =>
+    t.config ? tableViews(t.config).map((table) => ({ t, table })) : [],
+  );
+  const scripts = new Map<TrainerConfig, ReadScript>();
+  const readFor = ({ table }: Table): ReadConfig | ReadScript => {
     if (!scriptKind) return dataFile!;
-    const read = scripts.get(t.id) ?? readScriptFile(file, scriptKind, t.config!);
-    scripts.set(t.id, read);
+    const read = scripts.get(table) ?? readScriptFile(file, scriptKind, table);
+    scripts.set(table, read);
     return read;
   };
   // a train.sh is read by the diffusers table (accelerate launch) or a table whose command line takes its keys as --flags (ms-swift)
-  const readsThis = (t: Trainer) =>
-    t.config !== undefined &&
-    (scriptKind === 'shell'
-      ? t.config.writer === 'shell' || t.config.commandLine !== undefined
+  const readsThis = ({ table }: Table) =>
+    scriptKind === 'shell'
+      ? table.writer === 'shell' || table.commandLine !== undefined
       : scriptKind
-        ? t.config.writer === scriptKind
-        : !SCRIPT_WRITER_SET.has(t.config.writer));
+        ? table.writer === scriptKind
+        : !SCRIPT_WRITER_SET.has(table.writer);
   const lists = knownNames();
   // the names each trainer has: its source's list and its table's paths; a dataset entry's fields under the dataset option
-  const names = (t: Trainer) => {
+  const names = ({ t, table }: Table) => {
     const known = lists.get(t.id);
-    const dataset = typeof t.config?.options.dataset === 'string' ? t.config.options.dataset : null;
+    const dataset = typeof table.options.dataset === 'string' ? table.options.dataset : null;
     return new Set([
       ...(known?.options ?? []),
       ...(dataset ? [...(known?.entry ?? [])].map((e) => `${dataset}.${e}`) : []),
-      ...(t.config ? tablePaths(t.config) : []),
+      ...tablePaths(table),
     ]);
   };
-  const writers = baseKb.trainers.filter(readsThis).map((t) => t.id);
+  const readable = tables.filter(readsThis);
+  const writers = [...new Set(readable.map(({ t }) => t.id))];
   const shown = printableName(file);
-  let trainer: Trainer;
+  // each table reads the file as its trainer would (kohya's sections flattened); the one that reads most of it
+  const best = (candidates: Table[]) =>
+    candidates
+      .map((c) => ({ c, score: trainerScore(c.table, optionsAsRead(readFor(c), c.table), names(c)) }))
+      .sort((a, b) => b.score - a.score)[0];
+  let chosen: Table;
   if (flags.trainer !== undefined) {
-    const found = baseKb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase());
-    if (!found?.config || !readsThis(found))
+    const id = flags.trainer.trim().toLowerCase();
+    const own = readable.filter(({ t }) => t.id === id);
+    if (!own.length)
       throw new UsageError(
         `--trainer '${flags.trainer}': check reads ${scriptKind ? `a ${scriptKind === 'shell' ? 'train.sh' : 'train.py'} of` : 'the files of'} the trainers config writes for. Allowed: ${writers.join(', ')}.`,
       );
-    trainer = found;
+    chosen = own.length === 1 ? own[0]! : best(own)!.c;
   } else {
-    // each trainer reads the file as it would (kohya's sections flattened); the one whose table reads most of it
-    const scored = baseKb.trainers
-      .filter(readsThis)
-      .map((t) => ({
-        t,
-        score: trainerScore(t.config!, optionsAsRead(readFor(t), t.config!), names(t)),
-      }))
-      .sort((a, b) => b.score - a.score);
-    if (!scored[0] || scored[0].score === 0)
+    const top = best(readable);
+    if (!top || top.score === 0)
       throw new UsageError(
         `${shown}: no trainer's option table reads these options; pass --trainer (one of ${writers.join(', ')}).`,
       );
-    trainer = scored[0].t;
+    chosen = top.c;
   }
-  const config = trainer.config!;
-  const main = readFor(trainer);
+  const trainer = chosen.t;
+  const config = chosen.table;
+  const main = readFor(chosen);
   const script = 'script' in main ? main : null;
   const options = optionsAsRead(main, config);
   const back: ReadBack = readBack(config, options);
@@ -388,6 +501,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // train.sh: the script it launches names the groups and, for some, the technique (train_dreambooth.py)
   const launched = script?.script ? scriptRun(config, script.script) : null;
   if (launched?.technique) technique = launched.technique;
+  // an option naming a new token is textual inversion's alone (kohya's token_string): it tells the
+  // technique when the option that selects it is left out (kohya's docs train on captions that name
+  // the token, without use_object_template)
+  const tokenOf = Object.entries(config.techniques).find(([, t]) =>
+    [t.options?.placeholderToken, t.options?.triggerWord].flatMap(specPaths).some((p) => options.has(p)),
+  );
+  if (!launched?.technique && tokenOf) technique = tokenOf[0];
   const has = (id: string) => config.techniques[id] !== undefined;
   if (technique === 'lora' && settings.quantize === 'nf4' && has('qlora')) technique = 'qlora';
   if (technique === 'lora' && prior && has('dreambooth-lora')) technique = 'dreambooth-lora';
@@ -399,6 +519,10 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     const method = baseKb.techniques.find((t) => t.id === technique)?.method;
     if (method && METHOD_TRAITS[method].rank) technique = 'full-finetune';
   }
+  // a full-weight run whose instance images are captioned by the identifier and class (kohya's
+  // train_db.py, sdxl_train.py, flux_train.py with class_tokens on the instance subset) is
+  // DreamBooth; captioned by their .txt files alone, the full fine-tune (the same scripts)
+  if (technique === 'full-finetune' && dataset.instanceTokens && has('dreambooth')) technique = 'dreambooth';
   if (!technique) {
     // a near miss of an option that selects one (tuner_typ for tuner_type) says why
     const selectors = [...new Set(Object.values(config.techniques).flatMap((t) => Object.keys(t.set ?? {})))];
@@ -409,6 +533,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     throw new UsageError(
       `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: none of the options that select a technique in ${trainer.id} (${Object.keys(config.techniques).join(', ')}) is there${near ? ` (is \`${near.k}\` meant to be \`${near.s}\`?)` : `; is it a ${trainer.id} file? (--trainer to say another)`}`,
     );
+  }
+  // the adapter's own file (SimpleTuner's lycoris_config.json): its algorithm says the technique
+  // among those the training file selects alike (lora_type lycoris: loha, lokr), and holds its shape
+  const adapter = readAdapter(main, config, options, technique);
+  if (adapter) {
+    technique = adapter.technique;
+    Object.assign(settings, adapter.settings);
+    back.read.add(adapter.spec.option);
   }
   // the options the technique's own script names (kohya's sdxl_train.py: train_text_encoder), read once it is known
   const techniqueOptions = config.techniques[technique]?.options;
@@ -480,6 +612,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   }
   const kb: KnowledgeBase = fromFiles.kb;
   const techniqueEntry = resolveTechnique(kb, technique, '--technique');
+  // the options the script of the model's group names (kohya's train_db.py: stop_text_encoder_training), read once both are known
+  const runModel = findModel(kb, modelName).found;
+  const byScript = runModel ? scriptSpecs(config, scriptOf(config, runModel, technique)) : null;
+  if (byScript && Object.keys(byScript.specs).length) {
+    const own = readBack({ ...config, options: byScript.specs }, options);
+    Object.assign(settings, own.settings);
+    own.read.forEach((p) => back.read.add(p));
+  }
+  // a switch the script has no option for is off (kohya's flux_train.py trains no text encoder)
+  for (const setting of byScript?.none ?? []) settings[setting] ??= false;
+  // a switch the technique's or its script's parser does not have says nothing when absent (kohya's
+  // textual inversion and sdxl_train.py: no network_train_unet_only)
+  const omitted = new Set([...(config.techniques[technique]?.omit ?? []), ...(byScript?.own?.omit ?? [])]);
 
   // estimate's flags, each value checked by the flag's own parser, a bad one named by file:line:column
   const eflags: EstimateFlags = {
@@ -491,6 +636,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     ...(flags.gpus !== undefined ? { gpus: flags.gpus } : {}),
     ...(flags.nodes !== undefined ? { nodes: flags.nodes } : {}),
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
+    ...(flags.hostRam !== undefined ? { hostRam: flags.hostRam } : {}),
   };
   const settingPath = (setting: ConfigSetting): string => {
     const first = specPaths(config.options[setting])[0];
@@ -505,18 +651,49 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     // an adapter's shape means nothing to a run that trains every weight (a table's default targets set)
     if ((setting === 'rank' || setting === 'targets') && !METHOD_TRAITS[techniqueEntry.method].rank) continue;
     if (setting === 'blocksToSwap' && Number(value) === 0) continue;
+    // LoKr's factor (a LyCORIS file of another algorithm may carry one): estimate takes it for LoKr alone
+    if (setting === 'factor' && !METHOD_TRAITS[techniqueEntry.method].kroneckerFactor) continue;
     if (setting === 'resolution' && Array.isArray(value)) value = value.join('x');
     const spec = ESTIMATE_OPTIONS[flag as keyof typeof ESTIMATE_OPTIONS] as { parse?: (t: string) => unknown };
     try {
       (eflags as Record<string, unknown>)[flag] = spec.parse ? spec.parse(String(value)) : value;
     } catch (e) {
       if (!(e instanceof InvalidArgumentError)) throw e;
-      const path = settingPath(setting);
-      const p = dataset.file && dataset.values[setting] !== undefined ? null : at(path);
+      // a setting of the adapter's own file is named there (lycoris_config.json's linear_dim)
+      const own = adapter && adapter.settings[setting] !== undefined ? adapter : null;
+      const path = own ? (specPaths(own.spec.options[setting])[0] ?? setting) : settingPath(setting);
+      const p = own
+        ? own.file.positionOf(path)
+        : dataset.file && dataset.values[setting] !== undefined
+          ? null
+          : at(path);
+      const shownIn = own ? own.file.shown : main.shown;
       throw new UsageError(
-        `${p ? `${main.shown}:${p.line}:${p.column}` : main.shown}: ${path} = ${JSON.stringify(value)}: ${e.message}`,
+        `${p ? `${shownIn}:${p.line}:${p.column}` : shownIn}: ${path} = ${JSON.stringify(value)}: ${e.message}`,
       );
     }
+  }
+  // a key the file leaves out takes what the trainer's code falls back to where that is not what its
+  // runs use (ai-toolkit's train.dtype: fp32), said, since the advice and the examples set it
+  for (const [setting, value] of Object.entries(trainer.unsetDefaults ?? {}) as Array<[ConfigSetting, unknown]>) {
+    const flag = SETTING_FLAGS[setting] ?? (setting === 'cache' ? 'cache' : undefined);
+    if (
+      flag === undefined ||
+      settings[setting] !== undefined ||
+      (eflags as Record<string, unknown>)[flag] !== undefined
+    )
+      continue;
+    (eflags as Record<string, unknown>)[flag] = value;
+    // the value as the trainer writes it where its table maps one (OneTrainer's FLOAT_16)
+    const spec = config.options[setting];
+    const table = spec && typeof spec === 'object' && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
+    const path = settingPath(setting);
+    const own =
+      (table.values as Record<string, unknown> | undefined)?.[String(value)] ??
+      (table.sets as Record<string, Record<string, unknown>> | undefined)?.[String(value)]?.[path];
+    const shown =
+      own !== undefined && String(own) !== String(value) ? `${String(own)} (${String(value)})` : String(value);
+    notes.push(`${path} is not set: ${trainer.name} falls back to ${shown} for it`);
   }
   // epochs: the steps follow from the dataset's size, which the file does not hold; the trainers'
   // step options override their epoch options, so epochs count only when no steps are given
@@ -541,7 +718,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const bool = (setting: ConfigSetting) =>
     settings[setting] !== undefined
       ? truthy(settings[setting])
-      : argparse && config.options[setting]
+      : argparse && config.options[setting] && !specPaths(config.options[setting]).every((p) => omitted.has(p))
         ? false
         : undefined;
   const gc = bool('gradientCheckpointing');
@@ -556,6 +733,19 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   else if (unetOnly !== undefined) eflags.trainTextEncoder = !unetOnly;
   if (prior) eflags.priorPreservation = true;
 
+  // LyCORIS's full dimension (SimpleTuner's LoKr examples: linear_dim 10000): a LoKr rank at or
+  // above a matrix's side makes its W2 a full matrix (lokrParams), so a rank beyond the model's
+  // widest adapted matrix counts as that width
+  const lokrModel = METHOD_TRAITS[techniqueEntry.method].kroneckerFactor ? findModel(kb, modelName).found : null;
+  if (eflags.rank !== undefined && lokrModel) {
+    const width = kindOf(lokrModel).baseNetwork(lokrModel).width;
+    if (eflags.rank > width) {
+      notes.push(
+        `rank ${eflags.rank} is above every matrix ${lokrModel.id} adapts (LyCORIS' full dimension): read as ${width}, its widest, which the LoKr count takes alike`,
+      );
+      eflags.rank = width;
+    }
+  }
   const request = estimateRequest(kb, eflags);
   const result = estimate(kb, request);
   if (!result)
@@ -584,7 +774,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     );
 
   // every key the trainer does not have, with the nearest it has
-  const known = names(trainer);
+  const known = names(chosen);
   const unknownKeys: UnknownKey[] = [];
   const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false, within = known) => {
     const seen = new Set<string>();
@@ -612,6 +802,20 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     [...options.keys(), ...unreadablePaths].filter((p) => !ours(p)),
     back.read,
   );
+  if (adapter) {
+    const adapterNames = new Set([
+      ...(lists.get(trainer.id)?.adapterFile ?? []),
+      ...Object.keys(adapter.spec.set),
+      ...Object.values(adapter.spec.options).flatMap(specPaths),
+    ]);
+    collect(
+      adapter.file,
+      adapter.file.options.map((o) => o.path).filter((p) => !ours(p)),
+      adapter.read,
+      false,
+      adapterNames,
+    );
+  }
   if (dataset.file) {
     const own = lists.get(trainer.id);
     const datasetNames = new Set([
@@ -639,6 +843,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       trainer: { id: trainer.id, name: trainer.name, checkedAgainst: config.checkedAgainst },
       file: main.file,
       datasetFile: dataset.file?.file ?? null,
+      adapterFile: adapter?.file.file ?? null,
       equivalent,
       verdict,
       unknownKeys,

@@ -2,8 +2,8 @@
 // the yaml package and the file writing, which no other command needs).
 import type { Command } from 'commander';
 
+import { addOptions } from '../../commander-options.js';
 import type { Context } from '../../context.js';
-import { addOptions } from '../../options.js';
 import { CONFIG_EXAMPLES, CONFIG_OPTIONS, type ConfigFlags } from './meta.js';
 
 export function registerConfig(program: Command, ctx: Context): void {

@@ -33,6 +33,8 @@ export interface ConfigPlan {
   script: string | null;
   /** the names of the files written: the training config and the dataset file (kohya's dataset TOML), if any */
   fileNames: { config: string; dataset: string | null };
+  /** the adapter's own config file written beside the training file (SimpleTuner's LyCORIS lycoris_config.json): its name, how the trainer reads it, its options */
+  adapter: { name: string; reads: string; options: Options; notes: string[] } | null;
   /** the dataset registry written beside the config (LLaMA-Factory's dataset_info.json): the name the data is registered under and its entry */
   registry: { name: string; entry: Record<string, string | Record<string, string>> } | null;
   /** the option names the table filled in with values the run does not set (alpha = rank) */
@@ -123,9 +125,66 @@ export function tableFor(kb: KnowledgeBase, trainer: Trainer, technique: Techniq
   return config;
 }
 
+/**
+ * The table a technique's files are written from: the trainer's, or, for a technique the trainer
+ * runs only from another kind of file (TRL's LoHa: a Python script, `trl sft` having no option for
+ * it), that file's own writer, name, launch and options, with the technique alone.
+ */
+export function tableView(config: TrainerConfig, technique: string): TrainerConfig {
+  const t = config.techniques[technique];
+  if (!t?.writer) return config;
+  const { writer, file, reads, launch, datasetEntry, layout, options, ...entry } = t;
+  return {
+    ...config,
+    writer,
+    file: file ?? config.file,
+    reads: reads ?? config.reads,
+    launch: launch ?? config.launch,
+    datasetEntry: datasetEntry ?? config.datasetEntry,
+    layout: layout ?? config.layout,
+    options: options ?? {},
+    readAs: undefined,
+    techniques: { [technique]: entry },
+  };
+}
+
+/** Every table a trainer's files are written from, as check reads them: the trainer's, then each technique's own (tableView). */
+export function tableViews(config: TrainerConfig): TrainerConfig[] {
+  const own = Object.keys(config.techniques).filter((id) => config.techniques[id]!.writer);
+  if (!own.length) return [config];
+  const base = Object.fromEntries(Object.entries(config.techniques).filter(([id]) => !own.includes(id)));
+  return [{ ...config, techniques: base }, ...own.map((id) => tableView(config, id))];
+}
+
 /** The table's entry for the model: its group's, narrowed to the models an entry names. */
-const groupFor = (config: TrainerConfig, model: Model) =>
+export const groupFor = (config: TrainerConfig, model: Pick<Model, 'id' | 'group'>) =>
   config.groups?.find((g) => g.groups.includes(model.group) && (!g.models || g.models.includes(model.id)));
+
+/** The script a run launches: the technique's, else the group's for the technique, else the group's. */
+export const scriptOf = (
+  config: TrainerConfig,
+  model: Pick<Model, 'id' | 'group'>,
+  technique: string,
+): string | null => {
+  const group = groupFor(config, model);
+  return config.techniques[technique]?.script ?? group?.scripts?.[technique] ?? group?.script ?? null;
+};
+
+/**
+ * The options a script names differently or has besides the table's (`scriptOptions`), and the
+ * settings it has no option for (null there).
+ */
+export function scriptSpecs(config: TrainerConfig, script: string | null) {
+  const own = script ? config.scriptOptions?.[script] : undefined;
+  const specs: TrainerConfig['options'] = {};
+  const none: ConfigSetting[] = [];
+  for (const [setting, spec] of Object.entries(own?.options ?? {}) as Array<
+    [ConfigSetting, TrainerConfig['options'][ConfigSetting] | null]
+  >)
+    if (spec === null) none.push(setting);
+    else specs[setting] = spec;
+  return { own, specs, none };
+}
 
 /** The flag a setting comes from, for messages. */
 const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
@@ -138,6 +197,8 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   attention: '--attention',
   loss: '--loss',
   gradientCheckpointing: '--gradient-checkpointing',
+  cache: '--cache',
+  trainTextEncoder: '--train-text-encoder',
 };
 
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
@@ -210,6 +271,13 @@ export function settingValues(
     classPrompt: prior ? `a photo of ${input.classWord}` : undefined,
     classImages: prior ? (s.classImages ?? undefined) : undefined,
     checkpointing: !s.gradientCheckpointing ? 'off' : s.offloadCheckpoints ? 'offloaded' : 'on',
+    // a token no tokenizer has (diffusers' README: "<cat-toy>"; OneTrainer's default "<embedding>"):
+    // the scripts refuse one the tokenizer already holds; the class word is what its vector starts from
+    placeholderToken: image ? (/^<.*>$/.test(input.token) ? input.token : `<${input.token}>`) : undefined,
+    triggerWord: image ? input.token : undefined,
+    initializerToken: image ? input.classWord : undefined,
+    vectors: s.virtualTokens ?? undefined,
+    factor: s.factor ?? undefined,
   };
 }
 
@@ -237,6 +305,7 @@ export function writeSetting(
   if (typeof spec === 'string') return isOptionValue(value) ? [[spec, value]] : [];
   if (Array.isArray(spec)) return isOptionValue(value) ? spec.map((name): [string, OptionValue] => [name, value]) : [];
   if ('negate' in spec) return typeof value === 'boolean' ? [[spec.option, !value]] : [];
+  if ('off' in spec) return value === false ? [[spec.option, spec.off]] : [];
   if ('option' in spec) {
     const mapped = spec.values[String(value)];
     if (mapped === undefined) throw unmapped(Object.keys(spec.values));
@@ -265,7 +334,7 @@ function merged(...lists: Options[]): Options {
 
 export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
-  const config = tableFor(kb, trainer, technique, model);
+  const config = tableView(tableFor(kb, trainer, technique, model), technique.id);
   const s = input.settings;
   if (config.options.resolution && s.width !== null)
     throw new UsageError(
@@ -278,8 +347,8 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   };
   const group = groupFor(config, model);
   const techniqueEntry = config.techniques[technique.id];
-  // the group's own names replace the table's (in the table's order), and add what only its scripts have
-  // and the technique's replace both (kohya's full fine-tune runs sdxl_train.py, not the network script)
+  const script = scriptOf(config, model, technique.id);
+  const byScript = scriptSpecs(config, script);
   const values = settingValues(input, config, files);
   // several cards: the strategy's options join the trainer's file, its files are written beside it,
   // and the options it names differently replace the table's (checked before any option is written)
@@ -292,12 +361,17 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     join: (name) => join(input.dir, name),
     writeSetting: (setting, spec) => writeSetting(trainer, setting, spec, values[setting]),
   });
+  // the group's own names replace the table's (in the table's order), and add what only its scripts have,
+  // the technique's replace both, the script's all three (kohya's train_db.py: stop_text_encoder_training),
+  // and a strategy's what it names its own way; a setting the script has no option for is left out
   const specs: TrainerConfig['options'] = {
     ...config.options,
     ...group?.options,
     ...techniqueEntry?.options,
+    ...byScript.specs,
     ...distributed?.options,
   };
+  for (const setting of byScript.none) delete specs[setting];
   const options: Options = [];
   for (const [setting, spec] of Object.entries(specs) as Array<
     [ConfigSetting, TrainerConfig['options'][ConfigSetting]]
@@ -328,7 +402,16 @@ export function planConfig(input: ConfigInput): ConfigPlan {
     throw new UsageError(
       `${trainer.id} has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer ${trainer.id}: --no-prior-preservation.`,
     );
-  const dataset = config.dataset ? imageDataset(input, config.dataset, Object.entries(config.datasetSet ?? {})) : null;
+  // so is any other switch the script has no option for (diffusers' train_text_to_image.py: no --train_text_encoder)
+  for (const setting of byScript.none) writeSetting(trainer, setting, undefined, values[setting]);
+  const dataset = config.dataset
+    ? imageDataset(
+        input,
+        config.dataset,
+        Object.entries(config.datasetSet ?? {}),
+        techniqueEntry?.captionFiles === true,
+      )
+    : null;
   // subsets with no file of their own are entries of a list in the training file (ai-toolkit's datasets)
   if (dataset && !files.dataset && config.datasetIn)
     dataset.subsets.forEach((subset, i) =>
@@ -340,26 +423,47 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       ),
     );
   // the options the technique's script does not have are left out, whichever entry wrote them
-  const omitted = new Set(techniqueEntry?.omit ?? []);
+  const omitted = new Set([...(techniqueEntry?.omit ?? []), ...(byScript.own?.omit ?? [])]);
   const all = merged(
     Object.entries(config.set ?? {}),
     options,
     Object.entries(group?.set ?? {}),
     Object.entries(group?.techniques?.[technique.id] ?? {}),
     Object.entries(techniqueEntry?.set ?? {}),
+    Object.entries(byScript.own?.set ?? {}),
   ).filter(([name]) => !omitted.has(name));
   const notes: string[] = [];
+  const alphaNote = (name: string) =>
+    `${name} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`;
   const alpha = specs.alpha;
-  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha))
-    notes.push(`${alpha} = the rank (alpha / rank = 1); lower it with the learning rate raised to taste`);
+  if (typeof alpha === 'string' && values.alpha !== undefined && !omitted.has(alpha)) notes.push(alphaNote(alpha));
+  // the adapter's own file (SimpleTuner's lycoris_config.json): its algorithm and the settings' options,
+  // named from the training file by its option
+  const adapterSpec = techniqueEntry?.adapterFile;
+  let adapter: ConfigPlan['adapter'] = null;
+  if (adapterSpec) {
+    const own = Object.entries(adapterSpec.options) as Array<[ConfigSetting, TrainerConfig['options'][ConfigSetting]]>;
+    const adapterAlpha = adapterSpec.options.alpha;
+    adapter = {
+      name: adapterSpec.file,
+      reads: adapterSpec.reads,
+      options: merged(
+        Object.entries(adapterSpec.set),
+        own.flatMap(([setting, spec]) => writeSetting(trainer, setting, spec, values[setting])),
+      ),
+      notes: typeof adapterAlpha === 'string' && values.alpha !== undefined ? [alphaNote(adapterAlpha)] : [],
+    };
+    all.push([adapterSpec.option, join(input.dir, adapterSpec.file)]);
+  }
   return {
     writer: config.writer,
     trainer,
     config,
     options: distributed ? merged(all, distributed.set) : all,
     dataset: config.dataset && files.dataset ? dataset : null,
-    script: distributed?.script ?? techniqueEntry?.script ?? group?.scripts?.[technique.id] ?? group?.script ?? null,
+    script: distributed?.script ?? script,
     fileNames: files,
+    adapter,
     registry: registry
       ? {
           name: registry.name,
@@ -374,7 +478,11 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       : null,
     notes,
     distributed,
-    layout: [config.layout, ...(group?.layout ? [group.layout] : [])],
+    layout: [
+      byScript.own?.layout ?? config.layout,
+      ...(group?.layout ? [group.layout] : []),
+      ...(techniqueEntry?.layout ? [techniqueEntry.layout] : []),
+    ],
     data: dataset
       ? dataset.subsets.map((d) => `${d.folder}/`)
       : (values.dataset && config.options.dataset) || registry || config.options.dataFile
@@ -394,6 +502,7 @@ function imageDataset(
   input: ConfigInput,
   names: NonNullable<TrainerConfig['dataset']>,
   set: Options,
+  captionFiles: boolean,
 ): NonNullable<ConfigPlan['dataset']> {
   const s = input.settings;
   // a name takes the value as is; {option, values} maps it (OneTrainer's is_reg is a concept type)
@@ -417,7 +526,8 @@ function imageDataset(
     options: merged(set, [
       ...opt('imageDir', join(input.dir, folder)),
       ...opt('repeats', 1),
-      ...opt('classTokens', classTokens),
+      // a fine-tune's images are captioned by their .txt files; DreamBooth's by the token and class
+      ...(reg || !captionFiles ? opt('classTokens', classTokens) : []),
       ...(reg ? opt('isReg', true) : []),
     ]),
   });

@@ -191,10 +191,24 @@ function literal(tokens: Token[], from: number, to: number): { value: PythonValu
   return v && i === to ? v : null;
 }
 
+/** Whether tokens [from, to) are one call of a named function: NAME( ... ) with its bracket closing at the end. */
+function isKnownCall(tokens: Token[], from: number, to: number, names: ReadonlySet<string>): boolean {
+  if (tokens[from]?.kind !== 'name' || !names.has(tokens[from]!.text) || tokens[from + 1]?.text !== '(') return false;
+  let depth = 0;
+  for (let k = from + 1; k < to; k++) {
+    const x = tokens[k]!;
+    if (x.kind !== 'op') continue;
+    if (OPEN.has(x.text)) depth++;
+    else if (CLOSE.has(x.text) && --depth === 0) return k === to - 1;
+  }
+  return false;
+}
+
 /**
  * The keyword arguments of every call named in `callNames` (by the call's last name: `from_pretrained`
  * matches `FastLanguageModel.from_pretrained(`), in the order written. A call found inside another's
- * arguments is read too (SFTConfig inside SFTTrainer); positional arguments and `**kwargs` are skipped.
+ * arguments is read too (SFTConfig inside SFTTrainer), and is not a keyword's value there; positional
+ * arguments and `**kwargs` are skipped.
  * Throws a SyntaxError on text that is not Python's tokens or whose brackets do not match.
  */
 export function readPythonCalls(text: string, callNames: readonly string[]): PythonKeyword[] {
@@ -225,6 +239,13 @@ export function readPythonCalls(text: string, callNames: readonly string[]): Pyt
       if (end > i + 2 && key?.kind === 'name' && tokens[i + 1]!.text === '=') {
         const where = { call: t.text, keyword: key.text, line: key.line, column: key.column };
         const v = literal(tokens, i + 2, end);
+        // a known call as the value (args=SFTConfig(...)) is read as that call, not as this keyword
+        if (!v && isKnownCall(tokens, i + 2, end, names)) {
+          if (tokens[end]!.text !== ',') break;
+          i = end + 1;
+          if (CLOSE.has(tokens[i]?.text ?? '')) break;
+          continue;
+        }
         out.push(
           v
             ? { ...where, value: v.value }

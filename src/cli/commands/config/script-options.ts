@@ -87,6 +87,9 @@ export function shellOptions(text: string): { script: string | null; options: Sc
 function tableCalls(config: TrainerConfig): string[] {
   const paths = Object.values(config.options).flatMap(specPaths);
   for (const t of Object.values(config.techniques)) paths.push(...Object.keys(t.set ?? {}));
+  // a script's dataset option is the call whose keywords are the dataset entry (load_dataset)
+  if (config.writer === 'python' && typeof config.options.dataset === 'string')
+    paths.push(`${config.options.dataset}.`);
   return [...new Set(paths.filter((p) => p.includes('.')).map((p) => p.slice(0, p.indexOf('.'))))];
 }
 

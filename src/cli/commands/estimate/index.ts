@@ -1,8 +1,8 @@
 // `finetune-advisor estimate`: the flags and help; the work is in run.ts.
 import type { Command } from 'commander';
 
+import { addOptions } from '../../commander-options.js';
 import type { Context } from '../../context.js';
-import { addOptions } from '../../options.js';
 import { ESTIMATE_EXAMPLES, ESTIMATE_OPTIONS, type EstimateFlags } from './meta.js';
 
 export function registerEstimate(program: Command, ctx: Context): void {

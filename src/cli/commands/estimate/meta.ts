@@ -43,4 +43,6 @@ export const ESTIMATE_EXAMPLES = [
   'finetune-advisor estimate --technique dreambooth --model sd15 --gpu t4 --optimizer adamw-8bit --gradient-checkpointing',
   'finetune-advisor estimate --technique lora --model llama-3.1-8b --gpu a100-80gb --objective grpo --examples 2000',
   'finetune-advisor estimate --technique qlora --model ./Ministral-8B-Instruct-2410 --gpu 4090   # a model folder (config.json)',
+  'finetune-advisor estimate --technique qlora --model llama-3.1-70b --gpu "2x 3090" --interconnect nvlink   # two cards, bridged',
+  'finetune-advisor estimate --technique full-finetune --model llama-3.1-8b --gpu h100-sxm --gpus 8 --nodes 2   # 16 cards on 2 nodes',
 ];

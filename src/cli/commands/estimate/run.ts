@@ -56,6 +56,10 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     throw new UsageError(
       `--quantize ${flags.quantize} needs a frozen base; ${technique.id} trains every weight. Allowed for it: none.`,
     );
+  if (method.trainsEveryWeight && flags.baseDtype)
+    throw new UsageError(
+      `--base-dtype needs a frozen base; ${technique.id} trains every weight, held as --precision says.`,
+    );
   if (flags.rank !== undefined && !method.rank)
     throw new UsageError(
       `--rank applies to adapter techniques (${RANKED_METHODS.join(', ')}), not to ${technique.id}.`,
@@ -69,6 +73,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
     steps: flags.steps,
     attention: flags.attention,
     savePrecision: flags.savePrecision,
+    baseDtype: flags.baseDtype,
     loss: flags.loss,
   });
 }

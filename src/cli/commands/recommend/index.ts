@@ -2,8 +2,8 @@
 // run.ts, loaded when the command runs, so --help and other commands never load it.
 import type { Command } from 'commander';
 
+import { addOptions } from '../../commander-options.js';
 import type { Context } from '../../context.js';
-import { addOptions } from '../../options.js';
 import { RECOMMEND_EXAMPLES, RECOMMEND_OPTIONS, type RecommendFlags } from './meta.js';
 
 export function registerRecommend(program: Command, ctx: Context, setExit: (code: number) => void): void {

@@ -37,6 +37,7 @@ export type RecommendInput = Pick<
   | 'gpus'
   | 'nodes'
   | 'interconnect'
+  | 'hostRam'
   | 'time'
   | 'resolution'
   | 'frames'
@@ -70,7 +71,7 @@ export type RecommendInput = Pick<
 
 /** The answers the flags give; `priorityGiven` tells --priority from its default. */
 export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): RecommendInput {
-  const { goal, model, modelParams, gpu, vram, gpus, nodes, interconnect, time } = flags;
+  const { goal, model, modelParams, gpu, vram, gpus, nodes, interconnect, hostRam, time } = flags;
   const { resolution, frames, seqLen, steps, trainer } = flags;
   return {
     ...(trainer !== undefined ? { trainer } : {}),
@@ -82,6 +83,7 @@ export function inputFromFlags(flags: RecommendFlags, priorityGiven: boolean): R
     ...(gpus !== undefined ? { gpus } : {}),
     ...(nodes !== undefined ? { nodes } : {}),
     ...(interconnect !== undefined ? { interconnect } : {}),
+    ...(hostRam !== undefined ? { hostRam } : {}),
     time,
     resolution,
     frames,
@@ -173,6 +175,7 @@ export function checkRecommendInput(
     vramGiB: input.vram ?? null,
     ...(cardSet.cards !== undefined ? { cards: cardSet.cards, nodes: cardSet.nodes } : {}),
     ...(cardSet.interconnect !== undefined ? { interconnect: cardSet.interconnect } : {}),
+    ...(cardSet.hostGiB !== undefined ? { hostGiB: cardSet.hostGiB } : {}),
     timeHours: input.time,
     priority: input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue,
     ...(input.resolution !== undefined ? { resolution: input.resolution.height, width: input.resolution.width } : {}),
@@ -212,6 +215,7 @@ export function repeatCommand(input: RecommendInput): string {
   if (input.gpus !== undefined) parts.push(`--gpus ${input.gpus}`);
   if (input.nodes !== undefined) parts.push(`--nodes ${input.nodes}`);
   if (input.interconnect !== undefined) parts.push(`--interconnect ${input.interconnect}`);
+  if (input.hostRam !== undefined) parts.push(`--host-ram ${input.hostRam}`);
   parts.push(`--time ${time}`, `--priority ${input.priority ?? RECOMMEND_OPTIONS.priority.defaultValue}`);
   if (input.trainer !== undefined) parts.push(`--trainer ${q(input.trainer)}`);
   // the fixed settings and the data answers, as their flags (RUN_KNOB_OPTIONS and DATA_OPTIONS name them)

@@ -75,4 +75,5 @@ export const RECOMMEND_EXAMPLES = [
   'finetune-advisor recommend --goal preference --model llama-3.1-8b --gpu 4090 --time 8h --objective orpo',
   'finetune-advisor recommend --goal chat --model ./my-model/config.json --gpu 4090 --time 4h   # a model read from its config.json',
   "finetune-advisor recommend --goal style --model sdxl --gpu 4090 --time 2h --trainer kohya --out run1   # and the trainer's files for it",
+  'finetune-advisor recommend --goal domain --model llama-3.1-8b --gpu "8x H100" --time 2d --priority quality   # eight cards',
 ];
