@@ -222,6 +222,17 @@ describe('config on several cards: usage errors (exit 2, one line)', () => {
     expect(r.stdout).toBe('');
     return r.stderr;
   };
+  it("a technique with its own writer (TRL's LoHa train.py) is written for one card, said with how to launch it on several", async () => {
+    expect(await usage(['--trainer', 'trl', '--technique', 'loha', ...RUN])).toMatch(
+      /config writes trl's loha run as a train\.py for one card; for \d+ cards launch it with accelerate launch --num_processes \d+, or pass --gpus 1\./,
+    );
+  });
+  it('without --strategy, torchtune and LitGPT get one they run (FSDP), not DDP', async () => {
+    for (const t of ['torchtune', 'litgpt']) {
+      const r = await runCli(['config', '--trainer', t, '--technique', 'lora', ...RUN]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+  });
   it('a strategy the trainer does not run names those it runs', async () => {
     expect(await usage(['--trainer', 'unsloth', '--technique', 'qlora', ...RUN, '--strategy', 'zero3'])).toContain(
       'error: --trainer unsloth does not run --strategy zero3 on several cards. Allowed for --trainer unsloth: --strategy ddp.',

@@ -75,6 +75,13 @@ export function planDistributed(input: {
         : `config writes ${trainer.id} files for one card only; not yet for ${cards} cards${via ? ` (${trainer.id} runs ${strategy} with ${via})` : ''}.`,
     );
   }
+  // a technique with its own writer (TRL's LoHa: a train.py, not trl sft's YAML) is not the file
+  // the strategy's options join
+  const own = trainer.config?.techniques[input.technique.id]?.writer;
+  if (own && own !== trainer.config?.writer)
+    throw new UsageError(
+      `config writes ${trainer.id}'s ${input.technique.id} run as a ${trainer.config?.techniques[input.technique.id]?.file ?? own} for one card; for ${cards} cards launch it with accelerate launch --num_processes ${cards}, or pass --gpus 1.`,
+    );
   if (entry.techniques && !entry.techniques.includes(input.technique.id))
     throw new UsageError(
       `config writes ${trainer.id} files for --strategy ${strategy} with --technique ${entry.techniques.join(', ')}; not ${input.technique.id}${via ? ` (${trainer.id}: ${via})` : ''}.`,
