@@ -85,9 +85,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
     gradBytes = trainable * w;
     optBytes = trainable * optimizerBytes(s.optimizer, s.precision, net.width);
   } else {
-    const quantized = quantizedParams(net, s);
-    baseBytes =
-      quantized * frozenWeightBytes(s.precision, s.quantize) + (net.params - quantized) * unquantizedBaseBytes(s);
+    baseBytes = heldWeightBytes(model, s);
     // swapped blocks wait in host memory: the GPU holds the others (swappedBaseShare)
     baseBytes *= 1 - swappedBaseShare(model, s);
     // Adapters train in fp32 under mixed precision (diffusers cast_training_params, PEFT autocast_adapter_dtype).
