@@ -318,6 +318,43 @@ describe('check', () => {
     );
   });
 
+  it("SimpleTuner's older names and its own optimizer: read as it reads them (cli_utils.py _LEGACY_ARG_HANDLERS, field aliases, adamw_bf16)", async () => {
+    const dir = tmp();
+    await json(['config', '--trainer', 'simpletuner', '--technique', 'lora', '--model', 'sdxl', '--out', dir]);
+    const config = join(dir, 'config.json');
+    const written = JSON.parse(readFileSync(config, 'utf8')) as Record<string, unknown>;
+    const before = await json(['check', config]);
+    // validation_steps and checkpointing_steps are fields' aliases; save_total_limit is forwarded;
+    // a top-level repeats is a dataset option SimpleTuner drops unread; adamw_bf16 is AdamW
+    writeFileSync(
+      config,
+      JSON.stringify(
+        {
+          ...written,
+          validation_steps: 100,
+          checkpointing_steps: 250,
+          save_total_limit: 3,
+          repeats: 10,
+          optimizer: 'adamw_bf16',
+        },
+        null,
+        2,
+      ),
+    );
+    const read = (await json(['check', config])) as Json & { notes: string[]; warnings: string[] };
+    expect(read.unknownKeys).toEqual([]);
+    expect(read.settings).toEqual({ ...before.settings, optimizer: 'adamw' });
+    expect(read.notes).toContainEqual(
+      expect.stringMatching(
+        /config\.json:\d+:\d+: save_total_limit is an older name SimpleTuner reads as checkpoints_total_limit$/,
+      ),
+    );
+    expect(read.warnings).toContainEqual(
+      expect.stringMatching(/config\.json:\d+:\d+: SimpleTuner drops repeats from this file unread \(a dataset option/),
+    );
+    expect(read.warnings.join('\n')).not.toMatch(/adamw_bf16/);
+  });
+
   it('a file no trainer reads, an unknown --trainer: exit 2 naming the trainers', async () => {
     const dir = tmp();
     const f = join(dir, 'x.yaml');
@@ -457,20 +494,20 @@ const EXAMPLE_NEEDS: Record<
   // model_family flux with the default flavour, no model path: the model is said with --model
   'simpletuner/flux.peft-lora.config.json': {
     flags: ['--model', 'flux-dev'],
-    unknown: ['fuse_qkv_projections', 'validation_steps'],
+    unknown: ['fuse_qkv_projections'],
   },
   'simpletuner/multidatabackend-small-dreambooth-1024px.json': {
     skip: 'a dataset file: read when a config names it (data_backend_config)',
   },
-  // Lykon/dreamshaper-8 is an SD 1.5 fine-tune; validation_steps (and in the FLUX example
-  // fuse_qkv_projections) are not in SimpleTuner's option registry at the commit its table names
-  'simpletuner/sd1x-dreamshaper.peft-lora.config.json': { flags: ['--model', 'sd15'], unknown: ['validation_steps'] },
+  // Lykon/dreamshaper-8 is an SD 1.5 fine-tune. (The FLUX example's fuse_qkv_projections is in no
+  // field of SimpleTuner's registry at the commit its table names, so its parser refuses it;
+  // validation_steps is a field's alias, --validation_steps.)
+  'simpletuner/sd1x-dreamshaper.peft-lora.config.json': { flags: ['--model', 'sd15'] },
   // no model path (model_family sdxl: --model); its LyCORIS file is the example's own
   // lycoris_config.json, which SimpleTuner finds under its packaged examples folder
   // (resolve_config_path: 'config/examples/...'); its dataset file is not beside it
   'simpletuner/sdxl.lycoris-lokr.config.json': {
     flags: ['--model', 'sdxl'],
-    unknown: ['validation_steps'],
     beside: {
       'config/examples/sdxl.lycoris-lokr/lycoris_config.json': 'simpletuner/sdxl.lycoris-lokr.lycoris_config.json',
     },

@@ -102,6 +102,14 @@ describe('trainers', () => {
     expect(runs('musubi-tuner')).toBeUndefined();
     const techniques = new Set(kb.techniques.map((t) => t.id));
     for (const t of kb.trainers) for (const x of t.techniques ?? []) expect(techniques, t.id).toContain(x.id);
+    // a pair is one some model can take: the technique is for a family the trainer trains (an image
+    // trainer's NF4 base is LoRA on an NF4 base, QLoRA being the language-model technique)
+    const pairsNoModelTakes = kb.trainers.flatMap((t) =>
+      (t.techniques ?? [])
+        .filter((x) => !kb.techniques.find((k) => k.id === x.id)!.families.some((f) => t.families.includes(f)))
+        .map((x) => `${t.id} ${x.id}`),
+    );
+    expect(pairsNoModelTakes).toEqual([]);
   });
 
   it('a technique a trainer runs must exist, and its config writes only techniques it runs', () => {

@@ -72,6 +72,12 @@ interface KnownNames {
   datasetFile: Set<string>;
   /** the keys of an adapter's own file (SimpleTuner's lycoris_config.json: the list `adapterFile`) */
   adapterFile: Set<string>;
+  /**
+   * Keys the trainer takes from a file before its parser, under a name its parser does not have
+   * (SimpleTuner's _LEGACY_ARG_HANDLERS): those it forwards to another option, with that option,
+   * and those it drops, with why (a dataset option at the top level is not read).
+   */
+  legacy: { forwards: Map<string, string>; ignores: Map<string, string> };
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -91,10 +97,11 @@ function knownNames(): Map<string, KnownNames> {
       entry: new Set<string>(),
       datasetFile: new Set<string>(),
       adapterFile: new Set<string>(),
+      legacy: { forwards: new Map<string, string>(), ignores: new Map<string, string>() },
     };
     // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
     for (const [key, part] of Object.entries(list))
-      if (!['options', 'datasetEntry', 'readFrom', 'trainer'].includes(key)) {
+      if (!['options', 'datasetEntry', 'readFrom', 'trainer', 'legacyKeys'].includes(key)) {
         const names = (part as { options?: unknown } | null)?.options;
         const into = key === 'adapterFile' ? known.adapterFile : known.datasetFile;
         if (Array.isArray(names)) names.forEach((o) => into.add(String(o)));
@@ -102,6 +109,12 @@ function knownNames(): Map<string, KnownNames> {
     // a nested option's path with `*` for a list index (ai-toolkit's config.process.*.train.lr) is read without its indices
     list.options.forEach((o) => known.options.add(withoutIndices(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
+    const legacy = list.legacyKeys as
+      { forwards?: Record<string, string>; ignores?: Record<string, string> } | undefined;
+    if (legacy) {
+      for (const [k, v] of Object.entries(legacy.forwards ?? {})) known.legacy.forwards.set(k, v);
+      for (const [k, v] of Object.entries(legacy.ignores ?? {})) known.legacy.ignores.set(k, v);
+    }
     out.set(list.trainer, known);
   }
   return out;
@@ -773,8 +786,18 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       `${where(u.path)}: ${u.path} = ${JSON.stringify(u.value)} is not a value the estimate models for ${u.setting} (it reads ${u.known.join(', ')}); estimated with the default`,
     );
 
+  // keys the trainer renames or drops before its parser sees them: known, and said
+  const legacy = lists.get(trainer.id)?.legacy;
+  for (const key of options.keys()) {
+    const to = legacy?.forwards.get(key);
+    const dropped = legacy?.ignores.get(key);
+    if (to !== undefined) notes.push(`${where(key)}: ${key} is an older name ${trainer.name} reads as ${to}`);
+    if (dropped !== undefined)
+      warnings.push(`${where(key)}: ${trainer.name} drops ${key} from this file unread (${dropped})`);
+  }
+
   // every key the trainer does not have, with the nearest it has
-  const known = names(chosen);
+  const known = new Set([...names(chosen), ...(legacy?.forwards.keys() ?? []), ...(legacy?.ignores.keys() ?? [])]);
   const unknownKeys: UnknownKey[] = [];
   const collect = (f: ReadConfig, opts: Iterable<string>, read: ReadonlySet<string>, leaf = false, within = known) => {
     const seen = new Set<string>();
