@@ -92,7 +92,7 @@ export function planForAnswers(
     overrides: { ...choices.overrides, ...change },
     budgetHours: answers.timeHours,
     ...(given ? { data: given } : {}),
-    ...(answers.trainer ? { trainer: answers.trainer } : {}),
+    ...(answers.trainer ? { trainer: answers.trainer, trainerIsDefault: !answers.trainerGiven } : {}),
   };
   const plan = planRun(technique, model, card, request);
   if (!choices.priorPreservationPlanned || fitsPlan(plan) || change.priorPreservation !== undefined) return plan;

@@ -21,8 +21,6 @@ export interface EstimateRequest extends RunChoices {
   model: Model;
   /** null: memory and size only */
   card: Card | null;
-  /** whether the trainer is the family's default (no --trainer given) */
-  trainerIsDefault?: boolean;
 }
 
 export interface EstimateResult {
@@ -54,7 +52,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
   const { technique, model, card, overrides } = request;
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
-  const { settings, data, recipeData, precisionChange, backendChanges } = resolved;
+  const { settings, data, recipeData, published, precisionChange, backendChanges } = resolved;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const classImages = card ? classImageHours(model, settings, card) : null;
@@ -75,6 +73,15 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
       ...(request.trainer
         ? [
             `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, ${defaultTrainerWhy(request.trainer, model)} (not given; pass --trainer)` : ''}: ${trainerSummary(request.trainer)}, the flags given over both`,
+          ]
+        : []),
+      // a named trainer that does not run the recipe's optimizer plans with its own (trainers.yaml `optimizers`)
+      ...(overrides.optimizer === undefined &&
+      !request.trainerIsDefault &&
+      request.trainer?.optimizers &&
+      !request.trainer.optimizers.includes(published.optimizer)
+        ? [
+            `optimizer ${request.trainer.optimizers[0]}, not the recipe's ${published.optimizer}: ${request.trainer.name} runs ${request.trainer.optimizers.join(', ')}`,
           ]
         : []),
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),

@@ -33,6 +33,11 @@ export interface RunChoices {
   data?: DataInput;
   /** the trainer the run is trained with (its defaults go over the recipe); absent: none */
   trainer?: Trainer | null;
+  /**
+   * whether the trainer is the family's default (no --trainer given): the recipe's optimizer then
+   * stands, as published, where a named trainer plans with one it runs
+   */
+  trainerIsDefault?: boolean;
 }
 
 export interface RunRequest extends RunChoices {
@@ -88,7 +93,13 @@ export function resolveRun(
   choices: RunChoices,
   card: { bf16: boolean; backend?: Backend; cards?: number } | null = null,
 ): ResolvedRun | null {
-  const single = resolveSettings(technique, model, choices.overrides, choices.trainer ?? null);
+  const single = resolveSettings(
+    technique,
+    model,
+    choices.overrides,
+    choices.trainer ?? null,
+    choices.trainerIsDefault ?? false,
+  );
   if (!single) return null;
   const resolved = onCards(
     single,

@@ -102,6 +102,7 @@ export function resolveSettings(
   model: Model,
   overrides: SettingsOverrides = {},
   trainer: Trainer | null = null,
+  trainerIsDefault = false,
 ): TrainingSettings | null {
   const d = defaultsFor(technique, model);
   if (!d) return null;
@@ -166,7 +167,7 @@ export function resolveSettings(
     // kohya's networks/lora.py and LyCORIS adapt CLIPAttention and CLIPMLP
     // (TEXT_ENCODER_TARGET_REPLACE_MODULE); a trainer adapting fewer says so (diffusers: q, k, v, out)
     textEncoderTargets: trainer?.textEncoderTargets ?? 'attention-mlp',
-    ...trainerDefaults(trainer, method.adapter, technique.method),
+    ...trainerDefaults(trainer, method.adapter, technique.method, trainerIsDefault ? null : d.optimizer),
   };
   // undefined in the overrides means "not given": it must not erase a default
   const given = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as SettingsOverrides;
@@ -185,7 +186,13 @@ export function resolveSettings(
  * its `defaults`. A low-bit base (Unsloth's load_in_4bit) is applied to adapter methods only: a
  * full fine-tune trains every weight and has no frozen base to quantize.
  */
-function trainerDefaults(trainer: Trainer | null, adapter: boolean, methodId: string): Partial<TrainingSettings> {
+function trainerDefaults(
+  trainer: Trainer | null,
+  adapter: boolean,
+  methodId: string,
+  /** the recipe's optimizer, moved to the trainer's default when it does not run it; null: kept (a default trainer) */
+  recipeOptimizer: Optimizer | null,
+): Partial<TrainingSettings> {
   if (!trainer) return {};
   const out: Partial<TrainingSettings> = {};
   if (trainer.gradientCheckpointing) {
@@ -194,6 +201,9 @@ function trainerDefaults(trainer: Trainer | null, adapter: boolean, methodId: st
   }
   const d = trainer.defaults;
   if (d?.precision) out.precision = d.precision;
+  // a recipe's optimizer the trainer does not run (Adafactor in diffusers' scripts): its default
+  if (recipeOptimizer && trainer.optimizers && !trainer.optimizers.includes(recipeOptimizer))
+    out.optimizer = trainer.optimizers[0];
   if (d?.cache !== undefined) out.cache = d.cache;
   if (d?.quantize && adapter) out.quantize = d.quantize;
   // its LoRA network's fixed layer set (kohya networks.lora), over the recipe's; LyCORIS' algorithms keep theirs

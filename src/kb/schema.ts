@@ -766,6 +766,12 @@ export const TrainerSchema = z.strictObject({
   /** the memory savers it offers */
   savers: z.array(z.enum(SAVERS)).default([]),
   /**
+   * the optimizers it runs, its default first, where it runs only some (diffusers' example scripts:
+   * torch AdamW, --use_8bit_adam, Prodigy): a recipe's other optimizer (Adafactor) is planned as
+   * its default instead; absent, every optimizer is taken as runnable
+   */
+  optimizers: z.array(z.enum(OPTIMIZERS)).min(1).optional(),
+  /**
    * a quantized base reaches a mixture-of-experts model's routed experts, which Transformers v5
    * stores as fused 3-D parameters that bitsandbytes cannot quantize on load
    */

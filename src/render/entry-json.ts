@@ -532,6 +532,8 @@ export interface TrainerJson {
   /** what its code falls back to for a key a config file leaves out, where its runs set another (`check` reads it) */
   unsetDefaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   savers: Trainer['savers'];
+  /** the optimizers it runs, its default first (absent: every one) */
+  optimizers?: Trainer['optimizers'];
   quantizesExperts?: boolean;
   textEncoderTargets?: Trainer['textEncoderTargets'];
   loraTargets?: Trainer['loraTargets'];
@@ -560,6 +562,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   unsetDefaults: ifPresent(t.unsetDefaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   savers: [...t.savers],
+  optimizers: ifPresent(t.optimizers, (o) => [...o]),
   quantizesExperts: t.quantizesExperts,
   textEncoderTargets: t.textEncoderTargets,
   loraTargets: t.loraTargets,

@@ -513,7 +513,7 @@ const SIMPLETUNER_RUNS = [
   ['--technique', 'loha', '--model', 'sdxl', '--gpu', 'rtx-4090'],
   ['--technique', 'lokr', '--model', 'sd15', '--factor', '8', '--targets', 'attention'],
   ['--technique', 'lora', '--model', 'sdxl', '--gpu', 'rtx-4090'],
-  ['--technique', 'lora', '--model', 'flux-dev', '--precision', 'mixed-bf16', '--quantize', 'nf4'],
+  ['--technique', 'lora', '--model', 'flux-dev', '--quantize', 'nf4'],
   ['--technique', 'dora', '--model', 'sdxl', '--optimizer', 'adamw'],
   ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb', '--optimizer', 'adamw-8bit'],
 ];
@@ -661,16 +661,7 @@ describe('config --trainer simpletuner', () => {
     ]);
     expect(full).toMatchObject({ model_type: 'full' });
     expect(full['lora_rank']).toBeUndefined();
-    const nf4 = await config([
-      '--technique',
-      'lora',
-      '--model',
-      'flux-dev',
-      '--precision',
-      'mixed-bf16',
-      '--quantize',
-      'nf4',
-    ]);
+    const nf4 = await config(['--technique', 'lora', '--model', 'flux-dev', '--quantize', 'nf4']);
     expect(nf4).toMatchObject({ model_family: 'flux', base_model_precision: 'nf4-bnb', mixed_precision: 'bf16' });
   });
 
@@ -701,16 +692,28 @@ describe('config --trainer simpletuner', () => {
 
   it.each([
     [
-      ['--technique', 'lora', '--model', 'flux-dev', '--precision', 'bf16'],
-      'error: simpletuner has no option for --precision bf16 in its option table. Allowed for config --trainer simpletuner: --precision mixed-bf16, mixed-fp16, fp32.',
+      // mixed_precision bf16 trains the bf16 weights themselves (cmd_args.py weight_dtype): no fp32 copy to write
+      ['--technique', 'lora', '--model', 'flux-dev', '--precision', 'mixed-bf16'],
+      'error: simpletuner has no option for --precision mixed-bf16 in its option table. Allowed for config --trainer simpletuner: --precision bf16, mixed-fp16, fp32.',
     ],
     [
       ['--technique', 'lora', '--model', 'sdxl', '--prior-preservation'],
       'error: simpletuner has no option for --prior-preservation in its option table (no class-image subset). Allowed for config --trainer simpletuner: --no-prior-preservation.',
     ],
     [
-      ['--technique', 'full-finetune', '--model', 'sdxl', '--gpu', 'a100-80gb'],
-      'error: simpletuner has no option for --optimizer adafactor in its option table. Allowed for config --trainer simpletuner: --optimizer adamw, adamw-8bit, paged-adamw-8bit, sgd, lion, lion-8bit, prodigy.',
+      [
+        '--technique',
+        'full-finetune',
+        '--model',
+        'sdxl',
+        '--gpu',
+        'a100-80gb',
+        '--optimizer',
+        'adamw-8bit',
+        '--precision',
+        'mixed-bf16',
+      ],
+      'error: simpletuner has no option for --precision mixed-bf16 in its option table. Allowed for config --trainer simpletuner: --precision bf16, mixed-fp16, fp32.',
     ],
     [
       ['--technique', 'lokr', '--model', 'sdxl', '--targets', 'all'],
@@ -735,7 +738,9 @@ describe('an NF4 base (QLoRA on an image model): config writes it, check reads i
     ['simpletuner', 'flux-dev', { base_model_precision: 'nf4-bnb', model_type: 'lora' }],
   ])('%s %s', async (trainer, model, written) => {
     const dir = join(mkdtempSync(join(tmpdir(), 'fa-nf4-')), 'run');
-    const args = ['--technique', 'lora', '--model', model, '--quantize', 'nf4', '--precision', 'mixed-bf16'];
+    // each trainer's bf16: OneTrainer's autocast over fp32 adapters, SimpleTuner's bf16 weights (cmd_args.py weight_dtype)
+    const precision = trainer === 'simpletuner' ? 'bf16' : 'mixed-bf16';
+    const args = ['--technique', 'lora', '--model', model, '--quantize', 'nf4', '--precision', precision];
     const r = await runCli(['config', '--trainer', trainer, ...args, '--out', dir, '--json']);
     expect(r.code, r.stderr).toBe(0);
     const c = JSON.parse(r.stdout) as ConfigJson;
@@ -748,6 +753,6 @@ describe('an NF4 base (QLoRA on an image model): config writes it, check reads i
     const back = await runCli(['check', path, '--json']);
     expect([0, 3], back.stderr).toContain(back.code);
     const read = JSON.parse(back.stdout) as { settings: Record<string, unknown> };
-    expect(read.settings).toMatchObject({ method: 'lora', quantize: 'nf4', precision: 'mixed-bf16' });
+    expect(read.settings).toMatchObject({ method: 'lora', quantize: 'nf4', precision });
   });
 });

@@ -268,7 +268,7 @@ describe('config --trainer litgpt', () => {
     expect(
       await usageError('litgpt', ['--technique', 'lora', '--model', 'llama-3.1-8b', '--gradient-checkpointing']),
     ).toBe(
-      'error: litgpt has no option for --gradient-checkpointing in its option table: its file cannot turn it on.\n',
+      'error: litgpt has no option for --gradient-checkpointing in its option table: its file cannot turn it on. Allowed for config --trainer litgpt: --no-gradient-checkpointing.\n',
     );
     expect(await usageError('litgpt', ['--technique', 'dora', '--model', 'llama-3.1-8b'])).toMatch(
       /^error: --trainer litgpt does not run dora\./,

@@ -112,6 +112,49 @@ describe('trainers', () => {
     expect(pairsNoModelTakes).toEqual([]);
   });
 
+  it("plans only optimizers its files can name: a recipe's other one becomes its default (diffusers: no Adafactor)", async () => {
+    const kb = loadKnowledgeBase();
+    const keys = (spec: unknown) => {
+      const o = spec as { values?: object; sets?: object } | undefined;
+      return o && typeof o === 'object' ? Object.keys(o.values ?? o.sets ?? {}) : null;
+    };
+    const unwritable: string[] = [];
+    for (const t of kb.trainers) {
+      if (!t.config) continue;
+      const top = keys(t.config.options.optimizer);
+      // its own list is its table's, default first
+      if (t.optimizers) expect(t.optimizers, t.id).toEqual(top);
+      for (const id of Object.keys(t.config.techniques)) {
+        const technique = kb.techniques.find((x) => x.id === id)!;
+        for (const [group, recipe] of Object.entries(technique.defaults)) {
+          if (!t.families.includes(kb.groups.find((x) => x.id === group)!.family)) continue;
+          const g = t.config.groups?.find((x) => x.groups.includes(group));
+          if (t.config.groups && !g) continue;
+          const only = t.config.techniques[id]!.groups;
+          if (only && !only.includes(group)) continue;
+          const writable =
+            keys(t.config.techniques[id]!.options?.optimizer) ?? keys(g?.options?.optimizer) ?? top ?? [];
+          const planned =
+            !t.optimizers || t.optimizers.includes(recipe.optimizer) ? recipe.optimizer : t.optimizers[0]!;
+          if (!writable.includes(planned)) unwritable.push(`${t.id} ${id} ${group}: ${planned}`);
+        }
+      }
+    }
+    expect(unwritable).toEqual([]);
+    // the run planned: diffusers' SDXL full fine-tune is AdamW where the recipe has Adafactor
+    const r = await runCli([
+      'estimate',
+      '--technique',
+      'full-finetune',
+      '--model',
+      'sdxl',
+      '--trainer',
+      'diffusers',
+      '--json',
+    ]);
+    expect(JSON.parse(r.stdout).settings.optimizer).toBe('adamw');
+  });
+
   it('a technique a trainer runs must exist, and its config writes only techniques it runs', () => {
     const dir = mkdtempSync(join(tmpdir(), 'trainers-'));
     const path = join(dir, 'bad.yaml');

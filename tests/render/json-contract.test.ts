@@ -193,6 +193,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
       unsetDefaults: { precision: 'fp32', quantize: 'none', cache: true },
       savers: ['liger'],
+      optimizers: ['adamw', 'adamw-8bit'],
       quantizesExperts: true,
       textEncoderTargets: 'attention',
       loraTargets: 'attention-mlp',

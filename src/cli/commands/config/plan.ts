@@ -201,6 +201,12 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, string>> = {
   trainTextEncoder: '--train-text-encoder',
 };
 
+/** The flags that turn a switch off, where estimate has one (--train-text-encoder is off unless given). */
+const OFF_FLAGS: Partial<Record<ConfigSetting, string>> = {
+  gradientCheckpointing: '--no-gradient-checkpointing',
+  cache: '--no-cache',
+};
+
 /** The settings' values under the table's setting names; absent: the run has none (null, or not this kind of model). */
 export function settingValues(
   input: ConfigInput,
@@ -295,7 +301,7 @@ export function writeSetting(
   // gradient checkpointing): left out, the file would run without it, so say so instead
   if (spec === undefined && value === true)
     throw new UsageError(
-      `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} in its option table: its file cannot turn it on.`,
+      `${trainer.id} has no option for ${SETTING_FLAGS[setting] ?? setting} in its option table: its file cannot turn it on.${setting in OFF_FLAGS ? ` Allowed for config --trainer ${trainer.id}: ${OFF_FLAGS[setting]}.` : ''}`,
     );
   if (value === undefined || spec === undefined) return [];
   const unmapped = (known: string[]) =>
