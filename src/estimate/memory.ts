@@ -30,6 +30,18 @@ export const CUDA_CONTEXT_GIB = 0.6;
 /** PyTorch's caching allocator rounds and fragments; measured peaks are reserved memory. */
 export const FRAGMENTATION = 0.1;
 
+/**
+ * GPU memory NCCL's communicator takes on each card for its channels' buffers, outside PyTorch's
+ * allocator: 544 MB for a group of 2 GPUs and 688 MB for more, measured with an all-reduce on 4
+ * A100s over NVLink (NVIDIA/nccl#964, read as nvidia-smi's MiB). NCCL's maintainer: it grows with
+ * the channels (more for NVLink's bandwidth than for PCIe) and "beyond 2 nodes it should no longer
+ * increase" (NVIDIA/nccl#986). One communicator: DDP, FSDP and ZeRO use the default process group.
+ */
+export function ncclBufferBytes(cards: number): number {
+  if (cards <= 1) return 0;
+  return (cards === 2 ? 544 : 688) * 2 ** 20;
+}
+
 export type MemoryPart =
   | 'base weights'
   | 'trainable parameters'
@@ -144,8 +156,21 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
       // shards the packed storage; each weight is dequantized one matmul at a time), the embedding
       // unit in 16 bits (quantizers replace linear layers only)
       const blockBytes = method.trainsEveryWeight ? 2 : frozenWeightBytes(s.precision, s.quantize);
-      const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
-      const units = net.shardUnit * unitBytes + net.blockParams * blockBytes;
+      let units: number;
+      if (strategy.engine === 'fsdp') {
+        // FSDP keeps the root unit (the embeddings and head outside the wrapped layers) gathered from
+        // the forward to the backward: FSDP1 _post_forward_reshard "Do not free the root's parameters
+        // in the post-forward for FULL_SHARD with the intention that they are immediately used for
+        // backward computation"; FSDP2 fully_shard: "The root FSDP state has its value specially set
+        // to False as a heuristic since its parameters would typically be immediately all-gathered
+        // for backward". Its shard is counted with the base; the rest of it waits gathered, in 16
+        // bits (the embeddings are never quantized), whole when the shards wait in host memory.
+        const rootHeld = net.rootParams * 2 * (strategy.offload.parameters ? 1 : 1 - 1 / n);
+        units = net.blockParams * blockBytes * 2 + rootHeld;
+      } else {
+        const unitBytes = method.trainsEveryWeight || net.shardUnit > net.blockParams ? 2 : blockBytes;
+        units = net.shardUnit * unitBytes + net.blockParams * blockBytes;
+      }
       // DeepSpeed leaves what it gathered resident up to stage3_max_live_parameters when it is
       // reused within stage3_max_reuse_distance: the backward starts with the blocks the forward
       // ended with, so they stay (elements of 16 bits, a 4-bit base packed in its storage dtype too)
@@ -170,6 +195,7 @@ export function estimateMemory(model: Model, s: TrainingSettings): MemoryEstimat
   const kvBeyond = Math.max(0, kvCache - activations);
   const overhead =
     CUDA_CONTEXT_GIB * GiB +
+    ncclBufferBytes(s.cards) +
     FRAGMENTATION * (activations + kvBeyond + trainableBytes + gradBytes + optBytes + encoders + gathered + buckets);
   const parts: Array<[MemoryPart, number]> = [
     ['base weights', baseBytes],

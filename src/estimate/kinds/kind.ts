@@ -26,6 +26,12 @@ export interface BaseNetwork {
   shardUnit: number;
   /** parameters of one decoder layer or denoiser block: the unit prefetched beside the one in use */
   blockParams: number;
+  /**
+   * parameters outside the repeated layers or blocks (a language model's embeddings and head): the
+   * root unit FSDP wraps around the wrapped layers, which it keeps gathered from the forward to the
+   * backward (src/estimate/memory.ts)
+   */
+  rootParams: number;
 }
 
 /** The base weights a quantized base holds in its low-bit format: the linear layers, a mixture-of-experts model's experts only where the trainer reaches them. */

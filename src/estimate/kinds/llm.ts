@@ -246,6 +246,7 @@ export const LLM_KIND: ModelKind<LlmModel> = {
       width: a.hidden,
       shardUnit: Math.max(layer, a.vocab * a.hidden),
       blockParams: layer,
+      rootParams: split.embeddings,
     };
   },
   trainableDims: (model) => {
