@@ -112,8 +112,9 @@ function knownNames(): Map<string, KnownNames> {
     const legacy = list.legacyKeys as
       { forwards?: Record<string, string>; ignores?: Record<string, string> } | undefined;
     if (legacy) {
-      for (const [k, v] of Object.entries(legacy.forwards ?? {})) known.legacy.forwards.set(k, v);
-      for (const [k, v] of Object.entries(legacy.ignores ?? {})) known.legacy.ignores.set(k, v);
+      // by the path without its list indices (ai-toolkit's config.process.*.device)
+      for (const [k, v] of Object.entries(legacy.forwards ?? {})) known.legacy.forwards.set(withoutIndices(k), v);
+      for (const [k, v] of Object.entries(legacy.ignores ?? {})) known.legacy.ignores.set(withoutIndices(k), v);
     }
     out.set(list.trainer, known);
   }
@@ -789,8 +790,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // keys the trainer renames or drops before its parser sees them: known, and said
   const legacy = lists.get(trainer.id)?.legacy;
   for (const key of options.keys()) {
-    const to = legacy?.forwards.get(key);
-    const dropped = legacy?.ignores.get(key);
+    const to = legacy?.forwards.get(withoutIndices(key));
+    const dropped = legacy?.ignores.get(withoutIndices(key));
     if (to !== undefined) notes.push(`${where(key)}: ${key} is an older name ${trainer.name} reads as ${to}`);
     if (dropped !== undefined)
       warnings.push(`${where(key)}: ${trainer.name} drops ${key} from this file unread (${dropped})`);
