@@ -491,6 +491,9 @@ const EXAMPLE_NEEDS: Record<
   'ai-toolkit/train_full_fine_tune_flex.yaml': {
     skip: 'Flex.1-alpha (ostris, FLUX.1-derived) is not in the catalogue',
   },
+  // its fsdp_config keys carry the deprecated fsdp_ prefix axolotl strips (validation.py
+  // check_fsdp_config_kwargs_prefix); limit_all_gathers is no field of its FSDPConfig, so dropped
+  'axolotl/llama-2-qlora-fsdp.yml': { unknown: ['fsdp_config.fsdp_limit_all_gathers'] },
   // the README's `export MODEL_NAME="CompVis/stable-diffusion-v1-4"`: SD 1.4, the SD 1.5 architecture
   'diffusers/README-dreambooth-lora.sh': { flags: ['--model', 'sd15'] },
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },

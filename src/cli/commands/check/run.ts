@@ -50,7 +50,7 @@ import {
   readScriptFile,
   scriptFormat,
 } from './read-config.js';
-import { type ReadBack, readBack, sameValue, trainerScore, unknownPart } from './reverse.js';
+import { isKnownPath, type ReadBack, readBack, sameValue, trainerScore, unknownPart } from './reverse.js';
 
 /** The writers whose files are scripts (read by readScriptFile, never run). */
 const SCRIPT_WRITER_SET = new Set<string>(['shell', 'python']);
@@ -77,7 +77,7 @@ interface KnownNames {
    * (SimpleTuner's _LEGACY_ARG_HANDLERS): those it forwards to another option, with that option,
    * and those it drops, with why (a dataset option at the top level is not read).
    */
-  legacy: { forwards: Map<string, string>; ignores: Map<string, string> };
+  legacy: { forwards: Map<string, string>; ignores: Map<string, string>; prefixes: Map<string, string> };
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -97,7 +97,11 @@ function knownNames(): Map<string, KnownNames> {
       entry: new Set<string>(),
       datasetFile: new Set<string>(),
       adapterFile: new Set<string>(),
-      legacy: { forwards: new Map<string, string>(), ignores: new Map<string, string>() },
+      legacy: {
+        forwards: new Map<string, string>(),
+        ignores: new Map<string, string>(),
+        prefixes: new Map<string, string>(),
+      },
     };
     // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
     for (const [key, part] of Object.entries(list))
@@ -110,11 +114,13 @@ function knownNames(): Map<string, KnownNames> {
     list.options.forEach((o) => known.options.add(withoutIndices(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
     const legacy = list.legacyKeys as
-      { forwards?: Record<string, string>; ignores?: Record<string, string> } | undefined;
+      | { forwards?: Record<string, string>; ignores?: Record<string, string>; prefixes?: Record<string, string> }
+      | undefined;
     if (legacy) {
       // by the path without its list indices (ai-toolkit's config.process.*.device)
       for (const [k, v] of Object.entries(legacy.forwards ?? {})) known.legacy.forwards.set(withoutIndices(k), v);
       for (const [k, v] of Object.entries(legacy.ignores ?? {})) known.legacy.ignores.set(withoutIndices(k), v);
+      for (const [k, v] of Object.entries(legacy.prefixes ?? {})) known.legacy.prefixes.set(k, v);
     }
     out.set(list.trainer, known);
   }
@@ -494,6 +500,20 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const main = readFor(chosen);
   const script = 'script' in main ? main : null;
   const options = optionsAsRead(main, config);
+  // a deprecated spelling the trainer rewrites before it validates (axolotl's fsdp_config.fsdp_*
+  // keys lose their prefix) is read as the name it becomes, where that is a name it has
+  const renamed: Array<[from: string, as: string]> = [];
+  const tableNames = names(chosen);
+  for (const [from, to] of lists.get(trainer.id)?.legacy.prefixes ?? []) {
+    for (const key of [...options.keys()]) {
+      if (!key.startsWith(from) || isKnownPath(key, tableNames)) continue;
+      const as = to + key.slice(from.length);
+      if (!isKnownPath(as, tableNames) || options.has(as)) continue;
+      options.set(as, options.get(key));
+      options.delete(key);
+      renamed.push([key, as]);
+    }
+  }
   const back: ReadBack = readBack(config, options);
   const dataset = readDataset(main, config, options);
   const argparse = ARGPARSE_WRITERS.has(config.writer);
@@ -505,6 +525,10 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
 
   const notes: string[] = [];
   const warnings: string[] = [];
+  if (renamed.length)
+    notes.push(
+      `${where(renamed[0]![0])}: ${renamed.map(([from]) => from).join(', ')}: older spellings ${trainer.name} reads as ${renamed.map(([, as]) => as).join(', ')}`,
+    );
   // the technique: the one whose options the file has, then what the run's other settings say
   const settings = { ...back.settings, ...dataset.values };
   dataset.read.forEach((p) => back.read.add(p));
