@@ -362,6 +362,16 @@ describe('check', () => {
     expect(read.warnings.join('\n')).not.toMatch(/adamw_bf16/);
   });
 
+  it("a trainer's YAML as PyYAML reads it (YAML 1.1): yes and on are true, 4_096 is 4096", async () => {
+    const f = join(tmp(), 'qlora.yml');
+    writeFileSync(
+      f,
+      'base_model: meta-llama/Llama-3.1-8B\nadapter: qlora\nload_in_4bit: yes\nsequence_len: 4_096\nlora_r: 16\nmicro_batch_size: 1\nbf16: on\ngradient_checkpointing: true\n',
+    );
+    const read = await json(['check', f, '--gpu', 'rtx-4090']);
+    expect(read.settings).toMatchObject({ method: 'qlora', seqLen: 4096, precision: 'mixed-bf16' });
+  });
+
   it('a file no trainer reads, an unknown --trainer: exit 2 naming the trainers', async () => {
     const dir = tmp();
     const f = join(dir, 'x.yaml');
@@ -499,23 +509,18 @@ const EXAMPLE_NEEDS: Record<
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },
   // the full fine-tune (train_text_to_image.py) of CompVis/stable-diffusion-v1-4 likewise
   'diffusers/README-text_to_image.sh': { flags: ['--model', 'sd15'] },
-  // model_family flux with the default flavour, no model path: the model is said with --model
-  'simpletuner/flux.peft-lora.config.json': {
-    flags: ['--model', 'flux-dev'],
-    unknown: ['fuse_qkv_projections'],
-  },
+  // model_family flux with the default flavour and no model path: read as the flux group's base,
+  // flux-dev. Its fuse_qkv_projections is in no field of SimpleTuner's registry at the commit its
+  // table names, so SimpleTuner's parser refuses it (validation_steps is a field's alias).
+  'simpletuner/flux.peft-lora.config.json': { unknown: ['fuse_qkv_projections'] },
   'simpletuner/multidatabackend-small-dreambooth-1024px.json': {
     skip: 'a dataset file: read when a config names it (data_backend_config)',
   },
-  // Lykon/dreamshaper-8 is an SD 1.5 fine-tune. (The FLUX example's fuse_qkv_projections is in no
-  // field of SimpleTuner's registry at the commit its table names, so its parser refuses it;
-  // validation_steps is a field's alias, --validation_steps.)
-  'simpletuner/sd1x-dreamshaper.peft-lora.config.json': { flags: ['--model', 'sd15'] },
-  // no model path (model_family sdxl: --model); its LyCORIS file is the example's own
+  // (Lykon/dreamshaper-8, an SD 1.5 fine-tune the catalogue lacks, is read as model_family sd1x's
+  // base, sd15.) No model path (model_family sdxl): read as sdxl; its LyCORIS file is the example's own
   // lycoris_config.json, which SimpleTuner finds under its packaged examples folder
   // (resolve_config_path: 'config/examples/...'); its dataset file is not beside it
   'simpletuner/sdxl.lycoris-lokr.config.json': {
-    flags: ['--model', 'sdxl'],
     beside: {
       'config/examples/sdxl.lycoris-lokr/lycoris_config.json': 'simpletuner/sdxl.lycoris-lokr.lycoris_config.json',
     },

@@ -107,9 +107,20 @@ function yamlPositions(contents: unknown, counter: LineCounter): Map<string, Pos
   return out;
 }
 
-function parseYamlText(text: string, shown: string): { value: unknown; positions: Map<string, Position> } {
+/**
+ * The trainers that take YAML read it with PyYAML (axolotl, LLaMA-Factory and TRL's yaml.safe_load,
+ * torchtune through OmegaConf, ai-toolkit's yaml.load), which resolves scalars by YAML 1.1: `yes`
+ * and `on` are true, `500_000` is 500000. Their files are read as they read them; JSON stays JSON.
+ */
+const PYYAML_SCHEMA = { schema: 'yaml-1.1' } as const;
+
+function parseYamlText(
+  text: string,
+  shown: string,
+  schema: { schema?: 'yaml-1.1' } = PYYAML_SCHEMA,
+): { value: unknown; positions: Map<string, Position> } {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  const doc = parseDocument(text, { ...YAML_OPTIONS, ...schema, lineCounter });
   const problem = doc.errors[0] ?? doc.warnings[0];
   if (problem) {
     const p = lineCounter.linePos(problem.pos[0]);
@@ -203,7 +214,7 @@ function parseJsonText(text: string, shown: string): { value: unknown; positions
     throw fileProblem(shown, offset >= 0 ? positionAt(text, offset) : null, `not JSON: ${message}`);
   }
   // JSON is YAML 1.2 flow syntax: the same reader gives each key's position and refuses duplicate keys
-  return parseYamlText(text, shown);
+  return parseYamlText(text, shown, {});
 }
 
 /** TOML keys' lines: a line scan of `key =` under the current `[table]` (smol-toml keeps no positions). */

@@ -594,6 +594,15 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // a table with a builder per model (torchtune) names the model by the builder the file has
   const builderModel = back.groupModels?.length === 1 ? back.groupModels[0] : undefined;
   let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : builderModel);
+  // no model named, in a file whose options name its architecture (SimpleTuner's model_family
+  // with its default flavour): that group's catalogued base, said in a note
+  const groupBase = back.group ? baseKb.models.find((m) => m.group === back.group) : undefined;
+  if (modelName === undefined && groupBase && !script?.unreadable.some((u) => u.path === modelOption)) {
+    notes.push(
+      `no ${modelOption ?? 'model'} option: read as ${groupBase.id}, the ${back.group} architecture the file's options name (--model to say another)`,
+    );
+    modelName = groupBase.id;
+  }
   if (modelName === undefined) {
     const variable = script?.unreadable.find((u) => u.path === modelOption);
     if (variable)
@@ -638,14 +647,22 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   } catch (e) {
     if (!(e instanceof UsageError) || flags.model !== undefined || !modelOption) throw e;
     const mirror = mirrorOf(modelName);
-    if (!mirror)
+    // a fine-tune or a local checkpoint the catalogue does not have, in a file whose options name
+    // its architecture (SimpleTuner's model_family, ai-toolkit's arch): read as that group's
+    // catalogued base (the same network, so the same memory and time), said in a note
+    if (!mirror && !groupBase)
       throw new UsageError(
         `${where(modelOption)}: ${modelOption} = '${String(fromFile)}' is not a model this tool knows or can read (${e.message}); pass --model NAME (see \`models\`).`,
       );
-    notes.push(
-      `${modelOption} = '${modelName}' read as ${mirror.id} (the same model's name under another organisation)`,
-    );
-    modelName = mirror.id;
+    if (mirror)
+      notes.push(
+        `${modelOption} = '${modelName}' read as ${mirror.id} (the same model's name under another organisation)`,
+      );
+    else
+      notes.push(
+        `${where(modelOption)}: ${modelOption} = '${modelName}' is not in the catalogue: read as ${groupBase!.id}, the ${back.group} architecture the file's options name (--model to say another)`,
+      );
+    modelName = (mirror ?? groupBase)!.id;
     fromFiles = await withModelFiles(baseKb, modelName, ctx.io.env);
   }
   const kb: KnowledgeBase = fromFiles.kb;
