@@ -433,11 +433,20 @@ export function runRangeProblem(
  * image models take sft alone), or a micro-batch below what its trainer runs (KTO: 2), as one line
  * naming the flag and what is allowed; null: fine.
  */
-export function objectiveProblem(model: Model, objective: Objective | undefined, batch?: number): string | null {
+export function objectiveProblem(
+  model: Model,
+  objective: Objective | undefined,
+  batch?: number,
+  trainer?: string,
+): string | null {
   const kind = kindOf(model);
   if (objective === undefined) return null;
   if (!kind.objectives.includes(objective))
     return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
+  // LLaMA-Factory's CustomKTOTrainer subclasses TRL's KTOTrainer but calls Trainer.__init__ itself
+  // (src/llamafactory/train/kto/trainer.py), so TRL's micro-batch check does not run (its KTO
+  // example trains per_device_train_batch_size 1)
+  if (trainer?.trim().toLowerCase() === 'llama-factory') return null;
   const least = OBJECTIVE_TRAITS[objective].minBatch;
   if (batch !== undefined && batch < least)
     return `--batch ${batch} with --objective ${objective}: TRL's ${OBJECTIVE_TRAITS[objective].trainer} needs a micro-batch of ${least} or more (allowed: --batch ${least} or more).`;
@@ -447,9 +456,9 @@ export function objectiveProblem(model: Model, objective: Objective | undefined,
 /** runRangeProblem as a usage error. */
 export function checkRunRanges(
   model: Model,
-  flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number },
+  flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number; trainer?: string },
 ): void {
-  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch);
+  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch, flags.trainer);
   if (problem) throw new UsageError(problem);
 }
 

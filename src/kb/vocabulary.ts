@@ -147,6 +147,9 @@ export const CONFIG_SETTINGS = [
   'vectors',
   // LoKr's Kronecker factor (LyCORIS `factor`; the estimate's --factor)
   'factor',
+  // a language model's preference or RL objective (axolotl's rl, LLaMA-Factory's stage): read by
+  // check, never written (config writes supervised fine-tuning)
+  'objective',
 ] as const;
 /** the dataset file's settings (kohya's dataset TOML; trainers.yaml `config.dataset`) */
 export const CONFIG_DATASET_SETTINGS = [

@@ -580,6 +580,21 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     );
   });
 
+  it.each([
+    ['llama-factory/qwen3_lora_dpo.yaml', 'dpo'],
+    ['llama-factory/qwen3_lora_kto.yaml', 'kto'],
+    ['axolotl/llama-3-instruct-dpo-lora-8b.yml', 'dpo'],
+    ['axolotl/llama-3-qlora.yml', 'sft'],
+  ])(
+    "%s: the objective its trainer runs (LLaMA-Factory's stage, axolotl's rl), estimated as such",
+    async (name, objective) => {
+      const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
+      expect(read.settings.objective).toBe(objective);
+      expect(read.equivalent).toContain(objective === 'sft' ? '--trainer' : `--objective ${objective}`);
+      expect(read.warnings.join('\n')).not.toMatch(/pref_loss/);
+    },
+  );
+
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
     const path = placed(name) ?? join(ROOT, name);
     const read = await json(['check', path, '--gpu', 'a100-80gb', ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);

@@ -460,3 +460,51 @@ describe('config usage errors (exit 2, one line)', () => {
       expect(r.stdout).toContain(flag);
   });
 });
+
+describe('config writes supervised fine-tuning only', () => {
+  // a preference or RL run needs its trainer class, pair or reward data and options: an SFT file
+  // for it would train something else than estimate --objective estimated
+  it.each(['trl', 'axolotl', 'llama-factory', 'torchtune', 'unsloth', 'ms-swift'])(
+    '%s --objective dpo: exit 2 naming what it writes, nothing printed',
+    async (trainer) => {
+      const r = await runCli([
+        'config',
+        '--trainer',
+        trainer,
+        '--technique',
+        'lora',
+        '--model',
+        'llama-3.1-8b',
+        '--objective',
+        'dpo',
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(
+        `error: config writes ${trainer}'s files for supervised fine-tuning only; --objective dpo is not written yet (estimate --objective dpo estimates it). Allowed for config --trainer ${trainer}: --objective sft.\n`,
+      );
+    },
+  );
+  it('recommend --out for a preference goal writes nothing and says why', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-pref-')), 'run');
+    const r = await runCli([
+      'recommend',
+      '--goal',
+      'preference',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      'rtx-4090',
+      '--time',
+      '8h',
+      '--trainer',
+      'trl',
+      '--out',
+      dir,
+      '--no-input',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--objective dpo is not written yet');
+    expect(existsSync(dir)).toBe(false);
+  });
+});

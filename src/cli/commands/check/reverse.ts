@@ -118,18 +118,20 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
           settings[setting] = match.key;
         match.paths.forEach((p) => read.add(p));
       }
-      // an option of the sets with a value none of them has: the table cannot say the setting
-      for (const path of new Set(Object.values(spec.sets).flatMap((s) => Object.keys(s))))
-        // false is an option of a set left off (load_in_4bit: false): the set without it holds
-        if (file.has(path) && !read.has(path) && file.get(path) !== false)
-          unmapped.push({
-            path,
-            value: file.get(path),
-            setting,
-            known: [
-              ...new Set(Object.values(spec.sets).flatMap((s) => (s[path] !== undefined ? [String(s[path])] : []))),
-            ],
-          });
+      // an option of the sets with a value none of them has: the table cannot say the setting (unless
+      // a set it is not in holds: LLaMA-Factory's stage dpo is DPO whatever loss pref_loss names but orpo)
+      if (!match || !match.paths.length)
+        for (const path of new Set(Object.values(spec.sets).flatMap((s) => Object.keys(s))))
+          // false is an option of a set left off (load_in_4bit: false): the set without it holds
+          if (file.has(path) && !read.has(path) && file.get(path) !== false)
+            unmapped.push({
+              path,
+              value: file.get(path),
+              setting,
+              known: [
+                ...new Set(Object.values(spec.sets).flatMap((s) => (s[path] !== undefined ? [String(s[path])] : []))),
+              ],
+            });
     }
   }
   // the options every file of the table sets (torchtune's required keys) say nothing of the run

@@ -226,6 +226,7 @@ const SETTING_FLAGS: Partial<Record<ConfigSetting, keyof typeof ESTIMATE_OPTIONS
   blocksToSwap: 'blocksToSwap',
   loss: 'loss',
   factor: 'factor',
+  objective: 'objective',
 };
 
 const truthy = (v: unknown) =>

@@ -342,6 +342,13 @@ export function planConfig(input: ConfigInput): ConfigPlan {
   const { kb, trainer, technique, model } = input;
   const config = tableView(tableFor(kb, trainer, technique, model), technique.id);
   const s = input.settings;
+  // the tables write supervised fine-tuning runs: a preference or RL run needs its own trainer
+  // class, dataset format (chosen / rejected pairs, prompts and rewards) and options, which no
+  // table holds yet, and an SFT file for it would train something else than was estimated
+  if (s.objective !== 'sft')
+    throw new UsageError(
+      `config writes ${trainer.id}'s files for supervised fine-tuning only; --objective ${s.objective} is not written yet (estimate --objective ${s.objective} estimates it). Allowed for config --trainer ${trainer.id}: --objective sft.`,
+    );
   if (config.options.resolution && s.width !== null)
     throw new UsageError(
       `${trainer.id} has no option for --resolution ${s.width}x${s.resolution} in its option table (a square resolution). Allowed for config --trainer ${trainer.id}: --resolution PX.`,
