@@ -670,6 +670,13 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const techniqueEntry = resolveTechnique(kb, technique, '--technique');
   // the options the script of the model's group names (kohya's train_db.py: stop_text_encoder_training), read once both are known
   const runModel = findModel(kb, modelName).found;
+  // a model of a group the table has no entry for: its group's own option names (OneTrainer's
+  // transformer.* where the table names unet.*) are not in the table, so what they set is not read
+  const covered = config.groups?.flatMap((g) => g.groups);
+  if (runModel && covered && !covered.includes(runModel.group))
+    warnings.push(
+      `${trainer.name}'s option table covers ${[...new Set(covered)].join(', ')} models; ${runModel.id} is a ${runModel.group} model, so the options only its files have are not read (the estimate takes their defaults)`,
+    );
   const byScript = runModel ? scriptSpecs(config, scriptOf(config, runModel, technique)) : null;
   if (byScript && Object.keys(byScript.specs).length) {
     const own = readBack({ ...config, options: byScript.specs }, options);
