@@ -762,7 +762,12 @@ export const TrainerSchema = z.strictObject({
    * advice set another (ai-toolkit's train.dtype: fp32, while every example writes bf16): read by
    * `check` for a file without the key, never applied to a planned run
    */
-  unsetDefaults: TrainerDefaultsSchema.optional(),
+  unsetDefaults: TrainerDefaultsSchema.extend({
+    /** the micro-batch, accumulation and optimizer of a file that names none (TrainingArguments' 8, 1 and AdamW) */
+    batch: z.number().int().positive().optional(),
+    gradAccum: z.number().int().positive().optional(),
+    optimizer: z.enum(OPTIMIZERS).optional(),
+  }).optional(),
   /** the memory savers it offers */
   savers: z.array(z.enum(SAVERS)).default([]),
   /**

@@ -530,7 +530,14 @@ export interface TrainerJson {
   savePrecision?: Trainer['savePrecision'];
   defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   /** what its code falls back to for a key a config file leaves out, where its runs set another (`check` reads it) */
-  unsetDefaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
+  unsetDefaults?: {
+    precision?: Precision;
+    quantize?: Quantization;
+    cache?: boolean;
+    batch?: number;
+    gradAccum?: number;
+    optimizer?: Optimizer;
+  };
   savers: Trainer['savers'];
   /** the optimizers it runs, its default first (absent: every one) */
   optimizers?: Trainer['optimizers'];
@@ -560,7 +567,14 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   gradientCheckpointing: t.gradientCheckpointing,
   savePrecision: t.savePrecision,
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
-  unsetDefaults: ifPresent(t.unsetDefaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
+  unsetDefaults: ifPresent(t.unsetDefaults, (d) => ({
+    precision: d.precision,
+    quantize: d.quantize,
+    cache: d.cache,
+    batch: d.batch,
+    gradAccum: d.gradAccum,
+    optimizer: d.optimizer,
+  })),
   savers: [...t.savers],
   optimizers: ifPresent(t.optimizers, (o) => [...o]),
   quantizesExperts: t.quantizesExperts,
