@@ -595,6 +595,21 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     },
   );
 
+  it("TRL's CLI example names no batch, accumulation or optimizer: TrainingArguments' 8, 1 and AdamW, each said", async () => {
+    const read = (await json([
+      'check',
+      join(ROOT, 'trl/cli_configs-example_config.yaml'),
+      '--gpu',
+      'a100-80gb',
+    ])) as Json & {
+      notes: string[];
+    };
+    expect(read.settings).toMatchObject({ batch: 8, gradAccum: 1, optimizer: 'adamw' });
+    expect(read.notes).toContainEqual(
+      'per_device_train_batch_size is not set: Hugging Face TRL falls back to 8 for it',
+    );
+  });
+
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
     const path = placed(name) ?? join(ROOT, name);
     const read = await json(['check', path, '--gpu', 'a100-80gb', ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);
