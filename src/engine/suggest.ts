@@ -5,6 +5,7 @@
 import type { Card } from '../estimate/card.js';
 import { cardFromGpu, gpuMemoryGiB } from '../estimate/card.js';
 import type { DataInput } from '../estimate/data.js';
+import { quantizedBasesOf } from '../estimate/fit.js';
 import { kindOf } from '../estimate/kinds/index.js';
 import { type BaseQuantization, METHOD_TRAITS } from '../estimate/methods.js';
 import type { RunPlan } from '../estimate/plan.js';
@@ -12,6 +13,7 @@ import type { SettingsOverrides } from '../estimate/settings.js';
 import { fmtNum, formatBudget, formatDuration, groupThousands } from '../format.js';
 import { compareIds } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
+import type { Quantization } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
 import { planForAnswers, runChoicesFor } from './facts.js';
 import type { RankedTechnique } from './rank.js';
@@ -70,7 +72,14 @@ const result = (plan: RunPlan) =>
   `fits in ${fmtNum(plan.run.memory.peakGiB)} GiB and takes ${formatDuration(plan.run.hours)}`;
 
 /** The changes of the run that make one technique fit, at most one of each kind. */
-function runChanges(technique: Technique, ranked: RankedTechnique, model: Model, card: Card, answers: Answers) {
+function runChanges(
+  kb: KnowledgeBase,
+  technique: Technique,
+  ranked: RankedTechnique,
+  model: Model,
+  card: Card,
+  answers: Answers,
+) {
   const plan = ranked.plan!;
   // the user's data stays their data (planForAnswers plans it unless `data` replaces it): a change
   // shortens no run of it behind their back
@@ -130,12 +139,24 @@ function runChanges(technique: Technique, ranked: RankedTechnique, model: Model,
   }
 
   // a quantized base under an adapter, where the planner's savers have not quantized it already
+  // (a named trainer's own 8-bit format, fp8 for the image trainers; one it does not load is said
+  // with the trainers that do)
   if (METHOD_TRAITS[technique.method].adapter && plan.run.settings.quantize === 'none') {
-    for (const quantize of ['int8', 'nf4'] as const) {
+    const bases = quantizedBasesOf(answers.trainer, !answers.trainerGiven);
+    const tried = bases ? (['int8', 'fp8', 'nf4'] as const) : (['int8', 'nf4'] as const);
+    const loaders = (q: Quantization) =>
+      kb.trainers
+        .filter((t) => t.families.includes(model.family) && quantizedBasesOf(t, false)!.has(q))
+        .filter((t) => !t.techniques || t.techniques.some((x) => x.id === technique.id))
+        .map((t) => t.id);
+    for (const quantize of tried) {
+      if (bases && !bases.has(quantize) && !loaders(quantize).length) continue;
+      if (bases && !bases.has(quantize) && (quantize === 'int8' ? bases.has('fp8') : false)) continue;
       const p = replan({ quantize });
       if (!fits(p)) continue;
-      const bits = quantize === 'int8' ? '8-bit' : '4-bit NF4';
-      add('quantize', { quantize }, p, `on a ${bits} base ${ranked.name} ${result(p)}`);
+      const bits = quantize === 'nf4' ? '4-bit NF4' : quantize === 'fp8' ? '8-bit fp8' : '8-bit';
+      const elsewhere = bases && !bases.has(quantize) ? ` with --trainer ${loaders(quantize).join(', ')}` : '';
+      add('quantize', { quantize }, p, `on a ${bits} base${elsewhere} ${ranked.name} ${result(p)}`);
       break;
     }
   }
@@ -196,7 +217,7 @@ export function suggestAlternatives(ctx: SuggestContext): Suggestion[] {
     .slice(0, CANDIDATES);
   for (const r of repairable) {
     const technique = kb.techniques.find((t) => t.id === r.id)!;
-    for (const s of runChanges(technique, r, model, card, answers))
+    for (const s of runChanges(kb, technique, r, model, card, answers))
       if (!out.some((o) => o.kind === s.kind)) out.push(s);
   }
 

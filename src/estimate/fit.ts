@@ -1,7 +1,7 @@
 // The fit check: estimate a run at the technique's defaults, then add the usual memory savers in
 // order until it fits under the headroom limit. Pure.
-import type { Model } from '../kb/types.js';
-import type { Saver as TrainerSaver, Strategy } from '../kb/vocabulary.js';
+import type { Model, Trainer } from '../kb/types.js';
+import type { Quantization, Saver as TrainerSaver, Strategy } from '../kb/vocabulary.js';
 import { backendOf, BACKENDS } from './backend.js';
 import { type Card, hostMemoryOf } from './card.js';
 import { kindOf } from './kinds/index.js';
@@ -53,6 +53,8 @@ export interface Saver {
       fixed: ReadonlySet<keyof TrainingSettings>;
       /** the strategies the run's trainer runs (trainer-strategies.ts; every one without a trainer) */
       runs: ReadonlySet<Strategy>;
+      /** the quantized bases the named trainer loads (quantizedBasesOf); null: any (no trainer named) */
+      bases: ReadonlySet<Quantization> | null;
     },
   ) => TrainingSettings | null;
 }
@@ -160,18 +162,20 @@ export const SAVERS: readonly Saver[] = [
     id: 'int8-base',
     label: '8-bit quantized base',
     changes: ['quantize'],
-    // FSDP shards a 4-bit base only (bitsandbytes' quant_storage: docs/source/fsdp_qlora.md)
-    apply: (s) =>
-      METHOD_TRAITS[s.method].adapter && s.quantize === 'none' && !shardsParameters(s)
-        ? { ...s, quantize: 'int8' }
-        : null,
+    // FSDP shards a 4-bit base only (bitsandbytes' quant_storage: docs/source/fsdp_qlora.md); the
+    // 8-bit format is the named trainer's (fp8 in kohya's --fp8_base, ai-toolkit's qfloat8)
+    apply: (s, _card, _offers, { bases }) => {
+      if (!METHOD_TRAITS[s.method].adapter || s.quantize !== 'none' || shardsParameters(s)) return null;
+      const q = !bases || bases.has('int8') ? 'int8' : bases.has('fp8') ? 'fp8' : null;
+      return q ? { ...s, quantize: q } : null;
+    },
   },
   {
     id: 'nf4-base',
     label: 'NF4 quantized base',
     changes: ['quantize'],
-    apply: (s, _card, _offers, { fixed, runs }) => {
-      if (!METHOD_TRAITS[s.method].adapter) return null;
+    apply: (s, _card, _offers, { fixed, runs, bases }) => {
+      if (!METHOD_TRAITS[s.method].adapter || (bases && !bases.has('nf4'))) return null;
       // on cards that shard the parameters, the 4-bit base FSDP shards (FSDP-QLoRA), from a 16-bit
       // one; a strategy the user gave stays (ZeRO-3 shards a 4-bit base too: peft docs D83)
       if (shardsParameters(s) && s.quantize === 'none')
@@ -194,6 +198,22 @@ export const SAVERS: readonly Saver[] = [
     },
   },
 ];
+
+/**
+ * The quantized bases a named trainer loads, as the savers it offers say (trainers.yaml `savers`):
+ * fp8-base (kohya's --fp8_base, ai-toolkit's qfloat8, OneTrainer's FLOAT_8) and nf4-base; a
+ * language-model trainer loads bitsandbytes' 8-bit and NF4 bases (load_in_8bit, load_in_4bit), which
+ * every one of them has. Null (any) without a trainer named: the family's default stands for the
+ * usual stack, not its own limits.
+ */
+export function quantizedBasesOf(trainer: Trainer | null | undefined, isDefault: boolean): Set<Quantization> | null {
+  if (!trainer || isDefault) return null;
+  const out = new Set<Quantization>();
+  if (trainer.families.includes('llm')) ['int8', 'nf4'].forEach((q) => out.add(q as Quantization));
+  if (trainer.savers.includes('fp8-base')) out.add('fp8');
+  if (trainer.savers.includes('nf4-base')) out.add('nf4');
+  return out;
+}
 
 /** The savers that change how the cards share the run (not what one card runs). */
 export const STRATEGY_SAVERS: ReadonlySet<SaverId> = new Set(
@@ -309,6 +329,7 @@ export function fitWithSavers(
   fixed: ReadonlySet<keyof TrainingSettings> = new Set(),
   offers: ReadonlySet<TrainerSaver> = new Set(),
   runs: ReadonlySet<Strategy> = strategiesOf(null),
+  bases: ReadonlySet<Quantization> | null = null,
 ): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;
@@ -321,7 +342,13 @@ export function fitWithSavers(
     if (run.memory.peakGiB <= limitGiB) break;
     const next =
       (offered.has(saver.id) || saver.changes.includes('strategy')) && !saver.changes.some((c) => fixed.has(c))
-        ? saver.apply(settings, card, offers, { model, bytes: (run.memory.peakGiB - limitGiB) * GIB, fixed, runs })
+        ? saver.apply(settings, card, offers, {
+            model,
+            bytes: (run.memory.peakGiB - limitGiB) * GIB,
+            fixed,
+            runs,
+            bases,
+          })
         : null;
     if (!next) {
       // the last saver refused for the host's memory: said with the run that does not fit

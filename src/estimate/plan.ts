@@ -16,7 +16,15 @@ import {
   type RecipeData,
   recipeDataOf,
 } from './data.js';
-import { estimateRun, type FitResult, fitTimeBudget, fitWithSavers, type RunEstimate, type TimePlan } from './fit.js';
+import {
+  estimateRun,
+  type FitResult,
+  fitTimeBudget,
+  fitWithSavers,
+  quantizedBasesOf,
+  type RunEstimate,
+  type TimePlan,
+} from './fit.js';
 import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
 import { strategiesOf } from './trainer-strategies.js';
@@ -142,6 +150,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     fixedSettings(request.overrides),
     new Set(request.trainer?.savers),
     strategiesOf(request.trainer),
+    quantizedBasesOf(request.trainer, request.trainerIsDefault ?? false),
   );
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)

@@ -59,3 +59,31 @@ describe('recommend --out', () => {
     expect((await runCli([...style, '--force'])).code).toBe(2);
   });
 });
+
+// the planner's quantized base is one the named trainer loads (its savers: fp8-base, nf4-base), so
+// the recommendation is a run its files can hold
+describe('a named trainer plans the quantized bases it loads', () => {
+  const flux = ['recommend', '--goal', 'style', '--model', 'flux-dev', '--gpu', 'rtx-4090', '--time', '8h'];
+  it('ai-toolkit on FLUX at 24 GB: its fp8 base (qfloat8), written as model.quantize', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'fa-rec-q-')), 'run');
+    const r = await runCli([...flux, '--trainer', 'ai-toolkit', '--out', dir, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as { recommendation: { settings: { quantize: string } } };
+    expect(j.recommendation.settings.quantize).toBe('fp8');
+    const job = parseYaml(readFileSync(join(dir, 'job.yaml'), 'utf8')) as {
+      config: { process: Array<{ model: { quantize: boolean } }> };
+    };
+    expect(job.config.process[0]!.model.quantize).toBe(true);
+  });
+  it('diffusers, whose scripts load no quantized base: nothing fits, and the 8-bit base is named with the trainers that load it', async () => {
+    const r = await runCli([...flux, '--trainer', 'diffusers', '--no-color'], { COLUMNS: '400' });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toMatch(/on a 8-bit fp8 base with --trainer kohya, ai-toolkit[^\n]* fits in [\d.]+ GiB/);
+  });
+  it('without --trainer the default stack keeps the generic 8-bit base (int8)', async () => {
+    const j = JSON.parse((await runCli([...flux, '--json'])).stdout) as {
+      recommendation: { settings: { quantize: string } };
+    };
+    expect(j.recommendation.settings.quantize).toBe('int8');
+  });
+});
