@@ -161,7 +161,9 @@ export function trainerChanges(t: Trainer): string[] {
     out.push(
       t.gradientCheckpointing === 'offloaded'
         ? 'gradient checkpointing on, offloaded to CPU memory'
-        : `gradient checkpointing ${t.gradientCheckpointing}`,
+        : t.gradientCheckpointing === 'several-cards'
+          ? 'gradient checkpointing on several cards only (no option for it on one)'
+          : `gradient checkpointing ${t.gradientCheckpointing}`,
     );
   if (t.loss) out.push(t.loss === 'chunked' ? 'a chunked cross-entropy' : 'the full-logits cross-entropy');
   if (t.attention) out.push(`${t.attention} attention`);

@@ -5,7 +5,7 @@ import type { KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
 import { describeAssumptions, describeStrategy, trainerChanges } from './assumptions.js';
 import { type Card, cardSources } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
-import { type FitResult, fitWithSavers, quantizedBasesOf } from './fit.js';
+import { type FitResult, fitWithSavers, trainerLimitsOf } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { resolveRun, type RunChoices } from './plan.js';
@@ -74,7 +74,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
           new Set(),
           new Set(request.trainer?.savers),
           strategiesOf(request.trainer),
-          quantizedBasesOf(request.trainer, request.trainerIsDefault ?? false),
+          trainerLimitsOf(request.trainer, request.trainerIsDefault ?? false),
         )
       : null,
     assumptions: [

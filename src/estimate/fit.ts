@@ -53,8 +53,8 @@ export interface Saver {
       fixed: ReadonlySet<keyof TrainingSettings>;
       /** the strategies the run's trainer runs (trainer-strategies.ts; every one without a trainer) */
       runs: ReadonlySet<Strategy>;
-      /** the quantized bases the named trainer loads (quantizedBasesOf); null: any (no trainer named) */
-      bases: ReadonlySet<Quantization> | null;
+      /** what the named trainer can do (trainerLimitsOf); no limits without a trainer named */
+      limits: TrainerLimits;
     },
   ) => TrainingSettings | null;
 }
@@ -99,7 +99,8 @@ export const SAVERS: readonly Saver[] = [
     id: 'gradient-checkpointing',
     label: 'gradient checkpointing',
     changes: ['gradientCheckpointing'],
-    apply: (s) => (s.gradientCheckpointing ? null : { ...s, gradientCheckpointing: true }),
+    apply: (s, _card, _offers, { limits }) =>
+      s.gradientCheckpointing || (!limits.checkpointing && s.cards <= 1) ? null : { ...s, gradientCheckpointing: true },
   },
   {
     id: '8-bit-optimizer',
@@ -164,7 +165,7 @@ export const SAVERS: readonly Saver[] = [
     changes: ['quantize'],
     // FSDP shards a 4-bit base only (bitsandbytes' quant_storage: docs/source/fsdp_qlora.md); the
     // 8-bit format is the named trainer's (fp8 in kohya's --fp8_base, ai-toolkit's qfloat8)
-    apply: (s, _card, _offers, { bases }) => {
+    apply: (s, _card, _offers, { limits: { bases } }) => {
       if (!METHOD_TRAITS[s.method].adapter || s.quantize !== 'none' || shardsParameters(s)) return null;
       const q = !bases || bases.has('int8') ? 'int8' : bases.has('fp8') ? 'fp8' : null;
       return q ? { ...s, quantize: q } : null;
@@ -174,7 +175,7 @@ export const SAVERS: readonly Saver[] = [
     id: 'nf4-base',
     label: 'NF4 quantized base',
     changes: ['quantize'],
-    apply: (s, _card, _offers, { fixed, runs, bases }) => {
+    apply: (s, _card, _offers, { fixed, runs, limits: { bases } }) => {
       if (!METHOD_TRAITS[s.method].adapter || (bases && !bases.has('nf4'))) return null;
       // on cards that shard the parameters, the 4-bit base FSDP shards (FSDP-QLoRA), from a 16-bit
       // one; a strategy the user gave stays (ZeRO-3 shards a 4-bit base too: peft docs D83)
@@ -198,6 +199,24 @@ export const SAVERS: readonly Saver[] = [
     },
   },
 ];
+
+/** What a named trainer's runs can take of the savers: the quantized bases it loads, gradient checkpointing. */
+export interface TrainerLimits {
+  /** null: any */
+  bases: ReadonlySet<Quantization> | null;
+  checkpointing: boolean;
+}
+const NO_LIMITS: TrainerLimits = { bases: null, checkpointing: true };
+
+/**
+ * A named trainer's limits; none without a trainer named, where the family's default stands for
+ * the usual stack, not its own limits. Gradient checkpointing on one card unless the trainer has no
+ * option for it there (trainers.yaml `gradientCheckpointing: several-cards`: LitGPT).
+ */
+export function trainerLimitsOf(trainer: Trainer | null | undefined, isDefault: boolean): TrainerLimits {
+  if (!trainer || isDefault) return NO_LIMITS;
+  return { bases: quantizedBasesOf(trainer, false), checkpointing: trainer.gradientCheckpointing !== 'several-cards' };
+}
 
 /**
  * The quantized bases a named trainer loads, as the savers it offers say (trainers.yaml `savers`):
@@ -329,7 +348,7 @@ export function fitWithSavers(
   fixed: ReadonlySet<keyof TrainingSettings> = new Set(),
   offers: ReadonlySet<TrainerSaver> = new Set(),
   runs: ReadonlySet<Strategy> = strategiesOf(null),
-  bases: ReadonlySet<Quantization> | null = null,
+  limits: TrainerLimits = NO_LIMITS,
 ): FitResult {
   const limitGiB = card.vramGiB * HEADROOM;
   let settings = start;
@@ -347,7 +366,7 @@ export function fitWithSavers(
             bytes: (run.memory.peakGiB - limitGiB) * GIB,
             fixed,
             runs,
-            bases,
+            limits,
           })
         : null;
     if (!next) {

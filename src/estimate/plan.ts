@@ -21,9 +21,9 @@ import {
   type FitResult,
   fitTimeBudget,
   fitWithSavers,
-  quantizedBasesOf,
   type RunEstimate,
   type TimePlan,
+  trainerLimitsOf,
 } from './fit.js';
 import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
@@ -109,9 +109,15 @@ export function resolveRun(
     choices.trainerIsDefault ?? false,
   );
   if (!single) return null;
+  const cards = card?.cards ?? 1;
+  // a trainer that checkpoints every block on several cards and has no option on one (LitGPT)
+  const checkpointed =
+    choices.trainer?.gradientCheckpointing === 'several-cards' &&
+    cards > 1 &&
+    choices.overrides.gradientCheckpointing === undefined;
   const resolved = onCards(
-    single,
-    card?.cards ?? 1,
+    checkpointed ? { ...single, gradientCheckpointing: true } : single,
+    cards,
     choices.overrides,
     defaultsFor(technique, model)!,
     strategiesOf(choices.trainer),
@@ -150,7 +156,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     fixedSettings(request.overrides),
     new Set(request.trainer?.savers),
     strategiesOf(request.trainer),
-    quantizedBasesOf(request.trainer, request.trainerIsDefault ?? false),
+    trainerLimitsOf(request.trainer, request.trainerIsDefault ?? false),
   );
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)

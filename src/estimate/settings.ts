@@ -196,7 +196,9 @@ function trainerDefaults(
   if (!trainer) return {};
   const out: Partial<TrainingSettings> = {};
   if (trainer.gradientCheckpointing) {
-    out.gradientCheckpointing = trainer.gradientCheckpointing !== 'off';
+    // `several-cards`: no option for it on one card (LitGPT), so a one-card run keeps every
+    // activation; several cards turn it on (resolveRun)
+    out.gradientCheckpointing = trainer.gradientCheckpointing === 'on' || trainer.gradientCheckpointing === 'offloaded';
     out.offloadCheckpoints = trainer.gradientCheckpointing === 'offloaded';
   }
   const d = trainer.defaults;

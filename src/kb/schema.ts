@@ -752,7 +752,11 @@ export const TrainerSchema = z.strictObject({
   /** its default attention kernel */
   attention: z.enum(ATTENTIONS).optional(),
   /** its default gradient checkpointing: off, on, or on with the checkpoints offloaded to the CPU */
-  gradientCheckpointing: z.enum(CHECKPOINTING).optional(),
+  /**
+   * `several-cards`: no option on one card, always on with several (LitGPT: checkpoint_wrapper on
+   * every Block under its multi-device strategies)
+   */
+  gradientCheckpointing: z.enum([...CHECKPOINTING, 'several-cards']).optional(),
   /** the precision it saves adapters and checkpoints in by default */
   savePrecision: z.enum(SAVE_PRECISIONS).optional(),
   /** run settings it applies unless told otherwise, as its own runs and examples keep them */

@@ -406,10 +406,14 @@ export function planConfig(input: ConfigInput): ConfigPlan {
       );
     }
   }
-  // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing);
-  // the derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
+  // a memory switch the run turns on must be in the file (LitGPT has no gradient checkpointing on
+  // one card; on several it checkpoints every block unasked: trainers.yaml `several-cards`); the
+  // derived settings (cached text-encoder outputs, a U-Net-only run) are the trainer's to infer
+  const unasked = (setting: ConfigSetting) =>
+    setting === 'gradientCheckpointing' && trainer.gradientCheckpointing === 'several-cards' && s.cards > 1;
   for (const [setting, alternatives] of STRICT_SWITCHES)
-    if (![setting, ...alternatives].some((a) => a in specs)) writeSetting(trainer, setting, undefined, values[setting]);
+    if (![setting, ...alternatives].some((a) => a in specs) && !unasked(setting))
+      writeSetting(trainer, setting, undefined, values[setting]);
   // class images: a class-image subset (kohya's is_reg) or the trainer's own options (diffusers' --class_data_dir)
   if (input.settings.priorPreservation && !config.dataset?.isReg && !specs.priorPreservation)
     throw new UsageError(
