@@ -270,6 +270,18 @@ describe('config --trainer litgpt', () => {
     ).toBe(
       'error: litgpt has no option for --gradient-checkpointing in its option table: its file cannot turn it on. Allowed for config --trainer litgpt: --no-gradient-checkpointing.\n',
     );
+    // on several cards it checkpoints every block unasked (lora.py parallelize_fn): planned, nothing to write
+    const two = await configJson('litgpt', [
+      '--technique',
+      'lora',
+      '--model',
+      'llama-3.1-8b',
+      '--gpu',
+      'rtx-4090',
+      '--gpus',
+      '2',
+    ]);
+    expect(two.settings).toMatchObject({ gradientCheckpointing: true });
     expect(await usageError('litgpt', ['--technique', 'dora', '--model', 'llama-3.1-8b'])).toMatch(
       /^error: --trainer litgpt does not run dora\./,
     );

@@ -248,3 +248,22 @@ describe("a trainer's strategies: the planner offers only what the trainer runs 
     }
   });
 });
+
+describe('LitGPT: no gradient checkpointing on one card, every block checkpointed on several', () => {
+  const litgpt = kb.trainers.find((t) => t.id === 'litgpt')!;
+  const planOn = (n: number) =>
+    planRun(
+      technique('lora'),
+      model('llama-3.1-8b'),
+      n > 1 ? cards('rtx-4090', n, 31.5) : cardFromGpu(kb.gpus.find((g) => g.id === 'rtx-4090')!),
+      { overrides: {}, trainer: litgpt },
+    )!;
+  it('one card: the planner does not reach for it (the run does not fit a 24 GB card as LoRA)', () => {
+    const one = planOn(1);
+    expect(one.run.settings.gradientCheckpointing).toBe(false);
+    expect(one.fit.savers).not.toContain('gradient-checkpointing');
+  });
+  it('two cards: on, as lora.py parallelize_fn wraps every Block', () => {
+    expect(planOn(2).run.settings.gradientCheckpointing).toBe(true);
+  });
+});
