@@ -150,12 +150,13 @@ function runChanges(
         .filter((t) => !t.techniques || t.techniques.some((x) => x.id === technique.id))
         .map((t) => t.id);
     for (const quantize of tried) {
-      if (bases && !bases.has(quantize) && !loaders(quantize).length) continue;
-      if (bases && !bases.has(quantize) && (quantize === 'int8' ? bases.has('fp8') : false)) continue;
+      const own = !bases || bases.has(quantize);
+      // another trainer's int8 where this one's 8-bit base is fp8 (tried next), or a base none loads
+      if (!own && ((quantize === 'int8' && bases!.has('fp8')) || !loaders(quantize).length)) continue;
       const p = replan({ quantize });
       if (!fits(p)) continue;
       const bits = quantize === 'nf4' ? '4-bit NF4' : quantize === 'fp8' ? '8-bit fp8' : '8-bit';
-      const elsewhere = bases && !bases.has(quantize) ? ` with --trainer ${loaders(quantize).join(', ')}` : '';
+      const elsewhere = own ? '' : ` with --trainer ${loaders(quantize).join(', ')}`;
       add('quantize', { quantize }, p, `on a ${bits} base${elsewhere} ${ranked.name} ${result(p)}`);
       break;
     }
