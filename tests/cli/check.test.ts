@@ -610,6 +610,16 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     );
   });
 
+  it("OneTrainer's FLUX and Chroma presets: their transformer part read as the table's unet part (NF4, fp8; bf16), checkpointed by default", async () => {
+    const flux = (await json(['check', join(ROOT, 'onetrainer/flux-lora.json'), '--gpu', 'rtx-4090'])) as Json & {
+      notes: string[];
+    };
+    expect(flux.settings).toMatchObject({ quantize: 'nf4', precision: 'mixed-bf16', gradientCheckpointing: true });
+    expect(flux.notes.join('\n')).toContain('transformer.* as unet.*');
+    const chroma = await json(['check', join(ROOT, 'onetrainer/chroma-lora-16gb.json'), '--gpu', 'rtx-4090']);
+    expect(chroma.settings).toMatchObject({ quantize: 'fp8', precision: 'mixed-bf16' });
+  });
+
   it.each(examples)('%s: every key recognised, the estimate of the flags it prints', async (name, trainer) => {
     const path = placed(name) ?? join(ROOT, name);
     const read = await json(['check', path, '--gpu', 'a100-80gb', ...(EXAMPLE_NEEDS[name]?.flags ?? [])]);

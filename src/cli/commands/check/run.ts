@@ -77,7 +77,13 @@ interface KnownNames {
    * (SimpleTuner's _LEGACY_ARG_HANDLERS): those it forwards to another option, with that option,
    * and those it drops, with why (a dataset option at the top level is not read).
    */
-  legacy: { forwards: Map<string, string>; ignores: Map<string, string>; prefixes: Map<string, string> };
+  legacy: {
+    forwards: Map<string, string>;
+    ignores: Map<string, string>;
+    prefixes: Map<string, string>;
+    /** a model part read under the table's name for it when the file has none of that (OneTrainer's transformer.* as unet.*) */
+    partAliases: Map<string, string>;
+  };
 }
 
 function knownNames(): Map<string, KnownNames> {
@@ -101,6 +107,7 @@ function knownNames(): Map<string, KnownNames> {
         forwards: new Map<string, string>(),
         ignores: new Map<string, string>(),
         prefixes: new Map<string, string>(),
+        partAliases: new Map<string, string>(),
       },
     };
     // any other list of options in the file is a dataset file's (OneTrainer's concepts, SimpleTuner's dataBackend)
@@ -114,13 +121,19 @@ function knownNames(): Map<string, KnownNames> {
     list.options.forEach((o) => known.options.add(withoutIndices(o)));
     list.datasetEntry?.options.forEach((o) => known.entry.add(o));
     const legacy = list.legacyKeys as
-      | { forwards?: Record<string, string>; ignores?: Record<string, string>; prefixes?: Record<string, string> }
+      | {
+          forwards?: Record<string, string>;
+          ignores?: Record<string, string>;
+          prefixes?: Record<string, string>;
+          partAliases?: { aliases: Record<string, string> };
+        }
       | undefined;
     if (legacy) {
       // by the path without its list indices (ai-toolkit's config.process.*.device)
       for (const [k, v] of Object.entries(legacy.forwards ?? {})) known.legacy.forwards.set(withoutIndices(k), v);
       for (const [k, v] of Object.entries(legacy.ignores ?? {})) known.legacy.ignores.set(withoutIndices(k), v);
       for (const [k, v] of Object.entries(legacy.prefixes ?? {})) known.legacy.prefixes.set(k, v);
+      for (const [k, v] of Object.entries(legacy.partAliases?.aliases ?? {})) known.legacy.partAliases.set(k, v);
     }
     out.set(list.trainer, known);
   }
@@ -515,7 +528,20 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       renamed.push([key, as]);
     }
   }
-  const back: ReadBack = readBack(config, options);
+  // a model part the table names otherwise (OneTrainer's FLUX transformer.* for its unet.*): read
+  // under the table's name when the file has no part of that name; the file keeps its own keys
+  const aliased: string[] = [];
+  for (const [from, to] of lists.get(trainer.id)?.legacy.partAliases ?? []) {
+    const keys = [...options.keys()];
+    if (keys.some((k) => k.startsWith(to)) || !keys.some((k) => k.startsWith(from))) continue;
+    for (const key of keys) if (key.startsWith(from)) options.set(to + key.slice(from.length), options.get(key));
+    aliased.push(`${from}* as ${to}*`);
+  }
+  let back: ReadBack = readBack(config, options);
+  // the group the file's options name reads its own option names in place of the table's
+  // (OneTrainer's FLUX: its transformer.* part where the table names unet.*)
+  const groupOptions = config.groups?.find((g) => g.groups.includes(back.group ?? ''))?.options;
+  if (groupOptions) back = readBack({ ...config, options: { ...config.options, ...groupOptions } }, options);
   const dataset = readDataset(main, config, options);
   const argparse = ARGPARSE_WRITERS.has(config.writer);
   const at = (path: string): Position | null => main.positionOf(path);
@@ -673,7 +699,11 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // a model of a group the table has no entry for: its group's own option names (OneTrainer's
   // transformer.* where the table names unet.*) are not in the table, so what they set is not read
   const covered = config.groups?.flatMap((g) => g.groups);
-  if (runModel && covered && !covered.includes(runModel.group))
+  if (aliased.length)
+    notes.push(
+      `${trainer.name}'s option table names the denoiser's part for ${[...new Set(covered ?? [])].join(', ')} models: this file's ${aliased.join(', ')} (the same part options)`,
+    );
+  else if (runModel && covered && !covered.includes(runModel.group))
     warnings.push(
       `${trainer.name}'s option table covers ${[...new Set(covered)].join(', ')} models; ${runModel.id} is a ${runModel.group} model, so the options only its files have are not read (the estimate takes their defaults)`,
     );
