@@ -151,12 +151,13 @@ function runChanges(
         .map((t) => t.id);
     for (const quantize of tried) {
       const own = !bases || bases.has(quantize);
+      const others = own ? [] : loaders(quantize);
       // another trainer's int8 where this one's 8-bit base is fp8 (tried next), or a base none loads
-      if (!own && ((quantize === 'int8' && bases!.has('fp8')) || !loaders(quantize).length)) continue;
+      if (!own && ((quantize === 'int8' && bases!.has('fp8')) || !others.length)) continue;
       const p = replan({ quantize });
       if (!fits(p)) continue;
       const bits = quantize === 'nf4' ? '4-bit NF4' : quantize === 'fp8' ? '8-bit fp8' : '8-bit';
-      const elsewhere = own ? '' : ` with --trainer ${loaders(quantize).join(', ')}`;
+      const elsewhere = own ? '' : ` with --trainer ${others.join(', ')}`;
       add('quantize', { quantize }, p, `on a ${bits} base${elsewhere} ${ranked.name} ${result(p)}`);
       break;
     }

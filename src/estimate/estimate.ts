@@ -5,15 +5,14 @@ import type { KnowledgeBase, Model, Technique, Trainer } from '../kb/types.js';
 import { describeAssumptions, describeStrategy, trainerChanges } from './assumptions.js';
 import { type Card, cardSources } from './card.js';
 import type { DataPlan, RecipeData } from './data.js';
-import { type FitResult, fitWithSavers, trainerLimitsOf } from './fit.js';
+import { type FitResult, fitWithSavers, trainerFitArgs } from './fit.js';
 import { kindOf } from './kinds/index.js';
 import { estimateMemory, type MemoryEstimate } from './memory.js';
 import { resolveRun, type RunChoices } from './plan.js';
-import type { TrainingSettings } from './settings.js';
+import { trainerOptimizer, type TrainingSettings } from './settings.js';
 import { outputSizeMB } from './size.js';
 import { ESTIMATE_SOURCES } from './sources.js';
 import { classImageHours, estimateStepTime, type StepTime, totalHours } from './time.js';
-import { strategiesOf } from './trainer-strategies.js';
 
 /** The run's choices (the settings given are listed as given in the assumptions). */
 export interface EstimateRequest extends RunChoices {
@@ -53,6 +52,11 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
   const resolved = resolveRun(technique, model, request, card);
   if (!resolved) return null;
   const { settings, data, recipeData, published, precisionChange, backendChanges } = resolved;
+  // a named trainer that does not run the recipe's optimizer plans with its own (trainers.yaml `optimizers`)
+  const ownOptimizer =
+    request.trainer && !request.trainerIsDefault && overrides.optimizer === undefined
+      ? trainerOptimizer(request.trainer, published.optimizer)
+      : null;
   const memory = estimateMemory(model, settings);
   const step = card ? estimateStepTime(model, settings, card, memory.trainableParams) : null;
   const classImages = card ? classImageHours(model, settings, card) : null;
@@ -72,9 +76,7 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
           settings,
           card,
           new Set(),
-          new Set(request.trainer?.savers),
-          strategiesOf(request.trainer),
-          trainerLimitsOf(request.trainer, request.trainerIsDefault ?? false),
+          ...trainerFitArgs(request.trainer, request.trainerIsDefault ?? false),
         )
       : null,
     assumptions: [
@@ -83,13 +85,9 @@ export function estimate(kb: KnowledgeBase, request: EstimateRequest): EstimateR
             `trainer ${request.trainer.name} (${request.trainer.id})${request.trainerIsDefault ? `, ${defaultTrainerWhy(request.trainer, model)} (not given; pass --trainer)` : ''}: ${trainerSummary(request.trainer)}, the flags given over both`,
           ]
         : []),
-      // a named trainer that does not run the recipe's optimizer plans with its own (trainers.yaml `optimizers`)
-      ...(overrides.optimizer === undefined &&
-      !request.trainerIsDefault &&
-      request.trainer?.optimizers &&
-      !request.trainer.optimizers.includes(published.optimizer)
+      ...(ownOptimizer
         ? [
-            `optimizer ${request.trainer.optimizers[0]}, not the recipe's ${published.optimizer}: ${request.trainer.name} runs ${request.trainer.optimizers.join(', ')}`,
+            `optimizer ${ownOptimizer}, not the recipe's ${published.optimizer}: ${request.trainer!.name} runs ${request.trainer!.optimizers!.join(', ')}`,
           ]
         : []),
       ...describeAssumptions(model, settings, card, Object.keys(overrides), precisionChange, backendChanges),

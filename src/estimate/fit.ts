@@ -209,11 +209,22 @@ export interface TrainerLimits {
 const NO_LIMITS: TrainerLimits = { bases: null, checkpointing: true };
 
 /**
+ * fitWithSavers' arguments that come from the run's trainer: the savers it offers, the strategies
+ * it runs and its limits (the same for `estimate` and the planner).
+ */
+export function trainerFitArgs(
+  trainer: Trainer | null | undefined,
+  isDefault: boolean,
+): [offers: ReadonlySet<TrainerSaver>, runs: ReadonlySet<Strategy>, limits: TrainerLimits] {
+  return [new Set(trainer?.savers), strategiesOf(trainer), trainerLimitsOf(trainer, isDefault)];
+}
+
+/**
  * A named trainer's limits; none without a trainer named, where the family's default stands for
  * the usual stack, not its own limits. Gradient checkpointing on one card unless the trainer has no
  * option for it there (trainers.yaml `gradientCheckpointing: several-cards`: LitGPT).
  */
-export function trainerLimitsOf(trainer: Trainer | null | undefined, isDefault: boolean): TrainerLimits {
+function trainerLimitsOf(trainer: Trainer | null | undefined, isDefault: boolean): TrainerLimits {
   if (!trainer || isDefault) return NO_LIMITS;
   return { bases: quantizedBasesOf(trainer, false), checkpointing: trainer.gradientCheckpointing !== 'several-cards' };
 }

@@ -23,7 +23,7 @@ import {
   fitWithSavers,
   type RunEstimate,
   type TimePlan,
-  trainerLimitsOf,
+  trainerFitArgs,
 } from './fit.js';
 import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
@@ -154,9 +154,7 @@ export function planRun(technique: Technique, model: Model, card: Card, request:
     settings,
     card,
     fixedSettings(request.overrides),
-    new Set(request.trainer?.savers),
-    strategiesOf(request.trainer),
-    trainerLimitsOf(request.trainer, request.trainerIsDefault ?? false),
+    ...trainerFitArgs(request.trainer, request.trainerIsDefault ?? false),
   );
   let time: TimePlan | null = null;
   if (request.budgetHours !== undefined)

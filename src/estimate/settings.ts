@@ -180,6 +180,11 @@ export function resolveSettings(
   return settings;
 }
 
+/** The optimizer a trainer plans with in place of a recipe's it does not run (Adafactor in diffusers' scripts: its default); null: the recipe's. */
+export function trainerOptimizer(trainer: Trainer, recipeOptimizer: Optimizer): Optimizer | null {
+  return trainer.optimizers && !trainer.optimizers.includes(recipeOptimizer) ? trainer.optimizers[0]! : null;
+}
+
 /**
  * What a trainer applies over the recipe unless the user says otherwise (recipe < trainer < flags):
  * its gradient checkpointing (TRL's SFTConfig and LLaMA-Factory on, Unsloth on and offloaded) and
@@ -203,9 +208,8 @@ function trainerDefaults(
   }
   const d = trainer.defaults;
   if (d?.precision) out.precision = d.precision;
-  // a recipe's optimizer the trainer does not run (Adafactor in diffusers' scripts): its default
-  if (recipeOptimizer && trainer.optimizers && !trainer.optimizers.includes(recipeOptimizer))
-    out.optimizer = trainer.optimizers[0];
+  const own = recipeOptimizer ? trainerOptimizer(trainer, recipeOptimizer) : null;
+  if (own) out.optimizer = own;
   if (d?.cache !== undefined) out.cache = d.cache;
   if (d?.quantize && adapter) out.quantize = d.quantize;
   // its LoRA network's fixed layer set (kohya networks.lora), over the recipe's; LyCORIS' algorithms keep theirs

@@ -53,6 +53,7 @@ const PAIRS = kb.trainers.flatMap((t) =>
 );
 
 const RUN = ['--model', 'llama-3.1-8b', '--gpu', 'a100-80gb', '--gpus', '4'];
+const SDXL_LORA_ON_TWO = ['--technique', 'lora', '--model', 'sdxl', '--gpu', '4090', '--gpus', '2'];
 
 describe('config on several cards: the files each strategy writes', () => {
   it('every trainer with a table for several cards is covered, and every one of its strategies', () => {
@@ -242,34 +243,12 @@ describe('config on several cards: usage errors (exit 2, one line)', () => {
     );
   });
   it('a trainer that trains on one card per run says so', async () => {
-    expect(
-      await usage([
-        '--trainer',
-        'ai-toolkit',
-        '--technique',
-        'lora',
-        '--model',
-        'sdxl',
-        '--gpu',
-        '4090',
-        '--gpus',
-        '2',
-      ]),
-    ).toContain('--trainer ai-toolkit trains on one card per run');
+    expect(await usage(['--trainer', 'ai-toolkit', ...SDXL_LORA_ON_TWO])).toContain(
+      '--trainer ai-toolkit trains on one card per run',
+    );
   });
   it('a strategy the trainer runs but the table does not write yet names how the trainer runs it', async () => {
-    const err = await usage([
-      '--trainer',
-      'kohya',
-      '--technique',
-      'lora',
-      '--model',
-      'sdxl',
-      '--gpu',
-      '4090',
-      '--gpus',
-      '2',
-    ]);
+    const err = await usage(['--trainer', 'kohya', ...SDXL_LORA_ON_TWO]);
     expect(err).toContain('config writes kohya files for one card only; not yet for 2 cards');
     expect(err).toContain('accelerate launch --multi_gpu');
   });
