@@ -143,6 +143,8 @@ describe('check reads back what config writes', () => {
     const pick = (x: Record<string, unknown>) =>
       Object.fromEntries(stated.map((k) => [k, k === 'method' && x[k] === 'qlora' ? 'lora' : x[k]]));
     expect(pick(read.settings)).toEqual(pick(written.settings));
+    // and the base as stored, whatever option or builder says it (torchtune's qlora_* builders)
+    expect(read.settings.quantize).toBe(written.settings.quantize);
     expect(read.unknownKeys).toEqual([]);
   });
 });

@@ -136,17 +136,21 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   }
   // the options every file of the table sets (torchtune's required keys) say nothing of the run
   for (const p of Object.keys(config.set ?? {})) if (file.has(p)) read.add(p);
-  // a technique by its options, with what a model's entry adds for it (torchtune's builders: its
-  // LoRA and QLoRA differ only there); the entry whose sets the file matches best
-  // (a model's builder names the technique alone: the technique's other options are choices it writes,
-  // such as torchtune's optimizer_in_bwd, which a published config may make otherwise)
-  const techniqueSets = (extra: Record<string, Record<string, OptionValue>>) =>
-    Object.fromEntries(Object.entries(config.techniques).map(([id, t]) => [id, extra[id] ?? t.set ?? {}]));
-  let technique = matchSet(techniqueSets({}), file);
+  // a technique by its options; where a model's entry names it (torchtune's builders: its LoRA and
+  // QLoRA differ only there), the builder decides among the techniques, and the techniques' own
+  // options only between those it names alike (DoRA's use_dora on LoRA's builder). A model's builder
+  // names the technique alone: the technique's other options are choices it writes, such as
+  // torchtune's optimizer_in_bwd, which a published config may make otherwise.
+  const own = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, config.techniques[id]!.set ?? {}]));
+  let technique = matchSet(own(Object.keys(config.techniques)), file);
   for (const g of config.groups ?? []) {
-    if (!g.techniques) continue;
-    const m = matchSet(techniqueSets(g.techniques), file);
-    if (m && (!technique || m.paths.length > technique.paths.length)) technique = m;
+    const named = Object.entries(g.techniques ?? {}).filter(
+      ([id, set]) => config.techniques[id] && matchSet({ [id]: set }, file),
+    );
+    if (!named.length) continue;
+    const alike = matchSet(own(named.map(([id]) => id)), file);
+    technique = { key: alike?.key ?? named[0]![0], paths: [...Object.keys(named[0]![1]), ...(alike?.paths ?? [])] };
+    break;
   }
   technique?.paths.forEach((p) => read.add(p));
   // a group by the options it always sets that are not paths to the user's files (kohya's FLUX
