@@ -1,7 +1,7 @@
 // What every command gets: the I/O, the knowledge base (loaded once, on first use) and output helpers.
 import { delimiter } from 'node:path';
 
-import { bundledDataDir, loadCompiledKb } from '../kb/compiled.js';
+import { bundledDataDir, loadCompiledKb, verifiedUserDir } from '../kb/compiled.js';
 import type { KnowledgeBase } from '../kb/types.js';
 import type { RenderOptions } from '../render/style.js';
 import { colorEnabled, type Io, terminalWidth } from './io.js';
@@ -26,7 +26,7 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
   let kb: Promise<KnowledgeBase> | null = null;
   const load = async (): Promise<KnowledgeBase> => {
     const extra = extraKbPaths();
-    const compiled = loadCompiledKb(bundledDataDir());
+    const compiled = loadCompiledKb(bundledDataDir(), undefined, verifiedUserDir(io.env));
     if (compiled && !extra.length) return compiled;
     const warn = (line: string) => io.stderr.write(`${line}\n`); // a --kb folder without YAML files
     // yaml and zod are loaded only here: for --kb files not validated before, or a checkout whose data changed

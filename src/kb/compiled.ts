@@ -6,7 +6,8 @@
 // whose size, mtime and ctime equal those it had when its bytes were last checked is taken as
 // unchanged without reading it. Two such caches: the build's own stat (a clone as built), and
 // dist/kb.verified.json, written on the first run of a copy whose times differ (npm sets every
-// file's time to the time of the install; cp -r to the time of the copy). The contract is git's:
+// file's time to the time of the install; cp -r to the time of the copy), or in the user's cache
+// folder when the copy's own folder cannot be written (a global install owned by root). The contract is git's:
 // an edit that keeps the size and restores both times is outside it (the ctime cannot be set back
 // without changing the system clock).
 import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
+import { ensureUsableDir, usableDir, userCacheDir } from './user-cache.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
@@ -60,6 +62,8 @@ export interface DataFileRecord {
 interface VerifiedCache {
   version: 1;
   files: VerifiedFile[];
+  /** in the user's cache folder: the compiled file the stamps are for (absent beside it) */
+  compiled?: string;
 }
 interface VerifiedFile extends StatStamp {
   name: string;
@@ -190,10 +194,6 @@ export function dataFileRecords(dataDir: string, now = Date.now()): DataFileReco
   });
 }
 
-/**
- * The compiled knowledge base, or null when it is missing, of another format, or compiled from
- * other data. Each section is parsed on first read.
- */
 /** The data files each compiled knowledge base was compiled from (its header), by the object loadCompiledKb returned. */
 const compiledFrom = new WeakMap<KnowledgeBase, readonly DataFileRecord[]>();
 
@@ -202,11 +202,20 @@ export function compiledDataFiles(kb: KnowledgeBase): readonly DataFileRecord[] 
   return compiledFrom.get(kb);
 }
 
-export function loadCompiledKb(dataDir: string, path = compiledKbPath()): KnowledgeBase | null {
+/**
+ * The compiled knowledge base, or null when it is missing, of another format, or compiled from
+ * other data. Each section is parsed on first read. `userDir` (the user's cache folder for verified
+ * stamps, verifiedUserDir) keeps the verified stamps of a copy whose own folder cannot be written.
+ */
+export function loadCompiledKb(
+  dataDir: string,
+  path = compiledKbPath(),
+  userDir: string | undefined = undefined,
+): KnowledgeBase | null {
   const compiled = readCompiled(path);
   if (!compiled) return null;
   const { text, header, bodyStart } = compiled;
-  if (!dataIsAsCompiled(dataDir, header.files, verifiedCachePath(path))) return null;
+  if (!dataIsAsCompiled(dataDir, header.files, verifiedStores(path, userDir))) return null;
   const kb = {} as KnowledgeBase;
   const lazy = new Set(header.lazySources);
   const sourcesStart = bodyStart + Math.max(...Object.values(header.sections).map(([, end]) => end));
@@ -248,7 +257,7 @@ function fieldOnRead(entry: object, field: string, text: string, sourcesStart: n
  * cache) or by its hash. Files verified by hash are recorded in the verified cache, so the next
  * run reads none of them.
  */
-function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], cachePath: string): boolean {
+function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], stores: VerifiedStores): boolean {
   let stats: Stats[];
   try {
     const names = yamlFileNames(dataDir);
@@ -258,16 +267,16 @@ function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], 
     return false; // the YAML loader reports the folder's problem
   }
   if (stats.some((st, i) => !st.isFile() || st.size !== compiled[i]!.size)) return false;
-  let verified: Map<string, VerifiedFile> | undefined;
+  let verified: Array<Map<string, VerifiedFile>> | undefined;
   const record: VerifiedFile[] = [];
   let recordChanged = false;
   const now = Date.now();
   for (const [i, c] of compiled.entries()) {
     const st = stats[i]!;
     if (c.stat && sameStat(c.stat, st)) continue; // as built
-    verified ??= readVerifiedCache(cachePath);
-    const known = verified.get(c.name);
-    if (known && known.sha256 === c.sha256 && sameStat(known, st)) {
+    verified ??= readVerifiedStores(stores);
+    const known = verified.map((v) => v.get(c.name)).find((k) => k?.sha256 === c.sha256 && sameStat(k, st));
+    if (known) {
       record.push(known);
       continue;
     }
@@ -286,7 +295,7 @@ function dataIsAsCompiled(dataDir: string, compiled: readonly DataFileRecord[], 
       recordChanged = true;
     }
   }
-  if (recordChanged) writeVerifiedCache(cachePath, { version: 1, files: record });
+  if (recordChanged) writeVerifiedStores(stores, record);
   return true;
 }
 
@@ -306,13 +315,60 @@ const sameStat = (s: StatStamp, st: Stats) =>
   s.size === st.size && s.mtimeMs === st.mtimeMs && s.ctimeMs === st.ctimeMs;
 const isRacy = (st: Stats, now: number) => Math.abs(now - st.mtimeMs) < RACY_MS;
 
-/** The verified cache's entries by file name; empty when it is missing, not ours, or malformed. */
-function readVerifiedCache(path: string): Map<string, VerifiedFile> {
+/**
+ * Where this copy's verified stamps are kept: dist/kb.verified.json beside kb.json, and, for a copy
+ * whose folder this user cannot write (a global install owned by root, a read-only image), a file
+ * in the user's cache folder named for the compiled file's path, which the file also records.
+ */
+interface VerifiedStores {
+  packagePath: string;
+  user?: { dir: string; path: string; compiled: string };
+}
+
+/** The user's cache folder for verified stamps (user-cache.ts), or undefined when there is none. */
+export const verifiedUserDir = (env: Record<string, string | undefined>) => userCacheDir(env, 'verified');
+
+function verifiedStores(compiledPath: string, userDir: string | undefined): VerifiedStores {
+  const packagePath = verifiedCachePath(compiledPath);
+  if (!userDir) return { packagePath };
+  const compiled = resolve(compiledPath);
+  return { packagePath, user: { dir: userDir, path: join(userDir, `kb-${fnv1a32(compiled)}.json`), compiled } };
+}
+
+/** FNV-1a, 32 bits, as 8 hex digits: a short file name for a path (the file records the path itself). */
+function fnv1a32(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
+
+/** Each store's entries by file name (the package's first); the user's only from a private folder of this user. */
+function readVerifiedStores(stores: VerifiedStores): Array<Map<string, VerifiedFile>> {
+  const maps = [readVerifiedCache(stores.packagePath)];
+  const { user } = stores;
+  if (user && usableDir(user.dir)) maps.push(readVerifiedCache(user.path, user.compiled));
+  return maps;
+}
+
+/** The stamps written to the package's file, else (unwritable) to the user's. */
+function writeVerifiedStores(stores: VerifiedStores, files: VerifiedFile[]): void {
+  if (writeVerifiedCache(stores.packagePath, { version: 1, files })) return;
+  const { user } = stores;
+  if (user && ensureUsableDir(user.dir))
+    writeVerifiedCache(user.path, { version: 1, files, compiled: user.compiled }, 0o600);
+}
+
+/**
+ * The verified cache's entries by file name; empty when it is missing, not ours, or malformed, or
+ * (a user's file) made for another compiled file than `compiled`.
+ */
+function readVerifiedCache(path: string, compiled?: string): Map<string, VerifiedFile> {
   const files = new Map<string, VerifiedFile>();
   try {
     const bytes = readFileBounded(path, VERIFIED_CACHE_MAX_BYTES);
     const cache = JSON.parse(bytes.toString('utf8')) as VerifiedCache;
     if (cache?.version !== 1 || !Array.isArray(cache.files)) return files;
+    if (cache.compiled !== compiled) return files;
     for (const f of cache.files as unknown[]) {
       if (!isVerifiedFile(f)) return new Map();
       files.set(f.name, f);
@@ -334,11 +390,12 @@ function isVerifiedFile(f: unknown): f is VerifiedFile {
 }
 
 /**
- * Best effort, atomic: a temporary file renamed over the cache, removed on failure. A read-only
- * install keeps checking hashes on each run (still without the YAML loader).
+ * Best effort, atomic: a temporary file renamed over the cache, removed on failure; whether it
+ * was written. A copy that cannot write its folder keeps its stamps in the user's cache folder, and
+ * without one checks hashes on each run (still without the YAML loader).
  */
-function writeVerifiedCache(path: string, cache: VerifiedCache): void {
-  writeFileAtomically(path, JSON.stringify(cache), 0o644);
+function writeVerifiedCache(path: string, cache: VerifiedCache, mode = 0o644): boolean {
+  return writeFileAtomically(path, JSON.stringify(cache), mode);
 }
 
 function readCompiled(path: string): { text: string; header: CompiledHeader; bodyStart: number } | null {

@@ -6,8 +6,8 @@
 // user's cache folder ($XDG_CACHE_HOME or ~/.cache), used only when it is a real folder of this
 // user that no one else can write; anything wrong with it or an entry means no cache, never an error.
 import { isAscii } from 'node:buffer';
-import { lstatSync, mkdirSync, readFileSync, type Stats, statSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { asciiJson, compiledDataFiles, yamlFileNames } from './compiled.js';
@@ -15,6 +15,7 @@ import { MAX_FILE_BYTES } from './limits.js';
 import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
+import { ensureUsableDir, ownedAndPrivate, usableDir, userCacheDir } from './user-cache.js';
 
 /** The lists of a knowledge base (its entries by kind, in order). */
 const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'] as const;
@@ -119,13 +120,7 @@ const ENTRY_FORMAT = 2;
 const KEY_FORMAT = 1;
 
 /** The cache folder: off when FINETUNE_ADVISOR_CACHE=0, or when neither XDG_CACHE_HOME nor HOME is set. */
-export function kbCacheDir(env: Record<string, string | undefined>): string | undefined {
-  if (env.FINETUNE_ADVISOR_CACHE === '0') return undefined;
-  // the XDG spec: a relative XDG_CACHE_HOME is invalid and ignored
-  const xdg = env.XDG_CACHE_HOME;
-  const base = xdg && isAbsolute(xdg) ? xdg : env.HOME && isAbsolute(env.HOME) ? join(env.HOME, '.cache') : undefined;
-  return base && join(base, 'finetune-advisor', 'kb');
-}
+export const kbCacheDir = (env: Record<string, string | undefined>): string | undefined => userCacheDir(env, 'kb');
 
 /** What identifies the result besides the --kb files: the package and loader build, and the bundled base. */
 export interface KbIdentity {
@@ -191,22 +186,6 @@ export function kbCacheKey(identity: KbIdentity, paths: readonly string[], cwd =
 
 const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
 
-/** POSIX: owned by this user and writable by no one else. (Windows has no uid: its ACLs guard the profile.) */
-function ownedAndPrivate(st: Stats): boolean {
-  const uid = process.getuid?.();
-  return uid === undefined || (st.uid === uid && (st.mode & 0o022) === 0);
-}
-
-/** Whether `dir` is a real folder (not a link) of this user that no one else can write. */
-function usableDir(dir: string): boolean {
-  try {
-    const st = lstatSync(dir);
-    return st.isDirectory() && ownedAndPrivate(st);
-  } catch {
-    return false;
-  }
-}
-
 /** The entry for `key`, or undefined when it is missing, not a private regular file, or not intact. */
 export function readKbCacheEntry(dir: string, key: string): CachedValidation | undefined {
   if (!usableDir(dir)) return undefined;
@@ -237,12 +216,7 @@ export function readKbCacheEntry(dir: string, key: string): CachedValidation | u
  * it is ours and private; the entry is 0600.
  */
 export function writeKbCacheEntry(dir: string, key: string, value: CachedValidation): void {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-  } catch {
-    return; // unwritable: no cache
-  }
-  if (!usableDir(dir)) return;
+  if (!ensureUsableDir(dir)) return;
   const body = asciiJson(value);
   const header: EntryHeader = { format: ENTRY_FORMAT, key, sha256: sha256Hex(body) };
   writeFileAtomically(entryPath(dir, key), `${JSON.stringify(header)}\n${body}`, 0o600);

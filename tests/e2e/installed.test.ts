@@ -73,7 +73,12 @@ afterAll(() => {
 });
 
 /** Runs the bin at `bin` with the read trace; returns the result and the traced paths (relative to `dir`). */
-function run(dir: string, args: string[], bin = join(dir, 'bin', 'finetune-advisor.js')) {
+function run(
+  dir: string,
+  args: string[],
+  bin = join(dir, 'bin', 'finetune-advisor.js'),
+  extraEnv: Record<string, string> = {},
+) {
   const log = join(work, `trace-${Math.random().toString(36).slice(2)}.log`);
   writeFileSync(log, '');
   const r = spawnSync(process.execPath, [bin, ...args], {
@@ -84,6 +89,7 @@ function run(dir: string, args: string[], bin = join(dir, 'bin', 'finetune-advis
       NODE_OPTIONS: `--require ${HOOK}`,
       FA_TRACE_LOG: log,
       FINETUNE_ADVISOR_KB: '',
+      ...extraEnv,
     },
   });
   const read = readFileSync(log, 'utf8')
@@ -204,15 +210,23 @@ describe('installed from the tarball', () => {
     const asRoot = process.getuid?.() === 0;
     if (asRoot) mkdirSync(join(readOnly, 'dist/kb.verified.json'));
     spawnSync('chmod', ['-R', 'a-w', readOnly]);
-    for (let i = 0; i < 2; i++) {
-      const r = run(readOnly, RECOMMEND);
-      expect(r.status, r.stderr).toBe(0);
-      expect(r.stderr).toBe('');
-      expect(JSON.parse(r.stdout).recommendation.id).toBe('lora');
-      expect(r.yamlLoader).toBe(false);
-      expect(r.read.filter((p) => p.endsWith('.yaml')).sort()).toEqual(DATA_YAML); // checked again on every run, never parsed
-    }
+    // the stamps go to the user's cache folder: checked by hash on the first run only, never parsed;
+    // with that cache turned off, on every run
+    const cache = mkdtempSync(join(work, 'user-cache-'));
+    for (const [env, checked] of [
+      [{ XDG_CACHE_HOME: cache }, [DATA_YAML, []]],
+      [{ XDG_CACHE_HOME: cache, FINETUNE_ADVISOR_CACHE: '0' }, [DATA_YAML, DATA_YAML]],
+    ] as const)
+      for (const yamlRead of checked) {
+        const r = run(readOnly, RECOMMEND, undefined, env);
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toBe('');
+        expect(JSON.parse(r.stdout).recommendation.id).toBe('lora');
+        expect(r.yamlLoader).toBe(false);
+        expect(r.read.filter((p) => p.endsWith('.yaml')).sort()).toEqual(yamlRead);
+      }
     expect(filesUnder(join(readOnly, 'dist')).filter((f) => f.startsWith('kb.'))).toEqual(['kb.json']);
+    expect(readdirSync(join(cache, 'finetune-advisor', 'verified'))).toHaveLength(1);
   });
 
   it('a FIFO in the verified cache place neither blocks the run nor breaks it', () => {

@@ -33,7 +33,7 @@ vi.mock('node:fs', async (importOriginal) => {
   return { ...fs, openSync, default: { ...fs, openSync } };
 });
 
-const { bundledDataDir, dataFileRecords, loadCompiledKb, serializeCompiledKb, verifiedCachePath } =
+const { bundledDataDir, dataFileRecords, loadCompiledKb, serializeCompiledKb, verifiedCachePath, verifiedUserDir } =
   await import('../../src/kb/compiled.js');
 const { loadKnowledgeBase } = await import('../../src/kb/load.js');
 
@@ -64,9 +64,9 @@ function compiledCopy(options: { stat?: boolean; crc32?: boolean } = {}) {
     data,
     kbPath,
     cache,
-    load: () => {
+    load: (userDir?: string) => {
       trace.opened.length = 0;
-      return loadCompiledKb(data, kbPath);
+      return loadCompiledKb(data, kbPath, userDir);
     },
     yamlRead: () => trace.opened.filter((p) => p.startsWith(data)).map((p) => p.slice(data.length + 1)),
     verified: () =>
@@ -236,5 +236,68 @@ describe('compiled knowledge base: trusted by content', () => {
     expect(c.load()).not.toBeNull();
     expect(c.yamlRead()).toEqual(DATA);
     expect(readdirSync(join(c.dir, 'dist'))).toEqual(['kb.json', 'kb.verified.json']);
+  });
+});
+
+describe('compiled knowledge base: a copy whose folder cannot be written (a global install owned by root)', () => {
+  /** a private cache folder of this user, as ~/.cache/finetune-advisor/verified would be */
+  const userDir = () => join(mkdtempSync(join(tmpdir(), 'fa-user-cache-')), 'finetune-advisor', 'verified');
+
+  it('keeps its verified stamps in the user cache folder: hashed once, then trusted by stat', () => {
+    const c = compiledCopy();
+    c.retime();
+    mkdirSync(c.cache); // the package's own stamp file cannot be written
+    const dir = userDir();
+    expect(c.load(dir)).not.toBeNull();
+    expect(c.yamlRead()).toEqual(DATA);
+    const [file] = readdirSync(dir);
+    expect(file).toMatch(/^kb-[0-9a-f]{8}\.json$/);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dir, file!)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(join(dir, file!), 'utf8')).compiled).toBe(c.kbPath);
+    expect(c.load(dir)).not.toBeNull();
+    expect(c.yamlRead()).toEqual([]);
+    // an edit is still seen: the stamps are a stat cache in front of the hash
+    editGpuName(c.data);
+    expect(c.load(dir)).toBeNull();
+  });
+
+  it("a writable copy writes its own stamp file and leaves the user's folder alone", () => {
+    const c = compiledCopy();
+    c.retime();
+    const dir = userDir();
+    expect(c.load(dir)).not.toBeNull();
+    expect(c.verified()).toEqual(DATA);
+    expect(existsSync(dir)).toBe(false);
+  });
+
+  it("another copy's stamps, or a folder others can write, are not trusted", () => {
+    const a = compiledCopy();
+    const b = compiledCopy();
+    for (const c of [a, b]) {
+      c.retime();
+      mkdirSync(c.cache);
+    }
+    const dir = userDir();
+    expect(a.load(dir)).not.toBeNull();
+    const [file] = readdirSync(dir);
+    // b's file name taken by a's stamps (as a hash collision would): they name another compiled file
+    const bFile = () => readdirSync(dir).find((f) => f !== file)!;
+    expect(b.load(dir)).not.toBeNull();
+    writeFileSync(join(dir, bFile()), readFileSync(join(dir, file!)));
+    expect(b.load(dir)).not.toBeNull();
+    expect(b.yamlRead()).toEqual(DATA);
+    // a folder anyone can write: read as absent, never written to
+    execFileSync('chmod', ['0777', dir]);
+    expect(a.load(dir)).not.toBeNull();
+    expect(a.yamlRead()).toEqual(DATA);
+  });
+
+  it('the folder: XDG_CACHE_HOME, else ~/.cache; none with FINETUNE_ADVISOR_CACHE=0 or relative paths', () => {
+    expect(verifiedUserDir({ XDG_CACHE_HOME: '/x/cache', HOME: '/h' })).toBe('/x/cache/finetune-advisor/verified');
+    expect(verifiedUserDir({ HOME: '/h' })).toBe('/h/.cache/finetune-advisor/verified');
+    expect(verifiedUserDir({ XDG_CACHE_HOME: 'rel', HOME: '/h' })).toBe('/h/.cache/finetune-advisor/verified');
+    expect(verifiedUserDir({ HOME: '/h', FINETUNE_ADVISOR_CACHE: '0' })).toBeUndefined();
+    expect(verifiedUserDir({})).toBeUndefined();
   });
 });
