@@ -190,5 +190,13 @@ writeFileSync('dist/bundle/meta.json', JSON.stringify(meta));
 for (const out of ['cli.cjs', ...Object.values(LAZY_BUNDLES)]) {
   const file = `dist/bundle/${out}`;
   const code = readFileSync(file, 'utf8');
+  // ASCII only: one non-ASCII character makes the whole source a two-byte string, slower to read
+  // and compile on every start (esbuild escapes strings, not regular expression literals: write
+  // \u00d7 there, not the character)
+  const wide = /[^\0-\x7f]/.exec(code);
+  if (wide)
+    throw new Error(
+      `${file}: non-ASCII character U+${wide[0].codePointAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(code.slice(Math.max(0, wide.index - 40), wide.index + 10))}`,
+    );
   writeFileSync(file, `// ${createHash('sha256').update(code).digest('hex')}\n${code}`);
 }

@@ -74,7 +74,8 @@ export interface Resolution {
 /** `--resolution PX` (a square) or `WIDTHxHEIGHT` (`832x480`), each side a whole number in range. */
 export function resolutionParser(min: number, max: number) {
   return (text: string): Resolution => {
-    const m = /^\s*(\d+)\s*(?:[xX×]\s*(\d+)\s*)?$/.exec(text);
+    // \u00d7 is the multiplication sign, escaped so the bundle stays ASCII (scripts/bundle.mjs)
+    const m = /^\s*(\d+)\s*(?:[xX\u00d7]\s*(\d+)\s*)?$/.exec(text);
     const width = m?.[2] !== undefined ? Number(m[1]) : null;
     const height = Number(m?.[2] ?? m?.[1]);
     if (!m || [height, width ?? height].some((n) => !Number.isInteger(n) || n < min || n > max))

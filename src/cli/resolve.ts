@@ -98,9 +98,10 @@ export interface GpuSetPart {
 
 /**
  * A count before the name: "2x 4090", "2 x RTX 3090", "8X H100", "2x3090". After the x comes a
- * space or a digit, so a name with an x in it ("7900 XTX") is a name.
+ * space or a digit, so a name with an x in it ("7900 XTX") is a name. The multiplication sign
+ * (\u00d7, escaped so the bundle stays ASCII) counts as an x.
  */
-const COUNTED = /^\s*(\d+)\s*[x×](?:\s+(.*?)|(\d.*?))?\s*$/i;
+const COUNTED = /^\s*(\d+)\s*[x\u00d7](?:\s+(.*?)|(\d.*?))?\s*$/i;
 
 /** --gpu as typed, split into its parts ("1x 4090 + 1x 3090", "4090,3090": two), each checked for shape. */
 export function gpuSetParts(input: string): GpuSetPart[] {
