@@ -3,7 +3,7 @@
 // Wires the process to run(argv, io): streams, TTY facts, the exit code, and a quiet EPIPE.
 const path = require('node:path');
 const { isTerminal, output } = require('./stdio.cjs');
-const { loadWithCodeCache, startCompileCache, writeCaches } = require('./code-cache.cjs');
+const { cacheVariant, loadWithCodeCache, startCompileCache, writeCaches } = require('./code-cache.cjs');
 
 // DEBUG=0, false, no or off (or empty) mean "no": only another value asks for stacks.
 const debug = !['', '0', 'false', 'no', 'off'].includes((process.env.DEBUG ?? '').trim().toLowerCase());
@@ -23,9 +23,10 @@ for (const event of ['uncaughtException', 'unhandledRejection']) {
 
 const [stdinIsTTY, stdoutIsTTY, stderrIsTTY] = [0, 1, 2].map(isTerminal);
 startCompileCache();
-const cli = loadWithCodeCache(path.join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'));
+const argv = process.argv.slice(2);
+const cli = loadWithCodeCache(path.join(__dirname, '..', 'dist', 'bundle', 'cli.cjs'), cacheVariant(argv));
 cli.exports
-  .run(process.argv.slice(2), {
+  .run(argv, {
     stdout: output(1, stdoutIsTTY),
     stderr: output(2, stderrIsTTY),
     env: process.env,

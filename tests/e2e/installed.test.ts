@@ -140,6 +140,12 @@ describe('installed from the tarball', () => {
       `dist/bundle/${b}.cjs`,
       `dist/bundle/${b}.cjs.cache`,
     ]);
+    // cli.cjs's caches of one command each (bin/code-cache.cjs)
+    const commandCaches = ['check', 'compare', 'config', 'estimate', 'recommend'].flatMap((c) =>
+      c === 'check'
+        ? [`dist/bundle/cli.cjs.${c}.cache`]
+        : [c, `${c}.json`].map((v) => `dist/bundle/cli.cjs.${v}.cache`),
+    );
     expect(filesUnder(installed)).toEqual(
       [
         'README.md',
@@ -152,6 +158,7 @@ describe('installed from the tarball', () => {
         // the option names read from each trainer's source, which check reads
         ...readdirSync(join(root, 'data', 'trainer-options')).map((f) => `data/trainer-options/${f}`),
         ...bundles,
+        ...commandCaches,
         'dist/kb.json',
         'package.json',
       ].sort(),
