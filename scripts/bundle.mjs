@@ -194,7 +194,8 @@ for (const out of ['cli.cjs', ...Object.values(LAZY_BUNDLES)]) {
   // and compile on every start (esbuild escapes strings, not regular expression literals: write
   // \u00d7 there, not the character)
   const wide = /[^\0-\x7f]/.exec(code);
-  if (wide)
+  if (wide && common.minify)
+    // a profiling build (FA_NO_MINIFY=1) keeps the sources' comments
     throw new Error(
       `${file}: non-ASCII character U+${wide[0].codePointAt(0).toString(16).padStart(4, '0')} in ${JSON.stringify(code.slice(Math.max(0, wide.index - 40), wide.index + 10))}`,
     );

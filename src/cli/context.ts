@@ -51,7 +51,11 @@ export function createContext(io: Io, extraKbPaths: () => string[]): Context {
     io,
     kb: () => (kb ??= load()),
     renderOptions: (colorFlag) => ({ color: colorEnabled(io, colorFlag), width: terminalWidth(io) }),
-    printJson: (value) => io.stdout.write(JSON.stringify(value, null, 2) + '\n'),
+    // the newline written on its own: joined, the JSON (240 KB for recommend) is copied once more
+    printJson: (value) => {
+      io.stdout.write(JSON.stringify(value, null, 2));
+      io.stdout.write('\n');
+    },
     print: (text) => io.stdout.write(text.endsWith('\n') ? text : text + '\n'),
   };
 }
