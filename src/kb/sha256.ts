@@ -3,7 +3,6 @@
 // run, so inputs up to SMALL_INPUT_BYTES are hashed here (well under a millisecond), larger ones by
 // node:crypto, which is faster per byte once loaded. A test compares the two on every length from 0
 // to 300 bytes and on larger inputs.
-import { createRequire } from 'node:module';
 
 /** Above this, node:crypto's load pays for itself (a JavaScript loop runs about 200 MB/s here). */
 export const SMALL_INPUT_BYTES = 512 * 1024;
@@ -27,7 +26,7 @@ const encoder = new TextEncoder();
 export function sha256Hex(data: string | Uint8Array): string {
   const bytes = typeof data === 'string' ? encoder.encode(data) : data;
   if (bytes.length > SMALL_INPUT_BYTES) {
-    const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
+    const { createHash } = process.getBuiltinModule('node:crypto');
     return createHash('sha256').update(bytes).digest('hex');
   }
   return sha256Small(bytes);
