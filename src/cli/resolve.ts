@@ -6,7 +6,8 @@ import { kindOf } from '../estimate/kinds/index.js';
 import { OBJECTIVE_TRAITS } from '../estimate/objectives.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { groupThousands } from '../format.js';
-import { findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
+import { entryById, findGpu, findModel, findTechnique, type Lookup } from '../kb/lookup.js';
+import { shareNameIndex } from '../kb/name-index.js';
 import type { Gpu, KnowledgeBase, Model, Trainer } from '../kb/types.js';
 import type { Family, Interconnect, Objective, Targets } from '../kb/vocabulary.js';
 import { CARDS_MAX, CARDS_PER_NODE_MAX, RANK_RANGE, RUN_KNOB_OPTIONS } from './options.js';
@@ -37,6 +38,7 @@ function withModel(kb: KnowledgeBase, model: Model, origin: string): KnowledgeBa
     enumerable: true,
     get: () => (origins ??= { ...kb.origin, [`models:${model.id}`]: origin }),
   });
+  shareNameIndex(kb, next, (name) => name === 'models'); // the GPUs are the catalogue's
   return next;
 }
 
@@ -577,7 +579,7 @@ export function checkBlockSwap(
  * accessory, so the set is estimated over PCIe, and the note says how to count the bridge in.
  */
 export function bridgeNote(kb: KnowledgeBase, request: CardRequest | null): string | null {
-  const gpu = request?.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
+  const gpu = request?.gpu ? entryById(kb, 'gpus', request.gpu) : undefined;
   const nvlink = gpu?.interconnect?.nvlink;
   const perNode = (request?.cards ?? 1) / (request?.nodes ?? 1);
   // a bridge joins its pair (or four): a node of more cards than it joins runs over PCIe, nothing to ask

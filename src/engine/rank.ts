@@ -5,7 +5,7 @@ import { cardSources, resolveCard } from '../estimate/card.js';
 import type { RunPlan } from '../estimate/plan.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { uniqueSources } from '../kb/lookup.js';
-import { compareIds } from '../kb/lookup.js';
+import { compareIds, entryById } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { KnowledgeBase, Model, Technique } from '../kb/types.js';
 import { adviceFor, type ChoiceAdvice } from './advice.js';
@@ -132,7 +132,7 @@ function firstEligible(kb: KnowledgeBase, model: Model, card: Card, answers: Ans
 }
 
 export function recommend(kb: KnowledgeBase, answers: Answers): RecommendResult {
-  const model = kb.models.find((m) => m.id === answers.model);
+  const model = entryById(kb, 'models', answers.model);
   if (!model) throw new Error(`unknown model id '${answers.model}'`);
   const card = resolveCard(kb, answers);
   const ranking = rankTechniques(kb, model, card, answers);

@@ -11,7 +11,7 @@ import { type BaseQuantization, METHOD_TRAITS } from '../estimate/methods.js';
 import type { RunPlan } from '../estimate/plan.js';
 import type { SettingsOverrides } from '../estimate/settings.js';
 import { fmtNum, formatBudget, formatDuration, groupThousands } from '../format.js';
-import { compareIds } from '../kb/lookup.js';
+import { compareIds, entryById } from '../kb/lookup.js';
 import type { Gpu, KnowledgeBase, Model, Technique } from '../kb/types.js';
 import type { Quantization } from '../kb/vocabulary.js';
 import type { Answers } from './answers.js';
@@ -172,7 +172,7 @@ function runChanges(
  * card of a size first.
  */
 function cardsToTry(kb: KnowledgeBase, card: Card): Gpu[][] {
-  const own = card.id ? kb.gpus.find((g) => g.id === card.id)?.segment : undefined;
+  const own = card.id ? entryById(kb, 'gpus', card.id)?.segment : undefined;
   const server = (g: Gpu) => g.segment === 'datacenter';
   // cards of one nominal size report a little more or less memory (nvidia-smi): a step up has more
   // memory, or as much and more speed

@@ -1,5 +1,5 @@
 // The card a run is planned for: a catalogue GPU, or memory alone with a typical card's speed. Pure.
-import { compareIds } from '../kb/lookup.js';
+import { compareIds, entryById } from '../kb/lookup.js';
 import type { Source } from '../kb/schema.js';
 import type { Gpu, KnowledgeBase } from '../kb/types.js';
 import type { Interconnect } from '../kb/vocabulary.js';
@@ -223,7 +223,7 @@ export interface CardRequest {
  * has several cards, the network between nodes when there are several.
  */
 export function resolveCard(kb: KnowledgeBase, request: CardRequest): Card {
-  const gpu = request.gpu ? kb.gpus.find((g) => g.id === request.gpu) : undefined;
+  const gpu = request.gpu ? entryById(kb, 'gpus', request.gpu) : undefined;
   let card: Card;
   if (gpu) {
     card = cardFromGpu(gpu);
@@ -268,7 +268,7 @@ export function cardSetAssumptions(card: Card): string[] {
  * (`for: [interconnect...]`) only when a link is used, so a single card's sources are as before.
  */
 export function cardSources(kb: KnowledgeBase, card: Card): Source[] {
-  const gpu = card.id ? kb.gpus.find((g) => g.id === card.id) : undefined;
+  const gpu = card.id ? entryById(kb, 'gpus', card.id) : undefined;
   if (!gpu) return [];
   if (card.link || card.nodeLink) return gpu.sources;
   return gpu.sources.filter((s) => !s.for?.length || !s.for.every((f) => f.startsWith('interconnect')));

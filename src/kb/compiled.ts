@@ -14,6 +14,13 @@ import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import {
+  INDEXED_SECTIONS,
+  type IndexedSection,
+  type NameIndex,
+  type NameRow,
+  registerNameIndex,
+} from './name-index.js';
 import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
@@ -21,10 +28,12 @@ import { ensureUsableDir, usableDir, userCacheDir } from './user-cache.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
-  version: 9;
+  version: 10;
   files: DataFileRecord[];
   /** where each section's JSON starts and ends in the text after the header line */
   sections: Record<Section, [number, number]>;
+  /** where the name index's JSON (NameIndexJson) is, after the sections */
+  names: [number, number];
   /** the sections whose entries hold, in place of their sources, where those sources' JSON is */
   lazySources: Section[];
   /** per section, the other fields its entries hold as where their JSON is (LAZY_FIELDS) */
@@ -37,6 +46,9 @@ interface CompiledHeader {
  * bytes, which every recommend and estimate parses for the trainer's defaults.
  */
 const LAZY_FIELDS: Partial<Record<Section, string[]>> = { trainers: ['config'] };
+
+/** Per indexed section: each entry's names, and where its JSON starts and ends in the section's. */
+type NameIndexJson = Record<IndexedSection, { rows: NameRow[]; at: Array<[number, number]> }>;
 
 /** A file's size and times as stat gives them: equal stamps mean unchanged bytes (the stat cache's contract). */
 export interface StatStamp {
@@ -94,6 +106,7 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
   const sections = {} as CompiledHeader['sections'];
   const lazySources: Section[] = [];
   const bodies: string[] = [];
+  const index = {} as NameIndexJson;
   for (const name of SECTIONS) {
     const value = kb[name] as unknown;
     let stored = value;
@@ -115,15 +128,35 @@ export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase):
         for (const f of fields) if (out[f] !== undefined) out[f] = away(out[f]);
         return out;
       });
-    bodies.push(asciiJson(stored));
+    if ((INDEXED_SECTIONS as readonly string[]).includes(name)) {
+      // the array as its entries' JSON joined, the bytes JSON.stringify gives, with each one's place
+      const entries = (stored as unknown[]).map(asciiJson);
+      const at: Array<[number, number]> = [];
+      let offset = 1;
+      for (const e of entries) {
+        at.push([offset, offset + e.length]);
+        offset += e.length + 1;
+      }
+      const rows = (value as NameRow[]).map(({ id, name: n, aliases, sharedNames }) => ({
+        id,
+        name: n,
+        ...(aliases && { aliases }),
+        ...(sharedNames && { sharedNames }),
+      }));
+      index[name as IndexedSection] = { rows, at };
+      bodies.push(`[${entries.join(',')}]`);
+    } else bodies.push(asciiJson(stored));
   }
   for (const [i, name] of SECTIONS.entries()) {
     const json = bodies[i]!;
     sections[name] = [body.length, body.length + json.length];
     body += json;
   }
-  // the sources' offsets are relative to the end of the last section
-  const header: CompiledHeader = { version: 9, files, sections, lazySources, lazyFields: LAZY_FIELDS };
+  const namesJson = asciiJson(index);
+  const names: [number, number] = [body.length, body.length + namesJson.length];
+  body += namesJson;
+  // the sources' offsets are relative to the end of the name index, the last of the body
+  const header: CompiledHeader = { version: 10, files, sections, names, lazySources, lazyFields: LAZY_FIELDS };
   return `${asciiJson(header)}\n${body}${sourcesJson}`;
 }
 
@@ -219,21 +252,55 @@ export function loadCompiledKb(
   if (!dataIsAsCompiled(dataDir, header.files, verifiedStores(path, userDir))) return null;
   const kb = {} as KnowledgeBase;
   const lazy = new Set(header.lazySources);
-  const sourcesStart = bodyStart + Math.max(...Object.values(header.sections).map(([, end]) => end));
+  const sourcesStart = bodyStart + header.names[1];
+  /** an entry as parsed from the compiled JSON, with its fields kept after the sections read on first use */
+  const readied = (name: Section, entry: Record<string, unknown>) => {
+    if (lazy.has(name)) fieldOnRead(entry, 'sources', text, sourcesStart);
+    for (const field of header.lazyFields[name] ?? [])
+      if (Array.isArray(entry[field])) fieldOnRead(entry, field, text, sourcesStart);
+    return entry;
+  };
+  // the indexed sections' entries parsed alone by a lookup, kept so the whole list holds the same objects
+  const alone = new Map<Section, Array<Record<string, unknown> | undefined>>();
+  const lists = new Map<Section, unknown>();
   for (const name of SECTIONS) {
     const [start, end] = header.sections[name];
-    let value: unknown;
     const parse = () => {
       const parsed = JSON.parse(text.toString('latin1', bodyStart + start, bodyStart + end)) as unknown;
-      if (lazy.has(name)) for (const entry of parsed as object[]) fieldOnRead(entry, 'sources', text, sourcesStart);
-      for (const field of header.lazyFields[name] ?? [])
-        for (const entry of parsed as Array<Record<string, unknown>>)
-          if (Array.isArray(entry[field])) fieldOnRead(entry, field, text, sourcesStart);
-      return parsed;
+      if (!Array.isArray(parsed)) return parsed;
+      const found = alone.get(name);
+      return parsed.map((entry: Record<string, unknown>, i) => found?.[i] ?? readied(name, entry));
     };
-    Object.defineProperty(kb, name, { enumerable: true, configurable: true, get: () => (value ??= parse()) });
+    const get = () => {
+      if (!lists.has(name)) lists.set(name, parse());
+      return lists.get(name);
+    };
+    Object.defineProperty(kb, name, { enumerable: true, configurable: true, get });
   }
+  let index: NameIndexJson | undefined;
+  const lookupIndex = (name: IndexedSection): NameIndex => {
+    index ??= JSON.parse(
+      text.toString('latin1', bodyStart + header.names[0], bodyStart + header.names[1]),
+    ) as NameIndexJson;
+    const { rows, at } = index[name];
+    const [sectionStart] = header.sections[name];
+    return {
+      rows,
+      entry: (i) => {
+        const list = lists.get(name) as object[] | undefined;
+        if (list) return list[i]!;
+        const found = alone.get(name) ?? alone.set(name, []).get(name)!;
+        const [s, e] = at[i]!;
+        const from = bodyStart + sectionStart;
+        return (found[i] ??= readied(
+          name,
+          JSON.parse(text.toString('latin1', from + s, from + e)) as Record<string, unknown>,
+        ));
+      },
+    };
+  };
   compiledFrom.set(kb, header.files);
+  registerNameIndex(kb, lookupIndex);
   return kb;
 }
 
@@ -410,7 +477,7 @@ function readCompiled(path: string): { text: Buffer; header: CompiledHeader; bod
     const end = text.indexOf(10);
     if (end < 0) return null;
     const header = JSON.parse(text.toString('latin1', 0, end)) as CompiledHeader;
-    return header.version === 9 ? { text, header, bodyStart: end + 1 } : null;
+    return header.version === 10 ? { text, header, bodyStart: end + 1 } : null;
   } catch {
     return null; // missing or unreadable: the YAML is loaded instead
   }

@@ -1,5 +1,6 @@
 // Name matching for GPUs, models and techniques: case-insensitive, spaces, dashes and underscores
 // collapsed, so "RTX 4090", "rtx-4090" and "NVIDIA GeForce RTX 4090" all find the same card.
+import { type IndexedSection, nameIndex } from './name-index.js';
 import type { Source } from './schema.js';
 import type { KnowledgeBase } from './types.js';
 
@@ -144,20 +145,32 @@ export function nearestNames(input: string, candidates: readonly string[], limit
   return [...new Set(kept.map((s) => s.c))].slice(0, limit);
 }
 
-function lookupNamed<T extends Named>(entries: readonly T[], input: string): Lookup<T> {
+/**
+ * `input` looked up among `rows` (the entries, or a compiled list's name index): the first whose id
+ * is `input`, else whose id or name is it normalised, else one of whose aliases is; `entry(i)` gives
+ * the entry of row i. Not found: the names nearest it, from the whole list (`all`).
+ */
+function lookupRows<T extends Named>(
+  rows: readonly Named[],
+  entry: (i: number) => T,
+  all: () => readonly T[],
+  input: string,
+): Lookup<T> {
   const n = normalizeName(input);
-  const alternativesTo = (found: T) =>
-    entries.filter((e) => e !== found && (e.sharedNames ?? []).some((s) => normalizeName(s) === n));
-  const exact = entries.find((e) => e.id === input); // what scripts pass: no normalising needed
-  if (exact) return { found: exact, suggestions: [], alternatives: [] };
-  for (const e of entries) {
-    if (normalizeName(e.id) === n || normalizeName(e.name) === n)
-      return { found: e, suggestions: [], alternatives: alternativesTo(e) };
-  }
-  for (const e of entries) {
-    if ((e.aliases ?? []).some((a) => normalizeName(a) === n))
-      return { found: e, suggestions: [], alternatives: alternativesTo(e) };
-  }
+  const found = (i: number): Lookup<T> => {
+    const alternatives: T[] = [];
+    rows.forEach((r, j) => {
+      if (j !== i && (r.sharedNames ?? []).some((s) => normalizeName(s) === n)) alternatives.push(entry(j));
+    });
+    return { found: entry(i), suggestions: [], alternatives };
+  };
+  const exact = rows.findIndex((e) => e.id === input); // what scripts pass: no normalising needed
+  if (exact >= 0) return { found: entry(exact), suggestions: [], alternatives: [] };
+  const byName = rows.findIndex((e) => normalizeName(e.id) === n || normalizeName(e.name) === n);
+  if (byName >= 0) return found(byName);
+  const byAlias = rows.findIndex((e) => (e.aliases ?? []).some((a) => normalizeName(a) === n));
+  if (byAlias >= 0) return found(byAlias);
+  const entries = all();
   const names = entries.flatMap((e) => [e.id, ...(e.aliases ?? [])]);
   const suggestions = nearestNames(input, names, 12).map(
     (s) => entries.find((e) => e.id === s || (e.aliases ?? []).includes(s))!.id,
@@ -165,9 +178,48 @@ function lookupNamed<T extends Named>(entries: readonly T[], input: string): Loo
   return { found: null, suggestions: [...new Set(suggestions)].slice(0, 3), alternatives: [] };
 }
 
-export const findGpu = (kb: KnowledgeBase, input: string) => lookupNamed(kb.gpus, input);
-export const findModel = (kb: KnowledgeBase, input: string) => lookupNamed(kb.models, input);
+function lookupNamed<T extends Named>(entries: readonly T[], input: string): Lookup<T> {
+  return lookupRows(
+    entries,
+    (i) => entries[i]!,
+    () => entries,
+    input,
+  );
+}
+
+/** A lookup in a list the compiled knowledge base indexes: through its name index where it has one. */
+function lookupIndexed<K extends IndexedSection>(
+  kb: KnowledgeBase,
+  name: K,
+  input: string,
+): Lookup<KnowledgeBase[K][number]> {
+  type T = KnowledgeBase[K][number];
+  const index = nameIndex(kb, name);
+  if (!index) return lookupNamed(kb[name] as readonly T[], input);
+  return lookupRows(
+    index.rows,
+    (i) => index.entry(i) as T,
+    () => kb[name] as readonly T[],
+    input,
+  );
+}
+
+export const findGpu = (kb: KnowledgeBase, input: string) => lookupIndexed(kb, 'gpus', input);
+export const findModel = (kb: KnowledgeBase, input: string) => lookupIndexed(kb, 'models', input);
 export const findTechnique = (kb: KnowledgeBase, input: string) => lookupNamed(kb.techniques, input);
+
+/** The entry of a list with this id (ids are unique), through the compiled name index where there is one. */
+export function entryById<K extends IndexedSection>(
+  kb: KnowledgeBase,
+  name: K,
+  id: string,
+): KnowledgeBase[K][number] | undefined {
+  type T = KnowledgeBase[K][number];
+  const index = nameIndex(kb, name);
+  if (!index) return (kb[name] as readonly T[]).find((e) => e.id === id);
+  const i = index.rows.findIndex((r) => r.id === id);
+  return i < 0 ? undefined : (index.entry(i) as T);
+}
 
 /** Sources once each, by reference, in the order first cited. */
 export function uniqueSources(list: Source[]): Source[] {
