@@ -38,7 +38,8 @@ function withModel(kb: KnowledgeBase, model: Model, origin: string): KnowledgeBa
     enumerable: true,
     get: () => (origins ??= { ...kb.origin, [`models:${model.id}`]: origin }),
   });
-  shareNameIndex(kb, next, (name) => name === 'models'); // the GPUs are the catalogue's
+  // looked up through the catalogue's name index, the model read from files after its models
+  shareNameIndex(kb, next, (name) => ({ replaced: [], appended: name === 'models' ? [model] : [] }));
   return next;
 }
 

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 
 import { asciiJson, compiledDataFiles, yamlFileNames } from './compiled.js';
 import { MAX_FILE_BYTES } from './limits.js';
-import { shareNameIndex } from './name-index.js';
+import { type ListEdits, shareNameIndex } from './name-index.js';
 import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
@@ -83,8 +83,8 @@ export function applyKbDelta(base: KnowledgeBase, delta: KbDelta): KnowledgeBase
     configurable: true,
     get: () => (origin ??= { ...base.origin, ...delta.origin }),
   });
-  // a list the files left as it was is looked up as the base's (its compiled name index)
-  shareNameIndex(base, kb, (name) => delta.lists[name].replaced.length > 0 || delta.lists[name].appended.length > 0);
+  // the lists are looked up through the base's compiled name index, with the files' entries over it
+  shareNameIndex(base, kb, (name) => delta.lists[name] as ListEdits);
   return kb;
 }
 

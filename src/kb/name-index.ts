@@ -35,14 +35,41 @@ export function nameIndex(kb: KnowledgeBase, name: IndexedSection): NameIndex | 
   return nameIndexes.get(kb)?.(name);
 }
 
-/** `to`, a knowledge base made from `from`, looks its lists but `changed` up through `from`'s name index. */
+/** What a knowledge base made from another changed in one of its lists: entries replaced by position, entries added at the end. */
+export interface ListEdits {
+  replaced: ReadonlyArray<readonly [number, object]>;
+  appended: readonly object[];
+}
+
+const rowOf = (e: object): NameRow => e as NameRow;
+
+/**
+ * `to`, a knowledge base made from `from` by `edits` (a --kb merge, a model read from its files),
+ * looks its lists up through `from`'s name index with those edits over it: a replaced entry's row
+ * and entry are the new one's, an added one's come after the list's. Its lists must hold the
+ * entries `from`'s index gives where they were not edited.
+ */
 export function shareNameIndex(
   from: KnowledgeBase,
   to: KnowledgeBase,
-  changed: (name: IndexedSection) => boolean,
+  edits: (name: IndexedSection) => ListEdits,
 ): void {
   const lookup = nameIndexes.get(from);
-  if (lookup) nameIndexes.set(to, (name) => (changed(name) ? undefined : lookup(name)));
+  if (!lookup) return;
+  nameIndexes.set(to, (name) => {
+    const base = lookup(name);
+    if (!base) return undefined;
+    const { replaced, appended } = edits(name);
+    if (!replaced.length && !appended.length) return base;
+    const byPosition = new Map(replaced);
+    const rows = base.rows.map((r, i) => (byPosition.has(i) ? rowOf(byPosition.get(i)!) : r));
+    rows.push(...appended.map(rowOf));
+    const length = base.rows.length;
+    return {
+      rows,
+      entry: (i) => byPosition.get(i) ?? (i >= length ? appended[i - length]! : base.entry(i)),
+    };
+  });
 }
 
 /** compiled.ts: the name index of a knowledge base it loaded. */

@@ -19,6 +19,9 @@ const plain = loadKnowledgeBase();
 
 afterEach(() => vi.restoreAllMocks());
 
+/** The texts JSON.parse was given while spied on. */
+const texts = (parse: { mock: { calls: unknown[][] } }) => parse.mock.calls.map(([text]) => String(text));
+
 /** What a lookup says, by ids, so two knowledge bases' answers compare. */
 const ids = (l: { found: { id: string } | null; suggestions: string[]; alternatives: Array<{ id: string }> }) => ({
   found: l.found?.id ?? null,
@@ -48,43 +51,43 @@ describe('name index of the compiled knowledge base', () => {
     const card = findGpu(kb, 'rtx-4090').found!;
     // no list parsed whole (the models' is about 100 KB, the GPUs' about 40 KB): the entries found,
     // their sources and the name index (one object of names, about 30 KB) only
-    const texts = parse.mock.calls.map(([text]) => String(text));
-    expect(texts.filter((t) => t.startsWith('[') && t.length > 10_000)).toEqual([]);
-    expect(Math.max(...texts.map((t) => t.length))).toBeLessThan(40_000);
+    expect(texts(parse).filter((t) => t.startsWith('[') && t.length > 10_000)).toEqual([]);
+    expect(Math.max(...texts(parse).map((t) => t.length))).toBeLessThan(40_000);
     expect(sdxl.sources.length).toBeGreaterThan(0);
     expect(kb.models.find((m) => m.id === 'sdxl')).toBe(sdxl);
     expect(kb.gpus.find((g) => g.id === 'rtx-4090')).toBe(card);
     expect(findModel(kb, 'sdxl').found).toBe(sdxl);
   });
 
-  it('a --kb file that leaves a list as it was shares its index; a list it changes is looked up in the merge', () => {
+  it('a --kb merge looks up through the base index with its entries over it, as its lists answer', () => {
     const base = compiled();
     const sdxl = plain.models.find((m) => m.id === 'sdxl')!;
+    const lists = Object.fromEntries(
+      ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'].map((n) => [
+        n,
+        { replaced: [], appended: [] },
+      ]),
+    );
+    const edited = { ...sdxl, name: 'SDXL (edited)', aliases: ['my-sdxl'] };
+    const extra = { ...plain.gpus[0]!, id: 'extra-card', name: 'Extra Card', aliases: [], sharedNames: ['4090'] };
     const merged = applyKbDelta(base, {
       lists: {
-        techniques: { replaced: [], appended: [] },
-        models: { replaced: [[plain.models.indexOf(sdxl), { ...sdxl, name: 'SDXL (edited)' }]], appended: [] },
-        gpus: { replaced: [], appended: [{ ...plain.gpus[0]!, id: 'extra-card', name: 'Extra Card' }] },
-        rules: { replaced: [], appended: [] },
-        groups: { replaced: [], appended: [] },
-        dataPlan: { replaced: [], appended: [] },
-        trainers: { replaced: [], appended: [] },
+        ...lists,
+        models: { replaced: [[plain.models.indexOf(sdxl), edited]], appended: [] },
+        gpus: { replaced: [], appended: [extra] },
       },
       origin: {},
-    } as Parameters<typeof applyKbDelta>[1]);
-    expect(nameIndex(merged, 'models')).toBeUndefined();
-    expect(findModel(merged, 'sdxl').found?.name).toBe('SDXL (edited)');
-    expect(findGpu(merged, 'Extra Card').found?.id).toBe('extra-card');
-    const unchanged = applyKbDelta(base, {
-      lists: Object.fromEntries(
-        ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'].map((n) => [
-          n,
-          { replaced: [], appended: [] },
-        ]),
-      ),
-      origin: {},
-    } as unknown as Parameters<typeof applyKbDelta>[1]) as KnowledgeBase;
-    expect(nameIndex(unchanged, 'gpus')).toBeDefined();
-    expect(findGpu(unchanged, 'rtx-4090').found).toBe(findGpu(base, 'rtx-4090').found);
+    } as unknown as Parameters<typeof applyKbDelta>[1]);
+    const parse = vi.spyOn(JSON, 'parse');
+    expect(findModel(merged, 'my-sdxl').found).toBe(edited);
+    expect(findGpu(merged, 'Extra Card').found).toBe(extra);
+    expect(texts(parse).filter((t) => t.startsWith('[') && t.length > 10_000)).toEqual([]);
+    // the same answers as the merged lists give read whole, and the lists hold the same objects
+    const asLists = { ...merged } as KnowledgeBase;
+    for (const input of ['sdxl', 'SDXL (edited)', 'my-sdxl', 'flux-dev', 'sdx', '4090', 'extra-card', 'a100'])
+      for (const find of [findModel, findGpu])
+        expect(ids(find(merged, input)), input).toEqual(ids(find(asLists, input)));
+    expect(merged.models.find((m) => m.id === 'sdxl')).toBe(edited);
+    expect(findGpu(merged, 'rtx-4090').found).toBe(findGpu(base, 'rtx-4090').found);
   });
 });
