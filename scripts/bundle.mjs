@@ -38,7 +38,11 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // the sources are ESM and locate data/ and package.json from their own URL
-  define: { 'import.meta.url': '__bundleUrl' },
+  // and the package's version is written in (src/version.ts), so a start reads no package.json for it
+  define: {
+    'import.meta.url': '__bundleUrl',
+    __PACKAGE_VERSION__: JSON.stringify(JSON.parse(readFileSync(resolve(root, 'package.json'), 'utf8')).version),
+  },
   banner: { js: "const __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 

@@ -1,10 +1,9 @@
 // run(argv, io) -> exit code. The only place that maps errors to messages and exit codes;
 // nothing below it writes to the console or exits.
-import { readFileSync } from 'node:fs';
-
 import { Command, CommanderError } from 'commander';
 
 import { CliError, EXIT, InterruptedError, KbError, UsageError } from '../errors.js';
+import { packageVersion } from '../version.js';
 import { registerCatalogue } from './commands/catalogue.js';
 import { registerCheck } from './commands/check/index.js';
 import { registerCompare } from './commands/compare.js';
@@ -16,10 +15,7 @@ import { type Context, createContext, userKbPaths } from './context.js';
 import { colorEnabled, debugEnabled, type Io } from './io.js';
 import { showControls } from './quote.js';
 
-export function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
+export { packageVersion } from '../version.js';
 
 type Register = (program: Command, ctx: Context, setExit: (code: number) => void) => void;
 

@@ -6,10 +6,11 @@
 // user's cache folder ($XDG_CACHE_HOME or ~/.cache), used only when it is a real folder of this
 // user that no one else can write; anything wrong with it or an entry means no cache, never an error.
 import { isAscii } from 'node:buffer';
-import { lstatSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { packageVersion } from '../version.js';
 import { asciiJson, compiledDataFiles, yamlFileNames } from './compiled.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { type ListEdits, shareNameIndex } from './name-index.js';
@@ -142,11 +143,11 @@ const here = () => dirname(fileURLToPath(import.meta.url));
  */
 export function currentKbIdentity(compiled: KnowledgeBase): KbIdentity | undefined {
   try {
-    const pkg = JSON.parse(readFileSync(join(here(), '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+    const version = packageVersion();
     const base = compiledDataFiles(compiled)?.map((f): [string, string] => [f.name, f.sha256]);
     const loader = loaderStamp();
-    if (typeof pkg.version !== 'string' || !base || !loader) return undefined;
-    return { version: pkg.version, loader, base };
+    if (typeof version !== 'string' || !base || !loader) return undefined;
+    return { version, loader, base };
   } catch {
     return undefined;
   }
