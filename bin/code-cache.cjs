@@ -290,14 +290,9 @@ function ignoreErrors(action) {
   }
 }
 
-/**
- * Rewrites the cache of every bundle loaded without a usable one (a new Node version, a rebuilt
- * bundle, a damaged file), but those of the bundles in `except` (the build writes cli.cjs's caches
- * one command at a time).
- */
-function writeCaches(except = []) {
-  for (const record of loaded.values())
-    if (!record.cacheUsed && !except.includes(path.basename(record.file))) record.writeCache();
+/** Rewrites the cache of every bundle loaded without a usable one (a new Node version, a rebuilt bundle, a damaged file). */
+function writeCaches() {
+  for (const record of loaded.values()) if (!record.cacheUsed) record.writeCache();
 }
 
-module.exports = { cacheFileOf, cacheVariant, COMMAND_CACHES, loadWithCodeCache, startCompileCache, writeCaches };
+module.exports = { cacheFileOf, cacheVariant, loadWithCodeCache, startCompileCache, writeCaches };

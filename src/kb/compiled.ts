@@ -98,7 +98,9 @@ const RACY_MS = 2000;
  * sections it reads (compare and the catalogues never parse the models, rules or GPUs they do not
  * show). Sources are two thirds of the catalogue's bytes and a run shows those of a few entries:
  * each entry's sources follow the sections as their own JSON, and the entry holds where
- * ([start, end]), parsed when read (lazySources).
+ * ([start, end]), parsed when read (lazySources). After the sections, the name index of the lists
+ * looked up by name (INDEXED_SECTIONS): each entry's names and where its JSON is in its section, so
+ * a lookup parses the one entry (name-index.ts).
  */
 export function serializeCompiledKb(files: DataFileRecord[], kb: KnowledgeBase): string {
   let body = '';
