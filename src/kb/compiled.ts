@@ -24,7 +24,7 @@ import {
 import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
-import { ensureUsableDir, usableDir, userCacheDir } from './user-cache.js';
+import { ensureUsableDir, fnv1a32, usableDir, userCacheDir } from './user-cache.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
@@ -403,13 +403,6 @@ function verifiedStores(compiledPath: string, userDir: string | undefined): Veri
   if (!userDir) return { packagePath };
   const compiled = resolve(compiledPath);
   return { packagePath, user: { dir: userDir, path: join(userDir, `kb-${fnv1a32(compiled)}.json`), compiled } };
-}
-
-/** FNV-1a, 32 bits, as 8 hex digits: a short file name for a path (the file records the path itself). */
-function fnv1a32(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
-  return (h >>> 0).toString(16).padStart(8, '0');
 }
 
 /** Each store's entries by file name (the package's first); the user's only from a private folder of this user. */

@@ -1,12 +1,14 @@
 // The validated-knowledge-base cache: a `--kb` run stores what its files changed in the bundled
 // knowledge base (and the warnings its validation printed) under a key that hashes everything the result depends on, so
 // the next run with the same files skips the YAML loader (yaml + zod, dist/bundle/kb-load.cjs)
-// entirely. Never trusted without the hash: every run reads and hashes each --kb file's bytes; the
-// entry names its key and carries a SHA-256 of its JSON, both checked before use. The folder is the
+// entirely. Never trusted without the hash: a run reads and hashes each --kb file's bytes, unless
+// the file's stat equals the one recorded when its bytes last gave the key (KeyStamp, git's stat
+// contract, as for the bundled data); the entry names its key and carries a SHA-256 of its JSON,
+// both checked before use. The folder is the
 // user's cache folder ($XDG_CACHE_HOME or ~/.cache), used only when it is a real folder of this
 // user that no one else can write; anything wrong with it or an entry means no cache, never an error.
 import { isAscii } from 'node:buffer';
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync, type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -17,7 +19,7 @@ import { type ListEdits, shareNameIndex } from './name-index.js';
 import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
-import { ensureUsableDir, ownedAndPrivate, usableDir, userCacheDir } from './user-cache.js';
+import { ensureUsableDir, fnv1a32, ownedAndPrivate, usableDir, userCacheDir } from './user-cache.js';
 
 /** The lists of a knowledge base (its entries by kind, in order). */
 const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'] as const;
@@ -174,18 +176,121 @@ function loaderStamp(): string | undefined {
  * over the identity, the cwd (the result names the files relative to it) and each path's files
  * (a folder's .yaml and .yml files, as the loader lists them) with the SHA-256 of their bytes.
  * Undefined when a path cannot be listed or a file read: the loader then words the problem.
+ * With `stamps` (a folder of the user's cache), files whose stat equals the one recorded when
+ * their bytes gave a key are taken as those bytes, as git and the bundled data's check do
+ * (KeyStamp): their key is read back instead of hashed again.
  */
-export function kbCacheKey(identity: KbIdentity, paths: readonly string[], cwd = process.cwd()): string | undefined {
-  const listed: Array<{ path: string; files: Array<[string, string]> }> = [];
+export function kbCacheKey(
+  identity: KbIdentity,
+  paths: readonly string[],
+  cwd = process.cwd(),
+  stamps?: string,
+): string | undefined {
+  const listed: Array<{ path: string; files: string[] }> = [];
+  let stats: Stats[];
   try {
-    for (const path of paths) {
-      const files = statPath(path).isDirectory() ? yamlFileNames(path).map((f) => join(path, f)) : [path];
-      listed.push({ path, files: files.map((f) => [f, sha256Hex(readFileBounded(f, MAX_FILE_BYTES))]) });
-    }
+    for (const path of paths)
+      listed.push({
+        path,
+        files: statPath(path).isDirectory() ? yamlFileNames(path).map((f) => join(path, f)) : [path],
+      });
+    stats = listed.flatMap((l) => l.files.map((f) => statPath(f)));
   } catch {
     return undefined;
   }
-  return sha256Hex(JSON.stringify({ format: KEY_FORMAT, ...identity, cwd, paths: listed }));
+  const what = JSON.stringify({ format: KEY_FORMAT, ...identity, cwd, paths: listed });
+  const files = listed.flatMap((l) => l.files);
+  const recorded = stamps === undefined ? undefined : readKeyStamp(stamps, what);
+  if (
+    recorded &&
+    recorded.files.length === files.length &&
+    recorded.files.every((f, i) => sameFile(f, files[i]!, stats[i]!))
+  )
+    return recorded.key;
+  let hashed: Array<{ path: string; files: Array<[string, string]> }>;
+  try {
+    hashed = listed.map(({ path, files: fs }) => ({
+      path,
+      files: fs.map((f): [string, string] => [f, sha256Hex(readFileBounded(f, MAX_FILE_BYTES))]),
+    }));
+  } catch {
+    return undefined;
+  }
+  const key = sha256Hex(JSON.stringify({ format: KEY_FORMAT, ...identity, cwd, paths: hashed }));
+  const now = Date.now();
+  // a file changed within 2 s of now is not recorded: an edit in the same clock tick would keep its stat
+  if (
+    stamps !== undefined &&
+    stats.every(
+      (st) => Math.abs(now - st.mtimeMs) >= KEY_STAMP_RACY_MS && Math.abs(now - st.ctimeMs) >= KEY_STAMP_RACY_MS,
+    )
+  )
+    writeKeyStamp(stamps, { format: KEY_STAMP_FORMAT, what, files: files.map((f, i) => fileStamp(f, stats[i]!)), key });
+  return key;
+}
+
+/**
+ * The key a set of --kb files gave, by their stat when hashed (`<cache>/kb-stat/<what's hash>.json`):
+ * `what` is the key's input but the files' hashes (identity, cwd, paths, files listed).
+ */
+interface KeyStamp {
+  format: typeof KEY_STAMP_FORMAT;
+  what: string;
+  files: FileStamp[];
+  key: string;
+}
+interface FileStamp {
+  file: string;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  ino: number;
+}
+const KEY_STAMP_FORMAT = 1;
+const KEY_STAMP_RACY_MS = 2000;
+/** A stamp is a few hundred bytes a file; anything larger is not ours. */
+const KEY_STAMP_MAX_BYTES = 1024 * 1024;
+
+/** The folder of the key stamps beside the cache's entries; undefined where the cache is off. */
+export const kbKeyStampDir = (env: Record<string, string | undefined>) => userCacheDir(env, 'kb-stat');
+
+const fileStamp = (file: string, st: Stats): FileStamp => ({
+  file,
+  size: st.size,
+  mtimeMs: st.mtimeMs,
+  ctimeMs: st.ctimeMs,
+  ino: st.ino,
+});
+const sameFile = (f: FileStamp, file: string, st: Stats) =>
+  f.file === file && f.size === st.size && f.mtimeMs === st.mtimeMs && f.ctimeMs === st.ctimeMs && f.ino === st.ino;
+const keyStampPath = (dir: string, what: string) => join(dir, `${fnv1a32(what)}.json`);
+
+/** The stamp for `what`, when it is a private regular file of this user's, well formed and for exactly `what`. */
+function readKeyStamp(dir: string, what: string): KeyStamp | undefined {
+  if (!usableDir(dir)) return undefined;
+  const path = keyStampPath(dir, what);
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || !ownedAndPrivate(st)) return undefined;
+    const stamp = JSON.parse(readFileBounded(path, KEY_STAMP_MAX_BYTES).toString('utf8')) as Partial<KeyStamp>;
+    if (stamp?.format !== KEY_STAMP_FORMAT || stamp.what !== what || !Array.isArray(stamp.files)) return undefined;
+    if (typeof stamp.key !== 'string' || !/^[0-9a-f]{64}$/.test(stamp.key)) return undefined;
+    const numbers = ['size', 'mtimeMs', 'ctimeMs', 'ino'] as const;
+    const valid = (f: unknown): f is FileStamp =>
+      typeof f === 'object' &&
+      f !== null &&
+      typeof (f as FileStamp).file === 'string' &&
+      numbers.every((k) => typeof (f as FileStamp)[k] === 'number');
+    return stamp.files.every(valid) ? (stamp as KeyStamp) : undefined;
+  } catch {
+    return undefined; // missing, unreadable or malformed: the files are hashed
+  }
+}
+
+/** Best effort, atomic, private (as the entries). */
+function writeKeyStamp(dir: string, stamp: KeyStamp): void {
+  if (!ensureUsableDir(dir)) return;
+  writeFileAtomically(keyStampPath(dir, stamp.what), JSON.stringify(stamp), 0o600);
 }
 
 const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
@@ -241,7 +346,7 @@ export async function cachedKnowledgeBase(
   base: KnowledgeBase,
 ): Promise<KnowledgeBase> {
   const dir = kbCacheDir(env);
-  const key = dir && identity ? kbCacheKey(identity, paths) : undefined;
+  const key = dir && identity ? kbCacheKey(identity, paths, undefined, kbKeyStampDir(env)) : undefined;
   if (!dir || !identity || !key) return validate(warn);
   const hit = readKbCacheEntry(dir, key);
   if (hit) {

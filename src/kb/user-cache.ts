@@ -42,3 +42,13 @@ export function ensureUsableDir(dir: string): boolean {
   }
   return usableDir(dir);
 }
+
+/**
+ * FNV-1a, 32 bits, as 8 hex digits: a short file name for what a cache file is for (the file
+ * records that itself, so two names alike never mix).
+ */
+export function fnv1a32(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
+}
