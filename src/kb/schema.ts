@@ -678,11 +678,12 @@ export const TrainerConfigSchema = z.strictObject({
   commandLine: text.optional(),
   /**
    * the files and launch for several cards (settings.cards > 1), per strategy the trainer runs: the
-   * options its own file gains (`{deepspeed}` / `{accelerate}` stand for the paths of the files
-   * written beside it), the keys of a DeepSpeed JSON and of an accelerate config written beside it
-   * (each with the keys every such file of this trainer has; a value "{cards}" is the number of
-   * cards), the launch line ({cards}, {config}, {script}, {deepspeed}, {accelerate}) and, per
-   * technique, the script or recipe it runs instead (torchtune's *_distributed recipes)
+   * options its own file gains (`{deepspeed}` / `{accelerate}` / `{fsdp}` stand for the paths of the
+   * files written beside it), the keys of a DeepSpeed JSON, of an accelerate config and of the
+   * trainer's own FSDP JSON (ms-swift's --fsdp file) written beside it (each with the keys every such
+   * file of this trainer has; a value "{cards}" is the number of cards), the launch line ({cards},
+   * {config}, {script}, {deepspeed}, {accelerate}, {fsdp}) and, per technique, the script or recipe it
+   * runs instead (torchtune's *_distributed recipes)
    */
   distributed: z
     .strictObject({
@@ -690,6 +691,8 @@ export const TrainerConfigSchema = z.strictObject({
       deepspeedSet: OptionSetSchema.optional(),
       accelerateFile: text.optional(),
       accelerateSet: OptionSetSchema.optional(),
+      fsdpFile: text.optional(),
+      fsdpSet: OptionSetSchema.optional(),
       /** the run's settings the accelerate config takes (mixed_precision from the precision) */
       accelerateOptions: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
       strategies: z.partialRecord(
@@ -698,6 +701,7 @@ export const TrainerConfigSchema = z.strictObject({
           set: OptionSetSchema.optional(),
           deepspeed: OptionSetSchema.optional(),
           accelerate: OptionSetSchema.optional(),
+          fsdp: OptionSetSchema.optional(),
           launch: text,
           scripts: z.record(id, text).optional(),
           /**

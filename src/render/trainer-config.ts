@@ -338,11 +338,15 @@ const DISTRIBUTED_READS: Record<DistributedFile['kind'], string> = {
     'DeepSpeed config (read by the Hugging Face integration, which fills each "auto" from the training arguments).',
   // accelerate's ClusterConfig.from_yaml_file: a key that is not one of its fields is an error
   accelerate: 'For accelerate launch --config_file (a key that is not a ClusterConfig field is an error).',
+  // ms-swift's _init_fsdp: json_parse_to_dict(path), then .get('fsdp') and .get('fsdp_config') (its
+  // bundled fsdp2.json carries "_description" and "_param_docs" beside them)
+  fsdp: "For the trainer's --fsdp PATH (it reads the fsdp options string and fsdp_config; other keys are left alone).",
 };
 
 /**
  * The files a run on several cards writes beside the trainer's own. JSON has no comments: the
- * DeepSpeed JSON's header is a top-level `__comment` object, which DeepSpeed does not read
+ * DeepSpeed JSON's header (and an FSDP JSON's, which ms-swift reads by two keys) is a top-level
+ * `__comment` object, which DeepSpeed does not read
  * (DeepSpeedConfig looks its top-level keys up by name; only the sections it parses, such as
  * zero_optimization, forbid unknown keys) and accelerate's fill_match leaves alone (it rewrites
  * only "auto" values).
@@ -355,7 +359,7 @@ function distributedFiles(plan: ConfigPlan, command: string): ConfigFile[] {
     `--strategy ${d.strategy} on ${d.cards} cards. ${DISTRIBUTED_READS[kind]}`,
   ];
   return d.files.map((f) =>
-    f.kind === 'deepspeed'
+    f.kind === 'deepspeed' || f.kind === 'fsdp'
       ? {
           name: f.name,
           text: jsonText({

@@ -96,6 +96,13 @@ describe('config on several cards: the files each strategy writes', () => {
         expect(zero['stage']).toBe(Number(/^zero(\d)/.exec(strategy)![1]));
         expect(main).toContain('ds_config.json');
       }
+      // the trainer's own FSDP JSON (ms-swift's --fsdp PATH): the two keys its _init_fsdp reads, and the header
+      const fsdp = text(c, 'fsdp_offload.json');
+      if (fsdp) {
+        const json = JSON.parse(fsdp) as Record<string, unknown>;
+        expect(Object.keys(json).sort()).toEqual([JSON_HEADER_KEY, 'fsdp', 'fsdp_config'].sort());
+        expect(main).toContain('fsdp_offload.json');
+      }
       // the cards are in the launch line, or in the accelerate config it reads (TRL), or in the file (LitGPT's devices)
       if (trainer === 'litgpt') expect((parseYaml(main) as { devices: number }).devices).toBe(4);
       else if (!accelerate) expect(c.launch).toMatch(/\b4\b/);
@@ -208,6 +215,12 @@ describe("the strategy-defining keys, against the trainers' own published config
     agree(await ours('trl', 'ddp', 'accelerate.yaml'), yamlOf('trl-multi_gpu.yaml'), ['num_processes']));
   it('axolotl zero3: deepspeed_configs/zero3_bf16.json (bf16 "auto" here: the run says it)', async () =>
     agree(await ours('axolotl', 'zero3', 'ds_config.json'), jsonOfFile('axolotl-zero3_bf16.json'), ['bf16.enabled']));
+  it("ms-swift fsdp-qlora-offload: its bundled swift/config/fsdp2.json, with 'offload' in the fsdp string", async () => {
+    const mine = await ours('ms-swift', 'fsdp-qlora-offload', 'fsdp_offload.json', 'qlora');
+    const theirs = jsonOfFile('ms-swift-fsdp2.json');
+    expect(mine['fsdp_config']).toEqual(theirs['fsdp_config']);
+    expect(mine['fsdp']).toBe(`${String(theirs['fsdp'])} offload`);
+  });
   it('LLaMA-Factory zero3-offload: examples/deepspeed/ds_z3_offload_config.json', async () =>
     agree(
       await ours('llama-factory', 'zero3-offload', 'ds_config.json'),

@@ -212,16 +212,19 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         datasetReads: 'reads',
         datasetIn: 'config.process.0.datasets',
         // several cards: TRL's table (an accelerate file, its set and options, a strategy per id)
-        // with axolotl's DeepSpeed file, and one strategy with every field
+        // with axolotl's DeepSpeed file and ms-swift's FSDP file, and one strategy with every field
         distributed: {
           ...bundledKb().trainers.find((t) => t.id === 'trl')!.config!.distributed!,
           deepspeedFile: 'ds_config.json',
           deepspeedSet: { train_micro_batch_size_per_gpu: 'auto' },
+          fsdpFile: 'fsdp_offload.json',
+          fsdpSet: { 'fsdp_config.fsdp_version': 2 },
           strategies: {
             zero3: {
               set: { deepspeed: '{deepspeed}' },
               deepspeed: { 'zero_optimization.stage': 3 },
               accelerate: { distributed_type: 'DEEPSPEED' },
+              fsdp: { fsdp: 'full_shard auto_wrap offload' },
               launch: 'accelerate launch {config}',
               scripts: { 'full-finetune': 'train.py' },
               options: { optimizer: 'optim' },

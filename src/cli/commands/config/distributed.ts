@@ -1,7 +1,8 @@
 // The files and launch line of a run on several cards (settings.cards > 1), from the trainer's
 // option table (trainers.yaml `config.distributed`): the options its own file gains (axolotl's
-// `deepspeed:`, TRL's `accelerate_config:`, ms-swift's `deepspeed: zero3`), a DeepSpeed JSON and
-// an accelerate config written beside it, and the launcher with the number of cards. Pure: no I/O.
+// `deepspeed:`, TRL's `accelerate_config:`, ms-swift's `deepspeed: zero3`), a DeepSpeed JSON, an
+// accelerate config or the trainer's own FSDP JSON (ms-swift's --fsdp file) written beside it, and
+// the launcher with the number of cards. Pure: no I/O.
 import { UsageError } from '../../../errors.js';
 import { strategiesOf } from '../../../estimate/trainer-strategies.js';
 import type { Technique, Trainer } from '../../../kb/types.js';
@@ -10,8 +11,11 @@ import type { Options, OptionValue, TrainerConfig } from './plan.js';
 
 /** A file written beside the trainer's own for several cards. */
 export interface DistributedFile {
-  /** what reads it: the DeepSpeed JSON (through the Hugging Face integration) or accelerate's config YAML */
-  kind: 'deepspeed' | 'accelerate';
+  /**
+   * what reads it: the DeepSpeed JSON (through the Hugging Face integration), accelerate's config
+   * YAML, or the trainer's FSDP JSON (ms-swift's --fsdp PATH, as its bundled fsdp2.json)
+   */
+  kind: 'deepspeed' | 'accelerate' | 'fsdp';
   name: string;
   options: Options;
 }
@@ -22,7 +26,7 @@ export interface DistributedPlan {
   /** options the trainer's own file gains */
   set: Options;
   files: DistributedFile[];
-  /** the launch line's template ({config}, {script}, {deepspeed}, {accelerate} still to put in) */
+  /** the launch line's template ({config}, {script}, {deepspeed}, {accelerate}, {fsdp} still to put in) */
   launch: string;
   /** the script or recipe the technique runs with on several cards (torchtune's *_distributed), if another */
   script: string | null;
@@ -30,10 +34,13 @@ export interface DistributedPlan {
   options: TrainerConfig['options'];
 }
 
+/** Where a file written beside the trainer's own is named: `{deepspeed}`, `{accelerate}`, `{fsdp}`. */
+const FILE_PLACEHOLDER = /\{(deepspeed|accelerate|fsdp)\}/g;
+
 /** A value "{cards}" is the number of cards; the files' paths are put in where named. */
 function filled(value: OptionValue, cards: number, paths: Record<string, string>): OptionValue {
   if (value === '{cards}') return cards;
-  if (typeof value === 'string') return value.replace(/\{(deepspeed|accelerate)\}/g, (m, k: string) => paths[k] ?? m);
+  if (typeof value === 'string') return value.replace(FILE_PLACEHOLDER, (m, k: string) => paths[k] ?? m);
   return value;
 }
 
@@ -89,6 +96,7 @@ export function planDistributed(input: {
   const paths: Record<string, string> = {};
   if (entry.deepspeed && table.deepspeedFile) paths.deepspeed = input.join(table.deepspeedFile);
   if (entry.accelerate && table.accelerateFile) paths.accelerate = input.join(table.accelerateFile);
+  if (entry.fsdp && table.fsdpFile) paths.fsdp = input.join(table.fsdpFile);
   const files: DistributedFile[] = [];
   if (entry.accelerate && table.accelerateFile) {
     const settings = Object.entries(table.accelerateOptions ?? {}).flatMap(([setting, spec]) =>
@@ -106,6 +114,12 @@ export function planDistributed(input: {
       name: table.deepspeedFile,
       options: merged(entries(table.deepspeedSet, cards, paths), entries(entry.deepspeed, cards, paths)),
     });
+  if (entry.fsdp && table.fsdpFile)
+    files.push({
+      kind: 'fsdp',
+      name: table.fsdpFile,
+      options: merged(entries(table.fsdpSet, cards, paths), entries(entry.fsdp, cards, paths)),
+    });
   return {
     strategy,
     cards,
@@ -113,7 +127,7 @@ export function planDistributed(input: {
     files,
     launch: entry.launch
       .replace(/\{cards\}/g, String(cards))
-      .replace(/\{(deepspeed|accelerate)\}/g, (m, k: string) => paths[k] ?? m),
+      .replace(FILE_PLACEHOLDER, (m, k: string) => paths[k] ?? m),
     script: entry.scripts?.[input.technique.id] ?? null,
     options: entry.options ?? {},
   };
