@@ -6,7 +6,7 @@
 // carries the cards, and the strategy-defining keys equal those of the trainers' own published
 // configs (tests/fixtures/distributed-examples). A strategy the trainer does not run is a usage
 // error naming those it runs.
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -174,6 +174,88 @@ describe('config on several cards: the files each strategy writes', () => {
       distributed_type: 'DEEPSPEED',
       deepspeed_config: { zero_stage: 2 },
     });
+  });
+});
+
+describe('check reads the strategy back from the files config wrote', () => {
+  const work = mkdtempSync(join(tmpdir(), 'fa-check-strategy-'));
+  it.each(PAIRS)('%s --strategy %s (%s)', async (trainer, strategy, technique) => {
+    const out = join(work, `${trainer}-${strategy}`);
+    const wrote = await runCli([
+      'config',
+      '--trainer',
+      trainer,
+      '--technique',
+      technique,
+      ...RUN,
+      '--strategy',
+      strategy,
+      '--out',
+      out,
+    ]);
+    expect(wrote.code, wrote.stderr).toBe(0);
+    const entry = kb.trainers.find((t) => t.id === trainer)!.config!.distributed!.strategies[strategy as Strategy]!;
+    const main = join(out, MAIN_FILE[trainer]![0]);
+    const r = await runCli(['check', main, '--gpu', 'a100-80gb', '--gpus', '4', '--json']);
+    expect([0, 3], r.stderr).toContain(r.code);
+    const j = JSON.parse(r.stdout) as { strategy: { id: string } | null; notes: string[] };
+    // a strategy the file states (its table sets a key for it); DDP by torchrun's launch line alone is not in the file
+    if (Object.keys(entry.set ?? {}).length) {
+      expect(j.strategy?.id).toBe(strategy);
+      expect(j.notes.some((n) => n.includes(`--strategy ${strategy}`))).toBe(true);
+    } else expect(j.notes.some((n) => n.includes('--strategy'))).toBe(false);
+  });
+
+  const written = async (trainer: string, strategy: string, technique = 'lora') => {
+    const out = join(work, `again-${trainer}-${strategy}`);
+    await runCli([
+      'config',
+      '--trainer',
+      trainer,
+      '--technique',
+      technique,
+      ...RUN,
+      '--strategy',
+      strategy,
+      '--out',
+      out,
+    ]);
+    return { out, main: join(out, MAIN_FILE[trainer]![0]) };
+  };
+  const checked = async (args: string[]) => {
+    const r = await runCli(['check', ...args, '--json']);
+    expect([0, 3], r.stderr).toContain(r.code);
+    return JSON.parse(r.stdout) as {
+      strategy: { id: string } | null;
+      perCard: { cards: number } | null;
+      notes: string[];
+    };
+  };
+
+  it('on one card the note says the file is for several, and how to check it there', async () => {
+    const { main } = await written('ms-swift', 'zero3');
+    const j = await checked([main, '--gpu', 'a100-80gb']);
+    expect(j.strategy).toBeNull();
+    expect(j.notes).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/deepspeed = "zero3": the file runs --strategy zero3 on several cards; pass --gpus N/),
+      ]),
+    );
+  });
+
+  it("a file that names its cards (LitGPT's devices) is checked on them", async () => {
+    const { main } = await written('litgpt', 'fsdp');
+    const j = await checked([main, '--gpu', 'a100-80gb']);
+    expect(j.strategy?.id).toBe('fsdp');
+    expect(j.perCard?.cards).toBe(4);
+    expect(j.notes).toEqual(expect.arrayContaining([expect.stringContaining('on the 4 cards the file names')]));
+  });
+
+  it('a DeepSpeed JSON the file names but that is not there states nothing (the estimate picks one)', async () => {
+    const { out, main } = await written('axolotl', 'zero2');
+    rmSync(join(out, 'ds_config.json'));
+    const j = await checked([main, '--gpu', 'a100-80gb', '--gpus', '4']);
+    expect(j.notes.some((n) => n.includes('--strategy'))).toBe(false);
   });
 });
 

@@ -24,7 +24,7 @@ import { estimateToJson } from '../../../render/estimate-json.js';
 import { JSON_HEADER_KEY } from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
-import { resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
+import { gpuSetParts, resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
 import {
   type Options,
@@ -51,6 +51,7 @@ import {
   scriptFormat,
 } from './read-config.js';
 import { isKnownPath, type ReadBack, readBack, sameValue, trainerScore, unknownPart } from './reverse.js';
+import { readStrategy } from './strategy.js';
 
 /** The writers whose files are scripts (read by readScriptFile, never run). */
 const SCRIPT_WRITER_SET = new Set<string>(['shell', 'python']);
@@ -731,6 +732,30 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
     ...(flags.hostRam !== undefined ? { hostRam: flags.hostRam } : {}),
   };
+  // the strategy for several cards the file states (its table for several cards, read back): the
+  // estimate takes it where the run is on several cards (--gpus, --gpu "Nx NAME", or the file's own
+  // count), and on one card the note says the file is for more
+  const stated = readStrategy(main, config, options, technique);
+  if (stated) {
+    const typed = flags.gpu !== undefined ? (gpuSetParts(flags.gpu)[0]?.count ?? 1) : 1;
+    // the file's own count needs a card to be counted on (estimate's --gpus does)
+    const card = flags.gpu !== undefined || flags.vram !== undefined;
+    const cards = flags.gpus ?? (typed > 1 ? typed : card ? (stated.cards ?? 1) : 1);
+    const beside = stated.file && stated.file !== stated.value ? ` (${printableName(stated.file)})` : '';
+    const said = `${where(stated.option)}: ${stated.option} = ${JSON.stringify(stated.value)}${beside}`;
+    if (cards > 1) {
+      eflags.strategy = stated.strategy;
+      if (flags.gpus === undefined && typed <= 1 && stated.cards) eflags.gpus = stated.cards;
+      notes.push(
+        `${said}: --strategy ${stated.strategy}${eflags.gpus === stated.cards && flags.gpus === undefined ? ` on the ${stated.cards} cards the file names` : ''}`,
+      );
+    } else
+      notes.push(
+        stated.cards
+          ? `${said}: the file runs --strategy ${stated.strategy} on the ${stated.cards} cards it names; pass --gpu NAME to check it there`
+          : `${said}: the file runs --strategy ${stated.strategy} on several cards; pass --gpus N (the cards its launch starts) to check it there`,
+      );
+  }
   const settingPath = (setting: ConfigSetting): string => {
     const first = specPaths(config.options[setting])[0];
     if (first !== undefined) return first;
