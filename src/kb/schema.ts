@@ -711,6 +711,12 @@ export const TrainerConfigSchema = z.strictObject({
           options: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
           /** the techniques the strategy is written for, when not all of the table's (LitGPT: no quantized base on several devices) */
           techniques: z.array(id).min(1).optional(),
+          /**
+           * run settings the strategy holds whatever the trainer's own file says, which `check` reads
+           * it as (ms-swift's fsdp2 preset checkpoints every layer through FSDP, and then turns
+           * gradient_checkpointing off)
+           */
+          implies: z.partialRecord(z.enum(CONFIG_SETTINGS), OptionValueSchema).optional(),
         }),
       ),
     })

@@ -6,7 +6,7 @@
 // carries the cards, and the strategy-defining keys equal those of the trainers' own published
 // configs (tests/fixtures/distributed-examples). A strategy the trainer does not run is a usage
 // error naming those it runs.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -249,6 +249,22 @@ describe('check reads the strategy back from the files config wrote', () => {
     expect(j.strategy?.id).toBe('fsdp');
     expect(j.perCard?.cards).toBe(4);
     expect(j.notes).toEqual(expect.arrayContaining([expect.stringContaining('on the 4 cards the file names')]));
+  });
+
+  it("ms-swift's FSDP2 checkpoints every layer whatever gradient_checkpointing says (its fsdp2 preset)", async () => {
+    const { main } = await written('ms-swift', 'fsdp');
+    writeFileSync(
+      main,
+      readFileSync(main, 'utf8').replace(/^gradient_checkpointing: .*$/m, 'gradient_checkpointing: false'),
+    );
+    const j = (await checked([main, '--gpu', 'a100-80gb', '--gpus', '4'])) as unknown as {
+      settings: { gradientCheckpointing: boolean };
+      notes: string[];
+    };
+    expect(j.settings.gradientCheckpointing).toBe(true);
+    expect(j.notes).toEqual(
+      expect.arrayContaining([expect.stringContaining('runs it with gradientCheckpointing true whatever the file')]),
+    );
   });
 
   it('a DeepSpeed JSON the file names but that is not there states nothing (the estimate picks one)', async () => {

@@ -732,7 +732,12 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     ...(flags.interconnect !== undefined ? { interconnect: flags.interconnect } : {}),
     ...(flags.hostRam !== undefined ? { hostRam: flags.hostRam } : {}),
   };
-  // the strategy for several cards the file states (its table for several cards, read back): the
+  const settingPath = (setting: ConfigSetting): string => {
+    const first = specPaths(config.options[setting])[0];
+    if (first !== undefined) return first;
+    const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
+    return d === undefined ? setting : typeof d === 'string' ? d : d.option;
+  }; // the strategy for several cards the file states (its table for several cards, read back): the
   // estimate takes it where the run is on several cards (--gpus, --gpu "Nx NAME", or the file's own
   // count), and on one card the note says the file is for more
   const stated = readStrategy(main, config, options, technique);
@@ -749,6 +754,15 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
       notes.push(
         `${said}: --strategy ${stated.strategy}${eflags.gpus === stated.cards && flags.gpus === undefined ? ` on the ${stated.cards} cards the file names` : ''}`,
       );
+      // what the strategy holds whatever the file says (ms-swift's fsdp2: every layer checkpointed)
+      const implied = config.distributed?.strategies[stated.strategy]?.implies ?? {};
+      for (const [setting, value] of Object.entries(implied) as Array<[ConfigSetting, unknown]>) {
+        if (sameValue(settings[setting], value)) continue;
+        notes.push(
+          `--strategy ${stated.strategy}: ${trainer.name} runs it with ${setting} ${JSON.stringify(value)} whatever the file's ${settingPath(setting)} says`,
+        );
+        settings[setting] = value as (typeof settings)[ConfigSetting];
+      }
     } else
       notes.push(
         stated.cards
@@ -756,12 +770,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
           : `${said}: the file runs --strategy ${stated.strategy} on several cards; pass --gpus N (the cards its launch starts) to check it there`,
       );
   }
-  const settingPath = (setting: ConfigSetting): string => {
-    const first = specPaths(config.options[setting])[0];
-    if (first !== undefined) return first;
-    const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
-    return d === undefined ? setting : typeof d === 'string' ? d : d.option;
-  };
+
   for (const [setting, flag] of Object.entries(SETTING_FLAGS) as Array<[ConfigSetting, keyof EstimateFlags]>) {
     let value = settings[setting];
     if (value === undefined) continue;
