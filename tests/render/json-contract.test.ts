@@ -229,6 +229,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
               scripts: { 'full-finetune': 'train.py' },
               options: { optimizer: 'optim' },
               techniques: ['full-finetune'],
+              implies: { gradientCheckpointing: true },
             },
           },
         },
