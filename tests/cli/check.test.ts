@@ -587,8 +587,10 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     ['llama-factory/qwen3_lora_kto.yaml', 'kto'],
     ['axolotl/llama-3-instruct-dpo-lora-8b.yml', 'dpo'],
     ['axolotl/llama-3-qlora.yml', 'sft'],
+    ['torchtune/llama3_1-8B_lora_dpo_single_device.yaml', 'dpo'],
+    ['torchtune/llama3_1-8B_lora_single_device.yaml', 'sft'],
   ])(
-    "%s: the objective its trainer runs (LLaMA-Factory's stage, axolotl's rl), estimated as such",
+    "%s: the objective its trainer runs (LLaMA-Factory's stage, axolotl's rl, torchtune's loss), estimated as such",
     async (name, objective) => {
       const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
       expect(read.settings.objective).toBe(objective);
