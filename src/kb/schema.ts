@@ -677,6 +677,22 @@ export const TrainerConfigSchema = z.strictObject({
    */
   commandLine: text.optional(),
   /**
+   * the model a file names by its architecture and variant when it names no path, as the trainer
+   * resolves them (SimpleTuner's setup_model_flavour: HUGGINGFACE_PATHS[model_flavour], else the
+   * family's DEFAULT_MODEL_FLAVOUR), which `check` reads the file's model as: the options that name
+   * the family and the flavour, and per family its default flavour and each flavour's Hub id
+   */
+  modelFlavours: z
+    .strictObject({
+      family: text,
+      flavour: text,
+      families: z.record(
+        text,
+        z.strictObject({ default: text, flavours: z.array(z.strictObject({ id: text, path: text })).min(1) }),
+      ),
+    })
+    .optional(),
+  /**
    * the files and launch for several cards (settings.cards > 1), per strategy the trainer runs: the
    * options its own file gains (`{deepspeed}` / `{accelerate}` / `{fsdp}` stand for the paths of the
    * files written beside it), the keys of a DeepSpeed JSON, of an accelerate config and of the

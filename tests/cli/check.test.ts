@@ -511,8 +511,8 @@ const EXAMPLE_NEEDS: Record<
   'diffusers/README-dreambooth-prior-preservation.sh': { flags: ['--model', 'sd15'] },
   // the full fine-tune (train_text_to_image.py) of CompVis/stable-diffusion-v1-4 likewise
   'diffusers/README-text_to_image.sh': { flags: ['--model', 'sd15'] },
-  // model_family flux with the default flavour and no model path: read as the flux group's base,
-  // flux-dev. Its fuse_qkv_projections is in no field of SimpleTuner's registry at the commit its
+  // model_family flux with no flavour and no model path: read as SimpleTuner's default flavour's
+  // Hub id, black-forest-labs/flux.1-krea-dev (setup_model_flavour). Its fuse_qkv_projections is in no field of SimpleTuner's registry at the commit its
   // table names, so SimpleTuner's parser refuses it (validation_steps is a field's alias).
   'simpletuner/flux.peft-lora.config.json': { unknown: ['fuse_qkv_projections'] },
   'simpletuner/multidatabackend-small-dreambooth-1024px.json': {
@@ -596,6 +596,45 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
       expect(read.settings.objective).toBe(objective);
       expect(read.equivalent).toContain(objective === 'sft' ? '--trainer' : `--objective ${objective}`);
       expect(read.warnings.join('\n')).not.toMatch(/pref_loss/);
+    },
+  );
+
+  it.each([
+    [
+      { model_family: 'sd3', model_flavour: 'large' },
+      'sd35-large',
+      'model_flavour large is stabilityai/stable-diffusion-3.5-large',
+    ],
+    [
+      { model_family: 'sd3' },
+      'sd35-medium',
+      'model_flavour medium (its default) is stabilityai/stable-diffusion-3.5-medium',
+    ],
+    [{ model_family: 'flux', model_flavour: 'dev' }, 'flux-dev', 'model_flavour dev is black-forest-labs/flux.1-dev'],
+    [
+      { model_family: 'wan', model_flavour: 't2v-480p-14b-2.1' },
+      'wan2.1-t2v-14b',
+      'is Wan-AI/Wan2.1-T2V-14B-Diffusers',
+    ],
+  ])(
+    "a SimpleTuner file with no model path trains its family's flavour (setup_model_flavour): %j",
+    async (keys, model, said) => {
+      const file = join(tmp(), 'config.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          ...keys,
+          model_type: 'lora',
+          lora_type: 'standard',
+          lora_rank: 16,
+          train_batch_size: 1,
+          max_train_steps: 100,
+          output_dir: 'out',
+        }),
+      );
+      const read = (await json(['check', file, '--gpu', 'a100-80gb'])) as Json & { model: string; notes: string[] };
+      expect(read.model).toBe(model);
+      expect(read.notes.join('\n')).toContain(said);
     },
   );
 

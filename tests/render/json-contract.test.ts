@@ -205,6 +205,14 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         datasetEntry: { path: '{data}' },
         readAs: { bf16: { auto: true } },
         commandLine: 'swift sft',
+        // SimpleTuner's model_family and model_flavour
+        modelFlavours: {
+          family: 'model_family',
+          flavour: 'model_flavour',
+          families: {
+            sd3: { default: 'medium', flavours: [{ id: 'medium', path: 'stabilityai/stable-diffusion-3.5-medium' }] },
+          },
+        },
         // the fields the image trainers' tables add (ai-toolkit, OneTrainer, SimpleTuner); torchtune's seed: null
         set: { job: 'extension', seed: null },
         datasetSet: { type: 'local' },

@@ -622,6 +622,22 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   // a table with a builder per model (torchtune) names the model by the builder the file has
   const builderModel = back.groupModels?.length === 1 ? back.groupModels[0] : undefined;
   let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : builderModel);
+  // no model named, in a file whose options name its family and flavour: the Hub id the trainer
+  // resolves them to (SimpleTuner's setup_model_flavour, the family's default flavour without one)
+  const flavours = config.modelFlavours;
+  const named = flavours ? options.get(flavours.family) : undefined;
+  const familyEntry = typeof named === 'string' ? flavours?.families[named] : undefined;
+  if (modelName === undefined && familyEntry && !script?.unreadable.some((u) => u.path === modelOption)) {
+    const given = options.get(flavours!.flavour);
+    const flavour = typeof given === 'string' ? given : familyEntry.default;
+    const hub = familyEntry.flavours.find((f) => f.id === flavour)?.path;
+    if (hub) {
+      notes.push(
+        `no ${modelOption ?? 'model'} option: ${flavours!.family} ${String(named)} with ${flavours!.flavour} ${flavour}${typeof given === 'string' ? '' : ' (its default)'} is ${hub}, as ${trainer.name} resolves it`,
+      );
+      modelName = hub;
+    }
+  }
   // no model named, in a file whose options name its architecture (SimpleTuner's model_family
   // with its default flavour): that group's catalogued base, said in a note
   const groupBase = back.group ? baseKb.models.find((m) => m.group === back.group) : undefined;
@@ -740,7 +756,7 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   }; // the strategy for several cards the file states (its table for several cards, read back): the
   // estimate takes it where the run is on several cards (--gpus, --gpu "Nx NAME", or the file's own
   // count), and on one card the note says the file is for more
-  const stated = readStrategy(main, config, options, technique);
+  const stated = readStrategy(main, config, options, METHOD_TRAITS[techniqueEntry.method].impliedQuantization !== null);
   if (stated) {
     const typed = flags.gpu !== undefined ? (gpuSetParts(flags.gpu)[0]?.count ?? 1) : 1;
     // the file's own count needs a card to be counted on (estimate's --gpus does)

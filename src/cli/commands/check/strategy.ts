@@ -41,19 +41,19 @@ interface Candidate {
 /**
  * The strategy the file's options state, or null when none does (a one-card file, or a strategy
  * the table selects by its launch line alone: DDP's torchrun). `options` is the file as read;
- * `technique` the run's, which tells a quantized base's strategy (FSDP-QLoRA) from a 16-bit one
- * where the file's keys are alike (axolotl writes both with the same fsdp_config).
+ * `quantizedBase` whether the run's method trains on a quantized base (QLoRA), which tells
+ * FSDP-QLoRA from FSDP on a 16-bit base where the file's keys are alike (axolotl writes both with
+ * the same fsdp_config).
  */
 export function readStrategy(
   main: ReadConfig,
   config: TrainerConfig,
   options: ReadonlyMap<string, unknown>,
-  technique: string,
+  quantizedBase: boolean,
 ): StrategyRead | null {
   const table = config.distributed;
   if (!table) return null;
   const candidates: Candidate[] = [];
-  const quantized = technique === 'qlora';
   for (const [strategy, entry] of Object.entries(table.strategies) as Array<[Strategy, Entry]>) {
     const set = Object.entries(entry.set ?? {});
     if (!set.length) continue;
@@ -79,7 +79,7 @@ export function readStrategy(
   const most = Math.max(...candidates.map((c) => c.matched));
   let best = candidates.filter((c) => c.matched === most);
   // alike keys: a quantized base's strategy for QLoRA, a 16-bit one for any other technique
-  const fitting = best.filter((c) => STRATEGY_TRAITS[c.strategy].quantizedBase === quantized);
+  const fitting = best.filter((c) => STRATEGY_TRAITS[c.strategy].quantizedBase === quantizedBase);
   if (fitting.length) best = fitting;
   // those naming a file alike: told apart by the keys each writes there that the others do not
   if (best.length > 1 && best.every((c) => c.named)) {
