@@ -753,7 +753,8 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     if (first !== undefined) return first;
     const d = config.dataset?.[setting as keyof NonNullable<TrainerConfig['dataset']>];
     return d === undefined ? setting : typeof d === 'string' ? d : d.option;
-  }; // the strategy for several cards the file states (its table for several cards, read back): the
+  };
+  // the strategy for several cards the file states (its table for several cards, read back): the
   // estimate takes it where the run is on several cards (--gpus, --gpu "Nx NAME", or the file's own
   // count), and on one card the note says the file is for more
   const stated = readStrategy(main, config, options, METHOD_TRAITS[techniqueEntry.method].impliedQuantization !== null);
