@@ -179,23 +179,17 @@ describe('config on several cards: the files each strategy writes', () => {
 
 describe('check reads the strategy back from the files config wrote', () => {
   const work = mkdtempSync(join(tmpdir(), 'fa-check-strategy-'));
+  /** config's files for the pair, in a folder of their own; the trainer's own file among them */
+  const written = async (trainer: string, strategy: string, technique = 'lora') => {
+    const out = join(work, `${trainer}-${strategy}-${technique}`);
+    const args = ['--trainer', trainer, '--technique', technique, ...RUN, '--strategy', strategy, '--out', out];
+    const r = await runCli(['config', ...args, '--force']);
+    expect(r.code, r.stderr).toBe(0);
+    return { out, main: join(out, MAIN_FILE[trainer]![0]) };
+  };
   it.each(PAIRS)('%s --strategy %s (%s)', async (trainer, strategy, technique) => {
-    const out = join(work, `${trainer}-${strategy}`);
-    const wrote = await runCli([
-      'config',
-      '--trainer',
-      trainer,
-      '--technique',
-      technique,
-      ...RUN,
-      '--strategy',
-      strategy,
-      '--out',
-      out,
-    ]);
-    expect(wrote.code, wrote.stderr).toBe(0);
+    const { main } = await written(trainer, strategy, technique);
     const entry = kb.trainers.find((t) => t.id === trainer)!.config!.distributed!.strategies[strategy as Strategy]!;
-    const main = join(out, MAIN_FILE[trainer]![0]);
     const r = await runCli(['check', main, '--gpu', 'a100-80gb', '--gpus', '4', '--json']);
     expect([0, 3], r.stderr).toContain(r.code);
     const j = JSON.parse(r.stdout) as { strategy: { id: string } | null; notes: string[] };
@@ -206,22 +200,6 @@ describe('check reads the strategy back from the files config wrote', () => {
     } else expect(j.notes.some((n) => n.includes('--strategy'))).toBe(false);
   });
 
-  const written = async (trainer: string, strategy: string, technique = 'lora') => {
-    const out = join(work, `again-${trainer}-${strategy}`);
-    await runCli([
-      'config',
-      '--trainer',
-      trainer,
-      '--technique',
-      technique,
-      ...RUN,
-      '--strategy',
-      strategy,
-      '--out',
-      out,
-    ]);
-    return { out, main: join(out, MAIN_FILE[trainer]![0]) };
-  };
   const checked = async (args: string[]) => {
     const r = await runCli(['check', ...args, '--json']);
     expect([0, 3], r.stderr).toContain(r.code);
