@@ -24,7 +24,7 @@ import {
 import { FileReadError, readFileBounded, writeFileAtomically } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
-import { ensureUsableDir, fnv1a32, usableDir, userCacheDir } from './user-cache.js';
+import { fnv1a32, readPrivateFile, userCacheDir, writePrivateFile } from './user-cache.js';
 
 /** dist/kb.json's first line; the sections' JSON follows it, one after another. */
 interface CompiledHeader {
@@ -91,7 +91,7 @@ const VERIFIED_CACHE_MAX_BYTES = 64 * 1024;
  * an edit within the same timestamp tick would leave its stat as recorded. An older mtime cannot
  * be repeated by a later edit, which stamps the current time.
  */
-const RACY_MS = 2000;
+export const RACY_MS = 2000;
 
 /**
  * The compiled form: a header line, then each section's JSON, so a command parses only the
@@ -392,7 +392,7 @@ const isRacy = (st: Stats, now: number) => Math.abs(now - st.mtimeMs) < RACY_MS;
  */
 interface VerifiedStores {
   packagePath: string;
-  user?: { dir: string; path: string; compiled: string };
+  user?: { dir: string; name: string; compiled: string };
 }
 
 /** The user's cache folder for verified stamps (user-cache.ts), or undefined when there is none. */
@@ -402,33 +402,41 @@ function verifiedStores(compiledPath: string, userDir: string | undefined): Veri
   const packagePath = verifiedCachePath(compiledPath);
   if (!userDir) return { packagePath };
   const compiled = resolve(compiledPath);
-  return { packagePath, user: { dir: userDir, path: join(userDir, `kb-${fnv1a32(compiled)}.json`), compiled } };
+  return { packagePath, user: { dir: userDir, name: `kb-${fnv1a32(compiled)}.json`, compiled } };
 }
 
-/** Each store's entries by file name (the package's first); the user's only from a private folder of this user. */
+/** Each store's entries by file name (the package's first); the user's only as a private file of this user. */
 function readVerifiedStores(stores: VerifiedStores): Array<Map<string, VerifiedFile>> {
-  const maps = [readVerifiedCache(stores.packagePath)];
-  const { user } = stores;
-  if (user && usableDir(user.dir)) maps.push(readVerifiedCache(user.path, user.compiled));
+  const { packagePath, user } = stores;
+  const maps = [verifiedEntries(packageStamps(packagePath))];
+  if (user) maps.push(verifiedEntries(readPrivateFile(user.dir, user.name, VERIFIED_CACHE_MAX_BYTES), user.compiled));
   return maps;
+}
+
+/** dist/kb.verified.json's bytes, or undefined when it is missing or unreadable (the files are checked by hash). */
+function packageStamps(path: string): Buffer | undefined {
+  try {
+    return readFileBounded(path, VERIFIED_CACHE_MAX_BYTES);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The stamps written to the package's file, else (unwritable) to the user's. */
 function writeVerifiedStores(stores: VerifiedStores, files: VerifiedFile[]): void {
   if (writeVerifiedCache(stores.packagePath, { version: 1, files })) return;
   const { user } = stores;
-  if (user && ensureUsableDir(user.dir))
-    writeVerifiedCache(user.path, { version: 1, files, compiled: user.compiled }, 0o600);
+  if (user) writePrivateFile(user.dir, user.name, JSON.stringify({ version: 1, files, compiled: user.compiled }));
 }
 
 /**
- * The verified cache's entries by file name; empty when it is missing, not ours, or malformed, or
+ * A verified cache's entries by file name; empty when it is missing, not ours, or malformed, or
  * (a user's file) made for another compiled file than `compiled`.
  */
-function readVerifiedCache(path: string, compiled?: string): Map<string, VerifiedFile> {
+function verifiedEntries(bytes: Buffer | undefined, compiled?: string): Map<string, VerifiedFile> {
   const files = new Map<string, VerifiedFile>();
+  if (!bytes) return files;
   try {
-    const bytes = readFileBounded(path, VERIFIED_CACHE_MAX_BYTES);
     const cache = JSON.parse(bytes.toString('utf8')) as VerifiedCache;
     if (cache?.version !== 1 || !Array.isArray(cache.files)) return files;
     if (cache.compiled !== compiled) return files;
@@ -437,7 +445,7 @@ function readVerifiedCache(path: string, compiled?: string): Map<string, Verifie
       files.set(f.name, f);
     }
   } catch {
-    // missing, unreadable or not JSON: the files are checked by hash
+    // not JSON: the files are checked by hash
   }
   return files;
 }
@@ -457,8 +465,8 @@ function isVerifiedFile(f: unknown): f is VerifiedFile {
  * was written. A copy that cannot write its folder keeps its stamps in the user's cache folder, and
  * without one checks hashes on each run (still without the YAML loader).
  */
-function writeVerifiedCache(path: string, cache: VerifiedCache, mode = 0o644): boolean {
-  return writeFileAtomically(path, JSON.stringify(cache), mode);
+function writeVerifiedCache(path: string, cache: VerifiedCache): boolean {
+  return writeFileAtomically(path, JSON.stringify(cache), 0o644);
 }
 
 /**

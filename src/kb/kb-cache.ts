@@ -8,18 +8,18 @@
 // user's cache folder ($XDG_CACHE_HOME or ~/.cache), used only when it is a real folder of this
 // user that no one else can write; anything wrong with it or an entry means no cache, never an error.
 import { isAscii } from 'node:buffer';
-import { lstatSync, type Stats, statSync } from 'node:fs';
+import { type Stats, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { packageVersion } from '../version.js';
-import { asciiJson, compiledDataFiles, yamlFileNames } from './compiled.js';
+import { asciiJson, compiledDataFiles, RACY_MS, yamlFileNames } from './compiled.js';
 import { MAX_FILE_BYTES } from './limits.js';
 import { type ListEdits, shareNameIndex } from './name-index.js';
-import { readFileBounded, statPath, writeFileAtomically } from './read-file.js';
+import { readFileBounded, statPath } from './read-file.js';
 import { sha256Hex } from './sha256.js';
 import type { KnowledgeBase } from './types.js';
-import { ensureUsableDir, fnv1a32, ownedAndPrivate, usableDir, userCacheDir } from './user-cache.js';
+import { fnv1a32, readPrivateFile, userCacheDir, writePrivateFile } from './user-cache.js';
 
 /** The lists of a knowledge base (its entries by kind, in order). */
 const LISTS = ['techniques', 'models', 'gpus', 'rules', 'groups', 'dataPlan', 'trainers'] as const;
@@ -148,7 +148,7 @@ export function currentKbIdentity(compiled: KnowledgeBase): KbIdentity | undefin
     const version = packageVersion();
     const base = compiledDataFiles(compiled)?.map((f): [string, string] => [f.name, f.sha256]);
     const loader = loaderStamp();
-    if (typeof version !== 'string' || !base || !loader) return undefined;
+    if (!base || !loader) return undefined;
     return { version, loader, base };
   } catch {
     return undefined;
@@ -221,9 +221,7 @@ export function kbCacheKey(
   // a file changed within 2 s of now is not recorded: an edit in the same clock tick would keep its stat
   if (
     stamps !== undefined &&
-    stats.every(
-      (st) => Math.abs(now - st.mtimeMs) >= KEY_STAMP_RACY_MS && Math.abs(now - st.ctimeMs) >= KEY_STAMP_RACY_MS,
-    )
+    stats.every((st) => Math.abs(now - st.mtimeMs) >= RACY_MS && Math.abs(now - st.ctimeMs) >= RACY_MS)
   )
     writeKeyStamp(stamps, { format: KEY_STAMP_FORMAT, what, files: files.map((f, i) => fileStamp(f, stats[i]!)), key });
   return key;
@@ -247,7 +245,6 @@ interface FileStamp {
   ino: number;
 }
 const KEY_STAMP_FORMAT = 1;
-const KEY_STAMP_RACY_MS = 2000;
 /** A stamp is a few hundred bytes a file; anything larger is not ours. */
 const KEY_STAMP_MAX_BYTES = 1024 * 1024;
 
@@ -263,16 +260,14 @@ const fileStamp = (file: string, st: Stats): FileStamp => ({
 });
 const sameFile = (f: FileStamp, file: string, st: Stats) =>
   f.file === file && f.size === st.size && f.mtimeMs === st.mtimeMs && f.ctimeMs === st.ctimeMs && f.ino === st.ino;
-const keyStampPath = (dir: string, what: string) => join(dir, `${fnv1a32(what)}.json`);
+const keyStampName = (what: string) => `${fnv1a32(what)}.json`;
 
 /** The stamp for `what`, when it is a private regular file of this user's, well formed and for exactly `what`. */
 function readKeyStamp(dir: string, what: string): KeyStamp | undefined {
-  if (!usableDir(dir)) return undefined;
-  const path = keyStampPath(dir, what);
+  const bytes = readPrivateFile(dir, keyStampName(what), KEY_STAMP_MAX_BYTES);
+  if (!bytes) return undefined;
   try {
-    const st = lstatSync(path);
-    if (!st.isFile() || !ownedAndPrivate(st)) return undefined;
-    const stamp = JSON.parse(readFileBounded(path, KEY_STAMP_MAX_BYTES).toString('utf8')) as Partial<KeyStamp>;
+    const stamp = JSON.parse(bytes.toString('utf8')) as Partial<KeyStamp>;
     if (stamp?.format !== KEY_STAMP_FORMAT || stamp.what !== what || !Array.isArray(stamp.files)) return undefined;
     if (typeof stamp.key !== 'string' || !/^[0-9a-f]{64}$/.test(stamp.key)) return undefined;
     const numbers = ['size', 'mtimeMs', 'ctimeMs', 'ino'] as const;
@@ -289,21 +284,16 @@ function readKeyStamp(dir: string, what: string): KeyStamp | undefined {
 
 /** Best effort, atomic, private (as the entries). */
 function writeKeyStamp(dir: string, stamp: KeyStamp): void {
-  if (!ensureUsableDir(dir)) return;
-  writeFileAtomically(keyStampPath(dir, stamp.what), JSON.stringify(stamp), 0o600);
+  writePrivateFile(dir, keyStampName(stamp.what), JSON.stringify(stamp));
 }
 
-const entryPath = (dir: string, key: string) => join(dir, `${key}.json`);
+const entryName = (key: string) => `${key}.json`;
 
 /** The entry for `key`, or undefined when it is missing, not a private regular file, or not intact. */
 export function readKbCacheEntry(dir: string, key: string): CachedValidation | undefined {
-  if (!usableDir(dir)) return undefined;
-  const path = entryPath(dir, key);
+  const bytes = readPrivateFile(dir, entryName(key), ENTRY_MAX_BYTES);
+  if (!bytes) return undefined;
   try {
-    // lstat first: a link is never followed; the bounded read takes regular files only (no FIFO wait)
-    const st = lstatSync(path);
-    if (!st.isFile() || !ownedAndPrivate(st)) return undefined;
-    const bytes = readFileBounded(path, ENTRY_MAX_BYTES);
     const end = bytes.indexOf(0x0a);
     if (end < 0) return undefined;
     const header = JSON.parse(bytes.toString('latin1', 0, end)) as Partial<EntryHeader>;
@@ -325,10 +315,9 @@ export function readKbCacheEntry(dir: string, key: string): CachedValidation | u
  * it is ours and private; the entry is 0600.
  */
 export function writeKbCacheEntry(dir: string, key: string, value: CachedValidation): void {
-  if (!ensureUsableDir(dir)) return;
   const body = asciiJson(value);
   const header: EntryHeader = { format: ENTRY_FORMAT, key, sha256: sha256Hex(body) };
-  writeFileAtomically(entryPath(dir, key), `${JSON.stringify(header)}\n${body}`, 0o600);
+  writePrivateFile(dir, entryName(key), `${JSON.stringify(header)}\n${body}`);
 }
 
 /**

@@ -5,6 +5,8 @@
 import { lstatSync, mkdirSync, type Stats } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 
+import { readFileBounded, writeFileAtomically } from './read-file.js';
+
 /**
  * `<cache>/finetune-advisor/<name>`: undefined when FINETUNE_ADVISOR_CACHE=0, or when neither
  * XDG_CACHE_HOME nor HOME is an absolute path (the XDG spec: a relative XDG_CACHE_HOME is invalid
@@ -41,6 +43,32 @@ export function ensureUsableDir(dir: string): boolean {
     return false; // unwritable: no cache
   }
   return usableDir(dir);
+}
+
+/**
+ * The bytes of `name` in `dir` when the folder is usable (usableDir) and the file is a regular file
+ * of this user that no one else can write (lstat first: a link is never followed; the bounded read
+ * takes regular files only, no FIFO wait), at most `maxBytes`; else undefined (missing, unreadable,
+ * not ours, too large).
+ */
+export function readPrivateFile(dir: string, name: string, maxBytes: number): Buffer | undefined {
+  if (!usableDir(dir)) return undefined;
+  const path = join(dir, name);
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile() || !ownedAndPrivate(st)) return undefined;
+    return readFileBounded(path, maxBytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `text` as `name` in `dir`, best effort and atomic (writeFileAtomically), 0600, the folder created
+ * private where missing and used only when it is usable; whether it was written.
+ */
+export function writePrivateFile(dir: string, name: string, text: string): boolean {
+  return ensureUsableDir(dir) && writeFileAtomically(join(dir, name), text, 0o600);
 }
 
 /**
