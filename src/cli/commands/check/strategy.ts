@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 
 import { STRATEGY_TRAITS } from '../../../estimate/parallel.js';
 import type { Strategy } from '../../../kb/vocabulary.js';
+import { type DistributedFile, FILE_PLACEHOLDER } from '../config/distributed.js';
 import type { TrainerConfig } from '../config/plan.js';
 import { besides, type ReadConfig, readConfigFile } from './read-config.js';
 import { sameValue } from './reverse.js';
@@ -25,7 +26,8 @@ export interface StrategyRead {
 }
 
 type Entry = NonNullable<NonNullable<TrainerConfig['distributed']>['strategies'][Strategy]>;
-const FILE_PLACEHOLDER = /^\{(deepspeed|accelerate|fsdp)\}$/;
+/** A value that stands for a file written beside the trainer's own (`{deepspeed}`), alone. */
+const FILE_VALUE = new RegExp(`^${FILE_PLACEHOLDER.source}$`);
 /** A value that names a file (a path to a JSON or YAML beside the trainer's file). */
 const NAMES_A_FILE = /\.(json|ya?ml)$/i;
 
@@ -35,7 +37,7 @@ interface Candidate {
   /** keys of the entry's `set` the file has with its value (a placeholder: any file name) */
   matched: number;
   cards: number | null;
-  named: { option: string; kind: 'deepspeed' | 'accelerate' | 'fsdp'; value: string } | null;
+  named: { option: string; kind: DistributedFile['kind']; value: string } | null;
 }
 
 /**
@@ -60,7 +62,7 @@ export function readStrategy(
     let named: Candidate['named'] = null;
     let cards: number | null = null;
     const holds = set.every(([key, value]) => {
-      const placeholder = typeof value === 'string' ? FILE_PLACEHOLDER.exec(value) : null;
+      const placeholder = typeof value === 'string' ? FILE_VALUE.exec(value) : null;
       const has = options.get(key);
       // the number of cards, as the file states it (LitGPT's devices: 4)
       if (value === '{cards}') {
@@ -70,7 +72,7 @@ export function readStrategy(
       }
       if (!placeholder) return options.has(key) && sameValue(has, value);
       if (typeof has !== 'string' || !NAMES_A_FILE.test(has)) return false;
-      named = { option: key, kind: placeholder[1] as 'deepspeed' | 'accelerate' | 'fsdp', value: has };
+      named = { option: key, kind: placeholder[1] as DistributedFile['kind'], value: has };
       return true;
     });
     if (holds) candidates.push({ strategy, entry, matched: set.length, named, cards });

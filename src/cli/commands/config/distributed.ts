@@ -15,7 +15,7 @@ export interface DistributedFile {
    * what reads it: the DeepSpeed JSON (through the Hugging Face integration), accelerate's config
    * YAML, or the trainer's FSDP JSON (ms-swift's --fsdp PATH, as its bundled fsdp2.json)
    */
-  kind: 'deepspeed' | 'accelerate' | 'fsdp';
+  kind: (typeof FILE_KINDS)[number];
   name: string;
   options: Options;
 }
@@ -34,8 +34,11 @@ export interface DistributedPlan {
   options: TrainerConfig['options'];
 }
 
-/** Where a file written beside the trainer's own is named: `{deepspeed}`, `{accelerate}`, `{fsdp}`. */
-const FILE_PLACEHOLDER = /\{(deepspeed|accelerate|fsdp)\}/g;
+/** The kinds of file a strategy writes beside the trainer's own, in the order they are written. */
+export const FILE_KINDS = ['accelerate', 'deepspeed', 'fsdp'] as const;
+
+/** Where a file written beside the trainer's own is named: `{accelerate}`, `{deepspeed}`, `{fsdp}`. */
+export const FILE_PLACEHOLDER = new RegExp(`\\{(${FILE_KINDS.join('|')})\\}`, 'g');
 
 /** A value "{cards}" is the number of cards; the files' paths are put in where named. */
 function filled(value: OptionValue, cards: number, paths: Record<string, string>): OptionValue {
@@ -93,33 +96,24 @@ export function planDistributed(input: {
     throw new UsageError(
       `config writes ${trainer.id} files for --strategy ${strategy} with --technique ${entry.techniques.join(', ')}; not ${input.technique.id}${via ? ` (${trainer.id}: ${via})` : ''}.`,
     );
-  const paths: Record<string, string> = {};
-  if (entry.deepspeed && table.deepspeedFile) paths.deepspeed = input.join(table.deepspeedFile);
-  if (entry.accelerate && table.accelerateFile) paths.accelerate = input.join(table.accelerateFile);
-  if (entry.fsdp && table.fsdpFile) paths.fsdp = input.join(table.fsdpFile);
-  const files: DistributedFile[] = [];
-  if (entry.accelerate && table.accelerateFile) {
-    const settings = Object.entries(table.accelerateOptions ?? {}).flatMap(([setting, spec]) =>
-      input.writeSetting(setting as ConfigSetting, spec),
-    );
-    files.push({
-      kind: 'accelerate',
-      name: table.accelerateFile,
-      options: merged(entries(table.accelerateSet, cards, paths), settings, entries(entry.accelerate, cards, paths)),
-    });
-  }
-  if (entry.deepspeed && table.deepspeedFile)
-    files.push({
-      kind: 'deepspeed',
-      name: table.deepspeedFile,
-      options: merged(entries(table.deepspeedSet, cards, paths), entries(entry.deepspeed, cards, paths)),
-    });
-  if (entry.fsdp && table.fsdpFile)
-    files.push({
-      kind: 'fsdp',
-      name: table.fsdpFile,
-      options: merged(entries(table.fsdpSet, cards, paths), entries(entry.fsdp, cards, paths)),
-    });
+  // the files the strategy writes beside the trainer's own: each kind whose keys the strategy sets
+  // and whose file the table names, in FILE_KINDS' order
+  const kinds = FILE_KINDS.filter((kind) => entry[kind] && table[`${kind}File`]);
+  const paths: Record<string, string> = Object.fromEntries(kinds.map((k) => [k, input.join(table[`${k}File`]!)]));
+  const files: DistributedFile[] = kinds.map((kind) => {
+    // the run's settings the accelerate config takes (mixed_precision from the precision)
+    const settings =
+      kind === 'accelerate'
+        ? Object.entries(table.accelerateOptions ?? {}).flatMap(([setting, spec]) =>
+            input.writeSetting(setting as ConfigSetting, spec),
+          )
+        : [];
+    return {
+      kind,
+      name: table[`${kind}File`]!,
+      options: merged(entries(table[`${kind}Set`], cards, paths), settings, entries(entry[kind], cards, paths)),
+    };
+  });
   return {
     strategy,
     cards,
