@@ -100,17 +100,23 @@ export interface GpuSetPart {
 }
 
 /**
- * A count before the name: "2x 4090", "2 x RTX 3090", "8X H100", "2x3090". After the x comes a
+ * A count before the name: "2x 4090", "2 x RTX 3090", "8X H100", "2x3090" ("8xH100":
+ * COUNTED_TIGHT). After the x comes a
  * space or a digit, so a name with an x in it ("7900 XTX") is a name. The multiplication sign
  * (\u00d7, escaped so the bundle stays ASCII) counts as an x.
  */
 const COUNTED = /^\s*(\d+)\s*[x\u00d7](?:\s+(.*?)|(\d.*?))?\s*$/i;
+/**
+ * "8xH100", "4xa100-80gb": a count of one or two digits, an x and a name starting with a letter.
+ * A card's own name has more digits before its x ("7900xtx"), so it stays a name.
+ */
+const COUNTED_TIGHT = /^\s*(\d{1,2})[x\u00d7]([a-z].*?)\s*$/i;
 
 /** --gpu as typed, split into its parts ("1x 4090 + 1x 3090", "4090,3090": two), each checked for shape. */
 export function gpuSetParts(input: string): GpuSetPart[] {
   const pieces = input.split(/[,+]/);
   return pieces.map((piece) => {
-    const m = COUNTED.exec(piece);
+    const m = COUNTED.exec(piece) ?? COUNTED_TIGHT.exec(piece);
     if (!m) {
       if (!piece.trim())
         throw new UsageError(

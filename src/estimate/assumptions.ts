@@ -188,23 +188,30 @@ export const STRATEGY_NAMES: Record<Strategy, string> = {
   'fsdp-qlora-offload': 'FSDP-QLoRA with CPU offload (the 4-bit shards in host memory)',
 };
 
+/** A strategy's name without what it shards ("DeepSpeed ZeRO-3", "FSDP-QLoRA with CPU offload"). */
+export const strategyShortName = (strategy: Strategy) => STRATEGY_NAMES[strategy].replace(/ \(.*\)$/, '');
+
 /** What one card would hold and what each card holds once the strategy shards the run. */
 function cardShares(model: Model, s: TrainingSettings, memory: MemoryEstimate): { single: number; held: string } {
   const single = estimateMemory(model, { ...s, cards: 1, strategy: null });
   const whole = (part: string) => single.breakdown.find((p) => p.part === part)?.gib ?? 0;
   const mine = (part: string) => memory.breakdown.find((p) => p.part === part)?.gib ?? 0;
+  // the parts that matter to the total: a LoRA's gradients of 0.4 GiB beside a 38 GiB base are left out
   const sharded = (['base weights', 'gradients', 'optimizer states'] as const).filter(
-    (p) => whole(p) >= 0.05 && mine(p) < whole(p) * 0.99,
+    (p) => whole(p) >= Math.max(0.05, single.peakGiB * 0.05) && mine(p) < whole(p) * 0.99,
   );
   const name = (p: string) =>
     p === 'base weights' && s.quantize !== 'none' ? `the ${QUANTIZED_BASE_NAMES[s.quantize]} base weights` : `the ${p}`;
   const fraction = s.cards === 2 ? 'half' : `1/${s.cards}`;
   // parameters offloaded: each card's shard waits in host memory and comes in for each pass
-  const offloaded = STRATEGY_TRAITS[s.strategy!].offload.parameters;
+  const { offload } = STRATEGY_TRAITS[s.strategy!];
+  // the optimizer offloaded: its states and the gradients it steps wait in host memory, the step on the CPU
   const share = (p: string) =>
-    offloaded && p === 'base weights'
+    offload.parameters && p === 'base weights'
       ? `${name(p)}' ${gib(whole(p) * GiB)}: each card's ${fraction} (${gib((whole(p) / s.cards) * GiB)}) in host memory, brought in for every pass`
-      : `${name(p)}' ${gib(whole(p) * GiB)}: ${gib(mine(p) * GiB)} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
+      : offload.optimizer && p !== 'base weights'
+        ? `${name(p)}' ${gib(whole(p) * GiB)}: each card's ${fraction} in host memory, where the optimizer steps`
+        : `${name(p)}' ${gib(whole(p) * GiB)}: ${gib(mine(p) * GiB)} per card${p === 'base weights' ? ` (${fraction})` : ''}`;
   const held = sharded.length
     ? `each card holds ${gib(memory.peakGiB * GiB)} (${sharded.map(share).join('; ')})`
     : `each card holds ${gib(memory.peakGiB * GiB)}, everything replicated`;
@@ -265,10 +272,14 @@ export function strategyWhy(
   const { single, held } = cardShares(model, s, memory);
   if (single <= limitGiB && s.strategy === 'ddp')
     return `${STRATEGY_NAMES.ddp}: the run fits one card (${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable), so each of the ${s.cards} cards trains its own micro-batch`;
+  // one card would hold the run, but not DDP's copy of it: its gradient buckets are a second copy of the gradients
+  const ddp = single <= limitGiB ? estimateMemory(model, { ...s, strategy: 'ddp' }).peakGiB : 0;
   const need =
     single > limitGiB
       ? `one card would need ${gib(single * GiB)} of ${gib(limitGiB * GiB)} usable`
-      : `one card would hold ${gib(single * GiB)}`;
+      : ddp > limitGiB
+        ? `DDP would need ${gib(ddp * GiB)} per card of ${gib(limitGiB * GiB)} usable (one card's ${gib(single * GiB)} and its gradient buckets, a second copy of the gradients)`
+        : `one card would hold ${gib(single * GiB)}`;
   return `${STRATEGY_NAMES[s.strategy]}: ${need}; sharded ${s.cards} ways, ${held}`;
 }
 

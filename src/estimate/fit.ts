@@ -367,6 +367,8 @@ export function fitWithSavers(
   const ladder: FitResult['ladder'] = [{ saver: 'defaults', peakGiB: run.memory.peakGiB }];
   const used: Saver[] = [];
   let hostShort: FitResult['hostShort'];
+  /** the strategy before each saver used, so that a sharding saver can be taken back */
+  const strategiesBefore: Array<Strategy | null> = [];
   const offered = kindOf(model).savers;
   for (const saver of SAVERS) {
     if (run.memory.peakGiB <= limitGiB) break;
@@ -389,11 +391,13 @@ export function fitWithSavers(
       }
       continue;
     }
+    strategiesBefore.push(settings.strategy);
     settings = next;
     run = estimateRun(model, settings, card);
     used.push(saver);
     ladder.push({ saver: saver.id, peakGiB: run.memory.peakGiB });
   }
+  ({ settings, run } = cheapestStrategyThatFits(model, card, limitGiB, { settings, run }, used, strategiesBefore));
   return {
     fits: run.memory.peakGiB <= limitGiB && hostFits(run.memory, card),
     limitGiB,
@@ -403,6 +407,41 @@ export function fitWithSavers(
     run,
     ...(hostShort && run.memory.peakGiB > limitGiB ? { hostShort } : {}),
   };
+}
+
+/** The savers that shard over the cards what one card would hold (not offload, which moves it to host memory). */
+const SHARDING_SAVERS: ReadonlySet<SaverId> = new Set(['shard-gradients', 'shard-parameters']);
+
+/**
+ * The ladder shards before the savers that cost compute or precision, so a saver taken after the
+ * sharding (gradient checkpointing, micro-batch 1) can make it unneeded: the run keeps the
+ * cheapest strategy that still fits with the savers it took, DDP when one card holds the run, then
+ * ZeRO-2, then ZeRO-3 / FSDP (ZeRO, arXiv 1910.02054 §7: P_os+g sends what data parallelism sends,
+ * P_os+g+p 1.5x as much). The sharding savers are taken back from the last, each only while no
+ * later saver (offload) builds on the strategy it chose; `used` and `strategiesBefore` lose them.
+ */
+function cheapestStrategyThatFits(
+  model: Model,
+  card: Card,
+  limitGiB: number,
+  fitted: { settings: TrainingSettings; run: RunEstimate },
+  used: Saver[],
+  strategiesBefore: Array<Strategy | null>,
+): { settings: TrainingSettings; run: RunEstimate } {
+  let { settings, run } = fitted;
+  if (run.memory.peakGiB > limitGiB) return fitted;
+  for (let i = used.length - 1; i >= 0; i--) {
+    if (!SHARDING_SAVERS.has(used[i]!.id)) continue;
+    if (used.slice(i + 1).some((s) => s.changes.includes('strategy'))) continue;
+    const cheaper = { ...settings, strategy: strategiesBefore[i]! };
+    const cheaperRun = estimateRun(model, cheaper, card);
+    if (cheaperRun.memory.peakGiB > limitGiB || !hostFits(cheaperRun.memory, card)) continue;
+    settings = cheaper;
+    run = cheaperRun;
+    used.splice(i, 1);
+    strategiesBefore.splice(i, 1);
+  }
+  return { settings, run };
 }
 
 export type { Card } from './card.js';

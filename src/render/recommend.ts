@@ -1,8 +1,9 @@
 // Renders a recommendation as text tables, markdown, or the JSON contract (see README).
 import type { RuleRecord } from '../engine/evaluate.js';
 import type { RankedTechnique, RecommendResult } from '../engine/rank.js';
-import { precisionChangeText } from '../estimate/assumptions.js';
+import { precisionChangeText, strategyShortName } from '../estimate/assumptions.js';
 import { backendChangeText } from '../estimate/backend.js';
+import { STRATEGY_SAVERS } from '../estimate/fit.js';
 import { ESTIMATE_SOURCES } from '../estimate/sources.js';
 import { fmtMB, fmtNum, formatDuration, formatFact, plural } from '../format.js';
 import type { Source } from '../kb/schema.js';
@@ -298,12 +299,18 @@ function cardLine(result: RecommendResult): string {
 }
 
 /** The recommendation's estimates, each a label and its line (text aligns them, markdown bolds the label). */
-function estimates(
-  t: RankedTechnique,
-  backend: RecommendResult['card']['backend'],
-): Array<{ label: string; text: string }> {
+function estimates(t: RankedTechnique, card: RecommendResult['card']): Array<{ label: string; text: string }> {
+  const { backend } = card;
   const { fit, time, run } = t.plan!;
-  const savers = fit.saverLabels.length ? `with ${fit.saverLabels.join(', ')}` : 'no memory savers needed';
+  const several = run.settings.cards > 1;
+  // on several cards the strategy is named once (the Cards line says how it shards), not as the sharding savers taken
+  const strategy = several && run.settings.strategy ? strategyShortName(run.settings.strategy) : null;
+  const labels = fit.saverLabels.filter((_, i) => !strategy || !STRATEGY_SAVERS.has(fit.savers[i]!));
+  const savers = labels.length
+    ? `${strategy ? `${strategy}, ` : ''}with ${labels.join(', ')}`
+    : strategy
+      ? `${strategy}, no other memory savers needed`
+      : 'no memory savers needed';
   const precision = t.plan!.precisionChange;
   const throughput =
     run.step.tokensPerSecond !== undefined
@@ -312,8 +319,9 @@ function estimates(
   return [
     {
       label: 'VRAM',
-      text: `${fmtNum(run.memory.peakGiB, 1)} GiB peak of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
+      text: `${fmtNum(run.memory.peakGiB, 1)} GiB peak${several ? ' per card' : ''} of ${fmtNum(fit.limitGiB, 1)} GiB usable (${savers})`,
     },
+    ...cardSetLine(t, card),
     {
       label: 'Time',
       text: `${formatDuration(run.hours)}${time && time.stepsShare < 1 ? ` (shortened from a typical ${formatDuration(time.typicalHours)})` : ''}: ${plural(run.settings.steps, 'step')} x ${run.settings.gradAccum > 1 ? `${run.settings.gradAccum} micro-steps x ` : ''}${fmtNum(run.step.stepSeconds, 2)} s (${throughput})${classImageTime(run.settings, run.classImageHours)}`,
@@ -326,6 +334,20 @@ function estimates(
     ...(precision ? [{ label: 'Dtype', text: precisionChangeText(precision, 'the card', backend) }] : []),
     ...t.plan!.backendChanges.map((c) => ({ label: 'Stack', text: backendChangeText(c, 'the card') })),
   ];
+}
+
+/**
+ * On several cards, how they share the run: the strategy, why (what one card would need) and what
+ * each card holds (the card-set-strategy rule's reason, said here as it is not scored), and the
+ * host memory each node needs where the strategy offloads.
+ */
+function cardSetLine(t: RankedTechnique, card: RecommendResult['card']): Array<{ label: string; text: string }> {
+  const why = t.facts['run.strategy_why'];
+  const { run } = t.plan!;
+  if (run.settings.cards <= 1 || !run.settings.strategy || typeof why !== 'string') return [];
+  const host = run.memory.hostGiB / card.nodes;
+  const offload = host > 0 ? `; ${fmtNum(host, 1)} GiB of host memory per node for what it offloads` : '';
+  return [{ label: 'Cards', text: `${why}${offload}` }];
 }
 
 /** How the data plan labels each topic of the knowledge base's advice. */
@@ -390,6 +412,8 @@ function explanationHeading(rec: RankedTechnique, rows: number, detail: Recommen
 }
 
 function sourcesHeading(shown: number, all: number, listed = shown): string {
+  // none of them left room for: the pointer alone
+  if (listed === 0 && shown > 0) return `Sources behind the estimates and setup: --sources lists all ${all}`;
   const here = listed < shown ? `${listed} of ${shown} here` : `${shown} here`;
   return `Sources behind the estimates and setup (${here}; --sources lists all ${all})`;
 }
@@ -468,7 +492,7 @@ export function renderRecommendText(
     out.push(
       '',
       style.heading('Estimates'),
-      ...estimates(rec, result.card.backend).map((l) => `${l.label.padEnd(8)}${l.text}`),
+      ...estimates(rec, result.card).map((l) => `${l.label.padEnd(8)}${l.text}`),
     );
     if (result.card.speedFrom)
       out.push(style.dim(`(no GPU named: speed assumed from ${result.card.speedFrom}; pass --gpu for yours)`));
@@ -555,7 +579,7 @@ export function renderRecommendMarkdown(result: RecommendResult, detail: Recomme
   if (rec) {
     out.push(`**Recommendation: ${rec.name}** (\`${rec.id}\`, score ${fmtNum(rec.score, 2)})`);
     out.push('', '## Why', '', whySentences(result, rec).join(' '));
-    out.push('', '## Estimates', '', ...estimates(rec, result.card.backend).map((l) => `- **${l.label}** ${l.text}`));
+    out.push('', '## Estimates', '', ...estimates(rec, result.card).map((l) => `- **${l.label}** ${l.text}`));
     out.push('', '## Data plan', '', ...dataPlan(rec, a.timeHours).map((l) => `- **${l.label}** ${l.text}`));
     if (rec.advice?.pitfalls.length)
       out.push('', `## ${pitfallsHeading(rec)}`, '', ...rec.advice.pitfalls.map((p) => `- ${p.text}`));

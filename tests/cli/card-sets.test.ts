@@ -11,7 +11,7 @@ import {
   pcieLink,
   resolveCard,
 } from '../../src/estimate/card.js';
-import { bundledKb, expectUsageError, jsonOf, runCli } from '../helpers.js';
+import { bundledKb, expectUsageError, jsonOf, runCli, splitFlags } from '../helpers.js';
 
 const kb = bundledKb();
 const gpu = (id: string) => kb.gpus.find((g) => g.id === id)!;
@@ -40,10 +40,13 @@ describe('--gpu "COUNTx NAME"', () => {
     ['2 x RTX 3090', 2, 'RTX 3090'],
     ['8X H100', 8, 'H100'],
     ['2x3090', 2, '3090'],
+    ['8xH100', 8, 'H100'],
+    ['4xa100-80gb', 4, 'a100-80gb'],
     ['2×4090', 2, '4090'],
   ])('%s: %i of %s', (typed, count, name) => expect(gpuSetParts(typed)).toEqual([{ count, name }]));
   it('a name with an x in it is a name, not a count ("7900 XTX")', () => {
     expect(gpuSetParts('7900 XTX')).toEqual([{ count: null, name: '7900 XTX' }]);
+    expect(gpuSetParts('7900xtx')).toEqual([{ count: null, name: '7900xtx' }]);
     expect(resolveCardSet(kb, { gpu: '2x 7900 XTX' })).toMatchObject({ gpu: 'rx-7900-xtx', cards: 2 });
   });
   it('the same card named twice is a set of two', () =>
@@ -112,6 +115,39 @@ describe('the card set', () => {
     expect(r.answers).toMatchObject({ gpu: 'rtx-4090', cards: 2, nodes: 1 });
     expect(r.gpu).toMatchObject({ cards: 2, nodes: 1 });
     expect(r.gpu.link?.kind).toBe('pcie');
+  });
+  it('recommend names the strategy once and says what each card holds, without --explain (issue 16)', async () => {
+    const r = await runCli(splitFlags('recommend --goal task --model qwen2.5-72b --gpu rtx-4090 --gpus 2 --time 2d'));
+    const text = r.stdout.replace(/\s+/g, ' ');
+    expect(text).toMatch(/VRAM [\d.]+ GiB peak per card of [\d.]+ GiB usable \(FSDP-QLoRA with CPU offload, with /);
+    // the 4-bit base's halves, and the host memory they wait in
+    expect(text).toMatch(
+      /Cards FSDP-QLoRA with CPU offload .*one card would need [\d.]+ GiB .*sharded 2 ways, each card holds [\d.]+ GiB \(the NF4 \(4-bit\) base weights' ([\d.]+) GiB: each card's half \(([\d.]+) GiB\) in host memory/,
+    );
+    const [, whole, half] = /base weights' ([\d.]+) GiB: each card's half \(([\d.]+) GiB\)/.exec(text)!;
+    expect(Number(half)).toBeCloseTo(Number(whole) / 2, 0);
+    expect(text).toMatch(/[\d.]+ GiB of host memory per node for what it offloads/);
+    // the sharding savers are the strategy, not a list of rungs
+    expect(text).not.toMatch(/VRAM[^│]*\(ZeRO-2\)/);
+    // one card: no Cards line, the VRAM line as it was
+    const one = await runCli(splitFlags('recommend --goal task --model llama-3.1-8b --gpu rtx-4090 --time 2d'));
+    expect(one.stdout).not.toMatch(/^Cards /m);
+    expect(one.stdout).toMatch(/^VRAM +[\d.]+ GiB peak of /m);
+  });
+  it("DDP where sharding is not needed says one card holds the run; ZeRO-2 where DDP's buckets would not fit says so", async () => {
+    const ddp = (await runCli(splitFlags('recommend --goal chat --model llama-3.1-8b --gpu t4 --gpus 2 --time 12h')))
+      .stdout;
+    expect(ddp.replace(/\s+/g, ' ')).toMatch(
+      /Cards DDP \(everything replicated on every card\): the run fits one card/,
+    );
+    const zero2 = (
+      await runCli(
+        splitFlags('recommend --goal domain --model llama-3.1-8b --gpu "8x h100-sxm" --time 2d --priority quality'),
+      )
+    ).stdout.replace(/\s+/g, ' ');
+    expect(zero2).toMatch(
+      /Cards DeepSpeed ZeRO-2 .*: DDP would need [\d.]+ GiB per card of [\d.]+ GiB usable \(one card's [\d.]+ GiB and its gradient buckets/,
+    );
   });
   it('--host-ram: the host memory offload may use, in the JSON and the words; one card has none to give', async () => {
     const full = [

@@ -23,8 +23,10 @@ function explanationRows(out: string): string[] {
   const lines = out.split('\n');
   const start = lines.findIndex((l) => /^Why .*: /.test(l));
   if (start < 0) return [];
+  // the heading may wrap: the body starts after the rule under the table's header row
+  const body = lines.findIndex((l, i) => i > start && l.startsWith('├'));
   const end = lines.findIndex((l, i) => i > start && l.startsWith('└'));
-  return lines.slice(start + 4, end).filter((l) => !/^│\s+│/.test(l));
+  return lines.slice(body + 1, end).filter((l) => !/^│\s+│/.test(l));
 }
 
 describe('recommend fits on a screen', () => {

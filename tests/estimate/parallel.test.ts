@@ -117,6 +117,27 @@ describe('the planner takes the cheapest strategy that fits', () => {
     expect(base / ((model('llama-3.1-70b').params * 2) / 8)).toBeCloseTo(1, 1);
   });
 
+  it('a sharding a later saver made unneeded is taken back: DDP once gradient checkpointing lets one card hold the run', () => {
+    // 2 T4s, QLoRA on an 8B: FSDP-QLoRA alone does not fit, gradient checkpointing then does; with
+    // it one card holds the run, so the cards replicate it (the ladder's own rungs say so)
+    const p = plan('qlora', 'llama-3.1-8b', 't4', 2, 15.75);
+    expect(p.fit.ladder.map((r) => r.saver)).toEqual(['defaults', 'shard-parameters', 'gradient-checkpointing']);
+    expect(p.run.settings.strategy).toBe('ddp');
+    expect(p.fit.savers).toEqual(['gradient-checkpointing']);
+    expect(p.fit.fits).toBe(true);
+    // the sharded run the ladder reached also fits, with more room: it is the costlier strategy
+    const sharded = estimateMemory(model('llama-3.1-8b'), { ...p.run.settings, strategy: 'fsdp-qlora' });
+    expect(sharded.peakGiB).toBeLessThan(p.run.memory.peakGiB);
+  });
+
+  it('a sharding that the run still needs stays, and offload keeps the sharding it builds on', () => {
+    const full = plan('full-finetune', 'llama-3.1-70b', 'a100-80gb', 8, 300);
+    expect(full.fit.savers).toContain('shard-parameters');
+    const offload = plan('qlora', 'qwen2.5-72b', 'rtx-4090', 2, 31.5);
+    expect(offload.run.settings.strategy).toBe('fsdp-qlora-offload');
+    expect(offload.fit.savers).toEqual(expect.arrayContaining(['shard-parameters', 'offload']));
+  });
+
   it('the recipe keeps its effective batch: fewer micro-steps per card, the same samples', () => {
     const one = settings('lora', 'llama-3.1-8b', {});
     const p = plan('lora', 'llama-3.1-8b', 'a100-80gb', 2, 300);
