@@ -11,7 +11,7 @@ import type { DataTopic, Goal, Optimizer, Precision, Priority, Quantization, Tar
 import { type CardLinksJson, cardLinksJson } from './card-json.js';
 import { type DataInputJson, dataInputJson, type PlanJson, planJson } from './data-json.js';
 import { estimateFlags } from './estimate-flags.js';
-import type { BreakdownJson } from './estimate-json.js';
+import { type BreakdownJson, cardSetJson, type EstimateJson } from './estimate-json.js';
 import { type SettingsJson, settingsJson } from './settings-json.js';
 import { type SourceJson, sourceJson } from './source-json.js';
 import { suggestionFlags, suggestionText } from './suggestion.js';
@@ -72,6 +72,10 @@ export interface ChoiceJson {
     };
     output: { sizeMB: number; trainableParams: number };
   } | null;
+  /** on several cards: the strategy the run takes, each card's memory and the communication, as `estimate --json` has them (null on one card) */
+  strategy: EstimateJson['strategy'];
+  perCard: EstimateJson['perCard'];
+  communication: EstimateJson['communication'];
   /** where the steps come from: the user's data, or the recipe's typical run */
   plan: PlanJson | null;
   /** `estimate` with these flags (after --technique, --model and the card) gives the same run */
@@ -202,9 +206,12 @@ const answersJson = (a: Answers): AnswersJson => ({
   objectiveIsDefault: a.objective ? !a.objectiveGiven : undefined,
 });
 
-function choiceJson(t: RankedTechnique): ChoiceJson {
+function choiceJson(t: RankedTechnique, card: RecommendResult['card']): ChoiceJson {
   const plan = t.plan;
   const run = plan?.run;
+  const cardSet = run
+    ? cardSetJson({ settings: run.settings, memory: run.memory, step: run.step, card })
+    : { strategy: null, perCard: null, communication: null };
   return {
     id: t.id,
     name: t.name,
@@ -231,6 +238,7 @@ function choiceJson(t: RankedTechnique): ChoiceJson {
             output: { sizeMB: r3(run.sizeMB), trainableParams: run.memory.trainableParams },
           }
         : null,
+    ...cardSet,
     plan: plan && run ? planJson(run.settings, plan.data, plan.recipeData) : null,
     estimateFlags: plan ? estimateFlags(plan) : null,
     precisionChange: plan?.precisionChange ? { ...plan.precisionChange } : null,
@@ -298,8 +306,8 @@ export function recommendToJson(result: RecommendResult, options: { explainAll?:
       assumedSpeed: result.card.speedFrom !== null,
       ...cardLinksJson(result.card),
     },
-    recommendation: result.recommendation ? choiceJson(result.recommendation) : null,
-    runnerUp: result.runnerUp ? choiceJson(result.runnerUp) : null,
+    recommendation: result.recommendation ? choiceJson(result.recommendation, result.card) : null,
+    runnerUp: result.runnerUp ? choiceJson(result.runnerUp, result.card) : null,
     notRunByTrainer: result.notRunByTrainer
       ? {
           technique: result.notRunByTrainer.id,

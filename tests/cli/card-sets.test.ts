@@ -11,6 +11,8 @@ import {
   pcieLink,
   resolveCard,
 } from '../../src/estimate/card.js';
+import type { EstimateJson } from '../../src/render/estimate-json.js';
+import type { ChoiceJson } from '../../src/render/recommend-json.js';
 import { bundledKb, expectUsageError, jsonOf, runCli, splitFlags } from '../helpers.js';
 
 const kb = bundledKb();
@@ -115,6 +117,29 @@ describe('the card set', () => {
     expect(r.answers).toMatchObject({ gpu: 'rtx-4090', cards: 2, nodes: 1 });
     expect(r.gpu).toMatchObject({ cards: 2, nodes: 1 });
     expect(r.gpu.link?.kind).toBe('pcie');
+  });
+  it("recommend's JSON has the strategy each choice takes, as estimate's has it, and the same run", async () => {
+    const r = await jsonOf<{ recommendation: ChoiceJson }>(
+      splitFlags('recommend --goal task --model qwen2.5-72b --gpu rtx-4090 --gpus 2 --time 2d --json'),
+    );
+    const choice = r.recommendation;
+    expect(choice.strategy).toMatchObject({ id: 'fsdp-qlora-offload', engine: 'fsdp' });
+    expect(choice.perCard).toMatchObject({ cards: 2, nodes: 1 });
+    expect(choice.communication!.gbPerStep).toBeGreaterThan(0);
+    expect(choice.perCard!.peakGiB).toBe(choice.estimates!.vram.peakGiB);
+    const e = await jsonOf<EstimateJson>([
+      ...splitFlags('estimate --technique qlora --model qwen2.5-72b --gpu rtx-4090 --gpus 2 --json'),
+      ...splitFlags(choice.estimateFlags!.join(' ')),
+    ]);
+    expect({ strategy: e.strategy, perCard: e.perCard, communication: e.communication }).toEqual({
+      strategy: choice.strategy,
+      perCard: choice.perCard,
+      communication: choice.communication,
+    });
+    const one = await jsonOf<{ recommendation: ChoiceJson }>(
+      splitFlags('recommend --goal task --model llama-3.1-8b --gpu rtx-4090 --time 2d --json'),
+    );
+    expect(one.recommendation).toMatchObject({ strategy: null, perCard: null, communication: null });
   });
   it('recommend names the strategy once and says what each card holds, without --explain (issue 16)', async () => {
     const r = await runCli(splitFlags('recommend --goal task --model qwen2.5-72b --gpu rtx-4090 --gpus 2 --time 2d'));
