@@ -599,6 +599,37 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     },
   );
 
+  it('a SimpleTuner flavour its family does not have stops the run there: exit 2 at the key, naming the flavours it has', async () => {
+    const file = join(tmp(), 'config.json');
+    writeFileSync(
+      file,
+      JSON.stringify(
+        { model_family: 'flux', model_flavour: 'pro', model_type: 'lora', lora_type: 'standard', output_dir: 'out' },
+        null,
+        2,
+      ),
+    );
+    const r = await runCli(['check', file, '--gpu', 'a100-80gb']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(
+      /config\.json:3:\d+: model_flavour 'pro' is not a flavour of model_family flux in .*; allowed: dev, krea, schnell, kontext, fluxbooru, libreflux/,
+    );
+    // with a model path, SimpleTuner reads no flavour: the path is the model
+    writeFileSync(
+      file,
+      JSON.stringify({
+        model_family: 'flux',
+        model_flavour: 'pro',
+        pretrained_model_name_or_path: 'black-forest-labs/FLUX.1-dev',
+        model_type: 'lora',
+        lora_type: 'standard',
+        output_dir: 'out',
+      }),
+    );
+    expect((await runCli(['check', file, '--gpu', 'a100-80gb'])).code).toBe(0);
+  });
+
   it.each([
     [
       { model_family: 'sd3', model_flavour: 'large' },

@@ -24,6 +24,7 @@ import { estimateToJson } from '../../../render/estimate-json.js';
 import { JSON_HEADER_KEY } from '../../../render/trainer-config.js';
 import { type Context, outputFormat } from '../../context.js';
 import { DATA_OPTIONS } from '../../options.js';
+import { showControls } from '../../quote.js';
 import { gpuSetParts, resolveGpuChoice, resolveTechnique, withModelFiles } from '../../resolve.js';
 import { specPaths, withoutIndices } from '../config/option-paths.js';
 import {
@@ -631,6 +632,14 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     const given = options.get(flavours!.flavour);
     const flavour = typeof given === 'string' ? given : familyEntry.default;
     const hub = familyEntry.flavours.find((f) => f.id === flavour)?.path;
+    // a flavour the family does not have: SimpleTuner's setup_model_flavour stops ("Model flavour
+    // ... not found in HUGGINGFACE_PATHS"), so the run would not start
+    if (!hub && typeof given === 'string') {
+      const p = at(flavours!.flavour);
+      throw new UsageError(
+        `${main.shown}${p ? `:${p.line}:${p.column}` : ''}: ${flavours!.flavour} '${showControls(given)}' is not a flavour of ${flavours!.family} ${String(named)} in ${trainer.name}, which stops on it; allowed: ${familyEntry.flavours.map((f) => f.id).join(', ')} (or a model path in ${modelOption ?? 'the model option'}).`,
+      );
+    }
     if (hub) {
       notes.push(
         `no ${modelOption ?? 'model'} option: ${flavours!.family} ${String(named)} with ${flavours!.flavour} ${flavour}${typeof given === 'string' ? '' : ' (its default)'} is ${hub}, as ${trainer.name} resolves it`,
