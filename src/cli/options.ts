@@ -180,7 +180,7 @@ export const RUN_KNOB_OPTIONS = {
   } satisfies OptionSpec<number>,
   targets: choiceOption(
     '--targets <set>',
-    'adapted layers: qv, attention, attention-mlp (all linear; on a mixture-of-experts language model every expert, on HiDream all but the routed experts), all (also conv, embeddings, head), experts (a mixture-of-experts model: attention-mlp and every expert)',
+    "adapted layers: qv, attention, qvo-mlp (a language model's q, v and output projections and the MLP, torchtune's default), attention-mlp (all linear; on a mixture-of-experts language model every expert, on HiDream all but the routed experts), all (also conv, embeddings, head), experts (a mixture-of-experts model: attention-mlp and every expert)",
     TARGETS,
   ),
   precision: choiceOption(

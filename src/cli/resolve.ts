@@ -434,7 +434,11 @@ export function runRangeProblem(
     return `--rank ${flags.rank} is beyond ${model.id}'s width (no matrix it adapts has a rank above ${width}): use ${RANK_RANGE.min}..${width}.`;
   const choices = kind.targetChoices(model);
   if (flags.targets !== undefined && !choices.includes(flags.targets))
-    return `--targets ${flags.targets}: ${model.id} has no mixture-of-experts layers; allowed: ${choices.join(', ')}.`;
+    return `--targets ${flags.targets}: ${
+      flags.targets === 'experts'
+        ? `${model.id} has no mixture-of-experts layers`
+        : `a language model's set (q, v and output projections and the MLP), not one of ${model.id}'s`
+    }; allowed: ${choices.join(', ')}.`;
   return null;
 }
 

@@ -742,6 +742,12 @@ export const TrainerConfigSchema = z.strictObject({
    * auto`, bf16 where the card has it): option path -> file value -> the value `check` reads it as
    */
   readAs: z.record(text, z.record(text, OptionValueSchema)).optional(),
+  /**
+   * options of the trainer's recipes that make a run the estimate does not model in full
+   * (torchtune's distillation teacher, PPO's reward and value models): where a file has one, `check`
+   * warns with the note, or stops with it (`stops`) where the estimate would be of another run
+   */
+  unmodelled: z.array(z.strictObject({ option: text, note: text, stops: z.boolean().optional() })).optional(),
 });
 /** A technique a trainer runs, and the option or script that selects it there. */
 const TrainerTechniqueSchema = z.strictObject({ id, via: text.optional() });

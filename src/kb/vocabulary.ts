@@ -41,7 +41,7 @@ export const OPTIMIZERS = [
   'lion-8bit',
   'prodigy',
 ] as const;
-export const TARGETS = ['qv', 'attention', 'attention-mlp', 'all', 'experts'] as const;
+export const TARGETS = ['qv', 'attention', 'qvo-mlp', 'attention-mlp', 'all', 'experts'] as const;
 
 /** --interconnect: the link between the cards of a node, over the catalogue's default (src/estimate/card.ts) */
 export const INTERCONNECTS = ['nvlink', 'pcie'] as const;

@@ -582,6 +582,44 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     );
   });
 
+  it('torchtune: the published LoRA set (q, v and output projections with the MLP) is read as qvo-mlp, with no warning', async () => {
+    const read = (await json([
+      'check',
+      join(ROOT, 'torchtune/llama3_1-8B_lora_single_device.yaml'),
+      '--gpu',
+      'a100-80gb',
+    ])) as Json & { warnings: string[]; output: { trainableParams: number } };
+    expect(read.settings.targets).toBe('qvo-mlp');
+    expect(read.warnings).toEqual([]);
+    // rank 8 on Llama 3.1 8B: 32 layers x 8 x (q 4096+4096, v 4096+1024, o 4096+4096, gate and up 4096+14336, down 14336+4096)
+    expect(read.output.trainableParams).toBe(32 * 8 * (8192 + 5120 + 8192 + 3 * 18432));
+  });
+
+  it.each([
+    [
+      'torchtune/llama3_2-8B_to_1B_KD_lora_single_device.yaml',
+      /:30:1: knowledge distillation .*the teacher model is held beside the student and runs a forward every step, neither counted/,
+    ],
+    ['torchtune/llama3_1-8B_qat_lora.yaml', /:\d+:1: quantization-aware training .*fake-quantizes the weights/],
+  ])('%s: read as the fine-tune it runs, with a warning of what the estimate leaves out', async (name, said) => {
+    const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
+    expect(read.unknownKeys).toEqual([]);
+    expect(read.warnings).toHaveLength(1);
+    expect(read.warnings[0]).toMatch(said);
+  });
+
+  it("torchtune's PPO recipe is refused at policy_model (exit 2, one line): the estimate models none of its four models", async () => {
+    const file = join(tmp(), 'ppo.yaml');
+    writeFileSync(
+      file,
+      'policy_model:\n  _component_: torchtune.models.mistral.mistral_7b\nbatch_size: 64\ndtype: bf16\n',
+    );
+    const r = await runCli(['check', file, '--gpu', 'a100-80gb']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/ppo\.yaml:1:1: a PPO recipe .*it models --objective sft, dpo, orpo, kto and grpo\.$/m);
+  });
+
   it.each([
     ['llama-factory/qwen3_lora_dpo.yaml', 'dpo'],
     ['llama-factory/qwen3_lora_kto.yaml', 'kto'],

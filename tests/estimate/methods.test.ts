@@ -33,8 +33,8 @@ const dims = (parts: Partial<TrainableDims> = {}): TrainableDims => ({
   fullParams: (s) => (s.trainTextEncoder ? 1000 : 900),
   adaptedMatrices: (st) => [
     {
-      perRank: { qv: 11, attention: 13, 'attention-mlp': 17, all: 19, experts: 23 }[st.targets],
-      outputs: { qv: 2, attention: 3, 'attention-mlp': 5, all: 7, experts: 11 }[st.targets],
+      perRank: { qv: 11, attention: 13, 'qvo-mlp': 15, 'attention-mlp': 17, all: 19, experts: 23 }[st.targets],
+      outputs: { qv: 2, attention: 3, 'qvo-mlp': 4, 'attention-mlp': 5, all: 7, experts: 11 }[st.targets],
       width: 64,
     },
     // a text encoder's adapters when it is trained

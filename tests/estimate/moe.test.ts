@@ -117,12 +117,20 @@ describe('--targets experts', () => {
     // 48 layers x 128 experts x 3 matrices x (2048 + 768) x rank over the attention's 13.4 M at the recipe's rank
     expect(experts / attention).toBeGreaterThan(50);
     expect(experts).toBe((await json('attention-mlp')).output.trainableParams);
-    for (const m of ['llama-3.1-8b', 'sdxl']) {
-      const r = await runCli(['estimate', '--technique', 'lora', '--model', m, '--targets', 'experts']);
+    // the assumptions say where the adapters are: on every expert with experts (and attention-mlp), not with attention
+    const said = async (t: string) =>
+      ((await json(t)) as unknown as { assumptions: string[] }).assumptions.find((a) => /^adapters /.test(a));
+    expect(await said('experts')).toMatch(/^adapters on every expert \(128 per MoE layer\)/);
+    expect(await said('attention-mlp')).toMatch(/^adapters on every expert/);
+    expect(await said('attention')).toMatch(/^adapters leave the routed experts out/);
+    for (const [m, allowed] of [
+      ['llama-3.1-8b', 'qv, attention, qvo-mlp, attention-mlp, all'],
+      // qvo-mlp is a language model's set
+      ['sdxl', 'qv, attention, attention-mlp, all'],
+    ]) {
+      const r = await runCli(['estimate', '--technique', 'lora', '--model', m!, '--targets', 'experts']);
       expect(r.code).toBe(2);
-      expect(r.stderr).toBe(
-        `error: --targets experts: ${m} has no mixture-of-experts layers; allowed: qv, attention, attention-mlp, all.\n`,
-      );
+      expect(r.stderr).toBe(`error: --targets experts: ${m} has no mixture-of-experts layers; allowed: ${allowed}.\n`);
     }
   });
 });

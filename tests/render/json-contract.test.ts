@@ -204,6 +204,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         ...kohyaConfig,
         datasetEntry: { path: '{data}' },
         readAs: { bf16: { auto: true } },
+        // torchtune's recipes the estimate does not model in full
+        unmodelled: [{ option: 'teacher_model', note: 'knowledge distillation', stops: false }],
         commandLine: 'swift sft',
         // SimpleTuner's model_family and model_flavour
         modelFlavours: {

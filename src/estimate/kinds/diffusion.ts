@@ -58,8 +58,13 @@ export const imageEagerScoreBytes = (s: TrainingSettings) => activationBytes(s.p
 /** Head width of a block whose entry names no head count: 64, SD 2.x's, SDXL's and SD3's (their config.json attention_head_dim). */
 export const DEFAULT_HEAD_DIM = 64;
 
-/** The denoiser targets a run's targets name: `experts` is attention-mlp and the routed experts (the CLI refuses it for a dense model, targetChoices). */
-export const denoiserTargets = (t: Targets): Exclude<Targets, 'experts'> => (t === 'experts' ? 'attention-mlp' : t);
+/**
+ * The denoiser targets a run's targets name: `experts` is attention-mlp and the routed experts (the
+ * CLI refuses it for a dense model, targetChoices); `qvo-mlp`, a language model's set (torchtune's
+ * q, v and output projections with the MLP), is no image set: the CLI refuses it (targetChoices).
+ */
+export const denoiserTargets = (t: Targets): Exclude<Targets, 'experts' | 'qvo-mlp'> =>
+  t === 'experts' || t === 'qvo-mlp' ? 'attention-mlp' : t;
 
 /**
  * LoRA parameters per unit of rank (d_in + d_out summed) of the denoiser for the run's targets:
@@ -315,7 +320,8 @@ export function diffusionArithmetic<M extends DiffusionModel>(pixelsOf: LatentPi
       samplesPerStep(s) *
       model.components.denoiser.blocks.reduce((t, g) => t + g.count * scoresPerSample(model, s, g), 0),
     // what every diffusion kind shares beside its arithmetic; `experts` where the blocks have them
-    targetChoices: (model: M) => (model.components.denoiser.moe ? TARGETS : denseTargetChoices()),
+    targetChoices: (model: M) =>
+      model.components.denoiser.moe ? TARGETS.filter((t) => t !== 'qvo-mlp') : denseTargetChoices(),
     // a denoiser trains on its denoising loss: the preference and RL objectives are language-model trainers'
     objectives: ['sft'] as const,
     shapeSetting: 'resolution' as const,
@@ -363,7 +369,7 @@ export const DIFFUSION_SAVERS: ReadonlySet<SaverId> = new Set<SaverId>([
 ]);
 
 /** The --targets values of a dense model: all but a mixture-of-experts model's `experts`. */
-export const denseTargetChoices = () => TARGETS.filter((t) => t !== 'experts');
+export const denseTargetChoices = () => TARGETS.filter((t) => t !== 'experts' && t !== 'qvo-mlp');
 
 /** A diffusion template scaled to `billions` parameters: its block counts, denoiser size and loraDims by one ratio. */
 export function scaledDiffusion<M extends DiffusionModel>(

@@ -12,6 +12,8 @@ interface Matrix {
 /** The linear layers of one transformer layer, grouped the way --targets names them. */
 export interface LayerMatrices {
   qv: Matrix[];
+  /** q, v and the output projection (torchtune's lora_attn_modules default: no k_proj) */
+  qvo: Matrix[];
   attention: Matrix[];
   mlp: Matrix[];
 }
@@ -42,19 +44,22 @@ export interface LayerStack extends LayerMatrices {
   experts?: ExpertMatrices;
 }
 
-function attentionMatrices(model: LlmModel): { qv: Matrix[]; attention: Matrix[] } {
+function attentionMatrices(model: LlmModel): Pick<LayerMatrices, 'qv' | 'qvo' | 'attention'> {
   const a = model.architecture;
   const h = a.hidden;
   const qd = a.heads * a.headDim;
   const kvd = a.kvHeads * a.headDim;
   if (a.fusedQkv) {
     // one fused q,k,v projection (Phi-3 qkv_proj, Qwen c_attn, BLOOM query_key_value); --targets qv adapts it
+    // (and with the output projection, qvo-mlp: the fused projection holds k too)
     const qkv = { dIn: h, dOut: qd + 2 * kvd };
-    return { qv: [qkv], attention: [qkv, { dIn: qd, dOut: h }] };
+    const o = { dIn: qd, dOut: h };
+    return { qv: [qkv], qvo: [qkv, o], attention: [qkv, o] };
   }
   const q = { dIn: h, dOut: qd };
   const v = { dIn: h, dOut: kvd };
-  return { qv: [q, v], attention: [q, { dIn: h, dOut: kvd }, v, { dIn: qd, dOut: h }] };
+  const o = { dIn: qd, dOut: h };
+  return { qv: [q, v], qvo: [q, v, o], attention: [q, { dIn: h, dOut: kvd }, v, o] };
 }
 
 function mlpMatrices(model: LlmModel, I: number = model.architecture.intermediate): Matrix[] {
@@ -91,6 +96,7 @@ export function llmStacks(model: LlmModel): LayerStack[] {
       count: a.decoderLayers,
       crossAttention: true,
       qv: [...attn.qv, ...attn.qv],
+      qvo: [...attn.qvo, ...attn.qvo],
       attention: [...attn.attention, ...attn.attention],
       mlp,
     },
@@ -139,6 +145,8 @@ function targetMatrices(stack: LayerStack, targets: Targets): Matrix[] {
     case 'attention':
       return stack.attention;
     // an MoE stack's mlp is every expert's matrices and the shared experts'
+    case 'qvo-mlp':
+      return [...stack.qvo, ...stack.mlp];
     case 'attention-mlp':
     case 'all':
     case 'experts':

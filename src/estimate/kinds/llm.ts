@@ -347,7 +347,7 @@ function moeAssumptions(model: LlmModel, s: TrainingSettings): string[] {
   const withEmbedding = Number((llmActiveParamsWithEmbedding(model) / 1e9).toFixed(2));
   const out = [
     `mixture of experts: all ${moe.experts} experts of each MoE layer resident, each token computed through ${moe.perToken}${moe.shared ? ` and ${moe.shared} shared` : ''} (${active} B active weights in the matmuls${withEmbedding !== active ? `, ${withEmbedding} B with the input embedding` : ''})`,
-    s.targets === 'attention-mlp' || s.targets === 'all'
+    s.targets === 'attention-mlp' || s.targets === 'qvo-mlp' || s.targets === 'all' || s.targets === 'experts'
       ? `adapters on every expert (${moe.experts} per MoE layer), as PEFT target_parameters or axolotl lora_target_parameters put them`
       : 'adapters leave the routed experts out, as the trainers do unless told (--targets attention-mlp adapts every expert)',
   ];

@@ -143,6 +143,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   // torchtune's optimizer_in_bwd, which a published config may make otherwise.
   const own = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, config.techniques[id]!.set ?? {}]));
   let technique = matchSet(own(Object.keys(config.techniques)), file);
+  let builderGroup: NonNullable<typeof config.groups>[number] | null = null;
   for (const g of config.groups ?? []) {
     const named = Object.entries(g.techniques ?? {}).filter(
       ([id, set]) => config.techniques[id] && matchSet({ [id]: set }, file),
@@ -150,6 +151,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     if (!named.length) continue;
     const alike = matchSet(own(named.map(([id]) => id)), file);
     technique = { key: alike?.key ?? named[0]![0], paths: [...Object.keys(named[0]![1]), ...(alike?.paths ?? [])] };
+    builderGroup = g;
     break;
   }
   technique?.paths.forEach((p) => read.add(p));
@@ -163,6 +165,9 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     if (found.length && (!group || found.length > group.n))
       group = { id: g.groups[0]!, n: found.length, models: g.models ?? null };
   }
+  // the model's builder names the model, whatever its other options share with another model's
+  // (torchtune's Llama 3.2 3B GRPO config keeps checkpointer.model_type LLAMA3 of Llama 3.1)
+  if (builderGroup) group = { id: builderGroup.groups[0]!, n: Infinity, models: builderGroup.models ?? null };
   return {
     settings,
     technique: technique?.key ?? null,

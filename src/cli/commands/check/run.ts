@@ -554,6 +554,12 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
 
   const notes: string[] = [];
   const warnings: string[] = [];
+  // a recipe the estimate does not model in full: said, or refused where it would estimate another run
+  for (const u of config.unmodelled ?? []) {
+    if (![...options.keys()].some((k) => k === u.option || k.startsWith(`${u.option}.`))) continue;
+    if (u.stops) throw new UsageError(`${where(u.option)}: ${u.note}.`);
+    warnings.push(`${where(u.option)}: ${u.note}`);
+  }
   if (renamed.length)
     notes.push(
       `${where(renamed[0]![0])}: ${renamed.map(([from]) => from).join(', ')}: older spellings ${trainer.name} reads as ${renamed.map(([, as]) => as).join(', ')}`,
