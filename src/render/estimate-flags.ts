@@ -87,3 +87,13 @@ export function estimateFlags(plan: RunPlan): string[] {
       out.push((DATA_FLAGS[k] as (v: unknown) => string)(data[k]));
   return out;
 }
+
+/** The flags of the settings the savers of a fit changed, at the values the fitted run has (what to add to reach it). */
+export function saverFlags(savers: readonly string[], run: TrainingSettings): string[] {
+  const keys = new Set<Flagged>();
+  for (const id of savers) for (const k of SAVERS.find((s) => s.id === id)?.changes ?? []) if (flagged(k)) keys.add(k);
+  const out: string[] = [];
+  for (const k of Object.keys(SETTING_FLAGS) as Flagged[])
+    if (keys.has(k)) out.push(...(SETTING_FLAGS[k] as (v: unknown, run: TrainingSettings) => string[])(run[k], run));
+  return out;
+}

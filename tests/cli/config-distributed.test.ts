@@ -177,6 +177,25 @@ describe('config on several cards: the files each strategy writes', () => {
   });
 });
 
+describe('config warns with the flags that make the run fit', () => {
+  it.each([
+    ['axolotl', 'full-finetune', 'llama-3.1-70b', ['--gpu', '8x h100-sxm']],
+    ['trl', 'lora', 'llama-3.1-8b', ['--gpu', 'rtx-4090', '--seq-len', '4096']],
+  ])(
+    '%s %s %s: the warning names them, and with them the files fit (no warning)',
+    async (trainer, technique, model, card) => {
+      const base = ['config', '--trainer', trainer, '--technique', technique, '--model', model, ...card];
+      const first = await runCli(base);
+      expect(first.code).toBe(0);
+      const m = /it fits with [^:]+: add (.+?) \(estimate with the same flags/.exec(first.stderr);
+      expect(m, first.stderr).not.toBeNull();
+      const again = await runCli([...base, ...m![1]!.split(' ')]);
+      expect(again.code).toBe(0);
+      expect(again.stderr).not.toMatch(/as written the run peaks/);
+    },
+  );
+});
+
 describe('check reads the strategy back from the files config wrote', () => {
   const work = mkdtempSync(join(tmpdir(), 'fa-check-strategy-'));
   /** config's files for the pair, in a folder of their own; the trainer's own file among them */

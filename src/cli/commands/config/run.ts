@@ -8,6 +8,7 @@ import { OutputError, UsageError } from '../../../errors.js';
 import { estimate } from '../../../estimate/estimate.js';
 import type { TrainingSettings } from '../../../estimate/settings.js';
 import type { KnowledgeBase, Model, Technique, Trainer } from '../../../kb/types.js';
+import { saverFlags } from '../../../render/estimate-flags.js';
 import { estimateToJson } from '../../../render/estimate-json.js';
 import {
   type ConfigFile,
@@ -134,7 +135,9 @@ export async function runConfig(ctx: Context, flags: ConfigFlags, argv: readonly
     const peak = fit.ladder[0]!.peakGiB.toFixed(1);
     ctx.io.stderr.write(
       `warning: as written the run peaks at ${peak} GiB, over the card's usable ${fit.limitGiB.toFixed(1)} GiB; ${
-        fit.fits ? `it fits with ${fit.saverLabels.join(', ')}` : 'no saver makes it fit'
+        fit.fits
+          ? `it fits with ${fit.saverLabels.join(', ')}: add ${saverFlags(fit.savers, fit.run.settings).join(' ')}`
+          : 'no saver makes it fit'
       } (estimate with the same flags shows the parts).\n`,
     );
   }
