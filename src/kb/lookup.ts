@@ -147,7 +147,8 @@ export function nearestNames(input: string, candidates: readonly string[], limit
 
 /**
  * `input` looked up among `rows` (the entries, or a compiled list's name index): the first whose id
- * is `input`, else whose id or name is it normalised, else one of whose aliases is; `entry(i)` gives
+ * is `input`, else whose id or name is it normalised, else one of whose aliases is, else the one
+ * entry a Hub id alias of which has it as its repository name; `entry(i)` gives
  * the entry of row i. Not found: the names nearest it, from the whole list (`all`).
  */
 function lookupRows<T extends Named>(
@@ -170,6 +171,14 @@ function lookupRows<T extends Named>(
   if (byName >= 0) return found(byName);
   const byAlias = rows.findIndex((e) => (e.aliases ?? []).some((a) => normalizeName(a) === n));
   if (byAlias >= 0) return found(byAlias);
+  // a Hub id's repository name typed without its organisation ("Llama-4-Scout-17B-16E-Instruct"),
+  // when it names one entry only
+  if (!input.includes('/')) {
+    const byRepo = rows.flatMap((e, i) =>
+      (e.aliases ?? []).some((a) => a.includes('/') && normalizeName(a.slice(a.lastIndexOf('/') + 1)) === n) ? [i] : [],
+    );
+    if (byRepo.length === 1) return found(byRepo[0]!);
+  }
   const entries = all();
   const names = entries.flatMap((e) => [e.id, ...(e.aliases ?? [])]);
   const suggestions = nearestNames(input, names, 12).map(

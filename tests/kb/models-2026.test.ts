@@ -103,11 +103,41 @@ describe('names of the 2025-26 models', () => {
     ['lodestones/Chroma1-HD', 'chroma'],
     ['Chroma', 'chroma'],
     ['Qwen/Qwen-Image', 'qwen-image'],
+    // the common names practitioners type
+    ['illustrious', 'sdxl'],
+    ['NoobAI', 'sdxl'],
+    ['Pony V6', 'sdxl'],
+    ['flux-krea', 'flux-dev'],
+    ['Mistral Small 3.2', 'mistral-small-3.1-24b'],
+    ['SmolLM3', 'smollm3-3b'],
+    // a Hub id's repository name without its organisation
+    ['Llama-4-Scout-17B-16E-Instruct', 'llama-4-scout'],
+    ['Mistral-Small-3.2-24B-Instruct-2506', 'mistral-small-3.1-24b'],
+    ['gemma-3-27b-it', 'gemma-3-27b'],
   ];
   for (const [name, id] of names)
     it(`${name} finds ${id}`, () => {
       expect(findModel(kb, name).found?.id).toBe(id);
     });
+
+  it('a repository name two entries share under different organisations is not taken for either', () => {
+    const a = {
+      ...kb.models.find((m) => m.id === 'qwen3-8b')!,
+      id: 'a-model',
+      name: 'A',
+      aliases: ['org-a/Same-Name'],
+    };
+    const b = {
+      ...kb.models.find((m) => m.id === 'qwen3-8b')!,
+      id: 'b-model',
+      name: 'B',
+      aliases: ['org-b/Same-Name'],
+    };
+    const two = { ...kb, models: [a, b] };
+    expect(findModel(two, 'Same-Name').found).toBeNull();
+    expect(findModel(two, 'org-a/Same-Name').found?.id).toBe('a-model');
+    expect(findModel({ ...kb, models: [a] }, 'Same-Name').found?.id).toBe('a-model');
+  });
 
   it("R1-Distill-Qwen-1.5B: Qwen2.5-Math-1.5B's layers with its own output head (1.78B on the Hub)", () => {
     const distill = kb.models.find((x) => x.id === 'deepseek-r1-distill-qwen-1.5b') as LlmModel;
