@@ -398,6 +398,13 @@ export function fitWithSavers(
     ladder.push({ saver: saver.id, peakGiB: run.memory.peakGiB });
   }
   ({ settings, run } = cheapestStrategyThatFits(model, card, limitGiB, { settings, run }, used, strategiesBefore));
+  // a saver whose settings a later one set again was replaced by it (the NF4 base in place of the
+  // 8-bit one: one quantized base, one saver); the strategy savers build on each other instead
+  for (let i = used.length - 2; i >= 0; i--) {
+    const earlier = used[i]!;
+    if (earlier.changes.includes('strategy')) continue;
+    if (used.slice(i + 1).some((later) => earlier.changes.every((k) => later.changes.includes(k)))) used.splice(i, 1);
+  }
   return {
     fits: run.memory.peakGiB <= limitGiB && hostFits(run.memory, card),
     limitGiB,
