@@ -141,7 +141,12 @@ export function precisionChangeText(change: PrecisionChange, cardName: string, b
     backend === 'mps'
       ? 'it is emulated on Apple M1/M2 GPUs; native from M3, on macOS 14 or later'
       : 'it needs compute capability 8.0, Ampere or newer';
-  return `${change.to} with loss scaling instead of the recipe's ${change.from}: ${cardName} has no bf16 (${why})`;
+  // fp32 where the trainer cannot state fp16 mixed precision for the run (writtenPrecisions)
+  const to =
+    change.to === 'fp32'
+      ? 'fp32 (the trainer states no fp16 mixed precision for it)'
+      : `${change.to} with loss scaling`;
+  return `${to} instead of the recipe's ${change.from}: ${cardName} has no bf16 (${why})`;
 }
 
 /** Which dtype the output file is written in, and whose choice that is. */

@@ -27,6 +27,7 @@ import {
 } from './fit.js';
 import { type PrecisionChange, precisionForCard } from './precision.js';
 import { defaultsFor, resolveSettings, type SettingsOverrides, type TrainingSettings } from './settings.js';
+import { writtenPrecisions } from './trainer-precisions.js';
 import { strategiesOf } from './trainer-strategies.js';
 
 /**
@@ -123,7 +124,12 @@ export function resolveRun(
     strategiesOf(choices.trainer),
   );
   const precisionChange = card
-    ? precisionForCard(resolved.precision, card.bf16, choices.overrides.precision !== undefined)
+    ? precisionForCard(
+        resolved.precision,
+        card.bf16,
+        choices.overrides.precision !== undefined,
+        choices.trainerIsDefault ? null : writtenPrecisions(choices.trainer, technique.id),
+      )
     : null;
   const onCard = precisionChange ? { ...resolved, precision: precisionChange.to } : resolved;
   const { settings: recipe, changes: backendChanges } = card?.backend

@@ -93,10 +93,19 @@ export interface PrecisionChange {
  * use): fp32 master weights, half-precision compute. Null when nothing changes or the user fixed
  * the precision (they get the assumption's warning instead).
  */
-export function precisionForCard(p: Precision, cardHasBf16: boolean, fixed: boolean): PrecisionChange | null {
+export function precisionForCard(
+  p: Precision,
+  cardHasBf16: boolean,
+  fixed: boolean,
+  written: ReadonlySet<Precision> | null = null,
+): PrecisionChange | null {
   if (fixed || cardHasBf16 || !p.includes('bf16')) return null;
   // DeepSpeed's bf16 engine becomes its fp16 engine (fp16 with its dynamic loss scaler)
-  return { from: p, to: p === 'bf16-master' ? 'fp16-master' : 'mixed-fp16' };
+  const to = p === 'bf16-master' ? 'fp16-master' : 'mixed-fp16';
+  // a trainer that cannot state it for the run (axolotl's fp16 loads an fp16 model: a full
+  // fine-tune has no fp32 weights under autocast) trains in fp32 where it can
+  if (written && !written.has(to) && written.has('fp32')) return { from: p, to: 'fp32' };
+  return { from: p, to };
 }
 
 export const EIGHT_BIT: Partial<Record<Optimizer, Optimizer>> = {

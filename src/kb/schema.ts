@@ -517,7 +517,16 @@ const ConfigOptionSchema = z.union([
    * train_db.py trains the text encoder unless stop_text_encoder_training is -1)
    */
   z.strictObject({ option: text, off: OptionValueSchema }),
-  z.strictObject({ sets: z.record(text, OptionSetSchema) }),
+  z.strictObject({
+    sets: z.record(text, OptionSetSchema),
+    /** per value, other sets `check` reads as it and `config` never writes (axolotl's Cut Cross-Entropy plugin as the fused loss) */
+    reads: z.record(text, z.array(OptionSetSchema).min(1)).optional(),
+    /**
+     * options whose list in a set names members the file's list must have, whatever else it has
+     * (axolotl's plugins: a logger's plugin beside Liger's changes nothing)
+     */
+    within: z.array(text).optional(),
+  }),
 ]);
 /**
  * The option table `finetune-advisor config` writes a trainer's files from: which writer lays the

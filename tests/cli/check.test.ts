@@ -582,6 +582,44 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     );
   });
 
+  it("axolotl's gpt-oss FSDP2 example: the Cut Cross-Entropy plugin as the fused loss, torchao's 8-bit AdamW, FlashAttention 3, bf16 weights and FSDP", async () => {
+    const read = (await json([
+      'check',
+      join(ROOT, 'axolotl/gpt-oss-20b-fft-fsdp2.yaml'),
+      '--gpu',
+      'h100-sxm',
+      '--gpus',
+      '4',
+    ])) as Json & { warnings: string[] };
+    expect(read.settings).toMatchObject({ optimizer: 'adamw-8bit', precision: 'bf16' });
+    expect(read.equivalent).toMatch(/--strategy fsdp .*--attention flash --loss fused/);
+    // only the epochs, which need the dataset's size
+    expect(read.warnings).toEqual([expect.stringMatching(/num_epochs = 1: the steps follow from the dataset's size/)]);
+  });
+
+  it('axolotl: lora_target_modules naming the seven linear layers in any order is attention-mlp; a logger plugin beside them changes nothing', async () => {
+    const file = join(tmp(), 'config.yml');
+    writeFileSync(
+      file,
+      [
+        'base_model: meta-llama/Llama-3.1-8B',
+        'adapter: lora',
+        'lora_r: 16',
+        'lora_target_modules: [gate_proj, down_proj, up_proj, q_proj, v_proj, k_proj, o_proj]',
+        'plugins: [axolotl.integrations.swanlab.SwanLabPlugin]',
+        'micro_batch_size: 1',
+        'max_steps: 100',
+        'sequence_len: 1024',
+        'datasets: [{ path: train.jsonl, ds_type: json, type: chat_template }]',
+        '',
+      ].join('\n'),
+    );
+    const read = (await json(['check', file, '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
+    expect(read.settings).toMatchObject({ targets: 'attention-mlp' });
+    expect(read.equivalent).toMatch(/--loss full/);
+    expect(read.warnings.join('\n')).not.toMatch(/plugins|lora_target_modules/);
+  });
+
   it('torchtune: the published LoRA set (q, v and output projections with the MLP) is read as qvo-mlp, with no warning', async () => {
     const read = (await json([
       'check',

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 
 import { tomlString } from '../../src/render/trainer-config.js';
-import { jsonOf, runCli, trainerOptions } from '../helpers.js';
+import { jsonOf, runCli, splitFlags, trainerOptions } from '../helpers.js';
 
 interface Fixture {
   readFrom: unknown;
@@ -301,8 +301,14 @@ describe('config --trainer trl', () => {
   });
 });
 
+// axolotl's fp16 loads the model in fp16 (normalize_config's cfg.torch_dtype): a full fine-tune has no
+// fp32 weights under autocast, so --precision mixed-fp16 is no axolotl full fine-tune (bf16 or fp32 are)
+const AXOLOTL_RUNS = TRL_RUNS.map((run) =>
+  run.includes('full-finetune') ? run.map((a) => (a === 'mixed-fp16' ? 'bf16' : a)) : run,
+);
+
 describe('config --trainer axolotl', () => {
-  it.each(TRL_RUNS)('%j: every key is a field of AxolotlInputConfig, and the YAML parses back', async (...args) => {
+  it.each(AXOLOTL_RUNS)('%j: every key is a field of AxolotlInputConfig, and the YAML parses back', async (...args) => {
     const c = await configJson(['--trainer', 'axolotl', ...args]);
     const yaml = parseYaml(file(c, 'config.yml')) as Record<string, unknown>;
     const known = new Set(fixture('axolotl').options);
@@ -332,6 +338,27 @@ describe('config --trainer axolotl', () => {
     });
     const dora = await configJson(['--trainer', 'axolotl', '--technique', 'dora', '--model', 'qwen3-8b']);
     expect(parseYaml(file(dora, 'config.yml'))).toMatchObject({ adapter: 'lora', peft_use_dora: true });
+  });
+
+  it('a full fine-tune in bf16 is bf16: true (the model loaded in bf16, no fp32 master copy), read back as bf16; mixed-fp16 is refused', async () => {
+    const args = ['--technique', 'full-finetune', '--model', 'llama-3.2-1b', '--gpu', 'a100-80gb'];
+    const c = await configJson(['--trainer', 'axolotl', ...args, '--precision', 'bf16']);
+    expect(parseYaml(file(c, 'config.yml'))).toMatchObject({ bf16: true });
+    const r = await runCli(['config', '--trainer', 'axolotl', ...args, '--precision', 'mixed-fp16']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--precision mixed-fp16 .*Allowed for config --trainer axolotl: --precision bf16, fp32\./);
+    // on a card without bf16 the planner takes fp32 for it, and recommend --out writes it
+    const out = join(mkdtempSync(join(tmpdir(), 'fa-axolotl-t4-')), 'run');
+    const rec = await runCli(
+      splitFlags(
+        `recommend --goal domain --model llama-3.2-1b --gpu t4 --time 8h --trainer axolotl --priority quality --out ${out}`,
+      ),
+    );
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(rec.stdout).toMatch(
+      /^Dtype +fp32 \(the trainer states no fp16 mixed precision for it\) instead of the recipe's bf16/m,
+    );
+    expect(parseYaml(readFileSync(join(out, 'config.yml'), 'utf8'))).toMatchObject({ bf16: false, float32: true });
   });
 });
 

@@ -11,7 +11,13 @@ import type { OptionValue, TrainerConfig } from '../config/plan.js';
 export function sameValue(a: unknown, b: unknown): boolean {
   const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
   const [x, y] = [one(a), one(b)];
-  if (Array.isArray(x) && Array.isArray(y)) return x.length === y.length && x.every((v, i) => sameValue(v, y[i]));
+  // lists as sets: the same target modules in another order are the same modules
+  if (Array.isArray(x) && Array.isArray(y))
+    return (
+      x.length === y.length &&
+      x.every((v) => y.some((w) => sameValue(v, w))) &&
+      y.every((w) => x.some((v) => sameValue(v, w)))
+    );
   if (typeof x === 'string' && typeof y === 'string') return x.toLowerCase() === y.toLowerCase();
   return x === y;
 }
@@ -19,16 +25,36 @@ export function sameValue(a: unknown, b: unknown): boolean {
 /** The options of a file by path. */
 export type FileOptions = ReadonlyMap<string, unknown>;
 
+/** The sets of a table's option with what it reads, and the options compared by their members. */
+interface SetsSpec {
+  sets: Record<string, Record<string, OptionValue>>;
+  reads?: Record<string, Array<Record<string, OptionValue>>>;
+  within?: string[];
+}
+
+/** Each set by its value: those config writes, then those check reads as that value too. */
+const setsOf = (spec: SetsSpec): Array<[string, Record<string, OptionValue>]> => [
+  ...Object.entries(spec.sets),
+  ...Object.entries(spec.reads ?? {}).flatMap(([key, sets]) => sets.map((s) => [key, s] as [string, typeof s])),
+];
+
+/** A file's value against a set's: equal, or for a `within` option a list holding every member of the set's. */
+function valueMatches(spec: SetsSpec, path: string, value: unknown, wanted: OptionValue): boolean {
+  if (!spec.within?.includes(path) || !Array.isArray(wanted)) return sameValue(value, wanted);
+  const members = Array.isArray(value) ? value : [value];
+  return wanted.every((w) => members.some((m) => sameValue(m, w)));
+}
+
 /** The set (by its key) all of whose options the file has, the most specific first; `{}` matches last. */
 function matchSet(
-  sets: Record<string, Record<string, OptionValue>>,
+  spec: SetsSpec,
   file: FileOptions,
   overwritten: ReadonlySet<string> = new Set(),
 ): { key: string; paths: string[] } | null {
   let best: { key: string; paths: string[] } | null = null;
-  for (const [key, set] of Object.entries(sets)) {
+  for (const [key, set] of setsOf(spec)) {
     const entries = Object.entries(set).filter(([path]) => !overwritten.has(path));
-    if (!entries.every(([path, v]) => file.has(path) && sameValue(file.get(path), v))) continue;
+    if (!entries.every(([path, v]) => file.has(path) && valueMatches(spec, path, file.get(path), v))) continue;
     if (!best || entries.length > best.paths.length) best = { key, paths: entries.map(([p]) => p) };
   }
   return best;
@@ -65,8 +91,7 @@ function overwrittenLater(config: TrainerConfig, setting: ConfigSetting, file: F
   const later = specs.slice(specs.findIndex(([s]) => s === setting) + 1);
   const paths = new Set<string>();
   for (const [, spec] of later)
-    if (spec && typeof spec === 'object' && 'sets' in spec)
-      matchSet(spec.sets, file)?.paths.forEach((p) => paths.add(p));
+    if (spec && typeof spec === 'object' && 'sets' in spec) matchSet(spec, file)?.paths.forEach((p) => paths.add(p));
   return paths;
 }
 
@@ -112,25 +137,25 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     } else {
       // a path a later setting's set gives its own value is written over (OneTrainer: an NF4 U-Net's
       // unet.weight_dtype replaces the precision's): this set is read from its other paths
-      const match = matchSet(spec.sets, file, overwrittenLater(config, setting, file));
+      const match = matchSet(spec, file, overwrittenLater(config, setting, file));
+      const all = setsOf(spec).map(([, s]) => s);
+      // a `within` option's other members say nothing of the setting (axolotl's logger plugins)
+      const listed = (p: string) => file.has(p) && !spec.within?.includes(p);
       if (match) {
-        if (match.paths.length || !Object.values(spec.sets).some((s) => Object.keys(s).some((p) => file.has(p))))
-          settings[setting] = match.key;
+        if (match.paths.length || !all.some((s) => Object.keys(s).some(listed))) settings[setting] = match.key;
         match.paths.forEach((p) => read.add(p));
       }
       // an option of the sets with a value none of them has: the table cannot say the setting (unless
       // a set it is not in holds: LLaMA-Factory's stage dpo is DPO whatever loss pref_loss names but orpo)
       if (!match || !match.paths.length)
-        for (const path of new Set(Object.values(spec.sets).flatMap((s) => Object.keys(s))))
+        for (const path of new Set(all.flatMap((s) => Object.keys(s))))
           // false is an option of a set left off (load_in_4bit: false): the set without it holds
-          if (file.has(path) && !read.has(path) && file.get(path) !== false)
+          if (listed(path) && !read.has(path) && file.get(path) !== false)
             unmapped.push({
               path,
               value: file.get(path),
               setting,
-              known: [
-                ...new Set(Object.values(spec.sets).flatMap((s) => (s[path] !== undefined ? [String(s[path])] : []))),
-              ],
+              known: [...new Set(all.flatMap((s) => (s[path] !== undefined ? [String(s[path])] : [])))],
             });
     }
   }
@@ -142,14 +167,14 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   // names the technique alone: the technique's other options are choices it writes, such as
   // torchtune's optimizer_in_bwd, which a published config may make otherwise.
   const own = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, config.techniques[id]!.set ?? {}]));
-  let technique = matchSet(own(Object.keys(config.techniques)), file);
+  let technique = matchSet({ sets: own(Object.keys(config.techniques)) }, file);
   let builderGroup: NonNullable<typeof config.groups>[number] | null = null;
   for (const g of config.groups ?? []) {
     const named = Object.entries(g.techniques ?? {}).filter(
-      ([id, set]) => config.techniques[id] && matchSet({ [id]: set }, file),
+      ([id, set]) => config.techniques[id] && matchSet({ sets: { [id]: set } }, file),
     );
     if (!named.length) continue;
-    const alike = matchSet(own(named.map(([id]) => id)), file);
+    const alike = matchSet({ sets: own(named.map(([id]) => id)) }, file);
     technique = { key: alike?.key ?? named[0]![0], paths: [...Object.keys(named[0]![1]), ...(alike?.paths ?? [])] };
     builderGroup = g;
     break;

@@ -41,6 +41,33 @@ interface Candidate {
 }
 
 /**
+ * Per strategy, the keys every strategy of its engine writes with one value (axolotl's fsdp_version,
+ * state_dict_type and auto_wrap_policy in each of its FSDP strategies, where two or more share the
+ * engine): `config`'s choices, which a published file may make otherwise (axolotl's gpt-oss
+ * example: SHARDED_STATE_DICT), so a strategy is read by its other keys, with one of these present.
+ * File placeholders and the cards' count are never among them.
+ */
+function boilerplateKeys(entries: Array<[Strategy, Entry]>): Map<Strategy, Set<string>> {
+  const byEngine = new Map<string, Array<[Strategy, Entry]>>();
+  for (const e of entries) {
+    const engine = STRATEGY_TRAITS[e[0]].engine;
+    byEngine.set(engine, [...(byEngine.get(engine) ?? []), e]);
+  }
+  const out = new Map<Strategy, Set<string>>();
+  for (const group of byEngine.values()) {
+    if (group.length < 2) continue;
+    const [first, ...rest] = group.map(([, entry]) => entry.set ?? {});
+    const keys = Object.entries(first!).filter(
+      ([key, value]) =>
+        !(typeof value === 'string' && (FILE_VALUE.test(value) || value === '{cards}')) &&
+        rest.every((set) => key in set && sameValue(set[key], value)),
+    );
+    for (const [strategy] of group) out.set(strategy, new Set(keys.map(([k]) => k)));
+  }
+  return out;
+}
+
+/**
  * The strategy the file's options state, or null when none does (a one-card file, or a strategy
  * the table selects by its launch line alone: DDP's torchrun). `options` is the file as read;
  * `quantizedBase` whether the run's method trains on a quantized base (QLoRA), which tells
@@ -55,15 +82,26 @@ export function readStrategy(
 ): StrategyRead | null {
   const table = config.distributed;
   if (!table) return null;
+  const entries = Object.entries(table.strategies) as Array<[Strategy, Entry]>;
+  const common = boilerplateKeys(entries);
   const candidates: Candidate[] = [];
-  for (const [strategy, entry] of Object.entries(table.strategies) as Array<[Strategy, Entry]>) {
+  for (const [strategy, entry] of entries) {
     const set = Object.entries(entry.set ?? {});
     if (!set.length) continue;
     let named: Candidate['named'] = null;
     let cards: number | null = null;
+    let matched = 0;
+    const shared = common.get(strategy) ?? new Set<string>();
+    // one of the keys its engine's strategies all write alike is there (the file is of that engine)
+    if (shared.size && ![...shared].some((key) => options.has(key))) continue;
     const holds = set.every(([key, value]) => {
       const placeholder = typeof value === 'string' ? FILE_VALUE.exec(value) : null;
       const has = options.get(key);
+      if (shared.has(key)) {
+        if (options.has(key) && sameValue(has, value)) matched++;
+        return true;
+      }
+      matched++;
       // the number of cards, as the file states it (LitGPT's devices: 4)
       if (value === '{cards}') {
         if (typeof has !== 'number' || !Number.isInteger(has) || has < 2) return false;
@@ -75,7 +113,7 @@ export function readStrategy(
       named = { option: key, kind: placeholder[1] as DistributedFile['kind'], value: has };
       return true;
     });
-    if (holds) candidates.push({ strategy, entry, matched: set.length, named, cards });
+    if (holds) candidates.push({ strategy, entry, matched, named, cards });
   }
   if (!candidates.length) return null;
   const most = Math.max(...candidates.map((c) => c.matched));
