@@ -691,6 +691,12 @@ export const TrainerConfigSchema = z.strictObject({
    * family's DEFAULT_MODEL_FLAVOUR), which `check` reads the file's model as: the options that name
    * the family and the flavour, and per family its default flavour and each flavour's Hub id
    */
+  /**
+   * a model builder whose name says the technique by its prefix and the model by the rest, for the
+   * models the table has no entry of (torchtune's torchtune.models.qwen2_5.lora_qwen2_5_14b_instruct:
+   * a LoRA of qwen2_5_14b_instruct; no prefix: the full fine-tune): `check` reads them so
+   */
+  modelBuilder: z.strictObject({ option: text, prefixes: z.record(text, z.string()) }).optional(),
   modelFlavours: z
     .strictObject({
       family: text,

@@ -620,6 +620,33 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     expect(read.warnings.join('\n')).not.toMatch(/plugins|lora_target_modules/);
   });
 
+  it.each([
+    ['torchtune/qwen2_5-14B_lora_single_device.yaml', 'lora', 'qwen2.5-14b', 'qwen2_5_14b_instruct'],
+    ['torchtune/gemma2-9B_qlora_single_device.yaml', 'qlora', 'gemma-2-9b', 'gemma2_9b'],
+  ])(
+    '%s: a builder the table has no entry of says the technique by its prefix and the model by its name (a note)',
+    async (name, technique, model, builder) => {
+      const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & {
+        model: string;
+        notes: string[];
+      };
+      expect(read.technique).toBe(technique);
+      expect(read.model).toBe(model);
+      expect(read.notes).toContainEqual(expect.stringMatching(new RegExp(`the builder ${builder} read as ${model}`)));
+    },
+  );
+
+  it("torchtune's evaluation config names a model's builder but trains nothing: no technique (exit 2)", async () => {
+    const r = await runCli([
+      'check',
+      join(__dirname, '../fixtures/check/torchtune-eleuther_evaluation.yaml'),
+      '--trainer',
+      'torchtune',
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/none of the options that select a technique in torchtune/);
+  });
+
   it('torchtune: the published LoRA set (q, v and output projections with the MLP) is read as qvo-mlp, with no warning', async () => {
     const read = (await json([
       'check',

@@ -206,6 +206,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         readAs: { bf16: { auto: true } },
         // torchtune's recipes the estimate does not model in full
         unmodelled: [{ option: 'teacher_model', note: 'knowledge distillation', stops: false }],
+        // torchtune's builders of the models its groups have no entry of
+        modelBuilder: { option: 'model._component_', prefixes: { lora: 'lora_', 'full-finetune': '' } },
         commandLine: 'swift sft',
         // SimpleTuner's model_family and model_flavour
         modelFlavours: {

@@ -4,7 +4,7 @@
 // two) by the set all of whose options the file has, the one with the most options winning; the
 // model group's and the technique's options say which they are. Pure: no I/O.
 import type { ConfigSetting } from '../../../kb/vocabulary.js';
-import type { FlatOption } from '../config/option-paths.js';
+import { type FlatOption, specPaths } from '../config/option-paths.js';
 import type { OptionValue, TrainerConfig } from '../config/plan.js';
 
 /** Two option values alike: a one-element list is the single value (PEFT: `all-linear` or `[all-linear]`). */
@@ -83,6 +83,8 @@ export interface ReadBack {
   ambiguous: Array<{ path: string; value: unknown; setting: ConfigSetting; values: string[] }>;
   /** the models the matched group entry is for, when it names them (torchtune's per-model builders) */
   groupModels: string[] | null;
+  /** where no group entry names the builder: the model name the builder's name gives (modelBuilder), and its option */
+  builderModel: { name: string; option: string } | null;
 }
 
 /** The paths that the sets of the settings after `setting` in the table match in the file (written after, so over it). */
@@ -179,6 +181,33 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     builderGroup = g;
     break;
   }
+  // no entry of the table names the builder: its name says the technique by its prefix and the model by the rest
+  let builderModel: ReadBack['builderModel'] = null;
+  const builder = config.modelBuilder;
+  const named = builder ? file.get(builder.option) : undefined;
+  if (!builderGroup && builder && typeof named === 'string') {
+    const last = named.slice(named.lastIndexOf('.') + 1);
+    const [id, prefix] = Object.entries(builder.prefixes)
+      .filter(([id, p]) => config.techniques[id] && last.startsWith(p))
+      .sort((a, b) => b[1].length - a[1].length)[0] ?? [null, ''];
+    if (id !== null && last.length > prefix.length) {
+      // the technique's own options among those the prefix names alike (DoRA's use_dora on a LoRA builder)
+      const same = Object.entries(builder.prefixes)
+        .filter(([t, p]) => p === prefix && config.techniques[t])
+        .map(([t]) => t);
+      const alike = matchSet({ sets: own(same) }, file);
+      technique = { key: alike?.paths.length ? alike.key : id, paths: [builder.option, ...(alike?.paths ?? [])] };
+      builderModel = { name: last.slice(prefix.length), option: builder.option };
+    }
+  }
+  // a full model's builder is in generation, evaluation and quantization configs too: it names a
+  // full fine-tune only in a file with an optimizer (torchtune's eleuther_evaluation.yaml has none)
+  if (
+    technique?.key === 'full-finetune' &&
+    technique.paths.some((p) => p === builder?.option || /_component_$/.test(p)) &&
+    !specPaths(config.options.optimizer).some((p) => file.has(p))
+  )
+    technique = null;
   technique?.paths.forEach((p) => read.add(p));
   // a group by the options it always sets that are not paths to the user's files (kohya's FLUX
   // checkpoint names): the most of them found
@@ -201,6 +230,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     unmapped,
     ambiguous,
     groupModels: group?.models ?? null,
+    builderModel,
   };
 }
 

@@ -627,7 +627,22 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
   const modelOption = typeof config.options.model === 'string' ? config.options.model : null;
   const fromFile = modelOption ? settings.model : undefined;
   // a table with a builder per model (torchtune) names the model by the builder the file has
-  const builderModel = back.groupModels?.length === 1 ? back.groupModels[0] : undefined;
+  // or, for a model the table has no entry of, the catalogued model the builder's name gives, said in a note
+  // (its version's dot written as an underscore: qwen2_5_14b_instruct is Qwen2.5-14B-Instruct)
+  const builderName = back.builderModel?.name;
+  const fromBuilder = builderName
+    ? (findModel(baseKb, builderName.replace(/(\d)_(\d)/g, '$1.$2')).found ?? findModel(baseKb, builderName).found)
+    : null;
+  // a builder no entry of the table has names the model alone: the options it shares with another model's entry do not
+  const builderModel = back.builderModel
+    ? fromBuilder?.id
+    : back.groupModels?.length === 1
+      ? back.groupModels[0]
+      : undefined;
+  if (flags.model === undefined && typeof fromFile !== 'string' && fromBuilder && back.builderModel)
+    notes.push(
+      `${where(back.builderModel.option)}: the builder ${back.builderModel.name} read as ${fromBuilder.id} (--model to say another)`,
+    );
   let modelName = flags.model ?? (typeof fromFile === 'string' ? fromFile : builderModel);
   // no model named, in a file whose options name its family and flavour: the Hub id the trainer
   // resolves them to (SimpleTuner's setup_model_flavour, the family's default flavour without one)
@@ -667,6 +682,10 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     if (variable)
       throw new UsageError(
         `${main.shown}:${variable.line}:1: --${variable.path} is ${variable.error}; pass --model NAME (see \`models\`).`,
+      );
+    if (back.builderModel)
+      throw new UsageError(
+        `${where(back.builderModel.option)}: the builder ${back.builderModel.name} is no model in the catalogue; pass --model NAME (see \`models\`).`,
       );
     const near = modelOption ? [...options.keys()].find((k) => editDistance(k, modelOption) <= 2) : undefined;
     const p = near !== undefined ? at(near) : null;
