@@ -692,6 +692,12 @@ export const TrainerConfigSchema = z.strictObject({
    * the family and the flavour, and per family its default flavour and each flavour's Hub id
    */
   /**
+   * the trainer's own values of options a file may leave out, where a set of the table names them
+   * (LLaMA-Factory's quantization_method bnb and quantization_type nf4, stage sft): `check` reads an
+   * absent option as its default
+   */
+  optionDefaults: z.record(text, OptionValueSchema).optional(),
+  /**
    * a model builder whose name says the technique by its prefix and the model by the rest, for the
    * models the table has no entry of (torchtune's torchtune.models.qwen2_5.lora_qwen2_5_14b_instruct:
    * a LoRA of qwen2_5_14b_instruct; no prefix: the full fine-tune): `check` reads them so

@@ -636,6 +636,39 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     },
   );
 
+  it("LLaMA-Factory: stage sft is supervised fine-tuning (no warning), and quantization_bit 4 alone is bitsandbytes' NF4 (its defaults)", async () => {
+    const sft = (await json([
+      'check',
+      join(ROOT, 'llama-factory/qwen3_lora_sft.yaml'),
+      '--gpu',
+      'a100-80gb',
+    ])) as Json & { warnings: string[] };
+    expect(sft.settings.objective).toBe('sft');
+    expect(sft.warnings.join('\n')).not.toMatch(/stage/);
+    const file = join(tmp(), 'qlora.yaml');
+    writeFileSync(
+      file,
+      [
+        'model_name_or_path: Qwen/Qwen3-8B',
+        'stage: sft',
+        'do_train: true',
+        'finetuning_type: lora',
+        'lora_target: all',
+        'quantization_bit: 4',
+        'dataset: identity',
+        'cutoff_len: 1024',
+        'per_device_train_batch_size: 1',
+        'max_steps: 100',
+        'output_dir: out',
+        '',
+      ].join('\n'),
+    );
+    const q = (await json(['check', file, '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
+    expect(q.technique).toBe('qlora');
+    expect(q.settings.quantize).toBe('nf4');
+    expect(q.warnings.join('\n')).not.toMatch(/quantization/);
+  });
+
   it("torchtune's evaluation config names a model's builder but trains nothing: no technique (exit 2)", async () => {
     const r = await runCli([
       'check',

@@ -208,6 +208,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
         unmodelled: [{ option: 'teacher_model', note: 'knowledge distillation', stops: false }],
         // torchtune's builders of the models its groups have no entry of
         modelBuilder: { option: 'model._component_', prefixes: { lora: 'lora_', 'full-finetune': '' } },
+        // LLaMA-Factory's defaults of options a file leaves out
+        optionDefaults: { quantization_method: 'bnb' },
         commandLine: 'swift sft',
         // SimpleTuner's model_family and model_flavour
         modelFlavours: {

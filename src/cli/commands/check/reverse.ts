@@ -30,6 +30,8 @@ interface SetsSpec {
   sets: Record<string, Record<string, OptionValue>>;
   reads?: Record<string, Array<Record<string, OptionValue>>>;
   within?: string[];
+  /** the trainer's own value of an option a file leaves out (TrainerConfig.optionDefaults) */
+  defaults?: Record<string, OptionValue>;
 }
 
 /** Each set by its value: those config writes, then those check reads as that value too. */
@@ -51,13 +53,19 @@ function matchSet(
   file: FileOptions,
   overwritten: ReadonlySet<string> = new Set(),
 ): { key: string; paths: string[] } | null {
-  let best: { key: string; paths: string[] } | null = null;
+  let best: { key: string; paths: string[]; score: number } | null = null;
+  // an option the file leaves out holds its trainer's default (LLaMA-Factory's quantization_method bnb)
+  const holds = (path: string, v: OptionValue) =>
+    file.has(path)
+      ? valueMatches(spec, path, file.get(path), v)
+      : spec.defaults?.[path] !== undefined && sameValue(spec.defaults[path], v);
   for (const [key, set] of setsOf(spec)) {
     const entries = Object.entries(set).filter(([path]) => !overwritten.has(path));
-    if (!entries.every(([path, v]) => file.has(path) && valueMatches(spec, path, file.get(path), v))) continue;
-    if (!best || entries.length > best.paths.length) best = { key, paths: entries.map(([p]) => p) };
+    if (!entries.every(([path, v]) => holds(path, v))) continue;
+    if (!best || entries.length > best.score)
+      best = { key, paths: entries.map(([p]) => p).filter((p) => file.has(p)), score: entries.length };
   }
-  return best;
+  return best && { key: best.key, paths: best.paths };
 }
 
 /** A known option whose value the table has no setting for (an optimizer the estimate does not model). */
@@ -93,7 +101,8 @@ function overwrittenLater(config: TrainerConfig, setting: ConfigSetting, file: F
   const later = specs.slice(specs.findIndex(([s]) => s === setting) + 1);
   const paths = new Set<string>();
   for (const [, spec] of later)
-    if (spec && typeof spec === 'object' && 'sets' in spec) matchSet(spec, file)?.paths.forEach((p) => paths.add(p));
+    if (spec && typeof spec === 'object' && 'sets' in spec)
+      matchSet({ ...spec, defaults: config.optionDefaults }, file)?.paths.forEach((p) => paths.add(p));
   return paths;
 }
 
@@ -139,7 +148,11 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     } else {
       // a path a later setting's set gives its own value is written over (OneTrainer: an NF4 U-Net's
       // unet.weight_dtype replaces the precision's): this set is read from its other paths
-      const match = matchSet(spec, file, overwrittenLater(config, setting, file));
+      const match = matchSet(
+        { ...spec, defaults: config.optionDefaults },
+        file,
+        overwrittenLater(config, setting, file),
+      );
       const all = setsOf(spec).map(([, s]) => s);
       // a `within` option's other members say nothing of the setting (axolotl's logger plugins)
       const listed = (p: string) => file.has(p) && !spec.within?.includes(p);
@@ -169,14 +182,14 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   // names the technique alone: the technique's other options are choices it writes, such as
   // torchtune's optimizer_in_bwd, which a published config may make otherwise.
   const own = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, config.techniques[id]!.set ?? {}]));
-  let technique = matchSet({ sets: own(Object.keys(config.techniques)) }, file);
+  let technique = matchSet({ sets: own(Object.keys(config.techniques)), defaults: config.optionDefaults }, file);
   let builderGroup: NonNullable<typeof config.groups>[number] | null = null;
   for (const g of config.groups ?? []) {
     const named = Object.entries(g.techniques ?? {}).filter(
-      ([id, set]) => config.techniques[id] && matchSet({ sets: { [id]: set } }, file),
+      ([id, set]) => config.techniques[id] && matchSet({ sets: { [id]: set }, defaults: config.optionDefaults }, file),
     );
     if (!named.length) continue;
-    const alike = matchSet({ sets: own(named.map(([id]) => id)) }, file);
+    const alike = matchSet({ sets: own(named.map(([id]) => id)), defaults: config.optionDefaults }, file);
     technique = { key: alike?.key ?? named[0]![0], paths: [...Object.keys(named[0]![1]), ...(alike?.paths ?? [])] };
     builderGroup = g;
     break;
@@ -195,7 +208,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       const same = Object.entries(builder.prefixes)
         .filter(([t, p]) => p === prefix && config.techniques[t])
         .map(([t]) => t);
-      const alike = matchSet({ sets: own(same) }, file);
+      const alike = matchSet({ sets: own(same), defaults: config.optionDefaults }, file);
       technique = { key: alike?.paths.length ? alike.key : id, paths: [builder.option, ...(alike?.paths ?? [])] };
       builderModel = { name: last.slice(prefix.length), option: builder.option };
     }
