@@ -451,28 +451,33 @@ export function objectiveProblem(
   model: Model,
   objective: Objective | undefined,
   batch?: number,
-  trainer?: string,
+  trainer?: Pick<Trainer, 'id' | 'objectiveMinBatch'> | null,
 ): string | null {
   const kind = kindOf(model);
   if (objective === undefined) return null;
   if (!kind.objectives.includes(objective))
     return `--objective ${objective} does not apply to ${model.id}, which is ${kind.description}; allowed for it: ${kind.objectives.join(', ')}.`;
-  // LLaMA-Factory's CustomKTOTrainer subclasses TRL's KTOTrainer but calls Trainer.__init__ itself
-  // (src/llamafactory/train/kto/trainer.py), so TRL's micro-batch check does not run (its KTO
-  // example trains per_device_train_batch_size 1)
-  if (trainer?.trim().toLowerCase() === 'llama-factory') return null;
-  const least = OBJECTIVE_TRAITS[objective].minBatch;
+  // a trainer that runs the objective at a micro-batch of its own (trainers.yaml objectiveMinBatch:
+  // LLaMA-Factory's and ms-swift's KTO pair the KL completions without TRL's check)
+  const own = trainer?.objectiveMinBatch?.[objective];
+  const least = own ?? OBJECTIVE_TRAITS[objective].minBatch;
   if (batch !== undefined && batch < least)
-    return `--batch ${batch} with --objective ${objective}: TRL's ${OBJECTIVE_TRAITS[objective].trainer} needs a micro-batch of ${least} or more (allowed: --batch ${least} or more).`;
+    return `--batch ${batch} with --objective ${objective}: ${own !== undefined ? `${trainer!.id}` : `TRL's ${OBJECTIVE_TRAITS[objective].trainer}`} needs a micro-batch of ${least} or more (allowed: --batch ${least} or more).`;
   return null;
 }
 
 /** runRangeProblem as a usage error. */
 export function checkRunRanges(
+  kb: KnowledgeBase,
   model: Model,
   flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number; trainer?: string },
 ): void {
-  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch, flags.trainer);
+  // an id that names no trainer is resolveTrainer's usage error, later
+  const trainer =
+    flags.trainer === undefined
+      ? null
+      : (kb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase()) ?? null);
+  const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch, trainer);
   if (problem) throw new UsageError(problem);
 }
 

@@ -33,6 +33,7 @@ import {
   GOALS,
   LOSSES,
   METHODS,
+  OBJECTIVES,
   OPERATORS,
   OPTIMIZERS,
   PRECISIONS,
@@ -684,7 +685,7 @@ export const TrainerConfigSchema = z.strictObject({
    * a command whose --flags are the config's keys (ms-swift: `swift sft --lora_rank 8` is the
    * YAML's `lora_rank: 8`), so `check` reads such a command line (a train.sh) as the config
    */
-  commandLine: text.optional(),
+  commandLine: z.union([text, z.array(text).min(1)]).optional(),
   /**
    * the model a file names by its architecture and variant when it names no path, as the trainer
    * resolves them (SimpleTuner's setup_model_flavour: HUGGINGFACE_PATHS[model_flavour], else the
@@ -810,6 +811,11 @@ export const TrainerSchema = z.strictObject({
    * every Block under its multi-device strategies)
    */
   gradientCheckpointing: z.enum([...CHECKPOINTING, 'several-cards']).optional(),
+  /**
+   * the least micro-batch it runs an objective at, where that is not TRL's (objectives.ts minBatch):
+   * LLaMA-Factory's and ms-swift's KTO pair the KL completions across the batch without TRL's check
+   */
+  objectiveMinBatch: z.partialRecord(z.enum(OBJECTIVES), z.number().int().positive()).optional(),
   /** the precision it saves adapters and checkpoints in by default */
   savePrecision: z.enum(SAVE_PRECISIONS).optional(),
   /** run settings it applies unless told otherwise, as its own runs and examples keep them */

@@ -527,6 +527,8 @@ export interface TrainerJson {
   loss?: Trainer['loss'];
   attention?: Trainer['attention'];
   gradientCheckpointing?: Trainer['gradientCheckpointing'];
+  /** the least micro-batch it runs an objective at, where that is not TRL's (KTO: 1) */
+  objectiveMinBatch?: Trainer['objectiveMinBatch'];
   savePrecision?: Trainer['savePrecision'];
   defaults?: { precision?: Precision; quantize?: Quantization; cache?: boolean };
   /** what its code falls back to for a key a config file leaves out, where its runs set another (`check` reads it) */
@@ -565,6 +567,7 @@ export const trainerJson = (kb: KnowledgeBase, t: Trainer): TrainerJson => ({
   loss: t.loss,
   attention: t.attention,
   gradientCheckpointing: t.gradientCheckpointing,
+  objectiveMinBatch: ifPresent(t.objectiveMinBatch, (m) => ({ ...m })),
   savePrecision: t.savePrecision,
   defaults: ifPresent(t.defaults, (d) => ({ precision: d.precision, quantize: d.quantize, cache: d.cache })),
   unsetDefaults: ifPresent(t.unsetDefaults, (d) => ({

@@ -669,6 +669,30 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     expect(q.warnings.join('\n')).not.toMatch(/quantization/);
   });
 
+  it.each([
+    ['ms-swift/train-rlhf-kto.sh', 'kto'],
+    ['ms-swift/train-rlhf-dpo-lora.sh', 'dpo'],
+    ['ms-swift/train-rlhf-cpo.sh', 'orpo'],
+  ])(
+    "%s: swift rlhf's --rlhf_type is the objective (CPO's reference-free pairs as ORPO's), with no warning",
+    async (name, objective) => {
+      const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & { warnings: string[] };
+      expect(read.settings.objective).toBe(objective);
+      expect(read.warnings).toEqual([]);
+      // $(expr 16 / $nproc_per_node) with nproc_per_node=2 (kto.sh: gradient accumulation 8)
+      if (objective === 'kto') expect(read.settings.gradAccum).toBe(8);
+    },
+  );
+
+  it("KTO's micro-batch of 1: TRL's KTOTrainer refuses it, LLaMA-Factory and ms-swift run it (objectiveMinBatch)", async () => {
+    const kto = ['estimate', '--technique', 'lora', '--model', 'qwen3-8b', '--objective', 'kto', '--batch', '1'];
+    const trl = await runCli(kto);
+    expect(trl.code).toBe(2);
+    expect(trl.stderr).toMatch(/TRL's KTOTrainer needs a micro-batch of 2 or more/);
+    for (const trainer of ['llama-factory', 'ms-swift'])
+      expect((await runCli([...kto, '--trainer', trainer])).code).toBe(0);
+  });
+
   it("torchtune's evaluation config names a model's builder but trains nothing: no technique (exit 2)", async () => {
     const r = await runCli([
       'check',

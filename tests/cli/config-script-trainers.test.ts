@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readPythonCalls } from '../../src/cli/commands/config/python-calls.js';
-import { pythonOptions, scriptRun, shellOptions } from '../../src/cli/commands/config/script-options.js';
+import {
+  commandLineOptions,
+  pythonOptions,
+  scriptRun,
+  shellOptions,
+} from '../../src/cli/commands/config/script-options.js';
 import { shellCommands } from '../../src/cli/commands/config/shell-words.js';
 import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
 import { bundledKb, jsonOf, runCli, trainerOptions } from '../helpers.js';
@@ -497,8 +502,52 @@ describe('readPythonCalls', () => {
     expect(shellCommands('run --model=$MODEL_NAME ${OUT}')).toEqual([
       { words: ['run', '--model=$MODEL_NAME', '${OUT}'], line: 1 },
     ]);
-    for (const bad of ['echo pre$HOME', 'echo "$x"', 'echo $(id)', 'a; b', 'echo `x`', "echo 'open"])
+    // after an environment word, and expr's arithmetic of numbers and variables (ms-swift's scripts)
+    expect(
+      shellCommands(
+        'NPROC_PER_NODE=$nproc_per_node swift sft --gradient_accumulation_steps $(expr 16 / $nproc_per_node)',
+      ),
+    ).toEqual([
+      {
+        words: [
+          'NPROC_PER_NODE=$nproc_per_node',
+          'swift',
+          'sft',
+          '--gradient_accumulation_steps',
+          '$(expr 16 / $nproc_per_node)',
+        ],
+        line: 1,
+      },
+    ]);
+    for (const bad of [
+      'echo pre$HOME',
+      'echo "$x"',
+      'echo $(id)',
+      'echo $(expr 2 \\| 3)',
+      'a; b',
+      'echo `x`',
+      "echo 'open",
+    ])
       expect(() => shellCommands(bad), bad).toThrow(SyntaxError);
+  });
+
+  it("commandLineOptions: a variable and expr's integer arithmetic from the script's own assignments; one it has not: its value is not in the file", () => {
+    const script = [
+      'nproc_per_node=2',
+      'nnodes=2',
+      'NPROC_PER_NODE=$nproc_per_node \\',
+      'swift sft --model Qwen/Qwen2.5-7B-Instruct \\',
+      '  --gradient_accumulation_steps $(expr 32 / $nproc_per_node / $nnodes) \\',
+      '  --per_device_train_batch_size $(expr 1 + 2 \\* 3) \\',
+      '  --output_dir $OUT',
+      '',
+    ].join('\n');
+    expect(commandLineOptions(script, ['swift', 'sft'])).toEqual([
+      { path: 'model', value: 'Qwen/Qwen2.5-7B-Instruct', line: 3 },
+      { path: 'gradient_accumulation_steps', value: 8, line: 3 },
+      { path: 'per_device_train_batch_size', value: 7, line: 3 },
+      { path: 'output_dir', error: 'a shell variable ($OUT): its value is not in the file', line: 3 },
+    ]);
   });
 });
 

@@ -189,6 +189,7 @@ describe('an entry with every field set has all of them in its JSON, in the sche
       loss: 'chunked',
       attention: 'flash',
       gradientCheckpointing: 'offloaded',
+      objectiveMinBatch: { kto: 1 },
       savePrecision: 'bf16',
       defaults: { precision: 'mixed-bf16', quantize: 'nf4', cache: false },
       unsetDefaults: { precision: 'fp32', quantize: 'none', cache: true, batch: 8, gradAccum: 1, optimizer: 'adamw' },

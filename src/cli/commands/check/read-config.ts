@@ -302,6 +302,15 @@ export interface ReadScript extends ReadConfig {
  * (shell-words.ts refuses `$`, backticks and operators rather than guess), train.py by the literal
  * keyword arguments of the calls the trainer's table names (python-calls.ts). Nothing is run.
  */
+/** The options of the first of a table's command lines the script runs (ms-swift's swift sft, swift rlhf). */
+function firstCommandLine(text: string, lines: string | string[]): ReturnType<typeof commandLineOptions> {
+  for (const line of typeof lines === 'string' ? [lines] : lines) {
+    const options = commandLineOptions(text, line.split(/\s+/));
+    if (options.length) return options;
+  }
+  return [];
+}
+
 export function readScriptFile(file: string, format: 'shell' | 'python', config: TrainerConfig): ReadScript {
   const { text, shown } = readConfigText(file);
   let read: ReturnType<typeof shellOptions>;
@@ -310,7 +319,7 @@ export function readScriptFile(file: string, format: 'shell' | 'python', config:
       format === 'python'
         ? { script: null, options: pythonOptions(text, config) }
         : config.commandLine
-          ? { script: null, options: commandLineOptions(text, config.commandLine.split(/\s+/)) }
+          ? { script: null, options: firstCommandLine(text, config.commandLine) }
           : shellOptions(text);
   } catch (e) {
     const line = (e as { line?: number }).line;

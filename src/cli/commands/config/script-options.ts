@@ -6,7 +6,7 @@
 import { specPaths } from './option-paths.js';
 import type { TrainerConfig } from './plan.js';
 import { readPythonCalls } from './python-calls.js';
-import { shellCommands } from './shell-words.js';
+import { type ShellCommand, shellCommands } from './shell-words.js';
 
 /** An option read from a script: its path and value (or why it has none) and its line. */
 export interface ScriptOption {
@@ -20,22 +20,66 @@ export interface ScriptOption {
 /** argparse's words as they would type: a number where the word is one (argparse's type=int/float reads them so). */
 const wordValue = (w: string): string | number => (/^-?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(w) ? Number(w) : w);
 
-/** train.sh: the script the launch runs and its flags (the first command's words after `accelerate launch [its flags] SCRIPT`). */
-export function shellOptions(text: string): { script: string | null; options: ScriptOption[] } {
-  const commands = shellCommands(text);
-  // `export NAME=value` before the launch (the diffusers READMEs' MODEL_NAME, OUTPUT_DIR): what $NAME stands for
+/**
+ * What the script's own assignments give its variables: `export NAME=value` and lines of
+ * NAME=value alone before the launch (the diffusers READMEs' MODEL_NAME; ms-swift's
+ * nproc_per_node=2), a later one over an earlier; an assignment's value may name an earlier one.
+ */
+function scriptVariables(commands: ShellCommand[]): Map<string, string> {
   const variables = new Map<string, string>();
   for (const c of commands)
     for (const w of c.words[0] === 'export'
       ? c.words.slice(1)
       : c.words.every((x) => /^[A-Za-z_]\w*=/.test(x))
         ? c.words
-        : [])
-      variables.set(w.slice(0, w.indexOf('=')), w.slice(w.indexOf('=') + 1));
+        : []) {
+      const value = expandWord(w.slice(w.indexOf('=') + 1), variables);
+      if (value !== undefined) variables.set(w.slice(0, w.indexOf('=')), String(value));
+    }
+  return variables;
+}
+
+const VARIABLE = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$/;
+
+/**
+ * A word with what the script's variables give it: $NAME, and `$(expr ...)` evaluated as expr does
+ * its integers (* and / before + and -, division truncated); the word itself where it names no
+ * variable, undefined where a variable it names has no value in the script.
+ */
+function expandWord(w: string, variables: ReadonlyMap<string, string>): string | undefined {
+  const name = VARIABLE.exec(w);
+  if (name) return variables.get(name[1] ?? name[2]!);
+  const expr = /^\$\(expr\s+(.*?)\s*\)$/.exec(w);
+  if (!expr) return w;
+  const tokens = expr[1]!.split(/\s+/).map((t) => (t === '\\*' ? '*' : t));
+  const values = tokens.map((t) => (/^[-+*/]$/.test(t) ? t : VARIABLE.test(t) ? expandWord(t, variables) : t));
+  if (values.some((v) => v === undefined || (!/^[-+*/]$/.test(v) && !/^-?\d+$/.test(v)))) return undefined;
+  // products and quotients first, then sums, left to right
+  const terms: Array<number | string> = [];
+  for (let k = 0; k < values.length; k++) {
+    const v = values[k]!;
+    if ((v === '*' || v === '/') && typeof terms[terms.length - 1] === 'number') {
+      const next = Number(values[++k]);
+      const left = terms.pop() as number;
+      if (v === '/' && next === 0) return undefined;
+      terms.push(v === '*' ? left * next : Math.trunc(left / next));
+    } else terms.push(/^-?\d+$/.test(v) ? Number(v) : v);
+  }
+  let total = terms[0] as number;
+  for (let k = 1; k + 1 < terms.length; k += 2)
+    total = terms[k] === '+' ? total + Number(terms[k + 1]) : total - Number(terms[k + 1]);
+  return Number.isFinite(total) ? String(total) : undefined;
+}
+
+/** train.sh: the script the launch runs and its flags (the first command's words after `accelerate launch [its flags] SCRIPT`). */
+export function shellOptions(text: string): { script: string | null; options: ScriptOption[] } {
+  const commands = shellCommands(text);
+  // `export NAME=value` before the launch (the diffusers READMEs' MODEL_NAME, OUTPUT_DIR): what $NAME stands for
+  const variables = scriptVariables(commands);
   const expand = (v: string | number | true) => {
-    const name = typeof v === 'string' ? /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$/.exec(v) : null;
-    const known = name ? variables.get(name[1] ?? name[2]!) : undefined;
-    return known !== undefined ? wordValue(known) : v;
+    if (typeof v !== 'string') return v;
+    const known = expandWord(v, variables);
+    return known !== undefined && known !== v ? wordValue(known) : v;
   };
   const command = commands.find((c) => c.words[0] === 'accelerate' && c.words[1] === 'launch');
   if (!command) return { script: null, options: [] };
@@ -64,7 +108,7 @@ export function shellOptions(text: string): { script: string | null; options: Sc
           : wordValue(words[++k]!),
     );
     // a shell variable's value is not in the file (the README sets it with export beforehand)
-    if (typeof value === 'string' && /^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)$/.test(value)) {
+    if (typeof value === 'string' && (VARIABLE.test(value) || /^\$\(expr\s/.test(value))) {
       options.push({
         path: name,
         error: `a shell variable (${value}): its value is not in the file`,
@@ -131,7 +175,9 @@ const cliValue = (w: string): unknown => (/^(true|false)$/i.test(w) ? w.toLowerC
  * `flag` (several values: a list, argparse's nargs='+'), a lone `--flag` as true.
  */
 export function commandLineOptions(text: string, command: readonly string[]): ScriptOption[] {
-  const found = shellCommands(text)
+  const commands = shellCommands(text);
+  const variables = scriptVariables(commands);
+  const found = commands
     .map((c) => ({ c, words: c.words.slice(c.words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w))) }))
     .find(({ words }) => command.every((w, i) => words[i] === w));
   if (!found) return [];
@@ -145,8 +191,20 @@ export function commandLineOptions(text: string, command: readonly string[]): Sc
     }
     const eq = word.indexOf('=');
     const name = eq > 0 ? word.slice(2, eq) : word.slice(2);
-    const values: unknown[] = eq > 0 ? [cliValue(word.slice(eq + 1))] : [];
-    while (eq < 0 && k + 1 < words.length && !words[k + 1]!.startsWith('--')) values.push(cliValue(words[++k]!));
+    const raw: string[] = eq > 0 ? [word.slice(eq + 1)] : [];
+    while (eq < 0 && k + 1 < words.length && !words[k + 1]!.startsWith('--')) raw.push(words[++k]!);
+    // a variable or expr the script's assignments give (ms-swift's $(expr 16 / $nproc_per_node))
+    const expanded = raw.map((w) => expandWord(w, variables));
+    const missing = raw.find((_, i) => expanded[i] === undefined);
+    if (missing !== undefined) {
+      options.push({
+        path: name,
+        error: `a shell variable (${missing}): its value is not in the file`,
+        line: found.c.line,
+      });
+      continue;
+    }
+    const values = expanded.map((w) => cliValue(w!));
     options.push({
       path: name,
       value: values.length === 0 ? true : values.length === 1 ? values[0] : values,

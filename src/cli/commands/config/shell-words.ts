@@ -43,11 +43,16 @@ export function shellCommands(text: string): ShellCommand[] {
       }
       continue;
     }
-    // a variable standing alone as a word or after a flag's `=` ($MODEL_NAME, ${OUTPUT_DIR}, as the
-    // diffusers READMEs launch): kept as written, for the reader to say its value is not in the file
+    // a variable standing alone as a word, after a flag's `=` or an environment word's ($MODEL_NAME,
+    // ${OUTPUT_DIR} as the diffusers READMEs launch; NPROC_PER_NODE=$nproc_per_node as ms-swift's),
+    // or expr's integer arithmetic of numbers and variables ($(expr 16 / $nproc_per_node), ms-swift's
+    // gradient accumulation): kept as written, for the reader to expand from the script's own
+    // assignments or say its value is not in the file
     if (c === '$') {
-      const variable = /^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)(?=[\s\\]|$)/.exec(text.slice(i));
-      if (variable && (word === null || /^--[\w-]+=$/.test(word))) {
+      const variable =
+        /^\$(\{[A-Za-z_]\w*\}|[A-Za-z_]\w*)(?=[\s\\]|$)/.exec(text.slice(i)) ??
+        /^\$\(expr(?:[ \t]+(?:\d+|\$\{?[A-Za-z_]\w*\}?|[-+/]|\\\*))+[ \t]*\)(?=[\s\\]|$)/.exec(text.slice(i));
+      if (variable && (word === null || /^(--[\w-]+|[A-Za-z_]\w*)=$/.test(word))) {
         word = (word ?? '') + variable[0];
         i += variable[0].length - 1;
         continue;

@@ -32,7 +32,12 @@ import { ESTIMATE_EXAMPLES, type EstimateFlags } from './meta.js';
 const BASE_BITS: Record<BaseQuantization, string> = { fp8: '8-bit', int8: '8-bit', nf4: '4-bit' };
 
 /** Checks that the technique applies to the model and turns the flags into settings overrides. */
-function estimateOverrides(technique: Technique, model: Model, flags: EstimateFlags): SettingsOverrides {
+function estimateOverrides(
+  kb: KnowledgeBase,
+  technique: Technique,
+  model: Model,
+  flags: EstimateFlags,
+): SettingsOverrides {
   const method = METHOD_TRAITS[technique.method];
   const implied = method.impliedQuantization;
   if (!technique.families.includes(model.family)) {
@@ -47,7 +52,7 @@ function estimateOverrides(technique: Technique, model: Model, flags: EstimateFl
   }
   checkFamilyFlags(model.family, flags, model.id);
   checkDataSize(model.family, flags);
-  checkRunRanges(model, flags);
+  checkRunRanges(kb, model, flags);
   if (implied && flags.quantize && flags.quantize !== implied)
     throw new UsageError(
       `--technique ${technique.id} implies --quantize ${implied}; use --technique lora --quantize ${flags.quantize} for another base precision.`,
@@ -95,7 +100,7 @@ export function estimateRequest(kb: KnowledgeBase, flags: EstimateFlags): Estima
   if (missing.length) throw new UsageError(`missing ${missing.join(' and ')}.`, `E.g. ${ESTIMATE_EXAMPLES[0]}`);
   const technique = given.technique!;
   const model = given.model!;
-  const overrides = estimateOverrides(technique, model, flags);
+  const overrides = estimateOverrides(kb, technique, model, flags);
   // a value fixed by the user that the card's stack does not run (MPS: 8-bit optimizers, flash-attn)
   const stack = given.card ? backendProblem(flags, given.card.backend, given.card.name) : null;
   if (stack) throw new UsageError(stack);

@@ -123,7 +123,7 @@ export function checkGivenNames(kb: KnowledgeBase, input: RecommendInput): void 
   if (input.model !== undefined) {
     const model = resolveModel(kb, input.model);
     // a family flag of the other family is the error to report for it, after the questions
-    if (!input.goal || goalFits(input.goal, model.family)) checkRunRanges(model, input);
+    if (!input.goal || goalFits(input.goal, model.family)) checkRunRanges(kb, model, input);
   }
   // the set's flags are checked with the card they describe (asked for when not given)
   if (input.gpu !== undefined || input.vram !== undefined) resolveCardSet(kb, input);
@@ -162,7 +162,7 @@ export function checkRecommendInput(
   checkFamilyFlags(model!.family, input, `--goal ${goal}`);
   const stack = gpu ? backendProblem(input, gpu.backend ?? 'cuda', gpu.name) : null;
   if (stack) throw new UsageError(stack);
-  checkRunRanges(model!, input);
+  checkRunRanges(kb, model!, input);
   const trainer = resolveTrainer(kb, model!.family, input.trainer, model!.id, model!.group);
   checkBlockSwap(kb, model!.family, trainer.trainer, input.blocksToSwap, model!.group);
   const data = dataOf(input, model!.family);
