@@ -807,6 +807,13 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
       'wan2.1-t2v-14b',
       'is Wan-AI/Wan2.1-T2V-14B-Diffusers',
     ],
+    // FLUX.2's default flavour is klein-9b (flux2/model.py DEFAULT_MODEL_FLAVOUR)
+    [
+      { model_family: 'flux2' },
+      'flux2-klein-9b',
+      'model_flavour klein-9b (its default) is black-forest-labs/FLUX.2-klein-base-9B',
+    ],
+    [{ model_family: 'flux2', model_flavour: 'dev' }, 'flux2-dev', 'is black-forest-labs/FLUX.2-dev'],
   ])(
     "a SimpleTuner file with no model path trains its family's flavour (setup_model_flavour): %j",
     async (keys, model, said) => {
