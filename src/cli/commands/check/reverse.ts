@@ -197,9 +197,9 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   // no entry of the table names the builder: its name says the technique by its prefix and the model by the rest
   let builderModel: ReadBack['builderModel'] = null;
   const builder = config.modelBuilder;
-  const named = builder ? file.get(builder.option) : undefined;
-  if (!builderGroup && builder && typeof named === 'string') {
-    const last = named.slice(named.lastIndexOf('.') + 1);
+  const builderValue = builder ? file.get(builder.option) : undefined;
+  if (!builderGroup && builder && typeof builderValue === 'string') {
+    const last = builderValue.slice(builderValue.lastIndexOf('.') + 1);
     const [id, prefix] = Object.entries(builder.prefixes)
       .filter(([id, p]) => config.techniques[id] && last.startsWith(p))
       .sort((a, b) => b[1].length - a[1].length)[0] ?? [null, ''];
