@@ -693,6 +693,26 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
       expect((await runCli([...kto, '--trainer', trainer])).code).toBe(0);
   });
 
+  it('an accelerate config or a DeepSpeed JSON given alone: exit 2, naming what it is and where check reads it', async () => {
+    const dir = tmp();
+    const accelerate = join(dir, 'fsdp.yaml');
+    writeFileSync(accelerate, 'compute_environment: LOCAL_MACHINE\ndistributed_type: FSDP\nnum_processes: 2\n');
+    const deepspeed = join(dir, 'ds_z3.json');
+    writeFileSync(
+      deepspeed,
+      JSON.stringify({ train_micro_batch_size_per_gpu: 'auto', zero_optimization: { stage: 3 } }),
+    );
+    for (const [file, what] of [
+      [accelerate, 'an accelerate config \\(distributed_type FSDP\\)'],
+      [deepspeed, 'a DeepSpeed config'],
+    ] as const) {
+      const r = await runCli(['check', file]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(new RegExp(`: ${what}, not a trainer's training config; check reads it beside`));
+    }
+  });
+
   it("torchtune's evaluation config names a model's builder but trains nothing: no technique (exit 2)", async () => {
     const r = await runCli([
       'check',

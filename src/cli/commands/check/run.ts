@@ -494,6 +494,21 @@ export async function runCheck(ctx: Context, file: string, flags: CheckFlags): P
     candidates
       .map((c) => ({ c, score: trainerScore(c.table, optionsAsRead(readFor(c), c.table), names(c)) }))
       .sort((a, b) => b.score - a.score)[0];
+  // a file of the launchers a trainer's file names (an accelerate config, a DeepSpeed JSON) is not a
+  // training config: said, with where check reads it
+  if (flags.trainer === undefined && dataFile) {
+    const keys = new Set(dataFile.options.map((o) => o.path.split('.')[0]!));
+    const launcher =
+      keys.has('distributed_type') && keys.has('compute_environment')
+        ? `an accelerate config (distributed_type ${String(dataFile.options.find((o) => o.path === 'distributed_type')?.value)})`
+        : keys.has('zero_optimization') && !keys.has('model_name_or_path')
+          ? 'a DeepSpeed config'
+          : null;
+    if (launcher)
+      throw new UsageError(
+        `${shown}: ${launcher}, not a trainer's training config; check reads it beside the training config that names it (axolotl's deepspeed:, TRL's accelerate_config, a launch line's --config_file): pass that file.`,
+      );
+  }
   let chosen: Table;
   if (flags.trainer !== undefined) {
     const id = flags.trainer.trim().toLowerCase();
