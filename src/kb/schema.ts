@@ -731,6 +731,11 @@ export const TrainerConfigSchema = z.strictObject({
       accelerateSet: OptionSetSchema.optional(),
       fsdpFile: text.optional(),
       fsdpSet: OptionSetSchema.optional(),
+      /**
+       * the environment variable a launch line gives the cards in (ms-swift's NPROC_PER_NODE=2 swift
+       * sft ...), which `check` reads the cards from, and DDP where no strategy's keys are in the file
+       */
+      cardsVariable: text.optional(),
       /** the run's settings the accelerate config takes (mixed_precision from the precision) */
       accelerateOptions: z.partialRecord(z.enum(CONFIG_SETTINGS), ConfigOptionSchema).optional(),
       strategies: z.partialRecord(

@@ -684,6 +684,20 @@ describe("check on the trainers' own published example configs (tests/fixtures/t
     },
   );
 
+  it.each([
+    ['ms-swift/train-multi-gpu-ddp-train.sh', 'ddp'],
+    ['ms-swift/train-rlhf-kto.sh', 'zero2'],
+  ])(
+    '%s: NPROC_PER_NODE=$nproc_per_node gives the cards, and DDP where no strategy is in the file',
+    async (name, strategy) => {
+      const read = (await json(['check', join(ROOT, name), '--gpu', 'a100-80gb'])) as Json & { notes: string[] };
+      expect(read.equivalent).toContain(`--strategy ${strategy} --gpus 2`);
+      expect(read.notes).toContainEqual(
+        expect.stringMatching(new RegExp(`--strategy ${strategy} on the 2 cards the file names`)),
+      );
+    },
+  );
+
   it("KTO's micro-batch of 1: TRL's KTOTrainer refuses it, LLaMA-Factory and ms-swift run it (objectiveMinBatch)", async () => {
     const kto = ['estimate', '--technique', 'lora', '--model', 'qwen3-8b', '--objective', 'kto', '--batch', '1'];
     const trl = await runCli(kto);

@@ -234,6 +234,8 @@ describe('an entry with every field set has all of them in its JSON, in the sche
           deepspeedSet: { train_micro_batch_size_per_gpu: 'auto' },
           fsdpFile: 'fsdp_offload.json',
           fsdpSet: { 'fsdp_config.fsdp_version': 2 },
+          // ms-swift's launch environment
+          cardsVariable: 'NPROC_PER_NODE',
           strategies: {
             zero3: {
               set: { deepspeed: '{deepspeed}' },

@@ -13,7 +13,7 @@ import { MAX_ALIAS_COUNT, MAX_FILE_BYTES, YAML_OPTIONS } from '../../../kb/limit
 import { type FileReadError, formatLimit, printableName, readFileBounded } from '../../../kb/read-file.js';
 import { type FlatOption, flattenOptions } from '../config/option-paths.js';
 import type { TrainerConfig } from '../config/plan.js';
-import { commandLineOptions, pythonOptions, shellOptions } from '../config/script-options.js';
+import { commandLine, pythonOptions, shellOptions } from '../config/script-options.js';
 
 /** Keys that reach an object's prototype when copied: refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
@@ -295,6 +295,8 @@ export const besides = (file: string, named: string) => resolve(dirname(file), n
 export interface ReadScript extends ReadConfig {
   script: string | null;
   unreadable: Array<{ path: string; error: string; line: number }>;
+  /** the environment words the launch command is given (ms-swift's NPROC_PER_NODE=2), where the table reads a command line */
+  environment: ReadonlyMap<string, string>;
 }
 
 /**
@@ -303,23 +305,23 @@ export interface ReadScript extends ReadConfig {
  * keyword arguments of the calls the trainer's table names (python-calls.ts). Nothing is run.
  */
 /** The options of the first of a table's command lines the script runs (ms-swift's swift sft, swift rlhf). */
-function firstCommandLine(text: string, lines: string | string[]): ReturnType<typeof commandLineOptions> {
+function firstCommandLine(text: string, lines: string | string[]): ReturnType<typeof commandLine> {
   for (const line of typeof lines === 'string' ? [lines] : lines) {
-    const options = commandLineOptions(text, line.split(/\s+/));
-    if (options.length) return options;
+    const read = commandLine(text, line.split(/\s+/));
+    if (read.options.length) return read;
   }
-  return [];
+  return { options: [], environment: new Map() };
 }
 
 export function readScriptFile(file: string, format: 'shell' | 'python', config: TrainerConfig): ReadScript {
   const { text, shown } = readConfigText(file);
-  let read: ReturnType<typeof shellOptions>;
+  let read: ReturnType<typeof shellOptions> & { environment?: ReadonlyMap<string, string> };
   try {
     read =
       format === 'python'
         ? { script: null, options: pythonOptions(text, config) }
         : config.commandLine
-          ? { script: null, options: firstCommandLine(text, config.commandLine) }
+          ? { script: null, ...firstCommandLine(text, config.commandLine) }
           : shellOptions(text);
   } catch (e) {
     const line = (e as { line?: number }).line;
@@ -342,5 +344,6 @@ export function readScriptFile(file: string, format: 'shell' | 'python', config:
     positionOf: (path) => lines.get(path) ?? null,
     script: read.script,
     unreadable,
+    environment: read.environment ?? new Map(),
   };
 }

@@ -10,7 +10,7 @@ import { STRATEGY_TRAITS } from '../../../estimate/parallel.js';
 import type { Strategy } from '../../../kb/vocabulary.js';
 import { type DistributedFile, FILE_PLACEHOLDER } from '../config/distributed.js';
 import type { TrainerConfig } from '../config/plan.js';
-import { besides, type ReadConfig, readConfigFile } from './read-config.js';
+import { besides, type ReadConfig, readConfigFile, type ReadScript } from './read-config.js';
 import { sameValue } from './reverse.js';
 
 /** The strategy a file states, and the option of the file that says it. */
@@ -75,7 +75,7 @@ function boilerplateKeys(entries: Array<[Strategy, Entry]>): Map<Strategy, Set<s
  * the same fsdp_config).
  */
 export function readStrategy(
-  main: ReadConfig,
+  main: ReadConfig | ReadScript,
   config: TrainerConfig,
   options: ReadonlyMap<string, unknown>,
   quantizedBase: boolean,
@@ -115,7 +115,16 @@ export function readStrategy(
     });
     if (holds) candidates.push({ strategy, entry, matched, named, cards });
   }
-  if (!candidates.length) return null;
+  // the cards a launch line's environment gives (ms-swift's NPROC_PER_NODE=2), and DDP where no
+  // strategy's keys are in the file: its launch line is all that selects it
+  const variable = table.cardsVariable;
+  const given = variable && 'environment' in main ? Number((main as ReadScript).environment.get(variable)) : NaN;
+  const launched = Number.isInteger(given) && given > 1 ? given : null;
+  if (launched) for (const c of candidates) c.cards ??= launched;
+  if (!candidates.length)
+    return launched && table.strategies.ddp
+      ? { strategy: 'ddp', option: variable!, value: launched, file: null, cards: launched }
+      : null;
   const most = Math.max(...candidates.map((c) => c.matched));
   let best = candidates.filter((c) => c.matched === most);
   // alike keys: a quantized base's strategy for QLoRA, a 16-bit one for any other technique

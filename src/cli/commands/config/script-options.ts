@@ -175,12 +175,28 @@ const cliValue = (w: string): unknown => (/^(true|false)$/i.test(w) ? w.toLowerC
  * `flag` (several values: a list, argparse's nargs='+'), a lone `--flag` as true.
  */
 export function commandLineOptions(text: string, command: readonly string[]): ScriptOption[] {
+  return commandLine(text, command).options;
+}
+
+/**
+ * commandLineOptions, and the environment words the command is given (NPROC_PER_NODE=2 before
+ * `swift sft`), expanded from the script's assignments (those whose value it has not are left out).
+ */
+export function commandLine(
+  text: string,
+  command: readonly string[],
+): { options: ScriptOption[]; environment: Map<string, string> } {
   const commands = shellCommands(text);
   const variables = scriptVariables(commands);
+  const environment = new Map<string, string>();
   const found = commands
     .map((c) => ({ c, words: c.words.slice(c.words.findIndex((w) => !/^[A-Za-z_]\w*=/.test(w))) }))
     .find(({ words }) => command.every((w, i) => words[i] === w));
-  if (!found) return [];
+  if (!found) return { options: [], environment };
+  for (const w of found.c.words.slice(0, found.c.words.length - found.words.length)) {
+    const value = expandWord(w.slice(w.indexOf('=') + 1), variables);
+    if (value !== undefined) environment.set(w.slice(0, w.indexOf('=')), value);
+  }
   const words = found.words.slice(command.length);
   const options: ScriptOption[] = [];
   for (let k = 0; k < words.length; k++) {
@@ -211,5 +227,5 @@ export function commandLineOptions(text: string, command: readonly string[]): Sc
       line: found.c.line,
     });
   }
-  return options;
+  return { options, environment };
 }
