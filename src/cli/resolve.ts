@@ -473,10 +473,7 @@ export function checkRunRanges(
   flags: { rank?: number; targets?: Targets; objective?: Objective; batch?: number; trainer?: string },
 ): void {
   // an id that names no trainer is resolveTrainer's usage error, later
-  const trainer =
-    flags.trainer === undefined
-      ? null
-      : (kb.trainers.find((t) => t.id === flags.trainer!.trim().toLowerCase()) ?? null);
+  const trainer = flags.trainer === undefined ? null : trainerById(kb, flags.trainer);
   const problem = runRangeProblem(model, flags) ?? objectiveProblem(model, flags.objective, flags.batch, trainer);
   if (problem) throw new UsageError(problem);
 }
@@ -541,6 +538,10 @@ export function defaultTrainer(kb: KnowledgeBase, family: Family, group?: string
   return trainersFor(kb, family, group)[0] ?? null;
 }
 
+/** The trainer --trainer names, as typed (case and surrounding spaces aside); null when none has the id. */
+const trainerById = (kb: KnowledgeBase, id: string): Trainer | null =>
+  kb.trainers.find((t) => t.id === id.trim().toLowerCase()) ?? null;
+
 export function resolveTrainer(
   kb: KnowledgeBase,
   family: Family,
@@ -550,8 +551,7 @@ export function resolveTrainer(
 ): { trainer: Trainer | null; isDefault: boolean } {
   const forFamily = trainersFor(kb, family).map((t) => t.id);
   if (id === undefined) return { trainer: defaultTrainer(kb, family, group), isDefault: true };
-  const wanted = id.trim().toLowerCase();
-  const trainer = kb.trainers.find((t) => t.id === wanted);
+  const trainer = trainerById(kb, id);
   if (!trainer)
     throw new UsageError(`--trainer '${id}' is not a trainer. Allowed: ${kb.trainers.map((t) => t.id).join(', ')}.`);
   if (!trainer.families.includes(family))

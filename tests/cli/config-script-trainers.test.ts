@@ -10,12 +10,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { readPythonCalls } from '../../src/cli/commands/config/python-calls.js';
-import {
-  commandLineOptions,
-  pythonOptions,
-  scriptRun,
-  shellOptions,
-} from '../../src/cli/commands/config/script-options.js';
+import { commandLine, pythonOptions, scriptRun, shellOptions } from '../../src/cli/commands/config/script-options.js';
 import { shellCommands } from '../../src/cli/commands/config/shell-words.js';
 import { pythonLiteral, shellWord } from '../../src/render/trainer-config.js';
 import { bundledKb, jsonOf, runCli, trainerOptions } from '../helpers.js';
@@ -531,7 +526,7 @@ describe('readPythonCalls', () => {
       expect(() => shellCommands(bad), bad).toThrow(SyntaxError);
   });
 
-  it("commandLineOptions: a variable and expr's integer arithmetic from the script's own assignments; one it has not: its value is not in the file", () => {
+  it("commandLine: a variable and expr's integer arithmetic from the script's own assignments; one it has not: its value is not in the file", () => {
     const script = [
       'nproc_per_node=2',
       'nnodes=2',
@@ -542,7 +537,7 @@ describe('readPythonCalls', () => {
       '  --output_dir $OUT',
       '',
     ].join('\n');
-    expect(commandLineOptions(script, ['swift', 'sft'])).toEqual([
+    expect(commandLine(script, ['swift', 'sft']).options).toEqual([
       { path: 'model', value: 'Qwen/Qwen2.5-7B-Instruct', line: 3 },
       { path: 'gradient_accumulation_steps', value: 8, line: 3 },
       { path: 'per_device_train_batch_size', value: 7, line: 3 },

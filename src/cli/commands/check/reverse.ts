@@ -30,8 +30,6 @@ interface SetsSpec {
   sets: Record<string, Record<string, OptionValue>>;
   reads?: Record<string, Array<Record<string, OptionValue>>>;
   within?: string[];
-  /** the trainer's own value of an option a file leaves out (TrainerConfig.optionDefaults) */
-  defaults?: Record<string, OptionValue>;
 }
 
 /** Each set by its value: those config writes, then those check reads as that value too. */
@@ -47,10 +45,14 @@ function valueMatches(spec: SetsSpec, path: string, value: unknown, wanted: Opti
   return wanted.every((w) => members.some((m) => sameValue(m, w)));
 }
 
-/** The set (by its key) all of whose options the file has, the most specific first; `{}` matches last. */
+/**
+ * The set (by its key) all of whose options the file has, the most specific first; `{}` matches last.
+ * `defaults`: the trainer's own value of an option a file leaves out (TrainerConfig.optionDefaults).
+ */
 function matchSet(
   spec: SetsSpec,
   file: FileOptions,
+  defaults: TrainerConfig['optionDefaults'],
   overwritten: ReadonlySet<string> = new Set(),
 ): { key: string; paths: string[] } | null {
   let best: { key: string; paths: string[]; score: number } | null = null;
@@ -58,7 +60,7 @@ function matchSet(
   const holds = (path: string, v: OptionValue) =>
     file.has(path)
       ? valueMatches(spec, path, file.get(path), v)
-      : spec.defaults?.[path] !== undefined && sameValue(spec.defaults[path], v);
+      : defaults?.[path] !== undefined && sameValue(defaults[path], v);
   for (const [key, set] of setsOf(spec)) {
     const entries = Object.entries(set).filter(([path]) => !overwritten.has(path));
     if (!entries.every(([path, v]) => holds(path, v))) continue;
@@ -102,7 +104,7 @@ function overwrittenLater(config: TrainerConfig, setting: ConfigSetting, file: F
   const paths = new Set<string>();
   for (const [, spec] of later)
     if (spec && typeof spec === 'object' && 'sets' in spec)
-      matchSet({ ...spec, defaults: config.optionDefaults }, file)?.paths.forEach((p) => paths.add(p));
+      matchSet(spec, file, config.optionDefaults)?.paths.forEach((p) => paths.add(p));
   return paths;
 }
 
@@ -148,11 +150,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
     } else {
       // a path a later setting's set gives its own value is written over (OneTrainer: an NF4 U-Net's
       // unet.weight_dtype replaces the precision's): this set is read from its other paths
-      const match = matchSet(
-        { ...spec, defaults: config.optionDefaults },
-        file,
-        overwrittenLater(config, setting, file),
-      );
+      const match = matchSet(spec, file, config.optionDefaults, overwrittenLater(config, setting, file));
       const all = setsOf(spec).map(([, s]) => s);
       // a `within` option's other members say nothing of the setting (axolotl's logger plugins)
       const listed = (p: string) => file.has(p) && !spec.within?.includes(p);
@@ -182,14 +180,14 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
   // names the technique alone: the technique's other options are choices it writes, such as
   // torchtune's optimizer_in_bwd, which a published config may make otherwise.
   const own = (ids: string[]) => Object.fromEntries(ids.map((id) => [id, config.techniques[id]!.set ?? {}]));
-  let technique = matchSet({ sets: own(Object.keys(config.techniques)), defaults: config.optionDefaults }, file);
+  let technique = matchSet({ sets: own(Object.keys(config.techniques)) }, file, config.optionDefaults);
   let builderGroup: NonNullable<typeof config.groups>[number] | null = null;
   for (const g of config.groups ?? []) {
     const named = Object.entries(g.techniques ?? {}).filter(
-      ([id, set]) => config.techniques[id] && matchSet({ sets: { [id]: set }, defaults: config.optionDefaults }, file),
+      ([id, set]) => config.techniques[id] && matchSet({ sets: { [id]: set } }, file, config.optionDefaults),
     );
     if (!named.length) continue;
-    const alike = matchSet({ sets: own(named.map(([id]) => id)), defaults: config.optionDefaults }, file);
+    const alike = matchSet({ sets: own(named.map(([id]) => id)) }, file, config.optionDefaults);
     technique = { key: alike?.key ?? named[0]![0], paths: [...Object.keys(named[0]![1]), ...(alike?.paths ?? [])] };
     builderGroup = g;
     break;
@@ -208,7 +206,7 @@ export function readBack(config: TrainerConfig, file: FileOptions): ReadBack {
       const same = Object.entries(builder.prefixes)
         .filter(([t, p]) => p === prefix && config.techniques[t])
         .map(([t]) => t);
-      const alike = matchSet({ sets: own(same), defaults: config.optionDefaults }, file);
+      const alike = matchSet({ sets: own(same) }, file, config.optionDefaults);
       technique = { key: alike?.paths.length ? alike.key : id, paths: [builder.option, ...(alike?.paths ?? [])] };
       builderModel = { name: last.slice(prefix.length), option: builder.option };
     }

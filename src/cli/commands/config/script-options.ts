@@ -33,10 +33,16 @@ function scriptVariables(commands: ShellCommand[]): Map<string, string> {
       : c.words.every((x) => /^[A-Za-z_]\w*=/.test(x))
         ? c.words
         : []) {
-      const value = expandWord(w.slice(w.indexOf('=') + 1), variables);
-      if (value !== undefined) variables.set(w.slice(0, w.indexOf('=')), String(value));
+      const [name, value] = assignment(w, variables);
+      if (value !== undefined) variables.set(name, value);
     }
   return variables;
+}
+
+/** A NAME=value word: its name, and its value with the variables expanded (undefined: one has no value). */
+function assignment(w: string, variables: ReadonlyMap<string, string>): [string, string | undefined] {
+  const eq = w.indexOf('=');
+  return [w.slice(0, eq), expandWord(w.slice(eq + 1), variables)];
 }
 
 const VARIABLE = /^\$(?:\{([A-Za-z_]\w*)\}|([A-Za-z_]\w*))$/;
@@ -172,15 +178,9 @@ const cliValue = (w: string): unknown => (/^(true|false)$/i.test(w) ? w.toLowerC
  * A command line whose --flags are a config's keys (ms-swift: `swift sft --model ... --lora_rank 8`
  * is `swift sft config.yaml` with those keys, swift/cli/main.py): the first command that runs
  * `command` (after any NAME=value environment words), each `--flag v1 [v2 ...]` as the option
- * `flag` (several values: a list, argparse's nargs='+'), a lone `--flag` as true.
- */
-export function commandLineOptions(text: string, command: readonly string[]): ScriptOption[] {
-  return commandLine(text, command).options;
-}
-
-/**
- * commandLineOptions, and the environment words the command is given (NPROC_PER_NODE=2 before
- * `swift sft`), expanded from the script's assignments (those whose value it has not are left out).
+ * `flag` (several values: a list, argparse's nargs='+'), a lone `--flag` as true; and the
+ * environment words the command is given (NPROC_PER_NODE=2 before `swift sft`), expanded from the
+ * script's assignments (those whose value it has not are left out).
  */
 export function commandLine(
   text: string,
@@ -194,8 +194,8 @@ export function commandLine(
     .find(({ words }) => command.every((w, i) => words[i] === w));
   if (!found) return { options: [], environment };
   for (const w of found.c.words.slice(0, found.c.words.length - found.words.length)) {
-    const value = expandWord(w.slice(w.indexOf('=') + 1), variables);
-    if (value !== undefined) environment.set(w.slice(0, w.indexOf('=')), value);
+    const [name, value] = assignment(w, variables);
+    if (value !== undefined) environment.set(name, value);
   }
   const words = found.words.slice(command.length);
   const options: ScriptOption[] = [];
